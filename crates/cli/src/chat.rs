@@ -1,0 +1,229 @@
+//! `runnel chat`: one answer, streamed to stdout as it arrives (text), or as JSON lines
+//! (`--events`), or as raw SSE events with arrival times (`--raw`).
+
+use std::io::{IsTerminal, Read, Write};
+
+use clap::Args;
+use runnel_core::{
+    ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions,
+};
+
+use crate::select::{self, Choice};
+use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
+
+/// Arguments of `runnel chat`.
+#[derive(Args)]
+pub struct ChatArgs {
+    /// Provider and model as `provider/model` (e.g. `openai/gpt-4o`, `anthropic`, `demo`).
+    #[arg(short = 'm', value_name = "PROVIDER/MODEL")]
+    model_id: Option<String>,
+    /// Provider id (openai, anthropic, ollama, lmstudio, llamacpp, vllm, openrouter, groq, custom, demo).
+    #[arg(long)]
+    provider: Option<String>,
+    /// Model, as the provider names it.
+    #[arg(long)]
+    model: Option<String>,
+    /// Base URL (OpenAI-style includes /v1; Anthropic's does not).
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Print one JSON object per event instead of text.
+    #[arg(long)]
+    events: bool,
+    /// Print the raw SSE events with their arrival times.
+    #[arg(long)]
+    raw: bool,
+    /// Print timings and token counts to stderr at the end.
+    #[arg(long)]
+    stats: bool,
+    #[command(flatten)]
+    request: RequestArgs,
+    /// The prompt; `-` or nothing reads it from stdin.
+    prompt: Vec<String>,
+}
+
+/// How events are printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Text,
+    Events,
+    Raw,
+}
+
+pub async fn run(args: ChatArgs) -> Result<u8, String> {
+    let prompt = prompt_text(&args.prompt)?;
+    let (model_id, provider, model) = (
+        args.model_id.clone(),
+        args.provider.clone(),
+        args.model.clone(),
+    );
+    let choice = tokio::task::spawn_blocking(move || {
+        select::choose(model_id.as_deref(), provider.as_deref(), model.as_deref())
+    })
+    .await
+    .map_err(|error| error.to_string())?;
+    let (endpoint, _) = select::endpoint_async(&choice, args.base_url.as_deref()).await?;
+    let engine = args.request.engine()?;
+    let mut messages = Vec::new();
+    if let Some(system) = &args.request.system {
+        messages.push(Message::system(system.clone()));
+    }
+    messages.push(Message::user(prompt));
+    let mut request = ChatRequest::new(choice.model(), messages);
+    request.options = args.request.options();
+
+    let format = match (args.events, args.raw) {
+        (true, _) => Format::Events,
+        (false, true) => Format::Raw,
+        _ => Format::Text,
+    };
+    let stream = engine.stream(&endpoint, &request, StreamOptions { raw: args.raw });
+    let completion = print_stream(stream, format).await;
+    if args.stats {
+        print_stats(&choice, &completion);
+    }
+    Ok(report(&completion, format))
+}
+
+fn prompt_text(words: &[String]) -> Result<String, String> {
+    let joined = words.join(" ");
+    if !joined.is_empty() && joined != "-" {
+        return Ok(joined);
+    }
+    if std::io::stdin().is_terminal() {
+        return Err("no prompt: give one as an argument or on stdin".to_owned());
+    }
+    let mut text = String::new();
+    std::io::stdin()
+        .read_to_string(&mut text)
+        .map_err(|error| format!("cannot read the prompt from stdin: {error}"))?;
+    let text = text.trim().to_owned();
+    if text.is_empty() {
+        return Err("the prompt on stdin is empty".to_owned());
+    }
+    Ok(text)
+}
+
+/// Prints events as they arrive until the stream ends; Ctrl-C stops it and keeps what arrived.
+async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        let event = tokio::select! {
+            event = stream.next() => event,
+            _ = &mut interrupted, if !stream.stop_handle().is_stopped() => {
+                stream.stop();
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        // A closed stdout (`| head`) is not an error worth more than stopping.
+        if write_event(&mut out, &event, format)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            stream.stop();
+        }
+    }
+    if format == Format::Text {
+        let _ = writeln!(out);
+    }
+    stream.finish().await
+}
+
+fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Events => {
+            let line = serde_json::to_string(event).expect("events serialize");
+            writeln!(out, "{line}")
+        }
+        Format::Raw => match event {
+            StreamEvent::Raw(frame) => writeln!(
+                out,
+                "{:>9.1} ms  {:<20} {}",
+                frame.at_ms, frame.event, frame.data
+            ),
+            _ => Ok(()),
+        },
+        Format::Text => match event {
+            StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => {
+                out.write_all(text.as_bytes())
+            }
+            StreamEvent::ThinkingDelta { text } => {
+                eprint!("{text}");
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// The exit code for how the stream ended, with the error (if any) on stderr.
+fn report(completion: &Completion, format: Format) -> u8 {
+    if format == Format::Text {
+        for call in &completion.tool_calls {
+            eprintln!(
+                "[tool call {} {}({})]",
+                call.id.as_deref().unwrap_or("?"),
+                call.name.as_deref().unwrap_or("?"),
+                call.arguments
+            );
+        }
+    }
+    match &completion.outcome {
+        Outcome::Finished { reason, .. } => {
+            if *reason == runnel_core::FinishReason::Length {
+                eprintln!("note: the answer was cut at the token limit");
+            }
+            0
+        }
+        Outcome::Stopped => {
+            eprintln!("stopped: the answer above is partial");
+            EXIT_STOPPED
+        }
+        Outcome::Failed { error } => report_error(error),
+        Outcome::Streaming => {
+            eprintln!("error: the stream ended without an outcome");
+            crate::EXIT_ERROR
+        }
+    }
+}
+
+/// Prints `error: kind: message (retry in N s)` and returns the exit code for it.
+pub fn report_error(error: &runnel_core::StreamError) -> u8 {
+    let mut line = format!("error: {}: {}", error.kind.as_str(), error.message);
+    if let Some(seconds) = error.retry_after {
+        line.push_str(&format!(" (retry in {seconds:.0} s)"));
+    }
+    eprintln!("{line}");
+    if error.kind == runnel_core::ErrorKind::Incomplete {
+        EXIT_INCOMPLETE
+    } else {
+        crate::EXIT_ERROR
+    }
+}
+
+fn print_stats(choice: &Choice, completion: &Completion) {
+    let metrics = &completion.metrics;
+    let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("{ms:.0} ms"));
+    let tokens = metrics.output_tokens.map_or("-".to_owned(), |tokens| {
+        if metrics.tokens_estimated {
+            format!("~{tokens}")
+        } else {
+            tokens.to_string()
+        }
+    });
+    eprintln!(
+        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens  {} tok/s  {} deltas  {} bytes",
+        completion.model.clone().unwrap_or_else(|| choice.label()),
+        ms(metrics.ttfb_ms),
+        ms(metrics.ttft_ms),
+        metrics.duration_ms,
+        tokens,
+        metrics
+            .tokens_per_sec
+            .map_or("-".to_owned(), |rate| format!("{rate:.1}")),
+        metrics.deltas,
+        metrics.bytes,
+    );
+}

@@ -1,0 +1,190 @@
+//! `runnel compare`: several models answer the same prompt in parallel. Their text is printed
+//! line by line as it arrives, each line labelled with its model; a summary table follows.
+
+use std::io::Write;
+
+use clap::Args;
+use runnel_core::{
+    ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet,
+};
+
+use crate::select::{self, Choice};
+use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs};
+
+/// Arguments of `runnel compare`.
+#[derive(Args)]
+pub struct CompareArgs {
+    /// A model as `provider/model`; give two or more.
+    #[arg(short = 'm', value_name = "PROVIDER/MODEL", required = true)]
+    models: Vec<String>,
+    /// Base URL for every model (otherwise each provider's own).
+    #[arg(long)]
+    base_url: Option<String>,
+    #[command(flatten)]
+    request: RequestArgs,
+    /// The prompt.
+    #[arg(required = true)]
+    prompt: Vec<String>,
+}
+
+/// One stream's text in progress: complete lines are printed, the rest waits for its newline.
+struct Lane {
+    label: String,
+    pending: String,
+}
+
+impl Lane {
+    fn push(&mut self, text: &str, out: &mut impl Write) -> std::io::Result<()> {
+        self.pending.push_str(text);
+        while let Some(end) = self.pending.find('\n') {
+            writeln!(out, "[{}] {}", self.label, &self.pending[..end])?;
+            self.pending.drain(..=end);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self, out: &mut impl Write) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            writeln!(out, "[{}] {}", self.label, self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}
+
+pub async fn run(args: CompareArgs) -> Result<u8, String> {
+    let prompt = args.prompt.join(" ");
+    let engine = args.request.engine()?;
+    let choices: Vec<Choice> = args.models.iter().map(|text| Choice::parse(text)).collect();
+    let mut endpoints = Vec::new();
+    for choice in &choices {
+        let (endpoint, _) = select::endpoint_async(choice, args.base_url.as_deref()).await?;
+        endpoints.push(endpoint);
+    }
+    let mut messages = Vec::new();
+    if let Some(system) = &args.request.system {
+        messages.push(Message::system(system.clone()));
+    }
+    messages.push(Message::user(prompt));
+
+    let mut set = StreamSet::new();
+    let mut lanes = Vec::new();
+    for (number, (choice, endpoint)) in choices.iter().zip(&endpoints).enumerate() {
+        let mut request = ChatRequest::new(choice.model(), messages.clone());
+        request.options = args.request.options();
+        set.add(engine.stream(endpoint, &request, StreamOptions::default()));
+        lanes.push(Lane {
+            label: format!("{} {}", number + 1, choice.label()),
+            pending: String::new(),
+        });
+    }
+
+    let mut completions: Vec<Option<Completion>> = vec![None; lanes.len()];
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stopping = false;
+    loop {
+        let next = tokio::select! {
+            next = set.next() => next,
+            _ = &mut interrupted, if !stopping => {
+                stopping = true;
+                set.stop_all();
+                continue;
+            }
+        };
+        let Some(event) = next else { break };
+        let written = match event {
+            SetEvent::Event {
+                id,
+                event: StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text },
+            } => lanes[id].push(&text, &mut out),
+            SetEvent::Event { .. } => Ok(()),
+            SetEvent::Done { id, completion } => {
+                completions[id] = Some(*completion);
+                lanes[id].flush(&mut out)
+            }
+        };
+        if written.and_then(|()| out.flush()).is_err() {
+            set.stop_all();
+        }
+    }
+    let completions: Vec<Completion> = completions.into_iter().flatten().collect();
+    print_summary(&lanes, &completions, &mut out).map_err(|error| error.to_string())?;
+    Ok(exit_code(&completions))
+}
+
+fn exit_code(completions: &[Completion]) -> u8 {
+    let failed = completions
+        .iter()
+        .any(|c| matches!(c.outcome, Outcome::Failed { .. } | Outcome::Streaming));
+    let stopped = completions.iter().any(|c| c.outcome == Outcome::Stopped);
+    if failed {
+        EXIT_ERROR
+    } else if stopped {
+        EXIT_STOPPED
+    } else {
+        0
+    }
+}
+
+fn print_summary(
+    lanes: &[Lane],
+    completions: &[Completion],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let rows: Vec<[String; 6]> = lanes
+        .iter()
+        .zip(completions)
+        .map(|(lane, completion)| {
+            let metrics = &completion.metrics;
+            let tokens = metrics.output_tokens.map_or("-".to_owned(), |t| {
+                if metrics.tokens_estimated {
+                    format!("~{t}")
+                } else {
+                    t.to_string()
+                }
+            });
+            let outcome = match &completion.outcome {
+                Outcome::Finished { reason, .. } => reason.as_str().to_owned(),
+                Outcome::Stopped => "stopped".to_owned(),
+                Outcome::Failed { error } => format!("error: {}", error.kind.as_str()),
+                Outcome::Streaming => "?".to_owned(),
+            };
+            [
+                lane.label.clone(),
+                metrics
+                    .ttft_ms
+                    .map_or("-".to_owned(), |ms| format!("{ms:.0} ms")),
+                metrics
+                    .tokens_per_sec
+                    .map_or("-".to_owned(), |rate| format!("{rate:.1}")),
+                tokens,
+                format!("{:.0} ms", metrics.duration_ms),
+                outcome,
+            ]
+        })
+        .collect();
+    let header = ["model", "first token", "tok/s", "tokens", "total", "finish"].map(str::to_owned);
+    let mut widths = header.clone().map(|cell| cell.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    writeln!(out)?;
+    for row in std::iter::once(&header).chain(&rows) {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        writeln!(out, "{}", cells.join("  ").trim_end())?;
+    }
+    for (lane, completion) in lanes.iter().zip(completions) {
+        if let Outcome::Failed { error } = &completion.outcome {
+            eprintln!("[{}] error: {}", lane.label, error.message);
+        }
+    }
+    Ok(())
+}

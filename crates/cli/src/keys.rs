@@ -1,0 +1,118 @@
+//! `runnel keys set|status|delete PROVIDER`: API keys in the OS keychain. A key is read from
+//! stdin or a hidden prompt, never from the command line, and is never printed.
+
+use std::io::{IsTerminal, Read};
+
+use clap::{Args, Subcommand};
+use runnel_core::keys::host_of;
+use runnel_core::resolve::base_url_for;
+use runnel_core::{ApiKey, KeyStore, KeychainStore, PRESETS, Preset, StoredKey, preset};
+
+/// Arguments of `runnel keys`.
+#[derive(Args)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    action: Action,
+}
+
+#[derive(Subcommand)]
+enum Action {
+    /// Store a key (read from stdin, or a hidden prompt) for a provider.
+    Set {
+        /// The provider.
+        provider: String,
+        /// The base URL the key is for (the provider's own by default); it is sent nowhere else.
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+    /// Show which providers have a key, and where it comes from.
+    Status {
+        /// One provider (all that take keys when omitted).
+        provider: Option<String>,
+    },
+    /// Delete a provider's key from the keychain.
+    Delete {
+        /// The provider.
+        provider: String,
+    },
+}
+
+pub async fn run(args: KeysArgs) -> Result<u8, String> {
+    tokio::task::spawn_blocking(move || match args.action {
+        Action::Set { provider, base_url } => set(&provider, base_url.as_deref()),
+        Action::Status { provider } => status(provider.as_deref()),
+        Action::Delete { provider } => delete(&provider),
+    })
+    .await
+    .map_err(|error| error.to_string())?
+}
+
+fn known(provider: &str) -> Result<&'static Preset, String> {
+    preset(provider).ok_or_else(|| format!("unknown provider `{provider}`"))
+}
+
+fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
+    let preset = known(provider)?;
+    let base_url = base_url_for(preset, base_url).map_err(|error| error.to_string())?;
+    let host = host_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
+    let key = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(format!("API key for {} ({host}): ", preset.name))
+            .map_err(|error| error.to_string())?
+    } else {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|error| format!("cannot read the key from stdin: {error}"))?;
+        text
+    };
+    let stored = StoredKey {
+        key: ApiKey::new(key),
+        host: host.clone(),
+    };
+    KeychainStore::default()
+        .set(preset.id, &stored)
+        .map_err(|error| error.to_string())?;
+    println!("{}: key stored in the OS keychain for {host}", preset.id);
+    Ok(0)
+}
+
+fn status(provider: Option<&str>) -> Result<u8, String> {
+    let presets: Vec<&Preset> = match provider {
+        Some(provider) => vec![known(provider)?],
+        None => PRESETS
+            .iter()
+            .filter(|preset| preset.key_env.is_some() || preset.key_required)
+            .collect(),
+    };
+    let store = KeychainStore::default();
+    for preset in presets {
+        let from_env = preset
+            .key_env
+            .filter(|var| std::env::var(var).is_ok_and(|value| !value.trim().is_empty()));
+        let line = match (from_env, store.get(preset.id)) {
+            (Some(var), _) => format!("key from {var}"),
+            (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.host),
+            (None, Ok(None)) => "no key".to_owned(),
+            (None, Err(error)) => format!("unknown ({error})"),
+        };
+        println!("{}: {line}", preset.id);
+    }
+    Ok(0)
+}
+
+fn delete(provider: &str) -> Result<u8, String> {
+    let preset = known(provider)?;
+    let deleted = KeychainStore::default()
+        .delete(preset.id)
+        .map_err(|error| error.to_string())?;
+    println!(
+        "{}: {}",
+        preset.id,
+        if deleted {
+            "key deleted"
+        } else {
+            "no key was stored"
+        }
+    );
+    Ok(0)
+}

@@ -1,0 +1,148 @@
+//! Which provider and model a command talks to: `-m provider/model`, `--provider`, `--model`,
+//! `RUNNEL_MODEL`, else the first provider with a key (env var, then keychain), else the demo.
+
+use runnel_core::keys::KeySource;
+use runnel_core::presets::DEMO;
+use runnel_core::{Endpoint, KeyStore, KeychainStore, PRESETS, ResolveError, preset, resolve};
+
+/// A provider and model, as chosen on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choice {
+    /// The provider's id.
+    pub provider: String,
+    /// The model; the provider's default when `None`.
+    pub model: Option<String>,
+}
+
+impl Choice {
+    /// Parses `provider/model` or `provider` (a model id may itself hold `/`, as on OpenRouter).
+    pub fn parse(text: &str) -> Choice {
+        match text.split_once('/') {
+            Some((provider, model)) if !model.is_empty() => Choice {
+                provider: provider.to_owned(),
+                model: Some(model.to_owned()),
+            },
+            Some((provider, _)) => Choice {
+                provider: provider.to_owned(),
+                model: None,
+            },
+            None => Choice {
+                provider: text.to_owned(),
+                model: None,
+            },
+        }
+    }
+
+    /// `provider/model` with the model filled in.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.provider, self.model())
+    }
+
+    /// The model, or the provider's default.
+    pub fn model(&self) -> String {
+        self.model
+            .clone()
+            .or_else(|| preset(&self.provider).map(|preset| preset.default_model.to_owned()))
+            .unwrap_or_default()
+    }
+}
+
+/// The choice from the flags, `RUNNEL_MODEL`, or the first provider that has a key; the demo when
+/// none has. Blocking (may read the keychain).
+pub fn choose(
+    model_flag: Option<&str>,
+    provider_flag: Option<&str>,
+    model_only: Option<&str>,
+) -> Choice {
+    let mut choice = match (model_flag, provider_flag) {
+        (Some(both), _) => Choice::parse(both),
+        (None, Some(provider)) => Choice {
+            provider: provider.to_owned(),
+            model: None,
+        },
+        (None, None) => match std::env::var("RUNNEL_MODEL")
+            .ok()
+            .filter(|value| !value.is_empty())
+        {
+            Some(from_env) => Choice::parse(&from_env),
+            None => Choice {
+                provider: first_provider_with_key(),
+                model: None,
+            },
+        },
+    };
+    if let Some(model) = model_only {
+        choice.model = Some(model.to_owned());
+    }
+    choice
+}
+
+fn first_provider_with_key() -> String {
+    let remote = || PRESETS.iter().filter(|preset| preset.key_required);
+    if let Some(preset) = remote().find(|preset| {
+        preset
+            .key_env
+            .is_some_and(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
+    }) {
+        return preset.id.to_owned();
+    }
+    let keychain = KeychainStore::default();
+    remote()
+        .find(|preset| matches!(keychain.get(preset.id), Ok(Some(_))))
+        .map_or_else(|| DEMO.to_owned(), |preset| preset.id.to_owned())
+}
+
+/// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
+pub fn endpoint(
+    choice: &Choice,
+    base_url: Option<&str>,
+) -> Result<(Endpoint, Option<KeySource>), String> {
+    resolve(&choice.provider, base_url, &KeychainStore::default()).map_err(|error| match error {
+        ResolveError::MissingKey { .. } => {
+            format!(
+                "{error}, e.g. `runnel keys set {}` (or use `-m demo` for the offline demo)",
+                choice.provider
+            )
+        }
+        other => other.to_string(),
+    })
+}
+
+/// Like [`endpoint`], off the async runtime.
+pub async fn endpoint_async(
+    choice: &Choice,
+    base_url: Option<&str>,
+) -> Result<(Endpoint, Option<KeySource>), String> {
+    let choice = choice.clone();
+    let base_url = base_url.map(str::to_owned);
+    tokio::task::spawn_blocking(move || endpoint(&choice, base_url.as_deref()))
+        .await
+        .map_err(|error| format!("key lookup failed: {error}"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_provider_and_model() {
+        assert_eq!(
+            Choice::parse("openai/gpt-4o"),
+            Choice {
+                provider: "openai".into(),
+                model: Some("gpt-4o".into())
+            }
+        );
+        assert_eq!(
+            Choice::parse("openrouter/meta-llama/llama-3")
+                .model
+                .as_deref(),
+            Some("meta-llama/llama-3")
+        );
+        assert_eq!(
+            Choice::parse("anthropic").label(),
+            "anthropic/claude-sonnet-4-5"
+        );
+        assert_eq!(Choice::parse("demo/").model(), "runnel-demo");
+    }
+}

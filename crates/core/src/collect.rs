@@ -1,0 +1,300 @@
+//! Collect while streaming: folds a stream's events into the full message, its usage, its
+//! outcome and its timings, so that whenever and however the stream ends, all of it is at hand.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::StreamError;
+use crate::event::{FinishReason, StreamEvent, Usage};
+
+/// How a stream ended (or that it has not yet).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Still streaming.
+    Streaming,
+    /// Complete, with the provider's reason.
+    Finished {
+        /// The normalized reason.
+        reason: FinishReason,
+        /// The provider's own word for it.
+        raw_reason: Option<String>,
+    },
+    /// Stopped on request; the text is what arrived before.
+    Stopped,
+    /// Failed; the text is what arrived before the error.
+    Failed {
+        /// What went wrong.
+        error: StreamError,
+    },
+}
+
+/// One tool call, assembled from its fragments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The call's id.
+    pub id: Option<String>,
+    /// The tool's name.
+    pub name: Option<String>,
+    /// The JSON arguments, as streamed.
+    pub arguments: String,
+}
+
+/// Timings and counts of one stream.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Metrics {
+    /// Milliseconds from sending the request to the response head.
+    pub ttfb_ms: Option<f64>,
+    /// Milliseconds from sending the request to the first piece of the answer.
+    pub ttft_ms: Option<f64>,
+    /// Milliseconds from sending the request to the last event seen.
+    pub duration_ms: f64,
+    /// Content deltas received (text, thinking, refusal, tool-call fragments).
+    pub deltas: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+    /// Output tokens: the provider's count, or the number of deltas when it sent none.
+    pub output_tokens: Option<u64>,
+    /// True when `output_tokens` is the delta count, not the provider's count.
+    pub tokens_estimated: bool,
+    /// Output tokens per second between the first token and the last event.
+    pub tokens_per_sec: Option<f64>,
+}
+
+/// Everything a stream produced: the message, usage, outcome and metrics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Completion {
+    /// The provider's id for the response.
+    pub response_id: Option<String>,
+    /// The model that answered, as the provider named it.
+    pub model: Option<String>,
+    /// The answer's text.
+    pub text: String,
+    /// The model's reasoning, when it streamed any.
+    pub thinking: String,
+    /// A refusal, when the model refused.
+    pub refusal: String,
+    /// Tool calls, by index.
+    pub tool_calls: Vec<ToolCall>,
+    /// Token counts as reported.
+    pub usage: Usage,
+    /// How the stream ended.
+    pub outcome: Outcome,
+    /// Timings and counts.
+    pub metrics: Metrics,
+}
+
+/// Folds events into a [`Completion`] as they arrive.
+#[derive(Debug, Clone)]
+pub struct Collector {
+    started: Instant,
+    first_token: Option<Instant>,
+    completion: Completion,
+}
+
+impl Collector {
+    /// A collector for a stream whose request was sent at `started`.
+    pub fn new(started: Instant) -> Self {
+        Self {
+            started,
+            first_token: None,
+            completion: Completion {
+                response_id: None,
+                model: None,
+                text: String::new(),
+                thinking: String::new(),
+                refusal: String::new(),
+                tool_calls: Vec::new(),
+                usage: Usage::default(),
+                outcome: Outcome::Streaming,
+                metrics: Metrics::default(),
+            },
+        }
+    }
+
+    /// Records the arrival of the response head.
+    pub fn connected(&mut self, at: Instant) {
+        self.completion.metrics.ttfb_ms = Some(self.ms_since_start(at));
+    }
+
+    /// Folds one event that arrived at `at`, when `bytes` body bytes had been received.
+    pub fn apply(&mut self, at: Instant, bytes: u64, event: &StreamEvent) {
+        let completion = &mut self.completion;
+        if event.is_content() {
+            completion.metrics.deltas += 1;
+            if self.first_token.is_none() {
+                self.first_token = Some(at);
+                completion.metrics.ttft_ms =
+                    Some(at.duration_since(self.started).as_secs_f64() * 1000.0);
+            }
+        }
+        match event {
+            StreamEvent::Start { response_id, model } => {
+                completion.response_id.clone_from(response_id);
+                completion.model.clone_from(model);
+            }
+            StreamEvent::TextDelta { text } => completion.text.push_str(text),
+            StreamEvent::ThinkingDelta { text } => completion.thinking.push_str(text),
+            StreamEvent::RefusalDelta { text } => completion.refusal.push_str(text),
+            StreamEvent::ToolCallDelta {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                let index = *index as usize;
+                if completion.tool_calls.len() <= index {
+                    completion
+                        .tool_calls
+                        .resize_with(index + 1, ToolCall::default);
+                }
+                let call = &mut completion.tool_calls[index];
+                if id.is_some() {
+                    call.id.clone_from(id);
+                }
+                if name.is_some() {
+                    call.name.clone_from(name);
+                }
+                call.arguments.push_str(arguments);
+            }
+            StreamEvent::Usage(usage) => completion.usage = *usage,
+            StreamEvent::Finish { reason, raw_reason } => {
+                completion.outcome = Outcome::Finished {
+                    reason: *reason,
+                    raw_reason: raw_reason.clone(),
+                };
+            }
+            StreamEvent::Error(error) => {
+                completion.outcome = Outcome::Failed {
+                    error: error.clone(),
+                }
+            }
+            StreamEvent::Stopped => completion.outcome = Outcome::Stopped,
+            StreamEvent::Raw(_) => {}
+        }
+        completion.metrics.bytes = bytes;
+        self.update_timing(at);
+    }
+
+    /// The completion so far.
+    pub fn completion(&self) -> &Completion {
+        &self.completion
+    }
+
+    /// The completion, taken.
+    pub fn into_completion(self) -> Completion {
+        self.completion
+    }
+
+    fn ms_since_start(&self, at: Instant) -> f64 {
+        at.duration_since(self.started).as_secs_f64() * 1000.0
+    }
+
+    fn update_timing(&mut self, at: Instant) {
+        let duration_ms = self.ms_since_start(at);
+        let metrics = &mut self.completion.metrics;
+        metrics.duration_ms = duration_ms;
+        let (tokens, estimated) = match self.completion.usage.output_tokens {
+            Some(tokens) => (Some(tokens), false),
+            None if metrics.deltas > 0 => (Some(metrics.deltas), true),
+            None => (None, false),
+        };
+        metrics.output_tokens = tokens;
+        metrics.tokens_estimated = estimated;
+        metrics.tokens_per_sec = match (tokens, self.first_token) {
+            (Some(tokens), Some(first)) => {
+                let seconds = at.duration_since(first).as_secs_f64();
+                (seconds > 0.0 && tokens > 1).then(|| tokens as f64 / seconds)
+            }
+            _ => None,
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn folds_text_tools_usage_outcome_and_timings() {
+        let start = Instant::now();
+        let ms = |n| start + Duration::from_millis(n);
+        let mut collector = Collector::new(start);
+        collector.connected(ms(100));
+        let events = [
+            StreamEvent::Start {
+                response_id: Some("r".into()),
+                model: Some("m".into()),
+            },
+            StreamEvent::TextDelta { text: "Hel".into() },
+            StreamEvent::TextDelta { text: "lo".into() },
+            StreamEvent::ToolCallDelta {
+                index: 1,
+                id: Some("t2".into()),
+                name: Some("f".into()),
+                arguments: "{".into(),
+            },
+            StreamEvent::ToolCallDelta {
+                index: 1,
+                id: None,
+                name: None,
+                arguments: "}".into(),
+            },
+            StreamEvent::Usage(Usage {
+                input_tokens: Some(2),
+                output_tokens: Some(10),
+            }),
+            StreamEvent::Finish {
+                reason: FinishReason::Stop,
+                raw_reason: Some("stop".into()),
+            },
+        ];
+        for (i, event) in events.iter().enumerate() {
+            collector.apply(ms(200 + 100 * i as u64), 10 * i as u64, event);
+        }
+        let completion = collector.completion();
+        assert_eq!(completion.text, "Hello");
+        assert_eq!(
+            completion.tool_calls[1],
+            ToolCall {
+                id: Some("t2".into()),
+                name: Some("f".into()),
+                arguments: "{}".into()
+            }
+        );
+        assert_eq!(completion.metrics.ttfb_ms, Some(100.0));
+        assert_eq!(completion.metrics.ttft_ms, Some(300.0));
+        assert_eq!(completion.metrics.duration_ms, 800.0);
+        assert_eq!(completion.metrics.deltas, 4);
+        assert_eq!(completion.metrics.output_tokens, Some(10));
+        assert_eq!(completion.metrics.tokens_per_sec, Some(10.0 / 0.5));
+        assert!(matches!(
+            completion.outcome,
+            Outcome::Finished {
+                reason: FinishReason::Stop,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn without_usage_tokens_are_estimated_from_deltas() {
+        let start = Instant::now();
+        let mut collector = Collector::new(start);
+        collector.apply(start, 0, &StreamEvent::TextDelta { text: "a".into() });
+        collector.apply(
+            start + Duration::from_secs(1),
+            0,
+            &StreamEvent::TextDelta { text: "b".into() },
+        );
+        collector.apply(start + Duration::from_secs(1), 0, &StreamEvent::Stopped);
+        let metrics = &collector.completion().metrics;
+        assert_eq!(
+            (metrics.output_tokens, metrics.tokens_estimated),
+            (Some(2), true)
+        );
+        assert_eq!(collector.completion().outcome, Outcome::Stopped);
+    }
+}

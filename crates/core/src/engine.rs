@@ -1,0 +1,195 @@
+//! The engine: one HTTP client, its timeouts, and the calls made with it (start a stream, list
+//! models).
+
+use std::fmt;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ErrorKind, StreamError, TimeoutPhase};
+use crate::http_error::error_from_response;
+use crate::keys::ApiKey;
+use crate::provider::{Protocol, Quirks};
+use crate::request::ChatRequest;
+use crate::stream::{ChatStream, StreamOptions, transport_error};
+
+/// A provider ready to be called: its protocol, base URL and key.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The provider's id (`openai`, `ollama`, a custom name).
+    pub provider: String,
+    /// How to speak to it.
+    pub protocol: &'static dyn Protocol,
+    /// Its base URL, without a trailing slash.
+    pub base_url: String,
+    /// The key to send, if any.
+    pub key: Option<ApiKey>,
+    /// How it differs from others of its protocol.
+    pub quirks: Quirks,
+}
+
+impl Endpoint {
+    /// An endpoint for `provider` speaking `protocol` at `base_url` (a trailing `/` is dropped).
+    pub fn new(
+        provider: &str,
+        protocol: &'static dyn Protocol,
+        base_url: &str,
+        key: Option<ApiKey>,
+    ) -> Self {
+        Self {
+            provider: provider.to_owned(),
+            protocol,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            key,
+            quirks: Quirks::default(),
+        }
+    }
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("provider", &self.provider)
+            .field("protocol", &self.protocol.id())
+            .field("base_url", &self.base_url)
+            .field("key", &self.key)
+            .finish()
+    }
+}
+
+/// How long each phase of a request may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    /// To open the TCP (and TLS) connection.
+    pub connect: Duration,
+    /// From sending the request to the response head.
+    pub first_byte: Duration,
+    /// Between two reads of the response body. Reasoning models can think silently for long.
+    pub idle: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(10),
+            first_byte: Duration::from_secs(60),
+            idle: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A model a provider offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The id to request it by.
+    pub id: String,
+    /// A name for people, when the provider gives one.
+    pub display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ModelList {
+    data: Vec<ModelEntry>,
+}
+
+#[derive(Deserialize)]
+struct ModelEntry {
+    id: String,
+    display_name: Option<String>,
+}
+
+/// Runs streams and other provider calls over one pooled HTTP client.
+#[derive(Clone)]
+pub struct Engine {
+    http: reqwest::Client,
+    timeouts: Timeouts,
+}
+
+impl Engine {
+    /// An engine with these timeouts.
+    pub fn new(timeouts: Timeouts) -> Result<Self, StreamError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .tcp_nodelay(true)
+            .user_agent(concat!("runnel/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|error| {
+                StreamError::new(
+                    ErrorKind::Config,
+                    format!("cannot start the HTTP client: {error}"),
+                )
+            })?;
+        Ok(Self { http, timeouts })
+    }
+
+    /// The timeouts this engine applies.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
+    /// Starts streaming the answer to `request` from `endpoint`. Must be called inside a Tokio
+    /// runtime; the stream runs on a task of its own.
+    pub fn stream(
+        &self,
+        endpoint: &Endpoint,
+        request: &ChatRequest,
+        options: StreamOptions,
+    ) -> ChatStream {
+        ChatStream::spawn(&self.http, endpoint, request, self.timeouts, options)
+    }
+
+    /// Lists the models `endpoint` offers (`GET /v1/models`).
+    pub async fn models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
+        let secret = endpoint
+            .key
+            .as_ref()
+            .map(|key| key.expose().to_owned())
+            .unwrap_or_default();
+        self.fetch_models(endpoint)
+            .await
+            .map_err(|error| error.redact(&secret))
+    }
+
+    async fn fetch_models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
+        let request = self
+            .http
+            .get(endpoint.protocol.models_url(&endpoint.base_url))
+            .headers(endpoint.protocol.headers(endpoint.key.as_ref()));
+        let first_byte = self.timeouts.first_byte;
+        let response = tokio::time::timeout(first_byte, request.send())
+            .await
+            .map_err(|_| StreamError::timeout(TimeoutPhase::FirstByte, first_byte))?
+            .map_err(|error| transport_error(&error, self.timeouts.connect))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        let mut chunks = response.bytes_stream();
+        loop {
+            match tokio::time::timeout(self.timeouts.idle, chunks.next()).await {
+                Err(_) => return Err(StreamError::timeout(TimeoutPhase::Idle, self.timeouts.idle)),
+                Ok(None) => break,
+                Ok(Some(Err(error))) => return Err(transport_error(&error, self.timeouts.connect)),
+                Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+            }
+        }
+        if !status.is_success() {
+            return Err(error_from_response(status.as_u16(), &headers, &body));
+        }
+        let list: ModelList = serde_json::from_slice(&body).map_err(|error| {
+            StreamError::protocol(format!(
+                "the model list is not in the expected shape: {error}"
+            ))
+        })?;
+        let mut models: Vec<ModelInfo> = list
+            .data
+            .into_iter()
+            .map(|entry| ModelInfo {
+                id: entry.id,
+                display_name: entry.display_name,
+            })
+            .collect();
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(models)
+    }
+}

@@ -1,0 +1,236 @@
+//! Errors a person can act on: what went wrong, in which words the provider said it, and when
+//! to try again.
+//!
+//! [`StreamError`] is the one error that leaves a stream. It serializes to
+//! `{ kind, message, status, error_type, retry_after, timeout }` (absent values as `null`) where
+//! `kind` is a stable snake_case word a UI can switch on.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What kind of failure ended a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The key is missing, malformed or rejected (HTTP 401).
+    Authentication,
+    /// The key may not use this resource (HTTP 403).
+    Permission,
+    /// The model or endpoint does not exist (HTTP 404).
+    NotFound,
+    /// Too many requests or tokens (HTTP 429); see `retry_after`.
+    RateLimited,
+    /// The provider is overloaded (Anthropic 529, HTTP 503); try again later.
+    Overloaded,
+    /// The request itself was refused as invalid (HTTP 400, 413, 422).
+    InvalidRequest,
+    /// The provider failed (HTTP 5xx, or an error reported mid-stream).
+    Server,
+    /// The connection failed or broke before any answer started.
+    Network,
+    /// A connect, first-byte or idle timeout expired; see `timeout`.
+    Timeout,
+    /// The provider sent something that is not a valid stream of its kind.
+    Protocol,
+    /// The stream ended before its terminator (`[DONE]`, `message_stop`): the text is partial.
+    Incomplete,
+    /// The request could not be made as configured (bad base URL, no key, unknown provider).
+    Config,
+}
+
+impl ErrorKind {
+    /// The stable snake_case word for this kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Authentication => "authentication",
+            Self::Permission => "permission",
+            Self::NotFound => "not_found",
+            Self::RateLimited => "rate_limited",
+            Self::Overloaded => "overloaded",
+            Self::InvalidRequest => "invalid_request",
+            Self::Server => "server",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::Protocol => "protocol",
+            Self::Incomplete => "incomplete",
+            Self::Config => "config",
+        }
+    }
+
+    /// The kind an HTTP status stands for.
+    pub fn from_status(status: u16) -> Self {
+        match status {
+            400 | 413 | 422 => Self::InvalidRequest,
+            401 => Self::Authentication,
+            403 => Self::Permission,
+            404 => Self::NotFound,
+            408 => Self::Timeout,
+            429 => Self::RateLimited,
+            503 | 529 => Self::Overloaded,
+            500..=599 => Self::Server,
+            _ => Self::Protocol,
+        }
+    }
+
+    /// The kind a provider's error `type` stands for (Anthropic and OpenAI names), if known.
+    pub fn from_provider_type(error_type: &str) -> Option<Self> {
+        Some(match error_type {
+            "authentication_error" | "invalid_api_key" => Self::Authentication,
+            "permission_error" => Self::Permission,
+            "not_found_error" | "model_not_found" => Self::NotFound,
+            "rate_limit_error"
+            | "rate_limit_exceeded"
+            | "insufficient_quota"
+            | "tokens"
+            | "requests" => Self::RateLimited,
+            "overloaded_error" => Self::Overloaded,
+            "invalid_request_error" | "request_too_large" => Self::InvalidRequest,
+            "api_error" | "server_error" => Self::Server,
+            _ => return None,
+        })
+    }
+}
+
+/// Which timeout expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutPhase {
+    /// No TCP/TLS connection within the connect timeout.
+    Connect,
+    /// Connected, but no response within the first-byte timeout.
+    FirstByte,
+    /// The response went silent for longer than the idle timeout.
+    Idle,
+}
+
+/// Why a stream (or a request beside one, such as listing models) failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct StreamError {
+    /// What kind of failure; the word a UI switches on.
+    pub kind: ErrorKind,
+    /// A sentence for a person, with the provider's own message when it sent one.
+    pub message: String,
+    /// The HTTP status, when the failure came with one.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// The provider's error type (`rate_limit_error`, `invalid_api_key`, …), when it sent one.
+    #[serde(default)]
+    pub error_type: Option<String>,
+    /// Seconds to wait before retrying, from `retry-after` / `retry-after-ms`.
+    #[serde(default)]
+    pub retry_after: Option<f64>,
+    /// Which timeout expired, for [`ErrorKind::Timeout`].
+    #[serde(default)]
+    pub timeout: Option<TimeoutPhase>,
+}
+
+impl StreamError {
+    /// An error of `kind` with a message and nothing else.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            status: None,
+            error_type: None,
+            retry_after: None,
+            timeout: None,
+        }
+    }
+
+    /// A stream that ended before its terminator.
+    pub fn incomplete(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Incomplete, message)
+    }
+
+    /// A stream that broke the provider's protocol.
+    pub fn protocol(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Protocol, message)
+    }
+
+    /// A timeout in `phase` after `after`.
+    pub fn timeout(phase: TimeoutPhase, after: Duration) -> Self {
+        let what = match phase {
+            TimeoutPhase::Connect => "could not connect",
+            TimeoutPhase::FirstByte => "the provider did not start answering",
+            TimeoutPhase::Idle => "the stream went silent",
+        };
+        let mut error = Self::new(
+            ErrorKind::Timeout,
+            format!("{what} within {:.1} s", after.as_secs_f64()),
+        );
+        error.timeout = Some(phase);
+        error
+    }
+
+    /// An error the provider reported inside the stream (an `error` event or object).
+    pub fn from_provider(error_type: Option<&str>, message: Option<&str>) -> Self {
+        let kind = error_type
+            .and_then(ErrorKind::from_provider_type)
+            .unwrap_or(ErrorKind::Server);
+        let mut error = Self::new(
+            kind,
+            message.unwrap_or("the provider reported an error mid-stream"),
+        );
+        error.error_type = error_type.map(str::to_owned);
+        error
+    }
+
+    /// Replaces every occurrence of `secret` in the message, so a key echoed by a server never
+    /// travels further.
+    pub fn redact(mut self, secret: &str) -> Self {
+        if !secret.is_empty() && self.message.contains(secret) {
+            self.message = self.message.replace(secret, "[redacted]");
+        }
+        self
+    }
+
+    /// True when trying the same request again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::RateLimited
+                | ErrorKind::Overloaded
+                | ErrorKind::Server
+                | ErrorKind::Network
+                | ErrorKind::Timeout
+                | ErrorKind::Incomplete
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serializes_with_a_stable_kind_and_every_field() {
+        let error = StreamError::new(ErrorKind::RateLimited, "slow down");
+        assert_eq!(
+            serde_json::to_string(&error).unwrap(),
+            r#"{"kind":"rate_limited","message":"slow down","status":null,"error_type":null,"retry_after":null,"timeout":null}"#
+        );
+        let timeout = StreamError::timeout(TimeoutPhase::Idle, Duration::from_millis(1500));
+        let json = serde_json::to_value(&timeout).unwrap();
+        assert_eq!(json["kind"], "timeout");
+        assert_eq!(json["timeout"], "idle");
+        assert_eq!(json["message"], "the stream went silent within 1.5 s");
+    }
+
+    #[test]
+    fn statuses_map_to_kinds() {
+        assert_eq!(ErrorKind::from_status(401), ErrorKind::Authentication);
+        assert_eq!(ErrorKind::from_status(429), ErrorKind::RateLimited);
+        assert_eq!(ErrorKind::from_status(529), ErrorKind::Overloaded);
+        assert_eq!(ErrorKind::from_status(502), ErrorKind::Server);
+        assert_eq!(ErrorKind::from_status(422), ErrorKind::InvalidRequest);
+    }
+
+    #[test]
+    fn redaction_removes_every_copy_of_the_secret() {
+        let error =
+            StreamError::new(ErrorKind::Authentication, "bad key sk-123 (sk-123)").redact("sk-123");
+        assert_eq!(error.message, "bad key [redacted] ([redacted])");
+    }
+}

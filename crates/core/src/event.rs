@@ -1,0 +1,197 @@
+//! The one vocabulary every provider's stream is translated into.
+//!
+//! A stream's life is one [`StreamEvent::Start`], any number of deltas and usage reports, and
+//! exactly one ending: [`StreamEvent::Finish`], [`StreamEvent::Error`] or
+//! [`StreamEvent::Stopped`]. A consumer never has to guess whether more is coming.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::StreamError;
+
+/// One typed event of a chat stream, whatever the provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// The provider accepted the request: its response id and the model that answers.
+    Start {
+        /// The provider's id for this response (`chatcmpl-…`, `msg_…`), when it sends one.
+        #[serde(rename = "id")]
+        response_id: Option<String>,
+        /// The model that answers, as the provider names it.
+        model: Option<String>,
+    },
+    /// A fragment of the answer's text.
+    #[serde(rename = "text")]
+    TextDelta {
+        /// The fragment, in order.
+        text: String,
+    },
+    /// A fragment of the model's reasoning (Anthropic thinking, `reasoning_content`, …).
+    #[serde(rename = "thinking")]
+    ThinkingDelta {
+        /// The fragment, in order.
+        text: String,
+    },
+    /// A fragment of a refusal (OpenAI `delta.refusal`).
+    #[serde(rename = "refusal")]
+    RefusalDelta {
+        /// The fragment, in order.
+        text: String,
+    },
+    /// A fragment of a tool call: the id and name come with the first fragment of each call.
+    #[serde(rename = "tool_call")]
+    ToolCallDelta {
+        /// Which tool call of this answer (0, 1, …), counted among tool calls only.
+        index: u32,
+        /// The call's id, on its first fragment.
+        id: Option<String>,
+        /// The tool's name, on its first fragment.
+        name: Option<String>,
+        /// A fragment of the JSON arguments.
+        arguments: String,
+    },
+    /// Token counts reported by the provider.
+    Usage(Usage),
+    /// The answer is complete.
+    Finish {
+        /// The reason, normalized across providers.
+        reason: FinishReason,
+        /// The provider's own word for it (`stop`, `end_turn`, …), when it gave one.
+        raw_reason: Option<String>,
+    },
+    /// The stream ended with an error; whatever arrived before it is kept by the consumer.
+    Error(StreamError),
+    /// The stream was stopped on request; whatever arrived before it is kept by the consumer.
+    Stopped,
+    /// A raw SSE event as it arrived, for an inspector (only when asked for).
+    Raw(RawFrame),
+}
+
+impl StreamEvent {
+    /// True for the events that end a stream: finish, error and stop.
+    pub fn is_ending(&self) -> bool {
+        matches!(self, Self::Finish { .. } | Self::Error(_) | Self::Stopped)
+    }
+
+    /// True for the events that carry a piece of the answer (text, thinking, refusal, tool call).
+    pub fn is_content(&self) -> bool {
+        matches!(
+            self,
+            Self::TextDelta { .. }
+                | Self::ThinkingDelta { .. }
+                | Self::RefusalDelta { .. }
+                | Self::ToolCallDelta { .. }
+        )
+    }
+}
+
+/// Token counts for one answer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Tokens of the prompt, when reported.
+    pub input_tokens: Option<u64>,
+    /// Tokens of the answer, when reported.
+    pub output_tokens: Option<u64>,
+}
+
+/// Why an answer ended, in one vocabulary for every provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FinishReason {
+    /// The model finished its answer (or hit a stop sequence).
+    Stop,
+    /// The answer hit the token limit.
+    Length,
+    /// The model asks for tool calls.
+    ToolCalls,
+    /// The provider's filter or the model's refusal cut the answer.
+    ContentFilter,
+    /// A reason this crate does not know; see the raw reason.
+    Other,
+}
+
+impl FinishReason {
+    /// Maps a provider's finish or stop reason onto the common vocabulary.
+    pub fn normalize(raw: &str) -> Self {
+        match raw {
+            "stop" | "end_turn" | "stop_sequence" | "eos" => Self::Stop,
+            "length" | "max_tokens" | "model_context_window_exceeded" => Self::Length,
+            "tool_calls" | "function_call" | "tool_use" => Self::ToolCalls,
+            "content_filter" | "refusal" => Self::ContentFilter,
+            _ => Self::Other,
+        }
+    }
+
+    /// The stable snake_case word for this reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Stop => "stop",
+            Self::Length => "length",
+            Self::ToolCalls => "tool_calls",
+            Self::ContentFilter => "content_filter",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// One SSE event as it came off the wire, with its arrival time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RawFrame {
+    /// Milliseconds since the request was sent.
+    pub at_ms: f64,
+    /// The SSE `event:` name (`message` when the event had none).
+    pub event: String,
+    /// The event's data, lines joined by `\n`.
+    pub data: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_serialize_to_the_cli_shape() {
+        let text = serde_json::to_string(&StreamEvent::TextDelta { text: "hi".into() }).unwrap();
+        assert_eq!(text, r#"{"type":"text","text":"hi"}"#);
+        let start = StreamEvent::Start {
+            response_id: Some("r1".into()),
+            model: Some("m".into()),
+        };
+        assert_eq!(
+            serde_json::to_string(&start).unwrap(),
+            r#"{"type":"start","id":"r1","model":"m"}"#
+        );
+        let usage = StreamEvent::Usage(Usage {
+            input_tokens: Some(3),
+            output_tokens: Some(5),
+        });
+        assert_eq!(
+            serde_json::to_string(&usage).unwrap(),
+            r#"{"type":"usage","input_tokens":3,"output_tokens":5}"#
+        );
+        let finish = StreamEvent::Finish {
+            reason: FinishReason::Stop,
+            raw_reason: Some("end_turn".into()),
+        };
+        assert_eq!(
+            serde_json::to_string(&finish).unwrap(),
+            r#"{"type":"finish","reason":"stop","raw_reason":"end_turn"}"#
+        );
+    }
+
+    #[test]
+    fn finish_reasons_normalize_across_providers() {
+        assert_eq!(FinishReason::normalize("end_turn"), FinishReason::Stop);
+        assert_eq!(FinishReason::normalize("max_tokens"), FinishReason::Length);
+        assert_eq!(FinishReason::normalize("tool_use"), FinishReason::ToolCalls);
+        assert_eq!(
+            FinishReason::normalize("tool_calls"),
+            FinishReason::ToolCalls
+        );
+        assert_eq!(
+            FinishReason::normalize("refusal"),
+            FinishReason::ContentFilter
+        );
+        assert_eq!(FinishReason::normalize("pause_turn"), FinishReason::Other);
+    }
+}

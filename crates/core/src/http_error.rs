@@ -1,0 +1,191 @@
+//! A non-2xx response → a typed [`StreamError`]: the kind from the status (refined by the
+//! provider's error type), the provider's message, and when to retry.
+
+use std::time::SystemTime;
+
+use reqwest::header::HeaderMap;
+use serde::Deserialize;
+
+use crate::error::{ErrorKind, StreamError};
+use crate::provider::ProviderErrorBody;
+
+#[derive(Deserialize)]
+struct Body<'a> {
+    #[serde(borrow)]
+    error: Option<ErrorField<'a>>,
+    /// vLLM and some proxies put the message at the top level.
+    #[serde(borrow)]
+    message: Option<std::borrow::Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorField<'a> {
+    Object(#[serde(borrow)] ProviderErrorBody<'a>),
+    Text(#[serde(borrow)] std::borrow::Cow<'a, str>),
+}
+
+/// The error a response with a failing `status` stands for, from its headers and body.
+pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
+    let status_kind = ErrorKind::from_status(status);
+    let parsed = serde_json::from_slice::<Body>(body).ok();
+    let (error_type, provider_message) = match parsed {
+        Some(Body {
+            error: Some(ErrorField::Object(object)),
+            ..
+        }) => {
+            let code = object
+                .code
+                .as_ref()
+                .and_then(|code| code.as_str())
+                .map(str::to_owned);
+            (
+                object.error_type.map(|t| t.into_owned()).or(code),
+                object.message.map(|m| m.into_owned()),
+            )
+        }
+        Some(Body {
+            error: Some(ErrorField::Text(text)),
+            ..
+        }) => (None, Some(text.into_owned())),
+        Some(Body { message, .. }) => (None, message.map(|m| m.into_owned())),
+        None => (None, plain_text(body)),
+    };
+    // The status decides, except where the provider's type is more specific (a 400 that is
+    // really a quota problem, a 500 that says "overloaded").
+    let kind = match error_type
+        .as_deref()
+        .and_then(ErrorKind::from_provider_type)
+    {
+        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
+        _ => status_kind,
+    };
+    let mut error = StreamError::new(kind, describe(status, provider_message.as_deref()));
+    error.status = Some(status);
+    error.error_type = error_type;
+    error.retry_after = retry_after(headers);
+    error
+}
+
+fn describe(status: u16, provider_message: Option<&str>) -> String {
+    let reason = reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|code| code.canonical_reason())
+        .unwrap_or(if status == 529 { "Overloaded" } else { "error" });
+    match provider_message {
+        Some(message) if !message.is_empty() => format!("HTTP {status} {reason}: {message}"),
+        _ => format!("HTTP {status} {reason}"),
+    }
+}
+
+/// A short, printable body that was not JSON (an HTML error page is cut to its first line).
+fn plain_text(body: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(body);
+    let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    Some(line.chars().take(200).collect())
+}
+
+/// Seconds to wait, from `retry-after-ms` (OpenAI), or `retry-after` as seconds or an HTTP date.
+pub fn retry_after(headers: &HeaderMap) -> Option<f64> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(ms) = header("retry-after-ms").and_then(|value| value.parse::<f64>().ok()) {
+        return Some(ms / 1000.0);
+    }
+    let value = header("retry-after")?;
+    if let Ok(seconds) = value.parse::<f64>() {
+        return Some(seconds.max(0.0));
+    }
+    let date = httpdate::parse_http_date(value).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .map(|wait| wait.as_secs_f64())
+            .unwrap_or(0.0),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn openai_401_is_authentication_with_the_providers_message() {
+        let body = br#"{"error":{"message":"Incorrect API key provided: sk-abc***xyz.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
+        let error = error_from_response(401, &HeaderMap::new(), body);
+        assert_eq!(error.kind, ErrorKind::Authentication);
+        assert_eq!(error.status, Some(401));
+        assert_eq!(error.error_type.as_deref(), Some("invalid_request_error"));
+        assert_eq!(
+            error.message,
+            "HTTP 401 Unauthorized: Incorrect API key provided: sk-abc***xyz."
+        );
+    }
+
+    #[test]
+    fn anthropic_529_is_overloaded() {
+        let body =
+            br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+        let error = error_from_response(529, &HeaderMap::new(), body);
+        assert_eq!(error.kind, ErrorKind::Overloaded);
+        assert_eq!(error.message, "HTTP 529 Overloaded: Overloaded");
+    }
+
+    #[test]
+    fn rate_limits_carry_retry_after_in_seconds_or_ms_or_a_date() {
+        let body =
+            br#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#;
+        let error = error_from_response(429, &headers(&[("retry-after", "20")]), body);
+        assert_eq!(
+            (error.kind, error.retry_after),
+            (ErrorKind::RateLimited, Some(20.0))
+        );
+        assert_eq!(
+            retry_after(&headers(&[
+                ("retry-after-ms", "1500"),
+                ("retry-after", "2")
+            ])),
+            Some(1.5)
+        );
+        let later = httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(90));
+        let wait = retry_after(&headers(&[("retry-after", &later)])).unwrap();
+        assert!((85.0..=90.0).contains(&wait), "{wait}");
+    }
+
+    #[test]
+    fn string_errors_and_html_pages_are_readable() {
+        let error = error_from_response(
+            404,
+            &HeaderMap::new(),
+            br#"{"error":"model \"nope\" not found, try pulling it first"}"#,
+        );
+        assert_eq!(error.kind, ErrorKind::NotFound);
+        assert!(
+            error
+                .message
+                .ends_with(r#"model "nope" not found, try pulling it first"#)
+        );
+        let error = error_from_response(
+            502,
+            &HeaderMap::new(),
+            b"\n<html><body>Bad gateway</body></html>",
+        );
+        assert_eq!(error.kind, ErrorKind::Server);
+        assert_eq!(
+            error.message,
+            "HTTP 502 Bad Gateway: <html><body>Bad gateway</body></html>"
+        );
+    }
+}

@@ -1,0 +1,62 @@
+//! Runnel's streaming engine: a provider's SSE bytes → one typed event stream, exactly, fast and
+//! stoppable at any moment. No UI, no Tauri: the desktop app and the CLI both drive it.
+//!
+//! # Layout
+//! A byte has one road: socket → [`sse`] (framing) → a [`provider`] decoder → [`StreamEvent`] →
+//! the consumer ([`ChatStream`], [`StreamSet`]).
+//!
+//! - [`event`]: the one vocabulary ([`StreamEvent`], [`FinishReason`], [`Usage`]).
+//! - [`error`]: [`StreamError`], kinds a person can act on; [`http_error`] reads error bodies.
+//! - [`sse`]: SSE framing that scans each byte once, under any chunking.
+//! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
+//! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
+//!   OpenRouter, Groq, the demo).
+//! - [`engine`]: the HTTP client, timeouts, starting streams, listing models.
+//! - [`stream`]: one running stream, its stop handle and what it collected.
+//! - [`collect`]: message, usage and metrics folded from events.
+//! - [`parallel`]: several streams at once, tagged by id.
+//! - [`keys`]: the OS keychain and env-var keys; [`resolve`]: provider id → ready endpoint.
+//! - [`demo`]: the offline demo model, a loopback server in this process.
+//!
+//! # Example
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use runnel_core::{ChatRequest, Engine, Message, MemoryStore, StreamEvent, StreamOptions, Timeouts, resolve};
+//! let (endpoint, _) = resolve("demo", None, &MemoryStore::default())?;
+//! let engine = Engine::new(Timeouts::default())?;
+//! let request = ChatRequest::new("runnel-demo", vec![Message::user("hello")]);
+//! let mut stream = engine.stream(&endpoint, &request, StreamOptions::default());
+//! while let Some(event) = stream.next().await {
+//!     if let StreamEvent::TextDelta { text } = event {
+//!         print!("{text}");
+//!     }
+//! }
+//! println!("\n{:?}", stream.completion().metrics);
+//! # Ok(()) }
+//! ```
+
+pub mod collect;
+pub mod demo;
+pub mod engine;
+pub mod error;
+pub mod event;
+pub mod http_error;
+pub mod keys;
+pub mod parallel;
+pub mod presets;
+pub mod provider;
+pub mod request;
+pub mod resolve;
+pub mod sse;
+pub mod stream;
+
+pub use collect::{Collector, Completion, Metrics, Outcome, ToolCall};
+pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
+pub use error::{ErrorKind, StreamError, TimeoutPhase};
+pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
+pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
+pub use parallel::{SetEvent, StreamId, StreamSet};
+pub use presets::{PRESETS, Preset, preset};
+pub use request::{ChatOptions, ChatRequest, Message, Role};
+pub use resolve::{ResolveError, resolve};
+pub use stream::{ChatStream, StopHandle, StreamOptions};

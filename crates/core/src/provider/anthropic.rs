@@ -1,0 +1,428 @@
+//! Anthropic Messages (`POST {base}/v1/messages`).
+//!
+//! The stream is named events: `message_start`, `content_block_start`/`_delta`/`_stop`,
+//! `message_delta` (stop reason, output tokens), `message_stop` (the terminator), `ping` and
+//! `error`. Pings and event types this crate does not know are ignored, as the API asks.
+//! Conversations are converted to Anthropic's shape: system messages go to the top-level `system`
+//! field and turns alternate user/assistant, starting with the user.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
+use crate::error::StreamError;
+use crate::event::{FinishReason, StreamEvent, Usage};
+use crate::keys::ApiKey;
+use crate::request::{ChatRequest, Role};
+use crate::sse::SseFrame;
+
+/// The API version this decoder is written against.
+const API_VERSION: &str = "2023-06-01";
+/// Anthropic requires `max_tokens`; this is used when the request leaves it open.
+const DEFAULT_MAX_TOKENS: u32 = 4096;
+
+/// The Anthropic Messages protocol.
+pub struct Anthropic;
+
+impl Protocol for Anthropic {
+    fn id(&self) -> &'static str {
+        "anthropic"
+    }
+
+    fn chat_url(&self, base_url: &str) -> String {
+        format!("{base_url}/v1/messages")
+    }
+
+    fn models_url(&self, base_url: &str) -> String {
+        format!("{base_url}/v1/models")
+    }
+
+    fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = key.and_then(|key| key.header_value("")) {
+            headers.insert(HeaderName::from_static("x-api-key"), value);
+        }
+        headers.insert(
+            HeaderName::from_static("anthropic-version"),
+            HeaderValue::from_static(API_VERSION),
+        );
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers
+    }
+
+    fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
+        let system: Vec<&str> = request
+            .messages
+            .iter()
+            .filter(|message| message.role == Role::System && !message.content.is_empty())
+            .map(|message| message.content.as_str())
+            .collect();
+        let options = &request.options;
+        let mut body = json!({
+            "model": request.model,
+            "messages": alternate_turns(request),
+            "max_tokens": options.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
+            "stream": true,
+        });
+        if !system.is_empty() {
+            body["system"] = json!(system.join("\n\n"));
+        }
+        if let Some(temperature) = options.temperature {
+            body["temperature"] = json!(temperature);
+        }
+        if !options.stop.is_empty() {
+            body["stop_sequences"] = json!(options.stop);
+        }
+        body
+    }
+
+    fn decoder(&self) -> Box<dyn EventDecoder> {
+        Box::new(AnthropicDecoder::default())
+    }
+}
+
+/// User and assistant turns, alternating and starting with the user: consecutive turns of one
+/// role are joined, empty turns (an answer stopped before its first word) are dropped, and a
+/// conversation that opens with the assistant gets a short user turn before it.
+fn alternate_turns(request: &ChatRequest) -> Vec<serde_json::Value> {
+    let mut turns: Vec<(&'static str, String)> = Vec::new();
+    for message in &request.messages {
+        let role = match message.role {
+            Role::System => continue,
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        if message.content.trim().is_empty() {
+            continue;
+        }
+        match turns.last_mut() {
+            Some((last, text)) if *last == role => {
+                text.push_str("\n\n");
+                text.push_str(&message.content);
+            }
+            _ => turns.push((role, message.content.clone())),
+        }
+    }
+    if turns.first().is_some_and(|(role, _)| *role == "assistant") {
+        turns.insert(0, ("user", "(continuing the conversation)".to_owned()));
+    }
+    turns
+        .into_iter()
+        .map(|(role, content)| json!({ "role": role, "content": content }))
+        .collect()
+}
+
+#[derive(Default)]
+struct AnthropicDecoder {
+    usage: Usage,
+    stop_reason: Option<String>,
+    /// Content-block index → tool-call ordinal, for `tool_use` blocks.
+    tool_calls: HashMap<u32, u32>,
+}
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, rename = "type")]
+    event_type: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct MessageStart<'a> {
+    #[serde(borrow)]
+    message: StartedMessage<'a>,
+}
+
+#[derive(Deserialize)]
+struct StartedMessage<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    model: Option<Cow<'a, str>>,
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct WireUsage {
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct BlockStart<'a> {
+    index: u32,
+    #[serde(borrow)]
+    content_block: Block<'a>,
+}
+
+#[derive(Deserialize)]
+struct Block<'a> {
+    #[serde(borrow, rename = "type")]
+    block_type: Cow<'a, str>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    thinking: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct BlockDelta<'a> {
+    index: u32,
+    #[serde(borrow)]
+    delta: Delta<'a>,
+}
+
+#[derive(Deserialize)]
+struct Delta<'a> {
+    #[serde(borrow, rename = "type")]
+    delta_type: Cow<'a, str>,
+    #[serde(borrow)]
+    text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    thinking: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    partial_json: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct MessageDelta<'a> {
+    #[serde(borrow)]
+    delta: MessageDeltaBody<'a>,
+    usage: Option<WireUsage>,
+}
+
+#[derive(Deserialize)]
+struct MessageDeltaBody<'a> {
+    #[serde(borrow)]
+    stop_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEvent<'a> {
+    #[serde(borrow)]
+    error: ProviderErrorBody<'a>,
+}
+
+fn non_empty(text: Option<Cow<'_, str>>) -> Option<String> {
+    text.filter(|text| !text.is_empty()).map(Cow::into_owned)
+}
+
+impl AnthropicDecoder {
+    fn block_start(&mut self, start: BlockStart<'_>, out: &mut Vec<StreamEvent>) {
+        let block = start.content_block;
+        match block.block_type.as_ref() {
+            "text" => {
+                if let Some(text) = non_empty(block.text) {
+                    out.push(StreamEvent::TextDelta { text });
+                }
+            }
+            "thinking" => {
+                if let Some(text) = non_empty(block.thinking) {
+                    out.push(StreamEvent::ThinkingDelta { text });
+                }
+            }
+            "tool_use" | "server_tool_use" => {
+                let ordinal = self.tool_calls.len() as u32;
+                self.tool_calls.insert(start.index, ordinal);
+                out.push(StreamEvent::ToolCallDelta {
+                    index: ordinal,
+                    id: block.id.map(Cow::into_owned),
+                    name: block.name.map(Cow::into_owned),
+                    arguments: String::new(),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn block_delta(&self, delta: BlockDelta<'_>, out: &mut Vec<StreamEvent>) {
+        let body = delta.delta;
+        match body.delta_type.as_ref() {
+            "text_delta" => {
+                if let Some(text) = non_empty(body.text) {
+                    out.push(StreamEvent::TextDelta { text });
+                }
+            }
+            "thinking_delta" => {
+                if let Some(text) = non_empty(body.thinking) {
+                    out.push(StreamEvent::ThinkingDelta { text });
+                }
+            }
+            "input_json_delta" => {
+                if let (Some(&index), Some(arguments)) = (
+                    self.tool_calls.get(&delta.index),
+                    non_empty(body.partial_json),
+                ) {
+                    out.push(StreamEvent::ToolCallDelta {
+                        index,
+                        id: None,
+                        name: None,
+                        arguments,
+                    });
+                }
+            }
+            _ => {} // signature_delta, citations_delta, and deltas added later
+        }
+    }
+}
+
+impl EventDecoder for AnthropicDecoder {
+    fn decode(
+        &mut self,
+        frame: &SseFrame,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Step, StreamError> {
+        // The event name decides; a proxy that drops `event:` lines still sends `type` in the data.
+        let owned_type;
+        let event_type = if frame.event.is_empty() {
+            let envelope: Envelope = parse_json(frame)?;
+            owned_type = envelope.event_type.map(Cow::into_owned).unwrap_or_default();
+            owned_type.as_str()
+        } else {
+            frame.event.as_str()
+        };
+        match event_type {
+            "message_start" => {
+                let start: MessageStart = parse_json(frame)?;
+                let message = start.message;
+                if let Some(usage) = message.usage {
+                    self.usage.input_tokens = usage.input_tokens;
+                    self.usage.output_tokens = usage.output_tokens;
+                }
+                out.push(StreamEvent::Start {
+                    response_id: message.id.map(Cow::into_owned),
+                    model: message.model.map(Cow::into_owned),
+                });
+            }
+            "content_block_start" => self.block_start(parse_json(frame)?, out),
+            "content_block_delta" => self.block_delta(parse_json(frame)?, out),
+            "message_delta" => {
+                let delta: MessageDelta = parse_json(frame)?;
+                if let Some(reason) = delta.delta.stop_reason {
+                    self.stop_reason = Some(reason.into_owned());
+                }
+                if let Some(usage) = delta.usage {
+                    self.usage.input_tokens = usage.input_tokens.or(self.usage.input_tokens);
+                    self.usage.output_tokens = usage.output_tokens.or(self.usage.output_tokens);
+                    out.push(StreamEvent::Usage(self.usage));
+                }
+            }
+            "message_stop" => {
+                let raw_reason = self.stop_reason.take();
+                let reason = raw_reason
+                    .as_deref()
+                    .map_or(FinishReason::Stop, FinishReason::normalize);
+                out.push(StreamEvent::Finish { reason, raw_reason });
+                return Ok(Step::Done);
+            }
+            "error" => {
+                let event: ErrorEvent = parse_json(frame)?;
+                return Err(event.error.into_error());
+            }
+            _ => {} // ping, content_block_stop, and event types added later
+        }
+        Ok(Step::More)
+    }
+
+    fn terminator(&self) -> &'static str {
+        "event: message_stop"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::Message;
+
+    #[test]
+    fn system_goes_top_level_and_turns_alternate_from_the_user() {
+        let request = ChatRequest::new(
+            "claude",
+            vec![
+                Message::system("be brief"),
+                Message::assistant("Hello! How can I help?"),
+                Message::user("one"),
+                Message::user("two"),
+                Message::assistant(""),
+                Message::user("three"),
+            ],
+        );
+        let body = Anthropic.chat_body(&request, &Quirks::default());
+        assert_eq!(body["system"], "be brief");
+        assert_eq!(body["max_tokens"], DEFAULT_MAX_TOKENS);
+        let roles: Vec<_> = body["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["user", "assistant", "user"]);
+        assert_eq!(body["messages"][2]["content"], "one\n\ntwo\n\nthree");
+    }
+
+    #[test]
+    fn tool_call_indexes_count_tool_blocks_only() {
+        let mut decoder = AnthropicDecoder::default();
+        let mut out = Vec::new();
+        let frames = [
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#,
+            ),
+            (
+                "content_block_start",
+                r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_1","name":"get_weather","input":{}}}"#,
+            ),
+            (
+                "content_block_delta",
+                r#"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{\"city\":"}}"#,
+            ),
+        ];
+        for (event, data) in frames {
+            let frame = SseFrame {
+                event: event.into(),
+                data: data.into(),
+                ..SseFrame::default()
+            };
+            decoder.decode(&frame, &mut out).unwrap();
+        }
+        assert_eq!(
+            out,
+            vec![
+                StreamEvent::ToolCallDelta {
+                    index: 0,
+                    id: Some("toolu_1".into()),
+                    name: Some("get_weather".into()),
+                    arguments: String::new()
+                },
+                StreamEvent::ToolCallDelta {
+                    index: 0,
+                    id: None,
+                    name: None,
+                    arguments: "{\"city\":".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn events_without_names_are_typed_by_their_data() {
+        let mut decoder = AnthropicDecoder::default();
+        let mut out = Vec::new();
+        let frame = SseFrame {
+            data: r#"{"type":"message_stop"}"#.into(),
+            ..SseFrame::default()
+        };
+        assert_eq!(decoder.decode(&frame, &mut out), Ok(Step::Done));
+    }
+}

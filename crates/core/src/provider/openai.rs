@@ -1,0 +1,354 @@
+//! OpenAI Chat Completions (`POST {base}/chat/completions`), spoken by OpenAI and by every
+//! OpenAI-compatible server (Ollama, LM Studio, llama.cpp, vLLM, OpenRouter, Groq).
+//!
+//! The stream is `data: {chunk}` events ending with `data: [DONE]`. The finish reason comes in a
+//! chunk before the usage chunk, so [`StreamEvent::Finish`] is held back until `[DONE]`: a stream
+//! cut off after its finish reason is still incomplete.
+
+use std::borrow::Cow;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
+use crate::error::StreamError;
+use crate::event::{FinishReason, StreamEvent, Usage};
+use crate::keys::ApiKey;
+use crate::request::{ChatRequest, Role};
+use crate::sse::SseFrame;
+
+/// The OpenAI Chat Completions protocol.
+pub struct OpenAi;
+
+impl Protocol for OpenAi {
+    fn id(&self) -> &'static str {
+        "openai"
+    }
+
+    fn chat_url(&self, base_url: &str) -> String {
+        format!("{base_url}/chat/completions")
+    }
+
+    fn models_url(&self, base_url: &str) -> String {
+        format!("{base_url}/models")
+    }
+
+    fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {
+            headers.insert(AUTHORIZATION, value);
+        }
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("text/event-stream"),
+        );
+        headers
+    }
+
+    fn chat_body(&self, request: &ChatRequest, quirks: &Quirks) -> serde_json::Value {
+        let messages: Vec<_> = request
+            .messages
+            .iter()
+            .map(|message| {
+                let role = match message.role {
+                    Role::System => "system",
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                json!({ "role": role, "content": message.content })
+            })
+            .collect();
+        let mut body = json!({ "model": request.model, "messages": messages, "stream": true });
+        let options = &request.options;
+        if quirks.stream_usage {
+            body["stream_options"] = json!({ "include_usage": true });
+        }
+        if let Some(max_tokens) = options.max_tokens {
+            body[quirks.max_tokens_field] = json!(max_tokens);
+        }
+        if let Some(temperature) = options.temperature {
+            body["temperature"] = json!(temperature);
+        }
+        if !options.stop.is_empty() {
+            body["stop"] = json!(options.stop);
+        }
+        body
+    }
+
+    fn decoder(&self) -> Box<dyn EventDecoder> {
+        Box::new(OpenAiDecoder::default())
+    }
+}
+
+#[derive(Default)]
+struct OpenAiDecoder {
+    started: bool,
+    finish: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Chunk<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    choices: Option<Vec<Choice<'a>>>,
+    usage: Option<ChunkUsage>,
+    #[serde(borrow)]
+    error: Option<ErrorField<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ErrorField<'a> {
+    Object(#[serde(borrow)] ProviderErrorBody<'a>),
+    Text(#[serde(borrow)] Cow<'a, str>),
+}
+
+#[derive(Deserialize)]
+struct Choice<'a> {
+    #[serde(default)]
+    index: u32,
+    #[serde(borrow)]
+    delta: Option<Delta<'a>>,
+    #[serde(borrow)]
+    finish_reason: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct Delta<'a> {
+    #[serde(borrow)]
+    content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    refusal: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning_content: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reasoning: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    tool_calls: Option<Vec<ToolCallChunk<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct ToolCallChunk<'a> {
+    #[serde(default)]
+    index: u32,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    function: Option<FunctionChunk<'a>>,
+}
+
+#[derive(Deserialize)]
+struct FunctionChunk<'a> {
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    arguments: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct ChunkUsage {
+    prompt_tokens: Option<u64>,
+    completion_tokens: Option<u64>,
+}
+
+fn push_text(
+    out: &mut Vec<StreamEvent>,
+    text: Option<Cow<'_, str>>,
+    make: fn(String) -> StreamEvent,
+) {
+    if let Some(text) = text.filter(|text| !text.is_empty()) {
+        out.push(make(text.into_owned()));
+    }
+}
+
+impl EventDecoder for OpenAiDecoder {
+    fn decode(
+        &mut self,
+        frame: &SseFrame,
+        out: &mut Vec<StreamEvent>,
+    ) -> Result<Step, StreamError> {
+        if frame.data == "[DONE]" {
+            let raw_reason = self.finish.take();
+            let reason = raw_reason
+                .as_deref()
+                .map_or(FinishReason::Stop, FinishReason::normalize);
+            out.push(StreamEvent::Finish { reason, raw_reason });
+            return Ok(Step::Done);
+        }
+        if frame.event == "error" && !frame.data.trim_start().starts_with('{') {
+            return Err(StreamError::from_provider(None, Some(&frame.data)));
+        }
+        let chunk: Chunk = parse_json(frame)?;
+        if let Some(error) = chunk.error {
+            return Err(match error {
+                ErrorField::Object(body) => body.into_error(),
+                ErrorField::Text(message) => StreamError::from_provider(None, Some(&message)),
+            });
+        }
+        if !self.started {
+            self.started = true;
+            out.push(StreamEvent::Start {
+                response_id: chunk.id.filter(|id| !id.is_empty()).map(Cow::into_owned),
+                model: chunk
+                    .model
+                    .filter(|model| !model.is_empty())
+                    .map(Cow::into_owned),
+            });
+        }
+        for choice in chunk
+            .choices
+            .into_iter()
+            .flatten()
+            .filter(|choice| choice.index == 0)
+        {
+            if let Some(delta) = choice.delta {
+                push_text(out, delta.reasoning_content, |text| {
+                    StreamEvent::ThinkingDelta { text }
+                });
+                push_text(out, delta.reasoning, |text| StreamEvent::ThinkingDelta {
+                    text,
+                });
+                push_text(out, delta.content, |text| StreamEvent::TextDelta { text });
+                push_text(out, delta.refusal, |text| StreamEvent::RefusalDelta {
+                    text,
+                });
+                for call in delta.tool_calls.into_iter().flatten() {
+                    let (name, arguments) = match call.function {
+                        Some(function) => (function.name, function.arguments),
+                        None => (None, None),
+                    };
+                    out.push(StreamEvent::ToolCallDelta {
+                        index: call.index,
+                        id: call.id.map(Cow::into_owned),
+                        name: name.map(Cow::into_owned),
+                        arguments: arguments.map(Cow::into_owned).unwrap_or_default(),
+                    });
+                }
+            }
+            if let Some(reason) = choice.finish_reason {
+                self.finish = Some(reason.into_owned());
+            }
+        }
+        if let Some(usage) = chunk.usage {
+            out.push(StreamEvent::Usage(Usage {
+                input_tokens: usage.prompt_tokens,
+                output_tokens: usage.completion_tokens,
+            }));
+        }
+        Ok(Step::More)
+    }
+
+    fn terminator(&self) -> &'static str {
+        "data: [DONE]"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::request::{ChatOptions, Message};
+
+    fn frame(data: &str) -> SseFrame {
+        SseFrame {
+            data: data.into(),
+            ..SseFrame::default()
+        }
+    }
+
+    fn decode_all(datas: &[&str]) -> (Vec<StreamEvent>, Result<Step, StreamError>) {
+        let mut decoder = OpenAiDecoder::default();
+        let mut out = Vec::new();
+        let mut step = Ok(Step::More);
+        for data in datas {
+            step = decoder.decode(&frame(data), &mut out);
+            if step != Ok(Step::More) {
+                break;
+            }
+        }
+        (out, step)
+    }
+
+    #[test]
+    fn body_carries_stream_usage_and_the_quirky_token_field() {
+        let mut request = ChatRequest::new(
+            "gpt-4o",
+            vec![Message::system("be brief"), Message::user("hi")],
+        );
+        request.options = ChatOptions {
+            max_tokens: Some(50),
+            temperature: Some(0.5),
+            stop: vec!["END".into()],
+        };
+        let quirks = Quirks {
+            max_tokens_field: "max_completion_tokens",
+            stream_usage: true,
+        };
+        let body = OpenAi.chat_body(&request, &quirks);
+        assert_eq!(body["stream"], true);
+        assert_eq!(body["stream_options"]["include_usage"], true);
+        assert_eq!(body["max_completion_tokens"], 50);
+        assert!(body.get("max_tokens").is_none());
+        assert_eq!(body["messages"][0]["role"], "system");
+        assert_eq!(body["stop"][0], "END");
+    }
+
+    #[test]
+    fn finish_waits_for_done() {
+        let (events, step) = decode_all(&[
+            r#"{"id":"c1","model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}"#,
+            r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"},"finish_reason":null}]}"#,
+            r#"{"id":"c1","choices":[{"index":0,"delta":{},"finish_reason":"length"}]}"#,
+            r#"{"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#,
+            "[DONE]",
+        ]);
+        assert_eq!(step, Ok(Step::Done));
+        assert_eq!(
+            events,
+            vec![
+                StreamEvent::Start {
+                    response_id: Some("c1".into()),
+                    model: Some("m".into())
+                },
+                StreamEvent::TextDelta { text: "Hi".into() },
+                StreamEvent::Usage(Usage {
+                    input_tokens: Some(3),
+                    output_tokens: Some(1)
+                }),
+                StreamEvent::Finish {
+                    reason: FinishReason::Length,
+                    raw_reason: Some("length".into())
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn error_objects_in_data_end_the_stream_typed() {
+        let (events, step) = decode_all(&[
+            r#"{"id":"c1","choices":[{"index":0,"delta":{"content":"Hi"}}]}"#,
+            r#"{"error":{"message":"Rate limit reached","type":"requests","code":"rate_limit_exceeded"}}"#,
+        ]);
+        assert_eq!(events.len(), 2);
+        let error = step.unwrap_err();
+        assert_eq!(error.kind, crate::error::ErrorKind::RateLimited);
+        assert_eq!(error.message, "Rate limit reached");
+        let (_, step) = decode_all(&[r#"{"error":"model crashed"}"#]);
+        assert_eq!(step.unwrap_err().message, "model crashed");
+    }
+
+    #[test]
+    fn malformed_json_is_a_protocol_error_naming_the_data() {
+        let (_, step) = decode_all(&[r#"{"choices":[{"#]);
+        let error = step.unwrap_err();
+        assert_eq!(error.kind, crate::error::ErrorKind::Protocol);
+        assert!(
+            error.message.contains(r#"{"choices":[{"#),
+            "{}",
+            error.message
+        );
+    }
+}

@@ -1,0 +1,313 @@
+//! SSE framing: bytes in any chunking → complete events, per the WHATWG `text/event-stream`
+//! rules.
+//!
+//! The decoder keeps only the line in progress and scans each byte once: a chunk is searched
+//! for line ends from where the last search stopped, so a long line arriving in many chunks costs
+//! O(total bytes), and a large chunk holding many events costs O(chunk). It handles LF, CRLF and
+//! CR line ends (also a CR at the end of one chunk and its LF at the start of the next), a leading
+//! BOM (also split across chunks), comments, `id:`/`retry:`, multi-line `data:`, and invalid UTF-8
+//! (replaced by U+FFFD, never a stall). At end of input, an event left without its blank line is
+//! handed back separately by [`SseDecoder::finish`], so a caller can tell a cut-off stream from a
+//! complete one.
+//!
+//! Why not `eventsource-stream`: version 0.2.3 panics on a leading BOM, re-parses a line in
+//! progress on every chunk (quadratic), and its cost per event grows with the size of the chunk
+//! it is handed. See docs/PERFORMANCE.md for the measurements.
+
+use memchr::memchr2;
+
+const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
+
+/// One dispatched SSE event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SseFrame {
+    /// The `event:` field; empty when the event had none (its type is then `message`).
+    pub event: String,
+    /// The `data:` lines, joined by `\n`.
+    pub data: String,
+    /// The last event id seen on the stream (`id:`), if any.
+    pub id: Option<String>,
+    /// The reconnection time the server asked for (`retry:`), in milliseconds, if any.
+    pub retry: Option<u64>,
+}
+
+impl SseFrame {
+    /// The event's type: its `event:` field, or `message` when it had none.
+    pub fn name(&self) -> &str {
+        if self.event.is_empty() {
+            "message"
+        } else {
+            &self.event
+        }
+    }
+}
+
+/// An incremental SSE decoder. Feed it chunks with [`feed`](Self::feed); call
+/// [`finish`](Self::finish) at end of input.
+#[derive(Debug, Default)]
+pub struct SseDecoder {
+    line: Vec<u8>,
+    bom_checked: bool,
+    bom_matched: usize,
+    skip_lf: bool,
+    event: String,
+    data: String,
+    data_lines: usize,
+    fields_pending: bool,
+    last_id: Option<String>,
+    retry: Option<u64>,
+}
+
+impl SseDecoder {
+    /// A decoder at the start of a stream.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decodes one chunk, appending every event it completes to `out`.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) {
+        let mut rest = self.strip_bom(chunk);
+        if self.skip_lf && !rest.is_empty() {
+            self.skip_lf = false;
+            if rest[0] == b'\n' {
+                rest = &rest[1..];
+            }
+        }
+        while let Some(end) = memchr2(b'\n', b'\r', rest) {
+            if self.line.is_empty() {
+                self.process_line(&rest[..end], out);
+            } else {
+                self.line.extend_from_slice(&rest[..end]);
+                let line = std::mem::take(&mut self.line);
+                self.process_line(&line, out);
+                self.line = line;
+                self.line.clear();
+            }
+            let was_cr = rest[end] == b'\r';
+            rest = &rest[end + 1..];
+            if was_cr {
+                match rest.first() {
+                    None => self.skip_lf = true,
+                    Some(b'\n') => rest = &rest[1..],
+                    Some(_) => {}
+                }
+            }
+        }
+        self.line.extend_from_slice(rest);
+    }
+
+    /// Ends the input. Returns the event that was still open (fields seen, no blank line yet),
+    /// including a final line that had no line end; `None` when the stream ended cleanly
+    /// between events.
+    pub fn finish(&mut self) -> Option<SseFrame> {
+        if !self.line.is_empty() {
+            let line = std::mem::take(&mut self.line);
+            let mut ignored = Vec::new();
+            self.process_line(&line, &mut ignored);
+        }
+        let open = self.fields_pending.then(|| self.take_frame());
+        self.event.clear();
+        self.data.clear();
+        self.data_lines = 0;
+        self.fields_pending = false;
+        open
+    }
+
+    /// True while bytes of an unfinished line or event are buffered.
+    pub fn is_mid_event(&self) -> bool {
+        !self.line.is_empty() || self.fields_pending
+    }
+
+    fn strip_bom<'a>(&mut self, mut chunk: &'a [u8]) -> &'a [u8] {
+        while !self.bom_checked && !chunk.is_empty() {
+            if chunk[0] == BOM[self.bom_matched] {
+                self.bom_matched += 1;
+                chunk = &chunk[1..];
+                self.bom_checked = self.bom_matched == BOM.len();
+            } else {
+                // Not a BOM after all: the bytes taken so far were content (they hold no line end).
+                self.bom_checked = true;
+                self.line.extend_from_slice(&BOM[..self.bom_matched]);
+            }
+        }
+        chunk
+    }
+
+    fn process_line(&mut self, line: &[u8], out: &mut Vec<SseFrame>) {
+        if line.is_empty() {
+            self.dispatch(out);
+            return;
+        }
+        if line[0] == b':' {
+            return; // a comment
+        }
+        let (field, value) = match memchr::memchr(b':', line) {
+            Some(colon) => {
+                let value = &line[colon + 1..];
+                (&line[..colon], value.strip_prefix(b" ").unwrap_or(value))
+            }
+            None => (line, &[][..]),
+        };
+        self.fields_pending = true;
+        match field {
+            b"data" => {
+                if self.data_lines > 0 {
+                    self.data.push('\n');
+                }
+                push_utf8(&mut self.data, value);
+                self.data_lines += 1;
+            }
+            b"event" => {
+                self.event.clear();
+                push_utf8(&mut self.event, value);
+            }
+            b"id" if !value.contains(&0) => {
+                let mut id = String::new();
+                push_utf8(&mut id, value);
+                self.last_id = Some(id);
+            }
+            b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
+                self.retry = std::str::from_utf8(value)
+                    .ok()
+                    .and_then(|digits| digits.parse().ok());
+            }
+            _ => {}
+        }
+    }
+
+    fn dispatch(&mut self, out: &mut Vec<SseFrame>) {
+        self.fields_pending = false;
+        if self.data_lines == 0 {
+            self.event.clear();
+            return;
+        }
+        let frame = self.take_frame();
+        out.push(frame);
+    }
+
+    fn take_frame(&mut self) -> SseFrame {
+        self.data_lines = 0;
+        SseFrame {
+            event: std::mem::take(&mut self.event),
+            data: std::mem::take(&mut self.data),
+            id: self.last_id.clone(),
+            retry: self.retry,
+        }
+    }
+}
+
+fn push_utf8(target: &mut String, bytes: &[u8]) {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => target.push_str(text),
+        Err(_) => target.push_str(&String::from_utf8_lossy(bytes)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_chunks(chunks: &[&[u8]]) -> (Vec<SseFrame>, Option<SseFrame>) {
+        let mut decoder = SseDecoder::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            decoder.feed(chunk, &mut out);
+        }
+        let open = decoder.finish();
+        (out, open)
+    }
+
+    fn datas(frames: &[SseFrame]) -> Vec<&str> {
+        frames.iter().map(|frame| frame.data.as_str()).collect()
+    }
+
+    #[test]
+    fn every_line_ending_style_frames_the_same_events() {
+        for body in [
+            &b"data: a\n\ndata: b\n\n"[..],
+            b"data: a\r\n\r\ndata: b\r\n\r\n",
+            b"data: a\r\rdata: b\r\r",
+        ] {
+            let (frames, open) = decode_chunks(&[body]);
+            assert_eq!(datas(&frames), ["a", "b"], "{body:?}");
+            assert!(open.is_none());
+        }
+    }
+
+    #[test]
+    fn a_cr_at_a_chunk_end_and_its_lf_in_the_next_chunk_are_one_line_end() {
+        let (frames, _) = decode_chunks(&[b"data: a\r", b"\ndata: b\r", b"\n\r", b"\n"]);
+        assert_eq!(datas(&frames), ["a\nb"]);
+    }
+
+    #[test]
+    fn multi_byte_utf8_split_across_chunks_is_kept_whole() {
+        let body = "data: héllo 日本 🦀\n\n".as_bytes();
+        let chunks: Vec<&[u8]> = body.chunks(1).collect();
+        let (frames, _) = decode_chunks(&chunks);
+        assert_eq!(datas(&frames), ["héllo 日本 🦀"]);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_stalled() {
+        let (frames, _) = decode_chunks(&[b"data: a\xFFb\n\ndata: next\n\n"]);
+        assert_eq!(datas(&frames), ["a\u{FFFD}b", "next"]);
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped_even_when_split() {
+        let (frames, _) = decode_chunks(&[&[0xEF], &[0xBB], b"\xBFdata: x\n\n"]);
+        assert_eq!(datas(&frames), ["x"]);
+        // Only at the very start: a later BOM is content.
+        let (frames, _) = decode_chunks(&[b"data: \xEF\xBB\xBFx\n\n"]);
+        assert_eq!(datas(&frames), ["\u{FEFF}x"]);
+    }
+
+    #[test]
+    fn a_partial_bom_is_content() {
+        let (frames, _) = decode_chunks(&[&[0xEF], b"data: x\n\n"]);
+        // "\xEFdata" is not the field "data": the line is ignored.
+        assert!(frames.is_empty());
+    }
+
+    #[test]
+    fn comments_ids_retry_and_multi_line_data() {
+        let body =
+            b": keep-alive\nid: 7\nretry: 3000\nevent: update\ndata: one\ndata:two\ndata\n\n";
+        let (frames, _) = decode_chunks(&[body]);
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].event, "update");
+        assert_eq!(frames[0].data, "one\ntwo\n");
+        assert_eq!(frames[0].id.as_deref(), Some("7"));
+        assert_eq!(frames[0].retry, Some(3000));
+    }
+
+    #[test]
+    fn an_event_without_data_is_not_dispatched_and_resets_its_name() {
+        let (frames, _) = decode_chunks(&[b"event: ping\n\ndata: x\n\n"]);
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].name(), "message");
+    }
+
+    #[test]
+    fn an_event_without_its_blank_line_is_returned_as_open() {
+        let (frames, open) = decode_chunks(&[b"data: a\n\ndata: [DONE]"]);
+        assert_eq!(datas(&frames), ["a"]);
+        assert_eq!(open.unwrap().data, "[DONE]");
+        let (_, open) = decode_chunks(&[b"data: a\n\ndata: b\n"]);
+        assert_eq!(open.unwrap().data, "b");
+    }
+
+    #[test]
+    fn a_large_event_and_many_tiny_events() {
+        let big = "x".repeat(1 << 20);
+        let body = format!("data: {big}\n\n");
+        let (frames, _) = decode_chunks(&body.as_bytes().chunks(777).collect::<Vec<_>>());
+        assert_eq!(frames.len(), 1);
+        assert_eq!(frames[0].data.len(), 1 << 20);
+
+        let tiny = "data:.\n\n".repeat(10_000);
+        let (frames, _) = decode_chunks(&[tiny.as_bytes()]);
+        assert_eq!(frames.len(), 10_000);
+    }
+}

@@ -1,0 +1,384 @@
+//! One stream: request → SSE frames → typed events, on a task of its own.
+//!
+//! The task owns the HTTP response and reads it as fast as it arrives, whatever the consumer
+//! does; events reach the consumer through an unbounded channel. Stopping cancels the task,
+//! which drops the response at once: on HTTP/1.1 the connection closes, on HTTP/2 the stream is
+//! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use reqwest::header::CONTENT_TYPE;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+use tokio_util::sync::CancellationToken;
+
+use crate::collect::{Collector, Completion};
+use crate::engine::{Endpoint, Timeouts};
+use crate::error::{ErrorKind, StreamError, TimeoutPhase};
+use crate::event::{RawFrame, StreamEvent};
+use crate::http_error::error_from_response;
+use crate::provider::{EventDecoder, Step};
+use crate::request::ChatRequest;
+use crate::sse::{SseDecoder, SseFrame};
+
+/// Error bodies longer than this are cut: a person reads the start, not a megabyte of HTML.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+/// After the terminator, how long the body may take to end so the connection can be reused.
+const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
+
+/// Options for one stream.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StreamOptions {
+    /// Also emit every SSE frame as [`StreamEvent::Raw`], for an inspector.
+    pub raw: bool,
+}
+
+/// Stops a stream from any task or thread. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct StopHandle(CancellationToken);
+
+impl StopHandle {
+    /// Stops the stream: the connection is dropped now and the stream ends with
+    /// [`StreamEvent::Stopped`] (unless it had already ended).
+    pub fn stop(&self) {
+        self.0.cancel();
+    }
+
+    /// True once [`stop`](Self::stop) was called.
+    pub fn is_stopped(&self) -> bool {
+        self.0.is_cancelled()
+    }
+}
+
+enum Message {
+    Connected(Instant),
+    Event {
+        at: Instant,
+        bytes: u64,
+        event: StreamEvent,
+    },
+}
+
+/// A running chat stream: its events in order, its stop handle, and what it collected so far.
+pub struct ChatStream {
+    receiver: mpsc::UnboundedReceiver<Message>,
+    stop: StopHandle,
+    collector: Collector,
+    ended: bool,
+}
+
+impl ChatStream {
+    /// Starts `request` against `endpoint` on a task of its own. Must be called inside a Tokio
+    /// runtime.
+    pub(crate) fn spawn(
+        http: &reqwest::Client,
+        endpoint: &Endpoint,
+        request: &ChatRequest,
+        timeouts: Timeouts,
+        options: StreamOptions,
+    ) -> Self {
+        let started = Instant::now();
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let stop = StopHandle::default();
+        let body = endpoint.protocol.chat_body(request, &endpoint.quirks);
+        let url = endpoint.protocol.chat_url(&endpoint.base_url);
+        tracing::debug!(provider = %endpoint.provider, %url, model = %request.model, "stream starting");
+        let http_request = http
+            .post(url)
+            .headers(endpoint.protocol.headers(endpoint.key.as_ref()))
+            .header(CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(&body).expect("a JSON value serializes"));
+        let driver = Driver {
+            sender,
+            started,
+            bytes: 0,
+            raw: options.raw,
+            timeouts,
+            decoder: endpoint.protocol.decoder(),
+            finished: false,
+            secret: endpoint.key.as_ref().map(|key| key.expose().to_owned()),
+        };
+        tokio::spawn(driver.run(http_request, stop.0.clone()));
+        Self {
+            receiver,
+            stop,
+            collector: Collector::new(started),
+            ended: false,
+        }
+    }
+
+    /// A handle that stops this stream from anywhere.
+    pub fn stop_handle(&self) -> StopHandle {
+        self.stop.clone()
+    }
+
+    /// Stops this stream now.
+    pub fn stop(&self) {
+        self.stop.stop();
+    }
+
+    /// The next event; `None` after the ending event (finish, error or stopped).
+    pub async fn next(&mut self) -> Option<StreamEvent> {
+        while !self.ended {
+            let message = self.receiver.recv().await;
+            match message {
+                Some(Message::Connected(at)) => self.collector.connected(at),
+                Some(Message::Event { at, bytes, event }) => {
+                    self.collector.apply(at, bytes, &event);
+                    self.ended = event.is_ending();
+                    return Some(event);
+                }
+                None => {
+                    // The task ended without an ending event: only a panic does that.
+                    self.ended = true;
+                    let event = StreamEvent::Error(StreamError::new(
+                        ErrorKind::Protocol,
+                        "the stream task failed",
+                    ));
+                    self.collector.apply(
+                        Instant::now(),
+                        self.collector.completion().metrics.bytes,
+                        &event,
+                    );
+                    return Some(event);
+                }
+            }
+        }
+        None
+    }
+
+    /// What the stream has produced so far; complete once [`next`](Self::next) returned the
+    /// ending event.
+    pub fn completion(&self) -> &Completion {
+        self.collector.completion()
+    }
+
+    /// Reads the stream to its end and returns everything it produced.
+    pub async fn finish(mut self) -> Completion {
+        while self.next().await.is_some() {}
+        std::mem::replace(&mut self.collector, Collector::new(Instant::now())).into_completion()
+    }
+}
+
+impl Drop for ChatStream {
+    fn drop(&mut self) {
+        self.stop.stop();
+    }
+}
+
+/// The task side of a stream.
+struct Driver {
+    sender: mpsc::UnboundedSender<Message>,
+    started: Instant,
+    bytes: u64,
+    raw: bool,
+    timeouts: Timeouts,
+    decoder: Box<dyn EventDecoder>,
+    /// The terminator arrived and the ending was sent.
+    finished: bool,
+    /// The key, only to scrub it from any error text a server echoes back.
+    secret: Option<String>,
+}
+
+impl Driver {
+    async fn run(mut self, request: reqwest::RequestBuilder, cancel: CancellationToken) {
+        let ending = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Some(StreamEvent::Stopped),
+            ending = self.read(request) => ending,
+        };
+        // `None`: the stream finished and its ending was already sent (it may be stopped while
+        // the rest of the body drains, which changes nothing).
+        let Some(ending) = ending.filter(|_| !self.finished) else {
+            return;
+        };
+        let ending = match ending {
+            StreamEvent::Error(error) => StreamEvent::Error(match &self.secret {
+                Some(secret) => error.redact(secret),
+                None => error,
+            }),
+            other => other,
+        };
+        tracing::debug!(bytes = self.bytes, ?ending, "stream ended");
+        self.emit(ending);
+    }
+
+    fn emit(&self, event: StreamEvent) {
+        // A consumer that went away has stopped the stream; nothing to report to.
+        let _ = self.sender.send(Message::Event {
+            at: Instant::now(),
+            bytes: self.bytes,
+            event,
+        });
+    }
+
+    /// Reads the response to its end. Returns the ending event, or `None` when the stream
+    /// finished and the ending was already sent.
+    async fn read(&mut self, request: reqwest::RequestBuilder) -> Option<StreamEvent> {
+        let first_byte = self.timeouts.first_byte;
+        let response = match timeout(first_byte, request.send()).await {
+            Err(_) => {
+                return Some(StreamEvent::Error(StreamError::timeout(
+                    TimeoutPhase::FirstByte,
+                    first_byte,
+                )));
+            }
+            Ok(Err(error)) => return Some(StreamEvent::Error(self.transport_error(&error))),
+            Ok(Ok(response)) => response,
+        };
+        let _ = self.sender.send(Message::Connected(Instant::now()));
+        let status = response.status();
+        if !status.is_success() {
+            return Some(StreamEvent::Error(self.read_error(response).await));
+        }
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if content_type.starts_with("application/json") {
+            // A 200 with a JSON body: the server ignored `stream: true` or reported an error.
+            let mut error = self.read_error(response).await;
+            if error.kind == ErrorKind::Protocol || error.kind == ErrorKind::Server {
+                error.kind = ErrorKind::Protocol;
+                error.message = format!("expected an event stream, got JSON: {}", error.message);
+            }
+            return Some(StreamEvent::Error(error));
+        }
+        let mut body = response.bytes_stream();
+        let mut sse = SseDecoder::new();
+        let mut frames = Vec::new();
+        let mut events = Vec::new();
+        loop {
+            let chunk = match timeout(self.timeouts.idle, body.next()).await {
+                Err(_) => {
+                    return Some(StreamEvent::Error(StreamError::timeout(
+                        TimeoutPhase::Idle,
+                        self.timeouts.idle,
+                    )));
+                }
+                Ok(None) => break,
+                Ok(Some(Err(error))) => {
+                    let message = format!(
+                        "the connection broke mid-stream ({}); the answer is partial",
+                        source_text(&error)
+                    );
+                    return Some(StreamEvent::Error(StreamError::incomplete(message)));
+                }
+                Ok(Some(Ok(chunk))) => chunk,
+            };
+            self.bytes += chunk.len() as u64;
+            sse.feed(&chunk, &mut frames);
+            for frame in frames.drain(..) {
+                match self.decode(&frame, &mut events) {
+                    Ok(Step::More) => {}
+                    Ok(Step::Done) => {
+                        let ending = events.pop().expect("a decoder pushes Finish before Done");
+                        self.emit_all(&mut events);
+                        self.emit(ending);
+                        self.finished = true;
+                        // Let the body end so the connection can go back to the pool.
+                        let _ = timeout(DRAIN_AFTER_DONE, async {
+                            while let Some(Ok(_)) = body.next().await {}
+                        })
+                        .await;
+                        return None;
+                    }
+                    Err(error) => {
+                        self.emit_all(&mut events);
+                        return Some(StreamEvent::Error(error));
+                    }
+                }
+            }
+            self.emit_all(&mut events);
+        }
+        let terminator = self.decoder.terminator();
+        let message = match sse.finish() {
+            Some(open) => {
+                // Keep what the cut-off event carried, but it cannot complete the stream.
+                let _ = self.decode(&open, &mut events);
+                events.retain(|event| !event.is_ending());
+                self.emit_all(&mut events);
+                format!(
+                    "the stream ended in the middle of an event, before `{terminator}`; the answer is partial"
+                )
+            }
+            None => format!("the stream ended without `{terminator}`; the answer is partial"),
+        };
+        Some(StreamEvent::Error(StreamError::incomplete(message)))
+    }
+
+    fn decode(
+        &mut self,
+        frame: &SseFrame,
+        events: &mut Vec<StreamEvent>,
+    ) -> Result<Step, StreamError> {
+        if self.raw {
+            let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+            let raw = RawFrame {
+                at_ms,
+                event: frame.name().to_owned(),
+                data: frame.data.clone(),
+            };
+            events.push(StreamEvent::Raw(raw));
+        }
+        self.decoder.decode(frame, events)
+    }
+
+    fn emit_all(&self, events: &mut Vec<StreamEvent>) {
+        for event in events.drain(..) {
+            self.emit(event);
+        }
+    }
+
+    async fn read_error(&mut self, response: reqwest::Response) -> StreamError {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let mut body = Vec::new();
+        let mut stream = response.bytes_stream();
+        while body.len() < MAX_ERROR_BODY {
+            match timeout(self.timeouts.idle, stream.next()).await {
+                Ok(Some(Ok(chunk))) => {
+                    self.bytes += chunk.len() as u64;
+                    body.extend_from_slice(&chunk);
+                }
+                _ => break,
+            }
+        }
+        error_from_response(status, &headers, &body)
+    }
+
+    fn transport_error(&self, error: &reqwest::Error) -> StreamError {
+        transport_error(error, self.timeouts.connect)
+    }
+}
+
+/// A failed send, as a typed error: a connect timeout, a refused connection, a reset.
+pub(crate) fn transport_error(error: &reqwest::Error, connect_timeout: Duration) -> StreamError {
+    if error.is_timeout() && error.is_connect() {
+        return StreamError::timeout(TimeoutPhase::Connect, connect_timeout);
+    }
+    let what = if error.is_connect() {
+        "could not connect"
+    } else {
+        "the request failed"
+    };
+    let host = error
+        .url()
+        .and_then(|url| url.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    StreamError::new(
+        ErrorKind::Network,
+        format!("{what} to {host}: {}", source_text(error)),
+    )
+}
+
+/// The innermost cause of an error, which is where reqwest keeps the useful words.
+fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut innermost = error;
+    while let Some(source) = innermost.source() {
+        innermost = source;
+    }
+    innermost.to_string()
+}

@@ -1,0 +1,53 @@
+//! Test support for Runnel: everything a test or benchmark needs to talk to a
+//! "provider" without leaving 127.0.0.1.
+//!
+//! - [`FakeServer`]: a real HTTP/1.1 server (tokio `TcpListener`, no hyper) that
+//!   plays scripted [`Reply`]s with byte-level control over chunking, pacing,
+//!   framing and how the response ends, and records every request and every
+//!   connection ([`RecordedRequest`], [`ConnectionLog`]).
+//! - [`tarpit()`]: a loopback address whose connects hang, for connect-timeout tests.
+//! - [`fixture()`]: real OpenAI / Anthropic SSE streams and error bodies, byte for
+//!   byte (documented in `fixtures/EXPECTED.md`).
+//! - [`openai_stream()`], [`anthropic_stream()`], [`long_line_event()`]: generated
+//!   streams of any size for benchmarks and stress tests.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture};
+//!
+//! # async fn example() {
+//! let server = FakeServer::start().await;
+//! server.enqueue(
+//!     Reply::sse(fixture("openai_text.sse"))
+//!         .chunking(Chunking::EveryByte)
+//!         .delay(Duration::from_millis(1))
+//!         .end(End::Hang),
+//! );
+//! let base_url = server.url(); // point the client under test here
+//! # let _ = base_url;
+//! let request = &server.wait_requests(1, Duration::from_secs(2)).await[0];
+//! assert_eq!(request.path, "/v1/chat/completions");
+//! let closed = server.connection(0).wait_closed_by_client(Duration::from_secs(1)).await;
+//! assert!(closed.is_some(), "the client should hang up on a silent stream");
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod connection;
+mod fixtures;
+mod generate;
+mod reply;
+mod request;
+mod server;
+mod tarpit;
+
+pub use connection::ConnectionLog;
+pub use fixtures::{fixture, fixture_names};
+pub use generate::{
+    anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of,
+};
+pub use reply::{Chunking, End, Framing, Reply};
+pub use request::RecordedRequest;
+pub use server::FakeServer;
+pub use tarpit::{Tarpit, tarpit};
