@@ -4,9 +4,7 @@
 use std::io::{IsTerminal, Read, Write};
 
 use clap::Args;
-use runnel_core::{
-    ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions,
-};
+use runnel_core::{ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions};
 
 use crate::select::{self, Choice};
 use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
@@ -51,16 +49,11 @@ enum Format {
 
 pub async fn run(args: ChatArgs) -> Result<u8, String> {
     let prompt = prompt_text(&args.prompt)?;
-    let (model_id, provider, model) = (
-        args.model_id.clone(),
-        args.provider.clone(),
-        args.model.clone(),
-    );
-    let choice = tokio::task::spawn_blocking(move || {
-        select::choose(model_id.as_deref(), provider.as_deref(), model.as_deref())
-    })
-    .await
-    .map_err(|error| error.to_string())?;
+    let (model_id, provider, model) = (args.model_id.clone(), args.provider.clone(), args.model.clone());
+    let choice =
+        tokio::task::spawn_blocking(move || select::choose(model_id.as_deref(), provider.as_deref(), model.as_deref()))
+            .await
+            .map_err(|error| error.to_string())?;
     let (endpoint, _) = select::endpoint_async(&choice, args.base_url.as_deref()).await?;
     let engine = args.request.engine()?;
     let mut messages = Vec::new();
@@ -138,17 +131,11 @@ fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std
             writeln!(out, "{line}")
         }
         Format::Raw => match event {
-            StreamEvent::Raw(frame) => writeln!(
-                out,
-                "{:>9.1} ms  {:<20} {}",
-                frame.at_ms, frame.event, frame.data
-            ),
+            StreamEvent::Raw(frame) => writeln!(out, "{:>9.1} ms  {:<20} {}", frame.at_ms, frame.event, frame.data),
             _ => Ok(()),
         },
         Format::Text => match event {
-            StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => {
-                out.write_all(text.as_bytes())
-            }
+            StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => out.write_all(text.as_bytes()),
             StreamEvent::ThinkingDelta { text } => {
                 eprint!("{text}");
                 Ok(())

@@ -4,9 +4,7 @@
 use std::io::Write;
 
 use clap::Args;
-use runnel_core::{
-    ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet,
-};
+use runnel_core::{ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet};
 
 use crate::select::{self, Choice};
 use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs};
@@ -128,11 +126,7 @@ fn exit_code(completions: &[Completion]) -> u8 {
     }
 }
 
-fn print_summary(
-    lanes: &[Lane],
-    completions: &[Completion],
-    out: &mut impl Write,
-) -> std::io::Result<()> {
+fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Write) -> std::io::Result<()> {
     let rows: Vec<[String; 6]> = lanes
         .iter()
         .zip(completions)
@@ -153,9 +147,7 @@ fn print_summary(
             };
             [
                 lane.label.clone(),
-                metrics
-                    .ttft_ms
-                    .map_or("-".to_owned(), |ms| format!("{ms:.0} ms")),
+                metrics.ttft_ms.map_or("-".to_owned(), |ms| format!("{ms:.0} ms")),
                 metrics
                     .tokens_per_sec
                     .map_or("-".to_owned(), |rate| format!("{rate:.1}")),

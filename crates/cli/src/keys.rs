@@ -108,11 +108,7 @@ fn delete(provider: &str) -> Result<u8, String> {
     println!(
         "{}: {}",
         preset.id,
-        if deleted {
-            "key deleted"
-        } else {
-            "no key was stored"
-        }
+        if deleted { "key deleted" } else { "no key was stored" }
     );
     Ok(0)
 }

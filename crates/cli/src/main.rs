@@ -83,8 +83,7 @@ impl RequestArgs {
 
     fn engine(&self) -> Result<Engine, String> {
         let seconds = |value: f64, name: &str| {
-            Duration::try_from_secs_f64(value)
-                .map_err(|_| format!("--{name} must be a positive number of seconds"))
+            Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a positive number of seconds"))
         };
         let timeouts = Timeouts {
             connect: seconds(self.connect_timeout, "connect-timeout")?,

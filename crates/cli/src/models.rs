@@ -41,23 +41,16 @@ pub async fn run(args: ModelsArgs) -> Result<u8, String> {
             model: None,
         };
         let listed = match select::endpoint_async(&choice, args.base_url.as_deref()).await {
-            Ok((endpoint, _)) => engine
-                .models(&endpoint)
-                .await
-                .map_err(|error| error.to_string()),
+            Ok((endpoint, _)) => engine.models(&endpoint).await.map_err(|error| error.to_string()),
             Err(message) => Err(message),
         };
         match listed {
-            Ok(models) => models
-                .iter()
-                .for_each(|model| println!("{provider}/{}", model.id)),
+            Ok(models) => models.iter().for_each(|model| println!("{provider}/{}", model.id)),
             Err(reason) => {
                 failures += 1;
                 eprintln!("{provider}: built-in list ({reason})");
                 let fallback = preset(provider).map_or(&[][..], |preset| preset.fallback_models);
-                fallback
-                    .iter()
-                    .for_each(|model| println!("{provider}/{model}"));
+                fallback.iter().for_each(|model| println!("{provider}/{model}"));
             }
         }
     }

@@ -49,21 +49,14 @@ impl Choice {
 
 /// The choice from the flags, `RUNNEL_MODEL`, or the first provider that has a key; the demo when
 /// none has. Blocking (may read the keychain).
-pub fn choose(
-    model_flag: Option<&str>,
-    provider_flag: Option<&str>,
-    model_only: Option<&str>,
-) -> Choice {
+pub fn choose(model_flag: Option<&str>, provider_flag: Option<&str>, model_only: Option<&str>) -> Choice {
     let mut choice = match (model_flag, provider_flag) {
         (Some(both), _) => Choice::parse(both),
         (None, Some(provider)) => Choice {
             provider: provider.to_owned(),
             model: None,
         },
-        (None, None) => match std::env::var("RUNNEL_MODEL")
-            .ok()
-            .filter(|value| !value.is_empty())
-        {
+        (None, None) => match std::env::var("RUNNEL_MODEL").ok().filter(|value| !value.is_empty()) {
             Some(from_env) => Choice::parse(&from_env),
             None => Choice {
                 provider: first_provider_with_key(),
@@ -93,10 +86,7 @@ fn first_provider_with_key() -> String {
 }
 
 /// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
-pub fn endpoint(
-    choice: &Choice,
-    base_url: Option<&str>,
-) -> Result<(Endpoint, Option<KeySource>), String> {
+pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), String> {
     resolve(&choice.provider, base_url, &KeychainStore::default()).map_err(|error| match error {
         ResolveError::MissingKey { .. } => {
             format!(
@@ -109,10 +99,7 @@ pub fn endpoint(
 }
 
 /// Like [`endpoint`], off the async runtime.
-pub async fn endpoint_async(
-    choice: &Choice,
-    base_url: Option<&str>,
-) -> Result<(Endpoint, Option<KeySource>), String> {
+pub async fn endpoint_async(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), String> {
     let choice = choice.clone();
     let base_url = base_url.map(str::to_owned);
     tokio::task::spawn_blocking(move || endpoint(&choice, base_url.as_deref()))
@@ -134,15 +121,10 @@ mod tests {
             }
         );
         assert_eq!(
-            Choice::parse("openrouter/meta-llama/llama-3")
-                .model
-                .as_deref(),
+            Choice::parse("openrouter/meta-llama/llama-3").model.as_deref(),
             Some("meta-llama/llama-3")
         );
-        assert_eq!(
-            Choice::parse("anthropic").label(),
-            "anthropic/claude-sonnet-4-5"
-        );
+        assert_eq!(Choice::parse("anthropic").label(), "anthropic/claude-sonnet-4-5");
         assert_eq!(Choice::parse("demo/").model(), "runnel-demo");
     }
 }

@@ -125,8 +125,7 @@ impl Collector {
             completion.metrics.deltas += 1;
             if self.first_token.is_none() {
                 self.first_token = Some(at);
-                completion.metrics.ttft_ms =
-                    Some(at.duration_since(self.started).as_secs_f64() * 1000.0);
+                completion.metrics.ttft_ms = Some(at.duration_since(self.started).as_secs_f64() * 1000.0);
             }
         }
         match event {
@@ -145,9 +144,7 @@ impl Collector {
             } => {
                 let index = *index as usize;
                 if completion.tool_calls.len() <= index {
-                    completion
-                        .tool_calls
-                        .resize_with(index + 1, ToolCall::default);
+                    completion.tool_calls.resize_with(index + 1, ToolCall::default);
                 }
                 let call = &mut completion.tool_calls[index];
                 if id.is_some() {
@@ -165,11 +162,7 @@ impl Collector {
                     raw_reason: raw_reason.clone(),
                 };
             }
-            StreamEvent::Error(error) => {
-                completion.outcome = Outcome::Failed {
-                    error: error.clone(),
-                }
-            }
+            StreamEvent::Error(error) => completion.outcome = Outcome::Failed { error: error.clone() },
             StreamEvent::Stopped => completion.outcome = Outcome::Stopped,
             StreamEvent::Raw(_) => {}
         }
@@ -291,10 +284,7 @@ mod tests {
         );
         collector.apply(start + Duration::from_secs(1), 0, &StreamEvent::Stopped);
         let metrics = &collector.completion().metrics;
-        assert_eq!(
-            (metrics.output_tokens, metrics.tokens_estimated),
-            (Some(2), true)
-        );
+        assert_eq!((metrics.output_tokens, metrics.tokens_estimated), (Some(2), true));
         assert_eq!(collector.completion().outcome, Outcome::Stopped);
     }
 }

@@ -31,12 +31,7 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// An endpoint for `provider` speaking `protocol` at `base_url` (a trailing `/` is dropped).
-    pub fn new(
-        provider: &str,
-        protocol: &'static dyn Protocol,
-        base_url: &str,
-        key: Option<ApiKey>,
-    ) -> Self {
+    pub fn new(provider: &str, protocol: &'static dyn Protocol, base_url: &str, key: Option<ApiKey>) -> Self {
         Self {
             provider: provider.to_owned(),
             protocol,
@@ -114,12 +109,7 @@ impl Engine {
             .tcp_nodelay(true)
             .user_agent(concat!("runnel/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|error| {
-                StreamError::new(
-                    ErrorKind::Config,
-                    format!("cannot start the HTTP client: {error}"),
-                )
-            })?;
+            .map_err(|error| StreamError::new(ErrorKind::Config, format!("cannot start the HTTP client: {error}")))?;
         Ok(Self { http, timeouts })
     }
 
@@ -130,12 +120,7 @@ impl Engine {
 
     /// Starts streaming the answer to `request` from `endpoint`. Must be called inside a Tokio
     /// runtime; the stream runs on a task of its own.
-    pub fn stream(
-        &self,
-        endpoint: &Endpoint,
-        request: &ChatRequest,
-        options: StreamOptions,
-    ) -> ChatStream {
+    pub fn stream(&self, endpoint: &Endpoint, request: &ChatRequest, options: StreamOptions) -> ChatStream {
         ChatStream::spawn(&self.http, endpoint, request, self.timeouts, options)
     }
 
@@ -146,9 +131,7 @@ impl Engine {
             .as_ref()
             .map(|key| key.expose().to_owned())
             .unwrap_or_default();
-        self.fetch_models(endpoint)
-            .await
-            .map_err(|error| error.redact(&secret))
+        self.fetch_models(endpoint).await.map_err(|error| error.redact(&secret))
     }
 
     async fn fetch_models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
@@ -176,11 +159,8 @@ impl Engine {
         if !status.is_success() {
             return Err(error_from_response(status.as_u16(), &headers, &body));
         }
-        let list: ModelList = serde_json::from_slice(&body).map_err(|error| {
-            StreamError::protocol(format!(
-                "the model list is not in the expected shape: {error}"
-            ))
-        })?;
+        let list: ModelList = serde_json::from_slice(&body)
+            .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))?;
         let mut models: Vec<ModelInfo> = list
             .data
             .into_iter()

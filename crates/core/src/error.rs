@@ -79,11 +79,9 @@ impl ErrorKind {
             "authentication_error" | "invalid_api_key" => Self::Authentication,
             "permission_error" => Self::Permission,
             "not_found_error" | "model_not_found" => Self::NotFound,
-            "rate_limit_error"
-            | "rate_limit_exceeded"
-            | "insufficient_quota"
-            | "tokens"
-            | "requests" => Self::RateLimited,
+            "rate_limit_error" | "rate_limit_exceeded" | "insufficient_quota" | "tokens" | "requests" => {
+                Self::RateLimited
+            }
             "overloaded_error" => Self::Overloaded,
             "invalid_request_error" | "request_too_large" => Self::InvalidRequest,
             "api_error" | "server_error" => Self::Server,
@@ -169,10 +167,7 @@ impl StreamError {
         let kind = error_type
             .and_then(ErrorKind::from_provider_type)
             .unwrap_or(ErrorKind::Server);
-        let mut error = Self::new(
-            kind,
-            message.unwrap_or("the provider reported an error mid-stream"),
-        );
+        let mut error = Self::new(kind, message.unwrap_or("the provider reported an error mid-stream"));
         error.error_type = error_type.map(str::to_owned);
         error
     }
@@ -229,8 +224,7 @@ mod tests {
 
     #[test]
     fn redaction_removes_every_copy_of_the_secret() {
-        let error =
-            StreamError::new(ErrorKind::Authentication, "bad key sk-123 (sk-123)").redact("sk-123");
+        let error = StreamError::new(ErrorKind::Authentication, "bad key sk-123 (sk-123)").redact("sk-123");
         assert_eq!(error.message, "bad key [redacted] ([redacted])");
     }
 }

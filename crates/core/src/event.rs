@@ -184,14 +184,8 @@ mod tests {
         assert_eq!(FinishReason::normalize("end_turn"), FinishReason::Stop);
         assert_eq!(FinishReason::normalize("max_tokens"), FinishReason::Length);
         assert_eq!(FinishReason::normalize("tool_use"), FinishReason::ToolCalls);
-        assert_eq!(
-            FinishReason::normalize("tool_calls"),
-            FinishReason::ToolCalls
-        );
-        assert_eq!(
-            FinishReason::normalize("refusal"),
-            FinishReason::ContentFilter
-        );
+        assert_eq!(FinishReason::normalize("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(FinishReason::normalize("refusal"), FinishReason::ContentFilter);
         assert_eq!(FinishReason::normalize("pause_turn"), FinishReason::Other);
     }
 }

@@ -34,11 +34,7 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Str
             error: Some(ErrorField::Object(object)),
             ..
         }) => {
-            let code = object
-                .code
-                .as_ref()
-                .and_then(|code| code.as_str())
-                .map(str::to_owned);
+            let code = object.code.as_ref().and_then(|code| code.as_str()).map(str::to_owned);
             (
                 object.error_type.map(|t| t.into_owned()).or(code),
                 object.message.map(|m| m.into_owned()),
@@ -53,10 +49,7 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Str
     };
     // The status decides, except where the provider's type is more specific (a 400 that is
     // really a quota problem, a 500 that says "overloaded").
-    let kind = match error_type
-        .as_deref()
-        .and_then(ErrorKind::from_provider_type)
-    {
+    let kind = match error_type.as_deref().and_then(ErrorKind::from_provider_type) {
         Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
         _ => status_kind,
     };
@@ -87,12 +80,7 @@ fn plain_text(body: &[u8]) -> Option<String> {
 
 /// Seconds to wait, from `retry-after-ms` (OpenAI), or `retry-after` as seconds or an HTTP date.
 pub fn retry_after(headers: &HeaderMap) -> Option<f64> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|value| value.to_str().ok())
-            .map(str::trim)
-    };
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok()).map(str::trim);
     if let Some(ms) = header("retry-after-ms").and_then(|value| value.parse::<f64>().ok()) {
         return Some(ms / 1000.0);
     }
@@ -136,8 +124,7 @@ mod tests {
 
     #[test]
     fn anthropic_529_is_overloaded() {
-        let body =
-            br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+        let body = br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
         let error = error_from_response(529, &HeaderMap::new(), body);
         assert_eq!(error.kind, ErrorKind::Overloaded);
         assert_eq!(error.message, "HTTP 529 Overloaded: Overloaded");
@@ -145,18 +132,11 @@ mod tests {
 
     #[test]
     fn rate_limits_carry_retry_after_in_seconds_or_ms_or_a_date() {
-        let body =
-            br#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#;
+        let body = br#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#;
         let error = error_from_response(429, &headers(&[("retry-after", "20")]), body);
+        assert_eq!((error.kind, error.retry_after), (ErrorKind::RateLimited, Some(20.0)));
         assert_eq!(
-            (error.kind, error.retry_after),
-            (ErrorKind::RateLimited, Some(20.0))
-        );
-        assert_eq!(
-            retry_after(&headers(&[
-                ("retry-after-ms", "1500"),
-                ("retry-after", "2")
-            ])),
+            retry_after(&headers(&[("retry-after-ms", "1500"), ("retry-after", "2")])),
             Some(1.5)
         );
         let later = httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(90));
@@ -177,11 +157,7 @@ mod tests {
                 .message
                 .ends_with(r#"model "nope" not found, try pulling it first"#)
         );
-        let error = error_from_response(
-            502,
-            &HeaderMap::new(),
-            b"\n<html><body>Bad gateway</body></html>",
-        );
+        let error = error_from_response(502, &HeaderMap::new(), b"\n<html><body>Bad gateway</body></html>");
         assert_eq!(error.kind, ErrorKind::Server);
         assert_eq!(
             error.message,

@@ -108,9 +108,7 @@ pub enum KeyError {
     #[error("the keychain entry is not a Runnel key; delete it and set the key again")]
     Corrupt,
     /// The stored key was set for another host than the one the request goes to.
-    #[error(
-        "the stored {provider} key was set for {stored_host}, not {requested_host}; it is not sent elsewhere"
-    )]
+    #[error("the stored {provider} key was set for {stored_host}, not {requested_host}; it is not sent elsewhere")]
     WrongHost {
         /// The provider whose key it is.
         provider: String,
@@ -161,9 +159,7 @@ impl KeychainStore {
 
 fn keychain_error(error: keyring::Error) -> KeyError {
     match error {
-        keyring::Error::NoDefaultStore | keyring::Error::NoStorageAccess(_) => {
-            KeyError::Unavailable(error.to_string())
-        }
+        keyring::Error::NoDefaultStore | keyring::Error::NoStorageAccess(_) => KeyError::Unavailable(error.to_string()),
         other => KeyError::Keychain(other.to_string()),
     }
 }
@@ -221,12 +217,7 @@ impl KeyStore for MemoryStore {
     }
 
     fn delete(&self, provider: &str) -> Result<bool, KeyError> {
-        Ok(self
-            .keys
-            .lock()
-            .expect("key map lock")
-            .remove(provider)
-            .is_some())
+        Ok(self.keys.lock().expect("key map lock").remove(provider).is_some())
     }
 }
 
@@ -300,24 +291,17 @@ mod tests {
     fn memory_store_round_trip() {
         let store = MemoryStore::default();
         assert_eq!(store.get("openai").unwrap(), None);
-        store
-            .set("openai", &stored(" sk-1\n", "api.openai.com"))
-            .unwrap();
+        store.set("openai", &stored(" sk-1\n", "api.openai.com")).unwrap();
         assert_eq!(store.get("openai").unwrap().unwrap().key.expose(), "sk-1");
         assert!(store.delete("openai").unwrap());
         assert!(!store.delete("openai").unwrap());
-        assert_eq!(
-            store.set("openai", &stored("  ", "h")),
-            Err(KeyError::Empty)
-        );
+        assert_eq!(store.set("openai", &stored("  ", "h")), Err(KeyError::Empty));
     }
 
     #[test]
     fn a_stored_key_goes_only_to_its_host() {
         let store = MemoryStore::default();
-        store
-            .set("openai", &stored("sk-1", "api.openai.com"))
-            .unwrap();
+        store.set("openai", &stored("sk-1", "api.openai.com")).unwrap();
         let (key, source) = resolve_key(&store, "openai", None, "https://api.openai.com/v1")
             .unwrap()
             .unwrap();
@@ -329,10 +313,7 @@ mod tests {
 
     #[test]
     fn host_keeps_an_explicit_port() {
-        assert_eq!(
-            host_of("http://127.0.0.1:8080/v1").as_deref(),
-            Some("127.0.0.1:8080")
-        );
+        assert_eq!(host_of("http://127.0.0.1:8080/v1").as_deref(), Some("127.0.0.1:8080"));
         assert_eq!(
             host_of("https://api.anthropic.com").as_deref(),
             Some("api.anthropic.com")

@@ -64,13 +64,7 @@ pub static PRESETS: &[Preset] = &[
         key_required: true,
         local: false,
         default_model: "gpt-4o-mini",
-        fallback_models: &[
-            "gpt-4o-mini",
-            "gpt-4o",
-            "gpt-4.1",
-            "gpt-4.1-mini",
-            "o4-mini",
-        ],
+        fallback_models: &["gpt-4o-mini", "gpt-4o", "gpt-4.1", "gpt-4.1-mini", "o4-mini"],
         quirks: Quirks {
             max_tokens_field: "max_completion_tokens",
             stream_usage: true,
@@ -199,11 +193,7 @@ mod tests {
     fn every_preset_names_a_registered_protocol_and_a_unique_id() {
         let mut ids = std::collections::HashSet::new();
         for preset in PRESETS {
-            assert!(
-                crate::provider::protocol(preset.protocol).is_some(),
-                "{}",
-                preset.id
-            );
+            assert!(crate::provider::protocol(preset.protocol).is_some(), "{}", preset.id);
             assert!(ids.insert(preset.id), "duplicate {}", preset.id);
             assert!(!preset.base_url.ends_with('/'), "{}", preset.id);
         }

@@ -50,11 +50,7 @@ pub fn resolve(
 ) -> Result<(Endpoint, Option<KeySource>), ResolveError> {
     let preset = preset(provider_id).ok_or_else(|| ResolveError::UnknownProvider {
         id: provider_id.to_owned(),
-        known: PRESETS
-            .iter()
-            .map(|preset| preset.id)
-            .collect::<Vec<_>>()
-            .join(", "),
+        known: PRESETS.iter().map(|preset| preset.id).collect::<Vec<_>>().join(", "),
     })?;
     let base_url = base_url_for(preset, base_url)?;
     let found = if preset.id == DEMO {
@@ -110,9 +106,7 @@ pub fn base_url_for(preset: &Preset, explicit: Option<&str>) -> Result<String, R
         .filter(|url| !url.trim().is_empty());
     let url = match explicit.map(str::to_owned).or(from_env) {
         Some(url) => url,
-        None if preset.id == DEMO => {
-            demo::base_url().map_err(|error| ResolveError::Demo(error.to_string()))?
-        }
+        None if preset.id == DEMO => demo::base_url().map_err(|error| ResolveError::Demo(error.to_string()))?,
         None if preset.base_url.is_empty() => {
             return Err(ResolveError::NoBaseUrl(preset.id.to_owned()));
         }
@@ -120,11 +114,7 @@ pub fn base_url_for(preset: &Preset, explicit: Option<&str>) -> Result<String, R
     };
     let url = url.trim().trim_end_matches('/').to_owned();
     match reqwest::Url::parse(&url) {
-        Ok(parsed)
-            if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() =>
-        {
-            Ok(url)
-        }
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host_str().is_some() => Ok(url),
         _ => Err(ResolveError::BadBaseUrl(url)),
     }
 }
@@ -163,9 +153,7 @@ mod tests {
             error.contains("unknown provider `gopher`") && error.contains("openai"),
             "{error}"
         );
-        let error = resolve("custom", Some("ftp://x"), &store)
-            .unwrap_err()
-            .to_string();
+        let error = resolve("custom", Some("ftp://x"), &store).unwrap_err().to_string();
         assert!(error.contains("not a valid base URL"), "{error}");
         assert!(matches!(
             resolve("custom", None, &store),

@@ -34,11 +34,7 @@ pub struct SseFrame {
 impl SseFrame {
     /// The event's type: its `event:` field, or `message` when it had none.
     pub fn name(&self) -> &str {
-        if self.event.is_empty() {
-            "message"
-        } else {
-            &self.event
-        }
+        if self.event.is_empty() { "message" } else { &self.event }
     }
 }
 
@@ -167,9 +163,7 @@ impl SseDecoder {
                 self.last_id = Some(id);
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
-                self.retry = std::str::from_utf8(value)
-                    .ok()
-                    .and_then(|digits| digits.parse().ok());
+                self.retry = std::str::from_utf8(value).ok().and_then(|digits| digits.parse().ok());
             }
             _ => {}
         }
@@ -272,8 +266,7 @@ mod tests {
 
     #[test]
     fn comments_ids_retry_and_multi_line_data() {
-        let body =
-            b": keep-alive\nid: 7\nretry: 3000\nevent: update\ndata: one\ndata:two\ndata\n\n";
+        let body = b": keep-alive\nid: 7\nretry: 3000\nevent: update\ndata: one\ndata:two\ndata\n\n";
         let (frames, _) = decode_chunks(&[body]);
         assert_eq!(frames.len(), 1);
         assert_eq!(frames[0].event, "update");

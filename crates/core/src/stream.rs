@@ -132,15 +132,9 @@ impl ChatStream {
                 None => {
                     // The task ended without an ending event: only a panic does that.
                     self.ended = true;
-                    let event = StreamEvent::Error(StreamError::new(
-                        ErrorKind::Protocol,
-                        "the stream task failed",
-                    ));
-                    self.collector.apply(
-                        Instant::now(),
-                        self.collector.completion().metrics.bytes,
-                        &event,
-                    );
+                    let event = StreamEvent::Error(StreamError::new(ErrorKind::Protocol, "the stream task failed"));
+                    self.collector
+                        .apply(Instant::now(), self.collector.completion().metrics.bytes, &event);
                     return Some(event);
                 }
             }
@@ -279,10 +273,7 @@ impl Driver {
                         self.emit(ending);
                         self.finished = true;
                         // Let the body end so the connection can go back to the pool.
-                        let _ = timeout(DRAIN_AFTER_DONE, async {
-                            while let Some(Ok(_)) = body.next().await {}
-                        })
-                        .await;
+                        let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
                         return None;
                     }
                     Err(error) => {
@@ -300,20 +291,14 @@ impl Driver {
                 let _ = self.decode(&open, &mut events);
                 events.retain(|event| !event.is_ending());
                 self.emit_all(&mut events);
-                format!(
-                    "the stream ended in the middle of an event, before `{terminator}`; the answer is partial"
-                )
+                format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
             }
             None => format!("the stream ended without `{terminator}`; the answer is partial"),
         };
         Some(StreamEvent::Error(StreamError::incomplete(message)))
     }
 
-    fn decode(
-        &mut self,
-        frame: &SseFrame,
-        events: &mut Vec<StreamEvent>,
-    ) -> Result<Step, StreamError> {
+    fn decode(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if self.raw {
             let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
             let raw = RawFrame {
@@ -368,10 +353,7 @@ pub(crate) fn transport_error(error: &reqwest::Error, connect_timeout: Duration)
         .url()
         .and_then(|url| url.host_str().map(str::to_owned))
         .unwrap_or_default();
-    StreamError::new(
-        ErrorKind::Network,
-        format!("{what} to {host}: {}", source_text(error)),
-    )
+    StreamError::new(ErrorKind::Network, format!("{what} to {host}: {}", source_text(error)))
 }
 
 /// The innermost cause of an error, which is where reqwest keeps the useful words.

@@ -60,8 +60,7 @@ impl ConnectionLog {
     /// the server observed it (a read returned 0 or failed, or a write failed);
     /// `None` on timeout.
     pub async fn wait_closed_by_client(&self, timeout: Duration) -> Option<Instant> {
-        self.wait_until(timeout, || self.closed_by_client().is_some())
-            .await;
+        self.wait_until(timeout, || self.closed_by_client().is_some()).await;
         self.closed_by_client()
     }
 
@@ -86,10 +85,7 @@ impl ConnectionLog {
         let deadline = tokio::time::Instant::now() + timeout;
         let mut changes = self.inner.changed.subscribe();
         while !done() {
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
                 return done();
             }
         }

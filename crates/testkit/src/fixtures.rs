@@ -19,8 +19,7 @@ pub fn fixture(name: &str) -> Vec<u8> {
 
 /// The names of all fixtures (`.sse` and `.json` files), sorted.
 pub fn fixture_names() -> Vec<String> {
-    let entries =
-        std::fs::read_dir(DIR).unwrap_or_else(|e| panic!("cannot list fixtures in {DIR}: {e}"));
+    let entries = std::fs::read_dir(DIR).unwrap_or_else(|e| panic!("cannot list fixtures in {DIR}: {e}"));
     let mut names: Vec<String> = entries
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
         .filter(|name| name.ends_with(".sse") || name.ends_with(".json"))

@@ -26,17 +26,11 @@ pub fn openai_stream(deltas: usize) -> Vec<u8> {
         format!(r#"[{{"index":0,"delta":{delta},"logprobs":null,"finish_reason":{finish}}}]"#)
     };
     chunk(
-        &choice(
-            r#"{"role":"assistant","content":"","refusal":null}"#,
-            "null",
-        ),
+        &choice(r#"{"role":"assistant","content":"","refusal":null}"#, "null"),
         "null",
     );
     for i in 0..deltas {
-        chunk(
-            &choice(&format!(r#"{{"content":"{}"}}"#, word(i)), "null"),
-            "null",
-        );
+        chunk(&choice(&format!(r#"{{"content":"{}"}}"#, word(i)), "null"), "null");
     }
     chunk(&choice("{}", r#""stop""#), "null");
     let usage = format!(
@@ -80,10 +74,7 @@ pub fn anthropic_stream(deltas: usize) -> Vec<u8> {
         );
         event("content_block_delta", &data);
     }
-    event(
-        "content_block_stop",
-        r#"{"type":"content_block_stop","index":0}"#,
-    );
+    event("content_block_stop", r#"{"type":"content_block_stop","index":0}"#);
     let delta = format!(
         r#"{{"type":"message_delta","delta":{{"stop_reason":"end_turn","stop_sequence":null}},"usage":{{"input_tokens":12,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":{deltas}}}}}"#
     );

@@ -44,9 +44,7 @@ mod tarpit;
 
 pub use connection::ConnectionLog;
 pub use fixtures::{fixture, fixture_names};
-pub use generate::{
-    anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of,
-};
+pub use generate::{anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of};
 pub use reply::{Chunking, End, Framing, Reply};
 pub use request::RecordedRequest;
 pub use server::FakeServer;

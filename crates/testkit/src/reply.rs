@@ -147,9 +147,7 @@ impl Reply {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         match self.framing {
             Framing::Chunked => head.push_str("transfer-encoding: chunked\r\n"),
-            Framing::ContentLength => {
-                head.push_str(&format!("content-length: {}\r\n", self.body.len()))
-            }
+            Framing::ContentLength => head.push_str(&format!("content-length: {}\r\n", self.body.len())),
             Framing::CloseDelimited => {}
         }
         head.push_str("connection: close\r\n");
@@ -281,23 +279,14 @@ mod tests {
         let reply = Reply::sse(body.clone());
         assert_eq!(sizes(&reply), [10]);
         assert_eq!(sizes(&reply.clone().chunking(Chunking::EveryByte)), [1; 10]);
-        assert_eq!(
-            sizes(&reply.clone().chunking(Chunking::Fixed(4))),
-            [4, 4, 2]
-        );
+        assert_eq!(sizes(&reply.clone().chunking(Chunking::Fixed(4))), [4, 4, 2]);
         assert_eq!(sizes(&reply.clone().chunking(Chunking::Fixed(0))), [1; 10]);
         assert_eq!(
             sizes(&reply.clone().chunking(Chunking::Sizes(vec![1, 3]))),
             [1, 3, 1, 3, 1, 1]
         );
-        assert_eq!(
-            sizes(&reply.clone().chunking(Chunking::Sizes(vec![]))),
-            [10]
-        );
-        let dropped = reply
-            .clone()
-            .chunking(Chunking::Fixed(4))
-            .end(End::DropAfter(6));
+        assert_eq!(sizes(&reply.clone().chunking(Chunking::Sizes(vec![]))), [10]);
+        let dropped = reply.clone().chunking(Chunking::Fixed(4)).end(End::DropAfter(6));
         assert_eq!(sizes(&dropped), [4, 2]);
         assert!(Reply::sse("").chunks().is_empty());
     }
@@ -309,18 +298,14 @@ mod tests {
         assert_eq!(first, sizes(&reply));
         assert_eq!(first.iter().sum::<usize>(), 1000);
         assert!(first.iter().all(|&s| (1..=9).contains(&s)));
-        assert!(
-            first.iter().any(|&s| s != first[0]),
-            "sizes should vary: {first:?}"
-        );
+        assert!(first.iter().any(|&s| s != first[0]), "sizes should vary: {first:?}");
         let other = sizes(&reply.chunking(Chunking::Random { seed: 8, max: 9 }));
         assert_ne!(first, other);
     }
 
     #[test]
     fn head_carries_framing_and_connection_close() {
-        let head =
-            String::from_utf8(Reply::json(429, "{}").header("Retry-After", "3").head()).unwrap();
+        let head = String::from_utf8(Reply::json(429, "{}").header("Retry-After", "3").head()).unwrap();
         assert_eq!(
             head,
             "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 2\r\nconnection: close\r\n\
@@ -328,17 +313,13 @@ mod tests {
         );
         let sse = String::from_utf8(Reply::sse("x").head()).unwrap();
         assert!(sse.contains("transfer-encoding: chunked\r\n"));
-        let raw =
-            String::from_utf8(Reply::sse("x").framing(Framing::CloseDelimited).head()).unwrap();
+        let raw = String::from_utf8(Reply::sse("x").framing(Framing::CloseDelimited).head()).unwrap();
         assert!(!raw.contains("content-length") && !raw.contains("transfer-encoding"));
     }
 
     #[test]
     fn header_replaces_same_name() {
         let reply = Reply::json(200, "{}").header("Content-Type", "text/plain");
-        assert_eq!(
-            reply.headers,
-            [("Content-Type".to_string(), "text/plain".to_string())]
-        );
+        assert_eq!(reply.headers, [("Content-Type".to_string(), "text/plain".to_string())]);
     }
 }

@@ -51,9 +51,7 @@ impl RecordedRequest {
 
 /// Reads one request. Errors: `InvalidData` for a malformed or oversized
 /// request, any other kind when the client closed or the read failed.
-pub(crate) async fn read_request<R: AsyncRead + Unpin>(
-    reader: &mut R,
-) -> io::Result<RecordedRequest> {
+pub(crate) async fn read_request<R: AsyncRead + Unpin>(reader: &mut R) -> io::Result<RecordedRequest> {
     let mut buf = Vec::with_capacity(4096);
     let head_len = loop {
         if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -64,22 +62,16 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(
         }
         read_more(reader, &mut buf).await?;
     };
-    let head =
-        std::str::from_utf8(&buf[..head_len]).map_err(|_| invalid("request head is not UTF-8"))?;
+    let head = std::str::from_utf8(&buf[..head_len]).map_err(|_| invalid("request head is not UTF-8"))?;
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let (Some(method), Some(path), Some(_version)) = (
-        request_line.next(),
-        request_line.next(),
-        request_line.next(),
-    ) else {
+    let (Some(method), Some(path), Some(_version)) = (request_line.next(), request_line.next(), request_line.next())
+    else {
         return Err(invalid("malformed request line"));
     };
     let mut headers = Vec::new();
     for line in lines.filter(|l| !l.is_empty()) {
-        let (name, value) = line
-            .split_once(':')
-            .ok_or_else(|| invalid("malformed header"))?;
+        let (name, value) = line.split_once(':').ok_or_else(|| invalid("malformed header"))?;
         headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
     }
     let mut request = RecordedRequest {
@@ -89,9 +81,7 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(
         body: Vec::new(),
     };
     let body_len = match request.header("content-length") {
-        Some(v) => v
-            .parse::<usize>()
-            .map_err(|_| invalid("bad content-length"))?,
+        Some(v) => v.parse::<usize>().map_err(|_| invalid("bad content-length"))?,
         None => 0,
     };
     if body_len > MAX_BODY {

@@ -55,12 +55,8 @@ struct State {
 impl FakeServer {
     /// Binds `127.0.0.1:0` and starts accepting; call it inside a tokio runtime.
     pub async fn start() -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1:0");
-        let addr = listener
-            .local_addr()
-            .expect("local address of the listener");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local address of the listener");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: watch::Sender::new(()),
@@ -91,8 +87,7 @@ impl FakeServer {
     /// Answers every request whose path (query string ignored) equals `path`
     /// with `reply`, before the queue is consulted; replaces an earlier route.
     pub fn route(&self, path: &str, reply: Reply) {
-        self.shared
-            .update(|s| s.routes.insert(path.to_string(), reply));
+        self.shared.update(|s| s.routes.insert(path.to_string(), reply));
     }
 
     /// All requests received so far, in arrival order.
@@ -104,9 +99,7 @@ impl FakeServer {
     pub async fn wait_requests(&self, n: usize, timeout: Duration) -> Vec<RecordedRequest> {
         let found = self
             .shared
-            .wait_for(timeout, |s| {
-                (s.requests.len() >= n).then(|| s.requests.clone())
-            })
+            .wait_for(timeout, |s| (s.requests.len() >= n).then(|| s.requests.clone()))
             .await;
         found.unwrap_or_else(|| {
             panic!(
@@ -120,12 +113,7 @@ impl FakeServer {
     pub fn connection(&self, index: usize) -> ConnectionLog {
         self.shared
             .read(|s| s.connections.get(index).cloned())
-            .unwrap_or_else(|| {
-                panic!(
-                    "no connection #{index} (accepted {})",
-                    self.connection_count()
-                )
-            })
+            .unwrap_or_else(|| panic!("no connection #{index} (accepted {})", self.connection_count()))
     }
 
     /// Waits until the `index`-th connection (0-based) is accepted and returns its log; panics on timeout.
@@ -173,10 +161,7 @@ impl Shared {
             if let Some(found) = self.read(&f) {
                 return Some(found);
             }
-            if tokio::time::timeout_at(deadline, changes.changed())
-                .await
-                .is_err()
-            {
+            if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
                 return self.read(&f);
             }
         }
@@ -260,11 +245,7 @@ async fn watch_for_close(mut reader: OwnedReadHalf, log: &ConnectionLog) {
 
 /// Writes the head, then each body chunk with its own write and flush, pausing
 /// `delay` between chunks, then the terminator if the reply finishes properly.
-async fn write_reply(
-    writer: &mut OwnedWriteHalf,
-    reply: &Reply,
-    log: &ConnectionLog,
-) -> io::Result<()> {
+async fn write_reply(writer: &mut OwnedWriteHalf, reply: &Reply, log: &ConnectionLog) -> io::Result<()> {
     if !reply.first_byte_delay.is_zero() {
         tokio::time::sleep(reply.first_byte_delay).await;
     }

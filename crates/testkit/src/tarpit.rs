@@ -30,12 +30,9 @@ pub struct Tarpit {
 /// Creates a [`Tarpit`]: blocks for about 100 ms while it proves that a
 /// connect to it hangs; panics if it cannot make one (the accept queue never filled).
 pub fn tarpit() -> Tarpit {
-    let socket =
-        Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("create tarpit socket");
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, Some(Protocol::TCP)).expect("create tarpit socket");
     let bind_to: SocketAddr = ([127, 0, 0, 1], 0).into();
-    socket
-        .bind(&bind_to.into())
-        .expect("bind tarpit to 127.0.0.1:0");
+    socket.bind(&bind_to.into()).expect("bind tarpit to 127.0.0.1:0");
     socket.listen(0).expect("listen with backlog 0");
     let listener: TcpListener = socket.into();
     let addr = listener.local_addr().expect("tarpit address");

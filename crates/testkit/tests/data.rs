@@ -1,8 +1,7 @@
 //! The fixtures and generators decode to what `fixtures/EXPECTED.md` says.
 
 use runnel_testkit::{
-    anthropic_stream, anthropic_text_of, fixture, fixture_names, long_line_event, openai_stream,
-    openai_text_of,
+    anthropic_stream, anthropic_text_of, fixture, fixture_names, long_line_event, openai_stream, openai_text_of,
 };
 use serde_json::{Value, json};
 
@@ -84,36 +83,21 @@ fn openai_of(bytes: &[u8]) -> OpenAi {
         }
         for choice in chunk["choices"].as_array().unwrap() {
             let delta = &choice["delta"];
-            let text = |key: &str| {
-                delta
-                    .get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_string()
-            };
+            let text = |key: &str| delta.get(key).and_then(Value::as_str).unwrap_or_default().to_string();
             out.content += &text("content");
             out.refusal += &text("refusal");
             out.reasoning += &text("reasoning_content");
             out.reasoning += &text("reasoning");
-            for call in delta
-                .get("tool_calls")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
+            for call in delta.get("tool_calls").and_then(Value::as_array).into_iter().flatten() {
                 let index = call["index"].as_u64().unwrap() as usize;
                 if index == out.tool_calls.len() {
-                    let id = call["id"]
-                        .as_str()
-                        .expect("first delta of a call has its id");
+                    let id = call["id"].as_str().expect("first delta of a call has its id");
                     let name = call["function"]["name"]
                         .as_str()
                         .expect("first delta of a call has its name");
-                    out.tool_calls
-                        .push((id.to_string(), name.to_string(), String::new()));
+                    out.tool_calls.push((id.to_string(), name.to_string(), String::new()));
                 }
-                out.tool_calls[index].2 +=
-                    call["function"]["arguments"].as_str().unwrap_or_default();
+                out.tool_calls[index].2 += call["function"]["arguments"].as_str().unwrap_or_default();
             }
             if let Some(reason) = choice["finish_reason"].as_str() {
                 out.finish = Some(reason.to_string());
@@ -147,11 +131,7 @@ fn anthropic_of(bytes: &[u8]) -> Anthropic {
     for event in parse_sse(bytes) {
         let name = event.name.clone().expect("every Anthropic event is named");
         let data = json_of(&event);
-        assert_eq!(
-            data["type"],
-            name.as_str(),
-            "event name and data type differ"
-        );
+        assert_eq!(data["type"], name.as_str(), "event name and data type differ");
         match name.as_str() {
             "message_start" => out.input_tokens = data["message"]["usage"]["input_tokens"].as_u64(),
             "content_block_start" if data["content_block"]["type"] == "tool_use" => {
@@ -271,11 +251,7 @@ fn openai_refusal_reasoning_length_variants() {
     let refusal = openai("openai_refusal.sse");
     assert_eq!(refusal.refusal, "I’m sorry, but I can’t help with that.");
     assert_eq!(
-        (
-            refusal.content.as_str(),
-            refusal.finish.as_deref(),
-            refusal.done
-        ),
+        (refusal.content.as_str(), refusal.finish.as_deref(), refusal.done),
         ("", Some("stop"), true)
     );
 
@@ -285,19 +261,13 @@ fn openai_refusal_reasoning_length_variants() {
         "The user greets me in French (\"salut\"); reply briefly. Keep it short and friendly."
     );
     assert_eq!(reasoning.content, "Salut ! Ça va ?");
-    assert_eq!(
-        (reasoning.finish.as_deref(), reasoning.done),
-        (Some("stop"), true)
-    );
+    assert_eq!((reasoning.finish.as_deref(), reasoning.done), (Some("stop"), true));
     let raw = String::from_utf8(fixture("openai_reasoning.sse")).unwrap();
     assert!(raw.contains(r#""reasoning_content":"#) && raw.contains(r#""reasoning":"#));
 
     let length = openai("openai_length.sse");
     assert_eq!(length.content, "The quick brown fox jumps over the lazy");
-    assert_eq!(
-        (length.finish.as_deref(), length.done),
-        (Some("length"), true)
-    );
+    assert_eq!((length.finish.as_deref(), length.done), (Some("length"), true));
     assert_eq!(length.usage.unwrap()["completion_tokens"], 8);
 }
 
@@ -359,16 +329,10 @@ fn anthropic_thinking_tool_use_and_stop_variants() {
     assert_eq!(tool.text, "I'll check the weather in Paris.");
     assert_eq!(
         tool.tool,
-        Some((
-            "toolu_01T1x1fJ34qAmk2tNTrN7Up6".into(),
-            "get_weather".into()
-        ))
+        Some(("toolu_01T1x1fJ34qAmk2tNTrN7Up6".into(), "get_weather".into()))
     );
     let input: Value = serde_json::from_str(&tool.tool_json).unwrap();
-    assert_eq!(
-        input,
-        json!({"location": "Paris, France", "unit": "celsius"})
-    );
+    assert_eq!(input, json!({"location": "Paris, France", "unit": "celsius"}));
     assert_eq!(tool.stop_reason.as_deref(), Some("tool_use"));
 
     let max = anthropic("anthropic_max_tokens.sse");
@@ -380,10 +344,7 @@ fn anthropic_thinking_tool_use_and_stop_variants() {
 
     let no_stop = anthropic("anthropic_no_stop.sse");
     assert_eq!(no_stop.text, "This stream is cut off");
-    assert_eq!(
-        no_stop.events.last().map(String::as_str),
-        Some("content_block_delta")
-    );
+    assert_eq!(no_stop.events.last().map(String::as_str), Some("content_block_delta"));
     assert_eq!(no_stop.stop_reason, None);
 }
 
@@ -399,14 +360,7 @@ fn anthropic_error_and_unknown_events() {
 
     let unknown = anthropic("anthropic_unknown_event.sse");
     assert_eq!(unknown.text, "Known events still work.");
-    assert_eq!(
-        unknown
-            .events
-            .iter()
-            .filter(|e| *e == "future_thing")
-            .count(),
-        2
-    );
+    assert_eq!(unknown.events.iter().filter(|e| *e == "future_thing").count(), 2);
     assert_eq!(unknown.events.iter().filter(|e| *e == "ping").count(), 3);
     assert_eq!(unknown.stop_reason.as_deref(), Some("end_turn"));
 }
@@ -414,24 +368,15 @@ fn anthropic_error_and_unknown_events() {
 #[test]
 fn json_bodies_have_the_documented_shapes() {
     let body = |name: &str| -> Value { serde_json::from_slice(&fixture(name)).unwrap() };
-    assert_eq!(
-        body("openai_error_401.json")["error"]["code"],
-        "invalid_api_key"
-    );
+    assert_eq!(body("openai_error_401.json")["error"]["code"], "invalid_api_key");
     assert!(
         body("openai_error_401.json")["error"]["message"]
             .as_str()
             .unwrap()
             .starts_with("Incorrect API key provided")
     );
-    assert_eq!(
-        body("openai_error_429.json")["error"]["code"],
-        "rate_limit_exceeded"
-    );
-    assert_eq!(
-        body("anthropic_error_529.json")["error"]["type"],
-        "overloaded_error"
-    );
+    assert_eq!(body("openai_error_429.json")["error"]["code"], "rate_limit_exceeded");
+    assert_eq!(body("anthropic_error_529.json")["error"]["type"], "overloaded_error");
     assert_eq!(
         body("anthropic_error_401.json")["error"]["type"],
         "authentication_error"
@@ -468,8 +413,7 @@ fn json_bodies_have_the_documented_shapes() {
 fn every_fixture_is_documented_and_every_documented_one_exists() {
     let names = fixture_names();
     assert!(names.len() >= 25, "{names:?}");
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/EXPECTED.md"))
-        .unwrap();
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/EXPECTED.md")).unwrap();
     for name in &names {
         assert!(
             doc.contains(&format!("## {name}")),

@@ -46,11 +46,7 @@ fn dechunk(mut body: &[u8]) -> (Vec<u8>, Vec<usize>, bool) {
     while let Some(eol) = body.windows(2).position(|w| w == b"\r\n") {
         let size = usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap(), 16).unwrap();
         if size == 0 {
-            assert_eq!(
-                &body[eol..],
-                b"\r\n\r\n",
-                "bytes after the terminating chunk"
-            );
+            assert_eq!(&body[eol..], b"\r\n\r\n", "bytes after the terminating chunk");
             return (payload, sizes, true);
         }
         let data = &body[eol + 2..];
@@ -179,8 +175,7 @@ async fn hang_then_client_drop_is_seen_promptly() {
     let mut buf = vec![0u8; 4096];
     let mut received = Vec::new();
     // One chunk: "f\r\n" + 15 bytes + "\r\n".
-    let complete =
-        |r: &[u8]| r.windows(4).any(|w| w == b"\r\n\r\n") && split(r).1.len() >= body.len() + 5;
+    let complete = |r: &[u8]| r.windows(4).any(|w| w == b"\r\n\r\n") && split(r).1.len() >= body.len() + 5;
     while !complete(&received) {
         let n = tokio::time::timeout(WAIT, stream.read(&mut buf))
             .await
@@ -201,15 +196,9 @@ async fn hang_then_client_drop_is_seen_promptly() {
 
     let dropped_at = Instant::now();
     drop(stream);
-    let closed_at = log
-        .wait_closed_by_client(WAIT)
-        .await
-        .expect("close not observed");
+    let closed_at = log.wait_closed_by_client(WAIT).await.expect("close not observed");
     let lag = closed_at.saturating_duration_since(dropped_at);
-    assert!(
-        lag < Duration::from_millis(50),
-        "close observed after {lag:?}"
-    );
+    assert!(lag < Duration::from_millis(50), "close observed after {lag:?}");
 }
 
 #[tokio::test]
@@ -226,18 +215,11 @@ async fn client_close_mid_stream_stops_the_writes() {
     log.wait_written(20, WAIT).await;
     let dropped_at = Instant::now();
     drop(stream);
-    let closed_at = log
-        .wait_closed_by_client(WAIT)
-        .await
-        .expect("close not observed");
+    let closed_at = log.wait_closed_by_client(WAIT).await.expect("close not observed");
     assert!(closed_at.saturating_duration_since(dropped_at) < Duration::from_millis(50));
     let written = log.bytes_written();
     tokio::time::sleep(Duration::from_millis(30)).await;
-    assert_eq!(
-        log.bytes_written(),
-        written,
-        "kept writing after the client closed"
-    );
+    assert_eq!(log.bytes_written(), written, "kept writing after the client closed");
     assert!(written < body.len());
 }
 
@@ -270,20 +252,11 @@ async fn routes_come_before_the_fifo_queue() {
     assert!(second_head.starts_with("HTTP/1.1 429 ") && second_head.contains("retry-after: 1\r\n"));
     assert_eq!(second, br#"{"n":2}"#);
     assert!(empty_head.starts_with("HTTP/1.1 500 "));
-    assert_eq!(
-        empty,
-        br#"{"error":{"message":"no reply scripted","type":"testkit"}}"#
-    );
+    assert_eq!(empty, br#"{"error":{"message":"no reply scripted","type":"testkit"}}"#);
     let paths: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
     assert_eq!(
         paths,
-        [
-            "/v1/chat",
-            "/v1/models?limit=5",
-            "/v1/chat",
-            "/v1/models",
-            "/v1/chat"
-        ]
+        ["/v1/chat", "/v1/models?limit=5", "/v1/chat", "/v1/models", "/v1/chat"]
     );
     assert_eq!(server.connection_count(), 5);
 }
@@ -312,11 +285,7 @@ async fn requests_are_recorded_with_headers_and_body() {
     assert_eq!(req.path, "/v1/chat/completions?beta=1");
     assert_eq!(req.header("authorization"), Some("Bearer sk-test"));
     assert_eq!(req.header("CONTENT-TYPE"), Some("application/json"));
-    assert!(
-        req.headers
-            .iter()
-            .all(|(name, _)| name == &name.to_lowercase())
-    );
+    assert!(req.headers.iter().all(|(name, _)| name == &name.to_lowercase()));
     assert_eq!(req.body, body.as_bytes());
     assert_eq!(req.json()["model"], "gpt-4o-mini");
 }
@@ -325,8 +294,7 @@ async fn requests_are_recorded_with_headers_and_body() {
 async fn a_silent_client_does_not_block_others() {
     let server = FakeServer::start().await;
     let _silent = TcpStream::connect(server.addr()).await.unwrap();
-    let _half =
-        connect_and_send(&server, b"POST / HTTP/1.1\r\ncontent-length: 100\r\n\r\nab").await;
+    let _half = connect_and_send(&server, b"POST / HTTP/1.1\r\ncontent-length: 100\r\n\r\nab").await;
     server.enqueue(Reply::json(200, "{}"));
     let (head, _) = fetch(&server, "/").await;
     assert!(head.starts_with("HTTP/1.1 200 "));
@@ -347,16 +315,9 @@ async fn dropping_the_server_closes_hanging_connections() {
     let server = FakeServer::start().await;
     server.enqueue(Reply::sse("data: x\n\n").end(End::Hang));
     let mut stream = connect_and_send(&server, &get("/")).await;
-    server
-        .wait_connection(0, WAIT)
-        .await
-        .wait_written(9, WAIT)
-        .await;
+    server.wait_connection(0, WAIT).await.wait_written(9, WAIT).await;
     let addr = server.addr();
     drop(server);
     read_to_end(&mut stream).await;
-    assert!(
-        TcpStream::connect(addr).await.is_err(),
-        "still accepting after drop"
-    );
+    assert!(TcpStream::connect(addr).await.is_err(), "still accepting after drop");
 }

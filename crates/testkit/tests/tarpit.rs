@@ -10,8 +10,7 @@ async fn connect_to_the_tarpit_hangs() {
     let pit = tarpit();
     assert_eq!(pit.url, format!("http://{}", pit.addr));
     assert!(pit.addr.ip().is_loopback());
-    let attempt =
-        tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(pit.addr)).await;
+    let attempt = tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(pit.addr)).await;
     assert!(attempt.is_err(), "connect completed: {attempt:?}");
 }
 
@@ -19,7 +18,6 @@ async fn connect_to_the_tarpit_hangs() {
 async fn tarpits_are_independent() {
     let (a, b) = (tarpit(), tarpit());
     assert_ne!(a.addr, b.addr);
-    let attempt =
-        tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(b.addr)).await;
+    let attempt = tokio::time::timeout(Duration::from_millis(300), TcpStream::connect(b.addr)).await;
     assert!(attempt.is_err(), "connect completed: {attempt:?}");
 }

@@ -48,11 +48,9 @@ pub fn answer_for(messages: &[(String, String)]) -> String {
         .unwrap_or("");
     let lower = last_user.to_lowercase();
     let has = |words: &[&str]| {
-        words.iter().any(|word| {
-            lower
-                .split(|c: char| !c.is_alphanumeric())
-                .any(|w| w == *word)
-        })
+        words
+            .iter()
+            .any(|word| lower.split(|c: char| !c.is_alphanumeric()).any(|w| w == *word))
     };
     if has(&["code", "rust", "program", "function"]) {
         CODE.to_owned()

@@ -22,22 +22,17 @@ pub fn spawn() -> std::io::Result<SocketAddr> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let address = listener.local_addr()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    std::thread::Builder::new()
-        .name("runnel-demo".into())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let listener =
-                    TcpListener::from_std(listener).expect("a bound std listener converts");
-                loop {
-                    if let Ok((socket, _)) = listener.accept().await {
-                        tokio::spawn(serve(socket));
-                    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    std::thread::Builder::new().name("runnel-demo".into()).spawn(move || {
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(listener).expect("a bound std listener converts");
+            loop {
+                if let Ok((socket, _)) = listener.accept().await {
+                    tokio::spawn(serve(socket));
                 }
-            });
-        })?;
+            }
+        });
+    })?;
     Ok(address)
 }
 
@@ -63,10 +58,7 @@ async fn serve(mut socket: TcpStream) {
             write_json(
                 &mut socket,
                 404,
-                &error_body(
-                    "not_found_error",
-                    "the demo serves /v1/chat/completions and /v1/models",
-                ),
+                &error_body("not_found_error", "the demo serves /v1/chat/completions and /v1/models"),
             )
             .await
         }
@@ -89,10 +81,7 @@ async fn read_request(socket: &mut TcpStream) -> Option<Request> {
     let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
     let mut request_line = lines.next()?.split(' ');
-    let (method, path) = (
-        request_line.next()?.to_owned(),
-        request_line.next()?.to_owned(),
-    );
+    let (method, path) = (request_line.next()?.to_owned(), request_line.next()?.to_owned());
     let length = lines
         .filter_map(|line| line.split_once(':'))
         .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
@@ -151,10 +140,7 @@ async fn chat(socket: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
         return write_json(
             socket,
             400,
-            &error_body(
-                "invalid_request_error",
-                "the demo model only streams (stream: true)",
-            ),
+            &error_body("invalid_request_error", "the demo model only streams (stream: true)"),
         )
         .await;
     }
@@ -209,11 +195,7 @@ async fn chat(socket: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
             finish = "length";
             break;
         }
-        write_chunk(
-            socket,
-            chunk(json!({ "content": piece }), Value::Null).as_bytes(),
-        )
-        .await?;
+        write_chunk(socket, chunk(json!({ "content": piece }), Value::Null).as_bytes()).await?;
         sent += 1;
         tokio::time::sleep(TOKEN_DELAY).await;
     }

@@ -50,10 +50,7 @@ impl Protocol for Anthropic {
             HeaderName::from_static("anthropic-version"),
             HeaderValue::from_static(API_VERSION),
         );
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("text/event-stream"),
-        );
+        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
         headers
     }
 
@@ -259,10 +256,9 @@ impl AnthropicDecoder {
                 }
             }
             "input_json_delta" => {
-                if let (Some(&index), Some(arguments)) = (
-                    self.tool_calls.get(&delta.index),
-                    non_empty(body.partial_json),
-                ) {
+                if let (Some(&index), Some(arguments)) =
+                    (self.tool_calls.get(&delta.index), non_empty(body.partial_json))
+                {
                     out.push(StreamEvent::ToolCallDelta {
                         index,
                         id: None,
@@ -277,11 +273,7 @@ impl AnthropicDecoder {
 }
 
 impl EventDecoder for AnthropicDecoder {
-    fn decode(
-        &mut self,
-        frame: &SseFrame,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Step, StreamError> {
+    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         // The event name decides; a proxy that drops `event:` lines still sends `type` in the data.
         let owned_type;
         let event_type = if frame.event.is_empty() {

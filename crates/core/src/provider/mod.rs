@@ -21,10 +21,7 @@ pub static PROTOCOLS: &[&dyn Protocol] = &[&openai::OpenAi, &anthropic::Anthropi
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).
 pub fn protocol(id: &str) -> Option<&'static dyn Protocol> {
-    PROTOCOLS
-        .iter()
-        .copied()
-        .find(|protocol| protocol.id() == id)
+    PROTOCOLS.iter().copied().find(|protocol| protocol.id() == id)
 }
 
 /// A provider's wire protocol: URLs, headers, request body and stream decoding.
@@ -48,8 +45,7 @@ pub trait EventDecoder: Send {
     /// Decodes one frame, appending its events to `out`. `Ok(Step::Done)` once the stream's
     /// terminator arrived (after pushing the [`StreamEvent::Finish`]); `Err` when the frame is an
     /// error or is malformed (events already pushed are kept).
-    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>)
-    -> Result<Step, StreamError>;
+    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError>;
     /// The terminator this protocol expects, for the message of an incomplete stream.
     fn terminator(&self) -> &'static str;
 }
@@ -83,18 +79,13 @@ impl Default for Quirks {
 }
 
 /// Parses a frame's JSON data into `T`, or names the frame in a protocol error.
-pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(
-    frame: &'a SseFrame,
-) -> Result<T, StreamError> {
+pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
     serde_json::from_str(&frame.data).map_err(|error| {
         let mut shown: String = frame.data.chars().take(120).collect();
         if shown.len() < frame.data.len() {
             shown.push('…');
         }
-        StreamError::protocol(format!(
-            "malformed `{}` event ({error}): {shown}",
-            frame.name()
-        ))
+        StreamError::protocol(format!("malformed `{}` event ({error}): {shown}", frame.name()))
     })
 }
 

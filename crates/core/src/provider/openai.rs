@@ -39,10 +39,7 @@ impl Protocol for OpenAi {
         if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {
             headers.insert(AUTHORIZATION, value);
         }
-        headers.insert(
-            reqwest::header::ACCEPT,
-            HeaderValue::from_static("text/event-stream"),
-        );
+        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
         headers
     }
 
@@ -155,22 +152,14 @@ struct ChunkUsage {
     completion_tokens: Option<u64>,
 }
 
-fn push_text(
-    out: &mut Vec<StreamEvent>,
-    text: Option<Cow<'_, str>>,
-    make: fn(String) -> StreamEvent,
-) {
+fn push_text(out: &mut Vec<StreamEvent>, text: Option<Cow<'_, str>>, make: fn(String) -> StreamEvent) {
     if let Some(text) = text.filter(|text| !text.is_empty()) {
         out.push(make(text.into_owned()));
     }
 }
 
 impl EventDecoder for OpenAiDecoder {
-    fn decode(
-        &mut self,
-        frame: &SseFrame,
-        out: &mut Vec<StreamEvent>,
-    ) -> Result<Step, StreamError> {
+    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if frame.data == "[DONE]" {
             let raw_reason = self.finish.take();
             let reason = raw_reason
@@ -193,29 +182,15 @@ impl EventDecoder for OpenAiDecoder {
             self.started = true;
             out.push(StreamEvent::Start {
                 response_id: chunk.id.filter(|id| !id.is_empty()).map(Cow::into_owned),
-                model: chunk
-                    .model
-                    .filter(|model| !model.is_empty())
-                    .map(Cow::into_owned),
+                model: chunk.model.filter(|model| !model.is_empty()).map(Cow::into_owned),
             });
         }
-        for choice in chunk
-            .choices
-            .into_iter()
-            .flatten()
-            .filter(|choice| choice.index == 0)
-        {
+        for choice in chunk.choices.into_iter().flatten().filter(|choice| choice.index == 0) {
             if let Some(delta) = choice.delta {
-                push_text(out, delta.reasoning_content, |text| {
-                    StreamEvent::ThinkingDelta { text }
-                });
-                push_text(out, delta.reasoning, |text| StreamEvent::ThinkingDelta {
-                    text,
-                });
+                push_text(out, delta.reasoning_content, |text| StreamEvent::ThinkingDelta { text });
+                push_text(out, delta.reasoning, |text| StreamEvent::ThinkingDelta { text });
                 push_text(out, delta.content, |text| StreamEvent::TextDelta { text });
-                push_text(out, delta.refusal, |text| StreamEvent::RefusalDelta {
-                    text,
-                });
+                push_text(out, delta.refusal, |text| StreamEvent::RefusalDelta { text });
                 for call in delta.tool_calls.into_iter().flatten() {
                     let (name, arguments) = match call.function {
                         Some(function) => (function.name, function.arguments),
@@ -274,10 +249,7 @@ mod tests {
 
     #[test]
     fn body_carries_stream_usage_and_the_quirky_token_field() {
-        let mut request = ChatRequest::new(
-            "gpt-4o",
-            vec![Message::system("be brief"), Message::user("hi")],
-        );
+        let mut request = ChatRequest::new("gpt-4o", vec![Message::system("be brief"), Message::user("hi")]);
         request.options = ChatOptions {
             max_tokens: Some(50),
             temperature: Some(0.5),
@@ -345,10 +317,6 @@ mod tests {
         let (_, step) = decode_all(&[r#"{"choices":[{"#]);
         let error = step.unwrap_err();
         assert_eq!(error.kind, crate::error::ErrorKind::Protocol);
-        assert!(
-            error.message.contains(r#"{"choices":[{"#),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains(r#"{"choices":[{"#), "{}", error.message);
     }
 }
