@@ -6,7 +6,9 @@ use std::io::{IsTerminal, Read};
 use clap::{Args, Subcommand};
 use runnel_core::keys::host_of;
 use runnel_core::resolve::base_url_for;
-use runnel_core::{ApiKey, KeyStore, KeychainStore, PRESETS, Preset, StoredKey, preset};
+use runnel_core::{ApiKey, KeyStore, PRESETS, Preset, StoredKey, preset};
+
+use crate::select::keychain;
 
 /// Arguments of `runnel keys`.
 #[derive(Args)]
@@ -69,9 +71,7 @@ fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
         key: ApiKey::new(key),
         host: host.clone(),
     };
-    KeychainStore::default()
-        .set(preset.id, &stored)
-        .map_err(|error| error.to_string())?;
+    keychain().set(preset.id, &stored).map_err(|error| error.to_string())?;
     println!("{}: key stored in the OS keychain for {host}", preset.id);
     Ok(0)
 }
@@ -84,7 +84,7 @@ fn status(provider: Option<&str>) -> Result<u8, String> {
             .filter(|preset| preset.key_env.is_some() || preset.key_required)
             .collect(),
     };
-    let store = KeychainStore::default();
+    let store = keychain();
     for preset in presets {
         let from_env = preset
             .key_env
@@ -102,9 +102,7 @@ fn status(provider: Option<&str>) -> Result<u8, String> {
 
 fn delete(provider: &str) -> Result<u8, String> {
     let preset = known(provider)?;
-    let deleted = KeychainStore::default()
-        .delete(preset.id)
-        .map_err(|error| error.to_string())?;
+    let deleted = keychain().delete(preset.id).map_err(|error| error.to_string())?;
     println!(
         "{}: {}",
         preset.id,

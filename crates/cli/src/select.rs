@@ -70,6 +70,15 @@ pub fn choose(model_flag: Option<&str>, provider_flag: Option<&str>, model_only:
     choice
 }
 
+/// The OS keychain under `RUNNEL_KEYCHAIN_SERVICE` (default `runnel`), so that tests and
+/// separate profiles can keep their keys apart.
+pub fn keychain() -> KeychainStore {
+    match std::env::var("RUNNEL_KEYCHAIN_SERVICE") {
+        Ok(service) if !service.is_empty() => KeychainStore::new(&service),
+        _ => KeychainStore::default(),
+    }
+}
+
 fn first_provider_with_key() -> String {
     let remote = || PRESETS.iter().filter(|preset| preset.key_required);
     if let Some(preset) = remote().find(|preset| {
@@ -79,7 +88,7 @@ fn first_provider_with_key() -> String {
     }) {
         return preset.id.to_owned();
     }
-    let keychain = KeychainStore::default();
+    let keychain = keychain();
     remote()
         .find(|preset| matches!(keychain.get(preset.id), Ok(Some(_))))
         .map_or_else(|| DEMO.to_owned(), |preset| preset.id.to_owned())
@@ -87,13 +96,11 @@ fn first_provider_with_key() -> String {
 
 /// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
 pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), String> {
-    resolve(&choice.provider, base_url, &KeychainStore::default()).map_err(|error| match error {
-        ResolveError::MissingKey { .. } => {
-            format!(
-                "{error}, e.g. `runnel keys set {}` (or use `-m demo` for the offline demo)",
-                choice.provider
-            )
-        }
+    resolve(&choice.provider, base_url, &keychain()).map_err(|error| match error {
+        ResolveError::MissingKey { .. } => format!(
+            "{error}. Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
+            choice.provider
+        ),
         other => other.to_string(),
     })
 }

@@ -1,1 +1,666 @@
-fn main() {}
+//! Runnel's decoding and streaming benchmarks, each figure beside a baseline measured in the same
+//! run (mostly `eventsource-stream` 0.2.3, the decoder Runnel replaced).
+//!
+//! `cargo bench -p runnel-core --bench decode [FILTER]` runs the benchmarks whose name contains
+//! FILTER (`openai`, `anthropic/1-byte`, `stop`, …); `RUNNEL_BENCH_QUICK=1` shrinks every size
+//! for a smoke run of a few seconds. Each figure is the median of several repetitions.
+//! docs/PERFORMANCE.md records a run and what it means.
+
+use std::convert::Infallible;
+use std::hint::black_box;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use eventsource_stream::Eventsource;
+use futures_util::StreamExt;
+use runnel_core::provider::protocol;
+use runnel_core::sse::SseDecoder;
+use runnel_core::{ChatRequest, Endpoint, Engine, Message, StreamEvent, StreamOptions, Timeouts};
+use runnel_testkit::{Chunking, End, FakeServer, Reply, anthropic_stream, long_line_event, openai_stream};
+use tokio::runtime::Runtime;
+
+/// Target: OpenAI deltas decoded per second, whole body in one chunk, one core.
+const TARGET_DELTAS_PER_SEC: f64 = 1_000_000.0;
+/// Target: time to frame the 8 MiB line fed in 1,024 chunks.
+const TARGET_LONG_LINE: Duration = Duration::from_millis(100);
+/// A baseline predicted to take longer than this is measured on a smaller input and extrapolated.
+const BASELINE_BUDGET: Duration = Duration::from_secs(20);
+/// How long a stopped connection may take to be seen closed before the run counts as failed.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn main() {
+    let config = Config::from_env();
+    let started = Instant::now();
+    print_machine(&config);
+    let mut report = Report::new();
+    let blocking = tokio::runtime::Builder::new_current_thread().build().expect("current-thread runtime");
+    for wire in [Wire::OpenAi, Wire::Anthropic] {
+        for case in decode_cases(&config) {
+            let name = format!("{}/{}", wire.id(), case.name);
+            if config.wants(&name) {
+                decode(&config, &blocking, wire, &case, &name, &mut report);
+            }
+        }
+    }
+    if config.wants("long-line") {
+        long_line(&config, &blocking, &mut report);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("multi-thread runtime");
+    runtime.block_on(async {
+        let engine = Engine::new(Timeouts::default()).expect("an HTTP client");
+        for case in [StopCase::Streaming, StopCase::Silent] {
+            if config.wants(case.name()) {
+                stop_latency(&config, &engine, case, &mut report).await;
+            }
+        }
+        if config.wants("e2e") {
+            end_to_end(&config, &engine, &mut report).await;
+        }
+    });
+    robustness(&config);
+    report.finish();
+    println!("\ntotal {}", show_time(started.elapsed()));
+}
+
+/// The command line and environment: a name filter and the quick switch.
+struct Config {
+    filter: Option<String>,
+    quick: bool,
+}
+
+impl Config {
+    fn from_env() -> Self {
+        // Cargo passes `--bench`; flags are ignored and the first other argument is the filter.
+        let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+        let quick = std::env::var("RUNNEL_BENCH_QUICK").is_ok_and(|value| value == "1");
+        Self { filter, quick }
+    }
+
+    fn wants(&self, name: &str) -> bool {
+        self.filter.as_deref().is_none_or(|filter| name.contains(filter))
+    }
+
+    /// `full`, or `quick` in a quick run.
+    fn size(&self, full: usize, quick: usize) -> usize {
+        if self.quick { quick } else { full }
+    }
+
+    fn reps(&self) -> usize {
+        self.size(7, 3)
+    }
+}
+
+fn print_machine(config: &Config) {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|line| line.strip_prefix("model name")?.split_once(':').map(|(_, name)| name.trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("--version")
+        .output()
+        .ok()
+        .and_then(|output| String::from_utf8(output.stdout).ok())
+        .map_or_else(|| "rustc: unknown".into(), |version| version.trim().to_owned());
+    println!("machine: {model}, {cores} cores (nproc)");
+    println!("{rustc}");
+    println!(
+        "mode: {}; every figure is the median of its repetitions; ratio = ours / baseline",
+        if config.quick { "quick (RUNNEL_BENCH_QUICK=1, small inputs)" } else { "full" }
+    );
+}
+
+/// Wall times of repeated runs.
+struct Samples(Vec<Duration>);
+
+impl Samples {
+    /// Runs `setup` then times `run` on its output, `reps` times; every run must yield `expect`.
+    fn measure<S, T: PartialEq + std::fmt::Debug>(
+        reps: usize,
+        expect: T,
+        mut setup: impl FnMut() -> S,
+        mut run: impl FnMut(S) -> T,
+    ) -> Self {
+        let times = (0..reps)
+            .map(|_| {
+                let input = setup();
+                let start = Instant::now();
+                let output = black_box(run(input));
+                let time = start.elapsed();
+                assert_eq!(output, expect, "the benchmark's result is wrong");
+                time
+            })
+            .collect();
+        Self(times)
+    }
+
+    fn median(&self) -> Duration {
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        sorted[sorted.len() / 2]
+    }
+
+    fn max(&self) -> Duration {
+        self.0.iter().copied().max().unwrap_or_default()
+    }
+
+    /// `items` per second at the median time.
+    fn rate(&self, items: usize) -> f64 {
+        items as f64 / self.median().as_secs_f64()
+    }
+}
+
+/// Whether a higher or a lower figure is better.
+#[derive(Clone, Copy)]
+enum Better {
+    Higher,
+    Lower,
+}
+
+/// The results table, printed row by row as benchmarks finish, then its footnotes and targets.
+struct Report {
+    notes: Vec<String>,
+    targets: Vec<String>,
+}
+
+impl Report {
+    fn new() -> Self {
+        println!("\n{:<36} {:>26} {:>26} {:>10}  {:<7} note", "benchmark", "ours", "baseline", "ours/base", "better");
+        Self { notes: Vec::new(), targets: Vec::new() }
+    }
+
+    /// Prints one row; `note`, if any, is printed under the table and referenced from the row.
+    fn row(&mut self, name: &str, ours: &str, baseline: &str, ratio: f64, better: Better, note: Option<String>) {
+        let better = match better {
+            Better::Higher => "higher",
+            Better::Lower => "lower",
+        };
+        let marker = note.map_or_else(String::new, |note| {
+            self.notes.push(note);
+            format!("[{}]", self.notes.len())
+        });
+        println!("{name:<36} {ours:>26} {baseline:>26} {:>9}×  {better:<7} {marker}", show_ratio(ratio));
+    }
+
+    fn target(&mut self, what: &str, figure: String, pass: bool) {
+        self.targets.push(format!("{} {what}: {figure}", if pass { "PASS" } else { "FAIL" }));
+    }
+
+    fn finish(&self) {
+        if !self.notes.is_empty() {
+            println!("\nnotes:");
+        }
+        for (i, note) in self.notes.iter().enumerate() {
+            println!("  [{}] {note}", i + 1);
+        }
+        if !self.targets.is_empty() {
+            println!("\ntargets:");
+        }
+        for target in &self.targets {
+            println!("  {target}");
+        }
+    }
+}
+
+/// A ratio with three significant digits (`51.3`, `1.83`, `0.000702`).
+fn show_ratio(ratio: f64) -> String {
+    let decimals = (2 - ratio.log10().floor() as i32).max(0) as usize;
+    format!("{ratio:.decimals$}")
+}
+
+fn show_rate(per_sec: f64) -> String {
+    if per_sec >= 1e6 { format!("{:.2} M", per_sec / 1e6) } else { format!("{:.1} k", per_sec / 1e3) }
+}
+
+fn show_time(time: Duration) -> String {
+    let secs = time.as_secs_f64();
+    if secs >= 1.0 {
+        format!("{secs:.2} s")
+    } else if secs >= 1e-3 {
+        format!("{:.1} ms", secs * 1e3)
+    } else {
+        format!("{:.0} µs", secs * 1e6)
+    }
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+// ---- 1, 2: deltas decoded per second ------------------------------------------------------------
+
+/// A provider's stream shape.
+#[derive(Clone, Copy)]
+enum Wire {
+    OpenAi,
+    Anthropic,
+}
+
+impl Wire {
+    fn id(self) -> &'static str {
+        match self {
+            Self::OpenAi => "openai",
+            Self::Anthropic => "anthropic",
+        }
+    }
+
+    fn body(self, deltas: usize) -> Vec<u8> {
+        match self {
+            Self::OpenAi => openai_stream(deltas),
+            Self::Anthropic => anthropic_stream(deltas),
+        }
+    }
+
+    /// The plain way: parses an event's data as a `serde_json::Value` and picks out the delta's
+    /// text; true when it carried some.
+    fn baseline_delta(self, data: &str) -> bool {
+        if data == "[DONE]" {
+            return false;
+        }
+        let value: serde_json::Value = serde_json::from_str(data).expect("every event is JSON");
+        let text = match self {
+            Self::OpenAi => &value["choices"][0]["delta"]["content"],
+            Self::Anthropic => &value["delta"]["text"],
+        };
+        text.as_str().is_some_and(|text| !black_box(text).is_empty())
+    }
+}
+
+/// One chunking, with the stream sizes ours and the baseline decode under it.
+struct DecodeCase {
+    name: &'static str,
+    /// Bytes per chunk; `None` for the whole body in one chunk.
+    chunk: Option<usize>,
+    ours_deltas: usize,
+    baseline_deltas: usize,
+}
+
+fn decode_cases(config: &Config) -> [DecodeCase; 3] {
+    [
+        DecodeCase {
+            name: "whole-body",
+            chunk: None,
+            ours_deltas: config.size(100_000, 10_000),
+            baseline_deltas: config.size(5_000, 1_000),
+        },
+        DecodeCase {
+            name: "1-byte",
+            chunk: Some(1),
+            ours_deltas: config.size(20_000, 2_000),
+            baseline_deltas: config.size(2_000, 200),
+        },
+        DecodeCase {
+            name: "4KiB",
+            chunk: Some(4096),
+            ours_deltas: config.size(100_000, 10_000),
+            baseline_deltas: config.size(100_000, 10_000),
+        },
+    ]
+}
+
+fn decode(config: &Config, blocking: &Runtime, wire: Wire, case: &DecodeCase, name: &str, report: &mut Report) {
+    let ours_body = wire.body(case.ours_deltas);
+    let ours_chunk = case.chunk.unwrap_or(ours_body.len());
+    let ours = Samples::measure(config.reps(), case.ours_deltas, || (), |()| ours_deltas(wire, &ours_body, ours_chunk));
+    drop(ours_body);
+
+    let baseline_body = Bytes::from(wire.body(case.baseline_deltas));
+    let baseline_chunk = case.chunk.unwrap_or(baseline_body.len());
+    let baseline = Samples::measure(
+        config.reps(),
+        case.baseline_deltas,
+        || split(&baseline_body, baseline_chunk),
+        |chunks| baseline_deltas(blocking, wire, chunks),
+    );
+
+    let (ours_rate, baseline_rate) = (ours.rate(case.ours_deltas), baseline.rate(case.baseline_deltas));
+    let note = (case.baseline_deltas != case.ours_deltas).then(|| {
+        let why = match case.chunk {
+            None => "its cost per event grows with the chunk size, so on the larger body it would be slower still",
+            Some(_) => "it re-parses the line in progress on every chunk",
+        };
+        format!(
+            "{name}: ours on {} deltas, eventsource-stream on {} ({why}); the ratio compares those rates",
+            thousands(case.ours_deltas),
+            thousands(case.baseline_deltas),
+        )
+    });
+    let (ours_cell, baseline_cell) = (format!("{} deltas/s", show_rate(ours_rate)), format!("{} deltas/s", show_rate(baseline_rate)));
+    report.row(name, &ours_cell, &baseline_cell, ours_rate / baseline_rate, Better::Higher, note);
+    if matches!(wire, Wire::OpenAi) && case.chunk.is_none() {
+        let figure = format!("{} deltas/s ({} deltas)", show_rate(ours_rate), thousands(case.ours_deltas));
+        report.target("≥ 1,000,000 OpenAI deltas/s, whole body, one core", figure, ours_rate >= TARGET_DELTAS_PER_SEC);
+    }
+}
+
+/// `body` cut into `Bytes` chunks of `size` (the last may be shorter), sharing one buffer.
+fn split(body: &Bytes, size: usize) -> Vec<Bytes> {
+    (0..body.len()).step_by(size).map(|start| body.slice(start..body.len().min(start + size))).collect()
+}
+
+/// Ours: SSE framing and the protocol decoder, counting text deltas.
+fn ours_deltas(wire: Wire, body: &[u8], chunk: usize) -> usize {
+    let mut sse = SseDecoder::new();
+    let mut decoder = protocol(wire.id()).expect("a registered protocol").decoder();
+    let (mut frames, mut events) = (Vec::new(), Vec::new());
+    let mut deltas = 0;
+    for piece in body.chunks(chunk) {
+        sse.feed(piece, &mut frames);
+        for frame in frames.drain(..) {
+            decoder.decode(&frame, &mut events).expect("a well-formed stream");
+        }
+        for event in events.drain(..) {
+            if let StreamEvent::TextDelta { text } = event {
+                black_box(text);
+                deltas += 1;
+            }
+        }
+    }
+    assert!(sse.finish().is_none(), "the stream ends between events");
+    deltas
+}
+
+/// The baseline: a stream of `Bytes` → `.eventsource()` → `serde_json::Value`, counting text deltas.
+fn baseline_deltas(blocking: &Runtime, wire: Wire, chunks: Vec<Bytes>) -> usize {
+    blocking.block_on(async {
+        let mut events = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, Infallible>)).eventsource();
+        let mut deltas = 0;
+        while let Some(event) = events.next().await {
+            deltas += usize::from(wire.baseline_delta(&event.expect("valid UTF-8").data));
+        }
+        deltas
+    })
+}
+
+// ---- 3: one long line in many chunks ------------------------------------------------------------
+
+fn long_line(config: &Config, blocking: &Runtime, report: &mut Report) {
+    let (bytes, chunks) = (config.size(8 << 20, 1 << 20), config.size(1024, 128));
+    let line = long_line_event(bytes);
+    let ours = Samples::measure(config.reps(), bytes, || (), |()| ours_long_line(&line, chunks));
+
+    // eventsource-stream is quadratic here: a probe at 1/8 of the size and of the chunk count
+    // predicts the full run (×64) and decides whether it fits the budget.
+    let (probe_bytes, probe_chunks) = (bytes / 8, chunks / 8);
+    let probe_line = Bytes::from(long_line_event(probe_bytes));
+    let probe = Samples::measure(
+        1,
+        probe_bytes,
+        || split(&probe_line, probe_line.len().div_ceil(probe_chunks)),
+        |pieces| baseline_long_line(blocking, pieces),
+    );
+    let predicted = probe.median() * 64;
+    let label = format!("{} MiB line / {} chunks", bytes >> 20, thousands(chunks));
+    let (baseline_time, baseline_cell, note) = if predicted <= BASELINE_BUDGET {
+        // Each run takes seconds: fewer repetitions than elsewhere.
+        let reps = if predicted > Duration::from_secs(8) { 1 } else { config.reps().min(3) };
+        let line = Bytes::from(line);
+        let baseline = Samples::measure(
+            reps,
+            bytes,
+            || split(&line, line.len().div_ceil(chunks)),
+            |pieces| baseline_long_line(blocking, pieces),
+        );
+        let note = format!("{label}: eventsource-stream is the median of {reps} run(s)");
+        (baseline.median(), show_time(baseline.median()), note)
+    } else {
+        let note = format!(
+            "{label}: eventsource-stream measured at {} KiB / {} chunks ({}) and extrapolated ×64 (it is quadratic)",
+            probe_bytes >> 10,
+            probe_chunks,
+            show_time(probe.median()),
+        );
+        (predicted, format!("~{}", show_time(predicted)), note)
+    };
+    let ours_time = ours.median();
+    let ratio = ratio(ours_time, baseline_time);
+    report.row(&format!("long-line ({label})"), &show_time(ours_time), &baseline_cell, ratio, Better::Lower, Some(note));
+    if !config.quick {
+        report.target("8 MiB line in 1,024 chunks < 100 ms", show_time(ours_time), ours_time < TARGET_LONG_LINE);
+    }
+}
+
+fn ratio(ours: Duration, baseline: Duration) -> f64 {
+    ours.as_secs_f64() / baseline.as_secs_f64()
+}
+
+/// Ours: frames the one event, returning its data length.
+fn ours_long_line(line: &[u8], chunks: usize) -> usize {
+    let mut sse = SseDecoder::new();
+    let mut frames = Vec::new();
+    for piece in line.chunks(line.len().div_ceil(chunks)) {
+        sse.feed(piece, &mut frames);
+    }
+    frames.iter().map(|frame| frame.data.len()).sum()
+}
+
+/// The baseline: frames the one event, returning its data length.
+fn baseline_long_line(blocking: &Runtime, pieces: Vec<Bytes>) -> usize {
+    blocking.block_on(async {
+        let events = futures_util::stream::iter(pieces.into_iter().map(Ok::<_, Infallible>)).eventsource();
+        events.map(|event| event.expect("valid UTF-8").data.len()).fold(0, |sum, len| async move { sum + len }).await
+    })
+}
+
+// ---- 4: stop latency ----------------------------------------------------------------------------
+
+/// What the server does while the client stops.
+#[derive(Clone, Copy)]
+enum StopCase {
+    /// Streams 200-byte chunks every 5 ms.
+    Streaming,
+    /// Sends a few events, then stays silent with the connection open.
+    Silent,
+}
+
+impl StopCase {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Streaming => "stop/streaming",
+            Self::Silent => "stop/silent",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Self::Streaming => "the server writes 200-byte chunks every 5 ms",
+            Self::Silent => "the server sends 4 events, then stays silent with the connection open",
+        }
+    }
+
+    fn reply(self) -> Reply {
+        match self {
+            Self::Streaming => {
+                Reply::sse(openai_stream(10_000)).chunking(Chunking::Fixed(200)).delay(Duration::from_millis(5))
+            }
+            Self::Silent => Reply::sse(first_events(&openai_stream(100), 4)).end(End::Hang),
+        }
+    }
+}
+
+/// The first `count` events of an SSE body.
+fn first_events(body: &[u8], count: usize) -> Vec<u8> {
+    let end = body.windows(2).enumerate().filter(|(_, pair)| pair == b"\n\n").nth(count - 1).expect("enough events").0;
+    body[..end + 2].to_vec()
+}
+
+/// From `stop()` to the server seeing the connection closed, after the first text delta.
+async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: &mut Report) {
+    let runs = config.size(20, 5);
+    let server = FakeServer::start().await;
+    server.route("/v1/chat/completions", case.reply());
+    let endpoint = Endpoint::new("openai", protocol("openai").expect("registered"), &format!("{}/v1", server.url()), None);
+    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let mut stream = engine.stream(&endpoint, &request, StreamOptions::default());
+        loop {
+            match stream.next().await {
+                Some(StreamEvent::TextDelta { .. }) => break,
+                Some(event) if event.is_ending() => panic!("{}: the stream ended early: {event:?}", case.name()),
+                Some(_) => {}
+                None => panic!("{}: the stream ended early", case.name()),
+            }
+        }
+        let connection = server.connection(run);
+        let stopped = Instant::now();
+        stream.stop_handle().stop();
+        let closed = connection.wait_closed_by_client(CLOSE_TIMEOUT).await.expect("the server sees the close");
+        times.push(closed.saturating_duration_since(stopped));
+    }
+    let ours = Samples(times);
+    let floor = tcp_close_floor(runs).await;
+    let note = format!(
+        "{}: {}; stop() after the first text delta until the server sees the close, median (max) of {runs} runs; \
+         baseline = a plain TCP connection to a fake server, from the client's close to the server seeing it",
+        case.name(),
+        case.describe(),
+    );
+    report.row(
+        case.name(),
+        &format!("{} (max {})", show_time(ours.median()), show_time(ours.max())),
+        &format!("{} (max {})", show_time(floor.median()), show_time(floor.max())),
+        ratio(ours.median(), floor.median()),
+        Better::Lower,
+        Some(note),
+    );
+}
+
+/// The baseline: a plain TCP connection to a fake server, closed by the client; the time from
+/// the close to the server seeing it.
+async fn tcp_close_floor(runs: usize) -> Samples {
+    let server = FakeServer::start().await;
+    let mut times = Vec::new();
+    for run in 0..runs {
+        let socket = tokio::net::TcpStream::connect(server.addr()).await.expect("connect to the fake server");
+        let connection = server.wait_connection(run, CLOSE_TIMEOUT).await;
+        // Let the server settle into reading the request, as it is when a stream is stopped.
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let closing = Instant::now();
+        drop(socket);
+        let closed = connection.wait_closed_by_client(CLOSE_TIMEOUT).await.expect("the server sees the close");
+        times.push(closed.saturating_duration_since(closing));
+    }
+    Samples(times)
+}
+
+// ---- 5: end to end over loopback ----------------------------------------------------------------
+
+/// A whole OpenAI stream through the engine, against reading the same body raw with reqwest.
+async fn end_to_end(config: &Config, engine: &Engine, report: &mut Report) {
+    let deltas = config.size(100_000, 10_000);
+    let body = openai_stream(deltas);
+    let body_len = body.len();
+    let server = FakeServer::start().await;
+    server.route("/v1/chat/completions", Reply::sse(body));
+    let base = format!("{}/v1", server.url());
+    let endpoint = Endpoint::new("openai", protocol("openai").expect("registered"), &base, None);
+    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+
+    let mut ours = Vec::new();
+    for _ in 0..config.reps() {
+        let start = Instant::now();
+        let mut stream = engine.stream(&endpoint, &request, StreamOptions::default());
+        let mut seen = 0;
+        while let Some(event) = stream.next().await {
+            match event {
+                StreamEvent::TextDelta { text } => {
+                    black_box(text);
+                    seen += 1;
+                }
+                StreamEvent::Finish { .. } => break,
+                event if event.is_ending() => panic!("e2e: the stream failed: {event:?}"),
+                _ => {}
+            }
+        }
+        ours.push(start.elapsed());
+        assert_eq!(seen, deltas, "e2e: every delta arrives");
+    }
+
+    let client = reqwest::Client::builder().tcp_nodelay(true).build().expect("an HTTP client");
+    let mut raw = Vec::new();
+    for _ in 0..config.reps() {
+        let start = Instant::now();
+        let response = client.post(format!("{base}/chat/completions")).body("{}").send().await.expect("a response");
+        let mut chunks = response.bytes_stream();
+        let mut read = 0;
+        while let Some(chunk) = chunks.next().await {
+            read += chunk.expect("a body chunk").len();
+        }
+        raw.push(start.elapsed());
+        assert_eq!(read, body_len, "e2e: the whole body arrives");
+    }
+
+    let (ours, raw) = (Samples(ours), Samples(raw));
+    let (ours_rate, raw_rate) = (ours.rate(deltas), raw.rate(deltas));
+    let note = format!(
+        "e2e: {} deltas ({} MB) served whole over loopback, from engine.stream() to Finish; baseline = the same \
+         body read raw with reqwest `bytes_stream()`, counted as the deltas it holds",
+        thousands(deltas),
+        body_len / 1_000_000,
+    );
+    report.row(
+        "e2e/engine-openai",
+        &format!("{} deltas/s ({})", show_rate(ours_rate), show_time(ours.median())),
+        &format!("{} deltas/s ({})", show_rate(raw_rate), show_time(raw.median())),
+        ours_rate / raw_rate,
+        Better::Higher,
+        Some(note),
+    );
+}
+
+// ---- robustness: what eventsource-stream does with a BOM and with invalid UTF-8 -----------------
+
+fn robustness(config: &Config) {
+    let checks: [(&str, &[u8], &str); 2] = [
+        ("robustness/bom", "\u{FEFF}data: x\n\n".as_bytes(), "x"),
+        ("robustness/invalid-utf8", b"data: a\xFFb\n\ndata: next\n\n", "next"),
+    ];
+    let checks: Vec<_> = checks.into_iter().filter(|(name, _, _)| config.wants(name)).collect();
+    if checks.is_empty() {
+        return;
+    }
+    println!("\n{:<30} {:>28} {:>30}", "robustness (one chunk)", "ours", "eventsource-stream");
+    for (name, body, last) in checks {
+        let mut sse = SseDecoder::new();
+        let mut frames = Vec::new();
+        sse.feed(body, &mut frames);
+        let ours: Vec<String> = frames.into_iter().map(|frame| frame.data).collect();
+        println!("{name:<30} {:>28} {:>30}", verdict(Ok(ours), last), verdict(baseline_events(body), last));
+    }
+}
+
+/// Every event eventsource-stream yields for `body` (stopping at its first error), or the
+/// panic it raised.
+fn baseline_events(body: &[u8]) -> Result<Vec<String>, ()> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let body = Bytes::copy_from_slice(body);
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let blocking = tokio::runtime::Builder::new_current_thread().build().expect("current-thread runtime");
+        blocking.block_on(async {
+            let events = futures_util::stream::iter([Ok::<_, Infallible>(body)]).eventsource();
+            events.take_while(|event| std::future::ready(event.is_ok())).map(|event| event.unwrap().data).collect().await
+        })
+    }));
+    std::panic::set_hook(hook);
+    result.map_err(drop)
+}
+
+fn verdict(events: Result<Vec<String>, ()>, last: &str) -> String {
+    match events {
+        Err(()) => "panics".into(),
+        Ok(events) if events.last().is_some_and(|data| data == last) => format!("ok, {} event(s)", events.len()),
+        Ok(events) => format!("`{last}` lost, {} event(s)", events.len()),
+    }
+}

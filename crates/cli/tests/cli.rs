@@ -1,0 +1,434 @@
+//! The `runnel` binary end to end: real processes against the demo model and a fake provider on
+//! 127.0.0.1. Keys come from env vars here; the keychain tests (ignored unless a private Secret
+//! Service is running, as in `scripts/test`) use a service name of their own.
+
+use std::io::{Read, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream};
+
+const SECRET: &str = "sk-cli-DO-NOT-LEAK-77aa";
+const OPENAI_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
+
+/// `runnel` with a clean environment: no keys, no base URLs, a keychain service of its own.
+fn runnel(service: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
+    for var in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "RUNNEL_MODEL",
+        "RUNNEL_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env("RUNNEL_KEYCHAIN_SERVICE", format!("runnel-cli-test-{service}"))
+        .stdin(Stdio::null());
+    command
+}
+
+fn output(command: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = command.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+fn assert_no_secret(texts: &[&str]) {
+    for text in texts {
+        assert!(!text.contains(SECRET), "the key leaked: {text}");
+    }
+}
+
+#[test]
+fn chat_answers_from_the_demo_with_no_key_and_no_network() {
+    let (code, stdout, stderr) = output(runnel("demo").args(["chat", "hello"]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Hello! I'm **Runnel's demo model**"), "{stdout}");
+}
+
+#[tokio::test]
+async fn chat_streams_an_openai_answer_with_the_env_key_and_base_url() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::EveryByte));
+    let url = format!("{}/v1", server.url());
+    let mut command = runnel("openai");
+    command.env("OPENAI_API_KEY", SECRET).env("OPENAI_BASE_URL", &url);
+    command.args([
+        "chat",
+        "-m",
+        "openai/gpt-4o-mini",
+        "--system",
+        "be brief",
+        "--max-tokens",
+        "50",
+        "say hi",
+    ]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("{OPENAI_TEXT}\n"));
+    let request = &server.requests()[0];
+    assert_eq!(
+        request.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let body = request.json();
+    assert_eq!(body["model"], "gpt-4o-mini");
+    assert_eq!(body["max_completion_tokens"], 50);
+    assert_eq!(body["messages"][1]["content"], "say hi");
+}
+
+#[tokio::test]
+async fn events_are_json_lines_ending_with_finish() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let mut command = runnel("events");
+    command
+        .env("ANTHROPIC_API_KEY", SECRET)
+        .env("ANTHROPIC_BASE_URL", server.url());
+    command.args(["chat", "-m", "anthropic", "--events", "hi"]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
+    assert_eq!(lines[0]["type"], "start");
+    assert_eq!(lines[0]["id"], "msg_01XFDUDYJgAACzvnptvVoYEL");
+    assert!(lines.iter().any(|line| line["type"] == "text"));
+    assert!(
+        lines
+            .iter()
+            .any(|line| line["type"] == "usage" && line["input_tokens"] == 21)
+    );
+    assert_eq!(lines.last().unwrap()["type"], "finish");
+    assert_eq!(lines.last().unwrap()["reason"], "stop");
+    assert_eq!(server.requests()[0].header("x-api-key"), Some(SECRET));
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
+#[tokio::test]
+async fn raw_prints_sse_events_with_arrival_times() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let mut command = runnel("raw");
+    command
+        .env("ANTHROPIC_API_KEY", SECRET)
+        .env("ANTHROPIC_BASE_URL", server.url());
+    command.args(["chat", "-m", "anthropic", "--raw", "hi"]);
+    let (code, stdout, _) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0);
+    let first = stdout.lines().next().unwrap();
+    assert!(
+        first.trim_start().split(' ').next().unwrap().parse::<f64>().is_ok(),
+        "{first}"
+    );
+    assert!(first.contains("message_start"), "{first}");
+    assert!(stdout.lines().any(|line| line.contains("ping")));
+    assert!(stdout.lines().last().unwrap().contains("message_stop"));
+}
+
+#[tokio::test]
+async fn an_incomplete_stream_keeps_the_partial_text_on_stdout_and_exits_3() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_no_done.sse")));
+    let mut command = runnel("incomplete");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()));
+    command.args(["chat", "-m", "openai", "hi"]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 3);
+    assert_eq!(stdout, "Truncated stream.\n");
+    assert!(
+        stderr.contains("error: incomplete:") && stderr.contains("[DONE]"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn http_errors_exit_1_with_the_providers_message_and_never_the_key() {
+    let server = FakeServer::start().await;
+    let echo = format!(
+        r#"{{"error":{{"message":"Incorrect API key provided: {SECRET}","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+    );
+    server.enqueue(Reply::json(401, &echo));
+    server.enqueue(
+        Reply::json(429, std::str::from_utf8(&fixture("openai_error_429.json")).unwrap()).header("retry-after", "20"),
+    );
+    let url = format!("{}/v1", server.url());
+    let run = |extra: &'static [&'static str]| {
+        let mut command = runnel("errors");
+        command
+            .env("OPENAI_API_KEY", SECRET)
+            .env("OPENAI_BASE_URL", &url)
+            .env("RUNNEL_LOG", "trace");
+        command.args(["chat", "-m", "openai"]).args(extra).arg("hi");
+        command
+    };
+    let (mut first, mut second) = (run(&["--events"]), run(&[]));
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut first)).await.unwrap();
+    assert_eq!(code, 1);
+    assert!(stderr.contains("error: authentication: HTTP 401"), "{stderr}");
+    let last: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["status"].as_u64()),
+        (Some("error"), Some(401))
+    );
+    assert_eq!(last["error_type"], "invalid_request_error");
+    assert!(stderr.contains("stream starting"), "trace logging was on: {stderr}");
+    assert_no_secret(&[&stdout, &stderr]);
+
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || output(&mut second)).await.unwrap();
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("error: rate_limited:") && stderr.contains("(retry in 20 s)"),
+        "{stderr}"
+    );
+    assert_no_secret(&[&stderr]);
+}
+
+#[test]
+fn a_missing_key_is_one_clear_line() {
+    let (code, stdout, stderr) = output(runnel("missing").args(["chat", "-m", "anthropic/claude-sonnet-4-5", "hi"]));
+    assert_eq!(code, 1);
+    assert!(stdout.is_empty());
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("error: no API key for Anthropic: set ANTHROPIC_API_KEY"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("runnel keys set anthropic"), "{stderr}");
+}
+
+fn spawn_chat(server: &FakeServer, service: &str) -> Child {
+    let mut command = runnel(service);
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()));
+    command
+        .args(["chat", "-m", "openai", "hi"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command.spawn().unwrap()
+}
+
+#[tokio::test]
+async fn ctrl_c_stops_mid_stream_keeps_the_text_and_closes_the_connection() {
+    let server = FakeServer::start().await;
+    server.enqueue(
+        Reply::sse(openai_stream(20_000))
+            .chunking(Chunking::Fixed(200))
+            .delay(Duration::from_millis(5)),
+    );
+    let mut child = spawn_chat(&server, "ctrl-c");
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let first = tokio::task::spawn_blocking(move || {
+        stdout.read_exact(&mut first).unwrap();
+        (stdout, first)
+    });
+    let (mut stdout, first) = first.await.unwrap();
+    let interrupted_at = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let closed = server.connection(0).wait_closed_by_client(Duration::from_secs(2)).await;
+    assert!(closed.is_some_and(|at| at.duration_since(interrupted_at) < Duration::from_millis(500)));
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(130));
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let text = format!("{}{rest}", String::from_utf8_lossy(&first));
+    assert!(text.starts_with("tok0 tok1"), "{text}");
+    assert!(!text.contains("tok19999"), "stopped early");
+}
+
+#[tokio::test]
+async fn compare_streams_models_in_parallel_and_prints_a_summary() {
+    let server = FakeServer::start().await;
+    server.route(
+        "/v1/chat/completions",
+        Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(50)),
+    );
+    let mut command = runnel("compare");
+    command.env("OPENAI_API_KEY", SECRET);
+    command.args(["compare", "-m", "openai/model-a", "-m", "openai/model-b", "--base-url"]);
+    command.arg(format!("{}/v1", server.url())).arg("hi");
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("[1 openai/model-a] Hello! Café au lait"), "{stdout}");
+    assert!(stdout.contains("[2 openai/model-b] Done \"quoted\"."), "{stdout}");
+    let header = stdout
+        .lines()
+        .find(|line| line.starts_with("model"))
+        .expect("a summary table");
+    assert!(header.contains("first token") && header.contains("tok/s") && header.contains("finish"));
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|line| line.starts_with("1 openai/model-a") && line.ends_with("stop"))
+            .count(),
+        1
+    );
+    let models: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|request| request.json()["model"].to_string())
+        .collect();
+    assert!(models.contains(&"\"model-a\"".into()) && models.contains(&"\"model-b\"".into()));
+}
+
+#[tokio::test]
+async fn models_lists_a_providers_models_or_falls_back() {
+    let server = FakeServer::start().await;
+    server.route(
+        "/v1/models",
+        Reply::json(200, std::str::from_utf8(&fixture("openai_models.json")).unwrap()),
+    );
+    let mut command = runnel("models");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .args(["models", "openai", "--base-url"])
+        .arg(format!("{}/v1", server.url()));
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.lines().count() > 1 && stdout.lines().all(|line| line.starts_with("openai/")),
+        "{stdout}"
+    );
+
+    let (code, stdout, _) = output(runnel("models-demo").args(["models", "demo"]));
+    assert_eq!((code, stdout.as_str()), (0, "demo/runnel-demo\n"));
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let (code, stdout, stderr) = output(
+        runnel("models-down")
+            .args(["models", "ollama", "--base-url"])
+            .arg(format!("http://{closed}/v1")),
+    );
+    assert_eq!(code, 1);
+    assert!(stdout.contains("ollama/llama3.2"), "{stdout}");
+    assert!(stderr.contains("built-in list"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a Secret Service on D-Bus; scripts/test provides one"]
+async fn keys_live_in_the_keychain_and_go_only_to_their_host() {
+    let server = FakeServer::start().await;
+    server.route("/v1/chat/completions", Reply::sse(fixture("openai_text.sse")));
+    let url = format!("{}/v1", server.url());
+    let keys = |args: &[&str], stdin: Option<&str>| {
+        let mut command = runnel("keychain");
+        command.arg("keys").args(args);
+        if let Some(input) = stdin {
+            command
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = command.spawn().unwrap();
+            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+            return (
+                status.code().unwrap(),
+                String::from_utf8(stdout).unwrap(),
+                String::from_utf8(stderr).unwrap(),
+            );
+        }
+        output(&mut command)
+    };
+    let chat = |url: &str| output(runnel("keychain").args(["chat", "-m", "openai", "--base-url", url, "hi"]));
+
+    // Set for OpenAI's own host: never sent to the fake server's host.
+    let (code, stdout, stderr) = keys(&["set", "openai"], Some(&format!("{SECRET}\n")));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("api.openai.com"));
+    let (_, status, _) = keys(&["status", "openai"], None);
+    assert_eq!(status, "openai: key set in the OS keychain for api.openai.com\n");
+    let (code, _, stderr) = chat(&url);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("was set for api.openai.com"), "{stderr}");
+    assert!(server.requests().is_empty(), "nothing was sent");
+
+    // Set for the fake server's host: sent there, and only as a header.
+    assert_eq!(keys(&["set", "openai", "--base-url", &url], Some(SECRET)).0, 0);
+    let (code, stdout, stderr) = chat(&url);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, format!("{OPENAI_TEXT}\n"));
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_no_secret(&[&stdout, &stderr, &status]);
+
+    // With no -m, a stored key makes its provider the default over the demo.
+    let mut default = runnel("keychain");
+    default.env("OPENAI_BASE_URL", &url).args(["chat", "hi"]);
+    let (code, stdout, _) = output(&mut default);
+    assert_eq!((code, stdout), (0, format!("{OPENAI_TEXT}\n")));
+
+    assert_eq!(keys(&["delete", "openai"], None).1, "openai: key deleted\n");
+    assert_eq!(keys(&["status", "openai"], None).1, "openai: no key\n");
+    assert_eq!(keys(&["delete", "openai"], None).1, "openai: no key was stored\n");
+}
+
+#[test]
+fn the_env_key_works_where_no_keychain_service_exists() {
+    // No D-Bus session at all: the keychain cannot even be reached.
+    let mut command = runnel("no-dbus");
+    command
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("OPENAI_API_KEY", SECRET);
+    command.args([
+        "chat",
+        "-m",
+        "openai",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--connect-timeout",
+        "1",
+        "hi",
+    ]);
+    let (code, _, stderr) = output(&mut command);
+    // Port 9 refuses: the failure is the network, not the missing keychain.
+    assert_eq!(code, 1);
+    assert!(stderr.contains("error: network:"), "{stderr}");
+}
+
+#[test]
+fn a_fake_server_that_drops_mid_stream_is_reported_incomplete() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = runtime.block_on(FakeServer::start());
+    let body = fixture("openai_text.sse");
+    server.enqueue(
+        Reply::sse(body.clone())
+            .chunking(Chunking::Fixed(100))
+            .end(End::DropAfter(body.len() / 2)),
+    );
+    let mut command = runnel("drop");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()));
+    let (code, stdout, stderr) = output(command.args(["chat", "-m", "openai", "hi"]));
+    assert_eq!(code, 3, "{stderr}");
+    assert!(
+        OPENAI_TEXT.starts_with(stdout.trim_end_matches('\n')) && stdout.len() > 1,
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("connection broke mid-stream") || stderr.contains("ended without"),
+        "{stderr}"
+    );
+}

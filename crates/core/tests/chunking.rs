@@ -1,0 +1,79 @@
+//! Property: however a fixture's bytes are split into chunks, the SSE decoder and the provider
+//! decoder yield exactly the events of the unsplit body.
+
+use proptest::prelude::*;
+use runnel_core::StreamEvent;
+use runnel_core::provider::{Step, protocol};
+use runnel_core::sse::SseDecoder;
+use runnel_testkit::fixture;
+
+const FIXTURES: &[(&str, &str)] = &[
+    ("openai", "openai_text.sse"),
+    ("openai", "openai_crlf.sse"),
+    ("openai", "openai_cr.sse"),
+    ("openai", "openai_comments.sse"),
+    ("openai", "openai_tool_calls.sse"),
+    ("openai", "openai_reasoning.sse"),
+    ("openai", "openai_refusal.sse"),
+    ("anthropic", "anthropic_text.sse"),
+    ("anthropic", "anthropic_thinking.sse"),
+    ("anthropic", "anthropic_tool_use.sse"),
+    ("anthropic", "anthropic_unknown_event.sse"),
+];
+
+/// Decodes `chunks` to events (the result of the last frame included as an error event).
+fn decode(protocol_id: &str, chunks: &[&[u8]]) -> Vec<StreamEvent> {
+    let mut sse = SseDecoder::new();
+    let mut decoder = protocol(protocol_id).unwrap().decoder();
+    let (mut frames, mut events) = (Vec::new(), Vec::new());
+    for chunk in chunks {
+        sse.feed(chunk, &mut frames);
+        for frame in frames.drain(..) {
+            match decoder.decode(&frame, &mut events) {
+                Ok(Step::More) => {}
+                Ok(Step::Done) => return events,
+                Err(error) => {
+                    events.push(StreamEvent::Error(error));
+                    return events;
+                }
+            }
+        }
+    }
+    events
+}
+
+fn split_at<'a>(body: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut points: Vec<usize> = cuts.iter().map(|cut| cut % (body.len() + 1)).collect();
+    points.sort_unstable();
+    points.dedup();
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    for point in points.into_iter().chain([body.len()]) {
+        chunks.push(&body[start..point]);
+        start = point;
+    }
+    chunks
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_chunking_yields_the_same_events(index in 0..FIXTURES.len(), cuts in prop::collection::vec(any::<usize>(), 0..200)) {
+        let (protocol_id, name) = FIXTURES[index];
+        let body = fixture(name);
+        let whole = decode(protocol_id, &[&body]);
+        prop_assert!(whole.last().is_some_and(StreamEvent::is_ending), "{} should end", name);
+        let chunks = split_at(&body, &cuts);
+        prop_assert_eq!(decode(protocol_id, &chunks), whole);
+    }
+}
+
+#[test]
+fn one_byte_chunks_yield_the_same_events_for_every_fixture() {
+    for (protocol_id, name) in FIXTURES {
+        let body = fixture(name);
+        let bytes: Vec<&[u8]> = body.chunks(1).collect();
+        assert_eq!(decode(protocol_id, &bytes), decode(protocol_id, &[&body]), "{name}");
+    }
+}

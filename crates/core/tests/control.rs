@@ -1,0 +1,357 @@
+//! Stop, timeouts, parallel streams, model lists and the demo provider, against real servers on
+//! 127.0.0.1.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{SECRET, endpoint, engine, request};
+use runnel_core::provider::protocol;
+use runnel_core::{
+    Endpoint, Engine, ErrorKind, MemoryStore, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet, TimeoutPhase,
+    Timeouts, resolve,
+};
+use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream, tarpit};
+
+const STOP_BUDGET: Duration = Duration::from_millis(50);
+
+/// A reply that streams 20,000 deltas slowly, so it is always mid-stream when stopped.
+fn slow_reply() -> Reply {
+    Reply::sse(openai_stream(20_000))
+        .chunking(Chunking::Fixed(300))
+        .delay(Duration::from_millis(5))
+}
+
+/// A reply that sends a few deltas and then goes silent with the connection open.
+fn silent_reply() -> Reply {
+    let body = openai_stream(3);
+    let cut = body.len() - "data: [DONE]\n\n".len() - 200;
+    Reply::sse(body[..cut].to_vec()).end(End::Hang)
+}
+
+async fn first_text(stream: &mut runnel_core::ChatStream) {
+    while let Some(event) = stream.next().await {
+        if matches!(event, StreamEvent::TextDelta { .. }) {
+            return;
+        }
+    }
+    panic!("the stream ended before any text");
+}
+
+#[tokio::test]
+async fn stop_closes_the_connection_within_50ms_while_streaming_and_while_silent() {
+    for reply in [slow_reply(), silent_reply()] {
+        let server = FakeServer::start().await;
+        server.enqueue(reply);
+        let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
+        first_text(&mut stream).await;
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        let stopped_at = Instant::now();
+        stream.stop();
+        let closed_at = server.connection(0).wait_closed_by_client(Duration::from_secs(2)).await;
+        let closed_at = closed_at.expect("the server saw the connection close");
+        assert!(
+            closed_at.duration_since(stopped_at) < STOP_BUDGET,
+            "{:?}",
+            closed_at.duration_since(stopped_at)
+        );
+        let completion = stream.finish().await;
+        assert_eq!(completion.outcome, Outcome::Stopped);
+        assert!(!completion.text.is_empty(), "the partial text is kept");
+    }
+}
+
+#[tokio::test]
+async fn a_stop_from_another_task_ends_a_consumer_waiting_on_a_silent_server() {
+    let server = FakeServer::start().await;
+    server.enqueue(silent_reply());
+    let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
+    first_text(&mut stream).await;
+    let handle = stream.stop_handle();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        handle.stop();
+    });
+    let started = Instant::now();
+    let mut last = None;
+    while let Some(event) = stream.next().await {
+        last = Some(event);
+    }
+    assert_eq!(last, Some(StreamEvent::Stopped));
+    assert!(started.elapsed() < Duration::from_secs(1));
+    assert!(
+        server
+            .connection(0)
+            .wait_closed_by_client(Duration::from_secs(1))
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn dropping_a_stream_closes_its_connection() {
+    let server = FakeServer::start().await;
+    server.enqueue(slow_reply());
+    let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
+    first_text(&mut stream).await;
+    let dropped_at = Instant::now();
+    drop(stream);
+    let closed_at = server
+        .connection(0)
+        .wait_closed_by_client(Duration::from_secs(2))
+        .await
+        .unwrap();
+    assert!(closed_at.duration_since(dropped_at) < STOP_BUDGET);
+}
+
+#[tokio::test]
+async fn a_stop_before_the_response_head_ends_the_stream_stopped() {
+    let server = FakeServer::start().await;
+    server.enqueue(slow_reply().first_byte_delay(Duration::from_secs(3)));
+    let stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
+    server.wait_requests(1, Duration::from_secs(2)).await;
+    stream.stop();
+    let completion = stream.finish().await;
+    assert_eq!(completion.outcome, Outcome::Stopped);
+    assert!(
+        server
+            .connection(0)
+            .wait_closed_by_client(Duration::from_secs(1))
+            .await
+            .is_some()
+    );
+}
+
+fn short_timeouts() -> Engine {
+    Engine::new(Timeouts {
+        connect: Duration::from_millis(300),
+        first_byte: Duration::from_millis(300),
+        idle: Duration::from_millis(300),
+    })
+    .unwrap()
+}
+
+fn timeout_phase(outcome: &Outcome) -> Option<TimeoutPhase> {
+    match outcome {
+        Outcome::Failed { error } if error.kind == ErrorKind::Timeout => error.timeout,
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn connect_first_byte_and_idle_timeouts_are_each_a_typed_error() {
+    let pit = tarpit();
+    let unreachable = Endpoint::new("test", protocol("openai").unwrap(), &format!("{}/v1", pit.url), None);
+    let completion = short_timeouts()
+        .stream(&unreachable, &request(), StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(
+        timeout_phase(&completion.outcome),
+        Some(TimeoutPhase::Connect),
+        "{:?}",
+        completion.outcome
+    );
+
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_text.sse")).first_byte_delay(Duration::from_secs(2)));
+    let completion = short_timeouts()
+        .stream(&endpoint(&server, "openai"), &request(), StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(
+        timeout_phase(&completion.outcome),
+        Some(TimeoutPhase::FirstByte),
+        "{:?}",
+        completion.outcome
+    );
+
+    server.enqueue(silent_reply());
+    let completion = short_timeouts()
+        .stream(&endpoint(&server, "openai"), &request(), StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(
+        timeout_phase(&completion.outcome),
+        Some(TimeoutPhase::Idle),
+        "{:?}",
+        completion.outcome
+    );
+    assert!(!completion.text.is_empty(), "the text before the silence is kept");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_network_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = Endpoint::new(
+        "test",
+        protocol("openai").unwrap(),
+        &format!("http://127.0.0.1:{port}/v1"),
+        None,
+    );
+    let completion = engine()
+        .stream(&closed, &request(), StreamOptions::default())
+        .finish()
+        .await;
+    match completion.outcome {
+        Outcome::Failed { error } => assert_eq!(error.kind, ErrorKind::Network, "{}", error.message),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
+    let servers = [
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+    ];
+    servers[0].enqueue(
+        Reply::sse(fixture("openai_text.sse"))
+            .chunking(Chunking::Fixed(40))
+            .delay(Duration::from_millis(2)),
+    );
+    servers[1].enqueue(slow_reply());
+    servers[2].enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let engine = engine();
+    let mut set = StreamSet::new();
+    let ids = [
+        set.add(engine.stream(&endpoint(&servers[0], "openai"), &request(), StreamOptions::default())),
+        set.add(engine.stream(&endpoint(&servers[1], "openai"), &request(), StreamOptions::default())),
+        set.add(engine.stream(
+            &endpoint(&servers[2], "anthropic"),
+            &request(),
+            StreamOptions::default(),
+        )),
+    ];
+    let mut texts = [String::new(), String::new(), String::new()];
+    let mut outcomes = [None, None, None];
+    while let Some(event) = set.next().await {
+        match event {
+            SetEvent::Event {
+                id,
+                event: StreamEvent::TextDelta { text },
+            } => {
+                texts[id].push_str(&text);
+                if id == ids[1] && texts[id].len() > 20 {
+                    set.stop(ids[1]);
+                }
+            }
+            SetEvent::Event { .. } => {}
+            SetEvent::Done { id, completion } => outcomes[id] = Some(completion.outcome),
+        }
+    }
+    assert!(matches!(outcomes[0], Some(Outcome::Finished { .. })));
+    assert_eq!(outcomes[1], Some(Outcome::Stopped));
+    assert!(matches!(outcomes[2], Some(Outcome::Finished { .. })));
+    assert!(texts[0].starts_with("Hello!") && texts[2].starts_with("Bonjour"));
+    assert!(
+        servers[1]
+            .connection(0)
+            .wait_closed_by_client(Duration::from_secs(1))
+            .await
+            .is_some()
+    );
+
+    let mut set = StreamSet::new();
+    for server in &servers[..2] {
+        server.enqueue(slow_reply());
+        set.add(engine.stream(&endpoint(server, "openai"), &request(), StreamOptions::default()));
+    }
+    set.stop_all();
+    let mut stopped = 0;
+    while let Some(event) = set.next().await {
+        if let SetEvent::Done { completion, .. } = event {
+            assert_eq!(completion.outcome, Outcome::Stopped);
+            stopped += 1;
+        }
+    }
+    assert_eq!(stopped, 2);
+}
+
+#[tokio::test]
+async fn model_lists_for_both_protocols_and_their_errors() {
+    let server = FakeServer::start().await;
+    server.route(
+        "/v1/models",
+        Reply::json(200, std::str::from_utf8(&fixture("openai_models.json")).unwrap()),
+    );
+    let models = engine().models(&endpoint(&server, "openai")).await.unwrap();
+    assert!(!models.is_empty());
+    assert!(models.windows(2).all(|pair| pair[0].id <= pair[1].id), "sorted");
+    let anthropic_models = std::str::from_utf8(&fixture("anthropic_models.json"))
+        .unwrap()
+        .to_owned();
+    server.route("/v1/models", Reply::json(200, &anthropic_models));
+    let models = engine().models(&endpoint(&server, "anthropic")).await.unwrap();
+    assert!(models.iter().all(|model| model.display_name.is_some()));
+    let recorded = server.requests();
+    assert_eq!(
+        recorded[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_eq!(recorded[1].header("x-api-key"), Some(SECRET));
+
+    let echo = format!(r#"{{"error":{{"message":"bad key {SECRET}","type":"authentication_error"}}}}"#);
+    server.route("/v1/models", Reply::json(401, &echo));
+    let error = engine().models(&endpoint(&server, "anthropic")).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Authentication);
+    assert!(!error.message.contains(SECRET));
+}
+
+#[tokio::test]
+async fn the_demo_streams_over_loopback_http_with_no_key() {
+    let (endpoint, source) = resolve("demo", None, &MemoryStore::default()).unwrap();
+    assert!(
+        endpoint.base_url.starts_with("http://127.0.0.1:"),
+        "{}",
+        endpoint.base_url
+    );
+    assert!(endpoint.key.is_none() && source.is_none());
+    let mut request = request();
+    request.model = "runnel-demo".into();
+    request.messages = vec![runnel_core::Message::user("hello")];
+    let completion = engine()
+        .stream(&endpoint, &request, StreamOptions::default())
+        .finish()
+        .await;
+    assert!(completion.text.starts_with("Hello!"), "{}", completion.text);
+    assert!(matches!(completion.outcome, Outcome::Finished { .. }));
+    assert!(completion.metrics.deltas > 10);
+    assert_eq!(completion.model.as_deref(), Some("runnel-demo"));
+    assert!(completion.usage.output_tokens.is_some());
+    let models = engine().models(&endpoint).await.unwrap();
+    assert_eq!(models[0].id, "runnel-demo");
+}
+
+#[tokio::test]
+async fn the_demo_can_be_stopped_and_honours_max_tokens() {
+    let (endpoint, _) = resolve("demo", None, &MemoryStore::default()).unwrap();
+    let mut request = request();
+    request.messages = vec![runnel_core::Message::user("tell me a long story")];
+    request.options.max_tokens = Some(3);
+    let completion = engine()
+        .stream(&endpoint, &request, StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(completion.text, "Once upon a");
+    assert!(matches!(
+        completion.outcome,
+        Outcome::Finished {
+            reason: runnel_core::FinishReason::Length,
+            ..
+        }
+    ));
+
+    request.options.max_tokens = None;
+    let mut stream = engine().stream(&endpoint, &request, StreamOptions::default());
+    first_text(&mut stream).await;
+    stream.stop();
+    let completion = stream.finish().await;
+    assert_eq!(completion.outcome, Outcome::Stopped);
+    assert!(completion.text.len() < 200);
+}

@@ -1,0 +1,406 @@
+//! Provider streams through the real HTTP path: a fake provider on 127.0.0.1 writes real SSE
+//! bytes (fixtures) with adversarial chunking, and the engine must yield exact typed events.
+
+mod common;
+
+use common::{SECRET, endpoint, engine, play, play_with, request, text_of};
+use runnel_core::{
+    ErrorKind, FinishReason, Outcome, RawFrame, StreamError, StreamEvent, StreamOptions, ToolCall, Usage,
+};
+use runnel_testkit::{Chunking, End, FakeServer, Framing, Reply, fixture};
+
+const OPENAI_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
+const ANTHROPIC_TEXT: &str = "Bonjour ! Voilà du texte : 日本語, ünïcödé et 🦀 crabes.\nAu revoir.";
+
+fn finished(reason: FinishReason, raw: &str) -> Outcome {
+    Outcome::Finished {
+        reason,
+        raw_reason: Some(raw.into()),
+    }
+}
+
+fn failure(outcome: &Outcome) -> &StreamError {
+    match outcome {
+        Outcome::Failed { error } => error,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn openai_text_stream_yields_start_text_usage_and_finish_last() {
+    let (events, completion) = play("openai", Reply::sse(fixture("openai_text.sse"))).await;
+    assert_eq!(
+        events.first(),
+        Some(&StreamEvent::Start {
+            response_id: Some("chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG".into()),
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+        })
+    );
+    assert_eq!(text_of(&events), OPENAI_TEXT);
+    assert!(events.contains(&StreamEvent::Usage(Usage {
+        input_tokens: Some(19),
+        output_tokens: Some(14)
+    })));
+    assert_eq!(
+        events.last(),
+        Some(&StreamEvent::Finish {
+            reason: FinishReason::Stop,
+            raw_reason: Some("stop".into())
+        })
+    );
+    assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
+    assert_eq!(completion.text, OPENAI_TEXT);
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+    assert_eq!(completion.metrics.output_tokens, Some(14));
+    assert!(completion.metrics.ttfb_ms.is_some() && completion.metrics.ttft_ms.is_some());
+    assert_eq!(completion.metrics.bytes, fixture("openai_text.sse").len() as u64);
+}
+
+#[tokio::test]
+async fn every_line_ending_style_and_comments_yield_the_same_events() {
+    let (expected, _) = play("openai", Reply::sse(fixture("openai_text.sse"))).await;
+    for name in ["openai_crlf.sse", "openai_cr.sse", "openai_comments.sse"] {
+        for chunking in [
+            Chunking::Whole,
+            Chunking::EveryByte,
+            Chunking::Random { seed: 7, max: 9 },
+        ] {
+            let (events, _) = play("openai", Reply::sse(fixture(name)).chunking(chunking.clone())).await;
+            assert_eq!(events, expected, "{name} with {chunking:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn chunking_at_every_byte_changes_nothing_for_every_fixture() {
+    let fixtures = [
+        ("openai", "openai_text.sse"),
+        ("openai", "openai_tool_calls.sse"),
+        ("openai", "openai_reasoning.sse"),
+        ("openai", "openai_error_midstream.sse"),
+        ("anthropic", "anthropic_text.sse"),
+        ("anthropic", "anthropic_thinking.sse"),
+        ("anthropic", "anthropic_tool_use.sse"),
+        ("anthropic", "anthropic_error_midstream.sse"),
+    ];
+    for (protocol, name) in fixtures {
+        let (whole, _) = play(protocol, Reply::sse(fixture(name))).await;
+        let (bytewise, _) = play(protocol, Reply::sse(fixture(name)).chunking(Chunking::EveryByte)).await;
+        assert_eq!(bytewise, whole, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn openai_tool_calls_refusal_reasoning_and_length() {
+    let (_, completion) = play("openai", Reply::sse(fixture("openai_tool_calls.sse"))).await;
+    assert_eq!(
+        completion.tool_calls,
+        vec![
+            ToolCall {
+                id: Some("call_Xz4mQe1Lr8VbN2cT7pWq9YdA".into()),
+                name: Some("get_weather".into()),
+                arguments: r#"{"location": "Paris, France"}"#.into(),
+            },
+            ToolCall {
+                id: Some("call_Kp7sW3nHt5GjR0yU2eBo6MvF".into()),
+                name: Some("get_time".into()),
+                arguments: r#"{"timezone": "Asia/Tokyo"}"#.into(),
+            },
+        ]
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "tool_calls"));
+    assert_eq!(completion.text, "");
+
+    let (events, completion) = play("openai", Reply::sse(fixture("openai_refusal.sse"))).await;
+    assert_eq!(completion.refusal, "I’m sorry, but I can’t help with that.");
+    assert!(
+        events
+            .iter()
+            .any(|event| matches!(event, StreamEvent::RefusalDelta { .. }))
+    );
+    assert_eq!(completion.text, "");
+
+    let (_, completion) = play("openai", Reply::sse(fixture("openai_reasoning.sse"))).await;
+    assert_eq!(
+        completion.thinking,
+        r#"The user greets me in French ("salut"); reply briefly. Keep it short and friendly."#
+    );
+    assert_eq!(completion.text, "Salut ! Ça va ?");
+
+    let (_, completion) = play("openai", Reply::sse(fixture("openai_length.sse"))).await;
+    assert_eq!(completion.outcome, finished(FinishReason::Length, "length"));
+    assert_eq!(completion.text, "The quick brown fox jumps over the lazy");
+}
+
+#[tokio::test]
+async fn anthropic_text_thinking_tools_and_stop_reasons() {
+    let (events, completion) = play("anthropic", Reply::sse(fixture("anthropic_text.sse"))).await;
+    assert_eq!(
+        events[0],
+        StreamEvent::Start {
+            response_id: Some("msg_01XFDUDYJgAACzvnptvVoYEL".into()),
+            model: Some("claude-sonnet-4-5-20250929".into()),
+        }
+    );
+    assert_eq!(completion.text, ANTHROPIC_TEXT);
+    assert_eq!(
+        completion.usage,
+        Usage {
+            input_tokens: Some(21),
+            output_tokens: Some(27)
+        }
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "end_turn"));
+
+    let (_, completion) = play("anthropic", Reply::sse(fixture("anthropic_thinking.sse"))).await;
+    assert_eq!(
+        completion.thinking,
+        "The user asks for 17 × 23. 17 × 20 = 340, 17 × 3 = 51, total 391."
+    );
+    assert_eq!(completion.text, "17 × 23 = **391**.");
+
+    let (_, completion) = play("anthropic", Reply::sse(fixture("anthropic_tool_use.sse"))).await;
+    assert_eq!(completion.text, "I'll check the weather in Paris.");
+    assert_eq!(
+        completion.tool_calls,
+        vec![ToolCall {
+            id: Some("toolu_01T1x1fJ34qAmk2tNTrN7Up6".into()),
+            name: Some("get_weather".into()),
+            arguments: r#"{"location": "Paris, France", "unit": "celsius"}"#.into(),
+        }]
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "tool_use"));
+
+    let (_, completion) = play("anthropic", Reply::sse(fixture("anthropic_max_tokens.sse"))).await;
+    assert_eq!(completion.outcome, finished(FinishReason::Length, "max_tokens"));
+}
+
+#[tokio::test]
+async fn anthropic_pings_and_unknown_events_are_ignored() {
+    let (events, completion) = play("anthropic", Reply::sse(fixture("anthropic_unknown_event.sse"))).await;
+    assert!(matches!(
+        completion.outcome,
+        Outcome::Finished {
+            reason: FinishReason::Stop,
+            ..
+        }
+    ));
+    assert!(!completion.text.is_empty());
+    assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
+}
+
+#[tokio::test]
+async fn errors_mid_stream_keep_the_text_and_are_typed() {
+    let (events, completion) = play("openai", Reply::sse(fixture("openai_error_midstream.sse"))).await;
+    assert_eq!(completion.text, "Partial answer before");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref()),
+        (ErrorKind::Server, Some("server_error"))
+    );
+    assert_eq!(error.message, "The server had an error while processing your request.");
+    assert!(matches!(events.last(), Some(StreamEvent::Error(_))));
+
+    let (_, completion) = play("anthropic", Reply::sse(fixture("anthropic_error_midstream.sse"))).await;
+    assert!(!completion.text.is_empty());
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref()),
+        (ErrorKind::Overloaded, Some("overloaded_error"))
+    );
+}
+
+#[tokio::test]
+async fn streams_without_their_terminator_are_incomplete_never_successes() {
+    let (_, completion) = play("openai", Reply::sse(fixture("openai_no_done.sse"))).await;
+    assert_eq!(completion.text, "Truncated stream.");
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains("[DONE]"), "{}", error.message);
+
+    let (_, completion) = play("anthropic", Reply::sse(fixture("anthropic_no_stop.sse"))).await;
+    assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete);
+    assert!(!completion.text.is_empty());
+
+    // The last event without its blank line: even `[DONE]` does not count.
+    let mut body = fixture("openai_text.sse");
+    while body.ends_with(b"\n") {
+        body.pop();
+    }
+    let (_, completion) = play("openai", Reply::sse(body)).await;
+    assert_eq!(completion.text, OPENAI_TEXT);
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains("middle of an event"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_keeps_the_partial_text_as_incomplete() {
+    let body = fixture("openai_text.sse");
+    for framing in [Framing::Chunked, Framing::ContentLength, Framing::CloseDelimited] {
+        let cut = body.len() / 2;
+        let reply = Reply::sse(body.clone())
+            .chunking(Chunking::Fixed(64))
+            .framing(framing.clone())
+            .end(End::DropAfter(cut));
+        let (_, completion) = play("openai", reply).await;
+        assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete, "{framing:?}");
+        assert!(!completion.text.is_empty(), "{framing:?}");
+        assert!(OPENAI_TEXT.starts_with(&completion.text), "{framing:?}");
+    }
+}
+
+#[tokio::test]
+async fn http_errors_become_typed_errors_with_the_providers_words() {
+    let cases = [
+        ("openai", 401, "openai_error_401.json", ErrorKind::Authentication),
+        ("openai", 429, "openai_error_429.json", ErrorKind::RateLimited),
+        ("anthropic", 529, "anthropic_error_529.json", ErrorKind::Overloaded),
+        ("anthropic", 401, "anthropic_error_401.json", ErrorKind::Authentication),
+        ("anthropic", 400, "anthropic_error_400.json", ErrorKind::InvalidRequest),
+        ("openai", 404, "ollama_error_404.json", ErrorKind::NotFound),
+    ];
+    for (protocol, status, name, kind) in cases {
+        let body = String::from_utf8(fixture(name)).unwrap();
+        let reply = Reply::json(status, &body).header("retry-after", "20");
+        let (events, completion) = play(protocol, reply).await;
+        let error = failure(&completion.outcome);
+        assert_eq!((error.kind, error.status), (kind, Some(status)), "{name}");
+        assert_eq!(error.retry_after, Some(20.0), "{name}");
+        assert!(
+            error.message.starts_with(&format!("HTTP {status}")),
+            "{name}: {}",
+            error.message
+        );
+        assert_eq!(events.len(), 1, "{name}: an error response is a single ending event");
+    }
+    let reply = Reply::json(502, "<html>Bad gateway</html>").header("content-type", "text/html");
+    let (_, completion) = play("openai", reply).await;
+    assert_eq!(failure(&completion.outcome).kind, ErrorKind::Server);
+}
+
+#[tokio::test]
+async fn a_json_answer_to_a_streaming_request_is_a_protocol_error() {
+    let reply = Reply::json(200, r#"{"id":"x","choices":[{"message":{"content":"hi"}}]}"#);
+    let (_, completion) = play("openai", reply).await;
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Protocol);
+    assert!(error.message.contains("expected an event stream"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn malformed_json_in_a_stream_is_a_protocol_error_that_keeps_the_text() {
+    let body = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"ok\"}}]}\n\ndata: {\"choices\":[{\n\n";
+    let (_, completion) = play("openai", Reply::sse(body)).await;
+    assert_eq!(completion.text, "ok");
+    assert_eq!(failure(&completion.outcome).kind, ErrorKind::Protocol);
+}
+
+#[tokio::test]
+async fn a_bom_invalid_utf8_a_huge_event_and_many_tiny_events() {
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(&fixture("openai_text.sse"));
+    let (_, completion) = play("openai", Reply::sse(body).chunking(Chunking::EveryByte)).await;
+    assert_eq!(completion.text, OPENAI_TEXT);
+
+    let body = b": \xFF\xFE junk\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xFFb\"}}]}\n\ndata: [DONE]\n\n";
+    let (_, completion) = play("openai", Reply::sse(body.to_vec())).await;
+    assert_eq!(completion.text, "a\u{FFFD}b");
+    assert!(matches!(completion.outcome, Outcome::Finished { .. }));
+
+    let big = "x".repeat(1 << 20);
+    let body =
+        format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{big}\"}}}}]}}\n\ndata: [DONE]\n\n");
+    let (_, completion) = play("openai", Reply::sse(body).chunking(Chunking::Fixed(1000))).await;
+    assert_eq!(completion.text.len(), 1 << 20);
+
+    let body = runnel_testkit::openai_stream(10_000);
+    let (_, completion) = play(
+        "openai",
+        Reply::sse(body).chunking(Chunking::Random { seed: 3, max: 300 }),
+    )
+    .await;
+    assert_eq!(completion.text, runnel_testkit::openai_text_of(10_000));
+    assert_eq!(completion.metrics.deltas, 10_000);
+}
+
+#[tokio::test]
+async fn raw_frames_carry_event_names_data_and_arrival_times() {
+    let options = StreamOptions { raw: true };
+    let (events, _) = play_with("anthropic", Reply::sse(fixture("anthropic_text.sse")), options).await;
+    let raw: Vec<&RawFrame> = events
+        .iter()
+        .filter_map(|event| match event {
+            StreamEvent::Raw(frame) => Some(frame),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(raw.first().unwrap().event, "message_start");
+    assert!(
+        raw.iter()
+            .any(|frame| frame.event == "ping" && frame.data == r#"{"type": "ping"}"#)
+    );
+    assert_eq!(raw.last().unwrap().event, "message_stop");
+    assert!(raw.windows(2).all(|pair| pair[0].at_ms <= pair[1].at_ms));
+    // Raw frames come before the events decoded from them, and the ending is still last.
+    assert!(matches!(events.last(), Some(StreamEvent::Finish { .. })));
+}
+
+#[tokio::test]
+async fn requests_carry_the_protocols_url_headers_and_body() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_text.sse")));
+    server.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let mut request = request();
+    request.messages.insert(0, runnel_core::Message::system("be brief"));
+    request.options.max_tokens = Some(64);
+    engine()
+        .stream(&endpoint(&server, "openai"), &request, StreamOptions::default())
+        .finish()
+        .await;
+    engine()
+        .stream(&endpoint(&server, "anthropic"), &request, StreamOptions::default())
+        .finish()
+        .await;
+    let recorded = server.requests();
+
+    let openai = &recorded[0];
+    assert_eq!(
+        (openai.method.as_str(), openai.path.as_str()),
+        ("POST", "/v1/chat/completions")
+    );
+    assert_eq!(
+        openai.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let body = openai.json();
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["stream_options"]["include_usage"], true);
+    assert_eq!(body["messages"][0]["role"], "system");
+    assert_eq!(body["max_tokens"], 64);
+
+    let anthropic = &recorded[1];
+    assert_eq!(anthropic.path, "/v1/messages");
+    assert_eq!(anthropic.header("x-api-key"), Some(SECRET));
+    assert_eq!(anthropic.header("anthropic-version"), Some("2023-06-01"));
+    assert!(anthropic.header("authorization").is_none());
+    let body = anthropic.json();
+    assert_eq!(body["system"], "be brief");
+    assert_eq!(body["max_tokens"], 64);
+    assert_eq!(body["messages"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_key_echoed_back_by_a_server_never_reaches_an_error() {
+    let echo =
+        format!(r#"{{"error":{{"message":"Incorrect API key provided: {SECRET}","type":"invalid_request_error"}}}}"#);
+    let (events, completion) = play("openai", Reply::json(401, &echo)).await;
+    let error = failure(&completion.outcome);
+    assert!(error.message.contains("[redacted]"), "{}", error.message);
+    for event in &events {
+        assert!(!serde_json::to_string(event).unwrap().contains(SECRET));
+        assert!(!format!("{event:?}").contains(SECRET));
+    }
+    let server = FakeServer::start().await;
+    assert!(!format!("{:?}", endpoint(&server, "openai")).contains(SECRET));
+}
