@@ -34,7 +34,9 @@ fn main() {
     let started = Instant::now();
     print_machine(&config);
     let mut report = Report::new();
-    let blocking = tokio::runtime::Builder::new_current_thread().build().expect("current-thread runtime");
+    let blocking = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("current-thread runtime");
     for wire in [Wire::OpenAi, Wire::Anthropic] {
         for case in decode_cases(&config) {
             let name = format!("{}/{}", wire.id(), case.name);
@@ -46,7 +48,10 @@ fn main() {
     if config.wants("long-line") {
         long_line(&config, &blocking, &mut report);
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("multi-thread runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("multi-thread runtime");
     runtime.block_on(async {
         let engine = Engine::new(Timeouts::default()).expect("an HTTP client");
         for case in [StopCase::Streaming, StopCase::Silent] {
@@ -95,7 +100,11 @@ fn print_machine(config: &Config) {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
-        .find_map(|line| line.strip_prefix("model name")?.split_once(':').map(|(_, name)| name.trim().to_owned()))
+        .find_map(|line| {
+            line.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, name)| name.trim().to_owned())
+        })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
     let rustc = std::process::Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
@@ -108,7 +117,11 @@ fn print_machine(config: &Config) {
     println!("{rustc}");
     println!(
         "mode: {}; every figure is the median of its repetitions; ratio = ours / baseline",
-        if config.quick { "quick (RUNNEL_BENCH_QUICK=1, small inputs)" } else { "full" }
+        if config.quick {
+            "quick (RUNNEL_BENCH_QUICK=1, small inputs)"
+        } else {
+            "full"
+        }
     );
 }
 
@@ -167,8 +180,14 @@ struct Report {
 
 impl Report {
     fn new() -> Self {
-        println!("\n{:<36} {:>26} {:>26} {:>10}  {:<7} note", "benchmark", "ours", "baseline", "ours/base", "better");
-        Self { notes: Vec::new(), targets: Vec::new() }
+        println!(
+            "\n{:<36} {:>26} {:>26} {:>10}  {:<7} note",
+            "benchmark", "ours", "baseline", "ours/base", "better"
+        );
+        Self {
+            notes: Vec::new(),
+            targets: Vec::new(),
+        }
     }
 
     /// Prints one row; `note`, if any, is printed under the table and referenced from the row.
@@ -181,11 +200,15 @@ impl Report {
             self.notes.push(note);
             format!("[{}]", self.notes.len())
         });
-        println!("{name:<36} {ours:>26} {baseline:>26} {:>9}×  {better:<7} {marker}", show_ratio(ratio));
+        println!(
+            "{name:<36} {ours:>26} {baseline:>26} {:>9}×  {better:<7} {marker}",
+            show_ratio(ratio)
+        );
     }
 
     fn target(&mut self, what: &str, figure: String, pass: bool) {
-        self.targets.push(format!("{} {what}: {figure}", if pass { "PASS" } else { "FAIL" }));
+        self.targets
+            .push(format!("{} {what}: {figure}", if pass { "PASS" } else { "FAIL" }));
     }
 
     fn finish(&self) {
@@ -211,7 +234,11 @@ fn show_ratio(ratio: f64) -> String {
 }
 
 fn show_rate(per_sec: f64) -> String {
-    if per_sec >= 1e6 { format!("{:.2} M", per_sec / 1e6) } else { format!("{:.1} k", per_sec / 1e3) }
+    if per_sec >= 1e6 {
+        format!("{:.2} M", per_sec / 1e6)
+    } else {
+        format!("{:.1} k", per_sec / 1e3)
+    }
 }
 
 fn show_time(time: Duration) -> String {
@@ -229,7 +256,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(digit);
@@ -311,7 +338,12 @@ fn decode_cases(config: &Config) -> [DecodeCase; 3] {
 fn decode(config: &Config, blocking: &Runtime, wire: Wire, case: &DecodeCase, name: &str, report: &mut Report) {
     let ours_body = wire.body(case.ours_deltas);
     let ours_chunk = case.chunk.unwrap_or(ours_body.len());
-    let ours = Samples::measure(config.reps(), case.ours_deltas, || (), |()| ours_deltas(wire, &ours_body, ours_chunk));
+    let ours = Samples::measure(
+        config.reps(),
+        case.ours_deltas,
+        || (),
+        |()| ours_deltas(wire, &ours_body, ours_chunk),
+    );
     drop(ours_body);
 
     let baseline_body = Bytes::from(wire.body(case.baseline_deltas));
@@ -335,17 +367,38 @@ fn decode(config: &Config, blocking: &Runtime, wire: Wire, case: &DecodeCase, na
             thousands(case.baseline_deltas),
         )
     });
-    let (ours_cell, baseline_cell) = (format!("{} deltas/s", show_rate(ours_rate)), format!("{} deltas/s", show_rate(baseline_rate)));
-    report.row(name, &ours_cell, &baseline_cell, ours_rate / baseline_rate, Better::Higher, note);
+    let (ours_cell, baseline_cell) = (
+        format!("{} deltas/s", show_rate(ours_rate)),
+        format!("{} deltas/s", show_rate(baseline_rate)),
+    );
+    report.row(
+        name,
+        &ours_cell,
+        &baseline_cell,
+        ours_rate / baseline_rate,
+        Better::Higher,
+        note,
+    );
     if matches!(wire, Wire::OpenAi) && case.chunk.is_none() {
-        let figure = format!("{} deltas/s ({} deltas)", show_rate(ours_rate), thousands(case.ours_deltas));
-        report.target("≥ 1,000,000 OpenAI deltas/s, whole body, one core", figure, ours_rate >= TARGET_DELTAS_PER_SEC);
+        let figure = format!(
+            "{} deltas/s ({} deltas)",
+            show_rate(ours_rate),
+            thousands(case.ours_deltas)
+        );
+        report.target(
+            "≥ 1,000,000 OpenAI deltas/s, whole body, one core",
+            figure,
+            ours_rate >= TARGET_DELTAS_PER_SEC,
+        );
     }
 }
 
 /// `body` cut into `Bytes` chunks of `size` (the last may be shorter), sharing one buffer.
 fn split(body: &Bytes, size: usize) -> Vec<Bytes> {
-    (0..body.len()).step_by(size).map(|start| body.slice(start..body.len().min(start + size))).collect()
+    (0..body.len())
+        .step_by(size)
+        .map(|start| body.slice(start..body.len().min(start + size)))
+        .collect()
 }
 
 /// Ours: SSE framing and the protocol decoder, counting text deltas.
@@ -403,7 +456,11 @@ fn long_line(config: &Config, blocking: &Runtime, report: &mut Report) {
     let label = format!("{} MiB line / {} chunks", bytes >> 20, thousands(chunks));
     let (baseline_time, baseline_cell, note) = if predicted <= BASELINE_BUDGET {
         // Each run takes seconds: fewer repetitions than elsewhere.
-        let reps = if predicted > Duration::from_secs(8) { 1 } else { config.reps().min(3) };
+        let reps = if predicted > Duration::from_secs(8) {
+            1
+        } else {
+            config.reps().min(3)
+        };
         let line = Bytes::from(line);
         let baseline = Samples::measure(
             reps,
@@ -424,9 +481,20 @@ fn long_line(config: &Config, blocking: &Runtime, report: &mut Report) {
     };
     let ours_time = ours.median();
     let ratio = ratio(ours_time, baseline_time);
-    report.row(&format!("long-line ({label})"), &show_time(ours_time), &baseline_cell, ratio, Better::Lower, Some(note));
+    report.row(
+        &format!("long-line ({label})"),
+        &show_time(ours_time),
+        &baseline_cell,
+        ratio,
+        Better::Lower,
+        Some(note),
+    );
     if !config.quick {
-        report.target("8 MiB line in 1,024 chunks < 100 ms", show_time(ours_time), ours_time < TARGET_LONG_LINE);
+        report.target(
+            "8 MiB line in 1,024 chunks < 100 ms",
+            show_time(ours_time),
+            ours_time < TARGET_LONG_LINE,
+        );
     }
 }
 
@@ -448,7 +516,10 @@ fn ours_long_line(line: &[u8], chunks: usize) -> usize {
 fn baseline_long_line(blocking: &Runtime, pieces: Vec<Bytes>) -> usize {
     blocking.block_on(async {
         let events = futures_util::stream::iter(pieces.into_iter().map(Ok::<_, Infallible>)).eventsource();
-        events.map(|event| event.expect("valid UTF-8").data.len()).fold(0, |sum, len| async move { sum + len }).await
+        events
+            .map(|event| event.expect("valid UTF-8").data.len())
+            .fold(0, |sum, len| async move { sum + len })
+            .await
     })
 }
 
@@ -480,9 +551,9 @@ impl StopCase {
 
     fn reply(self) -> Reply {
         match self {
-            Self::Streaming => {
-                Reply::sse(openai_stream(10_000)).chunking(Chunking::Fixed(200)).delay(Duration::from_millis(5))
-            }
+            Self::Streaming => Reply::sse(openai_stream(10_000))
+                .chunking(Chunking::Fixed(200))
+                .delay(Duration::from_millis(5)),
             Self::Silent => Reply::sse(first_events(&openai_stream(100), 4)).end(End::Hang),
         }
     }
@@ -490,7 +561,13 @@ impl StopCase {
 
 /// The first `count` events of an SSE body.
 fn first_events(body: &[u8], count: usize) -> Vec<u8> {
-    let end = body.windows(2).enumerate().filter(|(_, pair)| pair == b"\n\n").nth(count - 1).expect("enough events").0;
+    let end = body
+        .windows(2)
+        .enumerate()
+        .filter(|(_, pair)| pair == b"\n\n")
+        .nth(count - 1)
+        .expect("enough events")
+        .0;
     body[..end + 2].to_vec()
 }
 
@@ -499,7 +576,12 @@ async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: 
     let runs = config.size(20, 5);
     let server = FakeServer::start().await;
     server.route("/v1/chat/completions", case.reply());
-    let endpoint = Endpoint::new("openai", protocol("openai").expect("registered"), &format!("{}/v1", server.url()), None);
+    let endpoint = Endpoint::new(
+        "openai",
+        protocol("openai").expect("registered"),
+        &format!("{}/v1", server.url()),
+        None,
+    );
     let request = ChatRequest::new("bench", vec![Message::user("hello")]);
     let mut times = Vec::new();
     for run in 0..runs {
@@ -515,7 +597,10 @@ async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: 
         let connection = server.connection(run);
         let stopped = Instant::now();
         stream.stop_handle().stop();
-        let closed = connection.wait_closed_by_client(CLOSE_TIMEOUT).await.expect("the server sees the close");
+        let closed = connection
+            .wait_closed_by_client(CLOSE_TIMEOUT)
+            .await
+            .expect("the server sees the close");
         times.push(closed.saturating_duration_since(stopped));
     }
     let ours = Samples(times);
@@ -542,13 +627,18 @@ async fn tcp_close_floor(runs: usize) -> Samples {
     let server = FakeServer::start().await;
     let mut times = Vec::new();
     for run in 0..runs {
-        let socket = tokio::net::TcpStream::connect(server.addr()).await.expect("connect to the fake server");
+        let socket = tokio::net::TcpStream::connect(server.addr())
+            .await
+            .expect("connect to the fake server");
         let connection = server.wait_connection(run, CLOSE_TIMEOUT).await;
         // Let the server settle into reading the request, as it is when a stream is stopped.
         tokio::time::sleep(Duration::from_millis(2)).await;
         let closing = Instant::now();
         drop(socket);
-        let closed = connection.wait_closed_by_client(CLOSE_TIMEOUT).await.expect("the server sees the close");
+        let closed = connection
+            .wait_closed_by_client(CLOSE_TIMEOUT)
+            .await
+            .expect("the server sees the close");
         times.push(closed.saturating_duration_since(closing));
     }
     Samples(times)
@@ -587,11 +677,19 @@ async fn end_to_end(config: &Config, engine: &Engine, report: &mut Report) {
         assert_eq!(seen, deltas, "e2e: every delta arrives");
     }
 
-    let client = reqwest::Client::builder().tcp_nodelay(true).build().expect("an HTTP client");
+    let client = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .expect("an HTTP client");
     let mut raw = Vec::new();
     for _ in 0..config.reps() {
         let start = Instant::now();
-        let response = client.post(format!("{base}/chat/completions")).body("{}").send().await.expect("a response");
+        let response = client
+            .post(format!("{base}/chat/completions"))
+            .body("{}")
+            .send()
+            .await
+            .expect("a response");
         let mut chunks = response.bytes_stream();
         let mut read = 0;
         while let Some(chunk) = chunks.next().await {
@@ -630,13 +728,20 @@ fn robustness(config: &Config) {
     if checks.is_empty() {
         return;
     }
-    println!("\n{:<30} {:>28} {:>30}", "robustness (one chunk)", "ours", "eventsource-stream");
+    println!(
+        "\n{:<30} {:>28} {:>30}",
+        "robustness (one chunk)", "ours", "eventsource-stream"
+    );
     for (name, body, last) in checks {
         let mut sse = SseDecoder::new();
         let mut frames = Vec::new();
         sse.feed(body, &mut frames);
         let ours: Vec<String> = frames.into_iter().map(|frame| frame.data).collect();
-        println!("{name:<30} {:>28} {:>30}", verdict(Ok(ours), last), verdict(baseline_events(body), last));
+        println!(
+            "{name:<30} {:>28} {:>30}",
+            verdict(Ok(ours), last),
+            verdict(baseline_events(body), last)
+        );
     }
 }
 
@@ -647,10 +752,16 @@ fn baseline_events(body: &[u8]) -> Result<Vec<String>, ()> {
     std::panic::set_hook(Box::new(|_| {}));
     let body = Bytes::copy_from_slice(body);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        let blocking = tokio::runtime::Builder::new_current_thread().build().expect("current-thread runtime");
+        let blocking = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("current-thread runtime");
         blocking.block_on(async {
             let events = futures_util::stream::iter([Ok::<_, Infallible>(body)]).eventsource();
-            events.take_while(|event| std::future::ready(event.is_ok())).map(|event| event.unwrap().data).collect().await
+            events
+                .take_while(|event| std::future::ready(event.is_ok()))
+                .map(|event| event.unwrap().data)
+                .collect()
+                .await
         })
     }));
     std::panic::set_hook(hook);

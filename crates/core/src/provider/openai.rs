@@ -313,6 +313,15 @@ mod tests {
     }
 
     #[test]
+    fn only_the_first_choice_is_the_answer() {
+        let (events, _) = decode_all(&[
+            r#"{"id":"c","choices":[{"index":1,"delta":{"content":"other"}},{"index":0,"delta":{"content":"mine"}}]}"#,
+        ]);
+        assert_eq!(events[1], StreamEvent::TextDelta { text: "mine".into() });
+        assert_eq!(events.len(), 2);
+    }
+
+    #[test]
     fn malformed_json_is_a_protocol_error_naming_the_data() {
         let (_, step) = decode_all(&[r#"{"choices":[{"#]);
         let error = step.unwrap_err();
