@@ -70,13 +70,9 @@ pub fn choose(model_flag: Option<&str>, provider_flag: Option<&str>, model_only:
     choice
 }
 
-/// The OS keychain under `RUNNEL_KEYCHAIN_SERVICE` (default `runnel`), so that tests and
-/// separate profiles can keep their keys apart.
+/// The OS keychain (under `RUNNEL_KEYCHAIN_SERVICE` when set).
 pub fn keychain() -> KeychainStore {
-    match std::env::var("RUNNEL_KEYCHAIN_SERVICE") {
-        Ok(service) if !service.is_empty() => KeychainStore::new(&service),
-        _ => KeychainStore::default(),
-    }
+    KeychainStore::from_env()
 }
 
 fn first_provider_with_key() -> String {

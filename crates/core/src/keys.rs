@@ -152,6 +152,15 @@ impl KeychainStore {
         }
     }
 
+    /// The store under `RUNNEL_KEYCHAIN_SERVICE` when it is set, else under [`KEYCHAIN_SERVICE`]:
+    /// tests and separate profiles keep their keys apart this way.
+    pub fn from_env() -> Self {
+        match std::env::var("RUNNEL_KEYCHAIN_SERVICE") {
+            Ok(service) if !service.trim().is_empty() => Self::new(service.trim()),
+            _ => Self::default(),
+        }
+    }
+
     fn entry(&self, provider: &str) -> Result<keyring::Entry, KeyError> {
         keyring::Entry::new(&self.service, provider).map_err(keychain_error)
     }

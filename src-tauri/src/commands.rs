@@ -1,0 +1,247 @@
+//! The commands the page may call (docs/IPC.md): validate, call the state, map the error.
+//! Arguments are snake_case on the page too. Keychain calls block, so they run in
+//! `block_in_place`, off the async workers' hot path.
+
+use runnel_core::presets::DEMO;
+use tauri::State;
+use tauri::ipc::Channel;
+
+use crate::error::{AppError, AppResult};
+use crate::models::{
+    AppInfo, Conversation, ConversationSummary, KeyState, ProviderModels, ProviderView, Settings, Turn,
+};
+use crate::providers::new_custom;
+use crate::state::AppState;
+use crate::streams::StreamMessage;
+use crate::turns;
+
+/// The model a new conversation starts on: the last one picked, else the demo.
+fn default_model(state: &AppState) -> AppResult<String> {
+    Ok(state
+        .store
+        .setting("last_model")?
+        .unwrap_or_else(|| format!("{DEMO}/{}", runnel_core::demo::DEMO_MODEL)))
+}
+
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(work)
+}
+
+/// Facts the page needs at start.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        data_dir: state.data_dir.display().to_string(),
+        first_run: state.store.list_conversations(None)?.is_empty(),
+        has_key: blocking(|| state.providers.any_key(&state.store))?,
+        default_model: default_model(&state)?,
+    })
+}
+
+/// The settings the page reads.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    Ok(Settings {
+        last_model: default_model(&state)?,
+    })
+}
+
+/// The model picker's groups (instant: cached or built-in lists).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn model_catalog(state: State<'_, AppState>) -> AppResult<Vec<ProviderModels>> {
+    blocking(|| state.providers.catalog(&state.store))
+}
+
+async fn live_models(state: &AppState, provider: &str) -> AppResult<ProviderModels> {
+    let def = state.providers.get(&state.store, provider)?;
+    let models = state.providers.fetch_models(&state.engine, &def).await?;
+    let key = blocking(|| state.providers.key_state(&def));
+    Ok(ProviderModels {
+        provider: def.id.clone(),
+        name: def.name.clone(),
+        models,
+        available: !def.key_required || matches!(key, KeyState::Env | KeyState::Keychain),
+        hint: None,
+    })
+}
+
+/// Lists a provider's models live and remembers them.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn refresh_models(state: State<'_, AppState>, provider: String) -> AppResult<ProviderModels> {
+    live_models(&state, &provider).await
+}
+
+/// Lists a provider's models with its stored key: the Settings "Test" button.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn test_provider(state: State<'_, AppState>, provider: String) -> AppResult<ProviderModels> {
+    live_models(&state, &provider).await
+}
+
+/// Every provider's Settings row.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_providers(state: State<'_, AppState>) -> AppResult<Vec<ProviderView>> {
+    let all = state.providers.all(&state.store)?;
+    Ok(blocking(|| all.iter().map(|def| state.providers.view(def)).collect()))
+}
+
+/// Stores a provider's key in the OS keychain, bound to its host.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_api_key(state: State<'_, AppState>, provider: String, key: String) -> AppResult<ProviderView> {
+    let def = state.providers.get(&state.store, &provider)?;
+    blocking(|| {
+        state.providers.set_key(&def, &key)?;
+        Ok(state.providers.view(&def))
+    })
+}
+
+/// Deletes a provider's key from the OS keychain.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn delete_api_key(state: State<'_, AppState>, provider: String) -> AppResult<ProviderView> {
+    let def = state.providers.get(&state.store, &provider)?;
+    blocking(|| {
+        state.providers.delete_key(&def)?;
+        Ok(state.providers.view(&def))
+    })
+}
+
+/// Adds a custom OpenAI-compatible or Anthropic-style endpoint.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn add_custom_provider(
+    state: State<'_, AppState>,
+    name: String,
+    protocol: String,
+    base_url: String,
+) -> AppResult<ProviderView> {
+    let stored = new_custom(&state.store, &name, &protocol, &base_url)?;
+    state.store.add_custom_provider(&stored)?;
+    let def = state.providers.get(&state.store, &stored.id)?;
+    Ok(blocking(|| state.providers.view(&def)))
+}
+
+/// Removes a custom endpoint and its key.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn remove_custom_provider(state: State<'_, AppState>, provider: String) -> AppResult<()> {
+    let def = state.providers.get(&state.store, &provider)?;
+    if !state.store.remove_custom_provider(&def.id)? {
+        return Err(AppError::InvalidInput(format!(
+            "{} is built in and cannot be removed",
+            def.name
+        )));
+    }
+    // The endpoint is gone either way; a keychain that cannot be reached keeps nothing of it.
+    let _ = blocking(|| state.providers.delete_key(&def));
+    Ok(())
+}
+
+/// Looks for Ollama, LM Studio and llama.cpp servers on their default ports.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn detect_local_servers(state: State<'_, AppState>) -> AppResult<Vec<ProviderView>> {
+    let found = state.providers.detect_local(&state.store).await?;
+    let all = state.providers.all(&state.store)?;
+    Ok(blocking(|| {
+        all.iter()
+            .filter(|def| found.contains(&def.id))
+            .map(|def| state.providers.view(def))
+            .collect()
+    }))
+}
+
+/// Conversations, newest first, optionally filtered by title and content.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_conversations(
+    state: State<'_, AppState>,
+    query: Option<String>,
+) -> AppResult<Vec<ConversationSummary>> {
+    state.store.list_conversations(query.as_deref())
+}
+
+/// Starts a new conversation.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_conversation(state: State<'_, AppState>) -> AppResult<ConversationSummary> {
+    state.store.create_conversation()
+}
+
+/// One conversation with its messages.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn get_conversation(state: State<'_, AppState>, id: i64) -> AppResult<Conversation> {
+    state.store.conversation(id)
+}
+
+/// Renames a conversation.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn rename_conversation(state: State<'_, AppState>, id: i64, title: String) -> AppResult<ConversationSummary> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(AppError::InvalidInput("a title cannot be empty".into()));
+    }
+    state.store.rename_conversation(id, title)
+}
+
+/// Deletes a conversation.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn delete_conversation(state: State<'_, AppState>, id: i64) -> AppResult<()> {
+    state.store.delete_conversation(id)
+}
+
+/// Sends a message and streams the answer over `on_event`.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn send_message(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    text: String,
+    model: String,
+    on_event: Channel<StreamMessage>,
+) -> AppResult<Turn> {
+    turns::send(&state, conversation_id, &text, &model, on_event).await
+}
+
+/// Answers the last message again (Regenerate, Retry).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn regenerate(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    model: String,
+    on_event: Channel<StreamMessage>,
+) -> AppResult<Turn> {
+    turns::regenerate(&state, conversation_id, &model, on_event).await
+}
+
+/// Edits a user message and answers it again.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn edit_message(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    message_id: i64,
+    text: String,
+    model: String,
+    on_event: Channel<StreamMessage>,
+) -> AppResult<Turn> {
+    turns::edit(&state, conversation_id, message_id, &text, &model, on_event).await
+}
+
+/// Stops a stream; its connection closes at once and the answer is saved as stopped.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResult<()> {
+    state.streams.stop(stream_id);
+    Ok(())
+}
+
+/// The page painted a stream's messages up to `seq`.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn ack_stream(state: State<'_, AppState>, stream_id: u64, seq: u64) -> AppResult<()> {
+    state.streams.ack(stream_id, seq);
+    Ok(())
+}
+
+/// Opens a link from an answer in the system browser (http, https and mailto only).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_link(url: String) -> AppResult<()> {
+    let allowed = ["http://", "https://", "mailto:"]
+        .iter()
+        .any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
+    if !allowed || url.chars().any(char::is_control) {
+        return Err(AppError::InvalidInput("only http, https and mailto links open".into()));
+    }
+    open::that_detached(&url).map_err(|error| AppError::Config(format!("cannot open the browser: {error}")))
+}

@@ -1,0 +1,114 @@
+//! Runnel's desktop app: a Tauri v2 window on Runnel's streaming core.
+//!
+//! # Layout
+//! - [`commands`]: the thin commands the page calls (docs/IPC.md).
+//! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
+//! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing, checkpointed.
+//! - [`providers`]: presets, providers-file entries and custom endpoints; keys; model lists.
+//! - [`store`]: SQLite history with migrations.
+//! - [`state`], [`models`], [`error`]: shared state, IPC types, the serializable error.
+//! - [`bench`]: the IPC measurement, off unless `RUNNEL_IPC_BENCH=1`.
+//!
+//! Environment: `RUNNEL_DATA_DIR` (history and log folder, default the OS app-data folder),
+//! `RUNNEL_PROVIDERS_FILE` (extra endpoints, see the README), `RUNNEL_LOG` (log filter),
+//! `RUNNEL_KEYCHAIN_SERVICE` (keychain service name), and the SDKs' key and base-URL env vars.
+
+pub mod bench;
+pub mod commands;
+pub mod error;
+pub mod models;
+pub mod providers;
+pub mod state;
+pub mod store;
+pub mod streams;
+pub mod turns;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use runnel_core::KeychainStore;
+use tauri::Manager;
+use tracing_subscriber::fmt::writer::MakeWriterExt;
+
+use crate::state::AppState;
+
+/// The log file's name inside the data folder.
+pub const LOG_FILE: &str = "runnel.log";
+
+/// The data folder: `RUNNEL_DATA_DIR`, else the OS app-data folder.
+fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    match std::env::var_os("RUNNEL_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+        _ => Ok(app.path().app_data_dir()?),
+    }
+}
+
+/// Logs to stderr and to `runnel.log` in the data folder, filtered by `RUNNEL_LOG` (default
+/// `info`). Keys are never logged: they only exist as `ApiKey`s and sensitive header values.
+fn init_logging(data_dir: &std::path::Path) {
+    let filter = std::env::var("RUNNEL_LOG").unwrap_or_else(|_| "info".into());
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(data_dir.join(LOG_FILE));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_ansi(false);
+    let _ = match file {
+        Ok(file) => builder
+            .with_writer(std::io::stderr.and(std::sync::Mutex::new(file)))
+            .try_init(),
+        Err(_) => builder.with_writer(std::io::stderr).try_init(),
+    };
+}
+
+fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
+    let dir = data_dir(app)?;
+    std::fs::create_dir_all(&dir)?;
+    init_logging(&dir);
+    let file_providers = match std::env::var_os("RUNNEL_PROVIDERS_FILE") {
+        Some(path) => providers::read_providers_file(std::path::Path::new(&path))?,
+        None => Vec::new(),
+    };
+    let state = AppState::open(&dir, Arc::new(KeychainStore::from_env()), file_providers)?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Runnel started");
+    app.manage(state);
+    bench::grant_if_enabled(app)?;
+    Ok(())
+}
+
+/// Runs the app until its window closes.
+pub fn run() {
+    tauri::Builder::default()
+        .setup(setup)
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::get_settings,
+            commands::model_catalog,
+            commands::refresh_models,
+            commands::list_providers,
+            commands::set_api_key,
+            commands::delete_api_key,
+            commands::test_provider,
+            commands::add_custom_provider,
+            commands::remove_custom_provider,
+            commands::detect_local_servers,
+            commands::list_conversations,
+            commands::create_conversation,
+            commands::get_conversation,
+            commands::rename_conversation,
+            commands::delete_conversation,
+            commands::send_message,
+            commands::regenerate,
+            commands::edit_message,
+            commands::stop_stream,
+            commands::ack_stream,
+            commands::open_link,
+            bench::ipc_bench,
+        ])
+        .run(tauri::generate_context!())
+        .unwrap_or_else(|error| {
+            eprintln!("error: Runnel could not run: {error}");
+            std::process::exit(1);
+        });
+}

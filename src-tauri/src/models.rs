@@ -1,0 +1,246 @@
+//! The serde types that cross IPC, exactly as docs/IPC.md describes them.
+
+use runnel_core::{Completion, Outcome, StreamError};
+use serde::{Deserialize, Serialize};
+
+/// Where an assistant message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageState {
+    /// Still arriving.
+    Streaming,
+    /// Complete.
+    Done,
+    /// Stopped by the person; the text is what arrived.
+    Stopped,
+    /// Failed; the text is what arrived before the error.
+    Error,
+}
+
+impl MessageState {
+    /// The word stored in the database and sent to the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Streaming => "streaming",
+            Self::Done => "done",
+            Self::Stopped => "stopped",
+            Self::Error => "error",
+        }
+    }
+
+    /// Parses a stored word; unknown words read as errors rather than panics.
+    pub fn parse(word: &str) -> Self {
+        match word {
+            "streaming" => Self::Streaming,
+            "done" => Self::Done,
+            "stopped" => Self::Stopped,
+            _ => Self::Error,
+        }
+    }
+}
+
+/// An error as the page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UiError {
+    /// Stable snake_case kind.
+    pub kind: String,
+    /// A sentence for a person.
+    pub message: String,
+    /// The HTTP status, if any.
+    pub status: Option<u16>,
+    /// The provider's error type, if any.
+    pub error_type: Option<String>,
+    /// Seconds to wait before retrying, if the provider said.
+    pub retry_after: Option<f64>,
+}
+
+impl From<&StreamError> for UiError {
+    fn from(error: &StreamError) -> Self {
+        Self {
+            kind: error.kind.as_str().to_owned(),
+            message: error.message.clone(),
+            status: error.status,
+            error_type: error.error_type.clone(),
+            retry_after: error.retry_after,
+        }
+    }
+}
+
+/// The numbers under an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Milliseconds to the first token.
+    pub ttft_ms: Option<f64>,
+    /// Output tokens per second.
+    pub tokens_per_sec: Option<f64>,
+    /// Output tokens.
+    pub output_tokens: Option<u64>,
+    /// True when `output_tokens` counts deltas rather than the provider's usage.
+    pub tokens_estimated: bool,
+    /// Prompt tokens, when reported.
+    pub input_tokens: Option<u64>,
+    /// Milliseconds from request to end.
+    pub duration_ms: f64,
+    /// The normalized finish reason, when the answer finished.
+    pub finish_reason: Option<String>,
+}
+
+impl From<&Completion> for Stats {
+    fn from(completion: &Completion) -> Self {
+        let metrics = &completion.metrics;
+        Self {
+            ttft_ms: metrics.ttft_ms,
+            tokens_per_sec: metrics.tokens_per_sec,
+            output_tokens: metrics.output_tokens,
+            tokens_estimated: metrics.tokens_estimated,
+            input_tokens: completion.usage.input_tokens,
+            duration_ms: metrics.duration_ms,
+            finish_reason: match &completion.outcome {
+                Outcome::Finished { reason, .. } => Some(reason.as_str().to_owned()),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// One message of a conversation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// Its id.
+    pub id: i64,
+    /// Its conversation.
+    pub conversation_id: i64,
+    /// `user` or `assistant`.
+    pub role: String,
+    /// Its text.
+    pub content: String,
+    /// The model's reasoning, if any.
+    pub thinking: String,
+    /// `provider/model` that wrote it (assistant messages).
+    pub model: Option<String>,
+    /// Where it stands.
+    pub state: MessageState,
+    /// Why it failed, for `state: error`.
+    pub error: Option<UiError>,
+    /// Its numbers, once ended.
+    pub stats: Option<Stats>,
+    /// Unix milliseconds.
+    pub created_at: i64,
+}
+
+/// A conversation in the sidebar.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSummary {
+    /// Its id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// Unix milliseconds of the last change.
+    pub updated_at: i64,
+    /// The model of its last answer.
+    pub last_model: Option<String>,
+}
+
+/// A conversation with its messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Its id.
+    pub id: i64,
+    /// Its title.
+    pub title: String,
+    /// Unix milliseconds.
+    pub created_at: i64,
+    /// Unix milliseconds of the last change.
+    pub updated_at: i64,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+}
+
+/// One group of the model picker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderModels {
+    /// Provider id.
+    pub provider: String,
+    /// Provider name.
+    pub name: String,
+    /// Model ids, without the provider prefix.
+    pub models: Vec<String>,
+    /// A key is set or none is needed.
+    pub available: bool,
+    /// Why it is not available.
+    pub hint: Option<String>,
+}
+
+/// Where a provider's key comes from (never the key).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// Stored in the OS keychain.
+    Keychain,
+    /// From the provider's env var.
+    Env,
+    /// None.
+    None,
+    /// The keychain cannot be reached.
+    Unavailable,
+}
+
+/// One row of Settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProviderView {
+    /// Provider id.
+    pub id: String,
+    /// Provider name.
+    pub name: String,
+    /// `openai` or `anthropic`.
+    pub protocol: String,
+    /// Its base URL.
+    pub base_url: String,
+    /// Added by the person or the providers file; removable.
+    pub custom: bool,
+    /// Runs on this machine.
+    pub local: bool,
+    /// Shows a key field.
+    pub takes_key: bool,
+    /// Fails without a key.
+    pub key_required: bool,
+    /// Where its key comes from.
+    pub key: KeyState,
+    /// The env var its key may come from.
+    pub key_env: Option<String>,
+    /// Its models (live when fetched, else built in).
+    pub models: Vec<String>,
+}
+
+/// What `send_message`, `regenerate` and `edit_message` return.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Turn {
+    /// The user message answered.
+    pub user: MessageView,
+    /// The answer, streaming (or already failed).
+    pub assistant: MessageView,
+    /// The id to stop or ack the stream by.
+    pub stream_id: u64,
+}
+
+/// Facts the page needs at start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppInfo {
+    /// The app's version.
+    pub version: String,
+    /// Where history is kept.
+    pub data_dir: String,
+    /// No conversation exists yet.
+    pub first_run: bool,
+    /// Some provider has a key.
+    pub has_key: bool,
+    /// The model a new conversation starts on.
+    pub default_model: String,
+}
+
+/// Settings the page reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The last model picked, `provider/model`.
+    pub last_model: String,
+}

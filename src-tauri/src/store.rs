@@ -1,0 +1,533 @@
+//! History in SQLite (bundled): conversations, messages, settings and custom providers, with
+//! migrations from the first version. A streaming answer is checkpointed while it arrives, so a
+//! crash loses at most the last checkpoint; answers still marked streaming at start-up are marked
+//! as interrupted.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::error::{AppError, AppResult};
+use crate::models::{Conversation, ConversationSummary, MessageState, MessageView, Stats, UiError};
+
+/// Schema versions, oldest first; `PRAGMA user_version` counts how many are applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,
+        title TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        last_model TEXT
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL,
+        thinking TEXT NOT NULL DEFAULT '',
+        model TEXT,
+        state TEXT NOT NULL,
+        error TEXT,
+        stats TEXT,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE custom_providers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        protocol TEXT NOT NULL,
+        base_url TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );",
+];
+
+/// The title a conversation has until its first message names it.
+pub const UNTITLED: &str = "New conversation";
+
+/// Unix milliseconds now.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// A custom provider as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredProvider {
+    /// Its id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `openai` or `anthropic`.
+    pub protocol: String,
+    /// Its base URL.
+    pub base_url: String,
+}
+
+/// The history database.
+pub struct Store {
+    connection: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (or creates) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> AppResult<Self> {
+        Self::init(Connection::open(path)?)
+    }
+
+    /// An in-memory database, for tests.
+    pub fn in_memory() -> AppResult<Self> {
+        Self::init(Connection::open_in_memory()?)
+    }
+
+    fn init(mut connection: Connection) -> AppResult<Self> {
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "foreign_keys", true)?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        let applied: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let transaction = connection.transaction()?;
+        for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
+            transaction.execute_batch(migration)?;
+            transaction.pragma_update(None, "user_version", index as i64 + 1)?;
+        }
+        transaction.commit()?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+        })
+    }
+
+    fn with<T>(&self, work: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> AppResult<T> {
+        let connection = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Ok(work(&connection)?)
+    }
+
+    /// Marks answers left `streaming` by a previous run as interrupted errors; returns how many.
+    pub fn recover_interrupted(&self) -> AppResult<usize> {
+        let error = UiError {
+            kind: "incomplete".into(),
+            message: "Runnel closed before this answer finished; the text up to then is kept.".into(),
+            status: None,
+            error_type: None,
+            retry_after: None,
+        };
+        let error = serde_json::to_string(&error).expect("a UiError serializes");
+        self.with(|db| {
+            db.execute(
+                "UPDATE messages SET state = 'error', error = ?1 WHERE state = 'streaming'",
+                [error],
+            )
+        })
+    }
+
+    /// Conversations, newest first; `query` matches titles and message text.
+    pub fn list_conversations(&self, query: Option<&str>) -> AppResult<Vec<ConversationSummary>> {
+        let pattern = query.map(str::trim).filter(|query| !query.is_empty()).map(like_pattern);
+        self.with(|db| {
+            let mut statement = db.prepare(
+                "SELECT id, title, updated_at, last_model FROM conversations c
+                 WHERE ?1 IS NULL OR title LIKE ?1 ESCAPE '\\'
+                    OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE ?1 ESCAPE '\\')
+                 ORDER BY updated_at DESC, id DESC",
+            )?;
+            statement.query_map([pattern], summary_from_row)?.collect()
+        })
+    }
+
+    /// A new, empty conversation.
+    pub fn create_conversation(&self) -> AppResult<ConversationSummary> {
+        let now = now_ms();
+        self.with(|db| {
+            db.execute(
+                "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
+                params![UNTITLED, now],
+            )?;
+            Ok(ConversationSummary {
+                id: db.last_insert_rowid(),
+                title: UNTITLED.into(),
+                updated_at: now,
+                last_model: None,
+            })
+        })
+    }
+
+    /// A conversation's summary.
+    pub fn summary(&self, id: i64) -> AppResult<ConversationSummary> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT id, title, updated_at, last_model FROM conversations WHERE id = ?1",
+                [id],
+                summary_from_row,
+            )
+            .optional()
+        })?
+        .ok_or_else(|| AppError::NotFound(format!("conversation {id} does not exist")))
+    }
+
+    /// A conversation with its messages.
+    pub fn conversation(&self, id: i64) -> AppResult<Conversation> {
+        let summary = self.summary(id)?;
+        let (created_at, messages) = self.with(|db| {
+            let created_at = db.query_row("SELECT created_at FROM conversations WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })?;
+            let mut statement = db.prepare(&format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id"))?;
+            let messages = statement
+                .query_map([id], message_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok((created_at, messages))
+        })?;
+        Ok(Conversation {
+            id,
+            title: summary.title,
+            created_at,
+            updated_at: summary.updated_at,
+            messages,
+        })
+    }
+
+    /// Renames a conversation.
+    pub fn rename_conversation(&self, id: i64, title: &str) -> AppResult<ConversationSummary> {
+        let changed =
+            self.with(|db| db.execute("UPDATE conversations SET title = ?1 WHERE id = ?2", params![title, id]))?;
+        if changed == 0 {
+            return Err(AppError::NotFound(format!("conversation {id} does not exist")));
+        }
+        self.summary(id)
+    }
+
+    /// Deletes a conversation and its messages.
+    pub fn delete_conversation(&self, id: i64) -> AppResult<()> {
+        self.with(|db| db.execute("DELETE FROM conversations WHERE id = ?1", [id]))?;
+        Ok(())
+    }
+
+    /// Records activity: the update time, the model of the last answer, and a title from the first
+    /// user message while the conversation has none.
+    pub fn touch_conversation(&self, id: i64, model: &str, first_text: &str) -> AppResult<()> {
+        let title = title_from(first_text);
+        self.with(|db| {
+            db.execute(
+                "UPDATE conversations SET updated_at = ?1, last_model = ?2,
+                    title = CASE WHEN title = ?3 THEN ?4 ELSE title END WHERE id = ?5",
+                params![now_ms(), model, UNTITLED, title, id],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Adds a message.
+    pub fn add_message(
+        &self,
+        conversation_id: i64,
+        role: &str,
+        content: &str,
+        model: Option<&str>,
+        state: MessageState,
+    ) -> AppResult<MessageView> {
+        let now = now_ms();
+        let id = self.with(|db| {
+            db.execute(
+                "INSERT INTO messages (conversation_id, role, content, model, state, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![conversation_id, role, content, model, state.as_str(), now],
+            )?;
+            Ok(db.last_insert_rowid())
+        })?;
+        self.message(id)
+    }
+
+    /// One message.
+    pub fn message(&self, id: i64) -> AppResult<MessageView> {
+        self.with(|db| {
+            db.query_row(&format!("{MESSAGE_COLUMNS} WHERE id = ?1"), [id], message_from_row)
+                .optional()
+        })?
+        .ok_or_else(|| AppError::NotFound(format!("message {id} does not exist")))
+    }
+
+    /// Saves the text of a streaming answer so far.
+    pub fn checkpoint(&self, id: i64, content: &str, thinking: &str) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "UPDATE messages SET content = ?1, thinking = ?2 WHERE id = ?3",
+                params![content, thinking, id],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Saves an answer as ended: its text, state, error and numbers.
+    pub fn finish_message(
+        &self,
+        id: i64,
+        content: &str,
+        thinking: &str,
+        state: MessageState,
+        error: Option<&UiError>,
+        stats: Option<&Stats>,
+    ) -> AppResult<MessageView> {
+        let error = error.map(|error| serde_json::to_string(error).expect("a UiError serializes"));
+        let stats = stats.map(|stats| serde_json::to_string(stats).expect("stats serialize"));
+        self.with(|db| {
+            db.execute(
+                "UPDATE messages SET content = ?1, thinking = ?2, state = ?3, error = ?4, stats = ?5 WHERE id = ?6",
+                params![content, thinking, state.as_str(), error, stats, id],
+            )
+        })?;
+        self.message(id)
+    }
+
+    /// Replaces a message's text (an edited user message).
+    pub fn set_content(&self, id: i64, content: &str) -> AppResult<()> {
+        self.with(|db| db.execute("UPDATE messages SET content = ?1 WHERE id = ?2", params![content, id]))?;
+        Ok(())
+    }
+
+    /// Deletes every message of a conversation that came after `message_id`.
+    pub fn delete_messages_after(&self, conversation_id: i64, message_id: i64) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND id > ?2",
+                params![conversation_id, message_id],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// A setting's value.
+    pub fn setting(&self, key: &str) -> AppResult<Option<String>> {
+        self.with(|db| {
+            db.query_row("SELECT value FROM settings WHERE key = ?1", [key], |row| row.get(0))
+                .optional()
+        })
+    }
+
+    /// Sets a setting.
+    pub fn set_setting(&self, key: &str, value: &str) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![key, value],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Custom providers, oldest first.
+    pub fn custom_providers(&self) -> AppResult<Vec<StoredProvider>> {
+        self.with(|db| {
+            let mut statement =
+                db.prepare("SELECT id, name, protocol, base_url FROM custom_providers ORDER BY created_at, id")?;
+            statement
+                .query_map([], |row| {
+                    Ok(StoredProvider {
+                        id: row.get(0)?,
+                        name: row.get(1)?,
+                        protocol: row.get(2)?,
+                        base_url: row.get(3)?,
+                    })
+                })?
+                .collect()
+        })
+    }
+
+    /// Adds a custom provider.
+    pub fn add_custom_provider(&self, provider: &StoredProvider) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "INSERT INTO custom_providers (id, name, protocol, base_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    provider.id,
+                    provider.name,
+                    provider.protocol,
+                    provider.base_url,
+                    now_ms()
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Removes a custom provider; `false` when there was none.
+    pub fn remove_custom_provider(&self, id: &str) -> AppResult<bool> {
+        Ok(self.with(|db| db.execute("DELETE FROM custom_providers WHERE id = ?1", [id]))? > 0)
+    }
+}
+
+const MESSAGE_COLUMNS: &str =
+    "SELECT id, conversation_id, role, content, thinking, model, state, error, stats, created_at FROM messages";
+
+fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageView> {
+    let error: Option<String> = row.get(7)?;
+    let stats: Option<String> = row.get(8)?;
+    Ok(MessageView {
+        id: row.get(0)?,
+        conversation_id: row.get(1)?,
+        role: row.get(2)?,
+        content: row.get(3)?,
+        thinking: row.get(4)?,
+        model: row.get(5)?,
+        state: MessageState::parse(&row.get::<_, String>(6)?),
+        error: error.and_then(|json| serde_json::from_str(&json).ok()),
+        stats: stats.and_then(|json| serde_json::from_str(&json).ok()),
+        created_at: row.get(9)?,
+    })
+}
+
+fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
+    Ok(ConversationSummary {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        updated_at: row.get(2)?,
+        last_model: row.get(3)?,
+    })
+}
+
+/// A LIKE pattern matching `query` anywhere, with `%`, `_` and `\` taken literally.
+fn like_pattern(query: &str) -> String {
+    let escaped = query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A title from the first line of a message, at most 60 characters.
+fn title_from(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or(UNTITLED);
+    let mut title: String = line.chars().take(60).collect();
+    if title.chars().count() < line.chars().count() {
+        title.push('…');
+    }
+    title
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_apply_once_and_reopen_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let conversation = store.create_conversation().unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.summary(conversation.id).unwrap().title, UNTITLED);
+        let version: i64 = store
+            .with(|db| db.pragma_query_value(None, "user_version", |row| row.get(0)))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn messages_round_trip_with_state_error_and_stats() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        store
+            .add_message(conversation.id, "user", "Hello there", None, MessageState::Done)
+            .unwrap();
+        let answer = store
+            .add_message(
+                conversation.id,
+                "assistant",
+                "",
+                Some("demo/runnel-demo"),
+                MessageState::Streaming,
+            )
+            .unwrap();
+        store.checkpoint(answer.id, "Partial", "").unwrap();
+        let error = UiError {
+            kind: "rate_limited".into(),
+            message: "slow".into(),
+            status: Some(429),
+            error_type: None,
+            retry_after: Some(2.0),
+        };
+        let stats = Stats {
+            ttft_ms: Some(10.0),
+            tokens_per_sec: None,
+            output_tokens: Some(3),
+            tokens_estimated: true,
+            input_tokens: None,
+            duration_ms: 20.0,
+            finish_reason: None,
+        };
+        let saved = store
+            .finish_message(
+                answer.id,
+                "Partial text",
+                "",
+                MessageState::Error,
+                Some(&error),
+                Some(&stats),
+            )
+            .unwrap();
+        assert_eq!(saved.state, MessageState::Error);
+        assert_eq!(saved.error, Some(error));
+        assert_eq!(saved.stats, Some(stats));
+        store
+            .touch_conversation(conversation.id, "demo/runnel-demo", "Hello there\nsecond line")
+            .unwrap();
+        let loaded = store.conversation(conversation.id).unwrap();
+        assert_eq!(loaded.title, "Hello there");
+        assert_eq!(loaded.messages.len(), 2);
+        assert_eq!(loaded.messages[1].content, "Partial text");
+    }
+
+    #[test]
+    fn interrupted_answers_are_marked_at_start_up() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        let answer = store
+            .add_message(conversation.id, "assistant", "", None, MessageState::Streaming)
+            .unwrap();
+        store.checkpoint(answer.id, "kept", "").unwrap();
+        assert_eq!(store.recover_interrupted().unwrap(), 1);
+        let answer = store.message(answer.id).unwrap();
+        assert_eq!((answer.state, answer.content.as_str()), (MessageState::Error, "kept"));
+        assert_eq!(answer.error.unwrap().kind, "incomplete");
+    }
+
+    #[test]
+    fn search_matches_titles_and_content_literally() {
+        let store = Store::in_memory().unwrap();
+        let first = store.create_conversation().unwrap();
+        store.rename_conversation(first.id, "Rust lifetimes").unwrap();
+        let second = store.create_conversation().unwrap();
+        store
+            .add_message(second.id, "user", "what does 100% mean", None, MessageState::Done)
+            .unwrap();
+        let ids = |query| {
+            store
+                .list_conversations(Some(query))
+                .unwrap()
+                .iter()
+                .map(|c| c.id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids("lifetimes"), vec![first.id]);
+        assert_eq!(ids("100%"), vec![second.id]);
+        assert_eq!(ids("%"), vec![second.id]);
+        assert!(ids("absent").is_empty());
+        assert_eq!(store.list_conversations(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn deleting_a_conversation_deletes_its_messages() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        let message = store
+            .add_message(conversation.id, "user", "x", None, MessageState::Done)
+            .unwrap();
+        store.delete_conversation(conversation.id).unwrap();
+        assert!(matches!(store.message(message.id), Err(AppError::NotFound(_))));
+    }
+}

@@ -1,0 +1,581 @@
+//! The app's commands in Rust, without a window: real state (SQLite in a temp folder, an
+//! in-memory key store), real streams against fake providers on 127.0.0.1, and a real
+//! `tauri::ipc::Channel` whose messages are collected.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use runnel_app::commands;
+use runnel_app::models::{KeyState, MessageState, Turn};
+use runnel_app::providers::FileProvider;
+use runnel_app::state::AppState;
+use runnel_core::{KeyStore, MemoryStore};
+use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream};
+use serde_json::Value;
+use tauri::Manager;
+use tauri::ipc::{Channel, InvokeResponseBody};
+use tauri::test::MockRuntime;
+
+const KEY: &str = "sk-app-test-DO-NOT-LEAK-19";
+
+struct Harness {
+    app: tauri::App<MockRuntime>,
+    keys: Arc<MemoryStore>,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    /// An app with two fake providers: `fake-openai` (OpenAI-style) and `fake-anthropic`.
+    fn new(openai: &FakeServer, anthropic: &FakeServer) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = Arc::new(MemoryStore::default());
+        let file = vec![
+            FileProvider {
+                id: "fake-openai".into(),
+                name: Some("Fake OpenAI".into()),
+                protocol: "openai".into(),
+                base_url: format!("{}/v1", openai.url()),
+                models: vec!["gpt-fake".into()],
+                key_required: false,
+            },
+            FileProvider {
+                id: "fake-anthropic".into(),
+                name: Some("Fake Anthropic".into()),
+                protocol: "anthropic".into(),
+                base_url: anthropic.url(),
+                models: vec!["claude-fake".into()],
+                key_required: true,
+            },
+        ];
+        let state = AppState::open(dir.path(), keys.clone() as Arc<dyn KeyStore>, file).unwrap();
+        let app = tauri::test::mock_app();
+        app.manage(state);
+        Self { app, keys, _dir: dir }
+    }
+
+    fn state(&self) -> tauri::State<'_, AppState> {
+        self.app.state::<AppState>()
+    }
+}
+
+/// A channel whose messages (as JSON) are collected.
+fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Arc<Mutex<Vec<Value>>>) {
+    let received = Arc::new(Mutex::new(Vec::new()));
+    let sink = received.clone();
+    let channel = Channel::new(move |body: InvokeResponseBody| {
+        let json = match body {
+            InvokeResponseBody::Json(json) => json,
+            InvokeResponseBody::Raw(bytes) => String::from_utf8(bytes).unwrap(),
+        };
+        sink.lock().unwrap().push(serde_json::from_str(&json).unwrap());
+        Ok(())
+    });
+    (channel, received)
+}
+
+/// Waits for the `end` message and returns every message received.
+async fn until_end(received: &Arc<Mutex<Vec<Value>>>) -> Vec<Value> {
+    for _ in 0..500 {
+        if received
+            .lock()
+            .unwrap()
+            .last()
+            .is_some_and(|message| message["type"] == "end")
+        {
+            return received.lock().unwrap().clone();
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no end message: {:?}", received.lock().unwrap());
+}
+
+fn text_of(messages: &[Value]) -> String {
+    messages
+        .iter()
+        .filter(|m| m["type"] == "text")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect()
+}
+
+async fn servers() -> (FakeServer, FakeServer) {
+    (FakeServer::start().await, FakeServer::start().await)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sent_message_streams_over_the_channel_and_is_saved() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(30)));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    let turn: Turn = commands::send_message(
+        harness.state(),
+        conversation.id,
+        "  Hello there  ".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(turn.user.content, "Hello there");
+    assert_eq!(turn.assistant.state, MessageState::Streaming);
+    assert_eq!(turn.assistant.model.as_deref(), Some("fake-openai/gpt-fake"));
+    let messages = until_end(&received).await;
+    assert_eq!(messages[0]["type"], "start");
+    let seqs: Vec<u64> = messages.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "{seqs:?}");
+    let expected = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
+    assert_eq!(text_of(&messages), expected);
+    let end = &messages.last().unwrap()["message"];
+    assert_eq!(end["state"], "done");
+    assert_eq!(end["stats"]["finish_reason"], "stop");
+    assert_eq!(end["stats"]["output_tokens"], 14);
+
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.title, "Hello there");
+    assert_eq!(saved.messages[1].content, expected);
+    assert_eq!(saved.messages[1].state, MessageState::Done);
+    assert_eq!(
+        commands::get_settings(harness.state()).await.unwrap().last_model,
+        "fake-openai/gpt-fake"
+    );
+    assert_eq!(openai.requests()[0].json()["model"], "gpt-fake");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connection() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::sse(openai_stream(20_000))
+            .chunking(Chunking::Fixed(200))
+            .delay(Duration::from_millis(5)),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    let turn = commands::send_message(
+        harness.state(),
+        conversation.id,
+        "go".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    while text_of(&received.lock().unwrap()).len() < 50 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+    assert!(
+        openai
+            .connection(0)
+            .wait_closed_by_client(Duration::from_millis(500))
+            .await
+            .is_some()
+    );
+    let messages = until_end(&received).await;
+    let end = &messages.last().unwrap()["message"];
+    assert_eq!(end["state"], "stopped");
+    assert_eq!(end["content"], "", "the end message leaves the text to the deltas");
+    let partial = text_of(&messages);
+    assert!(partial.starts_with("tok0 tok1") && partial.len() < 20_000 * 5);
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved.messages[1].state, saved.messages[1].content.as_str()),
+        (MessageState::Stopped, partial.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_to_an_anthropic_model_sends_it_the_history() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    anthropic.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let harness = Harness::new(&openai, &anthropic);
+    let view = commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
+        .await
+        .unwrap();
+    assert_eq!(view.key, KeyState::Keychain);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (first, received) = collecting_channel();
+    commands::send_message(
+        harness.state(),
+        conversation.id,
+        "first question".into(),
+        "fake-openai/gpt-fake".into(),
+        first,
+    )
+    .await
+    .unwrap();
+    until_end(&received).await;
+    let (second, received) = collecting_channel();
+    commands::send_message(
+        harness.state(),
+        conversation.id,
+        "second question".into(),
+        "fake-anthropic/claude-fake".into(),
+        second,
+    )
+    .await
+    .unwrap();
+    let messages = until_end(&received).await;
+    assert_eq!(
+        messages.last().unwrap()["message"]["model"],
+        "fake-anthropic/claude-fake"
+    );
+    let request = &anthropic.requests()[0];
+    assert_eq!(request.path, "/v1/messages");
+    assert_eq!(request.header("x-api-key"), Some(KEY));
+    let body = request.json();
+    let turns: Vec<(String, String)> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["role"].as_str().unwrap().to_owned(),
+                m["content"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(turns[0], ("user".into(), "first question".into()));
+    assert_eq!(turns[1].0, "assistant");
+    assert!(turns[1].1.starts_with("Hello! Café au lait"));
+    assert_eq!(turns[2], ("user".into(), "second question".into()));
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    let models: Vec<_> = saved.messages.iter().filter_map(|m| m.model.clone()).collect();
+    assert_eq!(models, ["fake-openai/gpt-fake", "fake-anthropic/claude-fake"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_are_stored_never_returned_and_deleted() {
+    let (openai, anthropic) = servers().await;
+    let harness = Harness::new(&openai, &anthropic);
+    commands::set_api_key(harness.state(), "fake-anthropic".into(), format!(" {KEY}\n"))
+        .await
+        .unwrap();
+    let stored = harness.keys.get("fake-anthropic").unwrap().unwrap();
+    assert_eq!(stored.key.expose(), KEY);
+    assert_eq!(stored.host, anthropic.url().trim_start_matches("http://"));
+    let providers = commands::list_providers(harness.state()).await.unwrap();
+    assert!(!serde_json::to_string(&providers).unwrap().contains(KEY));
+    let row = providers.iter().find(|p| p.id == "fake-anthropic").unwrap();
+    assert_eq!((row.key, row.takes_key), (KeyState::Keychain, true));
+    let error = commands::set_api_key(harness.state(), "fake-anthropic".into(), "   ".into())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "invalid_input");
+    let view = commands::delete_api_key(harness.state(), "fake-anthropic".into())
+        .await
+        .unwrap();
+    assert_eq!(view.key, KeyState::None);
+    assert!(harness.keys.get("fake-anthropic").unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() {
+    let (openai, anthropic) = servers().await;
+    anthropic.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    let turn = commands::send_message(
+        harness.state(),
+        conversation.id,
+        "hi".into(),
+        "fake-anthropic/claude-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(turn.assistant.state, MessageState::Error);
+    assert_eq!(turn.assistant.error.as_ref().unwrap().kind, "config");
+    assert!(
+        turn.assistant
+            .error
+            .as_ref()
+            .unwrap()
+            .message
+            .contains("no API key for Fake Anthropic")
+    );
+    assert_eq!(until_end(&received).await.len(), 1);
+    assert!(anthropic.requests().is_empty());
+
+    commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
+        .await
+        .unwrap();
+    let (channel, received) = collecting_channel();
+    commands::regenerate(
+        harness.state(),
+        conversation.id,
+        "fake-anthropic/claude-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    let messages = until_end(&received).await;
+    assert_eq!(messages.last().unwrap()["message"]["state"], "done");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages.len(), 2, "the failed answer was replaced");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::json(429, std::str::from_utf8(&fixture("openai_error_429.json")).unwrap()).header("retry-after", "20"),
+    );
+    openai.enqueue(Reply::sse(fixture("openai_error_midstream.sse")));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    commands::send_message(
+        harness.state(),
+        conversation.id,
+        "hi".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    let end = until_end(&received).await.last().unwrap()["message"].clone();
+    assert_eq!(
+        (end["state"].as_str(), end["error"]["kind"].as_str()),
+        (Some("error"), Some("rate_limited"))
+    );
+    assert_eq!(end["error"]["retry_after"], 20.0);
+    assert_eq!(end["error"]["status"], 429);
+
+    let (channel, received) = collecting_channel();
+    commands::regenerate(harness.state(), conversation.id, "fake-openai/gpt-fake".into(), channel)
+        .await
+        .unwrap();
+    let messages = until_end(&received).await;
+    let end = messages.last().unwrap()["message"].clone();
+    assert_eq!(
+        (end["state"].as_str(), text_of(&messages).as_str()),
+        (Some("error"), "Partial answer before")
+    );
+    assert_eq!(end["error"]["kind"], "server");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages[1].content, "Partial answer before");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_never_acks_gets_coalesced_messages_under_8_kb() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(openai_stream(5_000)));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    commands::send_message(
+        harness.state(),
+        conversation.id,
+        "go".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    let messages = until_end(&received).await;
+    assert_eq!(text_of(&messages), runnel_testkit::openai_text_of(5_000));
+    let texts = messages.iter().filter(|m| m["type"] == "text").count();
+    assert!(texts < 500, "5,000 deltas were coalesced into {texts} messages");
+    assert!(
+        messages
+            .iter()
+            .all(|m| serde_json::to_string(m).unwrap().len() <= 8 * 1024)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_that_acks_gets_every_delta_alone() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::sse(openai_stream(40))
+            .chunking(Chunking::Fixed(150))
+            .delay(Duration::from_millis(3)),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, received) = collecting_channel();
+    let turn = commands::send_message(
+        harness.state(),
+        conversation.id,
+        "go".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    // Acknowledge everything as it arrives, as a page painting every frame would.
+    let state = harness.state();
+    loop {
+        let last = received.lock().unwrap().last().cloned();
+        if let Some(last) = last {
+            if last["type"] == "end" {
+                break;
+            }
+            commands::ack_stream(state.clone(), turn.stream_id, last["seq"].as_u64().unwrap())
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.iter().filter(|m| m["type"] == "text").count(), 40);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streaming_answer_is_checkpointed_before_it_ends() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::sse(openai_stream(20_000))
+            .chunking(Chunking::Fixed(100))
+            .delay(Duration::from_millis(5)),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (channel, _) = collecting_channel();
+    let turn = commands::send_message(
+        harness.state(),
+        conversation.id,
+        "go".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages[1].state, MessageState::Streaming);
+    assert!(
+        saved.messages[1].content.starts_with("tok0 tok1"),
+        "checkpointed: {:?}",
+        &saved.messages[1].content
+    );
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conversations_are_created_renamed_searched_edited_and_deleted() {
+    let (openai, anthropic) = servers().await;
+    openai.route("/v1/chat/completions", Reply::sse(fixture("openai_text.sse")));
+    let harness = Harness::new(&openai, &anthropic);
+    let state = || harness.state();
+    let info = commands::app_info(state()).await.unwrap();
+    assert!(info.first_run);
+    assert_eq!(info.default_model, "demo/runnel-demo");
+    let first = commands::create_conversation(state()).await.unwrap();
+    let second = commands::create_conversation(state()).await.unwrap();
+    commands::rename_conversation(state(), first.id, "Rust lifetimes".into())
+        .await
+        .unwrap();
+    assert!(
+        commands::rename_conversation(state(), first.id, "  ".into())
+            .await
+            .is_err()
+    );
+    let (channel, received) = collecting_channel();
+    let turn = commands::send_message(
+        state(),
+        second.id,
+        "tell me about crabs".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    until_end(&received).await;
+    let found = commands::list_conversations(state(), Some("crab".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [second.id],
+        "content matches"
+    );
+    let found = commands::list_conversations(state(), Some("lifetimes".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [first.id],
+        "titles match"
+    );
+
+    let (channel, received) = collecting_channel();
+    commands::edit_message(
+        state(),
+        second.id,
+        turn.user.id,
+        "tell me about lobsters".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    until_end(&received).await;
+    let edited = commands::get_conversation(state(), second.id).await.unwrap();
+    assert_eq!(edited.messages.len(), 2);
+    assert_eq!(edited.messages[0].content, "tell me about lobsters");
+    assert_eq!(openai.requests()[1].json()["messages"].as_array().unwrap().len(), 1);
+
+    commands::delete_conversation(state(), first.id).await.unwrap();
+    assert_eq!(
+        commands::get_conversation(state(), first.id).await.unwrap_err().kind(),
+        "not_found"
+    );
+    assert!(!commands::app_info(state()).await.unwrap().first_run);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn custom_endpoints_and_the_model_catalog() {
+    let (openai, anthropic) = servers().await;
+    openai.route(
+        "/v1/models",
+        Reply::json(200, std::str::from_utf8(&fixture("openai_models.json")).unwrap()),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let added = commands::add_custom_provider(
+        harness.state(),
+        "Box".into(),
+        "openai".into(),
+        format!("{}/v1", openai.url()),
+    )
+    .await
+    .unwrap();
+    assert_eq!((added.id.as_str(), added.custom), ("custom-box", true));
+    let listed = commands::test_provider(harness.state(), "custom-box".into())
+        .await
+        .unwrap();
+    assert!(!listed.models.is_empty());
+    let catalog = commands::model_catalog(harness.state()).await.unwrap();
+    let group = catalog.iter().find(|group| group.provider == "custom-box").unwrap();
+    assert_eq!(group.models, listed.models, "live models are remembered");
+    let anthropic_group = catalog.iter().find(|group| group.provider == "fake-anthropic").unwrap();
+    assert!(!anthropic_group.available && anthropic_group.hint.is_some());
+    assert!(
+        commands::remove_custom_provider(harness.state(), "fake-openai".into())
+            .await
+            .is_err()
+    );
+    commands::remove_custom_provider(harness.state(), "custom-box".into())
+        .await
+        .unwrap();
+    let catalog = commands::model_catalog(harness.state()).await.unwrap();
+    assert!(catalog.iter().all(|group| group.provider != "custom-box"));
+    assert!(commands::open_link("javascript:alert(1)".into()).await.is_err());
+}
