@@ -92,7 +92,7 @@ impl Config {
     }
 
     fn reps(&self) -> usize {
-        self.size(7, 3)
+        self.size(11, 3)
     }
 }
 
@@ -405,19 +405,20 @@ fn split(body: &Bytes, size: usize) -> Vec<Bytes> {
 fn ours_deltas(wire: Wire, body: &[u8], chunk: usize) -> usize {
     let mut sse = SseDecoder::new();
     let mut decoder = protocol(wire.id()).expect("a registered protocol").decoder();
-    let (mut frames, mut events) = (Vec::new(), Vec::new());
+    let mut events = Vec::new();
     let mut deltas = 0;
     for piece in body.chunks(chunk) {
-        sse.feed(piece, &mut frames);
-        for frame in frames.drain(..) {
+        // As the engine does: each event is decoded as soon as it is framed.
+        let _ = sse.feed_each(piece, |frame| {
             decoder.decode(&frame, &mut events).expect("a well-formed stream");
-        }
-        for event in events.drain(..) {
-            if let StreamEvent::TextDelta { text } = event {
-                black_box(text);
-                deltas += 1;
+            for event in events.drain(..) {
+                if let StreamEvent::TextDelta { text } = event {
+                    black_box(text);
+                    deltas += 1;
+                }
             }
-        }
+            std::ops::ControlFlow::Continue(())
+        });
     }
     assert!(sse.finish().is_none(), "the stream ends between events");
     deltas
@@ -729,7 +730,7 @@ fn robustness(config: &Config) {
         return;
     }
     println!(
-        "\n{:<30} {:>28} {:>30}",
+        "\n{:<36} {:>26} {:>26}",
         "robustness (one chunk)", "ours", "eventsource-stream"
     );
     for (name, body, last) in checks {
@@ -738,7 +739,7 @@ fn robustness(config: &Config) {
         sse.feed(body, &mut frames);
         let ours: Vec<String> = frames.into_iter().map(|frame| frame.data).collect();
         println!(
-            "{name:<30} {:>28} {:>30}",
+            "{name:<36} {:>26} {:>26}",
             verdict(Ok(ours), last),
             verdict(baseline_events(body), last)
         );

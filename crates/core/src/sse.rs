@@ -14,6 +14,8 @@
 //! progress on every chunk (quadratic), and its cost per event grows with the size of the chunk
 //! it is handed. See docs/PERFORMANCE.md for the measurements.
 
+use std::ops::ControlFlow;
+
 use memchr::memchr2;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -62,6 +64,20 @@ impl SseDecoder {
 
     /// Decodes one chunk, appending every event it completes to `out`.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) {
+        let _ = self.feed_each(chunk, |frame| {
+            out.push(frame);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// Decodes one chunk, handing each event to `on_frame` as soon as it is complete, so a large
+    /// chunk never piles up its events. When `on_frame` breaks, the rest of the chunk is dropped
+    /// and `Break` is returned: the stream is over and the decoder must not be fed again.
+    pub fn feed_each(
+        &mut self,
+        chunk: &[u8],
+        mut on_frame: impl FnMut(SseFrame) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let mut rest = self.strip_bom(chunk);
         if self.skip_lf && !rest.is_empty() {
             self.skip_lf = false;
@@ -70,15 +86,17 @@ impl SseDecoder {
             }
         }
         while let Some(end) = memchr2(b'\n', b'\r', rest) {
-            if self.line.is_empty() {
-                self.process_line(&rest[..end], out);
+            let flow = if self.line.is_empty() {
+                self.process_line(&rest[..end], &mut on_frame)
             } else {
                 self.line.extend_from_slice(&rest[..end]);
                 let line = std::mem::take(&mut self.line);
-                self.process_line(&line, out);
+                let flow = self.process_line(&line, &mut on_frame);
                 self.line = line;
                 self.line.clear();
-            }
+                flow
+            };
+            flow?;
             let was_cr = rest[end] == b'\r';
             rest = &rest[end + 1..];
             if was_cr {
@@ -90,6 +108,7 @@ impl SseDecoder {
             }
         }
         self.line.extend_from_slice(rest);
+        ControlFlow::Continue(())
     }
 
     /// Ends the input. Returns the event that was still open (fields seen, no blank line yet),
@@ -98,8 +117,8 @@ impl SseDecoder {
     pub fn finish(&mut self) -> Option<SseFrame> {
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
-            let mut ignored = Vec::new();
-            self.process_line(&line, &mut ignored);
+            // A line without its end cannot be blank, so it dispatches nothing.
+            let _ = self.process_line(&line, &mut |_| ControlFlow::Continue(()));
         }
         let open = self.fields_pending.then(|| self.take_frame());
         self.event.clear();
@@ -129,13 +148,12 @@ impl SseDecoder {
         chunk
     }
 
-    fn process_line(&mut self, line: &[u8], out: &mut Vec<SseFrame>) {
+    fn process_line(&mut self, line: &[u8], on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<()> {
         if line.is_empty() {
-            self.dispatch(out);
-            return;
+            return self.dispatch(on_frame);
         }
         if line[0] == b':' {
-            return; // a comment
+            return ControlFlow::Continue(()); // a comment
         }
         let (field, value) = match memchr::memchr(b':', line) {
             Some(colon) => {
@@ -167,16 +185,17 @@ impl SseDecoder {
             }
             _ => {}
         }
+        ControlFlow::Continue(())
     }
 
-    fn dispatch(&mut self, out: &mut Vec<SseFrame>) {
+    fn dispatch(&mut self, on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<()> {
         self.fields_pending = false;
         if self.data_lines == 0 {
             self.event.clear();
-            return;
+            return ControlFlow::Continue(());
         }
         let frame = self.take_frame();
-        out.push(frame);
+        on_frame(frame)
     }
 
     fn take_frame(&mut self) -> SseFrame {
@@ -289,6 +308,24 @@ mod tests {
         assert_eq!(open.unwrap().data, "[DONE]");
         let (_, open) = decode_chunks(&[b"data: a\n\ndata: b\n"]);
         assert_eq!(open.unwrap().data, "b");
+    }
+
+    #[test]
+    fn feed_each_hands_events_over_as_they_complete_and_stops_on_break() {
+        let mut decoder = SseDecoder::new();
+        let mut seen = Vec::new();
+        let flow = decoder.feed_each(b"data: a\n\ndata: b\n\ndata: c\n\n", |frame| {
+            seen.push(frame.data);
+            if seen.len() == 2 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        });
+        assert_eq!(
+            (flow, seen),
+            (ControlFlow::Break(()), vec!["a".to_owned(), "b".to_owned()])
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! which drops the response at once: on HTTP/1.1 the connection closes, on HTTP/2 the stream is
 //! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
 
+use std::ops::ControlFlow;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -242,7 +243,6 @@ impl Driver {
         }
         let mut body = response.bytes_stream();
         let mut sse = SseDecoder::new();
-        let mut frames = Vec::new();
         let mut events = Vec::new();
         loop {
             let chunk = match timeout(self.timeouts.idle, body.next()).await {
@@ -263,26 +263,38 @@ impl Driver {
                 Ok(Some(Ok(chunk))) => chunk,
             };
             self.bytes += chunk.len() as u64;
-            sse.feed(&chunk, &mut frames);
-            for frame in frames.drain(..) {
-                match self.decode(&frame, &mut events) {
-                    Ok(Step::More) => {}
-                    Ok(Step::Done) => {
-                        let ending = events.pop().expect("a decoder pushes Finish before Done");
-                        self.emit_all(&mut events);
-                        self.emit(ending);
-                        self.finished = true;
-                        // Let the body end so the connection can go back to the pool.
-                        let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
-                        return None;
-                    }
-                    Err(error) => {
-                        self.emit_all(&mut events);
-                        return Some(StreamEvent::Error(error));
-                    }
+            // Each event is decoded and sent as soon as it is framed: a large read never piles up.
+            let mut ended = None;
+            let _ = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
+                Ok(Step::More) => {
+                    self.emit_all(&mut events);
+                    ControlFlow::Continue(())
+                }
+                Ok(Step::Done) => {
+                    ended = Some(Ok(()));
+                    ControlFlow::Break(())
+                }
+                Err(error) => {
+                    ended = Some(Err(error));
+                    ControlFlow::Break(())
+                }
+            });
+            match ended {
+                None => {}
+                Some(Ok(())) => {
+                    let ending = events.pop().expect("a decoder pushes Finish before Done");
+                    self.emit_all(&mut events);
+                    self.emit(ending);
+                    self.finished = true;
+                    // Let the body end so the connection can go back to the pool.
+                    let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
+                    return None;
+                }
+                Some(Err(error)) => {
+                    self.emit_all(&mut events);
+                    return Some(StreamEvent::Error(error));
                 }
             }
-            self.emit_all(&mut events);
         }
         let terminator = self.decoder.terminator();
         let message = match sse.finish() {

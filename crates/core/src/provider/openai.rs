@@ -91,7 +91,7 @@ struct Chunk<'a> {
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    choices: Option<Vec<Choice<'a>>>,
+    choices: Option<FirstChoice<'a>>,
     usage: Option<ChunkUsage>,
     #[serde(borrow)]
     error: Option<ErrorField<'a>>,
@@ -102,6 +102,36 @@ struct Chunk<'a> {
 enum ErrorField<'a> {
     Object(#[serde(borrow)] ProviderErrorBody<'a>),
     Text(#[serde(borrow)] Cow<'a, str>),
+}
+
+/// The answer's choice (index 0) of a chunk's `choices`, read without collecting the others:
+/// no `Vec` per chunk, which matters at a million chunks a second.
+struct FirstChoice<'a>(Option<Choice<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for FirstChoice<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit<'a>(std::marker::PhantomData<&'a ()>);
+
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visit<'a> {
+            type Value = FirstChoice<'a>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str("a list of choices")
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut choices: A) -> Result<Self::Value, A::Error> {
+                let mut first = None;
+                while let Some(choice) = choices.next_element::<Choice<'a>>()? {
+                    if choice.index == 0 && first.is_none() {
+                        first = Some(choice);
+                    }
+                }
+                Ok(FirstChoice(first))
+            }
+        }
+
+        deserializer.deserialize_seq(Visit(std::marker::PhantomData))
+    }
 }
 
 #[derive(Deserialize)]
@@ -185,7 +215,7 @@ impl EventDecoder for OpenAiDecoder {
                 model: chunk.model.filter(|model| !model.is_empty()).map(Cow::into_owned),
             });
         }
-        for choice in chunk.choices.into_iter().flatten().filter(|choice| choice.index == 0) {
+        if let Some(choice) = chunk.choices.and_then(|choices| choices.0) {
             if let Some(delta) = choice.delta {
                 push_text(out, delta.reasoning_content, |text| StreamEvent::ThinkingDelta { text });
                 push_text(out, delta.reasoning, |text| StreamEvent::ThinkingDelta { text });
