@@ -74,6 +74,16 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Runnel started");
     app.manage(state);
     bench::grant_if_enabled(app)?;
+    // Local servers (Ollama, LM Studio, llama.cpp) join the model picker when they answer.
+    let handle = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        let state = handle.state::<AppState>();
+        match state.providers.detect_local(&state.store).await {
+            Ok(found) if !found.is_empty() => tracing::info!(?found, "local model servers detected"),
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "looking for local model servers failed"),
+        }
+    });
     Ok(())
 }
 

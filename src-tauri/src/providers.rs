@@ -59,7 +59,10 @@ pub enum Origin {
 
 impl ProviderDef {
     fn takes_key(&self) -> bool {
-        self.id != DEMO && !(self.origin == Origin::Preset && self.local && self.key_env.is_none())
+        match self.origin {
+            Origin::Preset => runnel_core::preset(&self.id).is_some_and(|preset| preset.takes_key()),
+            Origin::File | Origin::Custom => true,
+        }
     }
 }
 

@@ -348,14 +348,15 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, message
     }
     let completion = stream.finish().await;
     let message = save_ending(store, message_id, &completion);
-    if page_open && outbox.flush_all(sink) {
-        if let Some(message) = message {
-            let seq = outbox.next_seq();
-            sink.deliver(StreamMessage::End {
-                seq,
-                message: Box::new(without_text(message)),
-            });
-        }
+    if let Some(message) = message
+        && page_open
+        && outbox.flush_all(sink)
+    {
+        let seq = outbox.next_seq();
+        sink.deliver(StreamMessage::End {
+            seq,
+            message: Box::new(without_text(message)),
+        });
     }
 }
 

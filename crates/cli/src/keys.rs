@@ -55,6 +55,9 @@ fn known(provider: &str) -> Result<&'static Preset, String> {
 
 fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
     let preset = known(provider)?;
+    if !preset.takes_key() {
+        return Err(format!("{} takes no API key", preset.name));
+    }
     let base_url = base_url_for(preset, base_url).map_err(|error| error.to_string())?;
     let host = host_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
     let key = if std::io::stdin().is_terminal() {

@@ -31,6 +31,15 @@ pub struct Preset {
     pub quirks: Quirks,
 }
 
+impl Preset {
+    /// Whether a key can be set for this provider. The demo and the local servers that have no
+    /// key variable (Ollama, LM Studio, llama.cpp) take none, so the keychain is never asked
+    /// about them.
+    pub fn takes_key(&self) -> bool {
+        self.id != DEMO && !(self.local && self.key_env.is_none() && !self.key_required)
+    }
+}
+
 const COMPATIBLE: Quirks = Quirks {
     max_tokens_field: "max_tokens",
     stream_usage: true,
@@ -188,6 +197,16 @@ pub fn preset(id: &str) -> Option<&'static Preset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_providers_that_can_use_a_key_take_one() {
+        let takes: Vec<&str> = PRESETS
+            .iter()
+            .filter(|preset| preset.takes_key())
+            .map(|preset| preset.id)
+            .collect();
+        assert_eq!(takes, ["openai", "anthropic", "vllm", "openrouter", "groq", "custom"]);
+    }
 
     #[test]
     fn every_preset_names_a_registered_protocol_and_a_unique_id() {

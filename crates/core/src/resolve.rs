@@ -53,8 +53,8 @@ pub fn resolve(
         known: PRESETS.iter().map(|preset| preset.id).collect::<Vec<_>>().join(", "),
     })?;
     let base_url = base_url_for(preset, base_url)?;
-    let found = if preset.id == DEMO {
-        None // the demo takes no key: never touch the keychain for it
+    let found = if !preset.takes_key() {
+        None // the demo and keyless local servers: never touch the keychain for them
     } else {
         match resolve_key(store, preset.id, preset.key_env, &base_url) {
             Ok(found) => found,
