@@ -1,0 +1,183 @@
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { App } from "./app";
+import type { Ipc, StreamHandler } from "./ipc";
+import type { FrameScheduler } from "./stream";
+import type { MessageView, ProviderModels, Turn } from "./types";
+
+const catalog: ProviderModels[] = [
+  { provider: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, hint: "Add a key in Settings" },
+  { provider: "ollama", name: "Ollama", models: ["llama3.2", "qwen2.5-coder"], available: true, hint: null },
+  { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, hint: null },
+];
+
+const view = (extra: Partial<MessageView>): MessageView => ({
+  id: 1,
+  conversation_id: 5,
+  role: "assistant",
+  content: "",
+  thinking: "",
+  model: "demo/runnel-demo",
+  state: "streaming",
+  error: null,
+  stats: null,
+  created_at: 0,
+  ...extra,
+});
+
+const frames: (() => void)[] = [];
+const schedule: FrameScheduler = (cb) => {
+  frames.push(cb);
+  return () => undefined;
+};
+const frame = () => frames.splice(0).forEach((cb) => cb());
+const flush = () => new Promise((r) => setTimeout(r, 0));
+const press = (key: string, mods: KeyboardEventInit = {}, target: EventTarget = document.activeElement ?? document.body) =>
+  target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...mods }));
+const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
+
+let handler: StreamHandler | null = null;
+const ipc = {
+  appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo" })),
+  getSettings: vi.fn(async () => ({ last_model: "ollama/llama3.2" })),
+  modelCatalog: vi.fn(async () => catalog),
+  refreshModels: vi.fn(),
+  listProviders: vi.fn(async () => []),
+  setApiKey: vi.fn(),
+  deleteApiKey: vi.fn(),
+  testProvider: vi.fn(),
+  addCustomProvider: vi.fn(),
+  removeCustomProvider: vi.fn(),
+  detectLocalServers: vi.fn(async () => []),
+  listConversations: vi.fn(async () => []),
+  createConversation: vi.fn(async () => ({ id: 5, title: "New conversation", updated_at: Date.now(), last_model: null })),
+  getConversation: vi.fn(),
+  renameConversation: vi.fn(),
+  deleteConversation: vi.fn(),
+  sendMessage: vi.fn(async (_c: number, text: string, model: string, on: StreamHandler): Promise<Turn> => {
+    handler = on;
+    return { user: view({ id: 10, role: "user", content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42 };
+  }),
+  regenerate: vi.fn(),
+  editMessage: vi.fn(),
+  stopStream: vi.fn(async () => null),
+  ackStream: vi.fn(async () => null),
+  openLink: vi.fn(async () => null),
+} satisfies Record<keyof Ipc, unknown>;
+
+describe("the app, end to end against a fake IPC", () => {
+  beforeAll(async () => {
+    document.body.innerHTML = '<div id="app"></div>';
+    const app = new App(ipc as unknown as Ipc, { schedule, storage: null });
+    await app.start($("#app"));
+  });
+
+  it("starts on the demo model on first run, with the hint, composer focused", () => {
+    expect($("[data-testid=model-picker]").textContent).toBe("runnel-demo");
+    expect($("[data-testid=first-run-hint]").hidden).toBe(false);
+    expect((document.activeElement as HTMLElement).dataset.testid).toBe("composer");
+  });
+
+  it("Ctrl+K opens the picker; typing filters; Enter chooses; unavailable models are not choosable", () => {
+    press("k", { ctrlKey: true });
+    expect($("[data-testid=model-picker-popover]").hidden).toBe(false);
+    const filter = $("[data-testid=model-filter]") as HTMLInputElement;
+    expect(document.activeElement).toBe(filter);
+    expect(document.querySelectorAll("[data-testid=model-option][aria-disabled=true]").length).toBe(2);
+    filter.value = "qwen";
+    filter.dispatchEvent(new Event("input"));
+    const options = Array.from(document.querySelectorAll<HTMLElement>("[data-testid=model-option]")).map((o) => o.dataset.model);
+    expect(options).toEqual(["ollama/qwen2.5-coder"]);
+    press("Enter", {}, filter);
+    expect($("[data-testid=model-picker-popover]").hidden).toBe(true);
+    expect($("[data-testid=model-picker]").textContent).toBe("qwen2.5-coder");
+    expect($("[data-testid=first-run-hint]").hidden).toBe(true);
+  });
+
+  it("Enter sends; one paint per frame; acks; Esc stops; the end message settles the answer", async () => {
+    const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
+    composer.value = "Hello";
+    press("Enter", {}, composer);
+    await flush();
+    await flush();
+    expect(ipc.createConversation).toHaveBeenCalledTimes(1);
+    expect(ipc.sendMessage).toHaveBeenCalledWith(5, "Hello", "ollama/qwen2.5-coder", expect.any(Function));
+    expect($("[data-testid=stop]").hidden).toBe(false);
+    expect($("[data-testid=send]").hidden).toBe(true);
+    expect($("[data-testid=transcript]").getAttribute("aria-busy")).toBe("true");
+
+    handler!({ type: "start", seq: 1, response_id: "r", model: "qwen" });
+    handler!({ type: "text", seq: 2, text: "Hi " });
+    handler!({ type: "text", seq: 3, text: "there" });
+    const answer = () => document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")[0];
+    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("");
+    frame();
+    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there");
+    expect(ipc.ackStream).toHaveBeenCalledTimes(1);
+    expect(ipc.ackStream).toHaveBeenLastCalledWith(42, 3);
+    expect(answer().dataset.state).toBe("streaming");
+    expect(answer().querySelector(".caret")).not.toBeNull();
+
+    press("Escape", {}, composer);
+    expect(ipc.stopStream).toHaveBeenCalledWith(42);
+
+    handler!({ type: "end", seq: 4, message: view({ id: 11, content: "", state: "stopped", model: "ollama/qwen2.5-coder", stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } }) });
+    frame();
+    expect(answer().dataset.state).toBe("stopped");
+    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there");
+    expect(answer().querySelector("[data-testid=message-stats]")!.textContent).toBe("Stopped0.10 s to first token · ~10 tok/s · ~2 tok");
+    expect(answer().querySelector(".caret")).toBeNull();
+    expect(answer().hasAttribute("aria-busy")).toBe(false);
+    expect($("[data-testid=send]").hidden).toBe(false);
+    expect($("[data-testid=transcript]").hasAttribute("aria-busy")).toBe(false);
+    expect(ipc.ackStream).toHaveBeenCalledTimes(1); // no ack after the end
+    await new Promise((r) => setTimeout(r, 80));
+    expect($("[data-testid=announcer]").textContent).toBe("Stopped");
+  });
+
+  it("↑ in the empty composer edits the last message; Esc cancels", () => {
+    const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
+    composer.focus();
+    press("ArrowUp", {}, composer);
+    const edit = $("[data-testid=edit-input]") as HTMLTextAreaElement;
+    expect(edit).not.toBeNull();
+    expect(edit.value).toBe("Hello");
+    press("Escape", {}, edit);
+    expect(document.querySelector("[data-testid=edit-input]")).toBeNull();
+    expect(document.activeElement).toBe(composer);
+  });
+
+  it("Ctrl+, opens Settings and Esc closes it; Ctrl+N starts a new conversation", async () => {
+    press(",", { ctrlKey: true });
+    expect($("[data-testid=settings-page]").hidden).toBe(false);
+    await flush();
+    expect(ipc.listProviders).toHaveBeenCalled();
+    expect(ipc.detectLocalServers).toHaveBeenCalled();
+    press("Escape");
+    expect($("[data-testid=settings-page]").hidden).toBe(true);
+    press("n", { ctrlKey: true });
+    expect(document.querySelectorAll("[data-testid=message]").length).toBe(0);
+    expect($("[data-testid=model-picker]").textContent).toBe("qwen2.5-coder");
+  });
+
+  it("a stream error shows the actionable sentence, the provider's words and Retry", async () => {
+    const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
+    composer.value = "again";
+    press("Enter", {}, composer);
+    await flush();
+    await flush();
+    handler!({ type: "text", seq: 1, text: "Partial" });
+    handler!({
+      type: "end",
+      seq: 2,
+      message: view({ id: 13, content: "", state: "error", model: "ollama/qwen2.5-coder", error: { kind: "overloaded", message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null } }),
+    });
+    frame();
+    const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
+    expect(answer.dataset.state).toBe("error");
+    expect(answer.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Partial");
+    const error = answer.querySelector("[data-testid=message-error]")!;
+    expect(error.textContent).toContain("Ollama is overloaded — try again shortly");
+    expect(error.textContent).toContain("Server is busy");
+    expect(answer.querySelector("[data-testid=retry]")).not.toBeNull();
+  });
+});

@@ -1,0 +1,566 @@
+/**
+ * The app: owns the state (open conversation, chosen model, running streams) and wires the views
+ * to the IPC commands. Views know nothing about IPC; `ipc.ts` knows nothing about views.
+ *
+ * Streams: one per answer, each with its own Channel and StreamPump. A stream belongs to a
+ * conversation and keeps painting into its message element even while another conversation is
+ * open; coming back shows that same element.
+ */
+import { button, h } from "./dom";
+import { describeError } from "./errors";
+import { modelLabel, providerName, splitModel } from "./format";
+import { icon } from "./icons";
+import type { Ipc, StreamHandler } from "./ipc";
+import { matchShortcut, modLabel } from "./shortcuts";
+import { StreamPump, type FrameScheduler } from "./stream";
+import type { AppInfo, ConversationSummary, MessageView, ProviderModels, Turn, UiError } from "./types";
+import { ChatView } from "./views/chat";
+import { ComposerView } from "./views/composer";
+import { MessageElement, type MessageHooks } from "./views/message";
+import { PickerView } from "./views/picker";
+import { SettingsView } from "./views/settings";
+import { SidebarView } from "./views/sidebar";
+
+const HINT_DISMISSED = "runnel.demo-hint-dismissed";
+const SIDEBAR_CLOSED = "runnel.sidebar-closed";
+
+interface LiveStream {
+  conversationId: number;
+  element: MessageElement;
+  pump: StreamPump;
+  streamId: number | null;
+  stopRequested: boolean;
+}
+
+export class App {
+  readonly root: HTMLElement;
+  private readonly sidebar: SidebarView;
+  private readonly chat: ChatView;
+  private readonly composer: ComposerView;
+  private readonly picker: PickerView;
+  private readonly settings: SettingsView;
+  private readonly modelButton: HTMLButtonElement;
+  private readonly modelName: HTMLElement;
+  private readonly hint: HTMLElement;
+  private readonly mainView: HTMLElement;
+  private readonly bottom: HTMLElement;
+  private readonly settingsButton: HTMLButtonElement;
+
+  private info: AppInfo | null = null;
+  private catalog: ProviderModels[] = [];
+  private conversations: ConversationSummary[] = [];
+  private currentId: number | null = null;
+  private model = "";
+  /** The model of the last turn sent anywhere; new conversations start on it. */
+  private lastModel = "";
+  private settingsOpen = false;
+  private readonly live = new Map<number, LiveStream>();
+  private readonly retryOverrides = new WeakMap<MessageElement, () => void>();
+  private openToken = 0;
+  private readonly hooks: MessageHooks;
+
+  constructor(
+    private readonly ipc: Ipc,
+    private readonly options: { schedule?: FrameScheduler; storage?: Storage | null } = {},
+  ) {
+    this.hooks = {
+      providerName: (model) => providerName(model, this.catalog),
+      onEdit: (message, text) => void this.edit(message, text),
+      onRegenerate: (message) => void this.regenerate(message),
+      onOpenSettings: () => this.openSettings(),
+      onEditClosed: () => this.composer.focus(),
+    };
+
+    this.sidebar = new SidebarView({
+      onNew: () => this.newConversation(),
+      onOpen: (id) => void this.openConversation(id),
+      onSearch: () => void this.refreshConversations(),
+      onRename: async (id, title) => {
+        await this.ipc.renameConversation(id, title);
+        await this.refreshConversations();
+      },
+      onDelete: (id) => this.deleteConversation(id),
+    });
+
+    const mod = modLabel();
+    const empty = h(
+      "div",
+      { class: "empty-state column" },
+      h("h1", null, "What can I help with?"),
+      h("p", { class: "muted" }, "Answers stream in as they are written. Stop any time with Esc."),
+      h(
+        "p",
+        { class: "shortcuts muted" },
+        h("kbd", null, `${mod} K`),
+        " model · ",
+        h("kbd", null, `${mod} N`),
+        " new chat · ",
+        h("kbd", null, `${mod} ,`),
+        " settings · ",
+        h("kbd", null, "↑"),
+        " edit last",
+      ),
+    );
+    this.chat = new ChatView({ onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined) }, empty);
+
+    this.composer = new ComposerView({
+      onSend: (text) => void this.send(text),
+      onStop: () => this.stop(),
+      onEditLast: () => this.chat.lastUserMessage()?.startEdit(),
+    });
+
+    this.picker = new PickerView({
+      onChoose: (model) => {
+        this.modelButton.setAttribute("aria-expanded", "false");
+        this.setModel(model);
+        this.composer.focus();
+      },
+      onClose: () => {
+        this.modelButton.setAttribute("aria-expanded", "false");
+        this.composer.focus();
+      },
+      onRefresh: async (provider) => {
+        const fresh = await this.ipc.refreshModels(provider);
+        this.catalog = this.catalog.map((g) => (g.provider === provider ? fresh : g));
+        return fresh;
+      },
+      onOpenSettings: () => {
+        this.picker.close();
+        this.openSettings();
+      },
+    });
+
+    this.settings = new SettingsView(this.ipc, {
+      onClose: () => this.closeSettings(),
+      onProvidersChanged: () => void this.reloadCatalog(),
+    });
+
+    this.modelName = h("span", { class: "model-name" }, "…");
+    this.modelButton = button(
+      "Choose a model",
+      () => this.togglePicker(),
+      {
+        class: "model-button",
+        "data-testid": "model-picker",
+        title: `Choose a model (${mod}+K)`,
+        "aria-haspopup": "dialog",
+        "aria-expanded": "false",
+      },
+      this.modelName,
+      icon("chevron"),
+    );
+    this.modelButton.removeAttribute("aria-label");
+    this.modelButton.setAttribute("aria-label", "Model: …, choose another");
+
+    const sidebarToggle = button("Toggle the sidebar", () => this.toggleSidebar(), {
+      class: "icon-button",
+      "data-testid": "sidebar-toggle",
+      title: `Toggle the sidebar (${mod}+B)`,
+      "aria-expanded": "true",
+    }, icon("sidebar"));
+    const settingsButton = button("Settings", () => (this.settingsOpen ? this.closeSettings() : this.openSettings()), {
+      class: "icon-button",
+      "data-testid": "settings",
+      title: `Settings (${mod}+,)`,
+      "aria-pressed": "false",
+    }, icon("gear"));
+    this.settingsButton = settingsButton;
+
+    const header = h(
+      "header",
+      { class: "topbar" },
+      sidebarToggle,
+      h("div", { class: "picker-anchor" }, this.modelButton, this.picker.el),
+      h("div", { class: "spacer" }),
+      settingsButton,
+    );
+
+    this.hint = h(
+      "div",
+      { class: "column hint", "data-testid": "first-run-hint", role: "note", hidden: true },
+      h(
+        "div",
+        { class: "hint-box" },
+        h("span", { class: "hint-text" }, "You're on the offline demo model — add an API key in Settings to chat with OpenAI or Anthropic."),
+        button("Open Settings", () => this.openSettings(), { class: "text-button hint-action" }),
+        button("Dismiss this hint", () => this.dismissHint(), { class: "icon-button small", "data-testid": "dismiss-hint" }, icon("close")),
+      ),
+    );
+
+    this.mainView = h("div", { class: "view" }, this.chat.el, this.settings.el);
+    this.settings.el.hidden = true;
+    this.bottom = h("div", { class: "bottom" }, this.hint, this.composer.el);
+
+    this.root = h(
+      "div",
+      { class: "app" },
+      this.sidebar.el,
+      h("div", { class: "main" }, header, this.mainView, this.bottom),
+    );
+    if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false, sidebarToggle);
+
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    // The webview must never navigate: links go to the system browser (chat.ts), drops do nothing.
+    document.addEventListener("click", (e) => {
+      if ((e.target as Element | null)?.closest?.("a[href]")) e.preventDefault();
+    });
+    document.addEventListener("dragover", (e) => e.preventDefault());
+    document.addEventListener("drop", (e) => e.preventDefault());
+  }
+
+  private get storage(): Storage | null {
+    if (this.options.storage !== undefined) return this.options.storage;
+    try {
+      return window.localStorage;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Mounts the window and focuses the composer at once; data arrives right after. */
+  async start(mount: HTMLElement): Promise<void> {
+    mount.replaceChildren(this.root);
+    this.composer.focus();
+    const [info, settings, catalog] = await Promise.all([
+      this.ipc.appInfo(),
+      this.ipc.getSettings().catch(() => null),
+      this.ipc.modelCatalog().catch(() => [] as ProviderModels[]),
+      this.refreshConversations(),
+    ]);
+    this.info = info;
+    this.catalog = catalog;
+    let model = settings?.last_model || info.default_model;
+    if (info.first_run || !this.isAvailable(model)) model = info.default_model;
+    this.lastModel = model;
+    this.setModel(model);
+  }
+
+  // ---- model ---------------------------------------------------------------------------------
+
+  private isAvailable(model: string): boolean {
+    const { provider, model: id } = splitModel(model);
+    const group = this.catalog.find((g) => g.provider === provider);
+    return !!group && group.available && !!id;
+  }
+
+  private setModel(model: string): void {
+    this.model = model;
+    const label = modelLabel(model) || "Choose a model";
+    this.modelName.textContent = label;
+    this.modelButton.setAttribute("aria-label", `Model: ${label} — choose another (${modLabel()}+K)`);
+    this.modelButton.title = `${model} — choose another (${modLabel()}+K)`;
+    this.updateHint();
+  }
+
+  private updateHint(): void {
+    const info = this.info;
+    const onDemo = splitModel(this.model).provider === "demo";
+    const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(HINT_DISMISSED) !== "1";
+    this.hint.hidden = !show;
+  }
+
+  private dismissHint(): void {
+    this.storage?.setItem(HINT_DISMISSED, "1");
+    this.hint.hidden = true;
+    this.composer.focus();
+  }
+
+  private togglePicker(): void {
+    if (this.picker.isOpen) {
+      this.picker.close();
+      return;
+    }
+    if (this.settingsOpen) this.closeSettings();
+    this.modelButton.setAttribute("aria-expanded", "true");
+    this.picker.open(this.catalog, this.model);
+  }
+
+  private async reloadCatalog(): Promise<void> {
+    try {
+      this.catalog = await this.ipc.modelCatalog();
+      this.picker.setCatalog(this.catalog);
+      if (this.info) {
+        const has = this.catalog.some((g) => g.available && g.provider !== "demo" && !["ollama", "lmstudio", "llamacpp", "vllm"].includes(g.provider));
+        this.info = { ...this.info, has_key: has || this.info.has_key };
+      }
+      this.updateHint();
+    } catch {
+      // keep the catalog we have
+    }
+  }
+
+  // ---- conversations ----------------------------------------------------------------------------
+
+  private async refreshConversations(): Promise<void> {
+    try {
+      const query = this.sidebar.currentQuery;
+      this.conversations = await this.ipc.listConversations(query ? query : null);
+      this.sidebar.setConversations(this.conversations);
+      this.sidebar.setActive(this.currentId);
+    } catch {
+      // the list stays as it was
+    }
+  }
+
+  newConversation(): void {
+    this.openToken++;
+    this.closeSettings();
+    this.currentId = null;
+    this.sidebar.setActive(null);
+    this.chat.setMessages([]);
+    this.setModel(this.lastModel || this.model);
+    this.syncStreaming();
+    this.composer.focus();
+  }
+
+  async openConversation(id: number): Promise<void> {
+    const token = ++this.openToken;
+    this.closeSettings();
+    let conversation;
+    try {
+      conversation = await this.ipc.getConversation(id);
+    } catch (e) {
+      this.chat.announce(describeError(e as UiError));
+      return;
+    }
+    if (token !== this.openToken) return;
+    this.currentId = id;
+    this.sidebar.setActive(id);
+    const live = this.live.get(id);
+    const elements = conversation.messages.map((m) =>
+      live && live.element.id === m.id ? live.element : new MessageElement(m, this.hooks),
+    );
+    if (live && !elements.includes(live.element)) elements.push(live.element);
+    this.chat.setMessages(elements);
+    const summary = this.conversations.find((c) => c.id === id);
+    const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === "assistant" && m.model);
+    // Continue on the model this conversation last used, if it can still be used.
+    const previous = summary?.last_model || lastAnswer?.model;
+    this.setModel(previous && this.isAvailable(previous) ? previous : this.lastModel || this.model);
+    this.syncStreaming();
+    this.composer.focus();
+  }
+
+  private async deleteConversation(id: number): Promise<void> {
+    const live = this.live.get(id);
+    if (live) this.stopLive(live);
+    await this.ipc.deleteConversation(id);
+    if (this.currentId === id) this.newConversation();
+    await this.refreshConversations();
+  }
+
+  // ---- turns --------------------------------------------------------------------------------
+
+  private placeholder(role: "user" | "assistant", conversationId: number, content: string, model: string | null): MessageView {
+    return {
+      id: -Date.now(),
+      conversation_id: conversationId,
+      role,
+      content,
+      thinking: "",
+      model,
+      state: role === "user" ? "done" : "streaming",
+      error: null,
+      stats: null,
+      created_at: Date.now(),
+    };
+  }
+
+  async send(text: string): Promise<void> {
+    if (this.currentId !== null && this.live.has(this.currentId)) return;
+    let conversationId = this.currentId;
+    const model = this.model;
+    if (conversationId === null) {
+      try {
+        const created = await this.ipc.createConversation();
+        conversationId = created.id;
+        this.currentId = created.id;
+        this.conversations = [created, ...this.conversations];
+        this.sidebar.setConversations(this.conversations);
+        this.sidebar.setActive(created.id);
+      } catch (e) {
+        this.composer.value = text;
+        this.chat.announce(describeError(e as UiError));
+        return;
+      }
+    }
+    const cid = conversationId;
+    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    this.chat.append(user, answer);
+    this.lastModel = model;
+    this.retryOverrides.set(answer, () => {
+      this.chat.removeFrom(user);
+      void this.send(text);
+    });
+    await this.run(cid, answer, (on) => this.ipc.sendMessage(cid, text, model, on), user);
+  }
+
+  private async regenerate(message: MessageElement): Promise<void> {
+    const cid = this.currentId;
+    if (cid === null || this.live.has(cid)) return;
+    const override = this.retryOverrides.get(message);
+    if (override) {
+      this.retryOverrides.delete(message);
+      override();
+      return;
+    }
+    const model = this.model;
+    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    if (message.view.role === "assistant") this.chat.replace(message, answer);
+    else this.chat.append(answer);
+    this.chat.scrollToEnd();
+    this.lastModel = model;
+    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
+  }
+
+  private async edit(message: MessageElement, text: string): Promise<void> {
+    const cid = this.currentId;
+    if (cid === null || this.live.has(cid)) {
+      this.composer.focus();
+      return;
+    }
+    const model = this.model;
+    const messageId = message.id;
+    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    this.chat.removeFrom(message);
+    this.chat.append(user, answer);
+    this.lastModel = model;
+    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user);
+  }
+
+  /** Starts one answer's stream and paints it into `answer` until its "end". */
+  private async run(
+    conversationId: number,
+    answer: MessageElement,
+    start: (on: StreamHandler) => Promise<Turn>,
+    user?: MessageElement,
+  ): Promise<void> {
+    const live: LiveStream = {
+      conversationId,
+      element: answer,
+      streamId: null,
+      stopRequested: false,
+      pump: new StreamPump({
+        schedule: this.options.schedule,
+        apply: (batch) => {
+          const end = answer.applyBatch(batch);
+          this.chat.afterPaint(answer);
+          if (end) this.finished(live, end);
+        },
+        ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
+      }),
+    };
+    this.live.set(conversationId, live);
+    this.syncStreaming();
+    this.composer.focus();
+    try {
+      const turn = await start(live.pump.push);
+      user?.update(turn.user);
+      answer.adopt(turn.assistant);
+      this.retryOverrides.delete(answer);
+      live.streamId = turn.stream_id;
+      live.pump.setStreamId(turn.stream_id);
+      if (live.stopRequested) this.stopLive(live);
+      void this.refreshConversations();
+    } catch (e) {
+      // The command itself failed (nothing streamed): the answer shows the error, with Retry.
+      live.pump.close();
+      const error = e as UiError;
+      answer.finish({ ...answer.view, state: "error", error, content: answer.content });
+      this.finished(live, answer.view);
+    }
+  }
+
+  private finished(live: LiveStream, final: MessageView): void {
+    if (this.live.get(live.conversationId) === live) this.live.delete(live.conversationId);
+    this.syncStreaming();
+    this.chat.refreshLast();
+    if (live.conversationId === this.currentId) {
+      const words =
+        final.state === "done"
+          ? "Answer complete"
+          : final.state === "stopped"
+            ? "Stopped"
+            : final.error
+              ? describeError(final.error, providerName(final.model, this.catalog))
+              : "The answer failed";
+      this.chat.announce(words);
+    }
+    void this.refreshConversations();
+  }
+
+  stop(): void {
+    if (this.currentId === null) return;
+    const live = this.live.get(this.currentId);
+    if (live) this.stopLive(live);
+  }
+
+  private stopLive(live: LiveStream): void {
+    if (live.streamId === null) {
+      live.stopRequested = true;
+      return;
+    }
+    void this.ipc.stopStream(live.streamId).catch(() => undefined);
+  }
+
+  /** Send/Stop and aria-busy follow the open conversation's stream. */
+  private syncStreaming(): void {
+    const streaming = this.currentId !== null && this.live.has(this.currentId);
+    this.composer.setStreaming(streaming);
+    this.chat.setBusy(streaming);
+  }
+
+  // ---- settings, sidebar, keys ------------------------------------------------------------------
+
+  openSettings(): void {
+    if (this.settingsOpen) return;
+    this.picker.close();
+    this.settingsOpen = true;
+    this.chat.el.hidden = true;
+    this.bottom.hidden = true;
+    this.settings.el.hidden = false;
+    this.settingsButton.setAttribute("aria-pressed", "true");
+    void this.settings.open();
+  }
+
+  closeSettings(): void {
+    if (!this.settingsOpen) return;
+    this.settingsOpen = false;
+    this.settings.el.hidden = true;
+    this.settingsButton.setAttribute("aria-pressed", "false");
+    this.chat.el.hidden = false;
+    this.bottom.hidden = false;
+    this.composer.focus();
+  }
+
+  private toggleSidebar(): void {
+    const toggle = this.root.querySelector<HTMLButtonElement>("[data-testid=sidebar-toggle]")!;
+    this.setSidebar(this.root.classList.contains("sidebar-closed"), toggle);
+  }
+
+  private setSidebar(open: boolean, toggle: HTMLButtonElement): void {
+    this.root.classList.toggle("sidebar-closed", !open);
+    this.sidebar.el.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    this.storage?.setItem(SIDEBAR_CLOSED, open ? "0" : "1");
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const action = matchShortcut(e);
+    if (action) {
+      e.preventDefault();
+      if (action === "picker") this.togglePicker();
+      else if (action === "new") this.newConversation();
+      else if (action === "settings") (this.settingsOpen ? this.closeSettings() : this.openSettings());
+      else if (action === "sidebar") this.toggleSidebar();
+      return;
+    }
+    if (e.key === "Escape" && !e.defaultPrevented) {
+      if (this.picker.isOpen) this.picker.close();
+      else if (this.settingsOpen) this.closeSettings();
+      else this.stop();
+    }
+  }
+}

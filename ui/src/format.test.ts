@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { dayGroup, formatStats, groupByDay, keyStatus, modelLabel, providerName } from "./format";
+import type { Stats } from "./types";
+
+const stats = (extra: Partial<Stats> = {}): Stats => ({
+  ttft_ms: 410,
+  tokens_per_sec: 96.3,
+  output_tokens: 312,
+  tokens_estimated: false,
+  input_tokens: 20,
+  duration_ms: 3600,
+  finish_reason: "stop",
+  ...extra,
+});
+
+describe("formatStats", () => {
+  it("formats the stats line", () => {
+    expect(formatStats(stats())).toBe("0.41 s to first token · 96 tok/s · 312 tok · stop");
+  });
+  it("marks estimated token counts with ~", () => {
+    expect(formatStats(stats({ tokens_estimated: true }))).toBe("0.41 s to first token · ~96 tok/s · ~312 tok · stop");
+  });
+  it("leaves out what is unknown", () => {
+    expect(formatStats(stats({ ttft_ms: null, tokens_per_sec: null, finish_reason: null }))).toBe("312 tok");
+    expect(formatStats(null)).toBe("");
+    expect(formatStats(stats({ finish_reason: "content_filter" }))).toContain("content filter");
+  });
+});
+
+describe("names", () => {
+  it("model labels drop the provider", () => {
+    expect(modelLabel("openai/gpt-4o-mini")).toBe("gpt-4o-mini");
+    expect(modelLabel("ollama/library/qwen:7b")).toBe("library/qwen:7b");
+    expect(modelLabel(null)).toBe("");
+  });
+  it("provider names come from the catalog", () => {
+    const catalog = [{ provider: "my-vllm", name: "My vLLM", models: [], available: true, hint: null }];
+    expect(providerName("my-vllm/x", catalog)).toBe("My vLLM");
+    expect(providerName("openai/x", [])).toBe("OpenAI");
+    expect(providerName("groq/x", [])).toBe("Groq");
+  });
+  it("key status words", () => {
+    expect(keyStatus({ key: "keychain", key_env: null, takes_key: true })).toBe("Key set ✓ (keychain)");
+    expect(keyStatus({ key: "env", key_env: "OPENAI_API_KEY", takes_key: true })).toBe("From OPENAI_API_KEY");
+    expect(keyStatus({ key: "none", key_env: null, takes_key: true })).toBe("No key");
+    expect(keyStatus({ key: "unavailable", key_env: null, takes_key: true })).toBe("Keychain unavailable");
+  });
+});
+
+describe("day groups", () => {
+  const now = new Date(2026, 10, 28, 15, 0, 0);
+  const at = (d: number, h = 12) => new Date(2026, 10, 28 - d, h).getTime();
+  it("splits by local calendar day", () => {
+    expect(dayGroup(at(0, 0), now)).toBe("Today");
+    expect(dayGroup(at(1, 23), now)).toBe("Yesterday");
+    expect(dayGroup(at(1, 0), now)).toBe("Yesterday");
+    expect(dayGroup(at(2), now)).toBe("Previous 7 days");
+    expect(dayGroup(at(7), now)).toBe("Previous 7 days");
+    expect(dayGroup(at(9), now)).toBe("Older");
+  });
+  it("keeps order and skips empty groups", () => {
+    const items = [at(0), at(0, 1), at(3), at(30)].map((updated_at, id) => ({ id, updated_at }));
+    const groups = groupByDay(items, now);
+    expect(groups.map(([g]) => g)).toEqual(["Today", "Previous 7 days", "Older"]);
+    expect(groups[0][1].map((i) => i.id)).toEqual([0, 1]);
+  });
+});

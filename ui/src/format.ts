@@ -1,0 +1,82 @@
+/** Small pure formatting helpers: stats lines, model names, day groups. */
+import type { ProviderModels, Stats } from "./types";
+
+/**
+ * "0.41 s to first token · 96 tok/s · 312 tok · stop" — "~" marks token counts that were
+ * estimated from deltas rather than reported by the provider.
+ */
+export function formatStats(stats: Stats | null): string {
+  if (!stats) return "";
+  const parts: string[] = [];
+  const est = stats.tokens_estimated ? "~" : "";
+  if (stats.ttft_ms != null) parts.push(`${(stats.ttft_ms / 1000).toFixed(2)} s to first token`);
+  if (stats.tokens_per_sec != null && Number.isFinite(stats.tokens_per_sec))
+    parts.push(`${est}${Math.round(stats.tokens_per_sec)} tok/s`);
+  if (stats.output_tokens != null) parts.push(`${est}${stats.output_tokens} tok`);
+  if (stats.finish_reason) parts.push(stats.finish_reason.replace(/_/g, " "));
+  return parts.join(" · ");
+}
+
+/** "openai/gpt-4o-mini" → { provider: "openai", model: "gpt-4o-mini" }. */
+export function splitModel(full: string): { provider: string; model: string } {
+  const i = full.indexOf("/");
+  if (i < 0) return { provider: "", model: full };
+  return { provider: full.slice(0, i), model: full.slice(i + 1) };
+}
+
+/** The model part of "provider/model", for labels. */
+export function modelLabel(full: string | null | undefined): string {
+  if (!full) return "";
+  return splitModel(full).model || full;
+}
+
+/** The display name of a model's provider ("OpenAI"), from the catalog, else its id. */
+export function providerName(full: string | null | undefined, catalog: ProviderModels[]): string | null {
+  if (!full) return null;
+  const { provider } = splitModel(full);
+  const group = catalog.find((g) => g.provider === provider);
+  if (group) return group.name;
+  if (!provider) return null;
+  const known: Record<string, string> = { openai: "OpenAI", anthropic: "Anthropic" };
+  return known[provider] ?? provider.charAt(0).toUpperCase() + provider.slice(1);
+}
+
+export type DayGroup = "Today" | "Yesterday" | "Previous 7 days" | "Older";
+export const DAY_GROUPS: DayGroup[] = ["Today", "Yesterday", "Previous 7 days", "Older"];
+
+/** Which sidebar group a conversation updated at `ms` belongs to, seen at `now` (local days). */
+export function dayGroup(ms: number, now: Date = new Date()): DayGroup {
+  const startOfToday = new Date(now.getFullYear(), now.getMonth(), now.getDate()).getTime();
+  const day = 24 * 60 * 60 * 1000;
+  if (ms >= startOfToday) return "Today";
+  const startOfYesterday = new Date(now.getFullYear(), now.getMonth(), now.getDate() - 1).getTime();
+  if (ms >= startOfYesterday) return "Yesterday";
+  if (ms >= startOfToday - 7 * day) return "Previous 7 days";
+  return "Older";
+}
+
+/** Groups items (already newest first) by day, keeping the order and skipping empty groups. */
+export function groupByDay<T extends { updated_at: number }>(items: T[], now: Date = new Date()): [DayGroup, T[]][] {
+  const map = new Map<DayGroup, T[]>();
+  for (const item of items) {
+    const g = dayGroup(item.updated_at, now);
+    if (!map.has(g)) map.set(g, []);
+    map.get(g)!.push(item);
+  }
+  return DAY_GROUPS.filter((g) => map.has(g)).map((g) => [g, map.get(g)!]);
+}
+
+/** "Key set ✓ (keychain)" / "From OPENAI_API_KEY" / "No key" / "Keychain unavailable". */
+export function keyStatus(view: { key: string; key_env: string | null; takes_key: boolean }): string {
+  if (!view.takes_key) return "No key needed";
+  switch (view.key) {
+    case "keychain":
+      return "Key set ✓ (keychain)";
+    case "env":
+      return `From ${view.key_env ?? "the environment"}`;
+    case "unavailable":
+      return "Keychain unavailable";
+    default:
+      return "No key";
+  }
+}

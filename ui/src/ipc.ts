@@ -1,0 +1,103 @@
+/**
+ * The page's only road to Rust: every Tauri command of docs/IPC.md as a typed function, and one
+ * `Channel` per streaming answer. No other module imports `@tauri-apps/api/core`.
+ *
+ * Arguments are passed with the snake_case names IPC.md lists (`conversation_id`, `on_event`…).
+ * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
+ */
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  Conversation,
+  ConversationSummary,
+  ProviderModels,
+  ProviderView,
+  Settings,
+  StreamMessage,
+  Turn,
+  UiError,
+} from "./types";
+
+/** Receives each message of one answer's stream, in `seq` order. */
+export type StreamHandler = (message: StreamMessage) => void;
+
+/** Turns whatever a rejected `invoke` carried into a `UiError`. */
+export function toUiError(reason: unknown): UiError {
+  if (reason && typeof reason === "object" && "kind" in reason && "message" in reason) {
+    const r = reason as Partial<UiError>;
+    return {
+      kind: String(r.kind),
+      message: String(r.message ?? ""),
+      status: typeof r.status === "number" ? r.status : null,
+      error_type: typeof r.error_type === "string" ? r.error_type : null,
+      retry_after: typeof r.retry_after === "number" ? r.retry_after : null,
+    };
+  }
+  const message =
+    typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "Unknown error";
+  return { kind: "unknown", message, status: null, error_type: null, retry_after: null };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    throw toUiError(reason);
+  }
+}
+
+function channel(onMessage: StreamHandler): Channel<StreamMessage> {
+  const ch = new Channel<StreamMessage>();
+  ch.onmessage = onMessage;
+  return ch;
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>("app_info"),
+  getSettings: () => call<Settings>("get_settings"),
+
+  modelCatalog: () => call<ProviderModels[]>("model_catalog"),
+  refreshModels: (provider: string) => call<ProviderModels>("refresh_models", { provider }),
+
+  listProviders: () => call<ProviderView[]>("list_providers"),
+  setApiKey: (provider: string, key: string) => call<ProviderView>("set_api_key", { provider, key }),
+  deleteApiKey: (provider: string) => call<ProviderView>("delete_api_key", { provider }),
+  testProvider: (provider: string) => call<ProviderModels>("test_provider", { provider }),
+  addCustomProvider: (name: string, protocol: "openai" | "anthropic", base_url: string) =>
+    call<ProviderView>("add_custom_provider", { name, protocol, base_url }),
+  removeCustomProvider: (provider: string) => call<null>("remove_custom_provider", { provider }),
+  detectLocalServers: () => call<ProviderView[]>("detect_local_servers"),
+
+  listConversations: (query: string | null) =>
+    call<ConversationSummary[]>("list_conversations", { query }),
+  createConversation: () => call<ConversationSummary>("create_conversation"),
+  getConversation: (id: number) => call<Conversation>("get_conversation", { id }),
+  renameConversation: (id: number, title: string) =>
+    call<ConversationSummary>("rename_conversation", { id, title }),
+  deleteConversation: (id: number) => call<null>("delete_conversation", { id }),
+
+  sendMessage: (conversation_id: number, text: string, model: string, onMessage: StreamHandler) =>
+    call<Turn>("send_message", { conversation_id, text, model, on_event: channel(onMessage) }),
+  regenerate: (conversation_id: number, model: string, onMessage: StreamHandler) =>
+    call<Turn>("regenerate", { conversation_id, model, on_event: channel(onMessage) }),
+  editMessage: (
+    conversation_id: number,
+    message_id: number,
+    text: string,
+    model: string,
+    onMessage: StreamHandler,
+  ) =>
+    call<Turn>("edit_message", {
+      conversation_id,
+      message_id,
+      text,
+      model,
+      on_event: channel(onMessage),
+    }),
+  stopStream: (stream_id: number) => call<null>("stop_stream", { stream_id }),
+  ackStream: (stream_id: number, seq: number) => call<null>("ack_stream", { stream_id, seq }),
+
+  openLink: (url: string) => call<null>("open_link", { url }),
+};
+
+export type Ipc = typeof ipc;

@@ -1,0 +1,16 @@
+/**
+ * Entry point of the window: styles, then the app, mounted on #app. The Tauri runtime provides
+ * the IPC (in the browser tests a mock stands in for it, from a separate bundle).
+ */
+import "./styles/theme.css";
+import "./styles/app.css";
+import { App } from "./app";
+import { ipc } from "./ipc";
+
+const mount = document.getElementById("app");
+if (mount) {
+  const app = new App(ipc);
+  app.start(mount).catch((error: unknown) => {
+    console.error("Runnel could not start", error);
+  });
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from "vitest";
+import { IncrementalMarkdown } from "./incremental";
+import { renderDocumentHtml } from "./markdown";
+import { sanitize } from "./sanitize";
+import { Marked } from "marked";
+
+const SAMPLES: Record<string, string> = {
+  mixed: [
+    "# Streams",
+    "",
+    "An OpenAI stream ends with `data: [DONE]`; an **Anthropic** stream with `message_stop`.",
+    "Second line of the same paragraph.",
+    "",
+    "## Steps",
+    "",
+    "1. Open the connection",
+    "2. Read events",
+    "   - nested item",
+    "   - another",
+    "",
+    "3. Close it",
+    "",
+    "```rust",
+    "fn main() {",
+    "    println!(\"hi\");",
+    "",
+    "    let x = 1;",
+    "}",
+    "```",
+    "",
+    "> A quote",
+    "> over two lines",
+    "",
+    "| a | b |",
+    "|---|---|",
+    "| 1 | 2 |",
+    "",
+    "Setext heading",
+    "---",
+    "",
+    "- [x] done",
+    "- [ ] todo",
+    "",
+    "Final words with a [link](https://example.com) and *emphasis*.",
+  ].join("\n"),
+  loose_list: "- a\n\n- b\n\n- c\n\nafter\n",
+  ordered_continuation: "1. one\n\n2. two\n\n3\n\nthree?\n",
+  open_fence: "Text before\n\n```js\nconst a = 1;\n\nconst b = 2;\n",
+  indented_code: "para\n\n    code line 1\n\n    code line 2\n\nend",
+  heading_no_blank: "# Title\nbody under it\n# Next\nmore",
+  html_block: "<details>\n<summary>More</summary>\n\nInside\n\n</details>\n\nafter",
+  crlf: "line one\r\n\r\nline two\r\n- a\r\n- b\r\n",
+  refs: "See [the docs][d] for more.\n\nAnother paragraph.\n\n[d]: https://example.com/docs\n",
+};
+
+function streamInto(text: string, chunkSizes: (i: number) => number): { md: IncrementalMarkdown; root: HTMLElement } {
+  const root = document.createElement("div");
+  const md = new IncrementalMarkdown(root, { caret: true });
+  let i = 0;
+  let n = 0;
+  while (i < text.length) {
+    const size = Math.max(1, chunkSizes(n++));
+    md.append(text.slice(i, i + size));
+    md.render();
+    i += size;
+  }
+  md.finish();
+  return { md, root };
+}
+
+describe("incremental markdown", () => {
+  for (const [name, text] of Object.entries(SAMPLES)) {
+    it(`chunking at every character gives the full render (${name})`, () => {
+      const { root } = streamInto(text, () => 1);
+      expect(root.innerHTML).toBe(renderDocumentHtml(text));
+      expect(root.querySelector(".caret")).toBeNull();
+    });
+    it(`irregular chunks give the full render (${name})`, () => {
+      const sizes = [3, 1, 7, 2, 11, 5, 1, 13];
+      const { root } = streamInto(text, (n) => sizes[n % sizes.length]);
+      expect(root.innerHTML).toBe(renderDocumentHtml(text));
+    });
+  }
+
+  it("the full render equals marked's own output, sanitized, for plain Markdown", () => {
+    const text = "# T\n\npara *x*\n\n- a\n- b\n\n> q\n\n| a |\n|---|\n| 1 |\n";
+    const m = new Marked({ gfm: true });
+    expect(renderDocumentHtml(text)).toBe(sanitize(m.parse(text) as string));
+  });
+
+  it("keeps the DOM nodes of finished blocks when more text arrives", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true });
+    md.append("# Heading\n\nFirst paragraph.\n\nSecond ");
+    md.render();
+    const h1 = root.querySelector("h1")!;
+    const p1 = root.querySelector("p")!;
+    expect(h1.textContent).toBe("Heading");
+    md.append("paragraph grows");
+    md.render();
+    md.append(" and grows.\n\n- item");
+    md.render();
+    md.append(" one\n- item two\n\nTail.");
+    md.render();
+    expect(root.querySelector("h1")).toBe(h1);
+    expect(root.querySelector("p")).toBe(p1);
+    const p2 = root.querySelectorAll("p")[1];
+    expect(p2.textContent).toBe("Second paragraph grows and grows.");
+    md.append(" More tail.");
+    md.render();
+    expect(root.querySelectorAll("p")[1]).toBe(p2);
+    expect(md.committedBlocks).toBeGreaterThanOrEqual(3);
+    md.finish();
+    expect(root.querySelector("h1")).toBe(h1);
+  });
+
+  it("does not commit an open code fence, even across blank lines", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("```python\ndef f():\n\n    return 1\n\n\nx = 2\n");
+    md.render();
+    expect(md.committedBlocks).toBe(0);
+    expect(root.querySelectorAll("pre").length).toBe(1);
+    md.append("```\n\nafter\n");
+    md.render();
+    expect(md.committedBlocks).toBe(1);
+    const pre = root.querySelector("pre")!;
+    expect(pre.textContent).toContain("x = 2");
+    md.append("more after");
+    md.render();
+    expect(root.querySelector("pre")).toBe(pre);
+  });
+
+  it("keeps a list open while a later item may still join it", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("1. one\n\n2");
+    md.render();
+    expect(md.committedBlocks).toBe(0);
+    md.append(". two\n\nend\n");
+    md.render();
+    expect(root.querySelectorAll("li").length).toBe(2);
+    expect(root.querySelector("ol li p")).not.toBeNull(); // loose list
+    expect(md.committedBlocks).toBe(1);
+  });
+
+  it("a paragraph followed by a blank line is not final until the next block has begun", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("Text\n\n");
+    md.render();
+    expect(md.committedBlocks).toBe(0);
+    md.append("---\n");
+    md.render();
+    expect(md.committedBlocks).toBe(1);
+  });
+
+  it("a setext underline turns the growing paragraph into a heading", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("Title\n");
+    md.render();
+    expect(root.querySelector("p")?.textContent).toBe("Title");
+    md.append("===\n\nBody\n");
+    md.render();
+    expect(root.querySelector("h1")?.textContent).toBe("Title");
+  });
+
+  it("places a caret at the growing end and removes it when finished", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true });
+    md.append("Hello");
+    md.render();
+    expect(root.querySelector("p > .caret")).not.toBeNull();
+    md.append("\n\n```js\nlet a");
+    md.render();
+    expect(root.querySelectorAll(".caret").length).toBe(1);
+    expect(root.querySelector("pre > code > .caret")).not.toBeNull();
+    md.finish();
+    expect(root.querySelector(".caret")).toBeNull();
+  });
+
+  it("resolves a reference definition that comes after its use", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("Read [this][d].\n\nMore.\n\nEven more.\n\n");
+    md.render();
+    md.append("[d]: https://example.com/\n");
+    md.render();
+    md.finish();
+    expect(root.querySelector("a")?.getAttribute("href")).toBe("https://example.com/");
+  });
+});
+
+describe("code blocks", () => {
+  it("get a language label and a Copy button that copies the code", async () => {
+    const { handleCopyClick } = await import("./decorate");
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("```rust\nfn main() {}\n```\n");
+    md.finish();
+    expect(root.querySelector(".code-block .code-lang")?.textContent).toBe("rust");
+    expect(root.querySelector("pre > code.language-rust .hljs-keyword")?.textContent).toBe("fn");
+    const button = root.querySelector<HTMLButtonElement>(".code-copy")!;
+    expect(button.tagName).toBe("BUTTON");
+    expect(button.getAttribute("aria-label")).toMatch(/Copy/);
+    const copied: string[] = [];
+    const event = new MouseEvent("click", { bubbles: true, cancelable: true });
+    Object.defineProperty(event, "target", { value: button });
+    expect(handleCopyClick(event, async (t) => (copied.push(t), true))).toBe(true);
+    expect(copied).toEqual(["fn main() {}"]);
+  });
+});

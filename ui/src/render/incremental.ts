@@ -1,0 +1,232 @@
+/**
+ * Incremental Markdown for a streaming answer.
+ *
+ * Text only ever grows at the end. The document is split into a *committed* part — blocks that
+ * later text can no longer change, rendered once, whose DOM nodes are never touched again — and
+ * a *tail*, lexed and re-rendered on each frame. Within the tail, a block whose start and HTML
+ * are unchanged keeps its nodes too, so in practice only the growing last block is rebuilt.
+ *
+ * When is a block final? Appending text can change how earlier lines are read: a paragraph
+ * becomes a setext heading when `---` follows, a list grows and turns loose across blank lines,
+ * an open code fence swallows everything, `1. a⏎⏎2` may yet become a second list item, and a
+ * paragraph followed directly by `#` may still absorb `#x`. So a block is committed only when
+ * (1) marked's lexer has ended it (it is not inside an open fence, list or quote — those stay one
+ * token), (2) a blank line follows it, and (3) the next block has begun with a complete first
+ * line (its kind is settled, so it cannot join the block before it).
+ *
+ * One thing later text can change that this cannot see coming: a reference definition
+ * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
+ * whole answer once if it contains definitions, so the final DOM always equals a full render.
+ */
+import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderDocument, type Links } from "./markdown";
+
+interface Group {
+  start: number; // offset in the normalized text
+  html: string;
+  nodes: Node[];
+}
+
+const BLANK_LINE_END = /\n[ \t]*\n$/;
+const VOID_OR_LEAF = new Set(["BR", "HR", "IMG", "INPUT"]);
+const CARET_HOSTS = new Set([
+  "P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "TABLE",
+  "THEAD", "TBODY", "TR", "TD", "TH", "DIV", "DETAILS", "DL", "DD", "DT",
+]);
+
+export class IncrementalMarkdown {
+  private text = "";
+  private pendingCR = false;
+  private committed = 0;
+  private links: Links = Object.create(null);
+  private sawDefinition = false;
+  private tail: Group[] = [];
+  private caret: HTMLElement | null = null;
+  private dirty = false;
+  private finished = false;
+  /** How many blocks were committed (for tests and diagnostics). */
+  committedBlocks = 0;
+
+  constructor(
+    readonly root: HTMLElement,
+    private readonly options: { caret?: boolean } = {},
+  ) {}
+
+  /** The text so far, line ends normalized. */
+  get source(): string {
+    return this.text;
+  }
+
+  /** Adds streamed text; nothing is painted until `render()`. */
+  append(chunk: string): void {
+    if (!chunk || this.finished) return;
+    let s = chunk;
+    if (this.pendingCR) {
+      s = "\r" + s;
+      this.pendingCR = false;
+    }
+    // A CR at the very end may be the first half of a CRLF split across chunks.
+    if (s.endsWith("\r")) {
+      this.pendingCR = true;
+      s = s.slice(0, -1);
+    }
+    this.text += normalizeNewlines(s);
+    this.dirty = true;
+  }
+
+  /** Paints what arrived since the last call: commits finished blocks, rebuilds the tail. */
+  render(): void {
+    if (this.finished || (!this.dirty && this.caretPlaced())) return;
+    this.dirty = false;
+    this.update(false);
+  }
+
+  /** The answer is complete: render everything, remove the caret. */
+  finish(): void {
+    if (this.finished) return;
+    if (this.pendingCR) {
+      this.text += "\n";
+      this.pendingCR = false;
+    }
+    this.update(true);
+    this.removeCaret();
+    this.finished = true;
+    if (this.sawDefinition) renderDocument(this.root, this.text);
+  }
+
+  /** Replaces everything with a full render of `text` (a finished message). */
+  reset(text: string): void {
+    this.text = normalizeNewlines(text);
+    this.pendingCR = false;
+    this.committed = this.text.length;
+    this.tail = [];
+    this.caret = null;
+    this.finished = true;
+    renderDocument(this.root, this.text);
+  }
+
+  private caretPlaced(): boolean {
+    return !this.options.caret || this.caret !== null;
+  }
+
+  private update(final: boolean): void {
+    const tailText = this.text.slice(this.committed);
+    const tokens = lexBlocks(tailText, this.links);
+    const starts: number[] = [];
+    let pos = 0;
+    for (const t of tokens) {
+      starts.push(pos);
+      pos += t.raw.length;
+    }
+    const consistent = pos === tailText.length;
+    if (tokens.some((t) => t.type === "def")) this.sawDefinition = true;
+
+    let commitCount = 0;
+    if (final && consistent) {
+      commitCount = tokens.length;
+    } else if (consistent) {
+      for (let k = tokens.length - 1; k >= 1; k--) {
+        if (tokens[k].type === "space") continue;
+        const start = starts[k];
+        if (!BLANK_LINE_END.test(tailText.slice(0, start))) continue;
+        if (!tailText.includes("\n", start)) continue;
+        commitCount = k;
+        break;
+      }
+    }
+
+    // The new groups, reusing the nodes of an unchanged prefix of the old tail.
+    const next: Group[] = [];
+    let reusable = true;
+    for (let i = 0; i < tokens.length; i++) {
+      const start = this.committed + starts[i];
+      const html = renderBlockHtml(tokens[i]);
+      const old = this.tail[i];
+      if (reusable && old && old.start === start && old.html === html) {
+        next.push(old);
+      } else {
+        reusable = false;
+        next.push({ start, html, nodes: [] });
+      }
+    }
+    const changed = !reusable || next.length !== this.tail.length;
+
+    if (changed) {
+      this.removeCaret();
+      const kept = new Set(next.filter((g, i) => this.tail[i] === g));
+      for (const g of this.tail) {
+        if (!kept.has(g)) for (const n of g.nodes) n.parentNode?.removeChild(n);
+      }
+      for (const g of next) {
+        if (kept.has(g)) continue;
+        g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
+        for (const n of g.nodes) this.root.append(n);
+      }
+    }
+
+    if (commitCount > 0) {
+      for (let i = 0; i < commitCount; i++) {
+        const t = tokens[i];
+        if (t.type === "def") {
+          const def = t as { tag: string; href: string; title: string };
+          if (!(def.tag in this.links)) this.links[def.tag] = { href: def.href, title: def.title };
+        }
+        if (t.type !== "space" && t.type !== "def") this.committedBlocks++;
+      }
+      this.committed += starts[commitCount - 1] + tokens[commitCount - 1].raw.length;
+      this.tail = next.slice(commitCount);
+    } else {
+      this.tail = next;
+    }
+
+    if (this.options.caret && !final && (changed || !this.caret)) this.placeCaret();
+  }
+
+  private removeCaret(): void {
+    this.caret?.remove();
+    this.caret = null;
+  }
+
+  /** Puts the blinking caret at the growing end: inside the last block, after its text. */
+  private placeCaret(): void {
+    this.removeCaret();
+    const doc = this.root.ownerDocument;
+    const caret = doc.createElement("span");
+    caret.className = "caret";
+    caret.setAttribute("aria-hidden", "true");
+    let host: Element = this.root;
+    for (;;) {
+      const last = lastMeaningfulChild(host) as Element | null;
+      if (!last || last.nodeType !== 1) break;
+      if (VOID_OR_LEAF.has(last.tagName)) break;
+      if (last.tagName === "CODE" && last.parentElement?.tagName === "PRE") {
+        host = last;
+        break;
+      }
+      if (last.classList.contains("code-header")) break;
+      if (!CARET_HOSTS.has(last.tagName)) break;
+      host = last;
+    }
+    if (host.tagName === "CODE") {
+      // Put it before the code's own final newline, at the end of the last line.
+      const lastText = host.lastChild;
+      if (lastText && lastText.nodeType === 3 && lastText.textContent?.endsWith("\n")) {
+        host.insertBefore(caret, lastText);
+        const t = lastText as Text;
+        if (t.data.length > 1) {
+          const rest = t.splitText(t.data.length - 1);
+          host.insertBefore(caret, rest);
+        }
+        this.caret = caret;
+        return;
+      }
+    }
+    host.append(caret);
+    this.caret = caret;
+  }
+}
+
+function lastMeaningfulChild(el: Element): Node | null {
+  let n = el.lastChild;
+  while (n && n.nodeType === 3 && !(n.textContent ?? "").trim()) n = n.previousSibling;
+  return n;
+}

@@ -1,0 +1,79 @@
+/**
+ * Markdown → safe HTML, one top-level block at a time. Raw HTML in the Markdown is escaped (shown
+ * as text); what marked produces is still sanitized (links, images) before it becomes DOM.
+ *
+ * The unit of rendering is a top-level token of marked's lexer: each is turned into HTML,
+ * sanitized on its own, and becomes its own run of DOM nodes. A whole document is rendered the
+ * same way (`renderDocument`), so the incremental renderer, which commits blocks one by one
+ * while an answer streams, ends with exactly the DOM a full render of the final text gives.
+ */
+import { Marked, type Token, type TokensList } from "marked";
+import { decorateCodeBlocks } from "./decorate";
+import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
+import { sanitize } from "./sanitize";
+
+export type Links = TokensList["links"];
+
+const md = new Marked({ gfm: true, breaks: false, async: false });
+md.use({
+  renderer: {
+    // Raw HTML in model output is shown as the text it is, never parsed as markup: models write
+    // "<br>" or "<div>" in prose meaning the tag itself, and hostile markup never reaches a parser.
+    html({ text, block }) {
+      const escaped = escapeHtml(text);
+      return block ? `<p>${escaped.trim().replace(/\n/g, "<br>")}</p>\n` : escaped;
+    },
+    code({ text, lang }) {
+      const language = cleanLanguage(lang);
+      const cls = language ? `hljs language-${language}` : "hljs";
+      const body = highlightCode(text.replace(/\n$/, ""), language);
+      return `<pre><code class="${cls}">${body}\n</code></pre>\n`;
+    },
+  },
+});
+
+/** Line ends as marked sees them. */
+export function normalizeNewlines(text: string): string {
+  return text.replace(/\r\n?/g, "\n");
+}
+
+/**
+ * Lexes `src` into top-level tokens, knowing the reference definitions `links` seen earlier in
+ * the document (so `[text][ref]` resolves in a block lexed apart from its definition).
+ */
+export function lexBlocks(src: string, links?: Links): TokensList {
+  const lexer = new md.Lexer({ ...md.defaults });
+  if (links) Object.assign(lexer.tokens.links, links);
+  return lexer.lex(src);
+}
+
+/** The sanitized HTML of one top-level token ("" for blank lines and definitions). */
+export function renderBlockHtml(token: Token): string {
+  if (token.type === "space" || token.type === "def") return "";
+  return sanitize(md.parser([token]) as string);
+}
+
+/** Parses sanitized HTML into detached nodes, with code blocks decorated. */
+export function htmlToNodes(html: string, doc: Document = document): Node[] {
+  if (!html) return [];
+  const template = doc.createElement("template");
+  template.innerHTML = html;
+  decorateCodeBlocks(template.content);
+  return Array.from(template.content.childNodes);
+}
+
+/** Renders a whole Markdown text into `root` (replacing what it held), block by block. */
+export function renderDocument(root: HTMLElement, text: string): void {
+  root.replaceChildren();
+  const tokens = lexBlocks(normalizeNewlines(text));
+  for (const token of tokens) {
+    for (const node of htmlToNodes(renderBlockHtml(token), root.ownerDocument)) root.append(node);
+  }
+}
+
+/** The HTML a full render of `text` gives, as a string (for comparisons). */
+export function renderDocumentHtml(text: string, doc: Document = document): string {
+  const root = doc.createElement("div");
+  renderDocument(root, text);
+  return root.innerHTML;
+}

@@ -1,0 +1,114 @@
+/**
+ * The types that cross IPC, exactly as docs/IPC.md defines them (snake_case on both sides).
+ * Nothing here has behaviour; `ipc.ts` is the only module that moves these values.
+ */
+
+export type MessageState = "streaming" | "done" | "stopped" | "error";
+
+/** Every command error and every stream error. `kind` is a stable snake_case word. */
+export interface UiError {
+  kind: string;
+  message: string;
+  status: number | null;
+  error_type: string | null;
+  retry_after: number | null;
+}
+
+export interface Stats {
+  ttft_ms: number | null;
+  tokens_per_sec: number | null;
+  output_tokens: number | null;
+  tokens_estimated: boolean;
+  input_tokens: number | null;
+  duration_ms: number;
+  finish_reason: string | null;
+}
+
+export interface MessageView {
+  id: number;
+  conversation_id: number;
+  role: "user" | "assistant";
+  content: string;
+  thinking: string;
+  model: string | null;
+  state: MessageState;
+  error: UiError | null;
+  stats: Stats | null;
+  created_at: number;
+}
+
+export interface ConversationSummary {
+  id: number;
+  title: string;
+  updated_at: number;
+  last_model: string | null;
+}
+
+export interface Conversation {
+  id: number;
+  title: string;
+  created_at: number;
+  updated_at: number;
+  messages: MessageView[];
+}
+
+/** One group of the model picker. */
+export interface ProviderModels {
+  provider: string;
+  name: string;
+  models: string[];
+  available: boolean;
+  hint: string | null;
+}
+
+export type KeyState = "keychain" | "env" | "none" | "unavailable";
+
+/** One row of Settings. Never carries a key, only where one comes from. */
+export interface ProviderView {
+  id: string;
+  name: string;
+  protocol: "openai" | "anthropic";
+  base_url: string;
+  custom: boolean;
+  local: boolean;
+  takes_key: boolean;
+  key_required: boolean;
+  key: KeyState;
+  key_env: string | null;
+  models: string[];
+}
+
+export interface Turn {
+  user: MessageView;
+  assistant: MessageView;
+  stream_id: number;
+}
+
+export interface AppInfo {
+  version: string;
+  data_dir: string;
+  first_run: boolean;
+  has_key: boolean;
+  default_model: string;
+}
+
+export interface Settings {
+  last_model: string;
+}
+
+export type StreamMessage =
+  | { type: "start"; seq: number; response_id: string | null; model: string | null }
+  | { type: "text"; seq: number; text: string }
+  | { type: "thinking"; seq: number; text: string }
+  | { type: "refusal"; seq: number; text: string }
+  | {
+      type: "tool_call";
+      seq: number;
+      index: number;
+      id: string | null;
+      name: string | null;
+      arguments: string;
+    }
+  | { type: "usage"; seq: number; input_tokens: number | null; output_tokens: number | null }
+  /** The saved message WITHOUT its text (`content`/`thinking` are ""): keep the assembled text. */
+  | { type: "end"; seq: number; message: MessageView };

@@ -1,0 +1,146 @@
+/**
+ * The transcript: one centered column of messages that scrolls. It follows the growing end of
+ * an answer only while the reader is at the bottom; scrolling up stops following and, when new
+ * text arrives, shows a small "↓ new text" button that brings it back.
+ *
+ * It also owns the page's single polite live region: completion is announced once per answer
+ * ("Answer complete", "Stopped", or the error), never per token.
+ */
+import { atBottom, button, h } from "../dom";
+import { icon } from "../icons";
+import { handleCopyClick } from "../render/decorate";
+import { isOpenableUrl } from "../render/sanitize";
+import type { MessageElement } from "./message";
+
+export interface ChatHooks {
+  onOpenLink(url: string): void;
+}
+
+export class ChatView {
+  readonly el: HTMLElement;
+  readonly scroller: HTMLElement;
+  private readonly list: HTMLElement;
+  private readonly jump: HTMLButtonElement;
+  private readonly live: HTMLElement;
+  private readonly empty: HTMLElement;
+  messages: MessageElement[] = [];
+  private following = true;
+
+  constructor(hooks: ChatHooks, emptyState: HTMLElement) {
+    this.list = h("div", { class: "column transcript-list" });
+    this.empty = emptyState;
+    this.scroller = h(
+      "div",
+      { class: "transcript", "data-testid": "transcript", role: "region", "aria-label": "Conversation", tabindex: "-1" },
+      this.empty,
+      this.list,
+    );
+    this.jump = button(
+      "Scroll to the new text",
+      () => this.scrollToEnd(),
+      { class: "jump", "data-testid": "jump-to-end", hidden: true },
+      icon("down"),
+      h("span", null, "new text"),
+    );
+    this.live = h("div", { class: "visually-hidden", "aria-live": "polite", "data-testid": "announcer" });
+    this.el = h("div", { class: "chat" }, this.scroller, this.jump, this.live);
+
+    this.scroller.addEventListener("scroll", () => {
+      this.following = atBottom(this.scroller);
+      if (this.following) this.jump.hidden = true;
+    });
+    this.list.addEventListener("click", (e) => {
+      if (handleCopyClick(e)) return;
+      const a = (e.target as Element | null)?.closest?.("a");
+      if (!a || !this.list.contains(a)) return;
+      e.preventDefault();
+      const href = a.getAttribute("href");
+      if (href && isOpenableUrl(href)) hooks.onOpenLink(href);
+    });
+    this.list.addEventListener("auxclick", (e) => {
+      if ((e.target as Element | null)?.closest?.("a")) e.preventDefault();
+    });
+    this.updateEmpty();
+  }
+
+  /** Replaces the transcript (another conversation was opened). */
+  setMessages(messages: MessageElement[]): void {
+    this.messages = messages;
+    this.list.replaceChildren(...messages.map((m) => m.el));
+    this.refreshLast();
+    this.updateEmpty();
+    this.following = true;
+    this.jump.hidden = true;
+    this.scrollToEnd();
+  }
+
+  append(...messages: MessageElement[]): void {
+    for (const m of messages) {
+      this.messages.push(m);
+      this.list.append(m.el);
+    }
+    this.refreshLast();
+    this.updateEmpty();
+    this.scrollToEnd();
+  }
+
+  /** Removes `message` and everything after it (edit, regenerate). */
+  removeFrom(message: MessageElement): void {
+    const i = this.messages.indexOf(message);
+    if (i < 0) return;
+    for (const m of this.messages.splice(i)) m.el.remove();
+    this.refreshLast();
+    this.updateEmpty();
+  }
+
+  replace(old: MessageElement, next: MessageElement): void {
+    const i = this.messages.indexOf(old);
+    if (i < 0) return;
+    this.messages[i] = next;
+    old.el.replaceWith(next.el);
+    this.refreshLast();
+  }
+
+  /** Called after a frame painted new text: follow it, or offer to. */
+  afterPaint(message: MessageElement): void {
+    if (!this.messages.includes(message)) return;
+    if (this.following) this.scroller.scrollTop = this.scroller.scrollHeight;
+    else this.jump.hidden = false;
+  }
+
+  scrollToEnd(): void {
+    this.following = true;
+    this.jump.hidden = true;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+  }
+
+  announce(text: string): void {
+    // Clear first so the same words twice in a row are still read.
+    this.live.textContent = "";
+    setTimeout(() => (this.live.textContent = text), 50);
+  }
+
+  setBusy(busy: boolean): void {
+    if (busy) this.scroller.setAttribute("aria-busy", "true");
+    else this.scroller.removeAttribute("aria-busy");
+  }
+
+  lastUserMessage(): MessageElement | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === "user") return this.messages[i];
+    return undefined;
+  }
+
+  lastAssistant(): MessageElement | undefined {
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === "assistant") return this.messages[i];
+    return undefined;
+  }
+
+  refreshLast(): void {
+    const last = this.lastAssistant();
+    for (const m of this.messages) if (m.view.role === "assistant") m.setLast(m === last);
+  }
+
+  private updateEmpty(): void {
+    this.empty.hidden = this.messages.length > 0;
+  }
+}

@@ -1,0 +1,372 @@
+/**
+ * One message of the transcript. A user turn is a lightly tinted block of plain text with Edit;
+ * an answer is Markdown on the page, headed by the model that wrote it, with a stats line whose
+ * height is reserved from the start, and — while streaming — a caret at its growing end.
+ *
+ * While streaming, `applyBatch` takes every stream message that arrived in one frame and paints
+ * them at once; on "end" the message becomes the final, saved MessageView.
+ */
+import { copyText } from "../clipboard";
+import { button, h } from "../dom";
+import { describeError, isRetryable, pointsToSettings } from "../errors";
+import { formatStats, modelLabel } from "../format";
+import { icon } from "../icons";
+import { IncrementalMarkdown } from "../render/incremental";
+import { normalizeNewlines } from "../render/markdown";
+import { isSubmitKey } from "../shortcuts";
+import type { MessageView, StreamMessage } from "../types";
+
+export interface MessageHooks {
+  providerName(model: string | null): string | null;
+  /** Save & resend of an edited user message. */
+  onEdit(message: MessageElement, text: string): void;
+  /** Retry after an error, or Regenerate: both answer the last user message again. */
+  onRegenerate(message: MessageElement): void;
+  onOpenSettings(): void;
+  /** A finished edit or cancelled one: focus goes back to the composer. */
+  onEditClosed(): void;
+}
+
+interface ToolCall {
+  name: string;
+  args: string;
+  el: HTMLElement;
+}
+
+export class MessageElement {
+  readonly el: HTMLElement;
+  view: MessageView;
+  private readonly text: HTMLElement;
+  private md: IncrementalMarkdown | null = null;
+  private stats: HTMLElement | null = null;
+  private errorBox: HTMLElement | null = null;
+  private thinking: HTMLDetailsElement | null = null;
+  private thinkingText: Text | null = null;
+  private refusal: HTMLElement | null = null;
+  private tools: HTMLElement | null = null;
+  private toolCalls = new Map<number, ToolCall>();
+  private regenerateBtn: HTMLButtonElement | null = null;
+  private editor: HTMLElement | null = null;
+
+  /** `live`: a stream is painting into this message now (else a streaming view is shown as is). */
+  constructor(
+    view: MessageView,
+    private readonly hooks: MessageHooks,
+    private readonly live = false,
+  ) {
+    this.view = view;
+    this.text = h("div", { class: "msg-text", "data-testid": "message-text" });
+    if (view.role === "user") {
+      this.el = this.buildUser();
+    } else {
+      this.el = this.buildAssistant();
+    }
+    this.el.dataset.testid = "message";
+    this.el.dataset.role = view.role;
+    this.render();
+  }
+
+  get id(): number {
+    return this.view.id;
+  }
+
+  /** The text shown now (while streaming, what arrived so far). */
+  get content(): string {
+    return this.md && this.streaming ? this.md.source : this.view.content;
+  }
+
+  /**
+   * Takes the ids of the saved message (from the command's `Turn`) without repainting: the
+   * stream may already have painted text into this element.
+   */
+  adopt(view: MessageView): void {
+    if (this.view.state === "streaming") this.view = { ...view, content: this.view.content, state: "streaming" };
+  }
+
+  get streaming(): boolean {
+    return this.view.state === "streaming";
+  }
+
+  // ---- building -------------------------------------------------------------------------------
+
+  private buildUser(): HTMLElement {
+    const actions = h(
+      "div",
+      { class: "msg-actions" },
+      button("Edit message", () => this.startEdit(), { class: "text-button", "data-action": "edit" }, icon("pencil"), h("span", null, "Edit")),
+      button("Copy message", () => void copyText(this.view.content), { class: "text-button" }, icon("copy"), h("span", null, "Copy")),
+    );
+    return h(
+      "article",
+      { class: "msg msg-user", "aria-label": "You" },
+      h("div", { class: "msg-head" }, h("span", { class: "msg-author" }, "You")),
+      h("div", { class: "user-block" }, this.text),
+      actions,
+    );
+  }
+
+  private buildAssistant(): HTMLElement {
+    this.text.classList.add("markdown");
+    this.md = new IncrementalMarkdown(this.text, { caret: true });
+    this.stats = h("span", { class: "msg-stats", "data-testid": "message-stats" });
+    this.regenerateBtn = button(
+      "Regenerate this answer",
+      () => this.hooks.onRegenerate(this),
+      { class: "text-button", "data-testid": "regenerate", hidden: true },
+      icon("retry"),
+      h("span", null, "Regenerate"),
+    );
+    const copy = button("Copy answer", () => void copyText(this.content), { class: "text-button" }, icon("copy"), h("span", null, "Copy"));
+    return h(
+      "article",
+      { class: "msg msg-assistant" },
+      h("div", { class: "msg-head" }, h("span", { class: "msg-author msg-model" })),
+      this.text,
+      h("footer", { class: "msg-foot" }, this.stats, h("span", { class: "msg-actions" }, copy, this.regenerateBtn)),
+    );
+  }
+
+  // ---- rendering a whole view ------------------------------------------------------------------
+
+  /** Shows `view` as it is (a stored message, or the final one of a stream). */
+  update(view: MessageView): void {
+    this.view = view;
+    this.render();
+  }
+
+  private render(): void {
+    const v = this.view;
+    this.el.dataset.state = v.state;
+    if (v.role === "user") {
+      if (!this.editor) this.text.textContent = v.content;
+      return;
+    }
+    const model = this.el.querySelector(".msg-model") as HTMLElement;
+    model.textContent = modelLabel(v.model) || "Assistant";
+    if (v.model) model.title = v.model;
+    this.el.setAttribute("aria-label", `Answer from ${modelLabel(v.model) || "the assistant"}`);
+
+    if (v.state === "streaming" && this.live) {
+      this.el.setAttribute("aria-busy", "true");
+      if (v.content && !this.md!.source) this.md!.append(v.content);
+      this.md!.render();
+      if (v.thinking) this.appendThinking(v.thinking);
+    } else {
+      this.el.removeAttribute("aria-busy");
+      this.md!.reset(v.content);
+      this.setThinking(v.thinking);
+    }
+    this.renderFoot();
+  }
+
+  private renderFoot(): void {
+    const v = this.view;
+    const stats = formatStats(v.stats);
+    this.stats!.replaceChildren();
+    if (v.state === "stopped") this.stats!.append(h("span", { class: "badge badge-quiet" }, "Stopped"));
+    if (v.state === "error") this.stats!.append(h("span", { class: "badge badge-error" }, "Error"));
+    if (stats) this.stats!.append(h("span", null, stats));
+    this.renderError();
+  }
+
+  private renderError(): void {
+    this.errorBox?.remove();
+    this.errorBox = null;
+    const error = this.view.error;
+    if (this.view.state !== "error" || !error) return;
+    const sentence = describeError(error, this.hooks.providerName(this.view.model));
+    const detail = error.message && error.message !== sentence ? error.message : "";
+    const buttons = h(
+      "div",
+      { class: "error-actions" },
+      button(
+        "Retry",
+        () => this.hooks.onRegenerate(this),
+        { class: isRetryable(error) ? "button button-primary" : "button", "data-testid": "retry" },
+        icon("retry"),
+        h("span", null, "Retry"),
+      ),
+      pointsToSettings(error) ? button("Open Settings", () => this.hooks.onOpenSettings(), { class: "button" }) : null,
+    );
+    this.errorBox = h(
+      "div",
+      { class: "msg-error", "data-testid": "message-error" },
+      h("p", { class: "error-sentence" }, sentence),
+      detail ? h("p", { class: "error-detail" }, detail) : null,
+      buttons,
+    );
+    this.el.querySelector(".msg-foot")!.before(this.errorBox);
+  }
+
+  /** Regenerate is offered under the last answer only. */
+  setLast(last: boolean): void {
+    // (an error has its own Retry)
+    if (this.regenerateBtn) this.regenerateBtn.hidden = !last || this.view.state === "streaming" || this.view.state === "error";
+    this.el.classList.toggle("is-last", last);
+  }
+
+  // ---- streaming -------------------------------------------------------------------------------
+
+  /** Paints every message of one frame. Returns the final view if the stream ended. */
+  applyBatch(batch: StreamMessage[]): MessageView | null {
+    let end: MessageView | null = null;
+    for (const m of batch) {
+      switch (m.type) {
+        case "start":
+          if (m.model) (this.el.querySelector(".msg-model") as HTMLElement).title = `${this.view.model ?? ""} (${m.model})`;
+          break;
+        case "text":
+          this.md!.append(m.text);
+          break;
+        case "thinking":
+          this.appendThinking(m.text);
+          break;
+        case "refusal":
+          this.appendRefusal(m.text);
+          break;
+        case "tool_call":
+          this.applyToolCall(m.index, m.name, m.arguments);
+          break;
+        case "usage":
+          break;
+        case "end":
+          // `end` carries the saved message without its text (IPC.md): the text is what was
+          // assembled from the deltas, which is exactly what was saved.
+          end = { ...m.message, content: this.content, thinking: this.thinkingText?.data ?? "" };
+          break;
+      }
+    }
+    if (end) {
+      this.finish(end);
+    } else {
+      this.md!.render();
+    }
+    return end;
+  }
+
+  /** The stream is over: keep the painted DOM if it already shows the final text. */
+  finish(final: MessageView): void {
+    this.view = final;
+    this.el.dataset.state = final.state;
+    this.el.removeAttribute("aria-busy");
+    const md = this.md!;
+    if (md.source === normalizeNewlines(final.content)) md.finish();
+    else md.reset(final.content);
+    this.setThinking(final.thinking);
+    if (this.thinking) this.thinking.querySelector("summary")!.textContent = "Thoughts";
+    this.renderFoot();
+    this.setLast(this.el.classList.contains("is-last"));
+  }
+
+  private ensureThinking(): void {
+    if (this.thinking) return;
+    this.thinkingText = document.createTextNode("");
+    this.thinking = h(
+      "details",
+      { class: "msg-thinking" },
+      h("summary", null, this.streaming ? "Thinking…" : "Thoughts"),
+      h("div", { class: "thinking-text" }, this.thinkingText),
+    );
+    this.text.before(this.thinking);
+  }
+
+  private appendThinking(text: string): void {
+    if (!text) return;
+    this.ensureThinking();
+    this.thinkingText!.appendData(text);
+  }
+
+  private setThinking(text: string): void {
+    if (!text) {
+      this.thinking?.remove();
+      this.thinking = null;
+      return;
+    }
+    this.ensureThinking();
+    if (this.thinkingText!.data !== text) this.thinkingText!.data = text;
+  }
+
+  private appendRefusal(text: string): void {
+    if (!this.refusal) {
+      this.refusal = h("p", { class: "msg-refusal" });
+      this.text.after(this.refusal);
+    }
+    this.refusal.append(text);
+  }
+
+  private applyToolCall(index: number, name: string | null, args: string): void {
+    if (!this.tools) {
+      this.tools = h("div", { class: "msg-tools" });
+      (this.refusal ?? this.text).after(this.tools);
+    }
+    let call = this.toolCalls.get(index);
+    if (!call) {
+      call = { name: "", args: "", el: h("div", { class: "tool-call" }) };
+      this.toolCalls.set(index, call);
+      this.tools.append(call.el);
+    }
+    if (name) call.name += name;
+    call.args += args;
+    call.el.textContent = `Tool call · ${call.name || "…"}(${call.args})`;
+  }
+
+  // ---- editing a user message -------------------------------------------------------------------
+
+  /** Turns the user message into a textarea with Save & resend and Cancel. */
+  startEdit(): void {
+    if (this.view.role !== "user" || this.editor) return;
+    const area = h("textarea", {
+      class: "edit-area",
+      rows: 1,
+      "aria-label": "Edit your message",
+      "data-testid": "edit-input",
+    });
+    area.value = this.view.content;
+    const save = () => {
+      const text = area.value.trim();
+      if (!text) return;
+      this.closeEdit(false);
+      this.hooks.onEdit(this, text);
+    };
+    area.addEventListener("keydown", (e) => {
+      if (isSubmitKey(e)) {
+        e.preventDefault();
+        save();
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        e.stopPropagation();
+        this.closeEdit(true);
+      }
+    });
+    const grow = () => {
+      area.style.height = "auto";
+      area.style.height = `${area.scrollHeight}px`;
+    };
+    area.addEventListener("input", grow);
+    this.editor = h(
+      "div",
+      { class: "editor" },
+      area,
+      h(
+        "div",
+        { class: "editor-actions" },
+        button("Cancel", () => this.closeEdit(true), { class: "button" }),
+        button("Save & resend", save, { class: "button button-primary", "data-testid": "edit-save" }),
+      ),
+    );
+    this.text.replaceWith(this.editor);
+    this.el.classList.add("editing");
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
+    grow();
+  }
+
+  private closeEdit(cancelled: boolean): void {
+    if (!this.editor) return;
+    this.editor.replaceWith(this.text);
+    this.editor = null;
+    this.el.classList.remove("editing");
+    this.text.textContent = this.view.content;
+    if (cancelled) this.hooks.onEditClosed();
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * Settings: one row per provider (built-in, custom endpoints, detected local servers) with its
+ * base URL, where its key comes from, a password field to set one (never showing a saved key;
+ * the field is cleared after Save), Delete, a Test that lists the models the key can use, and
+ * the provider's model list. Custom OpenAI-compatible or Anthropic-style endpoints can be added
+ * and removed. Local servers are detected when the page opens and on request.
+ */
+import { button, h } from "../dom";
+import { describeError } from "../errors";
+import { keyStatus } from "../format";
+import { icon } from "../icons";
+import type { Ipc } from "../ipc";
+import type { ProviderView, UiError } from "../types";
+
+export interface SettingsHooks {
+  onClose(): void;
+  /** Keys or providers changed: the model catalog must be fetched again. */
+  onProvidersChanged(): void;
+}
+
+type SettingsIpc = Pick<
+  Ipc,
+  | "listProviders"
+  | "setApiKey"
+  | "deleteApiKey"
+  | "testProvider"
+  | "addCustomProvider"
+  | "removeCustomProvider"
+  | "detectLocalServers"
+>;
+
+class ProviderRow {
+  readonly el: HTMLElement;
+  private readonly status: HTMLElement;
+  private readonly result: HTMLElement;
+  private readonly models: HTMLElement;
+  private readonly keyArea: HTMLElement;
+  private readonly badges: HTMLElement;
+  private readonly baseUrl: HTMLElement;
+  private input: HTMLInputElement | null = null;
+  private deleteBtn: HTMLButtonElement | null = null;
+  detected = false;
+
+  constructor(
+    public view: ProviderView,
+    private readonly ipc: SettingsIpc,
+    private readonly changed: () => void,
+    private readonly removed: (row: ProviderRow) => void,
+  ) {
+    this.status = h("span", { class: "key-status", "data-testid": "api-key-status", role: "status" });
+    this.result = h("div", { class: "test-result", "data-testid": "test-result", "aria-live": "polite" });
+    this.models = h("div", { class: "model-chips", "aria-label": `${view.name} models` });
+    this.keyArea = h("div", { class: "key-area" });
+    this.badges = h("span", { class: "badges" });
+    this.baseUrl = h("code", { class: "base-url" });
+    const nameId = `provider-${view.id.replace(/[^a-z0-9_-]/gi, "_")}`;
+    const actions = h(
+      "div",
+      { class: "row-actions" },
+      button(`Test ${view.name}`, () => void this.test(), { class: "button", "data-testid": "provider-test" }, h("span", null, "Test")),
+      view.custom ? button(`Remove ${view.name}`, () => void this.remove(), { class: "button button-danger", "data-testid": "provider-remove" }, h("span", null, "Remove")) : null,
+    );
+    this.el = h(
+      "section",
+      { class: "provider-row", "data-testid": "provider-row", "data-provider": view.id, "aria-labelledby": nameId },
+      h("div", { class: "row-head" }, h("h3", { id: nameId, class: "provider-name" }, view.name), this.badges, actions),
+      h("div", { class: "row-meta" }, this.baseUrl, this.status),
+      this.keyArea,
+      this.result,
+      this.models,
+    );
+    this.update(view);
+  }
+
+  update(view: ProviderView): void {
+    this.view = view;
+    this.baseUrl.textContent = view.base_url;
+    this.status.textContent = keyStatus(view);
+    this.status.dataset.key = view.takes_key ? view.key : "not-needed";
+    const badges = [
+      view.local ? h("span", { class: "badge" }, "local") : null,
+      view.custom ? h("span", { class: "badge" }, "custom") : null,
+      this.detected ? h("span", { class: "badge badge-ok" }, "running") : null,
+    ];
+    this.badges.replaceChildren(...badges.filter((b): b is HTMLSpanElement => b !== null));
+    this.renderKeyArea();
+    this.models.replaceChildren(...view.models.map((m) => h("span", { class: "chip" }, m)));
+  }
+
+  private renderKeyArea(): void {
+    const v = this.view;
+    if (!v.takes_key) {
+      this.keyArea.replaceChildren();
+      this.input = null;
+      return;
+    }
+    if (!this.input) {
+      this.input = h("input", {
+        type: "password",
+        class: "key-input",
+        "data-testid": "api-key-input",
+        "aria-label": `${v.name} API key`,
+        placeholder: v.key === "keychain" ? "Replace the saved key…" : v.key_required ? "Paste an API key" : "API key (optional)",
+        autocomplete: "off",
+        spellcheck: "false",
+      });
+      this.input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") {
+          e.preventDefault();
+          void this.save();
+        }
+      });
+      this.deleteBtn = button(`Delete the ${v.name} key`, () => void this.deleteKey(), { class: "button", "data-testid": "api-key-delete" }, h("span", null, "Delete"));
+      this.keyArea.replaceChildren(
+        h("form", { class: "key-form", onsubmit: (e: Event) => e.preventDefault() }, this.input),
+        button(`Save the ${v.name} key`, () => void this.save(), { class: "button button-primary", "data-testid": "api-key-save" }, h("span", null, "Save")),
+        this.deleteBtn,
+      );
+    }
+    this.input.placeholder = v.key === "keychain" ? "Replace the saved key…" : "Paste an API key";
+    this.deleteBtn!.hidden = v.key !== "keychain";
+    this.input.disabled = v.key === "unavailable";
+  }
+
+  private setResult(text: string, kind: "ok" | "error" | "" = ""): void {
+    this.result.textContent = text;
+    this.result.dataset.kind = kind;
+  }
+
+  private async save(): Promise<void> {
+    const input = this.input;
+    if (!input) return;
+    const key = input.value.trim();
+    // Clear at once: the key must not linger in the page, whatever happens next.
+    input.value = "";
+    if (!key) {
+      this.setResult("Paste a key first.", "error");
+      input.focus();
+      return;
+    }
+    this.setResult("Saving…");
+    try {
+      this.update(await this.ipc.setApiKey(this.view.id, key));
+      this.setResult("Key saved in the keychain.", "ok");
+      this.changed();
+    } catch (e) {
+      this.setResult(describeError(e as UiError, this.view.name) + explain(e as UiError), "error");
+    }
+  }
+
+  private async deleteKey(): Promise<void> {
+    try {
+      this.update(await this.ipc.deleteApiKey(this.view.id));
+      this.setResult("Key deleted.", "ok");
+      this.changed();
+    } catch (e) {
+      this.setResult(describeError(e as UiError, this.view.name) + explain(e as UiError), "error");
+    }
+  }
+
+  private async test(): Promise<void> {
+    this.setResult("Testing…");
+    try {
+      const listed = await this.ipc.testProvider(this.view.id);
+      const n = listed.models.length;
+      this.setResult(n ? `Works ✓ — ${n} model${n === 1 ? "" : "s"}: ${listed.models.slice(0, 12).join(", ")}${n > 12 ? ", …" : ""}` : "Works ✓ — no models listed", "ok");
+      this.update({ ...this.view, models: listed.models });
+      this.changed();
+    } catch (e) {
+      this.setResult(describeError(e as UiError, this.view.name) + explain(e as UiError), "error");
+    }
+  }
+
+  private async remove(): Promise<void> {
+    try {
+      await this.ipc.removeCustomProvider(this.view.id);
+      this.removed(this);
+      this.changed();
+    } catch (e) {
+      this.setResult(describeError(e as UiError, this.view.name) + explain(e as UiError), "error");
+    }
+  }
+}
+
+function explain(e: UiError): string {
+  return e.message ? ` (${e.message})` : "";
+}
+
+export class SettingsView {
+  readonly el: HTMLElement;
+  private readonly rowsEl: HTMLElement;
+  private readonly detectStatus: HTMLElement;
+  private readonly addStatus: HTMLElement;
+  private rows = new Map<string, ProviderRow>();
+  private readonly heading: HTMLElement;
+
+  constructor(
+    private readonly ipc: SettingsIpc,
+    private readonly hooks: SettingsHooks,
+  ) {
+    this.rowsEl = h("div", { class: "provider-rows" });
+    this.detectStatus = h("span", { class: "muted", role: "status", "data-testid": "detect-status" });
+    this.addStatus = h("p", { class: "form-status", role: "status" });
+    this.heading = h("h2", { tabindex: "-1" }, "Settings");
+
+    const name = h("input", { type: "text", placeholder: "Name, e.g. OpenRouter", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
+    const protocol = h(
+      "select",
+      { "aria-label": "Protocol", "data-testid": "custom-protocol" },
+      h("option", { value: "openai" }, "OpenAI-compatible"),
+      h("option", { value: "anthropic" }, "Anthropic-style"),
+    );
+    const baseUrl = h("input", { type: "url", placeholder: "Base URL, e.g. https://openrouter.ai/api/v1", "aria-label": "Base URL", "data-testid": "custom-base-url", required: true });
+    const add = async () => {
+      const n = name.value.trim();
+      const u = baseUrl.value.trim();
+      if (!n || !u) {
+        this.addStatus.textContent = "A name and a base URL are needed.";
+        return;
+      }
+      try {
+        const view = await this.ipc.addCustomProvider(n, protocol.value as "openai" | "anthropic", u);
+        this.upsert(view);
+        name.value = "";
+        baseUrl.value = "";
+        this.addStatus.textContent = `Added ${view.name}. Set its key in its row if it needs one.`;
+        this.rows.get(view.id)?.el.scrollIntoView?.({ block: "nearest" });
+        this.hooks.onProvidersChanged();
+      } catch (e) {
+        this.addStatus.textContent = describeError(e as UiError) + explain(e as UiError);
+      }
+    };
+
+    this.el = h(
+      "div",
+      { class: "settings", "data-testid": "settings-page", role: "region", "aria-label": "Settings" },
+      h(
+        "div",
+        { class: "column settings-column" },
+        h(
+          "div",
+          { class: "settings-head" },
+          button("Back to the chat (Esc)", () => this.hooks.onClose(), { class: "icon-button", "data-testid": "settings-close" }, icon("back")),
+          this.heading,
+        ),
+        h(
+          "p",
+          { class: "muted settings-intro" },
+          "Keys are kept in your system keychain and sent only to the host they were saved for. Nothing here ever shows a saved key.",
+        ),
+        h(
+          "div",
+          { class: "section-head" },
+          h("h3", null, "Providers"),
+          h(
+            "div",
+            { class: "section-tools" },
+            this.detectStatus,
+            button("Detect local servers", () => void this.detect(), { class: "button", "data-testid": "detect-local" }, h("span", null, "Detect local servers")),
+          ),
+        ),
+        this.rowsEl,
+        h("h3", { class: "section-title" }, "Add an endpoint"),
+        h(
+          "form",
+          { class: "custom-form", onsubmit: (e: Event) => (e.preventDefault(), void add()) },
+          name,
+          protocol,
+          baseUrl,
+          h("button", { type: "submit", class: "button button-primary", "data-testid": "custom-add" }, "Add"),
+        ),
+        this.addStatus,
+      ),
+    );
+  }
+
+  /** Loads the rows and runs local-server detection once. */
+  async open(): Promise<void> {
+    this.heading.focus();
+    try {
+      const providers = await this.ipc.listProviders();
+      const ids = new Set(providers.map((p) => p.id));
+      for (const [id, row] of this.rows) {
+        if (!ids.has(id)) {
+          row.el.remove();
+          this.rows.delete(id);
+        }
+      }
+      for (const p of providers) this.upsert(p);
+    } catch (e) {
+      this.rowsEl.replaceChildren(h("p", { class: "form-status" }, describeError(e as UiError) + explain(e as UiError)));
+    }
+    void this.detect();
+  }
+
+  private upsert(view: ProviderView): void {
+    const row = this.rows.get(view.id);
+    if (row) {
+      row.update(view);
+      return;
+    }
+    const created = new ProviderRow(
+      view,
+      this.ipc,
+      () => this.hooks.onProvidersChanged(),
+      (r) => {
+        r.el.remove();
+        this.rows.delete(r.view.id);
+      },
+    );
+    this.rows.set(view.id, created);
+    this.rowsEl.append(created.el);
+  }
+
+  private async detect(): Promise<void> {
+    this.detectStatus.textContent = "Looking for local servers…";
+    try {
+      const found = await this.ipc.detectLocalServers();
+      for (const view of found) {
+        this.upsert(view);
+        const row = this.rows.get(view.id)!;
+        row.detected = true;
+        row.update(view);
+      }
+      this.detectStatus.textContent = found.length
+        ? `Found ${found.map((f) => f.name).join(", ")}`
+        : "No local servers running (Ollama, LM Studio, llama.cpp)";
+      if (found.length) this.hooks.onProvidersChanged();
+    } catch (e) {
+      this.detectStatus.textContent = describeError(e as UiError) + explain(e as UiError);
+    }
+  }
+}

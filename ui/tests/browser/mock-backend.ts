@@ -1,0 +1,466 @@
+/**
+ * An in-memory stand-in for the Rust side, for the browser tests only (never in ui/dist).
+ * It implements every command of docs/IPC.md and streams answers through the real `Channel`
+ * the page created, the way Tauri delivers them (`runCallback(channel.id, { index, message })`),
+ * with timers — including Rust's back-pressure: when too many messages are unacknowledged, text
+ * is coalesced into messages of at most 8 KB until the page acks again.
+ *
+ * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
+ * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
+ * "think" → reasoning first; anything else → a short Markdown answer with code.
+ */
+import { mockIPC } from "@tauri-apps/api/mocks";
+import type {
+  Conversation,
+  ConversationSummary,
+  MessageView,
+  ProviderModels,
+  ProviderView,
+  StreamMessage,
+  UiError,
+} from "../../src/types";
+
+interface MockConfig {
+  tickMs: number;
+  seed: boolean;
+  firstRun: boolean;
+}
+
+interface Internals {
+  runCallback(id: number, data: unknown): void;
+}
+
+const config: MockConfig = {
+  tickMs: 28,
+  seed: true,
+  firstRun: true,
+  ...((window as unknown as { __mockConfig?: Partial<MockConfig> }).__mockConfig ?? {}),
+};
+
+const now = Date.now();
+const DAY = 86_400_000;
+
+const providers: ProviderView[] = [
+  view("openai", "OpenAI", "openai", "https://api.openai.com/v1", { takes_key: true, key_required: true, key_env: "OPENAI_API_KEY", models: ["gpt-4o-mini", "gpt-4o", "o3-mini"] }),
+  view("anthropic", "Anthropic", "anthropic", "https://api.anthropic.com", { takes_key: true, key_required: true, key_env: "ANTHROPIC_API_KEY", models: ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"] }),
+  view("ollama", "Ollama", "openai", "http://127.0.0.1:11434/v1", { local: true, models: ["llama3.2", "qwen2.5-coder:7b", "mistral-nemo"] }),
+  view("demo", "Demo (offline)", "openai", "http://127.0.0.1:0/v1", { local: true, models: ["runnel-demo"] }),
+];
+
+function view(id: string, name: string, protocol: "openai" | "anthropic", base_url: string, extra: Partial<ProviderView>): ProviderView {
+  return { id, name, protocol, base_url, custom: false, local: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], ...extra };
+}
+
+const keys = new Map<string, string>();
+let lastModel = "demo/runnel-demo";
+let nextId = 100;
+const conversations = new Map<number, Conversation & { last_model: string | null }>();
+const streams = new Map<number, Stream>();
+let nextStream = 1;
+
+export const mockState = {
+  calls: [] as { cmd: string; args: Record<string, unknown> }[],
+  acks: [] as { stream_id: number; seq: number }[],
+  opened: [] as string[],
+  stops: [] as number[],
+  sentModels: [] as string[],
+  streams: 0,
+};
+(window as unknown as { __runnelMock: typeof mockState }).__runnelMock = mockState;
+
+function err(kind: string, message: string, extra: Partial<UiError> = {}): UiError {
+  return { kind, message, status: null, error_type: null, retry_after: null, ...extra };
+}
+
+function available(p: ProviderView): boolean {
+  return !p.takes_key || !p.key_required || keys.has(p.id);
+}
+
+function catalog(): ProviderModels[] {
+  return providers.map((p) => ({
+    provider: p.id,
+    name: p.name,
+    models: p.models,
+    available: available(p),
+    hint: available(p) ? null : "Add a key in Settings",
+  }));
+}
+
+function providerView(p: ProviderView): ProviderView {
+  return { ...p, key: keys.has(p.id) ? "keychain" : "none" };
+}
+
+function findProvider(id: unknown): ProviderView {
+  const p = providers.find((x) => x.id === id);
+  if (!p) throw err("not_found", `No provider “${String(id)}”`);
+  return p;
+}
+
+function summary(c: Conversation & { last_model: string | null }): ConversationSummary {
+  return { id: c.id, title: c.title, updated_at: c.updated_at, last_model: c.last_model };
+}
+
+function message(conversation_id: number, role: "user" | "assistant", content: string, model: string | null, at: number): MessageView {
+  return { id: nextId++, conversation_id, role, content, thinking: "", model, state: "done", error: null, stats: null, created_at: at };
+}
+
+function seed(): void {
+  const add = (title: string, ago: number, q: string, a: string, model: string) => {
+    const id = nextId++;
+    const at = now - ago;
+    const answer = message(id, "assistant", a, model, at);
+    answer.stats = { ttft_ms: 380, tokens_per_sec: 88.4, output_tokens: 142, tokens_estimated: false, input_tokens: 20, duration_ms: 1900, finish_reason: "stop" };
+    conversations.set(id, { id, title, created_at: at, updated_at: at, last_model: model, messages: [message(id, "user", q, null, at), answer] });
+  };
+  add("Regex for ISO dates", 40 * DAY, "A regex for ISO dates?", "Use `^\\d{4}-\\d{2}-\\d{2}$` — it checks the shape, not the calendar.", "openai/gpt-4o-mini");
+  add("Trip ideas for Lisbon", 3 * DAY, "Three things to do in Lisbon?", "1. Ride tram 28\n2. Eat a pastel de nata in Belém\n3. Watch the sunset from a miradouro", "anthropic/claude-sonnet-4-5");
+  add("Rust lifetimes, briefly", DAY + 3_600_000, "Explain lifetimes in one paragraph.", "A lifetime names how long a reference stays valid, so the compiler can prove no reference outlives its data.", "anthropic/claude-sonnet-4-5");
+  add("How do SSE streams end?", 20 * 60_000, "How do SSE streams end?", "An OpenAI stream ends with `data: [DONE]`; an Anthropic stream with `message_stop`.", "demo/runnel-demo");
+}
+if (config.seed) seed();
+
+// ---- answers ----------------------------------------------------------------------------------
+
+const ANSWER_DEFAULT = `Server-sent events end in one of two ways, depending on the provider:
+
+- **OpenAI** sends a final \`data: [DONE]\` line after the last chunk.
+- **Anthropic** sends an \`event: message_stop\` event.
+
+A client that reads the stream should treat anything else — a closed socket before either marker — as an *incomplete* answer, and keep the text it already has.
+
+\`\`\`ts
+for await (const event of stream) {
+  if (event.data === "[DONE]") break;
+  const delta = JSON.parse(event.data).choices[0]?.delta?.content;
+  if (delta) render(delta);
+}
+\`\`\`
+
+That loop renders each delta as it arrives, so the first words show up in well under a second.`;
+
+const ANSWER_LONG = Array.from({ length: 14 }, (_, i) =>
+  i % 5 === 3
+    ? `\`\`\`python\ndef step_${i}(items):\n    """Process part ${i} of the pipeline."""\n    return [x * ${i} for x in items if x % 2 == 0]\n\`\`\``
+    : `## Part ${i + 1}\n\nThis is paragraph ${i + 1} of a long answer that streams slowly, so that a person has time to read, scroll up, or press Stop. It carries **bold**, *italic* and \`code\` words, and a [link](https://example.com/part-${i + 1}).`,
+).join("\n\n");
+
+const ANSWER_XSS = `Here are some things that must stay inert:
+
+<script>window.__xss = "script"; alert("script")</script>
+
+<img src="x" onerror="window.__xss='img'; alert('img')">
+
+[click me](javascript:window.__xss='link') and [data link](data:text/html,<script>alert(1)</script>)
+
+<iframe src="javascript:window.__xss='iframe'"></iframe>
+
+<svg onload="window.__xss='svg'"><circle r="5"/></svg>
+
+<a href="https://example.com" onclick="window.__xss='onclick'" style="position:fixed;inset:0">styled link</a> and a [safe link](https://example.com "Example") too.
+
+<div style="position:fixed;top:0;left:0;width:100vw;height:100vh;background:red" data-testid="stop" id="app">overlay</div>
+
+<form action="https://evil.example"><input name="q"><button>submit</button></form>
+
+<details open ontoggle="window.__xss='details'"><summary>Details</summary>hidden</details>
+
+![tracker](https://evil.example/pixel.png) <style>body{display:none}</style>
+
+<math><mtext><table><mglyph><style><img src=x onerror="window.__xss='mxss'">
+
+Plain **bold** text survives.`;
+
+const ANSWER_ERROR = `Let me look that up. The answer starts normally, and then the provider`;
+
+function pickAnswer(text: string): { content: string; error?: UiError; thinking?: string; slow?: boolean } {
+  const t = text.toLowerCase();
+  if (t.includes("xss")) return { content: ANSWER_XSS };
+  if (t.includes("auth")) return { content: "", error: err("authentication", "Incorrect API key provided: sk-…abcd.", { status: 401, error_type: "invalid_api_key" }) };
+  if (t.includes("error"))
+    return {
+      content: ANSWER_ERROR,
+      error: err("rate_limited", "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 30000, Used 30000.", { status: 429, error_type: "rate_limit_exceeded", retry_after: 20 }),
+    };
+  if (t.includes("long")) return { content: ANSWER_LONG, slow: true };
+  if (t.includes("think")) return { content: ANSWER_DEFAULT, thinking: "The person asks how streams end. OpenAI uses [DONE]; Anthropic uses message_stop. Mention incomplete streams." };
+  return { content: ANSWER_DEFAULT };
+}
+
+/** Splits text into small deltas (a word or two, like a model's tokens). */
+function deltas(text: string): string[] {
+  const parts = text.match(/\s*\S+/g) ?? [];
+  const out: string[] = [];
+  for (let i = 0; i < parts.length; i += 2) out.push(parts.slice(i, i + 2).join(""));
+  const tail = text.length - out.join("").length;
+  if (tail > 0) out.push(text.slice(text.length - tail));
+  return out;
+}
+
+// ---- streams ----------------------------------------------------------------------------------
+
+const WINDOW = 24;
+const MAX_COALESCED = 8 * 1024;
+
+class Stream {
+  seq = 0;
+  index = 0;
+  acked = 0;
+  pending = "";
+  sent = "";
+  timer: ReturnType<typeof setTimeout> | null = null;
+  queue: { kind: "text" | "thinking"; text: string }[] = [];
+  done = false;
+  startedAt = performance.now();
+  firstTokenAt: number | null = null;
+  deltas = 0;
+
+  constructor(
+    readonly id: number,
+    readonly channelId: number,
+    readonly answer: MessageView,
+    readonly conversation: Conversation & { last_model: string | null },
+    readonly plan: ReturnType<typeof pickAnswer>,
+  ) {
+    if (plan.thinking) for (const d of deltas(plan.thinking)) this.queue.push({ kind: "thinking", text: d });
+    for (const d of deltas(plan.content)) this.queue.push({ kind: "text", text: d });
+  }
+
+  private post(message: Omit<StreamMessage, "seq"> & { type: StreamMessage["type"] }): void {
+    const full = { ...message, seq: ++this.seq } as StreamMessage;
+    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message: full });
+  }
+
+  start(): void {
+    this.timer = setTimeout(() => {
+      this.post({ type: "start", response_id: `resp_${this.id}`, model: this.answer.model?.split("/")[1] ?? null } as StreamMessage);
+      this.tick();
+    }, config.tickMs * 3);
+  }
+
+  private tick(): void {
+    if (this.done) return;
+    const next = this.queue.shift();
+    if (next) {
+      this.firstTokenAt ??= performance.now();
+      this.deltas++;
+      if (next.kind === "thinking") {
+        this.answer.thinking += next.text;
+        this.post({ type: "thinking", text: next.text } as StreamMessage);
+      } else {
+        this.pending += next.text;
+        this.flush();
+      }
+      this.timer = setTimeout(() => this.tick(), this.plan.slow ? config.tickMs * 2 : config.tickMs);
+      return;
+    }
+    // Everything produced: wait until the pending text can go out, then end.
+    if (this.pending) {
+      this.flush(true);
+      this.timer = setTimeout(() => this.tick(), config.tickMs);
+      return;
+    }
+    this.finish(this.plan.error ? "error" : "done");
+  }
+
+  /** Sends pending text unless the page is too far behind (then it waits, coalesced). */
+  private flush(force = false): void {
+    if (!this.pending) return;
+    if (!force && this.seq - this.acked > WINDOW) return;
+    while (this.pending) {
+      const text = this.pending.slice(0, MAX_COALESCED);
+      this.pending = this.pending.slice(text.length);
+      this.sent += text;
+      this.post({ type: "text", text } as StreamMessage);
+    }
+  }
+
+  ack(seq: number): void {
+    if (seq > this.acked) this.acked = seq;
+  }
+
+  stop(): void {
+    if (this.done) return;
+    this.flush(true);
+    this.finish("stopped");
+  }
+
+  private finish(state: "done" | "stopped" | "error"): void {
+    this.done = true;
+    if (this.timer) clearTimeout(this.timer);
+    const a = this.answer;
+    a.content = this.sent;
+    a.state = state;
+    a.error = state === "error" ? this.plan.error ?? null : null;
+    const duration = performance.now() - this.startedAt;
+    const ttft = this.firstTokenAt ? this.firstTokenAt - this.startedAt : null;
+    const estimated = a.model?.startsWith("demo/") ?? false;
+    a.stats = {
+      ttft_ms: ttft === null ? null : Math.round(ttft),
+      tokens_per_sec: this.deltas && duration > 0 ? (this.deltas * 2) / (duration / 1000) : null,
+      output_tokens: this.deltas * 2,
+      tokens_estimated: estimated,
+      input_tokens: 24,
+      duration_ms: Math.round(duration),
+      finish_reason: state === "done" ? "stop" : null,
+    };
+    this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 } as StreamMessage);
+    this.conversation.updated_at = Date.now();
+    // Like the Rust side: the end message leaves the text to the deltas.
+    this.post({ type: "end", message: { ...structuredClone(a), content: "", thinking: "" } } as StreamMessage);
+    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, end: true });
+    streams.delete(this.id);
+  }
+}
+
+function startTurn(conversationId: number, text: string | null, model: string, channel: { id: number }) {
+  const c = conversations.get(conversationId);
+  if (!c) throw err("not_found", "That conversation no longer exists.");
+  if (typeof model !== "string" || !model.includes("/")) throw err("invalid_input", "Choose a model first.");
+  const p = findProvider(model.split("/")[0]);
+  if (!available(p)) throw err("authentication", `No API key for ${p.name}.`, { status: 401 });
+  let user: MessageView;
+  if (text !== null) {
+    user = message(c.id, "user", text, null, Date.now());
+    c.messages.push(user);
+    if (c.title === "New conversation") c.title = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  } else {
+    // regenerate: drop the last answer
+    if (c.messages.at(-1)?.role === "assistant") c.messages.pop();
+    const last = [...c.messages].reverse().find((m) => m.role === "user");
+    if (!last) throw err("invalid_input", "Nothing to answer.");
+    user = last;
+  }
+  const answer = message(c.id, "assistant", "", model, Date.now());
+  answer.state = "streaming";
+  c.messages.push(answer);
+  c.updated_at = Date.now();
+  c.last_model = model;
+  lastModel = model;
+  mockState.sentModels.push(model);
+  mockState.streams++;
+  const id = nextStream++;
+  const stream = new Stream(id, channel.id, answer, c, pickAnswer(user.content));
+  streams.set(id, stream);
+  stream.start();
+  return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id };
+}
+
+// ---- commands ---------------------------------------------------------------------------------
+
+type Args = Record<string, unknown>;
+
+const commands: Record<string, (a: Args) => unknown> = {
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo" }),
+  get_settings: () => ({ last_model: lastModel }),
+  model_catalog: () => catalog(),
+  refresh_models: (a) => {
+    const p = findProvider(a.provider);
+    if (!available(p)) throw err("authentication", `No API key for ${p.name}.`, { status: 401 });
+    return catalog().find((g) => g.provider === p.id);
+  },
+  list_providers: () => providers.map(providerView),
+  set_api_key: (a) => {
+    const p = findProvider(a.provider);
+    if (typeof a.key !== "string" || !a.key.trim()) throw err("invalid_input", "The key is empty.");
+    keys.set(p.id, a.key);
+    return providerView(p);
+  },
+  delete_api_key: (a) => {
+    const p = findProvider(a.provider);
+    keys.delete(p.id);
+    return providerView(p);
+  },
+  test_provider: (a) => {
+    const p = findProvider(a.provider);
+    if (p.takes_key && p.key_required && !keys.has(p.id)) throw err("authentication", `No API key set for ${p.name}.`, { status: 401 });
+    return { provider: p.id, name: p.name, models: p.models, available: true, hint: null };
+  },
+  add_custom_provider: (a) => {
+    const name = String(a.name ?? "").trim();
+    const base = String(a.base_url ?? "").trim();
+    if (!name || !/^https?:\/\//.test(base)) throw err("invalid_input", "A name and an http(s) base URL are needed.");
+    const id = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
+    const p = view(id, name, a.protocol === "anthropic" ? "anthropic" : "openai", base, { custom: true, takes_key: true, key_required: false, models: [] });
+    providers.splice(providers.length - 1, 0, p);
+    return providerView(p);
+  },
+  remove_custom_provider: (a) => {
+    const i = providers.findIndex((p) => p.id === a.provider && p.custom);
+    if (i < 0) throw err("not_found", "No such custom provider.");
+    providers.splice(i, 1);
+    keys.delete(String(a.provider));
+    return null;
+  },
+  detect_local_servers: () => providers.filter((p) => p.id === "ollama").map(providerView),
+  list_conversations: (a) => {
+    const q = typeof a.query === "string" ? a.query.toLowerCase() : "";
+    return [...conversations.values()]
+      .filter((c) => !q || c.title.toLowerCase().includes(q) || c.messages.some((m) => m.content.toLowerCase().includes(q)))
+      .sort((x, y) => y.updated_at - x.updated_at)
+      .map(summary);
+  },
+  create_conversation: () => {
+    const id = nextId++;
+    const c = { id, title: "New conversation", created_at: Date.now(), updated_at: Date.now(), messages: [], last_model: null };
+    conversations.set(id, c);
+    return summary(c);
+  },
+  get_conversation: (a) => {
+    const c = conversations.get(Number(a.id));
+    if (!c) throw err("not_found", "That conversation no longer exists.");
+    const { last_model: _ignored, ...rest } = c;
+    return structuredClone(rest);
+  },
+  rename_conversation: (a) => {
+    const c = conversations.get(Number(a.id));
+    if (!c) throw err("not_found", "That conversation no longer exists.");
+    c.title = String(a.title);
+    return summary(c);
+  },
+  delete_conversation: (a) => {
+    conversations.delete(Number(a.id));
+    return null;
+  },
+  send_message: (a) => startTurn(Number(a.conversation_id), String(a.text), String(a.model), a.on_event as { id: number }),
+  regenerate: (a) => startTurn(Number(a.conversation_id), null, String(a.model), a.on_event as { id: number }),
+  edit_message: (a) => {
+    const c = conversations.get(Number(a.conversation_id));
+    if (!c) throw err("not_found", "That conversation no longer exists.");
+    const i = c.messages.findIndex((m) => m.id === Number(a.message_id) && m.role === "user");
+    if (i < 0) throw err("not_found", "That message no longer exists.");
+    c.messages.splice(i);
+    return startTurn(c.id, String(a.text), String(a.model), a.on_event as { id: number });
+  },
+  stop_stream: (a) => {
+    mockState.stops.push(Number(a.stream_id));
+    streams.get(Number(a.stream_id))?.stop();
+    return null;
+  },
+  ack_stream: (a) => {
+    const s = streams.get(Number(a.stream_id));
+    mockState.acks.push({ stream_id: Number(a.stream_id), seq: Number(a.seq) });
+    if (!s) throw err("not_found", "No such stream.");
+    s.ack(Number(a.seq));
+    return null;
+  },
+  open_link: (a) => {
+    const url = String(a.url);
+    if (!/^(https?:|mailto:)/i.test(url)) throw err("invalid_input", "Only http, https and mailto links open.");
+    mockState.opened.push(url);
+    return null;
+  },
+};
+
+mockIPC((cmd, payload) => {
+  const args = (payload ?? {}) as Args;
+  const logged: Args = {};
+  for (const [k, v] of Object.entries(args)) logged[k] = k === "on_event" ? "<channel>" : k === "key" ? "<redacted>" : v;
+  mockState.calls.push({ cmd, args: logged });
+  const handler = commands[cmd];
+  if (!handler) return Promise.reject(err("not_found", `Unknown command ${cmd}`));
+  try {
+    return Promise.resolve(handler(args));
+  } catch (e) {
+    return Promise.reject(e);
+  }
+});
