@@ -56,10 +56,31 @@ impl Harness {
     fn state(&self) -> tauri::State<'_, AppState> {
         self.app.state::<AppState>()
     }
+
+    /// Sends `text` to `model` in a conversation; returns the turn and the channel's messages.
+    async fn send(&self, conversation_id: i64, text: &str, model: &str) -> (Turn, Received) {
+        let (channel, received) = collecting_channel();
+        let turn = commands::send_message(self.state(), conversation_id, text.into(), model.into(), channel)
+            .await
+            .unwrap();
+        (turn, received)
+    }
+
+    /// Regenerates the last answer with `model`.
+    async fn regenerate(&self, conversation_id: i64, model: &str) -> (Turn, Received) {
+        let (channel, received) = collecting_channel();
+        let turn = commands::regenerate(self.state(), conversation_id, model.into(), channel)
+            .await
+            .unwrap();
+        (turn, received)
+    }
 }
 
+/// The messages a collecting channel received, as JSON.
+type Received = Arc<Mutex<Vec<Value>>>;
+
 /// A channel whose messages (as JSON) are collected.
-fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Arc<Mutex<Vec<Value>>>) {
+fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Received) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let channel = Channel::new(move |body: InvokeResponseBody| {
@@ -74,7 +95,7 @@ fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Arc<Mut
 }
 
 /// Waits for the `end` message and returns every message received.
-async fn until_end(received: &Arc<Mutex<Vec<Value>>>) -> Vec<Value> {
+async fn until_end(received: &Received) -> Vec<Value> {
     for _ in 0..500 {
         if received
             .lock()
@@ -107,16 +128,9 @@ async fn a_sent_message_streams_over_the_channel_and_is_saved() {
     openai.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(30)));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    let turn: Turn = commands::send_message(
-        harness.state(),
-        conversation.id,
-        "  Hello there  ".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (turn, received) = harness
+        .send(conversation.id, "  Hello there  ", "fake-openai/gpt-fake")
+        .await;
     assert_eq!(turn.user.content, "Hello there");
     assert_eq!(turn.assistant.state, MessageState::Streaming);
     assert_eq!(turn.assistant.model.as_deref(), Some("fake-openai/gpt-fake"));
@@ -154,16 +168,7 @@ async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connectio
     );
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    let turn = commands::send_message(
-        harness.state(),
-        conversation.id,
-        "go".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     while text_of(&received.lock().unwrap()).len() < 50 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
@@ -201,27 +206,13 @@ async fn switching_to_an_anthropic_model_sends_it_the_history() {
         .unwrap();
     assert_eq!(view.key, KeyState::Keychain);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (first, received) = collecting_channel();
-    commands::send_message(
-        harness.state(),
-        conversation.id,
-        "first question".into(),
-        "fake-openai/gpt-fake".into(),
-        first,
-    )
-    .await
-    .unwrap();
+    let (_, received) = harness
+        .send(conversation.id, "first question", "fake-openai/gpt-fake")
+        .await;
     until_end(&received).await;
-    let (second, received) = collecting_channel();
-    commands::send_message(
-        harness.state(),
-        conversation.id,
-        "second question".into(),
-        "fake-anthropic/claude-fake".into(),
-        second,
-    )
-    .await
-    .unwrap();
+    let (_, received) = harness
+        .send(conversation.id, "second question", "fake-anthropic/claude-fake")
+        .await;
     let messages = until_end(&received).await;
     assert_eq!(
         messages.last().unwrap()["message"]["model"],
@@ -284,16 +275,7 @@ async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() 
     anthropic.enqueue(Reply::sse(fixture("anthropic_text.sse")));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    let turn = commands::send_message(
-        harness.state(),
-        conversation.id,
-        "hi".into(),
-        "fake-anthropic/claude-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (turn, received) = harness.send(conversation.id, "hi", "fake-anthropic/claude-fake").await;
     assert_eq!(turn.assistant.state, MessageState::Error);
     assert_eq!(turn.assistant.error.as_ref().unwrap().kind, "config");
     assert!(
@@ -310,15 +292,7 @@ async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() 
     commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
         .await
         .unwrap();
-    let (channel, received) = collecting_channel();
-    commands::regenerate(
-        harness.state(),
-        conversation.id,
-        "fake-anthropic/claude-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (_, received) = harness.regenerate(conversation.id, "fake-anthropic/claude-fake").await;
     let messages = until_end(&received).await;
     assert_eq!(messages.last().unwrap()["message"]["state"], "done");
     let saved = commands::get_conversation(harness.state(), conversation.id)
@@ -336,16 +310,7 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
     openai.enqueue(Reply::sse(fixture("openai_error_midstream.sse")));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    commands::send_message(
-        harness.state(),
-        conversation.id,
-        "hi".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
     let end = until_end(&received).await.last().unwrap()["message"].clone();
     assert_eq!(
         (end["state"].as_str(), end["error"]["kind"].as_str()),
@@ -354,10 +319,7 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
     assert_eq!(end["error"]["retry_after"], 20.0);
     assert_eq!(end["error"]["status"], 429);
 
-    let (channel, received) = collecting_channel();
-    commands::regenerate(harness.state(), conversation.id, "fake-openai/gpt-fake".into(), channel)
-        .await
-        .unwrap();
+    let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     let messages = until_end(&received).await;
     let end = messages.last().unwrap()["message"].clone();
     assert_eq!(
@@ -377,16 +339,7 @@ async fn a_page_that_never_acks_gets_coalesced_messages_under_8_kb() {
     openai.enqueue(Reply::sse(openai_stream(5_000)));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    commands::send_message(
-        harness.state(),
-        conversation.id,
-        "go".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     let messages = until_end(&received).await;
     assert_eq!(text_of(&messages), runnel_testkit::openai_text_of(5_000));
     let texts = messages.iter().filter(|m| m["type"] == "text").count();
@@ -408,16 +361,7 @@ async fn a_page_that_acks_gets_every_delta_alone() {
     );
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, received) = collecting_channel();
-    let turn = commands::send_message(
-        harness.state(),
-        conversation.id,
-        "go".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     // Acknowledge everything as it arrives, as a page painting every frame would.
     let state = harness.state();
     loop {
@@ -446,16 +390,7 @@ async fn a_streaming_answer_is_checkpointed_before_it_ends() {
     );
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (channel, _) = collecting_channel();
-    let turn = commands::send_message(
-        harness.state(),
-        conversation.id,
-        "go".into(),
-        "fake-openai/gpt-fake".into(),
-        channel,
-    )
-    .await
-    .unwrap();
+    let (turn, _) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     tokio::time::sleep(Duration::from_millis(1300)).await;
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
