@@ -84,7 +84,11 @@ export class ComposerView {
   private grow(): void {
     const t = this.textarea;
     t.style.height = "auto";
-    t.style.height = `${Math.min(t.scrollHeight, Math.round(window.innerHeight * 0.4))}px`;
+    // scrollHeight leaves out the borders; without them a border-box textarea shows a scrollbar.
+    const wanted = t.scrollHeight + (t.offsetHeight - t.clientHeight);
+    const limit = Math.round(window.innerHeight * 0.4);
+    t.style.height = `${Math.min(wanted, limit)}px`;
+    t.style.overflowY = wanted > limit ? "auto" : "hidden";
     this.updateSend();
   }
 
