@@ -203,14 +203,14 @@ export class SettingsView {
     this.addStatus = h("p", { class: "form-status", role: "status" });
     this.heading = h("h2", { tabindex: "-1" }, "Settings");
 
-    const name = h("input", { type: "text", placeholder: "Name, e.g. OpenRouter", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
+    const name = h("input", { type: "text", placeholder: "Name, e.g. My vLLM", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
     const protocol = h(
       "select",
       { "aria-label": "Protocol", "data-testid": "custom-protocol" },
       h("option", { value: "openai" }, "OpenAI-compatible"),
       h("option", { value: "anthropic" }, "Anthropic-style"),
     );
-    const baseUrl = h("input", { type: "url", placeholder: "Base URL, e.g. https://openrouter.ai/api/v1", "aria-label": "Base URL", "data-testid": "custom-base-url", required: true });
+    const baseUrl = h("input", { type: "url", placeholder: "Base URL, e.g. http://host:8000/v1", "aria-label": "Base URL", "data-testid": "custom-base-url", required: true });
     const add = async () => {
       const n = name.value.trim();
       const u = baseUrl.value.trim();

@@ -1,0 +1,268 @@
+//! The real app, started by tauri-driver (which runs WebKitWebDriver, which runs the app) with a
+//! throwaway data folder and an environment of its own.
+//!
+//! The app inherits the driver's environment, so each [`App`] has its own driver. The driver runs
+//! in a process group of its own (with WebKitWebDriver, the app and WebKit's helper processes),
+//! which teardown ends as a whole; a watchdog shell ends that group and deletes the temporary
+//! folder if this test process dies first, so nothing outlives a run.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::webdriver::WebDriver;
+
+/// The app binary cargo built for this test target.
+const APP_BINARY: &str = env!("CARGO_BIN_EXE_runnel-app");
+/// The window size every test runs at (tauri.conf.json's default).
+pub const WINDOW: (u32, u32) = (1120, 760);
+
+/// Variables of the test's own environment the app must not see: Runnel's own settings, real
+/// keys, base URLs and proxies would make the tests depend on the machine.
+const SCRUBBED: &[&str] = &[
+    "RUNNEL_DATA_DIR",
+    "RUNNEL_PROVIDERS_FILE",
+    "RUNNEL_KEYCHAIN_SERVICE",
+    "RUNNEL_LOG",
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "VLLM_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "OLLAMA_BASE_URL",
+    "LMSTUDIO_BASE_URL",
+    "LLAMACPP_BASE_URL",
+    "VLLM_BASE_URL",
+    "RUNNEL_MODEL",
+    "RUNNEL_IPC_BENCH",
+    "GTK_THEME",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+];
+
+/// How an app is started.
+pub struct Launch<'a> {
+    /// A name for its log file (`artifacts/e2e/logs/<name>.log`).
+    pub name: &'a str,
+    /// The `RUNNEL_PROVIDERS_FILE` contents, if any.
+    pub providers: Option<String>,
+    /// More environment variables (`GTK_THEME`, `RUNNEL_IPC_BENCH`).
+    pub env: Vec<(&'a str, &'a str)>,
+}
+
+/// A running app, its driver and its data folder.
+pub struct App {
+    /// The WebDriver session of the app's window.
+    pub wd: WebDriver,
+    driver: Driver,
+    root: tempfile::TempDir,
+}
+
+impl App {
+    /// Starts the app and waits until its window shows the chat with a model chosen.
+    pub async fn launch(launch: Launch<'_>) -> App {
+        let root = tempfile::Builder::new()
+            .prefix("runnel-e2e-")
+            .tempdir()
+            .expect("a temporary folder");
+        let data_dir = root.path().join("data");
+        let mut env: Vec<(String, String)> = vec![
+            ("RUNNEL_DATA_DIR".into(), data_dir.display().to_string()),
+            ("RUNNEL_KEYCHAIN_SERVICE".into(), keychain_service()),
+            ("RUNNEL_LOG".into(), "debug".into()),
+        ];
+        if let Some(providers) = &launch.providers {
+            let file = root.path().join("providers.json");
+            std::fs::write(&file, providers).expect("writing the providers file");
+            env.push(("RUNNEL_PROVIDERS_FILE".into(), file.display().to_string()));
+        }
+        env.extend(launch.env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let log = crate::artifacts().join("logs").join(format!("{}.log", launch.name));
+        let driver = Driver::start(&env, &log, root.path()).await;
+        let wd = driver.open_app().await;
+        App { wd, driver, root }
+    }
+
+    /// Quits the app (ending its session closes it) and starts it again on the same data folder
+    /// and environment.
+    pub async fn restart(&mut self) {
+        self.wd.delete().await;
+        self.driver.wait_app_gone().await;
+        self.wd = self.driver.open_app().await;
+    }
+
+    /// Quits the app and stops its driver.
+    pub async fn quit(self) {
+        self.wd.delete().await;
+        drop(self);
+    }
+
+    /// The data folder (`RUNNEL_DATA_DIR`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.root.path().join("data")
+    }
+
+    /// What the driver, WebKitWebDriver and the app wrote to stdout and stderr so far.
+    pub fn output(&self) -> Vec<u8> {
+        std::fs::read(&self.driver.log).unwrap_or_default()
+    }
+}
+
+/// The keychain service every app of this run keeps its keys under (`RUNNEL_KEYCHAIN_SERVICE`).
+pub fn keychain_service() -> String {
+    format!("runnel-e2e-{}", std::process::id())
+}
+
+/// tauri-driver on two free ports, in its own process group, with a watchdog.
+struct Driver {
+    child: Child,
+    watchdog: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Driver {
+    async fn start(env: &[(String, String)], log: &Path, root: &Path) -> Driver {
+        assert!(
+            std::env::var_os("DISPLAY").is_some(),
+            "no DISPLAY: run the end-to-end tests through scripts/e2e (Xvfb, D-Bus, a keyring)"
+        );
+        std::fs::create_dir_all(log.parent().expect("a log folder")).expect("creating the log folder");
+        let output = File::create(log).expect("creating the driver log");
+        let [port, native_port] = free_ports();
+        let mut command = Command::new("tauri-driver");
+        command
+            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(output.try_clone().expect("a second handle on the log"))
+            .stderr(output)
+            .process_group(0);
+        for name in SCRUBBED {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().map(|(k, v)| (k, v)));
+        let child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run tauri-driver ({e}): cargo install tauri-driver --locked"));
+        let watchdog = Command::new("sh")
+            .args([
+                "-c",
+                r#"while kill -0 "$1" 2>/dev/null; do sleep 0.5; done; kill -KILL "-$2" 2>/dev/null; rm -rf "$3""#,
+                "watchdog",
+                &std::process::id().to_string(),
+                &child.id().to_string(),
+                &root.display().to_string(),
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("starting the watchdog");
+        let driver = Driver {
+            child,
+            watchdog,
+            base: format!("http://127.0.0.1:{port}"),
+            log: log.to_owned(),
+        };
+        driver.wait_ready().await;
+        driver
+    }
+
+    /// Waits until tauri-driver and WebKitWebDriver behind it answer `/status`.
+    async fn wait_ready(&self) {
+        let http = reqwest::Client::new();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let ready = match http.get(format!("{}/status", self.base)).send().await {
+                Ok(response) => response
+                    .json::<Value>()
+                    .await
+                    .is_ok_and(|v| v["value"]["ready"] == true),
+                Err(_) => false,
+            };
+            if ready {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not become ready; see {}",
+                self.log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Starts the app in a new session and waits for its window to be ready.
+    async fn open_app(&self) -> WebDriver {
+        let capabilities = json!({ "tauri:options": { "application": APP_BINARY } });
+        let wd = WebDriver::new_session(&self.base, capabilities)
+            .await
+            .unwrap_or_else(|e| panic!("starting the app failed: {e:?}; see {}", self.log.display()));
+        wd.set_window_size(WINDOW.0, WINDOW.1).await;
+        // The model button shows a model's name once the page has loaded its settings.
+        let ready = "const b = document.querySelector('[data-testid=model-picker]');
+                     return document.readyState === 'complete' && !!b && /[A-Za-z0-9]/.test(b.textContent);";
+        wd.wait("the window to show a model", Duration::from_secs(30), ready, vec![])
+            .await;
+        wd
+    }
+
+    /// Waits until the app process of this driver's group has exited.
+    async fn wait_app_gone(&self) {
+        let group = self.child.id().to_string();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let running = Command::new("pgrep")
+                .args(["-g", &group, "-x", "runnel-app"])
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+            if !running {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the app did not quit when its session ended");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let group = self.child.id();
+        signal_group(group, "TERM");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // tauri-driver exits on TERM; whatever else of its group is left goes now.
+        signal_group(group, "KILL");
+        let _ = self.child.wait();
+        signal_group(self.watchdog.id(), "KILL");
+        let _ = self.watchdog.wait();
+    }
+}
+
+fn signal_group(group: u32, signal: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
+}
+
+/// Two distinct free ports (both are held until both are known).
+fn free_ports() -> [u16; 2] {
+    let listeners = [(); 2].map(|()| TcpListener::bind("127.0.0.1:0").expect("a free port"));
+    listeners.map(|listener| listener.local_addr().expect("a bound address").port())
+}
