@@ -113,6 +113,13 @@ impl Engine {
         Ok(Self { http, timeouts })
     }
 
+    /// An engine over an HTTP client configured elsewhere (a proxy, HTTP/2 prior knowledge for
+    /// an `h2c` server, extra root certificates). The connect timeout is then the client's own;
+    /// `timeouts.connect` only names it in errors.
+    pub fn with_client(http: reqwest::Client, timeouts: Timeouts) -> Self {
+        Self { http, timeouts }
+    }
+
     /// The timeouts this engine applies.
     pub fn timeouts(&self) -> Timeouts {
         self.timeouts
