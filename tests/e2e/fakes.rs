@@ -12,6 +12,8 @@ pub const ANTHROPIC_MESSAGES: &str = "/v1/messages";
 pub const GPT: &str = "fake-openai/gpt-fake";
 /// The Anthropic-style model, as the app names it (its provider requires a key).
 pub const CLAUDE: &str = "fake-anthropic/claude-fake";
+/// The built-in offline demo model.
+pub const DEMO: &str = "demo/runnel-demo";
 /// The text `openai_text.sse` streams.
 pub const OPENAI_FIXTURE_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
 /// The text `anthropic_text.sse` streams.

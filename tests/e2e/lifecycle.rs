@@ -6,10 +6,10 @@ use std::time::Duration;
 use runnel_testkit::{Reply, fixture};
 use serde_json::Value;
 
+use crate::alone;
 use crate::app::{App, Launch};
-use crate::fakes::{Fakes, GPT, OPENAI_CHAT, OPENAI_FIXTURE_TEXT};
+use crate::fakes::{DEMO, Fakes, GPT, OPENAI_CHAT, OPENAI_FIXTURE_TEXT};
 use crate::ui::{self, normalize, script};
-use crate::{alone, chat};
 
 #[test]
 #[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
@@ -78,6 +78,11 @@ fn first_run_answers_from_the_demo() {
             "the demo answered {:?}",
             answer.text
         );
+        // Markdown and code from the demo, caught mid-stream, for the README.
+        ui::send(wd, "Show me some Rust code").await;
+        ui::wait_answer_text(wd, 260).await;
+        ui::screenshot(wd, "demo-streaming").await;
+        assert_eq!(ui::wait_answer_end(wd).await.state, "done");
         app.quit().await;
     });
 }
@@ -122,10 +127,10 @@ fn dark_theme_follows_gtk() {
             "the chat background is not dark: {theme}"
         );
 
-        fakes.openai.route(OPENAI_CHAT, chat::endless());
-        ui::choose_model(wd, GPT).await;
-        ui::send(wd, "A long story in the dark").await;
-        ui::wait_answer_text(wd, 300).await;
+        // The demo's long story: real prose to stop in the middle of.
+        ui::choose_model(wd, DEMO).await;
+        ui::send(wd, "Tell me a long story").await;
+        ui::wait_answer_text(wd, 400).await;
         ui::click_stop(wd).await;
         assert_eq!(ui::wait_answer_end(wd).await.state, "stopped");
         ui::screenshot(wd, "stopped-dark").await;
