@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{SECRET, endpoint, engine, request};
+use common::{SECRET, endpoint, engine, request, run_to_end};
 use runnel_core::provider::protocol;
 use runnel_core::{
     Endpoint, Engine, ErrorKind, MemoryStore, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet, TimeoutPhase,
@@ -142,10 +142,7 @@ fn timeout_phase(outcome: &Outcome) -> Option<TimeoutPhase> {
 async fn connect_first_byte_and_idle_timeouts_are_each_a_typed_error() {
     let pit = tarpit();
     let unreachable = Endpoint::new("test", protocol("openai").unwrap(), &format!("{}/v1", pit.url), None);
-    let completion = short_timeouts()
-        .stream(&unreachable, &request(), StreamOptions::default())
-        .finish()
-        .await;
+    let completion = run_to_end(&short_timeouts(), &unreachable).await;
     assert_eq!(
         timeout_phase(&completion.outcome),
         Some(TimeoutPhase::Connect),
@@ -155,10 +152,7 @@ async fn connect_first_byte_and_idle_timeouts_are_each_a_typed_error() {
 
     let server = FakeServer::start().await;
     server.enqueue(Reply::sse(fixture("openai_text.sse")).first_byte_delay(Duration::from_secs(2)));
-    let completion = short_timeouts()
-        .stream(&endpoint(&server, "openai"), &request(), StreamOptions::default())
-        .finish()
-        .await;
+    let completion = run_to_end(&short_timeouts(), &endpoint(&server, "openai")).await;
     assert_eq!(
         timeout_phase(&completion.outcome),
         Some(TimeoutPhase::FirstByte),
@@ -167,10 +161,7 @@ async fn connect_first_byte_and_idle_timeouts_are_each_a_typed_error() {
     );
 
     server.enqueue(silent_reply());
-    let completion = short_timeouts()
-        .stream(&endpoint(&server, "openai"), &request(), StreamOptions::default())
-        .finish()
-        .await;
+    let completion = run_to_end(&short_timeouts(), &endpoint(&server, "openai")).await;
     assert_eq!(
         timeout_phase(&completion.outcome),
         Some(TimeoutPhase::Idle),
@@ -193,10 +184,7 @@ async fn a_refused_connection_is_a_network_error() {
         &format!("http://127.0.0.1:{port}/v1"),
         None,
     );
-    let completion = engine()
-        .stream(&closed, &request(), StreamOptions::default())
-        .finish()
-        .await;
+    let completion = run_to_end(&engine(), &closed).await;
     match completion.outcome {
         Outcome::Failed { error } => assert_eq!(error.kind, ErrorKind::Network, "{}", error.message),
         other => panic!("{other:?}"),

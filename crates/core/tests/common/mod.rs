@@ -36,6 +36,14 @@ pub fn request() -> ChatRequest {
     ChatRequest::new("test-model", vec![Message::user("hi")])
 }
 
+/// Streams the one-message request from `endpoint` to its end.
+pub async fn run_to_end(engine: &Engine, endpoint: &Endpoint) -> Completion {
+    engine
+        .stream(endpoint, &request(), StreamOptions::default())
+        .finish()
+        .await
+}
+
 /// Plays `reply` and collects every event and the completion.
 pub async fn play(protocol_id: &str, reply: Reply) -> (Vec<StreamEvent>, Completion) {
     play_with(protocol_id, reply, StreamOptions::default()).await
