@@ -262,6 +262,16 @@ async fn keys_are_stored_never_returned_and_deleted() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), "invalid_input");
+    // A key stored behind the app's back (the CLI shares the keychain) shows up in Settings.
+    harness.keys.delete("fake-anthropic").unwrap();
+    let providers = commands::list_providers(harness.state()).await.unwrap();
+    assert_eq!(
+        providers.iter().find(|p| p.id == "fake-anthropic").unwrap().key,
+        KeyState::None
+    );
+    commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
+        .await
+        .unwrap();
     let view = commands::delete_api_key(harness.state(), "fake-anthropic".into())
         .await
         .unwrap();

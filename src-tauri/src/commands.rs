@@ -78,9 +78,10 @@ pub async fn test_provider(state: State<'_, AppState>, provider: String) -> AppR
     live_models(&state, &provider).await
 }
 
-/// Every provider's Settings row.
+/// Every provider's Settings row, with key states read afresh from the keychain.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn list_providers(state: State<'_, AppState>) -> AppResult<Vec<ProviderView>> {
+    state.providers.forget_key_states();
     let all = state.providers.all(&state.store)?;
     Ok(blocking(|| all.iter().map(|def| state.providers.view(def)).collect()))
 }

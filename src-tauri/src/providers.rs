@@ -211,6 +211,12 @@ impl Providers {
         state
     }
 
+    /// Forgets the cached key states, so the next look asks the keychain again (a key set from
+    /// the CLI while the app runs then shows up).
+    pub fn forget_key_states(&self) {
+        self.key_states.lock().expect("key state lock").clear();
+    }
+
     /// Stores `key` for `def`, bound to its host. Blocking (keychain).
     pub fn set_key(&self, def: &ProviderDef, key: &str) -> AppResult<()> {
         let key = ApiKey::new(key);
