@@ -69,6 +69,34 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// A malformed stream is an error, never a panic: arbitrary bytes, and fixtures with bytes
+    /// flipped, through the SSE decoder and both protocol decoders.
+    #[test]
+    fn garbage_never_panics(
+        noise in prop::collection::vec(any::<u8>(), 0..2048),
+        index in 0..FIXTURES.len(),
+        flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
+    ) {
+        for protocol_id in ["openai", "anthropic"] {
+            let _ = decode(protocol_id, &[&noise]);
+        }
+        let (protocol_id, name) = FIXTURES[index];
+        let mut body = fixture(name);
+        for (at, byte) in flips {
+            let at = at % body.len();
+            body[at] = byte;
+        }
+        let _ = decode(protocol_id, &[&body]);
+        let mut sse = SseDecoder::new();
+        let mut frames = Vec::new();
+        sse.feed(&body, &mut frames);
+        let _ = sse.finish();
+    }
+}
+
 #[test]
 fn one_byte_chunks_yield_the_same_events_for_every_fixture() {
     for (protocol_id, name) in FIXTURES {
