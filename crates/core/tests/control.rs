@@ -29,6 +29,15 @@ fn silent_reply() -> Reply {
     Reply::sse(body[..cut].to_vec()).end(End::Hang)
 }
 
+/// A fake server playing `reply`, and a stream from it that has shown its first text.
+async fn streaming(reply: Reply) -> (FakeServer, runnel_core::ChatStream) {
+    let server = FakeServer::start().await;
+    server.enqueue(reply);
+    let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
+    first_text(&mut stream).await;
+    (server, stream)
+}
+
 async fn first_text(stream: &mut runnel_core::ChatStream) {
     while let Some(event) = stream.next().await {
         if matches!(event, StreamEvent::TextDelta { .. }) {
@@ -41,10 +50,7 @@ async fn first_text(stream: &mut runnel_core::ChatStream) {
 #[tokio::test]
 async fn stop_closes_the_connection_within_50ms_while_streaming_and_while_silent() {
     for reply in [slow_reply(), silent_reply()] {
-        let server = FakeServer::start().await;
-        server.enqueue(reply);
-        let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
-        first_text(&mut stream).await;
+        let (server, stream) = streaming(reply).await;
         tokio::time::sleep(Duration::from_millis(30)).await;
         let stopped_at = Instant::now();
         stream.stop();
@@ -63,10 +69,7 @@ async fn stop_closes_the_connection_within_50ms_while_streaming_and_while_silent
 
 #[tokio::test]
 async fn a_stop_from_another_task_ends_a_consumer_waiting_on_a_silent_server() {
-    let server = FakeServer::start().await;
-    server.enqueue(silent_reply());
-    let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
-    first_text(&mut stream).await;
+    let (server, mut stream) = streaming(silent_reply()).await;
     let handle = stream.stop_handle();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -90,10 +93,7 @@ async fn a_stop_from_another_task_ends_a_consumer_waiting_on_a_silent_server() {
 
 #[tokio::test]
 async fn dropping_a_stream_closes_its_connection() {
-    let server = FakeServer::start().await;
-    server.enqueue(slow_reply());
-    let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
-    first_text(&mut stream).await;
+    let (server, stream) = streaming(slow_reply()).await;
     let dropped_at = Instant::now();
     drop(stream);
     let closed_at = server
