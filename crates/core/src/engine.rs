@@ -58,10 +58,19 @@ impl fmt::Debug for Endpoint {
 pub struct Timeouts {
     /// To open the TCP (and TLS) connection.
     pub connect: Duration,
-    /// From sending the request to the response head.
+    /// From the connection being made to the response head. (Sending is timed as a whole, so the
+    /// wait allowed is `connect + first_byte`: a connection that never comes is always reported
+    /// as a connect timeout.)
     pub first_byte: Duration,
     /// Between two reads of the response body. Reasoning models can think silently for long.
     pub idle: Duration,
+}
+
+impl Timeouts {
+    /// The whole wait allowed for a response head, connection included.
+    pub fn until_response(&self) -> Duration {
+        self.connect + self.first_byte
+    }
 }
 
 impl Default for Timeouts {
@@ -146,10 +155,9 @@ impl Engine {
             .http
             .get(endpoint.protocol.models_url(&endpoint.base_url))
             .headers(endpoint.protocol.headers(endpoint.key.as_ref()));
-        let first_byte = self.timeouts.first_byte;
-        let response = tokio::time::timeout(first_byte, request.send())
+        let response = tokio::time::timeout(self.timeouts.until_response(), request.send())
             .await
-            .map_err(|_| StreamError::timeout(TimeoutPhase::FirstByte, first_byte))?
+            .map_err(|_| StreamError::timeout(TimeoutPhase::FirstByte, self.timeouts.first_byte))?
             .map_err(|error| transport_error(&error, self.timeouts.connect))?;
         let status = response.status();
         let headers = response.headers().clone();

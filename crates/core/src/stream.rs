@@ -211,9 +211,9 @@ impl Driver {
     /// Reads the response to its end. Returns the ending event, or `None` when the stream
     /// finished and the ending was already sent.
     async fn read(&mut self, request: reqwest::RequestBuilder) -> Option<StreamEvent> {
-        let first_byte = self.timeouts.first_byte;
-        let response = match timeout(first_byte, request.send()).await {
+        let response = match timeout(self.timeouts.until_response(), request.send()).await {
             Err(_) => {
+                let first_byte = self.timeouts.first_byte;
                 return Some(StreamEvent::Error(StreamError::timeout(
                     TimeoutPhase::FirstByte,
                     first_byte,
