@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use clap::Args;
 use runnel_core::{ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions};
 
+use crate::repl;
 use crate::select::{self, Choice};
 use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
 
@@ -33,6 +34,9 @@ pub struct ChatArgs {
     /// Print timings and token counts to stderr at the end.
     #[arg(long)]
     stats: bool,
+    /// A conversation, turn by turn, read from stdin (the default with no prompt at a terminal).
+    #[arg(short = 'i', long, conflicts_with_all = ["events", "raw", "prompt"])]
+    interactive: bool,
     #[command(flatten)]
     request: RequestArgs,
     /// The prompt; `-` or nothing reads it from stdin.
@@ -41,14 +45,14 @@ pub struct ChatArgs {
 
 /// How events are printed.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+pub enum Format {
     Text,
     Events,
     Raw,
 }
 
 pub async fn run(args: ChatArgs) -> Result<u8, String> {
-    let prompt = prompt_text(&args.prompt)?;
+    let interactive = args.interactive || (args.prompt.is_empty() && std::io::stdin().is_terminal());
     let (model_id, provider, model) = (args.model_id.clone(), args.provider.clone(), args.model.clone());
     let choice =
         tokio::task::spawn_blocking(move || select::choose(model_id.as_deref(), provider.as_deref(), model.as_deref()))
@@ -56,6 +60,19 @@ pub async fn run(args: ChatArgs) -> Result<u8, String> {
             .map_err(|error| error.to_string())?;
     let (endpoint, _) = select::endpoint_async(&choice, args.base_url.as_deref()).await?;
     let engine = args.request.engine()?;
+    if interactive {
+        let session = repl::Session {
+            engine,
+            choice,
+            endpoint,
+            base_url: args.base_url.clone(),
+            system: args.request.system.clone(),
+            options: args.request.options(),
+            stats: args.stats,
+        };
+        return repl::run(session).await;
+    }
+    let prompt = prompt_text(&args.prompt)?;
     let mut messages = Vec::new();
     if let Some(system) = &args.request.system {
         messages.push(Message::system(system.clone()));
@@ -82,9 +99,6 @@ fn prompt_text(words: &[String]) -> Result<String, String> {
     if !joined.is_empty() && joined != "-" {
         return Ok(joined);
     }
-    if std::io::stdin().is_terminal() {
-        return Err("no prompt: give one as an argument or on stdin".to_owned());
-    }
     let mut text = String::new();
     std::io::stdin()
         .read_to_string(&mut text)
@@ -97,7 +111,7 @@ fn prompt_text(words: &[String]) -> Result<String, String> {
 }
 
 /// Prints events as they arrive until the stream ends; Ctrl-C stops it and keeps what arrived.
-async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
+pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
@@ -190,7 +204,7 @@ pub fn report_error(error: &runnel_core::StreamError) -> u8 {
     }
 }
 
-fn print_stats(choice: &Choice, completion: &Completion) {
+pub fn print_stats(choice: &Choice, completion: &Completion) {
     let metrics = &completion.metrics;
     let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("{ms:.0} ms"));
     let tokens = metrics.output_tokens.map_or("-".to_owned(), |tokens| {

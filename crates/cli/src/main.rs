@@ -8,6 +8,7 @@ mod chat;
 mod compare;
 mod keys;
 mod models;
+mod repl;
 mod select;
 
 use std::process::ExitCode;
@@ -36,7 +37,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Stream one answer to stdout as it arrives.
+    /// Stream one answer to stdout as it arrives (or, with -i or no prompt at a terminal, a
+    /// whole conversation).
     Chat(chat::ChatArgs),
     /// Stream several models in parallel, labelled, then print a summary table.
     Compare(compare::CompareArgs),

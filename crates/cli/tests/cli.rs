@@ -190,6 +190,56 @@ async fn http_errors_exit_1_with_the_providers_message_and_never_the_key() {
     assert_no_secret(&[&stderr]);
 }
 
+#[tokio::test]
+async fn an_interactive_chat_keeps_the_history_across_turns_and_a_model_switch() {
+    let (openai, anthropic) = (FakeServer::start().await, FakeServer::start().await);
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    anthropic.enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    let mut command = runnel("interactive");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", openai.url()));
+    command
+        .env("ANTHROPIC_API_KEY", SECRET)
+        .env("ANTHROPIC_BASE_URL", anthropic.url());
+    command
+        .args(["chat", "-i", "-m", "openai/gpt-4o-mini"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let input = "first question\n/model anthropic/claude-haiku-4-5\nsecond question\n/quit\n";
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let Output { status, stdout, stderr } = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap());
+    assert_eq!(status.code(), Some(0), "{stderr}");
+    assert!(
+        stdout.starts_with(OPENAI_TEXT) && stdout.contains("Bonjour !"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("(now anthropic/claude-haiku-4-5"), "{stderr}");
+    let body = anthropic.requests()[0].json();
+    let turns: Vec<(&str, &str)> = body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["content"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        turns,
+        [
+            ("user", "first question"),
+            ("assistant", OPENAI_TEXT),
+            ("user", "second question")
+        ]
+    );
+    assert_eq!(body["model"], "claude-haiku-4-5");
+    assert_no_secret(&[&stdout, &stderr]);
+}
+
 #[test]
 fn a_missing_key_is_one_clear_line() {
     let (code, stdout, stderr) = output(runnel("missing").args(["chat", "-m", "anthropic/claude-sonnet-4-5", "hi"]));
