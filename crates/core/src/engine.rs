@@ -4,15 +4,14 @@
 use std::fmt;
 use std::time::Duration;
 
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{ErrorKind, StreamError, TimeoutPhase};
+use crate::error::{ErrorKind, StreamError};
 use crate::http_error::error_from_response;
 use crate::keys::ApiKey;
 use crate::provider::{Protocol, Quirks};
 use crate::request::ChatRequest;
-use crate::stream::{ChatStream, StreamOptions, transport_error};
+use crate::stream::{ChatStream, StreamOptions, read_body, send};
 
 /// A provider ready to be called: its protocol, base URL and key.
 #[derive(Clone)]
@@ -155,22 +154,12 @@ impl Engine {
             .http
             .get(endpoint.protocol.models_url(&endpoint.base_url))
             .headers(endpoint.protocol.headers(endpoint.key.as_ref()));
-        let response = tokio::time::timeout(self.timeouts.until_response(), request.send())
-            .await
-            .map_err(|_| StreamError::timeout(TimeoutPhase::FirstByte, self.timeouts.first_byte))?
-            .map_err(|error| transport_error(&error, self.timeouts.connect))?;
+        let response = send(request, &self.timeouts).await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
-        let mut chunks = response.bytes_stream();
-        loop {
-            match tokio::time::timeout(self.timeouts.idle, chunks.next()).await {
-                Err(_) => return Err(StreamError::timeout(TimeoutPhase::Idle, self.timeouts.idle)),
-                Ok(None) => break,
-                Ok(Some(Err(error))) => return Err(transport_error(&error, self.timeouts.connect)),
-                Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
-            }
-        }
+        let body = read_body(response, self.timeouts.idle, usize::MAX)
+            .await
+            .map_err(|(_, error)| error)?;
         if !status.is_success() {
             return Err(error_from_response(status.as_u16(), &headers, &body));
         }

@@ -211,16 +211,9 @@ impl Driver {
     /// Reads the response to its end. Returns the ending event, or `None` when the stream
     /// finished and the ending was already sent.
     async fn read(&mut self, request: reqwest::RequestBuilder) -> Option<StreamEvent> {
-        let response = match timeout(self.timeouts.until_response(), request.send()).await {
-            Err(_) => {
-                let first_byte = self.timeouts.first_byte;
-                return Some(StreamEvent::Error(StreamError::timeout(
-                    TimeoutPhase::FirstByte,
-                    first_byte,
-                )));
-            }
-            Ok(Err(error)) => return Some(StreamEvent::Error(self.transport_error(&error))),
-            Ok(Ok(response)) => response,
+        let response = match send(request, &self.timeouts).await {
+            Ok(response) => response,
+            Err(error) => return Some(StreamEvent::Error(error)),
         };
         let _ = self.sender.send(Message::Connected(Instant::now()));
         let status = response.status();
@@ -332,23 +325,52 @@ impl Driver {
     async fn read_error(&mut self, response: reqwest::Response) -> StreamError {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let mut body = Vec::new();
-        let mut stream = response.bytes_stream();
-        while body.len() < MAX_ERROR_BODY {
-            match timeout(self.timeouts.idle, stream.next()).await {
-                Ok(Some(Ok(chunk))) => {
-                    self.bytes += chunk.len() as u64;
-                    body.extend_from_slice(&chunk);
-                }
-                _ => break,
-            }
-        }
+        // A person reads the start of an error body: a partial one is still worth showing.
+        let body = read_body(response, self.timeouts.idle, MAX_ERROR_BODY)
+            .await
+            .unwrap_or_else(|(partial, _)| partial);
+        self.bytes += body.len() as u64;
         error_from_response(status, &headers, &body)
     }
+}
 
-    fn transport_error(&self, error: &reqwest::Error) -> StreamError {
-        transport_error(error, self.timeouts.connect)
+/// Sends `request`, allowing `connect + first_byte` for the response head (so a connection that
+/// never comes is always a connect timeout).
+pub(crate) async fn send(
+    request: reqwest::RequestBuilder,
+    timeouts: &Timeouts,
+) -> Result<reqwest::Response, StreamError> {
+    match timeout(timeouts.until_response(), request.send()).await {
+        Err(_) => Err(StreamError::timeout(TimeoutPhase::FirstByte, timeouts.first_byte)),
+        Ok(Err(error)) => Err(transport_error(&error, timeouts.connect)),
+        Ok(Ok(response)) => Ok(response),
     }
+}
+
+/// Reads a response body, at most `limit` bytes, each read within `idle`. On a failure, the
+/// bytes read so far come back with the error.
+pub(crate) async fn read_body(
+    response: reqwest::Response,
+    idle: Duration,
+    limit: usize,
+) -> Result<Vec<u8>, (Vec<u8>, StreamError)> {
+    let mut body = Vec::new();
+    let mut chunks = response.bytes_stream();
+    while body.len() < limit {
+        match timeout(idle, chunks.next()).await {
+            Err(_) => return Err((body, StreamError::timeout(TimeoutPhase::Idle, idle))),
+            Ok(None) => break,
+            Ok(Some(Err(error))) => {
+                let error = StreamError::new(
+                    ErrorKind::Network,
+                    format!("the body broke off: {}", source_text(&error)),
+                );
+                return Err((body, error));
+            }
+            Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+        }
+    }
+    Ok(body)
 }
 
 /// A failed send, as a typed error: a connect timeout, a refused connection, a reset.
