@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use runnel_core::keys::{host_of, resolve_key};
+use runnel_core::keys::{env_key, host_of, resolve_key};
 use runnel_core::presets::DEMO;
 use runnel_core::provider::{Protocol, protocol};
 use runnel_core::resolve::base_url_for;
@@ -186,10 +186,7 @@ impl Providers {
 
     /// Where `def`'s key comes from. Blocking on first use (keychain); cached after.
     pub fn key_state(&self, def: &ProviderDef) -> KeyState {
-        if def
-            .key_env
-            .is_some_and(|var| std::env::var(var).is_ok_and(|value| !value.trim().is_empty()))
-        {
+        if def.key_env.is_some_and(|var| env_key(var).is_some()) {
             return KeyState::Env;
         }
         if !def.takes_key() {

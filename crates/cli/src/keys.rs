@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 
 use clap::{Args, Subcommand};
-use runnel_core::keys::host_of;
+use runnel_core::keys::{env_key, host_of};
 use runnel_core::resolve::base_url_for;
 use runnel_core::{ApiKey, KeyStore, PRESETS, Preset, StoredKey, preset};
 
@@ -89,9 +89,7 @@ fn status(provider: Option<&str>) -> Result<u8, String> {
     };
     let store = keychain();
     for preset in presets {
-        let from_env = preset
-            .key_env
-            .filter(|var| std::env::var(var).is_ok_and(|value| !value.trim().is_empty()));
+        let from_env = preset.key_env.filter(|var| env_key(var).is_some());
         let line = match (from_env, store.get(preset.id)) {
             (Some(var), _) => format!("key from {var}"),
             (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.host),

@@ -1,7 +1,7 @@
 //! Which provider and model a command talks to: `-m provider/model`, `--provider`, `--model`,
 //! `RUNNEL_MODEL`, else the first provider with a key (env var, then keychain), else the demo.
 
-use runnel_core::keys::KeySource;
+use runnel_core::keys::{KeySource, env_key};
 use runnel_core::presets::DEMO;
 use runnel_core::{Endpoint, KeyStore, KeychainStore, PRESETS, ResolveError, preset, resolve};
 
@@ -77,11 +77,7 @@ pub fn keychain() -> KeychainStore {
 
 fn first_provider_with_key() -> String {
     let remote = || PRESETS.iter().filter(|preset| preset.key_required);
-    if let Some(preset) = remote().find(|preset| {
-        preset
-            .key_env
-            .is_some_and(|var| std::env::var(var).is_ok_and(|v| !v.trim().is_empty()))
-    }) {
+    if let Some(preset) = remote().find(|preset| preset.key_env.is_some_and(|var| env_key(var).is_some())) {
         return preset.id.to_owned();
     }
     let keychain = keychain();

@@ -249,6 +249,14 @@ pub fn host_of(url: &str) -> Option<String> {
     })
 }
 
+/// The key in env var `var`, when it is set and not blank.
+pub fn env_key(var: &str) -> Option<ApiKey> {
+    std::env::var(var)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .map(ApiKey::new)
+}
+
 /// Finds the key for `provider` going to `base_url`: the env var `env_var` when it is set and not
 /// empty (the keychain is then not touched), else the store's key if it was set for this host.
 /// Blocking when it reaches the keychain.
@@ -259,10 +267,9 @@ pub fn resolve_key(
     base_url: &str,
 ) -> Result<Option<(ApiKey, KeySource)>, KeyError> {
     if let Some(var) = env_var
-        && let Ok(value) = std::env::var(var)
-        && !value.trim().is_empty()
+        && let Some(key) = env_key(var)
     {
-        return Ok(Some((ApiKey::new(value), KeySource::Env(var.to_owned()))));
+        return Ok(Some((key, KeySource::Env(var.to_owned()))));
     }
     let Some(stored) = store.get(provider)? else {
         return Ok(None);
