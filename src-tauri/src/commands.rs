@@ -7,9 +7,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::error::{AppError, AppResult};
-use crate::models::{
-    AppInfo, Conversation, ConversationSummary, KeyState, ProviderModels, ProviderView, Settings, Turn,
-};
+use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderModels, ProviderView, Settings, Turn};
 use crate::providers::new_custom;
 use crate::state::AppState;
 use crate::streams::StreamMessage;
@@ -55,15 +53,8 @@ pub async fn model_catalog(state: State<'_, AppState>) -> AppResult<Vec<Provider
 
 async fn live_models(state: &AppState, provider: &str) -> AppResult<ProviderModels> {
     let def = state.providers.get(&state.store, provider)?;
-    let models = state.providers.fetch_models(&state.engine, &def).await?;
-    let key = blocking(|| state.providers.key_state(&def));
-    Ok(ProviderModels {
-        provider: def.id.clone(),
-        name: def.name.clone(),
-        models,
-        available: !def.key_required || matches!(key, KeyState::Env | KeyState::Keychain),
-        hint: None,
-    })
+    state.providers.fetch_models(&state.engine, &def).await?;
+    Ok(blocking(|| state.providers.group(&def)))
 }
 
 /// Lists a provider's models live and remembers them.

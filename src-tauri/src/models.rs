@@ -185,6 +185,13 @@ pub enum KeyState {
     Unavailable,
 }
 
+impl KeyState {
+    /// True when a key is there to send (from the keychain or the env var).
+    pub fn is_set(self) -> bool {
+        matches!(self, Self::Keychain | Self::Env)
+    }
+}
+
 /// One row of Settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProviderView {

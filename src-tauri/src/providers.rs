@@ -316,33 +316,36 @@ impl Providers {
             Origin::File | Origin::Custom => true,
             Origin::Preset if ALWAYS_OFFERED.contains(&def.id.as_str()) => true,
             Origin::Preset if def.local => self.detected.lock().expect("detected lock").contains(&def.id),
-            Origin::Preset => matches!(key, KeyState::Env | KeyState::Keychain),
+            Origin::Preset => key.is_set(),
         }
     }
 
     /// The model picker's groups. Blocking on first use (key states).
     pub fn catalog(&self, store: &Store) -> AppResult<Vec<ProviderModels>> {
-        let mut groups = Vec::new();
-        for def in self.all(store)? {
-            let key = self.key_state(&def);
-            if !self.offered(&def, key) {
-                continue;
-            }
-            let has_key = matches!(key, KeyState::Env | KeyState::Keychain);
-            let available = !def.key_required || has_key;
-            let hint = (!available).then(|| match (key, def.key_env) {
-                (KeyState::Unavailable, Some(var)) => format!("The keychain is unavailable — set {var}"),
-                _ => "Add an API key in Settings".to_owned(),
-            });
-            groups.push(ProviderModels {
-                provider: def.id.clone(),
-                name: def.name.clone(),
-                models: self.models(&def),
-                available,
-                hint,
-            });
+        let all = self.all(store)?;
+        Ok(all
+            .iter()
+            .filter(|def| self.offered(def, self.key_state(def)))
+            .map(|def| self.group(def))
+            .collect())
+    }
+
+    /// `def`'s group in the model picker: its models, and whether it can answer now.
+    /// Blocking on first use (key state).
+    pub fn group(&self, def: &ProviderDef) -> ProviderModels {
+        let key = self.key_state(def);
+        let available = !def.key_required || key.is_set();
+        let hint = (!available).then(|| match (key, def.key_env) {
+            (KeyState::Unavailable, Some(var)) => format!("The keychain is unavailable — set {var}"),
+            _ => "Add an API key in Settings".to_owned(),
+        });
+        ProviderModels {
+            provider: def.id.clone(),
+            name: def.name.clone(),
+            models: self.models(def),
+            available,
+            hint,
         }
-        Ok(groups)
     }
 
     /// The Settings row for `def`. Blocking on first use (key state).
@@ -364,10 +367,7 @@ impl Providers {
 
     /// True when some provider has a key.
     pub fn any_key(&self, store: &Store) -> AppResult<bool> {
-        Ok(self
-            .all(store)?
-            .iter()
-            .any(|def| matches!(self.key_state(def), KeyState::Env | KeyState::Keychain)))
+        Ok(self.all(store)?.iter().any(|def| self.key_state(def).is_set()))
     }
 }
 
