@@ -6,9 +6,9 @@ use std::io::{IsTerminal, Read, Write};
 use clap::Args;
 use runnel_core::{ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions};
 
-use crate::repl;
 use crate::select::{self, Choice};
 use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
+use crate::{repl, show};
 
 /// Arguments of `runnel chat`.
 #[derive(Args)]
@@ -206,24 +206,14 @@ pub fn report_error(error: &runnel_core::StreamError) -> u8 {
 
 pub fn print_stats(choice: &Choice, completion: &Completion) {
     let metrics = &completion.metrics;
-    let ms = |value: Option<f64>| value.map_or("-".to_owned(), |ms| format!("{ms:.0} ms"));
-    let tokens = metrics.output_tokens.map_or("-".to_owned(), |tokens| {
-        if metrics.tokens_estimated {
-            format!("~{tokens}")
-        } else {
-            tokens.to_string()
-        }
-    });
     eprintln!(
         "{}  first byte {}  first token {}  total {:.0} ms  {} tokens  {} tok/s  {} deltas  {} bytes",
         completion.model.clone().unwrap_or_else(|| choice.label()),
-        ms(metrics.ttfb_ms),
-        ms(metrics.ttft_ms),
+        show::ms(metrics.ttfb_ms),
+        show::ms(metrics.ttft_ms),
         metrics.duration_ms,
-        tokens,
-        metrics
-            .tokens_per_sec
-            .map_or("-".to_owned(), |rate| format!("{rate:.1}")),
+        show::tokens(metrics),
+        show::rate(metrics),
         metrics.deltas,
         metrics.bytes,
     );

@@ -7,7 +7,7 @@ use clap::Args;
 use runnel_core::{ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet};
 
 use crate::select::{self, Choice};
-use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs};
+use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, show};
 
 /// Arguments of `runnel compare`.
 #[derive(Args)]
@@ -132,13 +132,6 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
         .zip(completions)
         .map(|(lane, completion)| {
             let metrics = &completion.metrics;
-            let tokens = metrics.output_tokens.map_or("-".to_owned(), |t| {
-                if metrics.tokens_estimated {
-                    format!("~{t}")
-                } else {
-                    t.to_string()
-                }
-            });
             let outcome = match &completion.outcome {
                 Outcome::Finished { reason, .. } => reason.as_str().to_owned(),
                 Outcome::Stopped => "stopped".to_owned(),
@@ -147,11 +140,9 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
             };
             [
                 lane.label.clone(),
-                metrics.ttft_ms.map_or("-".to_owned(), |ms| format!("{ms:.0} ms")),
-                metrics
-                    .tokens_per_sec
-                    .map_or("-".to_owned(), |rate| format!("{rate:.1}")),
-                tokens,
+                show::ms(metrics.ttft_ms),
+                show::rate(metrics),
+                show::tokens(metrics),
                 format!("{:.0} ms", metrics.duration_ms),
                 outcome,
             ]

@@ -10,6 +10,7 @@ mod keys;
 mod models;
 mod repl;
 mod select;
+mod show;
 
 use std::process::ExitCode;
 use std::time::Duration;
