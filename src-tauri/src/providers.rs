@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use runnel_core::keys::{env_key, host_of, resolve_key};
+use runnel_core::keys::{env_key, origin_of, resolve_key};
 use runnel_core::presets::DEMO;
 use runnel_core::provider::{Protocol, protocol};
 use runnel_core::resolve::base_url_for;
@@ -220,8 +220,9 @@ impl Providers {
         if key.is_empty() {
             return Err(AppError::InvalidInput("the key is empty".into()));
         }
-        let host = host_of(&def.base_url).ok_or_else(|| AppError::Config(format!("`{}` has no host", def.base_url)))?;
-        self.keys.set(&def.id, &StoredKey { key, host })?;
+        let origin =
+            origin_of(&def.base_url).ok_or_else(|| AppError::Config(format!("`{}` has no host", def.base_url)))?;
+        self.keys.set(&def.id, &StoredKey { key, origin })?;
         self.key_states
             .lock()
             .expect("key state lock")
@@ -408,7 +409,7 @@ pub fn new_custom(store: &Store, name: &str, protocol_id: &str, base_url: &str) 
 }
 
 fn is_http_url(url: &str) -> bool {
-    host_of(url).is_some() && (url.starts_with("http://") || url.starts_with("https://"))
+    origin_of(url).is_some() && (url.starts_with("http://") || url.starts_with("https://"))
 }
 
 #[cfg(test)]
@@ -460,7 +461,10 @@ mod tests {
         assert!(!serde_json::to_string(&view).unwrap().contains("sk-secret-value"));
         let endpoint = providers.endpoint(&fake).unwrap();
         assert_eq!(endpoint.key.unwrap().expose(), "sk-secret-value");
-        assert_eq!(providers.keys.get("fake").unwrap().unwrap().host, "127.0.0.1:9");
+        assert_eq!(
+            providers.keys.get("fake").unwrap().unwrap().origin,
+            "http://127.0.0.1:9"
+        );
         providers.delete_key(&fake).unwrap();
         assert_eq!(providers.view(&fake).key, KeyState::None);
     }

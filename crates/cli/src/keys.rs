@@ -4,7 +4,7 @@
 use std::io::{IsTerminal, Read};
 
 use clap::{Args, Subcommand};
-use runnel_core::keys::{env_key, host_of};
+use runnel_core::keys::{env_key, origin_of};
 use runnel_core::resolve::base_url_for;
 use runnel_core::{ApiKey, KeyStore, PRESETS, Preset, StoredKey, preset};
 
@@ -59,9 +59,9 @@ fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
         return Err(format!("{} takes no API key", preset.name));
     }
     let base_url = base_url_for(preset, base_url).map_err(|error| error.to_string())?;
-    let host = host_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
+    let origin = origin_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
     let key = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("API key for {} ({host}): ", preset.name))
+        rpassword::prompt_password(format!("API key for {} ({origin}): ", preset.name))
             .map_err(|error| error.to_string())?
     } else {
         let mut text = String::new();
@@ -72,10 +72,10 @@ fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
     };
     let stored = StoredKey {
         key: ApiKey::new(key),
-        host: host.clone(),
+        origin: origin.clone(),
     };
     keychain().set(preset.id, &stored).map_err(|error| error.to_string())?;
-    println!("{}: key stored in the OS keychain for {host}", preset.id);
+    println!("{}: key stored in the OS keychain for {origin}", preset.id);
     Ok(0)
 }
 
@@ -92,7 +92,7 @@ fn status(provider: Option<&str>) -> Result<u8, String> {
         let from_env = preset.key_env.filter(|var| env_key(var).is_some());
         let line = match (from_env, store.get(preset.id)) {
             (Some(var), _) => format!("key from {var}"),
-            (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.host),
+            (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.origin),
             (None, Ok(None)) => "no key".to_owned(),
             (None, Err(error)) => format!("unknown ({error})"),
         };

@@ -43,7 +43,8 @@ pub struct Session {
     pub choice: Choice,
     /// Its endpoint.
     pub endpoint: Endpoint,
-    /// `--base-url`, kept for `/model`.
+    /// `--base-url`, for the provider it was given with: `/model` to another provider uses that
+    /// one's own URL (so an env key never goes to another provider's server).
     pub base_url: Option<String>,
     /// `--system`.
     pub system: Option<String>,
@@ -69,6 +70,7 @@ fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
 
 /// Runs the conversation until `/quit`, end of input or Ctrl-C at the prompt.
 pub async fn run(mut session: Session) -> Result<u8, String> {
+    let base_url_provider = session.choice.provider.clone();
     let mut lines = stdin_lines();
     let mut history: Vec<Message> = Vec::new();
     eprintln!(
@@ -98,7 +100,11 @@ pub async fn run(mut session: Session) -> Result<u8, String> {
             }
             Line::Model(model) => {
                 let choice = Choice::parse(model);
-                match select::endpoint_async(&choice, session.base_url.as_deref()).await {
+                let base_url = session
+                    .base_url
+                    .as_deref()
+                    .filter(|_| choice.provider == base_url_provider);
+                match select::endpoint_async(&choice, base_url).await {
                     Ok((endpoint, _)) => {
                         eprintln!("(now {}; the conversation so far goes with it)", choice.label());
                         session.choice = choice;

@@ -240,6 +240,39 @@ async fn an_interactive_chat_keeps_the_history_across_turns_and_a_model_switch()
     assert_no_secret(&[&stdout, &stderr]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_switch_never_sends_an_env_key_to_the_base_url_given_for_another_provider() {
+    let (custom, openai) = (FakeServer::start().await, FakeServer::start().await);
+    custom.enqueue(Reply::sse(fixture("openai_text.sse")));
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let mut command = runnel("switch");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", openai.url()))
+        .args(["chat", "-i", "-m", "custom/local", "--base-url"])
+        .arg(format!("{}/v1", custom.url()))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let input = "first\n/model openai/gpt-4o-mini\nsecond\n/quit\n";
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let Output { status, stderr, .. } = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", String::from_utf8_lossy(&stderr));
+    let to_custom = custom.requests();
+    assert_eq!(to_custom.len(), 1, "only the first question went to the custom server");
+    assert_eq!(to_custom[0].header("authorization"), None);
+    let to_openai = openai.requests();
+    assert_eq!(to_openai.len(), 1, "OpenAI's question went to OPENAI_BASE_URL");
+    assert_eq!(
+        to_openai[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+}
+
 #[test]
 fn a_missing_key_is_one_clear_line() {
     let (code, stdout, stderr) = output(runnel("missing").args(["chat", "-m", "anthropic/claude-sonnet-4-5", "hi"]));
@@ -406,10 +439,13 @@ async fn keys_live_in_the_keychain_and_go_only_to_their_host() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("api.openai.com"));
     let (_, status, _) = keys(&["status", "openai"], None);
-    assert_eq!(status, "openai: key set in the OS keychain for api.openai.com\n");
+    assert_eq!(
+        status,
+        "openai: key set in the OS keychain for https://api.openai.com\n"
+    );
     let (code, _, stderr) = chat(&url);
     assert_eq!(code, 1);
-    assert!(stderr.contains("was set for api.openai.com"), "{stderr}");
+    assert!(stderr.contains("was set for https://api.openai.com"), "{stderr}");
     assert!(server.requests().is_empty(), "nothing was sent");
 
     // Set for the fake server's host: sent there, and only as a header.

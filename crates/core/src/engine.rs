@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, StreamError};
 use crate::http_error::error_from_response;
 use crate::keys::ApiKey;
+use crate::net::{self, Proxies};
 use crate::provider::{Protocol, Quirks};
+use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::stream::{ChatStream, StreamOptions, read_body, send};
 
@@ -110,19 +112,19 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine with these timeouts.
+    /// An engine with these timeouts, using the proxies the environment names
+    /// ([`Proxies::from_env`]; loopback always goes direct) and following redirects only within
+    /// a request's origin.
     pub fn new(timeouts: Timeouts) -> Result<Self, StreamError> {
-        let http = reqwest::Client::builder()
-            .connect_timeout(timeouts.connect)
-            .tcp_nodelay(true)
-            .user_agent(concat!("runnel/", env!("CARGO_PKG_VERSION")))
+        let http = net::client_builder(&timeouts, &Proxies::from_env())?
             .build()
             .map_err(|error| StreamError::new(ErrorKind::Config, format!("cannot start the HTTP client: {error}")))?;
         Ok(Self { http, timeouts })
     }
 
-    /// An engine over an HTTP client configured elsewhere (a proxy, HTTP/2 prior knowledge for
-    /// an `h2c` server, extra root certificates). The connect timeout is then the client's own;
+    /// An engine over an HTTP client configured elsewhere: start from [`net::client_builder`]
+    /// (Runnel's redirect and proxy rules) and add extra root certificates or HTTP/2 prior
+    /// knowledge for an `h2c` server. The connect timeout is then the client's own;
     /// `timeouts.connect` only names it in errors.
     pub fn with_client(http: reqwest::Client, timeouts: Timeouts) -> Self {
         Self { http, timeouts }
@@ -141,12 +143,14 @@ impl Engine {
 
     /// Lists the models `endpoint` offers (`GET /v1/models`).
     pub async fn models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
-        let secret = endpoint
+        let redactor = endpoint
             .key
             .as_ref()
-            .map(|key| key.expose().to_owned())
+            .map(|key| Redactor::new(key.expose()))
             .unwrap_or_default();
-        self.fetch_models(endpoint).await.map_err(|error| error.redact(&secret))
+        redact::scope(redactor.clone(), self.fetch_models(endpoint))
+            .await
+            .map_err(|error| error.redact(&redactor))
     }
 
     async fn fetch_models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {

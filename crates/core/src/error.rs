@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::redact::Redactor;
+
 /// What kind of failure ended a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -172,12 +174,11 @@ impl StreamError {
         error
     }
 
-    /// Replaces every occurrence of `secret` in the message, so a key echoed by a server never
-    /// travels further.
-    pub fn redact(mut self, secret: &str) -> Self {
-        if !secret.is_empty() && self.message.contains(secret) {
-            self.message = self.message.replace(secret, "[redacted]");
-        }
+    /// Masks every fragment of the key ([`Redactor`]) in the message and the provider's error
+    /// type, so a key echoed by a server, whole or in part, never travels further.
+    pub fn redact(mut self, redactor: &Redactor) -> Self {
+        self.message = redactor.text(&self.message).into_owned();
+        self.error_type = self.error_type.as_deref().map(|t| redactor.text(t).into_owned());
         self
     }
 
@@ -223,8 +224,12 @@ mod tests {
     }
 
     #[test]
-    fn redaction_removes_every_copy_of_the_secret() {
-        let error = StreamError::new(ErrorKind::Authentication, "bad key sk-123 (sk-123)").redact("sk-123");
-        assert_eq!(error.message, "bad key [redacted] ([redacted])");
+    fn redaction_masks_every_copy_and_fragment_of_the_key_in_message_and_type() {
+        let redactor = Redactor::new("sk-123456789");
+        let mut error = StreamError::new(ErrorKind::Authentication, "bad key sk-123456789 (sk-12345…)");
+        error.error_type = Some("invalid_key_sk-123456789".into());
+        let error = error.redact(&redactor);
+        assert_eq!(error.message, "bad key [redacted] ([redacted]…)");
+        assert_eq!(error.error_type.as_deref(), Some("invalid_key_[redacted]"));
     }
 }

@@ -75,7 +75,7 @@ fn describe(status: u16, provider_message: Option<&str>) -> String {
 fn plain_text(body: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
-    Some(line.chars().take(200).collect())
+    Some(crate::redact::clip(line, 200))
 }
 
 /// Seconds to wait, from `retry-after-ms` (OpenAI), or `retry-after` as seconds or an HTTP date.

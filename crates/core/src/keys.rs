@@ -2,8 +2,11 @@
 //! fallback, and an in-memory store for tests.
 //!
 //! A key is an [`ApiKey`], whose `Debug` never shows it and which has no `Display`. A stored key
-//! is bound to the host it was set for ([`StoredKey::host`]): [`resolve_key`] refuses to hand it
-//! to any other host. Keychain calls block (D-Bus, Keychain Services): call them off the async
+//! is bound to the origin (scheme, host and port) it was set for ([`StoredKey::origin`]):
+//! [`resolve_key`] refuses to hand it to any other origin, so a key set for `https://` never goes
+//! over plain `http://` to the same host. Records written before keys were bound to origins
+//! named only a host; they are read as `https://` that host (its default port unless the record
+//! named one), the one origin such a key can safely have meant. Keychain calls block (D-Bus, Keychain Services): call them off the async
 //! runtime ([`tokio::task::spawn_blocking`]).
 
 use std::collections::HashMap;
@@ -52,44 +55,65 @@ impl fmt::Debug for ApiKey {
     }
 }
 
-/// A key as stored: the key and the host it may be sent to.
+/// A key as stored: the key and the origin it may be sent to.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StoredKey {
     /// The key.
     pub key: ApiKey,
-    /// The host (`api.openai.com`, `127.0.0.1:8080`) the key was set for.
-    pub host: String,
+    /// The origin (`https://api.openai.com`, `http://127.0.0.1:8080`, as [`origin_of`] writes
+    /// it) the key was set for.
+    pub origin: String,
 }
 
 impl fmt::Debug for StoredKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredKey")
             .field("key", &self.key)
-            .field("host", &self.host)
+            .field("origin", &self.origin)
             .finish()
     }
 }
 
+/// The keychain record: `{"origin", "key"}`; older records hold `{"host", "key"}`.
 #[derive(Serialize, Deserialize)]
 struct KeyRecord {
-    host: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
+    #[serde(default, skip_serializing)]
+    host: Option<String>,
     key: String,
 }
 
 impl StoredKey {
+    /// `key` bound to the origin of `url`; `None` when `url` is not an `http(s)://` URL with a
+    /// host.
+    pub fn for_url(key: ApiKey, url: &str) -> Option<Self> {
+        Some(Self {
+            key,
+            origin: origin_of(url)?,
+        })
+    }
+
     fn to_secret(&self) -> String {
         serde_json::to_string(&KeyRecord {
-            host: self.host.clone(),
+            origin: Some(self.origin.clone()),
+            host: None,
             key: self.key.expose().to_owned(),
         })
-        .expect("a record of two strings serializes")
+        .expect("a record of strings serializes")
     }
 
     fn from_secret(secret: &str) -> Result<Self, KeyError> {
         let record: KeyRecord = serde_json::from_str(secret).map_err(|_| KeyError::Corrupt)?;
+        let origin = match (record.origin, record.host) {
+            (Some(origin), _) => origin,
+            // A host-only record: https, the only scheme such a key can safely have meant.
+            (None, Some(host)) => origin_of(&format!("https://{host}")).ok_or(KeyError::Corrupt)?,
+            (None, None) => return Err(KeyError::Corrupt),
+        };
         Ok(Self {
             key: ApiKey::new(record.key),
-            host: record.host,
+            origin,
         })
     }
 }
@@ -107,15 +131,18 @@ pub enum KeyError {
     /// The stored entry is not one Runnel wrote.
     #[error("the keychain entry is not a Runnel key; delete it and set the key again")]
     Corrupt,
-    /// The stored key was set for another host than the one the request goes to.
-    #[error("the stored {provider} key was set for {stored_host}, not {requested_host}; it is not sent elsewhere")]
-    WrongHost {
+    /// The stored key was set for another origin (scheme, host, port) than the one the request
+    /// goes to.
+    #[error(
+        "the stored {provider} key was set for {stored_origin}, not {requested_origin}; it is not sent elsewhere (set it again for {requested_origin} if that is right)"
+    )]
+    WrongOrigin {
         /// The provider whose key it is.
         provider: String,
-        /// The host the key was set for.
-        stored_host: String,
-        /// The host the request would go to.
-        requested_host: String,
+        /// The origin the key was set for.
+        stored_origin: String,
+        /// The origin the request would go to.
+        requested_origin: String,
     },
     /// An empty key was given.
     #[error("the key is empty")]
@@ -239,14 +266,14 @@ pub enum KeySource {
     Keychain,
 }
 
-/// The host part (`host[:port]`) of a URL, for binding keys to hosts.
-pub fn host_of(url: &str) -> Option<String> {
-    let url = reqwest::Url::parse(url).ok()?;
-    let host = url.host_str()?;
-    Some(match url.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    })
+/// The origin of an `http(s)://` URL (`scheme://host[:port]`, the port only when it is not the
+/// scheme's default), for binding keys to origins; `None` for anything else.
+pub fn origin_of(url: &str) -> Option<String> {
+    let url = reqwest::Url::parse(url.trim()).ok()?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return None;
+    }
+    Some(url.origin().ascii_serialization())
 }
 
 /// The key in env var `var`, when it is set and not blank.
@@ -258,7 +285,7 @@ pub fn env_key(var: &str) -> Option<ApiKey> {
 }
 
 /// Finds the key for `provider` going to `base_url`: the env var `env_var` when it is set and not
-/// empty (the keychain is then not touched), else the store's key if it was set for this host.
+/// empty (the keychain is then not touched), else the store's key if it was set for this origin.
 /// Blocking when it reaches the keychain.
 pub fn resolve_key(
     store: &dyn KeyStore,
@@ -274,12 +301,12 @@ pub fn resolve_key(
     let Some(stored) = store.get(provider)? else {
         return Ok(None);
     };
-    let requested_host = host_of(base_url).unwrap_or_default();
-    if stored.host != requested_host {
-        return Err(KeyError::WrongHost {
+    let requested_origin = origin_of(base_url).unwrap_or_default();
+    if origin_of(&stored.origin).is_none_or(|origin| origin != requested_origin) {
+        return Err(KeyError::WrongOrigin {
             provider: provider.to_owned(),
-            stored_host: stored.host,
-            requested_host,
+            stored_origin: stored.origin,
+            requested_origin,
         });
     }
     Ok(Some((stored.key, KeySource::Keychain)))
@@ -289,16 +316,13 @@ pub fn resolve_key(
 mod tests {
     use super::*;
 
-    fn stored(key: &str, host: &str) -> StoredKey {
-        StoredKey {
-            key: ApiKey::new(key),
-            host: host.into(),
-        }
+    fn stored(key: &str, url: &str) -> StoredKey {
+        StoredKey::for_url(ApiKey::new(key), url).unwrap()
     }
 
     #[test]
     fn debug_never_shows_the_key() {
-        let key = stored("sk-very-secret", "api.openai.com");
+        let key = stored("sk-very-secret", "https://api.openai.com/v1");
         assert!(!format!("{key:?}").contains("very-secret"));
         assert!(!format!("{:?}", key.key.header_value("Bearer ").unwrap()).contains("very-secret"));
     }
@@ -307,32 +331,77 @@ mod tests {
     fn memory_store_round_trip() {
         let store = MemoryStore::default();
         assert_eq!(store.get("openai").unwrap(), None);
-        store.set("openai", &stored(" sk-1\n", "api.openai.com")).unwrap();
-        assert_eq!(store.get("openai").unwrap().unwrap().key.expose(), "sk-1");
+        store
+            .set("openai", &stored(" sk-1\n", "https://api.openai.com/v1"))
+            .unwrap();
+        let found = store.get("openai").unwrap().unwrap();
+        assert_eq!(
+            (found.key.expose(), found.origin.as_str()),
+            ("sk-1", "https://api.openai.com")
+        );
         assert!(store.delete("openai").unwrap());
         assert!(!store.delete("openai").unwrap());
-        assert_eq!(store.set("openai", &stored("  ", "h")), Err(KeyError::Empty));
+        assert_eq!(store.set("openai", &stored("  ", "http://h")), Err(KeyError::Empty));
     }
 
     #[test]
-    fn a_stored_key_goes_only_to_its_host() {
+    fn a_stored_key_goes_only_to_its_origin() {
         let store = MemoryStore::default();
-        store.set("openai", &stored("sk-1", "api.openai.com")).unwrap();
-        let (key, source) = resolve_key(&store, "openai", None, "https://api.openai.com/v1")
+        store.set("openai", &stored("sk-1", "https://api.openai.com")).unwrap();
+        let (key, source) = resolve_key(&store, "openai", None, "https://api.openai.com:443/v1")
             .unwrap()
             .unwrap();
         assert_eq!((key.expose(), source), ("sk-1", KeySource::Keychain));
-        let error = resolve_key(&store, "openai", None, "http://127.0.0.1:9/v1").unwrap_err();
-        assert!(matches!(error, KeyError::WrongHost { .. }));
-        assert!(!error.to_string().contains("sk-1"));
+        for elsewhere in [
+            "http://127.0.0.1:9/v1",
+            "http://api.openai.com/v1",
+            "https://api.openai.com:8443/v1",
+        ] {
+            let error = resolve_key(&store, "openai", None, elsewhere).unwrap_err();
+            assert!(matches!(error, KeyError::WrongOrigin { .. }), "{elsewhere}");
+            assert!(!error.to_string().contains("sk-1"));
+        }
     }
 
     #[test]
-    fn host_keeps_an_explicit_port() {
-        assert_eq!(host_of("http://127.0.0.1:8080/v1").as_deref(), Some("127.0.0.1:8080"));
+    fn an_old_host_only_record_means_https_on_that_host() {
+        let store = MemoryStore::default();
+        store
+            .keys
+            .lock()
+            .unwrap()
+            .insert("vllm".into(), r#"{"host":"127.0.0.1:8000","key":"k"}"#.into());
+        store
+            .keys
+            .lock()
+            .unwrap()
+            .insert("openai".into(), r#"{"host":"api.openai.com","key":"k"}"#.into());
+        assert_eq!(store.get("openai").unwrap().unwrap().origin, "https://api.openai.com");
+        assert!(resolve_key(&store, "openai", None, "https://api.openai.com/v1").is_ok());
+        assert!(resolve_key(&store, "openai", None, "http://api.openai.com/v1").is_err());
+        assert!(resolve_key(&store, "vllm", None, "https://127.0.0.1:8000/v1").is_ok());
+        let error = resolve_key(&store, "vllm", None, "http://127.0.0.1:8000/v1").unwrap_err();
+        assert!(matches!(error, KeyError::WrongOrigin { .. }), "{error}");
+        // The new record names the origin only.
+        store.set("vllm", &stored("k", "http://127.0.0.1:8000/v1")).unwrap();
+        let record = store.keys.lock().unwrap()["vllm"].clone();
+        assert_eq!(record, r#"{"origin":"http://127.0.0.1:8000","key":"k"}"#);
+    }
+
+    #[test]
+    fn origins_keep_scheme_and_non_default_ports() {
         assert_eq!(
-            host_of("https://api.anthropic.com").as_deref(),
-            Some("api.anthropic.com")
+            origin_of("http://127.0.0.1:8080/v1").as_deref(),
+            Some("http://127.0.0.1:8080")
         );
+        assert_eq!(
+            origin_of("https://api.anthropic.com").as_deref(),
+            Some("https://api.anthropic.com")
+        );
+        assert_eq!(
+            origin_of("HTTPS://API.anthropic.com:443/").as_deref(),
+            Some("https://api.anthropic.com")
+        );
+        assert_eq!(origin_of("ftp://x"), None);
     }
 }

@@ -11,10 +11,12 @@
 //! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
 //! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
 //!   OpenRouter, Groq, the demo).
-//! - [`engine`]: the HTTP client, timeouts, starting streams, listing models.
+//! - [`engine`]: timeouts, starting streams, listing models; [`net`]: the HTTP client's
+//!   redirect and proxy rules.
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
 //! - [`parallel`]: several streams at once, tagged by id.
+//! - [`redact`]: masking any fragment of a key in text that leaves the core.
 //! - [`keys`]: the OS keychain and env-var keys; [`resolve`]: provider id → ready endpoint.
 //! - [`demo`]: the offline demo model, a loopback server in this process.
 //!
@@ -42,9 +44,11 @@ pub mod error;
 pub mod event;
 pub mod http_error;
 pub mod keys;
+pub mod net;
 pub mod parallel;
 pub mod presets;
 pub mod provider;
+pub mod redact;
 pub mod request;
 pub mod resolve;
 pub mod sse;

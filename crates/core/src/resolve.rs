@@ -134,10 +134,7 @@ mod tests {
     #[test]
     fn an_explicit_base_url_wins_and_loses_its_trailing_slash() {
         let store = MemoryStore::default();
-        let key = StoredKey {
-            key: ApiKey::new("k"),
-            host: "127.0.0.1:9".into(),
-        };
+        let key = StoredKey::for_url(ApiKey::new("k"), "http://127.0.0.1:9").unwrap();
         store.set("anthropic", &key).unwrap();
         let (endpoint, source) = resolve("anthropic", Some("http://127.0.0.1:9/"), &store).unwrap();
         assert_eq!(endpoint.base_url, "http://127.0.0.1:9");

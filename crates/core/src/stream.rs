@@ -19,7 +19,9 @@ use crate::engine::{Endpoint, Timeouts};
 use crate::error::{ErrorKind, StreamError, TimeoutPhase};
 use crate::event::{RawFrame, StreamEvent};
 use crate::http_error::error_from_response;
+use crate::net;
 use crate::provider::{EventDecoder, Step};
+use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
 
@@ -98,7 +100,11 @@ impl ChatStream {
             timeouts,
             decoder: endpoint.protocol.decoder(),
             finished: false,
-            secret: endpoint.key.as_ref().map(|key| key.expose().to_owned()),
+            redactor: endpoint
+                .key
+                .as_ref()
+                .map(|key| Redactor::new(key.expose()))
+                .unwrap_or_default(),
         };
         tokio::spawn(driver.run(http_request, stop.0.clone()));
         Self {
@@ -172,8 +178,8 @@ struct Driver {
     decoder: Box<dyn EventDecoder>,
     /// The terminator arrived and the ending was sent.
     finished: bool,
-    /// The key, only to scrub it from any error text a server echoes back.
-    secret: Option<String>,
+    /// Masks the key in any error text a server echoes back.
+    redactor: Redactor,
 }
 
 impl Driver {
@@ -181,7 +187,7 @@ impl Driver {
         let ending = tokio::select! {
             biased;
             _ = cancel.cancelled() => Some(StreamEvent::Stopped),
-            ending = self.read(request) => ending,
+            ending = redact::scope(self.redactor.clone(), self.read(request)) => ending,
         };
         // `None`: the stream finished and its ending was already sent (it may be stopped while
         // the rest of the body drains, which changes nothing).
@@ -189,10 +195,7 @@ impl Driver {
             return;
         };
         let ending = match ending {
-            StreamEvent::Error(error) => StreamEvent::Error(match &self.secret {
-                Some(secret) => error.redact(secret),
-                None => error,
-            }),
+            StreamEvent::Error(error) => StreamEvent::Error(error.redact(&self.redactor)),
             other => other,
         };
         tracing::debug!(bytes = self.bytes, ?ending, "stream ended");
@@ -377,6 +380,9 @@ pub(crate) async fn read_body(
 pub(crate) fn transport_error(error: &reqwest::Error, connect_timeout: Duration) -> StreamError {
     if error.is_timeout() && error.is_connect() {
         return StreamError::timeout(TimeoutPhase::Connect, connect_timeout);
+    }
+    if let Some(refused) = net::redirect_error(error) {
+        return refused;
     }
     let what = if error.is_connect() {
         "could not connect"

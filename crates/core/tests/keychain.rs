@@ -14,17 +14,11 @@ fn keychain_round_trip_set_get_replace_delete() {
     let provider = format!("roundtrip-{}", std::process::id());
     assert_eq!(store.get(&provider).expect(NEEDS), None);
 
-    let key = StoredKey {
-        key: ApiKey::new("sk-keychain-round-trip"),
-        host: "api.openai.com".into(),
-    };
+    let key = StoredKey::for_url(ApiKey::new("sk-keychain-round-trip"), "https://api.openai.com").unwrap();
     store.set(&provider, &key).unwrap();
     assert_eq!(store.get(&provider).unwrap(), Some(key));
 
-    let replaced = StoredKey {
-        key: ApiKey::new("sk-second"),
-        host: "127.0.0.1:9".into(),
-    };
+    let replaced = StoredKey::for_url(ApiKey::new("sk-second"), "http://127.0.0.1:9").unwrap();
     store.set(&provider, &replaced).unwrap();
     assert_eq!(store.get(&provider).unwrap(), Some(replaced));
 
@@ -40,7 +34,7 @@ fn keychain_round_trip_set_get_replace_delete() {
     assert_eq!((found.expose(), source), ("sk-second", KeySource::Keychain));
     assert!(matches!(
         resolve_key(&store, &provider, None, "https://api.openai.com/v1"),
-        Err(KeyError::WrongHost { .. })
+        Err(KeyError::WrongOrigin { .. })
     ));
 
     assert!(store.delete(&provider).unwrap());
@@ -52,10 +46,7 @@ fn keychain_round_trip_set_get_replace_delete() {
 #[ignore = "needs a Secret Service on D-Bus; scripts/test provides one"]
 async fn keychain_calls_run_off_the_async_runtime() {
     let provider = format!("blocking-{}", std::process::id());
-    let key = StoredKey {
-        key: ApiKey::new("sk-off-runtime"),
-        host: "h".into(),
-    };
+    let key = StoredKey::for_url(ApiKey::new("sk-off-runtime"), "https://h").unwrap();
     let found = tokio::task::spawn_blocking(move || {
         let store = KeychainStore::new("runnel-test");
         store.set(&provider, &key).unwrap();

@@ -4,7 +4,8 @@
 //! - [`FakeServer`]: a real HTTP/1.1 server (tokio `TcpListener`, no hyper) that
 //!   plays scripted [`Reply`]s with byte-level control over chunking, pacing,
 //!   framing and how the response ends, and records every request and every
-//!   connection ([`RecordedRequest`], [`ConnectionLog`]).
+//!   connection ([`RecordedRequest`], [`ConnectionLog`]); over TLS too
+//!   ([`FakeServer::start_tls`]).
 //! - [`tarpit()`]: a loopback address whose connects hang, for connect-timeout tests.
 //! - [`fixture()`]: real OpenAI / Anthropic SSE streams and error bodies, byte for
 //!   byte (documented in `fixtures/EXPECTED.md`).
@@ -41,6 +42,7 @@ mod reply;
 mod request;
 mod server;
 mod tarpit;
+mod tls;
 
 pub use connection::ConnectionLog;
 pub use fixtures::{fixture, fixture_names};

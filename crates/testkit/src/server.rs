@@ -7,8 +7,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
@@ -16,6 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use crate::connection::ConnectionLog;
 use crate::reply::{End, Reply};
 use crate::request::{RecordedRequest, read_request};
+use crate::tls::Identity;
 
 /// How long a finished connection stays open, after the server's FIN, to drain
 /// the client's bytes and see it close.
@@ -33,10 +33,13 @@ const UNSCRIPTED: &str = r#"{"error":{"message":"no reply scripted","type":"test
 /// `{"error":{"message":"no reply scripted","type":"testkit"}}`.
 ///
 /// Dropping the server stops accepting and aborts every connection it still holds.
+///
+/// [`FakeServer::start_tls`] serves the same over HTTPS, with a certificate of its own.
 pub struct FakeServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     accept_task: JoinHandle<()>,
+    tls: Option<Arc<Identity>>,
 }
 
 struct Shared {
@@ -55,23 +58,43 @@ struct State {
 impl FakeServer {
     /// Binds `127.0.0.1:0` and starts accepting; call it inside a tokio runtime.
     pub async fn start() -> FakeServer {
+        FakeServer::start_with(None).await
+    }
+
+    /// Like [`start`](FakeServer::start), over TLS: a fresh self-signed certificate for
+    /// `127.0.0.1` and `localhost`, which a client must trust
+    /// ([`certificate_pem`](FakeServer::certificate_pem)). Connections are logged when
+    /// accepted, before the handshake.
+    pub async fn start_tls() -> FakeServer {
+        FakeServer::start_with(Some(Arc::new(Identity::generate()))).await
+    }
+
+    async fn start_with(tls: Option<Arc<Identity>>) -> FakeServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address of the listener");
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
             changed: watch::Sender::new(()),
         });
-        let accept_task = tokio::spawn(accept_loop(listener, shared.clone()));
+        let accept_task = tokio::spawn(accept_loop(listener, shared.clone(), tls.clone()));
         FakeServer {
             addr,
             shared,
             accept_task,
+            tls,
         }
     }
 
-    /// The base URL, `http://127.0.0.1:PORT` (no trailing slash).
+    /// The base URL, `http://127.0.0.1:PORT` (`https://` for a TLS server; no trailing slash).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// A TLS server's certificate, PEM-encoded (the root a client must trust); `None` for
+    /// plain HTTP.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.tls.as_deref().map(|identity| identity.certificate_pem.as_str())
     }
 
     /// The socket address the server listens on.
@@ -184,7 +207,7 @@ impl Shared {
 
 /// Accepts forever; each connection runs in its own task, owned by a `JoinSet`
 /// so that aborting this task aborts them all.
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, tls: Option<Arc<Identity>>) {
     let mut connections = JoinSet::new();
     loop {
         let stream = match listener.accept().await {
@@ -198,16 +221,37 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
         while connections.try_join_next().is_some() {}
         let log = ConnectionLog::new();
         shared.update(|s| s.connections.push(log.clone()));
-        connections.spawn(serve(stream, shared.clone(), log));
+        connections.spawn(connect(stream, shared.clone(), log, tls.clone()));
+    }
+}
+
+/// Sets up one connection (TLS handshake included) and serves it.
+async fn connect(stream: TcpStream, shared: Arc<Shared>, log: ConnectionLog, tls: Option<Arc<Identity>>) {
+    // Without Nagle every chunk leaves as soon as it is written.
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => {
+            let (reader, writer) = stream.into_split();
+            serve(reader, writer, shared, log).await;
+        }
+        Some(identity) => match identity.accept(stream).await {
+            Ok(stream) => {
+                let (reader, writer) = tokio::io::split(stream);
+                serve(reader, writer, shared, log).await;
+            }
+            // The client refused the certificate or hung up during the handshake.
+            Err(_) => log.mark_closed_by_client(),
+        },
     }
 }
 
 /// Serves one connection: reads the request, writes the reply while watching
 /// for the client to close, then ends the connection as the reply says.
-async fn serve(stream: TcpStream, shared: Arc<Shared>, log: ConnectionLog) {
-    // Without Nagle every chunk leaves as soon as it is written.
-    let _ = stream.set_nodelay(true);
-    let (mut reader, mut writer) = stream.into_split();
+async fn serve<R, W>(mut reader: R, mut writer: W, shared: Arc<Shared>, log: ConnectionLog)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     let request = match read_request(&mut reader).await {
         Ok(request) => request,
         Err(e) => {
@@ -237,7 +281,7 @@ async fn serve(stream: TcpStream, shared: Arc<Shared>, log: ConnectionLog) {
 }
 
 /// Reads (and discards) until the client closes or the read fails, then records it.
-async fn watch_for_close(mut reader: OwnedReadHalf, log: &ConnectionLog) {
+async fn watch_for_close(mut reader: impl AsyncRead + Unpin, log: &ConnectionLog) {
     let mut buf = [0u8; 4096];
     while let Ok(1..) = reader.read(&mut buf).await {}
     log.mark_closed_by_client();
@@ -245,7 +289,7 @@ async fn watch_for_close(mut reader: OwnedReadHalf, log: &ConnectionLog) {
 
 /// Writes the head, then each body chunk with its own write and flush, pausing
 /// `delay` between chunks, then the terminator if the reply finishes properly.
-async fn write_reply(writer: &mut OwnedWriteHalf, reply: &Reply, log: &ConnectionLog) -> io::Result<()> {
+async fn write_reply(writer: &mut (impl AsyncWrite + Unpin), reply: &Reply, log: &ConnectionLog) -> io::Result<()> {
     if !reply.first_byte_delay.is_zero() {
         tokio::time::sleep(reply.first_byte_delay).await;
     }
@@ -264,7 +308,7 @@ async fn write_reply(writer: &mut OwnedWriteHalf, reply: &Reply, log: &Connectio
     Ok(())
 }
 
-async fn send(writer: &mut OwnedWriteHalf, bytes: &[u8]) -> io::Result<()> {
+async fn send(writer: &mut (impl AsyncWrite + Unpin), bytes: &[u8]) -> io::Result<()> {
     writer.write_all(bytes).await?;
     writer.flush().await
 }

@@ -81,10 +81,7 @@ impl Default for Quirks {
 /// Parses a frame's JSON data into `T`, or names the frame in a protocol error.
 pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
     serde_json::from_str(&frame.data).map_err(|error| {
-        let mut shown: String = frame.data.chars().take(120).collect();
-        if shown.len() < frame.data.len() {
-            shown.push('…');
-        }
+        let shown = crate::redact::clip(&frame.data, 120);
         StreamError::protocol(format!("malformed `{}` event ({error}): {shown}", frame.name()))
     })
 }

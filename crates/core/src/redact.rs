@@ -1,0 +1,172 @@
+//! Keeping a key out of every string that leaves the core.
+//!
+//! A [`Redactor`] masks any run of [`MIN_RUN`] or more characters of a key, wherever it appears
+//! and however the key was cut: a server that echoes half a key, or a snippet cut in the middle
+//! of one, shows `[redacted]` instead.
+//!
+//! Text from outside (an error body, a frame) is cut for people with [`clip`], which redacts
+//! *before* it cuts, with the key of the request being served: [`scope`] installs that key for
+//! everything a request's future runs (the decoders and error readers need not carry it).
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// The shortest run of a key's characters that is masked; a key shorter than this is masked
+/// only whole.
+pub const MIN_RUN: usize = 8;
+
+/// What a masked run becomes.
+pub const MASK: &str = "[redacted]";
+
+tokio::task_local! {
+    static ACTIVE: Redactor;
+}
+
+/// Masks fragments of one key. Cheap to clone; `Debug` never shows the key.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    /// Every `width`-byte window of the key (the whole key when it is shorter).
+    windows: Arc<HashSet<Box<[u8]>>>,
+    width: usize,
+}
+
+impl Redactor {
+    /// A redactor for `secret`; an empty one masks nothing.
+    pub fn new(secret: &str) -> Self {
+        let bytes = secret.as_bytes();
+        let width = bytes.len().min(MIN_RUN);
+        if width == 0 {
+            return Self::default();
+        }
+        let windows = bytes.windows(width).map(Box::from).collect();
+        Self {
+            windows: Arc::new(windows),
+            width,
+        }
+    }
+
+    /// True when there is nothing to mask.
+    pub fn is_empty(&self) -> bool {
+        self.width == 0
+    }
+
+    /// `text` with every run of the key's characters masked (borrowed when there is none).
+    pub fn text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let ranges = self.find(text.as_bytes());
+        if ranges.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut kept = 0;
+        for range in ranges {
+            // Masked runs are widened to whole characters so the result stays valid UTF-8.
+            let start = floor_char_boundary(text, range.start).max(kept);
+            let end = ceil_char_boundary(text, range.end);
+            out.push_str(&text[kept..start]);
+            out.push_str(MASK);
+            kept = end;
+        }
+        out.push_str(&text[kept..]);
+        Cow::Owned(out)
+    }
+
+    /// The byte ranges of `haystack` covered by windows of the key, merged where they touch.
+    fn find(&self, haystack: &[u8]) -> Vec<Range<usize>> {
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        if self.is_empty() || haystack.len() < self.width {
+            return ranges;
+        }
+        for (start, window) in haystack.windows(self.width).enumerate() {
+            if !self.windows.contains(window) {
+                continue;
+            }
+            let end = start + self.width;
+            match ranges.last_mut() {
+                Some(last) if last.end >= start => last.end = end,
+                _ => ranges.push(start..end),
+            }
+        }
+        ranges
+    }
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(***)")
+    }
+}
+
+/// Runs `future` with `redactor` as the key [`clip`] masks.
+pub(crate) async fn scope<F: Future>(redactor: Redactor, future: F) -> F::Output {
+    ACTIVE.scope(redactor, future).await
+}
+
+/// The first `max` characters of `text` for an error message, `…` marking a cut. Fragments of
+/// the key of the current [`scope`] are masked first, so a cut never leaves part of one.
+pub(crate) fn clip(text: &str, max: usize) -> String {
+    let redacted = ACTIVE
+        .try_with(|redactor| redactor.text(text).into_owned())
+        .unwrap_or_else(|_| text.to_owned());
+    match redacted.char_indices().nth(max) {
+        Some((cut, _)) => format!("{}…", &redacted[..cut]),
+        None => redacted,
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+fn ceil_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index += 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk-ant-api03-QZXJ0193KWPVmnbv7766";
+
+    #[test]
+    fn every_run_of_eight_or_more_is_masked_and_shorter_ones_are_not() {
+        let redactor = Redactor::new(KEY);
+        assert_eq!(redactor.text(&format!("key {KEY}!")), "key [redacted]!");
+        // A key cut after 10 characters, and its tail alone.
+        assert_eq!(redactor.text("cut: sk-ant-api…"), "cut: [redacted]…");
+        assert_eq!(redactor.text("tail=KWPVmnbv7766;"), "tail=[redacted];");
+        assert_eq!(redactor.text("short sk-ant- stays"), "short sk-ant- stays");
+        assert!(matches!(redactor.text("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn short_keys_are_masked_whole_and_empty_ones_mask_nothing() {
+        assert_eq!(Redactor::new("abc").text("abcabc ab"), "[redacted] ab");
+        assert_eq!(Redactor::new("").text("anything"), "anything");
+    }
+
+    #[test]
+    fn masking_keeps_text_valid_around_multibyte_characters() {
+        let redactor = Redactor::new("ékeyékeyékey");
+        assert_eq!(redactor.text("«ékeyékeyé»"), "«[redacted]»");
+    }
+
+    #[tokio::test]
+    async fn clip_redacts_before_it_cuts() {
+        let text = format!("{}{KEY} and more", "x".repeat(20));
+        // Cut inside the key: without redaction first, `sk-ant-` would be left before the `…`.
+        let clipped = scope(Redactor::new(KEY), async { clip(&text, 27) }).await;
+        assert_eq!(clipped, format!("{}[redact…", "x".repeat(20)));
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("abc", 3), "abc");
+    }
+}
