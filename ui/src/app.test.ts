@@ -180,4 +180,26 @@ describe("the app, end to end against a fake IPC", () => {
     expect(error.textContent).toContain("Server is busy");
     expect(answer.querySelector("[data-testid=retry]")).not.toBeNull();
   });
+
+  it("a clicked link opens through IPC; a mailto: link opens its address only, never its query", async () => {
+    const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
+    composer.value = "links";
+    press("Enter", {}, composer);
+    await flush();
+    await flush();
+    const md = "[site](https://example.com/a?b=1#c) [mail](mailto:me@example.com?attach=/home/u/.ssh/id_rsa&subject=hi)";
+    handler!({ type: "text", seq: 1, text: md });
+    handler!({ type: "end", seq: 2, message: view({ id: 15, content: "", state: "done", model: "ollama/qwen2.5-coder" }) });
+    frame();
+    const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
+    const links = [...answer.querySelectorAll<HTMLAnchorElement>("[data-testid=message-text] a")];
+    expect(links.map((a) => a.getAttribute("href"))).toEqual(["https://example.com/a?b=1#c", "mailto:me@example.com"]);
+    ipc.openLink.mockClear();
+    for (const a of links) {
+      const click = new MouseEvent("click", { bubbles: true, cancelable: true });
+      a.dispatchEvent(click);
+      expect(click.defaultPrevented).toBe(true);
+    }
+    expect(ipc.openLink.mock.calls).toEqual([["https://example.com/a?b=1#c"], ["mailto:me@example.com"]]);
+  });
 });

@@ -322,8 +322,13 @@ async fn ctrl_c_stops_mid_stream_keeps_the_text_and_closes_the_connection() {
             .unwrap()
             .success()
     );
-    let closed = server.connection(0).wait_closed_by_client(Duration::from_secs(2)).await;
-    assert!(closed.is_some_and(|at| at.duration_since(interrupted_at) < Duration::from_millis(500)));
+    // Generous bounds for a busy machine (the engine's own tests hold Stop to 50 ms): the stream
+    // would take far longer to end by itself.
+    let closed = server
+        .connection(0)
+        .wait_closed_by_client(Duration::from_secs(10))
+        .await;
+    assert!(closed.is_some_and(|at| at.duration_since(interrupted_at) < Duration::from_secs(3)));
     let status = tokio::task::spawn_blocking(move || child.wait())
         .await
         .unwrap()

@@ -22,6 +22,9 @@ import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderDocum
 
 interface Group {
   start: number; // offset in the normalized text
+  raw: string; // the token's source, with `type` and `links` what its HTML was made from
+  type: string;
+  links: string;
   html: string;
   nodes: Node[];
 }
@@ -135,17 +138,22 @@ export class IncrementalMarkdown {
     }
 
     // The new groups, reusing the nodes of an unchanged prefix of the old tail.
+    // A block whose source, kind and known reference definitions are unchanged has the same
+    // HTML: it is not rendered (and sanitized) again, so a frame costs about one block's render.
+    const links = JSON.stringify(tokens.links);
     const next: Group[] = [];
     let reusable = true;
     for (let i = 0; i < tokens.length; i++) {
       const start = this.committed + starts[i];
-      const html = renderBlockHtml(tokens[i]);
+      const { raw, type } = tokens[i];
       const old = this.tail[i];
+      const same = old !== undefined && old.start === start && old.raw === raw && old.type === type && old.links === links;
+      const html = same ? old.html : renderBlockHtml(tokens[i]);
       if (reusable && old && old.start === start && old.html === html) {
         next.push(old);
       } else {
         reusable = false;
-        next.push({ start, html, nodes: [] });
+        next.push({ start, raw, type, links, html, nodes: [] });
       }
     }
     const changed = !reusable || next.length !== this.tail.length;

@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
 import { IncrementalMarkdown } from "./incremental";
 import { renderDocumentHtml } from "./markdown";
-import { isOpenableUrl, sanitize } from "./sanitize";
+import { isOpenableUrl, openableUrl, sanitize } from "./sanitize";
 
-/** Parses sanitized HTML without executing anything and reports what could be dangerous. */
-function audit(html: string) {
-  const t = document.createElement("template");
-  t.innerHTML = html;
-  const all = Array.from(t.content.querySelectorAll("*"));
+/**
+ * Reports what could be dangerous in sanitized HTML (parsed without executing anything) or in a
+ * rendered DOM tree itself.
+ */
+function audit(html: string | ParentNode) {
+  let root: ParentNode;
+  if (typeof html === "string") {
+    const t = document.createElement("template");
+    t.innerHTML = html;
+    root = t.content;
+  } else {
+    root = html;
+  }
+  const all = Array.from(root.querySelectorAll("*"));
   return {
     tags: all.map((e) => e.tagName.toLowerCase()),
     handlers: all.flatMap((e) => Array.from(e.attributes).filter((a) => a.name.startsWith("on")).map((a) => a.name)),
@@ -79,6 +88,26 @@ describe("sanitize", () => {
     expect(isOpenableUrl("javascript:alert(1)")).toBe(false);
     expect(isOpenableUrl("file:///etc/passwd")).toBe(false);
   });
+
+  it("openableUrl keeps http(s) links whole and a mailto: link's address only", () => {
+    expect(openableUrl(" https://a.b/c?d=1#e ")).toBe("https://a.b/c?d=1#e");
+    expect(openableUrl("http://a.b")).toBe("http://a.b");
+    expect(openableUrl("mailto:x@y.z")).toBe("mailto:x@y.z");
+    expect(openableUrl("mailto:x@y.z?attach=/etc/passwd")).toBe("mailto:x@y.z");
+    expect(openableUrl("MAILTO:x@y.z?subject=s&body=b&attach=~/.ssh/id_rsa")).toBe("mailto:x@y.z");
+    expect(openableUrl("mailto:x@y.z%3Fattach=/etc/passwd")).toBe("mailto:x@y.z");
+    expect(openableUrl("mailto:x@y.z#frag")).toBe("mailto:x@y.z");
+    expect(openableUrl("mailto:?attach=/etc/passwd")).toBe("mailto:");
+    expect(openableUrl("javascript:alert(1)")).toBeNull();
+    expect(openableUrl("file:///etc/passwd")).toBeNull();
+  });
+
+  it("a mailto: link keeps its address only in the sanitized HTML and in rendered Markdown", () => {
+    const html = sanitize('<a href="mailto:x@y.z?attach=/etc/passwd&amp;body=hi">m</a><a href="https://e.x/?q=1">h</a>');
+    expect(audit(html).hrefs).toEqual(["mailto:x@y.z", "https://e.x/?q=1"]);
+    const md = audit(renderDocumentHtml("[m](mailto:x@y.z?attach=/etc/passwd) <mailto:a@b.c?cc=d@e.f>"));
+    expect(md.hrefs).toEqual(["mailto:x@y.z", "mailto:a@b.c"]);
+  });
 });
 
 describe("markdown from a model is inert", () => {
@@ -107,18 +136,21 @@ describe("markdown from a model is inert", () => {
     expect(html).toContain("&lt;script&gt;");
   });
 
-  it("streaming the payload character by character never inserts active content", () => {
+  // Renders (and sanitizes) once per character: seconds on one busy core in jsdom, where each
+  // sanitize parses a fresh document. The limit catches a hang, not slowness.
+  it("streaming the payload character by character never inserts active content", { timeout: 120_000 }, () => {
     const root = document.createElement("div");
     const md = new IncrementalMarkdown(root, { caret: true });
     for (const ch of PAYLOAD) {
       md.append(ch);
       md.render();
-      const a = audit(root.innerHTML);
+      const a = audit(root); // the live DOM itself, not a re-parse of its serialization
       expect(a.handlers).toEqual([]);
       expect(a.tags).not.toContain("script");
       expect(a.tags).not.toContain("iframe");
     }
     md.finish();
+    expect(audit(root).srcs).toEqual([]);
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
   });
 });

@@ -3,7 +3,8 @@
  * touches the DOM. What survives is the markup Markdown produces (plus a few harmless inline
  * tags models like, such as <kbd> and <sub>), with:
  * - no scripts, styles, frames, forms, SVG/MathML, event handlers or style attributes;
- * - links only to http:, https: and mailto: (clicks go to the system browser through IPC);
+ * - links only to http:, https: and mailto: (clicks go to the system browser through IPC); a
+ *   mailto: link keeps its address only, never a query (`?attach=…`, `?body=…`, `?cc=…`);
  * - images only from data:image/… URLs (the CSP would block any other source anyway), others
  *   dropped entirely;
  * - no id, name, data- or aria- attributes (no DOM clobbering, no look-alikes of the app's own
@@ -39,7 +40,9 @@ function instance(): ReturnType<typeof createDOMPurify> {
     const name = data.attrName;
     const value = data.attrValue.trim();
     if (name === "href") {
-      data.keepAttr = el.tagName === "A" && SAFE_LINK.test(value);
+      const url = el.tagName === "A" ? openableUrl(value) : null;
+      if (url === null) data.keepAttr = false;
+      else data.attrValue = url;
     } else if (name === "src") {
       data.keepAttr = el.tagName === "IMG" && SAFE_IMAGE.test(value);
     } else if (name === "class") {
@@ -84,5 +87,18 @@ export function sanitize(html: string): string {
 
 /** True when a URL may be opened in the system browser. */
 export function isOpenableUrl(url: string): boolean {
-  return SAFE_LINK.test(url.trim());
+  return openableUrl(url) !== null;
+}
+
+/**
+ * The URL to open in the system browser for a link, or null when it may not be opened: http(s)
+ * as it is; mailto: with its address only — a query could attach local files (`?attach=`) or
+ * prefill a message the user did not write.
+ */
+export function openableUrl(url: string): string | null {
+  const trimmed = url.trim();
+  if (!SAFE_LINK.test(trimmed)) return null;
+  if (!/^mailto:/i.test(trimmed)) return trimmed;
+  const address = trimmed.slice("mailto:".length).split(/[?#]|%3f|%23/i, 1)[0];
+  return `mailto:${address}`;
 }

@@ -9,7 +9,7 @@
 import { atBottom, button, h } from "../dom";
 import { icon } from "../icons";
 import { handleCopyClick } from "../render/decorate";
-import { isOpenableUrl } from "../render/sanitize";
+import { openableUrl } from "../render/sanitize";
 import type { MessageElement } from "./message";
 
 export interface ChatHooks {
@@ -55,7 +55,8 @@ export class ChatView {
       if (!a || !this.list.contains(a)) return;
       e.preventDefault();
       const href = a.getAttribute("href");
-      if (href && isOpenableUrl(href)) hooks.onOpenLink(href);
+      const url = href ? openableUrl(href) : null;
+      if (url) hooks.onOpenLink(url);
     });
     this.list.addEventListener("auxclick", (e) => {
       if ((e.target as Element | null)?.closest?.("a")) e.preventDefault();
