@@ -253,7 +253,7 @@ async fn keys_are_stored_never_returned_and_deleted() {
         .unwrap();
     let stored = harness.keys.get("fake-anthropic").unwrap().unwrap();
     assert_eq!(stored.key.expose(), KEY);
-    assert_eq!(stored.host, anthropic.url().trim_start_matches("http://"));
+    assert_eq!(stored.origin, anthropic.url());
     let providers = commands::list_providers(harness.state()).await.unwrap();
     assert!(!serde_json::to_string(&providers).unwrap().contains(KEY));
     let row = providers.iter().find(|p| p.id == "fake-anthropic").unwrap();

@@ -214,7 +214,7 @@ impl Providers {
         self.key_states.lock().expect("key state lock").clear();
     }
 
-    /// Stores `key` for `def`, bound to its host. Blocking (keychain).
+    /// Stores `key` for `def`, bound to its origin (scheme, host, port). Blocking (keychain).
     pub fn set_key(&self, def: &ProviderDef, key: &str) -> AppResult<()> {
         let key = ApiKey::new(key);
         if key.is_empty() {

@@ -49,9 +49,9 @@ fn keys_stay_in_the_keychain() {
             .expect("the key is in the keychain");
         assert_eq!(stored.key.expose(), key);
         assert_eq!(
-            stored.host,
-            anthropic.addr().to_string(),
-            "the key is bound to its provider's host"
+            stored.origin,
+            anthropic.url(),
+            "the key is bound to its provider's origin"
         );
 
         // Use it once, so that any log line about the request is written too.

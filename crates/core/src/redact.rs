@@ -109,12 +109,26 @@ pub(crate) async fn scope<F: Future>(redactor: Redactor, future: F) -> F::Output
 /// the key of the current [`scope`] are masked first, so a cut never leaves part of one.
 pub(crate) fn clip(text: &str, max: usize) -> String {
     let redacted = ACTIVE
-        .try_with(|redactor| redactor.text(text).into_owned())
-        .unwrap_or_else(|_| text.to_owned());
+        .try_with(|redactor| redact_head(redactor, text, max))
+        .unwrap_or(Cow::Borrowed(text));
     match redacted.char_indices().nth(max) {
         Some((cut, _)) => format!("{}…", &redacted[..cut]),
-        None => redacted,
+        None => redacted.into_owned(),
     }
+}
+
+/// `text` masked as far as a cut at `max` characters can show. A head of it is enough when,
+/// masked, it still runs more than [`MIN_RUN`] characters past the cut: the only difference
+/// from masking everything is a fragment of the key left at the head's very end, past the cut.
+/// Otherwise (runs of the key shrank the head) the whole text is masked.
+fn redact_head<'a>(redactor: &Redactor, text: &'a str, max: usize) -> Cow<'a, str> {
+    if let Some((end, _)) = text.char_indices().nth(2 * max + 4 * MIN_RUN) {
+        let head = redactor.text(&text[..end]);
+        if head.chars().count() > max + MIN_RUN {
+            return head;
+        }
+    }
+    redactor.text(text)
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -167,6 +181,22 @@ mod tests {
         let clipped = scope(Redactor::new(KEY), async { clip(&text, 27) }).await;
         assert_eq!(clipped, format!("{}[redact…", "x".repeat(20)));
         assert_eq!(clip("abcdef", 3), "abc…");
+    }
+
+    #[tokio::test]
+    async fn clip_masks_a_head_only_when_that_shows_the_same() {
+        let redactor = Redactor::new(KEY);
+        let cases = [
+            // The key straddles the end of the head that is masked.
+            format!("{}{KEY} tail", "a".repeat(45)),
+            // Copies of the key shrink the head below the cut: the whole text is masked.
+            format!("{}x{KEY}yyyyyyyyyyyyyyyyyyyyyyy", KEY.repeat(20)),
+        ];
+        for text in cases {
+            let everything = redactor.text(&text).into_owned();
+            let expected = format!("{}…", everything.chars().take(10).collect::<String>());
+            assert_eq!(scope(redactor.clone(), async { clip(&text, 10) }).await, expected);
+        }
         assert_eq!(clip("abc", 3), "abc");
     }
 }

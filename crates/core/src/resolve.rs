@@ -1,6 +1,6 @@
 //! From a provider id (and an optional base URL) to an [`Endpoint`] ready to call: the preset,
 //! the base URL (explicit, else the SDK's env var, else the default), and the key (env var, else
-//! the keychain entry set for that host).
+//! the keychain entry set for that origin).
 
 use crate::demo;
 use crate::engine::Endpoint;
