@@ -12,6 +12,7 @@
 //! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
 //!   OpenRouter, Groq, the demo).
 //! - [`engine`]: the HTTP client, timeouts, starting streams, listing models.
+//! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
 //! - [`parallel`]: several streams at once, tagged by id.
@@ -42,6 +43,7 @@ pub mod error;
 pub mod event;
 pub mod http_error;
 pub mod keys;
+pub mod limits;
 pub mod parallel;
 pub mod presets;
 pub mod provider;
@@ -55,6 +57,7 @@ pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
 pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
+pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use presets::{PRESETS, Preset, preset};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
