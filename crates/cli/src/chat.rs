@@ -115,6 +115,8 @@ pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion 
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    // The answer's closing newline, only after an answer: an error alone leaves stdout empty.
+    let mut answered = false;
     loop {
         let event = tokio::select! {
             event = stream.next() => event,
@@ -124,6 +126,7 @@ pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion 
             }
         };
         let Some(event) = event else { break };
+        answered |= matches!(event, StreamEvent::TextDelta { .. } | StreamEvent::RefusalDelta { .. });
         // A closed stdout (`| head`) is not an error worth more than stopping.
         if write_event(&mut out, &event, format)
             .and_then(|()| out.flush())
@@ -132,7 +135,7 @@ pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion 
             stream.stop();
         }
     }
-    if format == Format::Text {
+    if format == Format::Text && answered {
         let _ = writeln!(out);
     }
     stream.finish().await

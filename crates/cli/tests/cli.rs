@@ -149,6 +149,25 @@ async fn an_incomplete_stream_keeps_the_partial_text_on_stdout_and_exits_3() {
 }
 
 #[tokio::test]
+async fn a_captive_portal_page_is_one_clear_error_and_no_answer_line() {
+    let server = FakeServer::start().await;
+    let page = "<!DOCTYPE html>\n<html><head><title>Sign in to Wi-Fi</title></head></html>\n";
+    server.enqueue(Reply::sse(page).header("content-type", "text/html; charset=utf-8"));
+    let mut command = runnel("portal");
+    command
+        .env("OPENAI_API_KEY", SECRET)
+        .env("OPENAI_BASE_URL", format!("{}/v1", server.url()));
+    command.args(["chat", "-m", "openai", "hi"]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(stdout, "", "nothing is an answer here, not even a blank line");
+    assert_eq!(
+        stderr.trim_end(),
+        "error: protocol: expected an event stream (`text/event-stream`), got `text/html; charset=utf-8`: <!DOCTYPE html>"
+    );
+}
+
+#[tokio::test]
 async fn http_errors_exit_1_with_the_providers_message_and_never_the_key() {
     let server = FakeServer::start().await;
     let echo = format!(

@@ -508,7 +508,7 @@ fn ours_long_line(line: &[u8], chunks: usize) -> usize {
     let mut sse = SseDecoder::new();
     let mut frames = Vec::new();
     for piece in line.chunks(line.len().div_ceil(chunks)) {
-        sse.feed(piece, &mut frames);
+        sse.feed(piece, &mut frames).expect("8 MiB is within the event limit");
     }
     frames.iter().map(|frame| frame.data.len()).sum()
 }
@@ -736,7 +736,7 @@ fn robustness(config: &Config) {
     for (name, body, last) in checks {
         let mut sse = SseDecoder::new();
         let mut frames = Vec::new();
-        sse.feed(body, &mut frames);
+        sse.feed(body, &mut frames).expect("a small body");
         let ours: Vec<String> = frames.into_iter().map(|frame| frame.data).collect();
         println!(
             "{name:<36} {:>26} {:>26}",

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
+use crate::limits::Limits;
 
 /// How a stream ended (or that it has not yet).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,15 +90,25 @@ pub struct Completion {
 #[derive(Debug, Clone)]
 pub struct Collector {
     started: Instant,
+    /// Only `tool_calls` is read here: a tool-call index past it is never allocated for.
+    limits: Limits,
     first_token: Option<Instant>,
     completion: Completion,
 }
 
 impl Collector {
-    /// A collector for a stream whose request was sent at `started`.
+    /// A collector for a stream whose request was sent at `started`, with the default limits.
     pub fn new(started: Instant) -> Self {
+        Self::with_limits(started, Limits::default())
+    }
+
+    /// A collector that ignores tool-call fragments whose index is at or past
+    /// `limits.tool_calls`. (A [`ChatStream`](crate::ChatStream) ends with a
+    /// [`TooLarge`](crate::ErrorKind::TooLarge) error before one reaches it.)
+    pub fn with_limits(started: Instant, limits: Limits) -> Self {
         Self {
             started,
+            limits,
             first_token: None,
             completion: Completion {
                 response_id: None,
@@ -141,7 +152,7 @@ impl Collector {
                 id,
                 name,
                 arguments,
-            } => {
+            } if *index < self.limits.tool_calls => {
                 let index = *index as usize;
                 if completion.tool_calls.len() <= index {
                     completion.tool_calls.resize_with(index + 1, ToolCall::default);
@@ -164,7 +175,7 @@ impl Collector {
             }
             StreamEvent::Error(error) => completion.outcome = Outcome::Failed { error: error.clone() },
             StreamEvent::Stopped => completion.outcome = Outcome::Stopped,
-            StreamEvent::Raw(_) => {}
+            StreamEvent::Raw(_) | StreamEvent::ToolCallDelta { .. } => {}
         }
         completion.metrics.bytes = bytes;
         self.update_timing(at);
@@ -270,6 +281,22 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn a_tool_call_index_past_the_limit_is_never_allocated_for() {
+        let mut collector = Collector::new(Instant::now());
+        let call = |index| StreamEvent::ToolCallDelta {
+            index,
+            id: None,
+            name: None,
+            arguments: "{}".into(),
+        };
+        collector.apply(Instant::now(), 0, &call(u32::MAX));
+        collector.apply(Instant::now(), 0, &call(Limits::default().tool_calls));
+        assert!(collector.completion().tool_calls.is_empty());
+        collector.apply(Instant::now(), 0, &call(2));
+        assert_eq!(collector.completion().tool_calls.len(), 3);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, StreamError};
 use crate::http_error::error_from_response;
 use crate::keys::ApiKey;
+use crate::limits::Limits;
 use crate::net::{self, Proxies};
 use crate::provider::{Protocol, Quirks};
 use crate::redact::{self, Redactor};
@@ -109,6 +110,7 @@ struct ModelEntry {
 pub struct Engine {
     http: reqwest::Client,
     timeouts: Timeouts,
+    limits: Limits,
 }
 
 impl Engine {
@@ -119,7 +121,7 @@ impl Engine {
         let http = net::client_builder(&timeouts, &Proxies::from_env())?
             .build()
             .map_err(|error| StreamError::new(ErrorKind::Config, format!("cannot start the HTTP client: {error}")))?;
-        Ok(Self { http, timeouts })
+        Ok(Self::with_client(http, timeouts))
     }
 
     /// An engine over an HTTP client configured elsewhere: start from [`net::client_builder`]
@@ -127,7 +129,22 @@ impl Engine {
     /// knowledge for an `h2c` server. The connect timeout is then the client's own;
     /// `timeouts.connect` only names it in errors.
     pub fn with_client(http: reqwest::Client, timeouts: Timeouts) -> Self {
-        Self { http, timeouts }
+        Self {
+            http,
+            timeouts,
+            limits: Limits::default(),
+        }
+    }
+
+    /// This engine with other bounds on what servers send (the default is [`Limits::default`]).
+    pub fn with_limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// The bounds this engine applies to what servers send.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     /// The timeouts this engine applies.
@@ -138,7 +155,7 @@ impl Engine {
     /// Starts streaming the answer to `request` from `endpoint`. Must be called inside a Tokio
     /// runtime; the stream runs on a task of its own.
     pub fn stream(&self, endpoint: &Endpoint, request: &ChatRequest, options: StreamOptions) -> ChatStream {
-        ChatStream::spawn(&self.http, endpoint, request, self.timeouts, options)
+        ChatStream::spawn(&self.http, endpoint, request, self.timeouts, self.limits, options)
     }
 
     /// Lists the models `endpoint` offers (`GET /v1/models`).
@@ -161,12 +178,25 @@ impl Engine {
         let response = send(request, &self.timeouts).await?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = read_body(response, self.timeouts.idle, usize::MAX)
-            .await
-            .map_err(|(_, error)| error)?;
         if !status.is_success() {
+            let body = read_body(
+                response,
+                self.timeouts.idle,
+                self.limits.error_body_bytes,
+                "the error body",
+            )
+            .await
+            .unwrap_or_else(|(partial, _)| partial);
             return Err(error_from_response(status.as_u16(), &headers, &body));
         }
+        let body = read_body(
+            response,
+            self.timeouts.idle,
+            self.limits.model_list_bytes,
+            "the model list",
+        )
+        .await
+        .map_err(|(_, error)| error)?;
         let list: ModelList = serde_json::from_slice(&body)
             .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))?;
         let mut models: Vec<ModelInfo> = list

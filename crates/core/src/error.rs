@@ -37,6 +37,9 @@ pub enum ErrorKind {
     Protocol,
     /// The stream ended before its terminator (`[DONE]`, `message_stop`): the text is partial.
     Incomplete,
+    /// The provider sent more than a bound of [`Limits`](crate::Limits) allows (one event, the
+    /// answer, tool calls, a model list); the message names the limit, the text before is kept.
+    TooLarge,
     /// The request could not be made as configured (bad base URL, no key, unknown provider).
     Config,
 }
@@ -56,6 +59,7 @@ impl ErrorKind {
             Self::Timeout => "timeout",
             Self::Protocol => "protocol",
             Self::Incomplete => "incomplete",
+            Self::TooLarge => "too_large",
             Self::Config => "config",
         }
     }
@@ -212,6 +216,16 @@ mod tests {
         assert_eq!(json["kind"], "timeout");
         assert_eq!(json["timeout"], "idle");
         assert_eq!(json["message"], "the stream went silent within 1.5 s");
+    }
+
+    #[test]
+    fn a_too_large_error_serializes_with_its_own_kind() {
+        let error = crate::limits::too_large("the answer", 64 << 20);
+        let json = serde_json::to_value(&error).unwrap();
+        assert_eq!(json["kind"], "too_large");
+        assert_eq!(json["kind"], error.kind.as_str());
+        assert_eq!(json["message"], "the answer passed the limit of 64 MiB");
+        assert!(!error.is_retryable());
     }
 
     #[test]

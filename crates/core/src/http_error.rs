@@ -1,5 +1,6 @@
 //! A non-2xx response → a typed [`StreamError`]: the kind from the status (refined by the
-//! provider's error type), the provider's message, and when to retry.
+//! provider's error type), the provider's message, and when to retry. Also a 200 whose body is
+//! not an event stream ([`not_an_event_stream`]).
 
 use std::time::SystemTime;
 
@@ -28,8 +29,55 @@ enum ErrorField<'a> {
 /// The error a response with a failing `status` stands for, from its headers and body.
 pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
     let status_kind = ErrorKind::from_status(status);
+    let (error_type, provider_message) = provider_words(body);
+    // The status decides, except where the provider's type is more specific (a 400 that is
+    // really a quota problem, a 500 that says "overloaded").
+    let kind = match error_type.as_deref().and_then(ErrorKind::from_provider_type) {
+        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
+        _ => status_kind,
+    };
+    let mut error = StreamError::new(kind, describe(status, provider_message.as_deref()));
+    error.status = Some(status);
+    error.error_type = error_type;
+    error.retry_after = retry_after(headers);
+    error
+}
+
+/// The error a 200 stands for whose body is not an event stream (its `content_type` is another):
+/// a captive portal's page, a proxy's notice, a JSON answer to a streaming request. An error the
+/// provider names in a JSON body keeps its kind; anything else is a protocol error naming the
+/// content type and showing the body's first line.
+pub fn not_an_event_stream(content_type: &str, headers: &HeaderMap, body: &[u8]) -> StreamError {
+    let (error_type, provider_message) = provider_words(body);
+    let kind = error_type
+        .as_deref()
+        .and_then(ErrorKind::from_provider_type)
+        .unwrap_or(ErrorKind::Protocol);
+    let content_type: String = content_type.chars().filter(|c| !c.is_control()).take(100).collect();
+    let mut message = format!("expected an event stream (`text/event-stream`), got `{content_type}`");
+    match provider_message
+        .as_deref()
+        .and_then(first_line)
+        .or_else(|| plain_text(body))
+    {
+        Some(line) => {
+            message.push_str(": ");
+            message.push_str(&line);
+        }
+        None => message.push_str(" with an empty body"),
+    }
+    let mut error = StreamError::new(kind, message);
+    error.status = Some(200);
+    error.error_type = error_type;
+    error.retry_after = retry_after(headers);
+    error
+}
+
+/// The provider's error type and message in a body, when it is JSON of a known shape, else the
+/// body's first line as the message.
+fn provider_words(body: &[u8]) -> (Option<String>, Option<String>) {
     let parsed = serde_json::from_slice::<Body>(body).ok();
-    let (error_type, provider_message) = match parsed {
+    match parsed {
         Some(Body {
             error: Some(ErrorField::Object(object)),
             ..
@@ -46,18 +94,7 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Str
         }) => (None, Some(text.into_owned())),
         Some(Body { message, .. }) => (None, message.map(|m| m.into_owned())),
         None => (None, plain_text(body)),
-    };
-    // The status decides, except where the provider's type is more specific (a 400 that is
-    // really a quota problem, a 500 that says "overloaded").
-    let kind = match error_type.as_deref().and_then(ErrorKind::from_provider_type) {
-        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
-        _ => status_kind,
-    };
-    let mut error = StreamError::new(kind, describe(status, provider_message.as_deref()));
-    error.status = Some(status);
-    error.error_type = error_type;
-    error.retry_after = retry_after(headers);
-    error
+    }
 }
 
 fn describe(status: u16, provider_message: Option<&str>) -> String {
@@ -73,9 +110,15 @@ fn describe(status: u16, provider_message: Option<&str>) -> String {
 
 /// A short, printable body that was not JSON (an HTML error page is cut to its first line).
 fn plain_text(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+    first_line(&String::from_utf8_lossy(body))
+}
+
+/// The first non-blank line of `text`, trimmed, without control characters, at most 200
+/// characters.
+fn first_line(text: &str) -> Option<String> {
     let line = text.lines().map(str::trim).find(|line| !line.is_empty())?;
-    Some(crate::redact::clip(line, 200))
+    let line: String = line.chars().filter(|c| !c.is_control()).collect();
+    Some(crate::redact::clip(&line, 200))
 }
 
 /// Seconds to wait, from `retry-after-ms` (OpenAI), or `retry-after` as seconds or an HTTP date.

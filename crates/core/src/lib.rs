@@ -13,6 +13,7 @@
 //!   OpenRouter, Groq, the demo).
 //! - [`engine`]: timeouts, starting streams, listing models; [`net`]: the HTTP client's
 //!   redirect and proxy rules.
+//! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
 //! - [`parallel`]: several streams at once, tagged by id.
@@ -44,6 +45,7 @@ pub mod error;
 pub mod event;
 pub mod http_error;
 pub mod keys;
+pub mod limits;
 pub mod net;
 pub mod parallel;
 pub mod presets;
@@ -59,6 +61,7 @@ pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
 pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
+pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use presets::{PRESETS, Preset, preset};
 pub use request::{ChatOptions, ChatRequest, Message, Role};

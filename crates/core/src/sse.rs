@@ -10,13 +10,20 @@
 //! handed back separately by [`SseDecoder::finish`], so a caller can tell a cut-off stream from a
 //! complete one.
 //!
+//! A server decides how long a line or an event is, so the decoder holds at most a limit of bytes
+//! (16 MiB unless set with [`SseDecoder::with_limit`]): the bytes that would take it past the limit
+//! are refused with [`EventTooLarge`] before they are buffered.
+//!
 //! Why not `eventsource-stream`: version 0.2.3 panics on a leading BOM, re-parses a line in
 //! progress on every chunk (quadratic), and its cost per event grows with the size of the chunk
 //! it is handed. See docs/PERFORMANCE.md for the measurements.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use memchr::memchr2;
+
+use crate::limits::Limits;
 
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -40,10 +47,27 @@ impl SseFrame {
     }
 }
 
+/// One event needed more than the decoder's limit of buffered bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("one SSE event passed the limit of {limit} bytes")]
+pub struct EventTooLarge {
+    /// The limit, in bytes.
+    pub limit: usize,
+}
+
+/// Why decoding a chunk stopped early.
+enum Stop {
+    /// The caller's `on_frame` broke.
+    Caller,
+    /// The event in progress would pass the limit.
+    TooLarge,
+}
+
 /// An incremental SSE decoder. Feed it chunks with [`feed`](Self::feed); call
 /// [`finish`](Self::finish) at end of input.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SseDecoder {
+    limit: usize,
     line: Vec<u8>,
     bom_checked: bool,
     bom_matched: usize,
@@ -56,29 +80,84 @@ pub struct SseDecoder {
     retry: Option<u64>,
 }
 
+impl Default for SseDecoder {
+    fn default() -> Self {
+        Self::with_limit(Limits::default().event_bytes)
+    }
+}
+
 impl SseDecoder {
-    /// A decoder at the start of a stream.
+    /// A decoder at the start of a stream, with the default limit ([`Limits::event_bytes`]).
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Decodes one chunk, appending every event it completes to `out`.
-    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) {
-        let _ = self.feed_each(chunk, |frame| {
+    /// A decoder that holds at most `limit` bytes of one event: its line in progress, its
+    /// `data:` and `event:` fields and the last `id:`. A line that would take it past the limit,
+    /// whole or in pieces, is refused.
+    pub fn with_limit(limit: usize) -> Self {
+        Self {
+            limit,
+            line: Vec::new(),
+            bom_checked: false,
+            bom_matched: 0,
+            skip_lf: false,
+            event: String::new(),
+            data: String::new(),
+            data_lines: 0,
+            fields_pending: false,
+            last_id: None,
+            retry: None,
+        }
+    }
+
+    /// Decodes one chunk, appending every event it completes to `out`. On an error, the events
+    /// completed before it are in `out` and the decoder must not be fed again.
+    pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) -> Result<(), EventTooLarge> {
+        self.feed_each(chunk, |frame| {
             out.push(frame);
             ControlFlow::Continue(())
-        });
+        })
+        .map(|_| ())
     }
 
     /// Decodes one chunk, handing each event to `on_frame` as soon as it is complete, so a large
     /// chunk never piles up its events. When `on_frame` breaks, the rest of the chunk is dropped
-    /// and `Break` is returned: the stream is over and the decoder must not be fed again.
+    /// and `Break` is returned: the stream is over and the decoder must not be fed again. An event
+    /// that would pass the limit is an error, and the decoder must not be fed again either.
     pub fn feed_each(
         &mut self,
         chunk: &[u8],
         mut on_frame: impl FnMut(SseFrame) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
-        let mut rest = self.strip_bom(chunk);
+    ) -> Result<ControlFlow<()>, EventTooLarge> {
+        match self.decode_chunk(chunk, &mut on_frame) {
+            ControlFlow::Continue(()) => Ok(ControlFlow::Continue(())),
+            ControlFlow::Break(Stop::Caller) => Ok(ControlFlow::Break(())),
+            ControlFlow::Break(Stop::TooLarge) => Err(EventTooLarge { limit: self.limit }),
+        }
+    }
+
+    /// Bytes held for the event in progress (its line, fields and the last id); never more than
+    /// the limit.
+    pub fn buffered_len(&self) -> usize {
+        self.line.len() + self.data.len() + self.event.len() + self.last_id.as_ref().map_or(0, String::len)
+    }
+
+    /// Continues when `more` bytes can be held on top of what is buffered.
+    fn room_for(&self, more: usize) -> ControlFlow<Stop> {
+        if self.buffered_len().saturating_add(more) > self.limit {
+            ControlFlow::Break(Stop::TooLarge)
+        } else {
+            ControlFlow::Continue(())
+        }
+    }
+
+    fn decode_chunk(
+        &mut self,
+        chunk: &[u8],
+        on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>,
+    ) -> ControlFlow<Stop> {
+        let mut rest = self.strip_bom(chunk)?;
         if self.skip_lf && !rest.is_empty() {
             self.skip_lf = false;
             if rest[0] == b'\n' {
@@ -86,12 +165,15 @@ impl SseDecoder {
             }
         }
         while let Some(end) = memchr2(b'\n', b'\r', rest) {
+            // Every line, with what its event holds so far, must fit in the limit, whether it came
+            // whole or in pieces: the outcome never depends on the chunking.
+            self.room_for(end)?;
             let flow = if self.line.is_empty() {
-                self.process_line(&rest[..end], &mut on_frame)
+                self.process_line(&rest[..end], on_frame)
             } else {
                 self.line.extend_from_slice(&rest[..end]);
                 let line = std::mem::take(&mut self.line);
-                let flow = self.process_line(&line, &mut on_frame);
+                let flow = self.process_line(&line, on_frame);
                 self.line = line;
                 self.line.clear();
                 flow
@@ -107,6 +189,7 @@ impl SseDecoder {
                 }
             }
         }
+        self.room_for(rest.len())?;
         self.line.extend_from_slice(rest);
         ControlFlow::Continue(())
     }
@@ -133,7 +216,7 @@ impl SseDecoder {
         !self.line.is_empty() || self.fields_pending
     }
 
-    fn strip_bom<'a>(&mut self, mut chunk: &'a [u8]) -> &'a [u8] {
+    fn strip_bom<'a>(&mut self, mut chunk: &'a [u8]) -> ControlFlow<Stop, &'a [u8]> {
         while !self.bom_checked && !chunk.is_empty() {
             if chunk[0] == BOM[self.bom_matched] {
                 self.bom_matched += 1;
@@ -142,13 +225,18 @@ impl SseDecoder {
             } else {
                 // Not a BOM after all: the bytes taken so far were content (they hold no line end).
                 self.bom_checked = true;
+                self.room_for(self.bom_matched)?;
                 self.line.extend_from_slice(&BOM[..self.bom_matched]);
             }
         }
-        chunk
+        ControlFlow::Continue(chunk)
     }
 
-    fn process_line(&mut self, line: &[u8], on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn process_line(
+        &mut self,
+        line: &[u8],
+        on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>,
+    ) -> ControlFlow<Stop> {
         if line.is_empty() {
             return self.dispatch(on_frame);
         }
@@ -164,21 +252,27 @@ impl SseDecoder {
         };
         self.fields_pending = true;
         match field {
+            // Invalid UTF-8 grows when replaced, so each field is measured as it will be held.
             b"data" => {
+                let value = utf8(value);
+                self.room_for(value.len() + 1)?;
                 if self.data_lines > 0 {
                     self.data.push('\n');
                 }
-                push_utf8(&mut self.data, value);
+                self.data.push_str(&value);
                 self.data_lines += 1;
             }
             b"event" => {
                 self.event.clear();
-                push_utf8(&mut self.event, value);
+                let value = utf8(value);
+                self.room_for(value.len())?;
+                self.event.push_str(&value);
             }
             b"id" if !value.contains(&0) => {
-                let mut id = String::new();
-                push_utf8(&mut id, value);
-                self.last_id = Some(id);
+                self.last_id = None;
+                let value = utf8(value);
+                self.room_for(value.len())?;
+                self.last_id = Some(value.into_owned());
             }
             b"retry" if !value.is_empty() && value.iter().all(u8::is_ascii_digit) => {
                 self.retry = std::str::from_utf8(value).ok().and_then(|digits| digits.parse().ok());
@@ -188,14 +282,17 @@ impl SseDecoder {
         ControlFlow::Continue(())
     }
 
-    fn dispatch(&mut self, on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<()> {
+    fn dispatch(&mut self, on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<Stop> {
         self.fields_pending = false;
         if self.data_lines == 0 {
             self.event.clear();
             return ControlFlow::Continue(());
         }
         let frame = self.take_frame();
-        on_frame(frame)
+        match on_frame(frame) {
+            ControlFlow::Continue(()) => ControlFlow::Continue(()),
+            ControlFlow::Break(()) => ControlFlow::Break(Stop::Caller),
+        }
     }
 
     fn take_frame(&mut self) -> SseFrame {
@@ -209,10 +306,11 @@ impl SseDecoder {
     }
 }
 
-fn push_utf8(target: &mut String, bytes: &[u8]) {
+/// `bytes` as text, invalid UTF-8 replaced by U+FFFD.
+fn utf8(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
-        Ok(text) => target.push_str(text),
-        Err(_) => target.push_str(&String::from_utf8_lossy(bytes)),
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -224,7 +322,7 @@ mod tests {
         let mut decoder = SseDecoder::new();
         let mut out = Vec::new();
         for chunk in chunks {
-            decoder.feed(chunk, &mut out);
+            decoder.feed(chunk, &mut out).unwrap();
         }
         let open = decoder.finish();
         (out, open)
@@ -324,8 +422,45 @@ mod tests {
         });
         assert_eq!(
             (flow, seen),
-            (ControlFlow::Break(()), vec!["a".to_owned(), "b".to_owned()])
+            (Ok(ControlFlow::Break(())), vec!["a".to_owned(), "b".to_owned()])
         );
+    }
+
+    #[test]
+    fn a_line_that_never_ends_is_refused_at_the_limit_never_buffered_past_it() {
+        let mut decoder = SseDecoder::with_limit(1000);
+        let mut out = Vec::new();
+        decoder.feed(b"data: ok\n\n", &mut out).unwrap();
+        let mut fed = 0;
+        let error = loop {
+            match decoder.feed(&[b'x'; 7], &mut out) {
+                Ok(()) => fed += 7,
+                Err(error) => break error,
+            }
+            assert!(decoder.buffered_len() <= 1000);
+        };
+        assert_eq!(error, EventTooLarge { limit: 1000 });
+        assert_eq!(fed, 994, "every byte up to the limit is held, none past it");
+        assert_eq!(datas(&out), ["ok"]);
+    }
+
+    #[test]
+    fn an_event_of_many_lines_is_refused_at_the_limit_and_exactly_the_limit_fits() {
+        let mut decoder = SseDecoder::with_limit(20);
+        let mut out = Vec::new();
+        // The data an event holds counts with each line that follows it.
+        let error = decoder.feed(b"data: 0123456789\ndata: 0123456789\n", &mut out);
+        assert_eq!(error, Err(EventTooLarge { limit: 20 }));
+        assert!(decoder.buffered_len() <= 20);
+
+        let mut decoder = SseDecoder::with_limit(20);
+        decoder
+            .feed(b"event: e\nid: 1\ndata: 01234567890\n\n", &mut out)
+            .unwrap();
+        assert_eq!(out.last().unwrap().data, "01234567890");
+        // Any line counts, whole or in pieces: a comment too.
+        let error = decoder.feed(b": a comment longer than the limit\n", &mut out);
+        assert_eq!(error, Err(EventTooLarge { limit: 20 }));
     }
 
     #[test]

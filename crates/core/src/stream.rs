@@ -18,15 +18,14 @@ use crate::collect::{Collector, Completion};
 use crate::engine::{Endpoint, Timeouts};
 use crate::error::{ErrorKind, StreamError, TimeoutPhase};
 use crate::event::{RawFrame, StreamEvent};
-use crate::http_error::error_from_response;
+use crate::http_error::{error_from_response, not_an_event_stream};
+use crate::limits::{AnswerMeter, Limits, too_large};
 use crate::net;
 use crate::provider::{EventDecoder, Step};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
 
-/// Error bodies longer than this are cut: a person reads the start, not a megabyte of HTML.
-const MAX_ERROR_BODY: usize = 64 * 1024;
 /// After the terminator, how long the body may take to end so the connection can be reused.
 const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
 
@@ -79,6 +78,7 @@ impl ChatStream {
         endpoint: &Endpoint,
         request: &ChatRequest,
         timeouts: Timeouts,
+        limits: Limits,
         options: StreamOptions,
     ) -> Self {
         let started = Instant::now();
@@ -99,6 +99,8 @@ impl ChatStream {
             raw: options.raw,
             timeouts,
             decoder: endpoint.protocol.decoder(),
+            limits,
+            meter: AnswerMeter::new(limits),
             finished: false,
             redactor: endpoint
                 .key
@@ -110,7 +112,7 @@ impl ChatStream {
         Self {
             receiver,
             stop,
-            collector: Collector::new(started),
+            collector: Collector::with_limits(started, limits),
             ended: false,
         }
     }
@@ -176,6 +178,9 @@ struct Driver {
     raw: bool,
     timeouts: Timeouts,
     decoder: Box<dyn EventDecoder>,
+    limits: Limits,
+    /// The answer so far, against `limits`.
+    meter: AnswerMeter,
     /// The terminator arrived and the ending was sent.
     finished: bool,
     /// Masks the key in any error text a server echoes back.
@@ -223,22 +228,14 @@ impl Driver {
         if !status.is_success() {
             return Some(StreamEvent::Error(self.read_error(response).await));
         }
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if content_type.starts_with("application/json") {
-            // A 200 with a JSON body: the server ignored `stream: true` or reported an error.
-            let mut error = self.read_error(response).await;
-            if error.kind == ErrorKind::Protocol || error.kind == ErrorKind::Server {
-                error.kind = ErrorKind::Protocol;
-                error.message = format!("expected an event stream, got JSON: {}", error.message);
-            }
-            return Some(StreamEvent::Error(error));
+        if let Some(content_type) = other_content_type(response.headers()) {
+            // A captive portal's page, a JSON answer to `stream: true`, a proxy's notice.
+            let headers = response.headers().clone();
+            let body = self.read_error_body(response).await;
+            return Some(StreamEvent::Error(not_an_event_stream(&content_type, &headers, &body)));
         }
         let mut body = response.bytes_stream();
-        let mut sse = SseDecoder::new();
+        let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
         let mut events = Vec::new();
         loop {
             let chunk = match timeout(self.timeouts.idle, body.next()).await {
@@ -261,7 +258,7 @@ impl Driver {
             self.bytes += chunk.len() as u64;
             // Each event is decoded and sent as soon as it is framed: a large read never piles up.
             let mut ended = None;
-            let _ = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
+            let framed = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
                 Ok(Step::More) => {
                     self.emit_all(&mut events);
                     ControlFlow::Continue(())
@@ -275,13 +272,13 @@ impl Driver {
                     ControlFlow::Break(())
                 }
             });
+            if let Err(too_big) = framed {
+                return Some(StreamEvent::Error(too_large("one event of the stream", too_big.limit)));
+            }
             match ended {
                 None => {}
                 Some(Ok(())) => {
-                    let ending = events.pop().expect("a decoder pushes Finish before Done");
-                    self.emit_all(&mut events);
-                    self.emit(ending);
-                    self.finished = true;
+                    self.complete(&mut events);
                     // Let the body end so the connection can go back to the pool.
                     let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
                     return None;
@@ -295,8 +292,19 @@ impl Driver {
         let terminator = self.decoder.terminator();
         let message = match sse.finish() {
             Some(open) => {
-                // Keep what the cut-off event carried, but it cannot complete the stream.
-                let _ = self.decode(&open, &mut events);
+                // A whole terminator whose line end never came completes the stream, as the SDKs
+                // read it; anything else the cut-off event carried is kept, but is partial.
+                match self.decode(&open, &mut events) {
+                    Ok(Step::Done) => {
+                        self.complete(&mut events);
+                        return None;
+                    }
+                    Err(error) if error.kind == ErrorKind::TooLarge => {
+                        self.emit_all(&mut events);
+                        return Some(StreamEvent::Error(error));
+                    }
+                    Ok(Step::More) | Err(_) => {}
+                }
                 events.retain(|event| !event.is_ending());
                 self.emit_all(&mut events);
                 format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
@@ -306,7 +314,29 @@ impl Driver {
         Some(StreamEvent::Error(StreamError::incomplete(message)))
     }
 
+    /// Sends `events`, the last of which is the `Finish` a terminator produced.
+    fn complete(&mut self, events: &mut Vec<StreamEvent>) {
+        let ending = events.pop().expect("a decoder pushes Finish before Done");
+        self.emit_all(events);
+        self.emit(ending);
+        self.finished = true;
+    }
+
+    /// Decodes one frame into `events`, then holds them against the limits: an event past one
+    /// is dropped with those after it, and the frame becomes the limit's error.
     fn decode(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
+        let start = events.len();
+        let step = self.decode_frame(frame, events);
+        match self.meter.admit(&events[start..]) {
+            Ok(()) => step,
+            Err((position, error)) => {
+                events.truncate(start + position);
+                Err(error)
+            }
+        }
+    }
+
+    fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if self.raw {
             let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
             let raw = RawFrame {
@@ -328,13 +358,33 @@ impl Driver {
     async fn read_error(&mut self, response: reqwest::Response) -> StreamError {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        // A person reads the start of an error body: a partial one is still worth showing.
-        let body = read_body(response, self.timeouts.idle, MAX_ERROR_BODY)
-            .await
-            .unwrap_or_else(|(partial, _)| partial);
-        self.bytes += body.len() as u64;
+        let body = self.read_error_body(response).await;
         error_from_response(status, &headers, &body)
     }
+
+    /// The start of a body that is not an answer, up to [`Limits::error_body_bytes`]: a person
+    /// reads the start, and a partial one is still worth showing.
+    async fn read_error_body(&mut self, response: reqwest::Response) -> Vec<u8> {
+        let body = read_body(
+            response,
+            self.timeouts.idle,
+            self.limits.error_body_bytes,
+            "the error body",
+        )
+        .await
+        .unwrap_or_else(|(partial, _)| partial);
+        self.bytes += body.len() as u64;
+        body
+    }
+}
+
+/// The content type of a response that is not an event stream, if it is one of those. A
+/// response without a content type is read as an event stream: some local servers omit it.
+fn other_content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    (!essence.eq_ignore_ascii_case("text/event-stream")).then(|| text.into_owned())
 }
 
 /// Sends `request`, allowing `connect + first_byte` for the response head (so a connection that
@@ -350,16 +400,18 @@ pub(crate) async fn send(
     }
 }
 
-/// Reads a response body, at most `limit` bytes, each read within `idle`. On a failure, the
+/// Reads a response body, each read within `idle`. A body longer than `limit` bytes is an
+/// error naming `what` and the limit, and nothing past the limit is kept. On a failure, the
 /// bytes read so far come back with the error.
 pub(crate) async fn read_body(
     response: reqwest::Response,
     idle: Duration,
     limit: usize,
+    what: &str,
 ) -> Result<Vec<u8>, (Vec<u8>, StreamError)> {
     let mut body = Vec::new();
     let mut chunks = response.bytes_stream();
-    while body.len() < limit {
+    loop {
         match timeout(idle, chunks.next()).await {
             Err(_) => return Err((body, StreamError::timeout(TimeoutPhase::Idle, idle))),
             Ok(None) => break,
@@ -370,7 +422,14 @@ pub(crate) async fn read_body(
                 );
                 return Err((body, error));
             }
-            Ok(Some(Ok(chunk))) => body.extend_from_slice(&chunk),
+            Ok(Some(Ok(chunk))) => {
+                let room = limit - body.len();
+                if chunk.len() > room {
+                    body.extend_from_slice(&chunk[..room]);
+                    return Err((body, too_large(what, limit)));
+                }
+                body.extend_from_slice(&chunk);
+            }
         }
     }
     Ok(body)

@@ -222,16 +222,47 @@ async fn streams_without_their_terminator_are_incomplete_never_successes() {
     assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete);
     assert!(!completion.text.is_empty());
 
-    // The last event without its blank line: even `[DONE]` does not count.
+    // A terminator cut inside its line (`data: [DON`) is no terminator.
     let mut body = fixture("openai_text.sse");
     while body.ends_with(b"\n") {
         body.pop();
     }
+    body.truncate(body.len() - 2);
+    assert!(body.ends_with(b"data: [DON"));
     let (_, completion) = play("openai", Reply::sse(body)).await;
     assert_eq!(completion.text, OPENAI_TEXT);
     let error = failure(&completion.outcome);
     assert_eq!(error.kind, ErrorKind::Incomplete);
     assert!(error.message.contains("middle of an event"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn a_whole_terminator_without_its_final_newlines_completes_the_stream() {
+    for (protocol, name, text) in [
+        ("openai", "openai_text.sse", OPENAI_TEXT),
+        ("anthropic", "anthropic_text.sse", ANTHROPIC_TEXT),
+    ] {
+        let mut body = fixture(name);
+        while body.ends_with(b"\n") {
+            body.pop();
+        }
+        for ending in [&b""[..], b"\n", b"\r\n", b"\r"] {
+            let mut body = body.clone();
+            body.extend_from_slice(ending);
+            for framing in [Framing::Chunked, Framing::ContentLength, Framing::CloseDelimited] {
+                let reply = Reply::sse(body.clone()).framing(framing.clone());
+                let (events, completion) = play(protocol, reply).await;
+                let case = format!("{name} ending {ending:?}, {framing:?}");
+                assert!(
+                    matches!(completion.outcome, Outcome::Finished { .. }),
+                    "{case}: {:?}",
+                    completion.outcome
+                );
+                assert_eq!(completion.text, text, "{case}");
+                assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1, "{case}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
@@ -285,7 +316,67 @@ async fn a_json_answer_to_a_streaming_request_is_a_protocol_error() {
     let (_, completion) = play("openai", reply).await;
     let error = failure(&completion.outcome);
     assert_eq!(error.kind, ErrorKind::Protocol);
-    assert!(error.message.contains("expected an event stream"), "{}", error.message);
+    assert_eq!(
+        error.message,
+        r#"expected an event stream (`text/event-stream`), got `application/json`: {"id":"x","choices":[{"message":{"content":"hi"}}]}"#
+    );
+    // A provider error in a JSON 200 keeps its kind.
+    let reply = Reply::json(200, r#"{"error":{"message":"slow down","type":"rate_limit_error"}}"#);
+    let (_, completion) = play("anthropic", reply).await;
+    let error = failure(&completion.outcome);
+    assert_eq!((error.kind, error.status), (ErrorKind::RateLimited, Some(200)));
+    assert!(
+        error.message.ends_with("got `application/json`: slow down"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn a_captive_portal_page_is_a_protocol_error_naming_its_type_never_an_answer() {
+    let page =
+        "\n  <!DOCTYPE html>  \n<html><head><title>Sign in to Airport Wi-Fi</title></head>\n<body>…</body></html>\n";
+    for content_type in ["text/html; charset=utf-8", "text/plain", "application/octet-stream"] {
+        let reply = Reply::sse(page).header("content-type", content_type);
+        let (events, completion) = play("openai", reply.clone()).await;
+        assert_eq!(events.len(), 1, "{content_type}: only the error, no text: {events:?}");
+        assert_eq!(completion.text, "");
+        let error = failure(&completion.outcome);
+        assert_eq!((error.kind, error.status), (ErrorKind::Protocol, Some(200)));
+        assert_eq!(
+            error.message,
+            format!("expected an event stream (`text/event-stream`), got `{content_type}`: <!DOCTYPE html>")
+        );
+        let (_, completion) = play("anthropic", reply).await;
+        assert_eq!(failure(&completion.outcome).kind, ErrorKind::Protocol, "{content_type}");
+    }
+    // A page longer than the error-body limit shows its first line, cut and trimmed.
+    let long = format!("<p>{}</p>\n", "word ".repeat(100_000));
+    let (_, completion) = play("openai", Reply::sse(long).header("content-type", "text/html")).await;
+    let error = failure(&completion.outcome);
+    assert!(error.message.len() < 400, "{}", error.message);
+    assert_eq!(completion.metrics.bytes, 64 << 10);
+}
+
+#[tokio::test]
+async fn an_event_stream_is_known_by_its_media_type_and_a_missing_type_is_read_as_one() {
+    for content_type in [
+        Some("text/event-stream; charset=utf-8"),
+        Some("Text/Event-Stream"),
+        None,
+    ] {
+        let mut reply = Reply::sse(fixture("openai_text.sse"));
+        match content_type {
+            Some(value) => reply = reply.header("content-type", value),
+            None => reply.headers.clear(),
+        }
+        let (_, completion) = play("openai", reply).await;
+        assert_eq!(completion.text, OPENAI_TEXT, "{content_type:?}");
+        assert!(
+            matches!(completion.outcome, Outcome::Finished { .. }),
+            "{content_type:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -71,6 +71,10 @@ pub enum End {
     /// Send only the first N body bytes, then close (a plain FIN, not a reset)
     /// with no terminating chunk, so the body is cut short whatever the framing.
     DropAfter(usize),
+    /// After the body, send these bytes again and again (one write each, paced by
+    /// the reply's delay) until the client closes: a body that never ends, held in
+    /// memory once. Use it with [`Framing::Chunked`] or [`Framing::CloseDelimited`].
+    Endless(Vec<u8>),
 }
 
 impl Reply {
@@ -162,7 +166,7 @@ impl Reply {
     pub(crate) fn chunks(&self) -> Vec<&[u8]> {
         let limit = match self.end {
             End::DropAfter(n) => n.min(self.body.len()),
-            End::Finish | End::Hang => self.body.len(),
+            End::Finish | End::Hang | End::Endless(_) => self.body.len(),
         };
         let mut sizes = ChunkSizes::new(&self.chunking);
         let mut chunks = Vec::new();

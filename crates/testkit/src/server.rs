@@ -272,7 +272,7 @@ where
         },
     }
     match reply.end {
-        End::Hang => client_closed.await,
+        End::Hang | End::Endless(_) => client_closed.await,
         End::Finish | End::DropAfter(_) => {
             let _ = writer.shutdown().await;
             let _ = tokio::time::timeout(LINGER, client_closed).await;
@@ -300,6 +300,16 @@ async fn write_reply(writer: &mut (impl AsyncWrite + Unpin), reply: &Reply, log:
         }
         send(writer, &reply.encode_chunk(chunk)).await?;
         log.add_written(chunk.len());
+    }
+    if let End::Endless(pattern) = &reply.end {
+        let encoded = reply.encode_chunk(pattern);
+        loop {
+            if !reply.delay.is_zero() {
+                tokio::time::sleep(reply.delay).await;
+            }
+            send(writer, &encoded).await?;
+            log.add_written(pattern.len());
+        }
     }
     let terminator = reply.terminator();
     if !terminator.is_empty() {

@@ -1,0 +1,169 @@
+//! Bounds on everything a server controls: the one place they are defined.
+//!
+//! A server decides how long a line is, how many bytes an answer has, which tool-call index it
+//! names and how big a model list or an error page is. Each of those is bounded here; passing a
+//! bound is a [`ErrorKind::TooLarge`] error that names the limit, the text that arrived before it
+//! is kept, and nothing is buffered past it. An [`Engine`](crate::Engine) carries one [`Limits`]
+//! (see [`Engine::with_limits`](crate::Engine::with_limits)); tests set small ones.
+
+use crate::error::{ErrorKind, StreamError};
+use crate::event::StreamEvent;
+
+/// The bounds an engine applies to what servers send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one SSE event: its line in progress, plus its `data:` and `event:` fields.
+    pub event_bytes: usize,
+    /// Bytes of one answer: text, thinking, refusal and tool-call ids, names and arguments.
+    pub answer_bytes: usize,
+    /// Tool calls in one answer: a tool-call index must be below this.
+    pub tool_calls: u32,
+    /// Bytes of a model list (`GET /models`).
+    pub model_list_bytes: usize,
+    /// Bytes read of an error body, or of a body that is not an event stream; the rest is left
+    /// unread (a person reads the start, not a megabyte of HTML).
+    pub error_body_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            event_bytes: 16 << 20,
+            answer_bytes: 64 << 20,
+            tool_calls: 1024,
+            model_list_bytes: 8 << 20,
+            error_body_bytes: 64 << 10,
+        }
+    }
+}
+
+/// Counts one answer against [`Limits::answer_bytes`] and [`Limits::tool_calls`] as its events
+/// are produced, before they reach anyone.
+#[derive(Debug, Clone)]
+pub struct AnswerMeter {
+    limits: Limits,
+    answer_bytes: usize,
+}
+
+impl AnswerMeter {
+    /// A meter for a new answer.
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            answer_bytes: 0,
+        }
+    }
+
+    /// Bytes of answer admitted so far.
+    pub fn answer_bytes(&self) -> usize {
+        self.answer_bytes
+    }
+
+    /// Admits `events` in order. On the first event that passes a limit, returns its position
+    /// and the error; the events before it are admitted and counted.
+    pub fn admit(&mut self, events: &[StreamEvent]) -> Result<(), (usize, StreamError)> {
+        for (position, event) in events.iter().enumerate() {
+            self.admit_one(event).map_err(|error| (position, error))?;
+        }
+        Ok(())
+    }
+
+    fn admit_one(&mut self, event: &StreamEvent) -> Result<(), StreamError> {
+        let bytes = match event {
+            StreamEvent::TextDelta { text }
+            | StreamEvent::ThinkingDelta { text }
+            | StreamEvent::RefusalDelta { text } => text.len(),
+            StreamEvent::ToolCallDelta {
+                index,
+                id,
+                name,
+                arguments,
+            } => {
+                if *index >= self.limits.tool_calls {
+                    return Err(too_many_tool_calls(*index, self.limits.tool_calls));
+                }
+                arguments.len() + id.as_ref().map_or(0, String::len) + name.as_ref().map_or(0, String::len)
+            }
+            _ => 0,
+        };
+        let total = self.answer_bytes.saturating_add(bytes);
+        if total > self.limits.answer_bytes {
+            return Err(too_large("the answer", self.limits.answer_bytes));
+        }
+        self.answer_bytes = total;
+        Ok(())
+    }
+}
+
+/// `what` passed its limit of `limit` bytes.
+pub(crate) fn too_large(what: &str, limit: usize) -> StreamError {
+    StreamError::new(
+        ErrorKind::TooLarge,
+        format!("{what} passed the limit of {}", size(limit)),
+    )
+}
+
+/// A tool-call index at or past the limit on tool calls.
+fn too_many_tool_calls(index: u32, limit: u32) -> StreamError {
+    StreamError::new(
+        ErrorKind::TooLarge,
+        format!("the server named tool call #{index}, past the limit of {limit} tool calls in one answer"),
+    )
+}
+
+/// `bytes` for a person: `16 MiB`, `64 KiB`, `1000 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b.is_multiple_of(1 << 20) => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b.is_multiple_of(1 << 10) => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(n: usize) -> StreamEvent {
+        StreamEvent::TextDelta { text: "x".repeat(n) }
+    }
+
+    fn tool(index: u32) -> StreamEvent {
+        StreamEvent::ToolCallDelta {
+            index,
+            id: Some("id".into()),
+            name: None,
+            arguments: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn the_answer_is_counted_across_calls_and_refused_at_the_event_that_passes_it() {
+        let mut meter = AnswerMeter::new(Limits {
+            answer_bytes: 10,
+            ..Limits::default()
+        });
+        assert_eq!(meter.admit(&[text(4), tool(0)]), Ok(()));
+        assert_eq!(meter.answer_bytes(), 8);
+        let (position, error) = meter.admit(&[text(2), text(1)]).unwrap_err();
+        assert_eq!((position, error.kind), (1, ErrorKind::TooLarge));
+        assert_eq!(error.message, "the answer passed the limit of 10 bytes");
+        assert_eq!(meter.answer_bytes(), 10);
+    }
+
+    #[test]
+    fn a_tool_call_index_past_the_limit_is_refused_naming_it() {
+        let mut meter = AnswerMeter::new(Limits::default());
+        let (position, error) = meter.admit(&[tool(1023), tool(u32::MAX)]).unwrap_err();
+        assert_eq!(position, 1);
+        assert_eq!(error.kind, ErrorKind::TooLarge);
+        assert!(error.message.contains("#4294967295") && error.message.contains("1024 tool calls"));
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(size(16 << 20), "16 MiB");
+        assert_eq!(size(64 << 10), "64 KiB");
+        assert_eq!(size(1000), "1000 bytes");
+    }
+}

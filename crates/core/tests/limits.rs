@@ -1,0 +1,197 @@
+//! Bounds on what a server sends, through the real HTTP path: a fake provider on 127.0.0.1 sends
+//! endless lines, huge answers, absurd tool-call indexes and endless model lists, and the engine
+//! must end with a `too_large` error naming the limit, keep the text before it, and stop reading.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{endpoint, engine, request};
+use runnel_core::{Completion, Engine, ErrorKind, Limits, Outcome, StreamError, StreamOptions};
+use runnel_testkit::{End, FakeServer, Framing, Reply, openai_stream, openai_text_of};
+
+/// Far longer than any of these streams takes on a slow machine; only a hang reaches it.
+const PATIENCE: Duration = Duration::from_secs(60);
+
+fn limited(limits: Limits) -> Engine {
+    engine().with_limits(limits)
+}
+
+fn failure(completion: &Completion) -> &StreamError {
+    match &completion.outcome {
+        Outcome::Failed { error } => error,
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
+fn text_chunk(text: &str) -> String {
+    format!("data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{text}\"}}}}]}}\n\n")
+}
+
+/// Streams the one-message request from a server playing `reply`, within [`PATIENCE`].
+async fn play(engine: &Engine, protocol_id: &str, reply: Reply) -> (FakeServer, Completion) {
+    let server = FakeServer::start().await;
+    server.enqueue(reply);
+    let stream = engine.stream(&endpoint(&server, protocol_id), &request(), StreamOptions::default());
+    let completion = tokio::time::timeout(PATIENCE, stream.finish())
+        .await
+        .expect("the stream must end, not read forever");
+    (server, completion)
+}
+
+#[tokio::test]
+async fn an_endless_line_is_refused_at_the_event_limit_keeping_the_text_and_closing_the_connection() {
+    let mut body = text_chunk("Before").into_bytes();
+    body.extend_from_slice(b"data: ");
+    let reply = Reply::sse(body).end(End::Endless(vec![b'x'; 64 << 10]));
+    let limits = Limits {
+        event_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let (server, completion) = play(&limited(limits), "openai", reply).await;
+    assert_eq!(completion.text, "Before");
+    let error = failure(&completion);
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert_eq!(error.message, "one event of the stream passed the limit of 1 MiB");
+    let connection = server.connection(0);
+    assert!(
+        connection
+            .wait_closed_by_client(Duration::from_secs(10))
+            .await
+            .is_some(),
+        "the client must hang up on an endless line"
+    );
+    // What the server wrote by then is the limit plus what socket buffers hold, not 100 MiB.
+    assert!(connection.bytes_written() < 64 << 20, "{}", connection.bytes_written());
+}
+
+#[tokio::test]
+async fn an_answer_past_its_limit_ends_too_large_with_exactly_the_text_before() {
+    let limits = Limits {
+        answer_bytes: 1000,
+        ..Limits::default()
+    };
+    let (_, completion) = play(&limited(limits), "openai", Reply::sse(openai_stream(10_000))).await;
+    let error = failure(&completion);
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert_eq!(error.message, "the answer passed the limit of 1000 bytes");
+    let full = openai_text_of(10_000);
+    assert!(full.starts_with(&completion.text));
+    assert!(
+        completion.text.len() <= 1000 && completion.text.len() > 990,
+        "{}",
+        completion.text.len()
+    );
+}
+
+#[tokio::test]
+async fn an_openai_tool_call_index_of_u32_max_is_a_typed_error_not_an_abort() {
+    let mut body = text_chunk("Hi");
+    body.push_str(
+        "data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":4294967295,\"id\":\"call_1\",\
+         \"function\":{\"name\":\"f\",\"arguments\":\"{}\"}}]}}]}\n\ndata: [DONE]\n\n",
+    );
+    let (_, completion) = play(&engine(), "openai", Reply::sse(body)).await;
+    assert_eq!(completion.text, "Hi");
+    assert!(completion.tool_calls.is_empty());
+    let error = failure(&completion);
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert!(
+        error.message.contains("#4294967295") && error.message.contains("limit of 1024 tool calls"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn anthropic_block_indexes_are_never_sizes_and_tool_calls_are_counted_against_the_limit() {
+    let event = |name: &str, data: String| format!("event: {name}\ndata: {data}\n\n");
+    let tool_block = |index: u64| {
+        event(
+            "content_block_start",
+            format!(
+                r#"{{"type":"content_block_start","index":{index},"content_block":{{"type":"tool_use","id":"t{index}","name":"f","input":{{}}}}}}"#
+            ),
+        )
+    };
+    let stop = event("message_stop", r#"{"type":"message_stop"}"#.into());
+    // A content-block index of u32::MAX is only a key: one tool call, numbered 0.
+    let body = format!("{}{stop}", tool_block(u64::from(u32::MAX)));
+    let (_, completion) = play(&engine(), "anthropic", Reply::sse(body)).await;
+    assert!(
+        matches!(completion.outcome, Outcome::Finished { .. }),
+        "{:?}",
+        completion.outcome
+    );
+    assert_eq!(completion.tool_calls.len(), 1);
+    assert_eq!(completion.tool_calls[0].id.as_deref(), Some("t4294967295"));
+
+    let limits = Limits {
+        tool_calls: 3,
+        ..Limits::default()
+    };
+    let body: String = (0..10).map(tool_block).collect::<String>() + &stop;
+    let (_, completion) = play(&limited(limits), "anthropic", Reply::sse(body)).await;
+    assert_eq!(completion.tool_calls.len(), 3);
+    let error = failure(&completion);
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert!(error.message.contains("limit of 3 tool calls"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn an_endless_model_list_is_refused_at_its_limit() {
+    let server = FakeServer::start().await;
+    let entry = br#"{"id":"model-xxxxxxxxxxxxxxxxxxxxxxxx","display_name":null},"#;
+    server.route(
+        "/v1/models",
+        Reply::json(200, r#"{"data":["#)
+            .framing(Framing::Chunked)
+            .end(End::Endless(entry.repeat(1000))),
+    );
+    let limits = Limits {
+        model_list_bytes: 1 << 20,
+        ..Limits::default()
+    };
+    let (engine, endpoint) = (limited(limits), endpoint(&server, "openai"));
+    let error = tokio::time::timeout(PATIENCE, engine.models(&endpoint))
+        .await
+        .expect("listing models must end, not read forever")
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert_eq!(error.message, "the model list passed the limit of 1 MiB");
+    let connection = server.connection(0);
+    assert!(
+        connection
+            .wait_closed_by_client(Duration::from_secs(10))
+            .await
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_endless_error_body_is_read_only_up_to_its_limit() {
+    let server = FakeServer::start().await;
+    let page = Reply::json(502, "<html><body>Bad gateway</body></html>\n")
+        .header("content-type", "text/html")
+        .framing(Framing::Chunked)
+        .end(End::Endless(b"<p>padding</p>\n".repeat(4096)));
+    server.enqueue(page.clone());
+    server.route("/v1/models", page);
+    let endpoint = endpoint(&server, "openai");
+    let stream = engine().stream(&endpoint, &request(), StreamOptions::default());
+    let completion = tokio::time::timeout(PATIENCE, stream.finish()).await.unwrap();
+    let error = failure(&completion);
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::Server,
+            "HTTP 502 Bad Gateway: <html><body>Bad gateway</body></html>"
+        )
+    );
+    assert_eq!(completion.metrics.bytes, 64 << 10, "exactly the limit is read");
+    let error = tokio::time::timeout(PATIENCE, engine().models(&endpoint))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Server);
+}
