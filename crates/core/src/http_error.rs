@@ -53,7 +53,8 @@ pub fn not_an_event_stream(content_type: &str, headers: &HeaderMap, body: &[u8])
         .as_deref()
         .and_then(ErrorKind::from_provider_type)
         .unwrap_or(ErrorKind::Protocol);
-    let content_type: String = content_type.chars().filter(|c| !c.is_control()).take(100).collect();
+    let content_type: String = content_type.chars().filter(|c| !c.is_control()).collect();
+    let content_type = crate::redact::clip(&content_type, 100);
     let mut message = format!("expected an event stream (`text/event-stream`), got `{content_type}`");
     match provider_message
         .as_deref()
