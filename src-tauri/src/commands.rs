@@ -229,11 +229,57 @@ pub async fn ack_stream(state: State<'_, AppState>, stream_id: u64, seq: u64) ->
 /// Opens a link from an answer in the system browser (http, https and mailto only).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn open_link(url: String) -> AppResult<()> {
+    let url = openable_url(&url)?;
+    open::that_detached(&url).map_err(|error| AppError::Config(format!("cannot open the browser: {error}")))
+}
+
+/// What `open_link` hands to the system: an http(s) URL as it is, a mailto: URL with its address
+/// only — a query (`?attach=…`, `?body=…`) could attach local files or write the message.
+fn openable_url(url: &str) -> AppResult<String> {
+    let lower = url.to_ascii_lowercase();
     let allowed = ["http://", "https://", "mailto:"]
         .iter()
-        .any(|scheme| url.to_ascii_lowercase().starts_with(scheme));
+        .any(|scheme| lower.starts_with(scheme));
     if !allowed || url.chars().any(char::is_control) {
         return Err(AppError::InvalidInput("only http, https and mailto links open".into()));
     }
-    open::that_detached(&url).map_err(|error| AppError::Config(format!("cannot open the browser: {error}")))
+    if !lower.starts_with("mailto:") {
+        return Ok(url.to_owned());
+    }
+    let address = &lower["mailto:".len()..];
+    let end = ["?", "#", "%3f", "%23"]
+        .iter()
+        .filter_map(|cut| address.find(cut))
+        .min()
+        .unwrap_or(address.len());
+    Ok(format!("mailto:{}", &url["mailto:".len()..][..end]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::openable_url;
+
+    #[test]
+    fn a_mailto_link_opens_its_address_only() {
+        let opened = |url: &str| openable_url(url).ok();
+        assert_eq!(
+            opened("mailto:me@example.com").as_deref(),
+            Some("mailto:me@example.com")
+        );
+        for url in [
+            "mailto:me@example.com?attach=/home/u/.ssh/id_rsa",
+            "MAILTO:me@example.com?subject=s&body=b&attach=~/.gnupg",
+            "mailto:me@example.com%3Fattach=/etc/passwd",
+            "mailto:me@example.com#x",
+        ] {
+            assert_eq!(opened(url).as_deref(), Some("mailto:me@example.com"), "{url}");
+        }
+        assert_eq!(
+            opened("https://example.com/a?b=1#c").as_deref(),
+            Some("https://example.com/a?b=1#c")
+        );
+        assert_eq!(opened("file:///etc/passwd"), None);
+        assert_eq!(opened("javascript:alert(1)"), None);
+        assert_eq!(opened("https://example.com/\nx"), None);
+    }
 }

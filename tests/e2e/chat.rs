@@ -14,8 +14,10 @@ use crate::webdriver::WebDriver;
 use crate::{Shared, on_shared_app};
 
 /// The longest a Stop may take, from the click being sent to the fake provider seeing the
-/// connection closed (the README promises far less; WebDriver's round trip is included).
-const STOP_BOUND: Duration = Duration::from_secs(1);
+/// connection closed. The README promises far less (the engine's own tests hold it to 50 ms);
+/// this includes WebDriver's round trip through tauri-driver and WebKitWebDriver, which takes
+/// seconds on a busy 2-core machine, and only has to tell "closed at Stop" from "left open".
+const STOP_BOUND: Duration = Duration::from_secs(3);
 
 /// A marker no other run uses.
 pub fn unique() -> String {
@@ -278,7 +280,7 @@ fn rate_limit_error_offers_retry() {
         let failed = ui::wait_answer_end(wd).await;
         assert_eq!(failed.state, "error", "{failed:?}");
         assert!(!failed.error.trim().is_empty(), "the error is explained: {failed:?}");
-        let retry = wd.find("[data-testid=retry]", Duration::from_secs(5)).await;
+        let retry = wd.find("[data-testid=retry]", Duration::from_secs(20)).await;
         ui::screenshot(wd, "error-retry").await;
 
         openai.route(OPENAI_CHAT, Reply::sse(fixture("openai_text.sse")));

@@ -18,6 +18,8 @@ mod fakes;
 mod ipc;
 mod keys;
 mod lifecycle;
+mod security;
+mod sources;
 mod ui;
 mod webdriver;
 

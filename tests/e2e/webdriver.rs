@@ -18,6 +18,9 @@ const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 const READ_ATTEMPTS: u32 = 4;
 /// How long a missing click effect is waited for before the click is sent again.
 const EFFECT_GRACE: Duration = Duration::from_millis(1500);
+/// How long a click's or keystroke's effect may take to show: only a bound for a hang (a busy
+/// 2-core machine can take seconds), the wait ends as soon as the effect holds.
+const EFFECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// W3C key codes for [`WebDriver::keys_until`].
 pub mod keys {
@@ -210,7 +213,7 @@ impl WebDriver {
     /// Clicks `el`, then waits until `effect` (a read-only script) holds; the click is sent again
     /// only if its request got no answer and the effect is still missing after a grace period.
     pub async fn click_until(&self, el: &Element, what: &str, effect: &str, args: Vec<Value>) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + EFFECT_TIMEOUT;
         for attempt in 1..=3 {
             match self.click(el).await {
                 Ok(()) => {
@@ -233,7 +236,7 @@ impl WebDriver {
     /// Types `keys` into `el` (special keys from [`keys`]), then waits until `effect` holds; sent
     /// again only as [`WebDriver::click_until`] resends a click.
     pub async fn keys_until(&self, el: &Element, keys: &str, what: &str, effect: &str, args: Vec<Value>) {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + EFFECT_TIMEOUT;
         for attempt in 1..=3 {
             match self.send_keys(el, keys).await {
                 Ok(()) => {

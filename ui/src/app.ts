@@ -233,6 +233,13 @@ export class App {
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
     this.lastModel = model;
     this.setModel(model);
+    // Local servers (Ollama, LM Studio, llama.cpp) may answer after the catalog above was read
+    // (the app's own look at start-up can still be under way): look for them and offer what
+    // answered, in the picker too if it is open by then.
+    void this.ipc
+      .detectLocalServers()
+      .then((found) => (found.length ? this.reloadCatalog() : undefined))
+      .catch(() => undefined);
   }
 
   // ---- model ---------------------------------------------------------------------------------

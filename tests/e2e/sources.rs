@@ -1,0 +1,210 @@
+//! Where models and keys come from, in apps of their own: a local Ollama server (a fake one at
+//! `OLLAMA_BASE_URL`) is detected, its own models appear in the picker and an answer streams from
+//! it; an `OPENAI_API_KEY` wins over a keychain key for the same host, Settings says so, and the
+//! env key is the one sent.
+
+use std::time::Duration;
+
+use runnel_core::{ApiKey, KeyStore, KeychainStore, StoredKey};
+use runnel_testkit::{FakeServer, Reply};
+use serde_json::json;
+
+use crate::alone;
+use crate::app::{App, Launch, keychain_service};
+use crate::chat::unique;
+use crate::fakes::{OPENAI_CHAT, openai_sse};
+use crate::ui::{self, normalize, script};
+
+/// A model only the fake Ollama server knows (the preset's built-in list has no such name).
+const LOCAL_MODEL: &str = "e2e-local:7b";
+
+/// A base URL on 127.0.0.1 where nothing listens (connections are refused at once).
+fn closed_base_url() -> String {
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a free port")
+        .local_addr()
+        .expect("a bound address");
+    format!("http://{addr}/v1")
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
+fn a_local_ollama_server_is_detected_offers_its_models_and_answers() {
+    alone(async || {
+        let ollama = FakeServer::start().await;
+        let models = json!({
+            "object": "list",
+            "data": [
+                { "id": LOCAL_MODEL, "object": "model", "created": 1_741_569_952, "owned_by": "library" },
+                { "id": "e2e-other:latest", "object": "model", "created": 1_741_569_952, "owned_by": "library" }
+            ]
+        });
+        ollama.route("/v1/models", Reply::json(200, &models.to_string()));
+        ollama.route(
+            OPENAI_CHAT,
+            Reply::sse(openai_sse(&["Hello ", "from the ", "local server."])),
+        );
+        let ollama_url = format!("{}/v1", ollama.url());
+        let closed = closed_base_url();
+        let app = App::launch(Launch {
+            name: "local-ollama",
+            providers: None,
+            // The other local servers are looked for too: point them where nothing answers.
+            env: vec![
+                ("OLLAMA_BASE_URL", ollama_url.as_str()),
+                ("LMSTUDIO_BASE_URL", closed.as_str()),
+                ("LLAMACPP_BASE_URL", closed.as_str()),
+            ],
+        })
+        .await;
+        let wd = &app.wd;
+        assert!(
+            ollama
+                .wait_requests(1, Duration::from_secs(20))
+                .await
+                .iter()
+                .any(|r| r.path_without_query() == "/v1/models"),
+            "the app asked the local server for its models"
+        );
+
+        // The picker offers the server's own models (not the preset's built-in list).
+        ui::open_picker(wd, false).await;
+        let option = format!("[data-testid=model-option][data-model=\"ollama/{LOCAL_MODEL}\"]");
+        wd.find(&option, Duration::from_secs(20)).await;
+        let offered: Vec<String> = wd
+            .read(
+                &script(
+                    "return Array.from(document.querySelectorAll('[data-testid=model-option]'))
+                       .map((o) => o.dataset.model).filter((m) => m.startsWith('ollama/'));",
+                ),
+                vec![],
+            )
+            .await;
+        assert_eq!(
+            offered,
+            [format!("ollama/{LOCAL_MODEL}"), "ollama/e2e-other:latest".to_owned()],
+            "the picker offers exactly the local server's models"
+        );
+        let available: bool = wd
+            .read(
+                &format!("return document.querySelector('{option}').getAttribute('aria-disabled') !== 'true';"),
+                vec![],
+            )
+            .await;
+        assert!(available, "a local model needs no key");
+        ui::pick(wd, &format!("ollama/{LOCAL_MODEL}")).await;
+        ui::screenshot(wd, "local-ollama-picked").await;
+
+        // An answer streams from it.
+        let before = ollama.requests().len();
+        ui::send(wd, "Hello, local model").await;
+        let answer = ui::wait_answer_end(wd).await;
+        assert_eq!(answer.state, "done", "{answer:?}");
+        assert_eq!(normalize(&answer.text), "Hello from the local server.");
+        assert!(
+            answer.label.contains(LOCAL_MODEL),
+            "the answer names its model: {:?}",
+            answer.label
+        );
+        let chat = ollama
+            .wait_requests(before + 1, Duration::from_secs(10))
+            .await
+            .into_iter()
+            .rev()
+            .find(|r| r.path_without_query() == OPENAI_CHAT)
+            .expect("a chat request to the local server");
+        assert_eq!(chat.json()["model"], LOCAL_MODEL);
+        assert_eq!(chat.json()["stream"], true);
+        assert_eq!(chat.header("authorization"), None, "no key goes to a local server");
+        app.quit().await;
+    });
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
+fn an_env_key_wins_over_the_keychain_is_shown_as_the_source_and_is_the_one_sent() {
+    alone(async || {
+        let openai = FakeServer::start().await;
+        openai.route(
+            OPENAI_CHAT,
+            Reply::sse(openai_sse(&["Answered ", "with the ", "env key."])),
+        );
+        let openai_url = format!("{}/v1", openai.url());
+        let env_key = format!("sk-e2e-env-{}", unique());
+        let keychain_key = format!("sk-e2e-keychain-{}", unique());
+        // A keychain key bound to the same host: it would be sent if the env var did not win.
+        let stored = StoredKey {
+            key: ApiKey::new(keychain_key.clone()),
+            host: openai.addr().to_string(),
+        };
+        tokio::task::spawn_blocking(move || KeychainStore::new(&keychain_service()).set("openai", &stored))
+            .await
+            .expect("the keychain write")
+            .expect("storing the keychain key");
+        let closed = closed_base_url();
+        let app = App::launch(Launch {
+            name: "env-key",
+            providers: None,
+            env: vec![
+                ("OPENAI_API_KEY", env_key.as_str()),
+                ("OPENAI_BASE_URL", openai_url.as_str()),
+                ("OLLAMA_BASE_URL", closed.as_str()),
+                ("LMSTUDIO_BASE_URL", closed.as_str()),
+                ("LLAMACPP_BASE_URL", closed.as_str()),
+            ],
+        })
+        .await;
+        let wd = &app.wd;
+
+        // Settings names the env var as the source; the keychain key cannot be deleted from here
+        // (it is not the one in use).
+        ui::open_settings(wd).await;
+        let row = "[data-testid=provider-row][data-provider=openai]";
+        let status = script(
+            "const s = $(arguments[0] + ' [data-testid=api-key-status]');
+             return s && s.dataset.key === 'env' ? s.textContent : null;",
+        );
+        let shown = wd
+            .wait(
+                "the OpenAI key status to say env",
+                Duration::from_secs(20),
+                &status,
+                vec![json!(row)],
+            )
+            .await;
+        assert_eq!(shown, "From OPENAI_API_KEY");
+        let delete_hidden: bool = wd
+            .read(
+                &script("const d = $(arguments[0] + ' [data-testid=api-key-delete]'); return !d || d.hidden;"),
+                vec![json!(row)],
+            )
+            .await;
+        assert!(delete_hidden, "Delete is offered for a key that comes from the env");
+        wd.run::<()>(
+            &script("$(arguments[0]).scrollIntoView({ block: 'center' });"),
+            vec![json!(row)],
+        )
+        .await;
+        ui::screenshot(wd, "settings-env-key").await;
+        ui::close_settings(wd).await;
+
+        // Used: the env key is the one the provider receives.
+        ui::choose_model(wd, "openai/gpt-4o-mini").await;
+        ui::send(wd, "Which key?").await;
+        let answer = ui::wait_answer_end(wd).await;
+        assert_eq!(answer.state, "done", "{answer:?}");
+        assert_eq!(normalize(&answer.text), "Answered with the env key.");
+        let request = openai
+            .wait_requests(1, Duration::from_secs(10))
+            .await
+            .into_iter()
+            .find(|r| r.path_without_query() == OPENAI_CHAT)
+            .expect("a chat request");
+        assert_eq!(
+            request.header("authorization"),
+            Some(format!("Bearer {env_key}").as_str())
+        );
+        app.quit().await;
+        ui::forget_key("openai").await;
+    });
+}
