@@ -350,7 +350,7 @@ function startTurn(conversationId: number, text: string | null, model: string, c
 type Args = Record<string, unknown>;
 
 const commands: Record<string, (a: Args) => unknown> = {
-  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo" }),
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", startup_problems: [] }),
   get_settings: () => ({ last_model: lastModel }),
   model_catalog: () => catalog(),
   refresh_models: (a) => {
