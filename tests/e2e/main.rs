@@ -18,6 +18,7 @@ mod fakes;
 mod ipc;
 mod keys;
 mod lifecycle;
+mod resilience;
 mod ui;
 mod webdriver;
 
