@@ -370,7 +370,10 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
                 if !superseded.is_empty() && is_content(&event) {
                     // The first text: the answer it replaces can go, in the same write.
                     let completion = stream.completion();
-                    match store.replace_messages(started.id, &completion.text, &completion.thinking, &superseded) {
+                    let replaced = blocking(|| {
+                        store.replace_messages(started.id, &completion.text, &completion.thinking, &superseded)
+                    });
+                    match replaced {
                         Ok(()) => {
                             superseded.clear();
                             saved_len = completion.text.len() + completion.thinking.len();
@@ -387,14 +390,16 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
             _ = checkpoint.tick() => {
                 let completion = stream.completion();
                 let len = completion.text.len() + completion.thinking.len();
-                if len != saved_len && store.checkpoint(started.id, &completion.text, &completion.thinking).is_ok() {
+                if len != saved_len
+                    && blocking(|| store.checkpoint(started.id, &completion.text, &completion.thinking)).is_ok()
+                {
                     saved_len = len;
                 }
             }
         }
     }
     let completion = stream.finish().await;
-    let message = save_ending(store, &started, &completion);
+    let message = blocking(|| save_ending(store, &started, &completion));
     if page_open && outbox.flush_all(sink) {
         let seq = outbox.next_seq();
         sink.deliver(StreamMessage::End {
@@ -402,6 +407,12 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
             message: Box::new(without_text(message)),
         });
     }
+}
+
+/// Runs a database write off the async workers' hot path: a locked database makes SQLite wait
+/// (up to rusqlite's 5 s busy timeout) and other streams must not wait with it.
+fn blocking<T>(write: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(write)
 }
 
 /// Whether an event is part of the answer itself (text, reasoning, a refusal, a tool call).
