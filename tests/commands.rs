@@ -21,36 +21,53 @@ const KEY: &str = "sk-app-test-DO-NOT-LEAK-19";
 struct Harness {
     app: tauri::App<MockRuntime>,
     keys: Arc<MemoryStore>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+/// The two fake providers as providers-file entries.
+fn fake_providers(openai: &FakeServer, anthropic: &FakeServer) -> Vec<FileProvider> {
+    vec![
+        FileProvider {
+            id: "fake-openai".into(),
+            name: Some("Fake OpenAI".into()),
+            protocol: "openai".into(),
+            base_url: format!("{}/v1", openai.url()),
+            models: vec!["gpt-fake".into()],
+            key_required: false,
+        },
+        FileProvider {
+            id: "fake-anthropic".into(),
+            name: Some("Fake Anthropic".into()),
+            protocol: "anthropic".into(),
+            base_url: anthropic.url(),
+            models: vec!["claude-fake".into()],
+            key_required: true,
+        },
+    ]
 }
 
 impl Harness {
     /// An app with two fake providers: `fake-openai` (OpenAI-style) and `fake-anthropic`.
     fn new(openai: &FakeServer, anthropic: &FakeServer) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().to_owned();
+        Self::with_state(dir, |keys| {
+            AppState::open(&data_dir, keys, fake_providers(openai, anthropic)).unwrap()
+        })
+    }
+
+    /// An app whose state `open` makes (with the harness's key store), kept with `dir`.
+    fn with_state(dir: tempfile::TempDir, open: impl FnOnce(Arc<dyn KeyStore>) -> AppState) -> Self {
         let keys = Arc::new(MemoryStore::default());
-        let file = vec![
-            FileProvider {
-                id: "fake-openai".into(),
-                name: Some("Fake OpenAI".into()),
-                protocol: "openai".into(),
-                base_url: format!("{}/v1", openai.url()),
-                models: vec!["gpt-fake".into()],
-                key_required: false,
-            },
-            FileProvider {
-                id: "fake-anthropic".into(),
-                name: Some("Fake Anthropic".into()),
-                protocol: "anthropic".into(),
-                base_url: anthropic.url(),
-                models: vec!["claude-fake".into()],
-                key_required: true,
-            },
-        ];
-        let state = AppState::open(dir.path(), keys.clone() as Arc<dyn KeyStore>, file).unwrap();
+        let state = open(keys.clone() as Arc<dyn KeyStore>);
         let app = tauri::test::mock_app();
         app.manage(state);
-        Self { app, keys, _dir: dir }
+        Self { app, keys, dir }
+    }
+
+    /// The history database file.
+    fn database(&self) -> std::path::PathBuf {
+        self.dir.path().join(runnel_app::startup::DATABASE_FILE)
     }
 
     fn state(&self) -> tauri::State<'_, AppState> {
@@ -94,9 +111,10 @@ fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Receive
     (channel, received)
 }
 
-/// Waits for the `end` message and returns every message received.
+/// Waits (up to 60 s: a locked database makes each write wait 5 s) for the `end` message and
+/// returns every message received.
 async fn until_end(received: &Received) -> Vec<Value> {
-    for _ in 0..500 {
+    for _ in 0..6000 {
         if received
             .lock()
             .unwrap()
@@ -523,4 +541,296 @@ async fn custom_endpoints_and_the_model_catalog() {
     let catalog = commands::model_catalog(harness.state()).await.unwrap();
     assert!(catalog.iter().all(|group| group.provider != "custom-box"));
     assert!(commands::open_link("javascript:alert(1)".into()).await.is_err());
+}
+
+/// Waits until the channel has received at least `n` bytes of answer text.
+async fn until_text(received: &Received, n: usize) {
+    for _ in 0..1000 {
+        if text_of(&received.lock().unwrap()).len() >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("less than {n} bytes of text arrived: {:?}", received.lock().unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_save_still_ends_the_answer_and_the_conversation_goes_on() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::sse(openai_stream(300))
+            .chunking(Chunking::Fixed(200))
+            .delay(Duration::from_millis(5)),
+    );
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 20).await;
+    // Another writer holds the database: every write of the app fails as "database is locked".
+    let blocker = rusqlite::Connection::open(harness.database()).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let messages = until_end(&received).await;
+    assert_eq!(
+        text_of(&messages),
+        runnel_testkit::openai_text_of(300),
+        "every delta reached the page"
+    );
+    let end = &messages.last().unwrap()["message"];
+    assert_eq!(
+        (end["state"].as_str(), end["error"]["kind"].as_str()),
+        (Some("error"), Some("storage"))
+    );
+    let reason = end["error"]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("could not be saved") && reason.contains("locked"),
+        "{reason}"
+    );
+    assert!(end["stats"].is_object(), "the numbers still come: {end}");
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+
+    let (_, received) = harness.send(conversation.id, "again", "fake-openai/gpt-fake").await;
+    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    openai.enqueue(Reply::json(
+        503,
+        r#"{"error": {"message": "overloaded", "type": "server_error"}}"#,
+    ));
+    openai.enqueue(Reply::sse(openai_stream(3)));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
+    let first = text_of(&until_end(&received).await);
+
+    let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
+    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "error");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    let shown: Vec<_> = saved.messages.iter().map(|m| (m.state, m.content.as_str())).collect();
+    assert_eq!(
+        shown,
+        [
+            (MessageState::Done, "hi"),
+            (MessageState::Done, first.as_str()),
+            (MessageState::Error, "")
+        ],
+        "the previous answer stays, the failed one after it"
+    );
+    let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
+    let second = text_of(&until_end(&received).await);
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    let shown: Vec<_> = saved.messages.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(shown, ["hi", second.as_str()], "a regenerate with text replaces both");
+    let history = openai.requests()[2].json()["messages"].clone();
+    assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    openai.enqueue(Reply::json(500, r#"{"error": {"message": "boom"}}"#));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "crabs?", "fake-openai/gpt-fake").await;
+    let first = text_of(&until_end(&received).await);
+    let (channel, received) = collecting_channel();
+    commands::edit_message(
+        harness.state(),
+        conversation.id,
+        turn.user.id,
+        "lobsters?".into(),
+        "fake-openai/gpt-fake".into(),
+        channel,
+    )
+    .await
+    .unwrap();
+    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "error");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    let shown: Vec<_> = saved
+        .messages
+        .iter()
+        .map(|m| (m.role.as_str(), m.content.as_str()))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("user", "crabs?"),
+            ("assistant", first.as_str()),
+            ("user", "lobsters?"),
+            ("assistant", "")
+        ]
+    );
+    assert_eq!(
+        openai.requests()[1].json()["messages"],
+        serde_json::json!([{"role": "user", "content": "lobsters?"}]),
+        "the edit is sent without the turn it replaces"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_everything_for_quitting_saves_running_answers_as_stopped() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(
+        Reply::sse(openai_stream(20_000))
+            .chunking(Chunking::Fixed(100))
+            .delay(Duration::from_millis(5)),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 50).await;
+    let streams = harness.state().streams.clone();
+    assert!(streams.stop_all_and_wait(Duration::from_secs(20)).await);
+    assert_eq!(streams.count(), 0);
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages[1].state, MessageState::Stopped);
+    let shown = text_of(&received.lock().unwrap());
+    assert!(
+        saved.messages[1].content.starts_with(&shown),
+        "all the text shown was saved"
+    );
+}
+
+/// An app opened by `AppState::start` on `dir` with the providers file at `providers`.
+fn started(dir: tempfile::TempDir, providers: Option<&std::path::Path>) -> Harness {
+    let data_dir = dir.path().to_owned();
+    Harness::with_state(dir, |keys| AppState::start(&data_dir, keys, providers).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_providers_file_opens_with_the_built_ins_and_says_where_it_is_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("providers.json");
+    std::fs::write(
+        &file,
+        "[\n  {\"id\": \"mine\",\n   \"base_url\": \"http://127.0.0.1:9/v1\",,\n  }\n]\n",
+    )
+    .unwrap();
+    let harness = started(tempfile::tempdir().unwrap(), Some(&file));
+    let info = commands::app_info(harness.state()).await.unwrap();
+    let [problem] = info.startup_problems.as_slice() else {
+        panic!("{:?}", info.startup_problems)
+    };
+    assert_eq!(problem.kind, "providers_file");
+    let column = problem.column.expect("a column");
+    assert_eq!(problem.line, Some(3), "{problem:?}");
+    assert!(
+        problem.message.contains(&file.display().to_string()),
+        "{}",
+        problem.message
+    );
+    assert!(
+        problem.message.contains(&format!("line 3, column {column}")),
+        "{}",
+        problem.message
+    );
+    let catalog = commands::model_catalog(harness.state()).await.unwrap();
+    assert!(catalog.iter().any(|group| group.provider == "demo" && group.available));
+    assert!(catalog.iter().any(|group| group.provider == "openai"));
+    // The built-in demo still answers.
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "hello", "demo/runnel-demo").await;
+    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(runnel_app::startup::DATABASE_FILE);
+    let newer = rusqlite::Connection::open(&path).unwrap();
+    newer
+        .execute_batch("CREATE TABLE future (x); INSERT INTO future VALUES (1); PRAGMA user_version = 99;")
+        .unwrap();
+    drop(newer);
+    let before = std::fs::read(&path).unwrap();
+    let harness = started(dir, None);
+    let info = commands::app_info(harness.state()).await.unwrap();
+    let [problem] = info.startup_problems.as_slice() else {
+        panic!("{:?}", info.startup_problems)
+    };
+    assert_eq!(problem.kind, "database_too_new");
+    assert!(
+        problem.message.contains("99") && problem.message.contains("up to 1"),
+        "{}",
+        problem.message
+    );
+    assert!(problem.action.contains("won't be saved"), "{}", problem.action);
+    // Chat still works, in memory.
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    assert_eq!(
+        commands::list_conversations(harness.state(), None).await.unwrap()[0].id,
+        conversation.id
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the newer database is untouched");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_database_is_moved_aside_and_a_fresh_one_started() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(runnel_app::startup::DATABASE_FILE);
+    let garbage = "this is not a database, just words. ".repeat(200);
+    std::fs::write(&path, &garbage).unwrap();
+    let harness = started(dir, None);
+    let info = commands::app_info(harness.state()).await.unwrap();
+    let [problem] = info.startup_problems.as_slice() else {
+        panic!("{:?}", info.startup_problems)
+    };
+    assert_eq!(problem.kind, "database_corrupt");
+    let moved = std::fs::read_dir(harness.dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().contains(".corrupt-"))
+        .expect("the damaged copy");
+    assert!(
+        problem.message.contains(&moved.display().to_string()),
+        "{}",
+        problem.message
+    );
+    assert_eq!(
+        std::fs::read_to_string(&moved).unwrap(),
+        garbage,
+        "the copy is kept as it was"
+    );
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let reopened = runnel_app::store::Store::open(&path).expect("a fresh database on disk");
+    assert_eq!(reopened.summary(conversation.id).unwrap().id, conversation.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_data_folder_that_cannot_be_written_keeps_history_in_memory() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the folder should be: nothing can be created in it (even as root).
+    let data_dir = dir.path().join("data");
+    std::fs::write(&data_dir, "a file").unwrap();
+    let harness = Harness::with_state(dir, |keys| {
+        AppState::open(&data_dir, keys, fake_providers(&openai, &anthropic)).unwrap()
+    });
+    let info = commands::app_info(harness.state()).await.unwrap();
+    let [problem] = info.startup_problems.as_slice() else {
+        panic!("{:?}", info.startup_problems)
+    };
+    assert_eq!(
+        (problem.kind.as_str(), problem.path.as_str()),
+        ("history_unavailable", data_dir.to_str().unwrap())
+    );
+    assert!(problem.action.contains("won't be saved"), "{}", problem.action);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
+    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
 }

@@ -9,6 +9,7 @@ use tauri::ipc::Channel;
 use crate::error::{AppError, AppResult};
 use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderModels, ProviderView, Settings, Turn};
 use crate::providers::new_custom;
+use crate::startup::StartupProblem;
 use crate::state::AppState;
 use crate::streams::StreamMessage;
 use crate::turns;
@@ -34,6 +35,7 @@ pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
         first_run: state.store.list_conversations(None)?.is_empty(),
         has_key: blocking(|| state.providers.any_key(&state.store))?,
         default_model: default_model(&state)?,
+        startup_problems: state.startup_problems.iter().map(StartupProblem::from).collect(),
     })
 }
 

@@ -6,6 +6,8 @@
 //! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing, checkpointed.
 //! - [`providers`]: presets, providers-file entries and custom endpoints; keys; model lists.
 //! - [`store`]: SQLite history with migrations.
+//! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
+//! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
 //! - [`state`], [`models`], [`error`]: shared state, IPC types, the serializable error.
 //! - [`bench`]: the IPC measurement, off unless `RUNNEL_IPC_BENCH=1`.
 //!
@@ -16,8 +18,10 @@
 pub mod bench;
 pub mod commands;
 pub mod error;
+pub mod lifecycle;
 pub mod models;
 pub mod providers;
+pub mod startup;
 pub mod state;
 pub mod store;
 pub mod streams;
@@ -35,11 +39,18 @@ use crate::state::AppState;
 /// The log file's name inside the data folder.
 pub const LOG_FILE: &str = "runnel.log";
 
+/// `RUNNEL_DATA_DIR`, when set.
+fn data_dir_from_env() -> Option<PathBuf> {
+    std::env::var_os("RUNNEL_DATA_DIR")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
 /// The data folder: `RUNNEL_DATA_DIR`, else the OS app-data folder.
 fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    match std::env::var_os("RUNNEL_DATA_DIR") {
-        Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
-        _ => Ok(app.path().app_data_dir()?),
+    match data_dir_from_env() {
+        Some(dir) => Ok(dir),
+        None => Ok(app.path().app_data_dir()?),
     }
 }
 
@@ -62,17 +73,19 @@ fn init_logging(data_dir: &std::path::Path) {
     };
 }
 
+/// Opens the state. A providers file or a data folder that cannot be used does not stop the app:
+/// the window opens and shows the problem (`startup`).
 fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     let dir = data_dir(app)?;
-    std::fs::create_dir_all(&dir)?;
+    // The log lives in the data folder when it can be created; stderr gets it either way.
+    let _ = std::fs::create_dir_all(&dir);
     init_logging(&dir);
-    let file_providers = match std::env::var_os("RUNNEL_PROVIDERS_FILE") {
-        Some(path) => providers::read_providers_file(std::path::Path::new(&path))?,
-        None => Vec::new(),
-    };
-    let state = AppState::open(&dir, Arc::new(KeychainStore::from_env()), file_providers)?;
+    let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
+    let state = AppState::start(&dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Runnel started");
     app.manage(state);
+    #[cfg(unix)]
+    lifecycle::quit_on_signals(app.handle());
     bench::grant_if_enabled(app)?;
     // Local servers (Ollama, LM Studio, llama.cpp) join the model picker when they answer.
     let handle = app.handle().clone();
@@ -87,9 +100,11 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Runs the app until its window closes.
+/// Runs the app until it quits.
 pub fn run() {
     tauri::Builder::default()
+        // First: a second instance must exit before anything else is set up.
+        .plugin(lifecycle::single_instance(data_dir_from_env().as_deref()))
         .setup(setup)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
@@ -116,9 +131,10 @@ pub fn run() {
             commands::open_link,
             bench::ipc_bench,
         ])
-        .run(tauri::generate_context!())
+        .build(tauri::generate_context!())
         .unwrap_or_else(|error| {
             eprintln!("error: Runnel could not run: {error}");
             std::process::exit(1);
-        });
+        })
+        .run(lifecycle::on_run_event);
 }

@@ -243,6 +243,8 @@ pub struct AppInfo {
     pub has_key: bool,
     /// The model a new conversation starts on.
     pub default_model: String,
+    /// What went wrong at start-up (the page shows a banner for each); usually empty.
+    pub startup_problems: Vec<crate::startup::StartupProblem>,
 }
 
 /// Settings the page reads.

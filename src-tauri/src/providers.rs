@@ -74,7 +74,7 @@ pub struct FileProvider {
     /// Its name; the id when absent.
     pub name: Option<String>,
     /// `openai` (the default) or `anthropic`.
-    #[serde(default = "default_protocol")]
+    #[serde(default = "default_protocol", deserialize_with = "known_protocol")]
     pub protocol: String,
     /// Its base URL (OpenAI-style includes `/v1`).
     pub base_url: String,
@@ -90,20 +90,46 @@ fn default_protocol() -> String {
     "openai".into()
 }
 
-/// Reads a providers file.
-pub fn read_providers_file(path: &Path) -> Result<Vec<FileProvider>, String> {
-    let text = std::fs::read_to_string(path).map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-    let providers: Vec<FileProvider> =
-        serde_json::from_str(&text).map_err(|error| format!("{} is not a providers list: {error}", path.display()))?;
-    for provider in &providers {
-        if protocol(&provider.protocol).is_none() {
-            return Err(format!(
-                "provider `{}`: unknown protocol `{}`",
-                provider.id, provider.protocol
-            ));
-        }
+/// A protocol id the core knows; anything else fails where it is written in the file.
+fn known_protocol<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let id = String::deserialize(deserializer)?;
+    match protocol(&id) {
+        Some(_) => Ok(id),
+        None => Err(serde::de::Error::custom(format!(
+            "unknown protocol `{id}` (use \"openai\" or \"anthropic\")"
+        ))),
     }
-    Ok(providers)
+}
+
+/// Why a providers file could not be used, and where in it (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct ProvidersFileError {
+    /// The line of the mistake, when the file could be read.
+    pub line: Option<usize>,
+    /// Its column.
+    pub column: Option<usize>,
+    /// What is wrong, without the position.
+    pub reason: String,
+}
+
+/// Reads a providers file.
+pub fn read_providers_file(path: &Path) -> Result<Vec<FileProvider>, ProvidersFileError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ProvidersFileError {
+        line: None,
+        column: None,
+        reason: error.to_string(),
+    })?;
+    serde_json::from_str(&text).map_err(|error| {
+        // serde_json ends its message with the position, which is reported apart.
+        let position = format!(" at line {} column {}", error.line(), error.column());
+        let message = error.to_string();
+        ProvidersFileError {
+            line: Some(error.line()),
+            column: Some(error.column()),
+            reason: message.strip_suffix(&position).unwrap_or(&message).to_owned(),
+        }
+    })
 }
 
 /// The app's providers, their key states and model lists.

@@ -1,4 +1,5 @@
-//! The app's state, shared by every command: history, providers, running streams, the engine.
+//! The app's state, shared by every command: history, providers, running streams, the engine,
+//! and what went wrong while it opened.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,15 +8,13 @@ use runnel_core::{Engine, KeyStore, Timeouts};
 
 use crate::error::AppResult;
 use crate::providers::{FileProvider, Providers};
+use crate::startup::{self, Problem};
 use crate::store::Store;
 use crate::streams::Streams;
 
-/// The history database's file name inside the data folder.
-pub const DATABASE_FILE: &str = "runnel.sqlite3";
-
 /// Everything the commands work with.
 pub struct AppState {
-    /// Conversations, messages, settings.
+    /// Conversations, messages, settings (in memory when the data folder cannot be used).
     pub store: Arc<Store>,
     /// Providers, keys, model lists.
     pub providers: Providers,
@@ -25,26 +24,38 @@ pub struct AppState {
     pub engine: Engine,
     /// Where history and logs live.
     pub data_dir: PathBuf,
+    /// What went wrong at start-up, for the page's banner.
+    pub startup_problems: Vec<Problem>,
 }
 
 impl AppState {
-    /// Opens the history in `data_dir` (created if needed), marks answers a previous run left
-    /// streaming as interrupted, and sets up providers with `keys` and `file` entries.
+    /// The state at start-up: the providers file at `providers_file` (if any) and the history in
+    /// `data_dir`. Neither can keep the app from opening: what fails is in `startup_problems`.
+    pub fn start(data_dir: &Path, keys: Arc<dyn KeyStore>, providers_file: Option<&Path>) -> AppResult<Self> {
+        let (file, problem) = match providers_file.map(startup::providers_file) {
+            Some(Ok(entries)) => (entries, None),
+            Some(Err(problem)) => {
+                tracing::error!(%problem, "only the built-in providers are offered");
+                (Vec::new(), Some(problem))
+            }
+            None => (Vec::new(), None),
+        };
+        let mut state = Self::open(data_dir, keys, file)?;
+        state.startup_problems.splice(0..0, problem);
+        Ok(state)
+    }
+
+    /// Opens the history in `data_dir` (see [`startup::open_store`]), marking answers a previous
+    /// run left streaming as interrupted, and sets up providers with `keys` and `file` entries.
     pub fn open(data_dir: &Path, keys: Arc<dyn KeyStore>, file: Vec<FileProvider>) -> AppResult<Self> {
-        std::fs::create_dir_all(data_dir).map_err(|error| {
-            crate::error::AppError::Config(format!("cannot create the data folder {}: {error}", data_dir.display()))
-        })?;
-        let store = Store::open(&data_dir.join(DATABASE_FILE))?;
-        let interrupted = store.recover_interrupted()?;
-        if interrupted > 0 {
-            tracing::info!(interrupted, "marked answers interrupted by the last exit");
-        }
+        let (store, problem) = startup::open_store(data_dir)?;
         Ok(Self {
             store: Arc::new(store),
             providers: Providers::new(keys, file),
             streams: Arc::new(Streams::default()),
             engine: Engine::new(Timeouts::default())?,
             data_dir: data_dir.to_owned(),
+            startup_problems: problem.into_iter().collect(),
         })
     }
 }

@@ -69,27 +69,68 @@ pub struct StoredProvider {
     pub base_url: String,
 }
 
+/// Why the history database could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A newer Runnel wrote it; it is left as it is.
+    #[error("it was written by a newer Runnel (schema version {found}; this version reads up to {supported})")]
+    TooNew {
+        /// Its `user_version`.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// SQLite failed: a damaged file, a folder that cannot be written, a lock.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl OpenError {
+    /// The file is not a database, or a damaged one.
+    pub fn is_corrupt(&self) -> bool {
+        matches!(
+            self,
+            Self::Sqlite(error) if matches!(
+                error.sqlite_error_code(),
+                Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+            )
+        )
+    }
+}
+
 /// The history database.
 pub struct Store {
     connection: Mutex<Connection>,
 }
 
 impl Store {
-    /// Opens (or creates) the database at `path` and brings its schema up to date.
-    pub fn open(path: &Path) -> AppResult<Self> {
+    /// Opens (or creates) the database at `path` and brings its schema up to date. A database of
+    /// a newer schema is refused before anything is written to it.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
         Self::init(Connection::open(path)?)
     }
 
-    /// An in-memory database, for tests.
+    /// An in-memory database: tests, and the fallback when history cannot be kept on disk.
     pub fn in_memory() -> AppResult<Self> {
-        Self::init(Connection::open_in_memory()?)
+        Self::init(Connection::open_in_memory()?).map_err(|error| match error {
+            OpenError::Sqlite(error) => AppError::Storage(error),
+            other => AppError::Config(other.to_string()),
+        })
     }
 
-    fn init(mut connection: Connection) -> AppResult<Self> {
+    fn init(mut connection: Connection) -> Result<Self, OpenError> {
+        // Read first: the journal mode below rewrites the header of a database in another mode.
+        let applied: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let supported = MIGRATIONS.len() as i64;
+        if applied > supported {
+            return Err(OpenError::TooNew {
+                found: applied,
+                supported,
+            });
+        }
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "foreign_keys", true)?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
-        let applied: i64 = connection.pragma_query_value(None, "user_version", |row| row.get(0))?;
         let transaction = connection.transaction()?;
         for (index, migration) in MIGRATIONS.iter().enumerate().skip(applied as usize) {
             transaction.execute_batch(migration)?;
@@ -282,21 +323,31 @@ impl Store {
         self.message(id)
     }
 
-    /// Replaces a message's text (an edited user message).
-    pub fn set_content(&self, id: i64, content: &str) -> AppResult<()> {
-        self.with(|db| db.execute("UPDATE messages SET content = ?1 WHERE id = ?2", params![content, id]))?;
-        Ok(())
+    /// Saves the first text of an answer and deletes the messages it replaces, in one write: a
+    /// crash leaves either the old answer or the new one's text, never neither.
+    pub fn replace_messages(&self, id: i64, content: &str, thinking: &str, replaced: &[i64]) -> AppResult<()> {
+        self.with(|db| {
+            let transaction = db.unchecked_transaction()?;
+            transaction.execute(
+                "UPDATE messages SET content = ?1, thinking = ?2 WHERE id = ?3",
+                params![content, thinking, id],
+            )?;
+            for replaced in replaced {
+                transaction.execute("DELETE FROM messages WHERE id = ?1", [replaced])?;
+            }
+            transaction.commit()
+        })
     }
 
-    /// Deletes every message of a conversation that came after `message_id`.
-    pub fn delete_messages_after(&self, conversation_id: i64, message_id: i64) -> AppResult<()> {
+    /// Deletes messages by id.
+    pub fn delete_messages(&self, ids: &[i64]) -> AppResult<()> {
         self.with(|db| {
-            db.execute(
-                "DELETE FROM messages WHERE conversation_id = ?1 AND id > ?2",
-                params![conversation_id, message_id],
-            )
-        })?;
-        Ok(())
+            let transaction = db.unchecked_transaction()?;
+            for id in ids {
+                transaction.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+            }
+            transaction.commit()
+        })
     }
 
     /// A setting's value.

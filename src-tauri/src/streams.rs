@@ -1,5 +1,7 @@
 //! Running streams by id: each answer's core stream is forwarded to the page over its own
-//! `Channel`, checkpointed to the database, and stoppable by id.
+//! `Channel`, checkpointed to the database, and stoppable by id. Every stream the page was told
+//! about gets its `End`, whatever happens to the save: a failed save ends the answer with a
+//! `storage` error and the page keeps the text it painted.
 //!
 //! Deltas go out one message each while the page keeps up. The page acknowledges what it painted
 //! (`ack_stream`); when more than [`WINDOW`] messages are unacknowledged, deltas are coalesced
@@ -260,17 +262,27 @@ struct Running {
     acks: Arc<Acks>,
 }
 
+/// The answer a stream fills in, and the messages it replaces.
+pub struct Answer {
+    /// The answer as saved when it started (`streaming`, no text).
+    pub message: MessageView,
+    /// Messages this answer replaces (a regenerated answer, an edited turn). They are deleted when
+    /// the answer has its first text, so one that fails before any text leaves them in place.
+    pub superseded: Vec<i64>,
+}
+
 /// The streams running now, by id.
 #[derive(Default)]
 pub struct Streams {
     next_id: AtomicU64,
     running: Mutex<HashMap<u64, Running>>,
+    /// Told whenever a stream has ended and been saved.
+    ended: Notify,
 }
 
 impl Streams {
-    /// Forwards `stream` (the answer saved as `message_id`) to `sink` on a task of its own;
-    /// returns its id.
-    pub fn start(self: &Arc<Self>, stream: ChatStream, sink: impl Sink, store: Arc<Store>, message_id: i64) -> u64 {
+    /// Forwards `stream` (filling in `answer`) to `sink` on a task of its own; returns its id.
+    pub fn start(self: &Arc<Self>, stream: ChatStream, sink: impl Sink, store: Arc<Store>, answer: Answer) -> u64 {
         let id = self.reserve();
         let acks = Arc::new(Acks::default());
         self.running.lock().expect("streams lock").insert(
@@ -282,8 +294,9 @@ impl Streams {
         );
         let streams = self.clone();
         tauri::async_runtime::spawn(async move {
-            forward(stream, &sink, &store, message_id, &acks).await;
+            forward(stream, &sink, &store, answer, &acks).await;
             streams.running.lock().expect("streams lock").remove(&id);
+            streams.ended.notify_waiters();
         });
         id
     }
@@ -315,10 +328,33 @@ impl Streams {
     pub fn count(&self) -> usize {
         self.running.lock().expect("streams lock").len()
     }
+
+    /// Stops every stream and waits until each has saved its text as stopped (quitting the app).
+    /// Returns `false` if some were still saving after `timeout`.
+    pub async fn stop_all_and_wait(&self, timeout: Duration) -> bool {
+        let wait = async {
+            loop {
+                let ended = self.ended.notified();
+                {
+                    let running = self.running.lock().expect("streams lock");
+                    if running.is_empty() {
+                        return;
+                    }
+                    running.values().for_each(|running| running.stop.stop());
+                }
+                ended.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.is_ok()
+    }
 }
 
 /// Moves one stream's events to the page and its text to the database, until it ends.
-async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, message_id: i64, acks: &Acks) {
+async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer: Answer, acks: &Acks) {
+    let Answer {
+        message: started,
+        mut superseded,
+    } = answer;
     let mut outbox = Outbox::default();
     let mut checkpoint = tokio::time::interval(CHECKPOINT_EVERY);
     checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -331,6 +367,20 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, message
                 if event.is_ending() {
                     break;
                 }
+                if !superseded.is_empty() && is_content(&event) {
+                    // The first text: the answer it replaces can go, in the same write.
+                    let completion = stream.completion();
+                    let replaced = blocking(|| {
+                        store.replace_messages(started.id, &completion.text, &completion.thinking, &superseded)
+                    });
+                    match replaced {
+                        Ok(()) => {
+                            superseded.clear();
+                            saved_len = completion.text.len() + completion.thinking.len();
+                        }
+                        Err(error) => tracing::warn!(%error, "could not replace the previous answer yet"),
+                    }
+                }
                 outbox.push(event);
                 page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
             }
@@ -340,23 +390,39 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, message
             _ = checkpoint.tick() => {
                 let completion = stream.completion();
                 let len = completion.text.len() + completion.thinking.len();
-                if len != saved_len && store.checkpoint(message_id, &completion.text, &completion.thinking).is_ok() {
+                if len != saved_len
+                    && blocking(|| store.checkpoint(started.id, &completion.text, &completion.thinking)).is_ok()
+                {
                     saved_len = len;
                 }
             }
         }
     }
     let completion = stream.finish().await;
-    let message = save_ending(store, message_id, &completion);
-    if let Some(message) = message
-        && page_open
-        && outbox.flush_all(sink)
-    {
+    let message = blocking(|| save_ending(store, &started, &completion));
+    if page_open && outbox.flush_all(sink) {
         let seq = outbox.next_seq();
         sink.deliver(StreamMessage::End {
             seq,
             message: Box::new(without_text(message)),
         });
+    }
+}
+
+/// Runs a database write off the async workers' hot path: a locked database makes SQLite wait
+/// (up to rusqlite's 5 s busy timeout) and other streams must not wait with it.
+fn blocking<T>(write: impl FnOnce() -> T) -> T {
+    tokio::task::block_in_place(write)
+}
+
+/// Whether an event is part of the answer itself (text, reasoning, a refusal, a tool call).
+fn is_content(event: &StreamEvent) -> bool {
+    match event {
+        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
+            !text.is_empty()
+        }
+        StreamEvent::ToolCallDelta { .. } => true,
+        _ => false,
     }
 }
 
@@ -368,8 +434,10 @@ fn without_text(mut message: MessageView) -> MessageView {
     message
 }
 
-/// Saves an ended answer with its state, error and stats.
-fn save_ending(store: &Store, message_id: i64, completion: &Completion) -> Option<MessageView> {
+/// Saves an ended answer with its state, error and stats. When the save fails, the answer as it
+/// ended comes back as a `storage` error naming the reason: the page still learns the end, and
+/// keeps the text it has.
+fn save_ending(store: &Store, started: &MessageView, completion: &Completion) -> MessageView {
     let (state, error) = match &completion.outcome {
         Outcome::Finished { .. } => (MessageState::Done, None),
         Outcome::Stopped => (MessageState::Stopped, None),
@@ -382,33 +450,53 @@ fn save_ending(store: &Store, message_id: i64, completion: &Completion) -> Optio
         ),
     };
     let stats = Stats::from(completion);
-    match store.finish_message(
-        message_id,
+    let saved = store.finish_message(
+        started.id,
         &completion.text,
         &completion.thinking,
         state,
         error.as_ref(),
         Some(&stats),
-    ) {
-        Ok(message) => Some(message),
-        Err(error) => {
-            tracing::error!(%error, message_id, "could not save an ended answer");
-            None
+    );
+    saved.unwrap_or_else(|error| {
+        tracing::error!(%error, message_id = started.id, "could not save an ended answer");
+        MessageView {
+            content: completion.text.clone(),
+            thinking: completion.thinking.clone(),
+            state: MessageState::Error,
+            error: Some(save_failed(&error)),
+            stats: Some(stats),
+            ..started.clone()
         }
+    })
+}
+
+/// The error an answer shows when it could not be saved.
+fn save_failed(error: &crate::error::AppError) -> UiError {
+    UiError {
+        kind: "storage".into(),
+        message: format!("This answer could not be saved ({error}). Its text is only on screen: copy it to keep it."),
+        status: None,
+        error_type: None,
+        retry_after: None,
     }
 }
 
-/// Ends an answer that failed before its stream could start: saved as an error, and the page
-/// told with a lone `End`.
-pub fn fail_before_start(sink: &dyn Sink, store: &Store, message_id: i64, error: UiError) -> Option<MessageView> {
+/// Ends an answer that failed before its stream could start: saved as an error (if it can be),
+/// and the page told with a lone `End` either way.
+pub fn fail_before_start(sink: &dyn Sink, store: &Store, started: &MessageView, error: UiError) -> MessageView {
     let message = store
-        .finish_message(message_id, "", "", MessageState::Error, Some(&error), None)
-        .ok()?;
+        .finish_message(started.id, "", "", MessageState::Error, Some(&error), None)
+        .unwrap_or_else(|_| MessageView {
+            state: MessageState::Error,
+            error: Some(error),
+            ..started.clone()
+        });
     sink.deliver(StreamMessage::End {
         seq: 1,
         message: Box::new(message.clone()),
     });
-    Some(message)
+    message
 }
 
 #[cfg(test)]

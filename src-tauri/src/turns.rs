@@ -1,13 +1,17 @@
 //! A turn of a conversation: save the person's message, save an answer in progress, send the
 //! history (converted for whichever provider is chosen now) and stream the answer.
 //! Sending, regenerating (also Retry) and editing a message all end in [`answer`].
+//!
+//! Regenerating and editing never delete before there is something new: the answer (or turn)
+//! they replace stays until the new answer has its first text (see `streams::Answer`), so one
+//! that fails at once leaves the previous answer in place, with the failed one after it.
 
 use runnel_core::{ChatRequest, Message, StreamOptions};
 
 use crate::error::{AppError, AppResult};
 use crate::models::{MessageState, MessageView, Turn, UiError};
 use crate::state::AppState;
-use crate::streams::{Sink, fail_before_start};
+use crate::streams::{Answer, Sink, fail_before_start};
 
 /// `provider/model` split in two.
 pub fn split_model(model: &str) -> AppResult<(&str, &str)> {
@@ -30,24 +34,35 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
     let user = state
         .store
         .add_message(conversation_id, "user", text, None, MessageState::Done)?;
-    answer(state, conversation_id, user, model, sink).await
+    answer(state, conversation_id, user, model, sink, Vec::new()).await
 }
 
-/// Answers the last user message again (replacing the answers after it).
+/// Answers the last user message again. The answers after it are replaced once the new one has
+/// text; those without any text (failed or stopped at once) go now, as there is nothing to keep.
 pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sink: impl Sink) -> AppResult<Turn> {
     split_model(model)?;
     let conversation = state.store.conversation(conversation_id)?;
     let user = conversation
         .messages
-        .into_iter()
+        .iter()
         .rev()
         .find(|message| message.role == "user")
+        .cloned()
         .ok_or_else(|| AppError::InvalidInput("there is no message to answer".into()))?;
-    state.store.delete_messages_after(conversation_id, user.id)?;
-    answer(state, conversation_id, user, model, sink).await
+    let (empty, superseded): (Vec<&MessageView>, Vec<&MessageView>) = conversation
+        .messages
+        .iter()
+        .filter(|message| message.id > user.id)
+        .partition(|message| message.content.trim().is_empty() && message.thinking.trim().is_empty());
+    state
+        .store
+        .delete_messages(&empty.iter().map(|message| message.id).collect::<Vec<_>>())?;
+    let superseded = superseded.iter().map(|message| message.id).collect();
+    answer(state, conversation_id, user, model, sink, superseded).await
 }
 
-/// Replaces a user message's text, drops everything after it, and answers it.
+/// Answers an edited user message: the edit is a new message after the conversation, and it
+/// replaces the original and everything after it once its answer has text.
 pub async fn edit(
     state: &AppState,
     conversation_id: i64,
@@ -67,18 +82,27 @@ pub async fn edit(
             "only your own messages of this conversation can be edited".into(),
         ));
     }
-    state.store.set_content(message_id, text)?;
-    state.store.delete_messages_after(conversation_id, message_id)?;
-    let user = state.store.message(message_id)?;
-    answer(state, conversation_id, user, model, sink).await
+    let superseded = state
+        .store
+        .conversation(conversation_id)?
+        .messages
+        .iter()
+        .map(|message| message.id)
+        .filter(|id| *id >= message_id)
+        .collect();
+    let user = state
+        .store
+        .add_message(conversation_id, "user", text, None, MessageState::Done)?;
+    answer(state, conversation_id, user, model, sink, superseded).await
 }
 
-/// The history up to and including `last`, as the provider will see it. Answers that produced no
-/// text (failed or stopped at once) are left out; partial answers are kept.
-fn history(messages: &[MessageView], last: i64) -> Vec<Message> {
+/// The history up to and including `last`, as the provider will see it, without the messages
+/// being replaced. Answers that produced no text (failed or stopped at once) are left out;
+/// partial answers are kept.
+fn history(messages: &[MessageView], last: i64, superseded: &[i64]) -> Vec<Message> {
     messages
         .iter()
-        .filter(|message| message.id <= last)
+        .filter(|message| message.id <= last && !superseded.contains(&message.id))
         .filter_map(|message| match message.role.as_str() {
             "user" => Some(Message::user(message.content.clone())),
             "assistant" if !message.content.trim().is_empty() => Some(Message::assistant(message.content.clone())),
@@ -93,6 +117,7 @@ async fn answer(
     user: MessageView,
     model: &str,
     sink: impl Sink,
+    superseded: Vec<i64>,
 ) -> AppResult<Turn> {
     let (provider_id, model_id) = split_model(model)?;
     let store = &state.store;
@@ -100,11 +125,11 @@ async fn answer(
     let first_text = conversation
         .messages
         .iter()
-        .find(|m| m.role == "user")
+        .find(|m| m.role == "user" && !superseded.contains(&m.id))
         .map_or(user.content.as_str(), |m| &m.content);
     store.touch_conversation(conversation_id, model, first_text)?;
     store.set_setting("last_model", model)?;
-    let messages = history(&conversation.messages, user.id);
+    let messages = history(&conversation.messages, user.id, &superseded);
     let assistant = store.add_message(conversation_id, "assistant", "", Some(model), MessageState::Streaming)?;
 
     let endpoint = tokio::task::block_in_place(|| {
@@ -122,7 +147,7 @@ async fn answer(
                 error_type: None,
                 retry_after: None,
             };
-            let assistant = fail_before_start(&sink, store, assistant.id, ui_error).unwrap_or(assistant);
+            let assistant = fail_before_start(&sink, store, &assistant, ui_error);
             return Ok(Turn {
                 user,
                 assistant,
@@ -132,7 +157,11 @@ async fn answer(
     };
     let request = ChatRequest::new(model_id, messages);
     let stream = state.engine.stream(&endpoint, &request, StreamOptions::default());
-    let stream_id = state.streams.start(stream, sink, state.store.clone(), assistant.id);
+    let answer = Answer {
+        message: assistant.clone(),
+        superseded,
+    };
+    let stream_id = state.streams.start(stream, sink, state.store.clone(), answer);
     Ok(Turn {
         user,
         assistant,
@@ -170,7 +199,7 @@ mod tests {
             message(6, "assistant", "later"),
         ];
         assert_eq!(
-            history(&messages, 5),
+            history(&messages, 5, &[]),
             vec![
                 Message::user("one"),
                 Message::assistant("partial"),

@@ -10,7 +10,7 @@ use std::fs::File;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -67,6 +67,7 @@ pub struct App {
     pub wd: WebDriver,
     driver: Driver,
     root: tempfile::TempDir,
+    env: Vec<(String, String)>,
 }
 
 impl App {
@@ -91,7 +92,46 @@ impl App {
         let log = crate::artifacts().join("logs").join(format!("{}.log", launch.name));
         let driver = Driver::start(&env, &log, root.path()).await;
         let wd = driver.open_app().await;
-        App { wd, driver, root }
+        App { wd, driver, root, env }
+    }
+
+    /// Sends `signal` (`TERM`: the system asks the app to quit; `KILL`: a crash) to the app, waits
+    /// until it has exited, and starts it again on the same data folder.
+    pub async fn signal_and_relaunch(&mut self, signal: &str) {
+        let group = self.driver.child.id().to_string();
+        let _ = Command::new("pkill")
+            .args([&format!("-{signal}"), "-g", &group, "-x", "runnel-app"])
+            .status();
+        self.driver.wait_app_gone().await;
+        self.wd.end_after_exit().await;
+        self.wd = self.driver.open_app().await;
+    }
+
+    /// Runs the app binary a second time, outside the driver, with the same environment; waits up
+    /// to `timeout` for it to exit. `None` if it was still running (it is then killed).
+    pub async fn launch_again(&self, name: &str, timeout: Duration) -> Option<ExitStatus> {
+        let log = crate::artifacts().join("logs").join(format!("{name}.log"));
+        let output = File::create(&log).expect("creating the second launch's log");
+        let mut command = Command::new(APP_BINARY);
+        command
+            .stdin(Stdio::null())
+            .stdout(output.try_clone().expect("a second handle on the log"))
+            .stderr(output);
+        for name in SCRUBBED {
+            command.env_remove(name);
+        }
+        command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        let mut child = command.spawn().expect("running the app binary");
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = child.try_wait().expect("waiting for the second launch") {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        None
     }
 
     /// Quits the app (ending its session closes it) and starts it again on the same data folder

@@ -8,8 +8,9 @@
 //!
 //! Tests run one at a time (a process-wide lock). The chat scenarios share one app and one pair
 //! of fake providers, started by the first of them; a scenario that fails takes that app down
-//! with it and the next one starts a fresh app. Restart, first run, the dark theme and the IPC
-//! measurement start apps of their own. Screenshots go to `artifacts/e2e/`, the driver's and
+//! with it and the next one starts a fresh app. Restart, first run, the dark theme, the IPC
+//! measurement and the resilience scenarios (start-up banner, quit, second launch, kill -9) start
+//! apps of their own. Screenshots go to `artifacts/e2e/`, the driver's and
 //! the app's output to `artifacts/e2e/logs/`.
 
 mod app;
@@ -18,6 +19,7 @@ mod fakes;
 mod ipc;
 mod keys;
 mod lifecycle;
+mod resilience;
 mod security;
 mod sources;
 mod ui;

@@ -321,6 +321,13 @@ impl WebDriver {
         base64_decode(value.as_str().expect("a screenshot is a base64 string"))
     }
 
+    /// Ends a session whose app is already gone (closed or killed): errors are expected.
+    pub async fn end_after_exit(&self) {
+        let _ = self
+            .command(Method::DELETE, "", None, false, Some(Duration::from_secs(10)))
+            .await;
+    }
+
     /// Ends the session: the app quits.
     pub async fn delete(&self) {
         match self.command(Method::DELETE, "", None, true, None).await {

@@ -57,7 +57,10 @@ const ipc = {
     handler = on;
     return { user: view({ id: 10, role: "user", content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42 };
   }),
-  regenerate: vi.fn(),
+  regenerate: vi.fn(async (_c: number, model: string, on: StreamHandler): Promise<Turn> => {
+    handler = on;
+    return { user: view({ id: 12, role: "user", content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43 };
+  }),
   editMessage: vi.fn(),
   stopStream: vi.fn(async () => null),
   ackStream: vi.fn(async () => null),
@@ -179,6 +182,40 @@ describe("the app, end to end against a fake IPC", () => {
     expect(error.textContent).toContain("Ollama is overloaded — try again shortly");
     expect(error.textContent).toContain("Server is busy");
     expect(answer.querySelector("[data-testid=retry]")).not.toBeNull();
+  });
+
+  it("Retry keeps the previous answer until the new one has text", async () => {
+    const answers = () => [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")];
+    const before = answers().length;
+    answers().at(-1)!.querySelector<HTMLButtonElement>("[data-testid=retry]")!.click();
+    await flush();
+    expect(ipc.regenerate).toHaveBeenCalledTimes(1);
+    expect(answers().length).toBe(before + 1);
+    expect(answers().at(-2)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Partial");
+    handler!({ type: "start", seq: 1, response_id: null, model: null });
+    frame();
+    expect(answers().length).toBe(before + 1);
+    handler!({ type: "text", seq: 2, text: "Fresh" });
+    frame();
+    expect(answers().length).toBe(before);
+    expect(answers().at(-1)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Fresh");
+  });
+
+  it("an answer that could not be saved ends, keeps its text and the conversation goes on", async () => {
+    handler!({
+      type: "end",
+      seq: 3,
+      message: view({ id: 14, content: "", state: "error", model: "ollama/qwen2.5-coder", error: { kind: "storage", message: "This answer could not be saved (database is locked).", status: null, error_type: null, retry_after: null } }),
+    });
+    frame();
+    const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
+    expect(answer.dataset.state).toBe("error");
+    expect(answer.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Fresh");
+    const error = answer.querySelector("[data-testid=message-error]")!.textContent;
+    expect(error).toContain("Couldn't save to disk");
+    expect(error).toContain("database is locked");
+    expect($("[data-testid=send]").hidden).toBe(false);
+    expect($("[data-testid=stop]").hidden).toBe(true);
   });
 
   it("a clicked link opens through IPC; a mailto: link opens its address only, never its query", async () => {

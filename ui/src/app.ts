@@ -13,7 +13,8 @@ import { icon } from "./icons";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, type FrameScheduler } from "./stream";
-import type { AppInfo, ConversationSummary, MessageView, ProviderModels, Turn, UiError } from "./types";
+import type { AppInfo, ConversationSummary, MessageView, ProviderModels, StreamMessage, Turn, UiError } from "./types";
+import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { ComposerView } from "./views/composer";
 import { MessageElement, type MessageHooks } from "./views/message";
@@ -22,6 +23,10 @@ import { SettingsView } from "./views/settings";
 import { SidebarView } from "./views/sidebar";
 
 const HINT_DISMISSED = "runnel.demo-hint-dismissed";
+
+/** Whether a stream message is part of the answer itself (not its start, usage or end). */
+const hasContent = (m: StreamMessage): boolean =>
+  m.type === "tool_call" || ((m.type === "text" || m.type === "thinking" || m.type === "refusal") && m.text !== "");
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
 
 interface LiveStream {
@@ -45,6 +50,7 @@ export class App {
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
   private readonly settingsButton: HTMLButtonElement;
+  private readonly banners = new StartupBanners();
 
   private info: AppInfo | null = null;
   private catalog: ProviderModels[] = [];
@@ -195,7 +201,7 @@ export class App {
       "div",
       { class: "app" },
       this.sidebar.el,
-      h("div", { class: "main" }, header, this.mainView, this.bottom),
+      h("div", { class: "main" }, header, this.banners.el, this.mainView, this.bottom),
     );
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false, sidebarToggle);
 
@@ -228,6 +234,7 @@ export class App {
       this.refreshConversations(),
     ]);
     this.info = info;
+    this.banners.show(info.startup_problems ?? []);
     this.catalog = catalog;
     let model = settings?.last_model || info.default_model;
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
@@ -414,11 +421,15 @@ export class App {
     }
     const model = this.model;
     const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
-    if (message.view.role === "assistant") this.chat.replace(message, answer);
-    else this.chat.append(answer);
-    this.chat.scrollToEnd();
+    // As in Rust (turns.rs): answers without text go now; the others stay until the new one has text.
+    const user = this.chat.lastUserMessage();
+    const after = user ? this.chat.messages.slice(this.chat.messages.indexOf(user) + 1) : [];
+    const empty = after.filter((m) => !m.content.trim() && !m.view.thinking.trim());
+    this.chat.remove(...empty);
+    this.chat.append(answer);
     this.lastModel = model;
-    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
+    const superseded = after.filter((m) => !empty.includes(m));
+    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on), undefined, superseded);
   }
 
   private async edit(message: MessageElement, text: string): Promise<void> {
@@ -431,19 +442,25 @@ export class App {
     const messageId = message.id;
     const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
     const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
-    this.chat.removeFrom(message);
+    // The edited turn stays until the new answer has text (as in Rust, turns.rs).
+    const superseded = this.chat.messages.slice(this.chat.messages.indexOf(message));
     this.chat.append(user, answer);
     this.lastModel = model;
-    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user);
+    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user, superseded);
   }
 
-  /** Starts one answer's stream and paints it into `answer` until its "end". */
+  /**
+   * Starts one answer's stream and paints it into `answer` until its "end". The `superseded`
+   * messages (a regenerated answer, an edited turn) leave once the answer has its first text.
+   */
   private async run(
     conversationId: number,
     answer: MessageElement,
     start: (on: StreamHandler) => Promise<Turn>,
     user?: MessageElement,
+    superseded: MessageElement[] = [],
   ): Promise<void> {
+    let replaced = superseded;
     const live: LiveStream = {
       conversationId,
       element: answer,
@@ -452,6 +469,10 @@ export class App {
       pump: new StreamPump({
         schedule: this.options.schedule,
         apply: (batch) => {
+          if (replaced.length && batch.some(hasContent)) {
+            this.chat.remove(...replaced);
+            replaced = [];
+          }
           const end = answer.applyBatch(batch);
           this.chat.afterPaint(answer);
           if (end) this.finished(live, end);

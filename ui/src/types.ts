@@ -84,12 +84,24 @@ export interface Turn {
   stream_id: number;
 }
 
+/** Something that went wrong while the app opened; the page shows a banner for each. */
+export interface StartupProblem {
+  /** providers_file | history_unavailable | database_too_new | database_corrupt */
+  kind: string;
+  message: string;
+  action: string;
+  path: string;
+  line: number | null;
+  column: number | null;
+}
+
 export interface AppInfo {
   version: string;
   data_dir: string;
   first_run: boolean;
   has_key: boolean;
   default_model: string;
+  startup_problems: StartupProblem[];
 }
 
 export interface Settings {

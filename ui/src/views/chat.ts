@@ -94,12 +94,12 @@ export class ChatView {
     this.updateEmpty();
   }
 
-  replace(old: MessageElement, next: MessageElement): void {
-    const i = this.messages.indexOf(old);
-    if (i < 0) return;
-    this.messages[i] = next;
-    old.el.replaceWith(next.el);
+  /** Removes these messages (those a new answer replaced); any not shown are ignored. */
+  remove(...messages: MessageElement[]): void {
+    this.messages = this.messages.filter((m) => !messages.includes(m));
+    for (const m of messages) m.el.remove();
     this.refreshLast();
+    this.updateEmpty();
   }
 
   /** Called after a frame painted new text: follow it, or offer to. */

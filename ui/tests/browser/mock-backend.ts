@@ -213,6 +213,8 @@ class Stream {
   startedAt = performance.now();
   firstTokenAt: number | null = null;
   deltas = 0;
+  /** Messages this answer replaces (regenerate, edit): they go at its first text, as in Rust. */
+  superseded: MessageView[] = [];
 
   constructor(
     readonly id: number,
@@ -241,6 +243,10 @@ class Stream {
     if (this.done) return;
     const next = this.queue.shift();
     if (next) {
+      if (this.superseded.length) {
+        this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
+        this.superseded = [];
+      }
       this.firstTokenAt ??= performance.now();
       this.deltas++;
       if (next.kind === "thinking") {
@@ -312,7 +318,13 @@ class Stream {
   }
 }
 
-function startTurn(conversationId: number, text: string | null, model: string, channel: { id: number }) {
+function startTurn(
+  conversationId: number,
+  text: string | null,
+  model: string,
+  channel: { id: number },
+  superseded: MessageView[] = [],
+) {
   const c = conversations.get(conversationId);
   if (!c) throw err("not_found", "That conversation no longer exists.");
   if (typeof model !== "string" || !model.includes("/")) throw err("invalid_input", "Choose a model first.");
@@ -324,11 +336,14 @@ function startTurn(conversationId: number, text: string | null, model: string, c
     c.messages.push(user);
     if (c.title === "New conversation") c.title = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   } else {
-    // regenerate: drop the last answer
-    if (c.messages.at(-1)?.role === "assistant") c.messages.pop();
+    // regenerate: answers without text go now, the others once the new one has text
     const last = [...c.messages].reverse().find((m) => m.role === "user");
     if (!last) throw err("invalid_input", "Nothing to answer.");
     user = last;
+    const after = c.messages.slice(c.messages.indexOf(last) + 1);
+    const empty = after.filter((m) => !m.content.trim() && !m.thinking.trim());
+    c.messages = c.messages.filter((m) => !empty.includes(m));
+    superseded = after.filter((m) => !empty.includes(m));
   }
   const answer = message(c.id, "assistant", "", model, Date.now());
   answer.state = "streaming";
@@ -340,6 +355,7 @@ function startTurn(conversationId: number, text: string | null, model: string, c
   mockState.streams++;
   const id = nextStream++;
   const stream = new Stream(id, channel.id, answer, c, pickAnswer(user.content));
+  stream.superseded = superseded;
   streams.set(id, stream);
   stream.start();
   return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id };
@@ -350,7 +366,7 @@ function startTurn(conversationId: number, text: string | null, model: string, c
 type Args = Record<string, unknown>;
 
 const commands: Record<string, (a: Args) => unknown> = {
-  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo" }),
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", startup_problems: [] }),
   get_settings: () => ({ last_model: lastModel }),
   model_catalog: () => catalog(),
   refresh_models: (a) => {
@@ -428,8 +444,8 @@ const commands: Record<string, (a: Args) => unknown> = {
     if (!c) throw err("not_found", "That conversation no longer exists.");
     const i = c.messages.findIndex((m) => m.id === Number(a.message_id) && m.role === "user");
     if (i < 0) throw err("not_found", "That message no longer exists.");
-    c.messages.splice(i);
-    return startTurn(c.id, String(a.text), String(a.model), a.on_event as { id: number });
+    // The edited turn stays until the new answer has text, as in Rust.
+    return startTurn(c.id, String(a.text), String(a.model), a.on_event as { id: number }, c.messages.slice(i));
   },
   stop_stream: (a) => {
     mockState.stops.push(Number(a.stream_id));

@@ -1,0 +1,118 @@
+//! The app's process: one instance per data folder, and quitting that saves running answers.
+//!
+//! A second launch on the same data folder hands over to the first (which comes to the front)
+//! and exits inside the single-instance plugin's setup, before the app's own setup opens,
+//! migrates or marks the database. Quitting — closing the window, `AppHandle::exit`, SIGTERM or
+//! SIGINT — first stops every running answer and waits until each is saved as stopped.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tauri::plugin::TauriPlugin;
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+
+use crate::state::AppState;
+
+/// How long quitting waits for running answers to be saved.
+pub const SAVE_ON_QUIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Set once running answers were saved for quitting: the next exit request goes through.
+static SAVED_FOR_EXIT: AtomicBool = AtomicBool::new(false);
+
+/// The single-instance plugin, keyed on `data_dir` when one is set (`RUNNEL_DATA_DIR`), so that
+/// apps on different data folders run side by side and two on the same one never do.
+pub fn single_instance<R: Runtime>(data_dir: Option<&Path>) -> TauriPlugin<R> {
+    let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _argv, _cwd| focus_main(app));
+    match data_dir {
+        Some(dir) => builder.dbus_id(dbus_id(dir)).build(),
+        None => builder.build(),
+    }
+}
+
+/// A D-Bus name (Linux) unique to a data folder: the app's identifier and a hash of the path.
+fn dbus_id(data_dir: &Path) -> String {
+    // FNV-1a: stable across builds, unlike std's hasher.
+    let hash = data_dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(*byte)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+    format!("dev.runnel.app.d{hash:016x}")
+}
+
+/// Brings the first instance's window to the front.
+fn focus_main<R: Runtime>(app: &AppHandle<R>) {
+    tracing::info!("another launch handed over to this instance");
+    if let Some(window) = app.get_webview_window("main") {
+        let _ = window.unminimize();
+        let _ = window.show();
+        let _ = window.set_focus();
+    }
+}
+
+/// Handles the run loop's events: an exit request while answers stream is held until they are
+/// stopped and saved.
+pub fn on_run_event<R: Runtime>(app: &AppHandle<R>, event: RunEvent) {
+    let RunEvent::ExitRequested { code, api, .. } = event else {
+        return;
+    };
+    let Some(state) = app.try_state::<AppState>() else {
+        return;
+    };
+    if state.streams.count() == 0 || SAVED_FOR_EXIT.load(Ordering::SeqCst) {
+        return;
+    }
+    api.prevent_exit();
+    let streams = state.streams.clone();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let running = streams.count();
+        if streams.stop_all_and_wait(SAVE_ON_QUIT_TIMEOUT).await {
+            tracing::info!(running, "stopped and saved the running answers before quitting");
+        } else {
+            tracing::warn!(running, "some answers were still saving when Runnel quit");
+        }
+        SAVED_FOR_EXIT.store(true, Ordering::SeqCst);
+        app.exit(code.unwrap_or(0));
+    });
+}
+
+/// SIGTERM and SIGINT quit the app like closing its window does (running answers are saved).
+#[cfg(unix)]
+pub fn quit_on_signals<R: Runtime>(app: &AppHandle<R>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let (Ok(mut terminate), Ok(mut interrupt)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+        else {
+            tracing::warn!("cannot listen for SIGTERM and SIGINT: they will not save running answers");
+            return;
+        };
+        tokio::select! {
+            _ = terminate.recv() => tracing::info!("SIGTERM: quitting"),
+            _ = interrupt.recv() => tracing::info!("SIGINT: quitting"),
+        }
+        app.exit(0);
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_data_folder_has_its_own_valid_dbus_name() {
+        let a = dbus_id(Path::new("/home/a/.local/share/dev.runnel.app"));
+        let b = dbus_id(Path::new("/tmp/runnel-e2e-x/data"));
+        assert_ne!(a, b);
+        assert_eq!(a, dbus_id(Path::new("/home/a/.local/share/dev.runnel.app")));
+        // D-Bus name elements: [A-Za-z0-9_-], not starting with a digit.
+        for element in a.split('.') {
+            assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{a}");
+            assert!(element.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        }
+    }
+}
