@@ -48,7 +48,11 @@ fn body(protocol_id: &str, stream: usize) -> Vec<u8> {
 }
 
 fn protocol_of(stream: usize) -> &'static str {
-    if stream.is_multiple_of(2) { "openai" } else { "anthropic" }
+    if stream.is_multiple_of(2) {
+        "openai"
+    } else {
+        "anthropic"
+    }
 }
 
 /// This process's resident set, in bytes.
