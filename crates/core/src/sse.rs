@@ -171,6 +171,9 @@ impl SseDecoder {
             let flow = if self.line.is_empty() {
                 self.process_line(&rest[..end], on_frame)
             } else {
+                if let Some(extra) = growth(self.line.len(), self.line.capacity(), end, self.limit) {
+                    self.line.reserve_exact(extra);
+                }
                 self.line.extend_from_slice(&rest[..end]);
                 let line = std::mem::take(&mut self.line);
                 let flow = self.process_line(&line, on_frame);
@@ -190,6 +193,9 @@ impl SseDecoder {
             }
         }
         self.room_for(rest.len())?;
+        if let Some(extra) = growth(self.line.len(), self.line.capacity(), rest.len(), self.limit) {
+            self.line.reserve_exact(extra);
+        }
         self.line.extend_from_slice(rest);
         ControlFlow::Continue(())
     }
@@ -256,6 +262,9 @@ impl SseDecoder {
             b"data" => {
                 let value = utf8(value);
                 self.room_for(value.len() + 1)?;
+                if let Some(extra) = growth(self.data.len(), self.data.capacity(), value.len() + 1, self.limit) {
+                    self.data.reserve_exact(extra);
+                }
                 if self.data_lines > 0 {
                     self.data.push('\n');
                 }
@@ -304,6 +313,13 @@ impl SseDecoder {
             retry: self.retry,
         }
     }
+}
+
+/// When a buffer of `len` bytes in `capacity` must take `more`: how much to reserve so that it
+/// doubles as usual but never grows its allocation past `limit` for bytes the limit admitted.
+fn growth(len: usize, capacity: usize, more: usize, limit: usize) -> Option<usize> {
+    let needed = len + more;
+    (needed > capacity).then(|| (capacity * 2).clamp(needed, limit.max(needed)) - len)
 }
 
 /// `bytes` as text, invalid UTF-8 replaced by U+FFFD.
@@ -441,6 +457,7 @@ mod tests {
         };
         assert_eq!(error, EventTooLarge { limit: 1000 });
         assert_eq!(fed, 994, "every byte up to the limit is held, none past it");
+        assert!(decoder.line.capacity() <= 1000, "allocated {}", decoder.line.capacity());
         assert_eq!(datas(&out), ["ok"]);
     }
 
@@ -448,6 +465,9 @@ mod tests {
     fn an_event_of_many_lines_is_refused_at_the_limit_and_exactly_the_limit_fits() {
         let mut decoder = SseDecoder::with_limit(20);
         let mut out = Vec::new();
+        decoder.feed(b"data: 012345\ndata: 0123\n", &mut out).unwrap();
+        assert!(decoder.data.capacity() <= 20, "allocated {}", decoder.data.capacity());
+        let mut decoder = SseDecoder::with_limit(20);
         // The data an event holds counts with each line that follows it.
         let error = decoder.feed(b"data: 0123456789\ndata: 0123456789\n", &mut out);
         assert_eq!(error, Err(EventTooLarge { limit: 20 }));
