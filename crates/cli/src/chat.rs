@@ -6,6 +6,7 @@ use std::io::{IsTerminal, Read, Write};
 use clap::Args;
 use runnel_core::{ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions};
 
+use crate::failure::Failure;
 use crate::select::{self, Choice};
 use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
 use crate::{repl, show};
@@ -51,7 +52,7 @@ pub enum Format {
     Raw,
 }
 
-pub async fn run(args: ChatArgs) -> Result<u8, String> {
+pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
     let interactive = args.interactive || (args.prompt.is_empty() && std::io::stdin().is_terminal());
     let (model_id, provider, model) = (args.model_id.clone(), args.provider.clone(), args.model.clone());
     let choice =
@@ -94,7 +95,7 @@ pub async fn run(args: ChatArgs) -> Result<u8, String> {
     Ok(report(&completion, format))
 }
 
-fn prompt_text(words: &[String]) -> Result<String, String> {
+fn prompt_text(words: &[String]) -> Result<String, Failure> {
     let joined = words.join(" ");
     if !joined.is_empty() && joined != "-" {
         return Ok(joined);
@@ -105,7 +106,7 @@ fn prompt_text(words: &[String]) -> Result<String, String> {
         .map_err(|error| format!("cannot read the prompt from stdin: {error}"))?;
     let text = text.trim().to_owned();
     if text.is_empty() {
-        return Err("the prompt on stdin is empty".to_owned());
+        return Err(Failure::Usage("the prompt on stdin is empty".to_owned()));
     }
     Ok(text)
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use clap::Args;
 use runnel_core::{ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet};
 
+use crate::failure::Failure;
 use crate::select::{self, Choice};
 use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, show};
 
@@ -50,7 +51,7 @@ impl Lane {
     }
 }
 
-pub async fn run(args: CompareArgs) -> Result<u8, String> {
+pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
     let prompt = args.prompt.join(" ");
     let engine = args.request.engine()?;
     let choices: Vec<Choice> = args.models.iter().map(|text| Choice::parse(text)).collect();

@@ -8,6 +8,7 @@ use runnel_core::keys::{env_key, origin_of};
 use runnel_core::resolve::base_url_for;
 use runnel_core::{ApiKey, KeyStore, PRESETS, Preset, StoredKey, preset};
 
+use crate::failure::Failure;
 use crate::select::keychain;
 
 /// Arguments of `runnel keys`.
@@ -39,7 +40,7 @@ enum Action {
     },
 }
 
-pub async fn run(args: KeysArgs) -> Result<u8, String> {
+pub async fn run(args: KeysArgs) -> Result<u8, Failure> {
     tokio::task::spawn_blocking(move || match args.action {
         Action::Set { provider, base_url } => set(&provider, base_url.as_deref()),
         Action::Status { provider } => status(provider.as_deref()),
@@ -49,14 +50,14 @@ pub async fn run(args: KeysArgs) -> Result<u8, String> {
     .map_err(|error| error.to_string())?
 }
 
-fn known(provider: &str) -> Result<&'static Preset, String> {
-    preset(provider).ok_or_else(|| format!("unknown provider `{provider}`"))
+fn known(provider: &str) -> Result<&'static Preset, Failure> {
+    preset(provider).ok_or_else(|| Failure::Usage(format!("unknown provider `{provider}`")))
 }
 
-fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
+fn set(provider: &str, base_url: Option<&str>) -> Result<u8, Failure> {
     let preset = known(provider)?;
     if !preset.takes_key() {
-        return Err(format!("{} takes no API key", preset.name));
+        return Err(Failure::Usage(format!("{} takes no API key", preset.name)));
     }
     let base_url = base_url_for(preset, base_url).map_err(|error| error.to_string())?;
     let origin = origin_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
@@ -79,7 +80,7 @@ fn set(provider: &str, base_url: Option<&str>) -> Result<u8, String> {
     Ok(0)
 }
 
-fn status(provider: Option<&str>) -> Result<u8, String> {
+fn status(provider: Option<&str>) -> Result<u8, Failure> {
     let presets: Vec<&Preset> = match provider {
         Some(provider) => vec![known(provider)?],
         None => PRESETS
@@ -101,7 +102,7 @@ fn status(provider: Option<&str>) -> Result<u8, String> {
     Ok(0)
 }
 
-fn delete(provider: &str) -> Result<u8, String> {
+fn delete(provider: &str) -> Result<u8, Failure> {
     let preset = known(provider)?;
     let deleted = keychain().delete(preset.id).map_err(|error| error.to_string())?;
     println!(

@@ -6,6 +6,7 @@
 
 mod chat;
 mod compare;
+mod failure;
 mod keys;
 mod models;
 mod repl;
@@ -20,6 +21,8 @@ use runnel_core::{ChatOptions, Engine, Timeouts};
 
 /// Exit code for an error.
 const EXIT_ERROR: u8 = 1;
+/// Exit code for bad usage (an unknown provider, a bad base URL, an empty prompt).
+const EXIT_USAGE: u8 = 2;
 /// Exit code for a stream that ended before its terminator.
 const EXIT_INCOMPLETE: u8 = 3;
 /// Exit code after Ctrl-C stopped the answer.
@@ -125,7 +128,10 @@ fn main() -> ExitCode {
     runtime.shutdown_timeout(Duration::from_millis(100));
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(message) => fail(&message),
+        Err(failure) => {
+            eprintln!("error: {failure}");
+            ExitCode::from(failure.exit_code())
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 use clap::Args;
 use runnel_core::{Engine, PRESETS, Timeouts, preset};
 
+use crate::failure::Failure;
 use crate::select::{self, Choice};
 
 /// Arguments of `runnel models`.
@@ -17,7 +18,7 @@ pub struct ModelsArgs {
     base_url: Option<String>,
 }
 
-pub async fn run(args: ModelsArgs) -> Result<u8, String> {
+pub async fn run(args: ModelsArgs) -> Result<u8, Failure> {
     let engine = Engine::new(Timeouts {
         connect: std::time::Duration::from_secs(3),
         ..Timeouts::default()
@@ -25,7 +26,7 @@ pub async fn run(args: ModelsArgs) -> Result<u8, String> {
     .map_err(|error| error.to_string())?;
     let providers: Vec<String> = match &args.provider {
         Some(provider) => {
-            preset(provider).ok_or_else(|| format!("unknown provider `{provider}`"))?;
+            preset(provider).ok_or_else(|| Failure::Usage(format!("unknown provider `{provider}`")))?;
             vec![provider.clone()]
         }
         None => PRESETS
@@ -42,7 +43,7 @@ pub async fn run(args: ModelsArgs) -> Result<u8, String> {
         };
         let listed = match select::endpoint_async(&choice, args.base_url.as_deref()).await {
             Ok((endpoint, _)) => engine.models(&endpoint).await.map_err(|error| error.to_string()),
-            Err(message) => Err(message),
+            Err(failure) => Err(failure.to_string()),
         };
         match listed {
             Ok(models) => models.iter().for_each(|model| println!("{provider}/{}", model.id)),

@@ -8,6 +8,7 @@ use runnel_core::{ChatOptions, ChatRequest, Endpoint, Engine, FinishReason, Mess
 use tokio::sync::mpsc;
 
 use crate::chat::{Format, print_stats, print_stream, report_error};
+use crate::failure::Failure;
 use crate::select::{self, Choice};
 
 /// What a line typed at the prompt asks for.
@@ -69,7 +70,7 @@ fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
 }
 
 /// Runs the conversation until `/quit`, end of input or Ctrl-C at the prompt.
-pub async fn run(mut session: Session) -> Result<u8, String> {
+pub async fn run(mut session: Session) -> Result<u8, Failure> {
     let base_url_provider = session.choice.provider.clone();
     let mut lines = stdin_lines();
     let mut history: Vec<Message> = Vec::new();

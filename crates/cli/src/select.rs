@@ -5,6 +5,8 @@ use runnel_core::keys::{KeySource, env_key};
 use runnel_core::presets::DEMO;
 use runnel_core::{Endpoint, KeyStore, KeychainStore, PRESETS, ResolveError, preset, resolve};
 
+use crate::failure::Failure;
+
 /// A provider and model, as chosen on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
@@ -87,23 +89,23 @@ fn first_provider_with_key() -> String {
 }
 
 /// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
-pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), String> {
+pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), Failure> {
     resolve(&choice.provider, base_url, &keychain()).map_err(|error| match error {
-        ResolveError::MissingKey { .. } => format!(
-            "{error}. Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
+        ResolveError::MissingKey { .. } => Failure::from(error).with_hint(&format!(
+            ". Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
             choice.provider
-        ),
-        other => other.to_string(),
+        )),
+        other => Failure::from(other),
     })
 }
 
 /// Like [`endpoint`], off the async runtime.
-pub async fn endpoint_async(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), String> {
+pub async fn endpoint_async(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), Failure> {
     let choice = choice.clone();
     let base_url = base_url.map(str::to_owned);
     tokio::task::spawn_blocking(move || endpoint(&choice, base_url.as_deref()))
         .await
-        .map_err(|error| format!("key lookup failed: {error}"))?
+        .map_err(|error| Failure::Error(format!("key lookup failed: {error}")))?
 }
 
 #[cfg(test)]

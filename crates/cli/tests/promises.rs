@@ -122,6 +122,44 @@ async fn bad_usage_exits_2_prints_usage_and_sends_nothing() {
     assert!(stdout.contains("Usage: runnel"), "{stdout}");
 }
 
+#[tokio::test]
+async fn asking_for_what_does_not_exist_exits_2_and_says_what() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["chat", "-m", "nosuch/model", "hi"], "unknown provider `nosuch`"),
+        (
+            &["compare", "-m", "demo", "-m", "nosuch", "hi"],
+            "unknown provider `nosuch`",
+        ),
+        (&["models", "nosuch"], "unknown provider `nosuch`"),
+        (&["keys", "status", "nosuch"], "unknown provider `nosuch`"),
+        (&["chat", "-m", "custom/x", "hi"], "needs a base URL"),
+        (
+            &["chat", "-m", "openai", "--base-url", "ftp://x", "hi"],
+            "not a valid base URL",
+        ),
+        (&["chat", "-m", "demo"], "the prompt on stdin is empty"),
+    ];
+    for (args, says) in cases {
+        let (code, stdout, stderr) = run({
+            let mut command = runnel("usage-values");
+            command.args(*args);
+            command
+        })
+        .await;
+        assert_eq!(code, 2, "runnel {args:?} asks for what does not exist: {stderr}");
+        assert!(stderr.contains(says), "runnel {args:?} says `{says}`: {stderr}");
+        assert!(stdout.is_empty(), "runnel {args:?} printed to stdout: {stdout}");
+    }
+    // A missing key is no usage error: the command line is right, the machine lacks the key.
+    let (code, _, stderr) = run({
+        let mut command = runnel("usage-values");
+        command.args(["chat", "-m", "openai", "hi"]);
+        command
+    })
+    .await;
+    assert_eq!(code, 1, "{stderr}");
+}
+
 /// `runnel chat --events` against a fake server that plays `fixture` once.
 async fn events_of(fixture_name: &str, provider: &str) -> (i32, Vec<Value>, String) {
     let server = FakeServer::start().await;
