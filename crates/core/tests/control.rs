@@ -13,7 +13,10 @@ use runnel_core::{
 };
 use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream, tarpit};
 
-const STOP_BUDGET: Duration = Duration::from_millis(50);
+/// How soon the server must see a stopped stream's connection go. Generous, so a busy 2-core
+/// machine passes; the stream it stops would run for minutes, so a Stop that did not close the
+/// connection still fails. The real figure (tens of µs) is measured by `cargo bench` (PERFORMANCE.md).
+const STOP_BUDGET: Duration = Duration::from_secs(1);
 
 /// A reply that streams 20,000 deltas slowly, so it is always mid-stream when stopped.
 fn slow_reply() -> Reply {

@@ -11,7 +11,10 @@ use runnel_core::{ChatRequest, Endpoint, Engine, Message, Outcome, StreamEvent, 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
-const STOP_BUDGET: Duration = Duration::from_millis(50);
+/// How soon the server must see a stopped stream's connection go. Generous, so a busy 2-core
+/// machine passes; the stream it stops would run for minutes, so a Stop that did not close the
+/// connection still fails. The real figure (tens of µs) is measured by `cargo bench` (PERFORMANCE.md).
+const STOP_BUDGET: Duration = Duration::from_secs(1);
 
 fn chunk(text: &str) -> Bytes {
     Bytes::from(format!(

@@ -6,7 +6,10 @@ use runnel_testkit::{Chunking, End, FakeServer, Framing, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-const WAIT: Duration = Duration::from_secs(2);
+const WAIT: Duration = Duration::from_secs(10);
+/// How soon the server must see a client's close: generous for a busy 2-core machine, and still
+/// far shorter than the streams these tests close.
+const CLOSE_BUDGET: Duration = Duration::from_secs(1);
 
 async fn connect_and_send(server: &FakeServer, raw: &[u8]) -> TcpStream {
     let mut stream = TcpStream::connect(server.addr()).await.unwrap();
@@ -198,13 +201,13 @@ async fn hang_then_client_drop_is_seen_promptly() {
     drop(stream);
     let closed_at = log.wait_closed_by_client(WAIT).await.expect("close not observed");
     let lag = closed_at.saturating_duration_since(dropped_at);
-    assert!(lag < Duration::from_millis(50), "close observed after {lag:?}");
+    assert!(lag < CLOSE_BUDGET, "close observed after {lag:?}");
 }
 
 #[tokio::test]
 async fn client_close_mid_stream_stops_the_writes() {
     let server = FakeServer::start().await;
-    let body = vec![b'x'; 400];
+    let body = vec![b'x'; 4_000];
     server.enqueue(
         Reply::sse(body.clone())
             .chunking(Chunking::Fixed(4))
@@ -216,7 +219,7 @@ async fn client_close_mid_stream_stops_the_writes() {
     let dropped_at = Instant::now();
     drop(stream);
     let closed_at = log.wait_closed_by_client(WAIT).await.expect("close not observed");
-    assert!(closed_at.saturating_duration_since(dropped_at) < Duration::from_millis(50));
+    assert!(closed_at.saturating_duration_since(dropped_at) < CLOSE_BUDGET);
     let written = log.bytes_written();
     tokio::time::sleep(Duration::from_millis(30)).await;
     assert_eq!(log.bytes_written(), written, "kept writing after the client closed");
