@@ -113,13 +113,28 @@ pub struct ProvidersFileError {
     pub reason: String,
 }
 
-/// Reads a providers file.
+/// The largest providers file read: a list of endpoints is a few KiB; a path to `/dev/zero` or a
+/// log file must not fill memory.
+pub const MAX_PROVIDERS_FILE: u64 = 1 << 20;
+
+/// Reads a providers file (at most [`MAX_PROVIDERS_FILE`] bytes).
 pub fn read_providers_file(path: &Path) -> Result<Vec<FileProvider>, ProvidersFileError> {
-    let text = std::fs::read_to_string(path).map_err(|error| ProvidersFileError {
+    let unreadable = |reason: String| ProvidersFileError {
         line: None,
         column: None,
-        reason: error.to_string(),
-    })?;
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|error| unreadable(error.to_string()))?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_PROVIDERS_FILE + 1), &mut bytes)
+        .map_err(|error| unreadable(error.to_string()))?;
+    if bytes.len() as u64 > MAX_PROVIDERS_FILE {
+        return Err(unreadable(format!(
+            "the file is larger than {} KiB; a providers file lists endpoints",
+            MAX_PROVIDERS_FILE >> 10
+        )));
+    }
+    let text = String::from_utf8(bytes).map_err(|_| unreadable("the file is not UTF-8 text".to_owned()))?;
     serde_json::from_str(&text).map_err(|error| {
         // serde_json ends its message with the position, which is reported apart.
         let position = format!(" at line {} column {}", error.line(), error.column());
@@ -456,6 +471,21 @@ mod tests {
             Providers::new(Arc::new(MemoryStore::default()), file),
             Store::in_memory().unwrap(),
         )
+    }
+
+    #[test]
+    fn a_providers_file_past_its_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(&path, vec![b' '; MAX_PROVIDERS_FILE as usize + 1]).unwrap();
+        let error = read_providers_file(&path).unwrap_err();
+        assert!(error.reason.contains("larger than 1024 KiB"), "{error}");
+        assert_eq!((error.line, error.column), (None, None));
+        // `/dev/zero` never ends: the read stops at the limit.
+        let error = read_providers_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(error.reason.contains("larger than"), "{error}");
+        std::fs::write(&path, b"[]").unwrap();
+        assert!(read_providers_file(&path).unwrap().is_empty());
     }
 
     #[test]

@@ -132,11 +132,8 @@ fn an_env_key_wins_over_the_keychain_is_shown_as_the_source_and_is_the_one_sent(
         let openai_url = format!("{}/v1", openai.url());
         let env_key = format!("sk-e2e-env-{}", unique());
         let keychain_key = format!("sk-e2e-keychain-{}", unique());
-        // A keychain key bound to the same host: it would be sent if the env var did not win.
-        let stored = StoredKey {
-            key: ApiKey::new(keychain_key.clone()),
-            host: openai.addr().to_string(),
-        };
+        // A keychain key bound to the same origin: it would be sent if the env var did not win.
+        let stored = StoredKey::for_url(ApiKey::new(keychain_key.clone()), &openai_url).expect("an http URL");
         tokio::task::spawn_blocking(move || KeychainStore::new(&keychain_service()).set("openai", &stored))
             .await
             .expect("the keychain write")
