@@ -139,11 +139,13 @@ impl SseDecoder {
 
     /// Bytes held for the event in progress (its line, fields and the last id); never more than
     /// the limit.
+    #[inline]
     pub fn buffered_len(&self) -> usize {
         self.line.len() + self.data.len() + self.event.len() + self.last_id.as_ref().map_or(0, String::len)
     }
 
     /// Continues when `more` bytes can be held on top of what is buffered.
+    #[inline]
     fn room_for(&self, more: usize) -> ControlFlow<Stop> {
         if self.buffered_len().saturating_add(more) > self.limit {
             ControlFlow::Break(Stop::TooLarge)
@@ -157,7 +159,11 @@ impl SseDecoder {
         chunk: &[u8],
         on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>,
     ) -> ControlFlow<Stop> {
-        let mut rest = self.strip_bom(chunk)?;
+        let mut rest = if self.bom_checked {
+            chunk
+        } else {
+            self.strip_bom(chunk)?
+        };
         if self.skip_lf && !rest.is_empty() {
             self.skip_lf = false;
             if rest[0] == b'\n' {
@@ -192,11 +198,13 @@ impl SseDecoder {
                 }
             }
         }
-        self.room_for(rest.len())?;
-        if let Some(extra) = growth(self.line.len(), self.line.capacity(), rest.len(), self.limit) {
-            self.line.reserve_exact(extra);
+        if !rest.is_empty() {
+            self.room_for(rest.len())?;
+            if let Some(extra) = growth(self.line.len(), self.line.capacity(), rest.len(), self.limit) {
+                self.line.reserve_exact(extra);
+            }
+            self.line.extend_from_slice(rest);
         }
-        self.line.extend_from_slice(rest);
         ControlFlow::Continue(())
     }
 
@@ -317,6 +325,7 @@ impl SseDecoder {
 
 /// When a buffer of `len` bytes in `capacity` must take `more`: how much to reserve so that it
 /// doubles as usual but never grows its allocation past `limit` for bytes the limit admitted.
+#[inline]
 fn growth(len: usize, capacity: usize, more: usize, limit: usize) -> Option<usize> {
     let needed = len + more;
     (needed > capacity).then(|| (capacity * 2).clamp(needed, limit.max(needed)) - len)
