@@ -18,7 +18,7 @@ describe("describeError", () => {
   });
 
   it("has a sentence for every kind IPC.md lists", () => {
-    const kinds = ["authentication", "permission", "not_found", "rate_limited", "overloaded", "invalid_request", "server", "network", "timeout", "protocol", "incomplete", "config", "key", "storage", "invalid_input"];
+    const kinds = ["authentication", "permission", "not_found", "rate_limited", "overloaded", "invalid_request", "server", "network", "timeout", "protocol", "incomplete", "config", "key", "storage", "invalid_input", "too_large"];
     const sentences = kinds.map((k) => describeError(e(k), "OpenAI"));
     expect(new Set(sentences).size).toBe(kinds.length);
     for (const s of sentences) expect(s).not.toBe("Something went wrong");
@@ -36,6 +36,7 @@ describe("describeError", () => {
     expect(isRetryable(e("rate_limited"))).toBe(true);
     expect(isRetryable(e("network"))).toBe(true);
     expect(isRetryable(e("authentication"))).toBe(false);
+    expect(isRetryable(e("too_large"))).toBe(false);
     expect(pointsToSettings(e("authentication"))).toBe(true);
     expect(pointsToSettings(e("overloaded"))).toBe(false);
   });

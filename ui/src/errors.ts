@@ -31,6 +31,8 @@ export function describeError(error: UiError, providerName?: string | null): str
       return `${who} stopped responding — try again`;
     case "protocol":
       return `${who} sent a reply Runnel couldn't read`;
+    case "too_large":
+      return `${who} sent more than Runnel accepts in one answer — the text so far is kept`;
     case "incomplete":
       return "The answer was cut off";
     case "config":
@@ -48,7 +50,7 @@ export function describeError(error: UiError, providerName?: string | null): str
 
 /** Whether retrying the same request can help (offers Retry prominently). */
 export function isRetryable(error: UiError): boolean {
-  return !["authentication", "permission", "not_found", "invalid_request", "config", "key", "invalid_input"].includes(
+  return !["authentication", "permission", "not_found", "invalid_request", "config", "key", "invalid_input", "too_large"].includes(
     error.kind,
   );
 }
