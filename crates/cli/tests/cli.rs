@@ -6,38 +6,13 @@ use std::io::{Read, Write};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
+
+use common::{output, runnel};
 use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream};
 
 const SECRET: &str = "sk-cli-DO-NOT-LEAK-77aa";
 const OPENAI_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
-
-/// `runnel` with a clean environment: no keys, no base URLs, a keychain service of its own.
-fn runnel(service: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
-    for var in [
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_BASE_URL",
-        "RUNNEL_MODEL",
-        "RUNNEL_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env("RUNNEL_KEYCHAIN_SERVICE", format!("runnel-cli-test-{service}"))
-        .stdin(Stdio::null());
-    command
-}
-
-fn output(command: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = command.output().unwrap();
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn assert_no_secret(texts: &[&str]) {
     for text in texts {

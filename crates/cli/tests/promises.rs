@@ -8,44 +8,14 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+mod common;
+
+use common::{output, runnel};
 use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream};
 use serde_json::Value;
 
 const ENV_SECRET: &str = "sk-env-WINS-5ac1";
 const KEYCHAIN_SECRET: &str = "sk-keychain-LOSES-93be";
-
-/// `runnel` with a clean environment: no keys, no base URLs, a keychain service of its own.
-fn runnel(service: &str) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
-    for var in [
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OPENROUTER_API_KEY",
-        "GROQ_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_BASE_URL",
-        "RUNNEL_MODEL",
-        "RUNNEL_LOG",
-    ] {
-        command.env_remove(var);
-    }
-    command
-        .env(
-            "RUNNEL_KEYCHAIN_SERVICE",
-            format!("runnel-cli-promises-{service}-{}", std::process::id()),
-        )
-        .stdin(Stdio::null());
-    command
-}
-
-fn output(command: &mut Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = command.output().unwrap();
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 /// Runs `command` off the async runtime (the fake server lives on it).
 async fn run(mut command: Command) -> (i32, String, String) {
@@ -354,7 +324,7 @@ async fn an_env_key_wins_over_a_keychain_key_for_the_same_host_and_status_says_s
     let openai_url = format!("{}/v1", openai.url());
     let anthropic_url = anthropic.url();
 
-    // Keychain keys bound to the fake servers' own hosts: they would be sent if the env did not win.
+    // Keychain keys bound to the fake servers' own origins: they would be sent if the env did not win.
     for (provider, url) in [("openai", &openai_url), ("anthropic", &anthropic_url)] {
         let (code, _, stderr) = tokio::task::block_in_place(|| {
             keys(
@@ -369,7 +339,7 @@ async fn an_env_key_wins_over_a_keychain_key_for_the_same_host_and_status_says_s
     let status = |env: &[(&str, &str)]| tokio::task::block_in_place(|| keys(SERVICE, &["status"], None, env).1);
     let before = status(&[]);
     assert!(
-        before.contains(&format!("openai: key set in the OS keychain for {}\n", openai.addr())),
+        before.contains(&format!("openai: key set in the OS keychain for {}\n", openai.url())),
         "{before}"
     );
 

@@ -14,7 +14,7 @@ use crate::net::{self, Proxies};
 use crate::provider::{Protocol, Quirks};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
-use crate::stream::{ChatStream, StreamOptions, read_body, send};
+use crate::stream::{ChatStream, StreamOptions, read_body, read_error_body, send};
 
 /// A provider ready to be called: its protocol, base URL and key.
 #[derive(Clone)]
@@ -179,14 +179,7 @@ impl Engine {
         let status = response.status();
         let headers = response.headers().clone();
         if !status.is_success() {
-            let body = read_body(
-                response,
-                self.timeouts.idle,
-                self.limits.error_body_bytes,
-                "the error body",
-            )
-            .await
-            .unwrap_or_else(|(partial, _)| partial);
+            let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
             return Err(error_from_response(status.as_u16(), &headers, &body));
         }
         let body = read_body(

@@ -365,14 +365,7 @@ impl Driver {
     /// The start of a body that is not an answer, up to [`Limits::error_body_bytes`]: a person
     /// reads the start, and a partial one is still worth showing.
     async fn read_error_body(&mut self, response: reqwest::Response) -> Vec<u8> {
-        let body = read_body(
-            response,
-            self.timeouts.idle,
-            self.limits.error_body_bytes,
-            "the error body",
-        )
-        .await
-        .unwrap_or_else(|(partial, _)| partial);
+        let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
         self.bytes += body.len() as u64;
         body
     }
@@ -398,6 +391,14 @@ pub(crate) async fn send(
         Ok(Err(error)) => Err(transport_error(&error, timeouts.connect)),
         Ok(Ok(response)) => Ok(response),
     }
+}
+
+/// The start of a body that is not an answer (an error page, an HTTP error), at most
+/// [`Limits::error_body_bytes`]; whatever arrived before a failure is kept.
+pub(crate) async fn read_error_body(response: reqwest::Response, idle: Duration, limits: &Limits) -> Vec<u8> {
+    read_body(response, idle, limits.error_body_bytes, "the error body")
+        .await
+        .unwrap_or_else(|(partial, _)| partial)
 }
 
 /// Reads a response body, each read within `idle`. A body longer than `limit` bytes is an

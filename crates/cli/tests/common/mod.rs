@@ -1,0 +1,38 @@
+//! What every process test of `runnel` starts from.
+
+use std::process::{Command, Output, Stdio};
+
+/// `runnel` with a clean environment: no keys, no base URLs, no `RUNNEL_MODEL`, and a keychain
+/// service of its own (`runnel-cli-test-{service}-{pid}`), so tests never meet the user's keys.
+pub fn runnel(service: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
+    for var in [
+        "OPENAI_API_KEY",
+        "ANTHROPIC_API_KEY",
+        "OPENROUTER_API_KEY",
+        "GROQ_API_KEY",
+        "OPENAI_BASE_URL",
+        "ANTHROPIC_BASE_URL",
+        "RUNNEL_MODEL",
+        "RUNNEL_LOG",
+    ] {
+        command.env_remove(var);
+    }
+    command
+        .env(
+            "RUNNEL_KEYCHAIN_SERVICE",
+            format!("runnel-cli-test-{service}-{}", std::process::id()),
+        )
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs `command` to its end: exit code (-1 for a signal), stdout, stderr.
+pub fn output(command: &mut Command) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = command.output().unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
