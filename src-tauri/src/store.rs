@@ -332,9 +332,7 @@ impl Store {
                 "UPDATE messages SET content = ?1, thinking = ?2 WHERE id = ?3",
                 params![content, thinking, id],
             )?;
-            for replaced in replaced {
-                transaction.execute("DELETE FROM messages WHERE id = ?1", [replaced])?;
-            }
+            delete_each(&transaction, replaced)?;
             transaction.commit()
         })
     }
@@ -343,9 +341,7 @@ impl Store {
     pub fn delete_messages(&self, ids: &[i64]) -> AppResult<()> {
         self.with(|db| {
             let transaction = db.unchecked_transaction()?;
-            for id in ids {
-                transaction.execute("DELETE FROM messages WHERE id = ?1", [id])?;
-            }
+            delete_each(&transaction, ids)?;
             transaction.commit()
         })
     }
@@ -437,6 +433,14 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         updated_at: row.get(2)?,
         last_model: row.get(3)?,
     })
+}
+
+/// Deletes the messages `ids` inside `transaction`.
+fn delete_each(transaction: &rusqlite::Transaction<'_>, ids: &[i64]) -> rusqlite::Result<()> {
+    for id in ids {
+        transaction.execute("DELETE FROM messages WHERE id = ?1", [id])?;
+    }
+    Ok(())
 }
 
 /// A LIKE pattern matching `query` anywhere, with `%`, `_` and `\` taken literally.

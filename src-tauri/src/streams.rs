@@ -367,7 +367,7 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
                 if event.is_ending() {
                     break;
                 }
-                if !superseded.is_empty() && is_content(&event) {
+                if !superseded.is_empty() && event.is_content() {
                     // The first text: the answer it replaces can go, in the same write.
                     let completion = stream.completion();
                     let replaced = blocking(|| {
@@ -413,17 +413,6 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
 /// (up to rusqlite's 5 s busy timeout) and other streams must not wait with it.
 fn blocking<T>(write: impl FnOnce() -> T) -> T {
     tokio::task::block_in_place(write)
-}
-
-/// Whether an event is part of the answer itself (text, reasoning, a refusal, a tool call).
-fn is_content(event: &StreamEvent) -> bool {
-    match event {
-        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
-            !text.is_empty()
-        }
-        StreamEvent::ToolCallDelta { .. } => true,
-        _ => false,
-    }
 }
 
 /// The saved message without its text, which the page already has from the deltas: an `End`

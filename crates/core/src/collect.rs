@@ -90,8 +90,8 @@ pub struct Completion {
 #[derive(Debug, Clone)]
 pub struct Collector {
     started: Instant,
-    /// Only `tool_calls` is read here: a tool-call index past it is never allocated for.
-    limits: Limits,
+    /// [`Limits::tool_calls`]: a tool-call index at or past it is never allocated for.
+    max_tool_calls: u32,
     first_token: Option<Instant>,
     completion: Completion,
 }
@@ -108,7 +108,7 @@ impl Collector {
     pub fn with_limits(started: Instant, limits: Limits) -> Self {
         Self {
             started,
-            limits,
+            max_tool_calls: limits.tool_calls,
             first_token: None,
             completion: Completion {
                 response_id: None,
@@ -152,7 +152,7 @@ impl Collector {
                 id,
                 name,
                 arguments,
-            } if *index < self.limits.tool_calls => {
+            } if *index < self.max_tool_calls => {
                 let index = *index as usize;
                 if completion.tool_calls.len() <= index {
                     completion.tool_calls.resize_with(index + 1, ToolCall::default);
