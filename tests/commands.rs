@@ -10,7 +10,7 @@ use runnel_app::models::{KeyState, MessageState, Turn};
 use runnel_app::providers::FileProvider;
 use runnel_app::state::AppState;
 use runnel_core::{KeyStore, MemoryStore};
-use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream};
+use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply};
 use serde_json::Value;
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -179,17 +179,11 @@ async fn a_sent_message_streams_over_the_channel_and_is_saved() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connection() {
     let (openai, anthropic) = servers().await;
-    openai.enqueue(
-        Reply::sse(openai_stream(20_000))
-            .chunking(Chunking::Fixed(200))
-            .delay(Duration::from_millis(5)),
-    );
+    openai.enqueue(slow_openai_reply());
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    while text_of(&received.lock().unwrap()).len() < 50 {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    until_text(&received, 50).await;
     commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
     assert!(
         openai
@@ -411,11 +405,7 @@ async fn a_page_that_acks_gets_every_delta_alone() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_streaming_answer_is_checkpointed_before_it_ends() {
     let (openai, anthropic) = servers().await;
-    openai.enqueue(
-        Reply::sse(openai_stream(20_000))
-            .chunking(Chunking::Fixed(100))
-            .delay(Duration::from_millis(5)),
-    );
+    openai.enqueue(slow_openai_reply());
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (turn, _) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
@@ -682,11 +672,7 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_everything_for_quitting_saves_running_answers_as_stopped() {
     let (openai, anthropic) = servers().await;
-    openai.enqueue(
-        Reply::sse(openai_stream(20_000))
-            .chunking(Chunking::Fixed(100))
-            .delay(Duration::from_millis(5)),
-    );
+    openai.enqueue(slow_openai_reply());
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 mod common;
 
-use common::{output, runnel};
-use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream};
+use common::{interrupt, output, runnel};
+use runnel_testkit::{Chunking, FakeServer, Reply, fixture, slow_openai_reply};
 use serde_json::Value;
 
 const ENV_SECRET: &str = "sk-env-WINS-5ac1";
@@ -236,11 +236,7 @@ async fn events_print_a_refusal_as_refusal_not_text() {
 #[tokio::test]
 async fn events_end_with_stopped_after_ctrl_c_and_exit_130() {
     let server = FakeServer::start().await;
-    server.enqueue(
-        Reply::sse(openai_stream(20_000))
-            .chunking(Chunking::Fixed(200))
-            .delay(Duration::from_millis(5)),
-    );
+    server.enqueue(slow_openai_reply());
     let mut command = runnel("stopped");
     command
         .env("OPENAI_API_KEY", ENV_SECRET)
@@ -264,13 +260,7 @@ async fn events_end_with_stopped_after_ctrl_c_and_exit_130() {
     })
     .await
     .unwrap();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let status = tokio::task::spawn_blocking(move || {
         reader.read_to_string(&mut seen).unwrap();
         (child.wait().unwrap(), seen)

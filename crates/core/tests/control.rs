@@ -11,19 +11,12 @@ use runnel_core::{
     Endpoint, Engine, ErrorKind, MemoryStore, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet, TimeoutPhase,
     Timeouts, resolve,
 };
-use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream, tarpit};
+use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, tarpit};
 
 /// How soon the server must see a stopped stream's connection go. Generous, so a busy 2-core
 /// machine passes; the stream it stops would run for minutes, so a Stop that did not close the
 /// connection still fails. The real figure (tens of µs) is measured by `cargo bench` (PERFORMANCE.md).
 const STOP_BUDGET: Duration = Duration::from_secs(1);
-
-/// A reply that streams 20,000 deltas slowly, so it is always mid-stream when stopped.
-fn slow_reply() -> Reply {
-    Reply::sse(openai_stream(20_000))
-        .chunking(Chunking::Fixed(300))
-        .delay(Duration::from_millis(5))
-}
 
 /// A reply that sends a few deltas and then goes silent with the connection open.
 fn silent_reply() -> Reply {
@@ -52,7 +45,7 @@ async fn first_text(stream: &mut runnel_core::ChatStream) {
 
 #[tokio::test]
 async fn stop_closes_the_connection_within_50ms_while_streaming_and_while_silent() {
-    for reply in [slow_reply(), silent_reply()] {
+    for reply in [slow_openai_reply(), silent_reply()] {
         let (server, stream) = streaming(reply).await;
         tokio::time::sleep(Duration::from_millis(30)).await;
         let stopped_at = Instant::now();
@@ -96,7 +89,7 @@ async fn a_stop_from_another_task_ends_a_consumer_waiting_on_a_silent_server() {
 
 #[tokio::test]
 async fn dropping_a_stream_closes_its_connection() {
-    let (server, stream) = streaming(slow_reply()).await;
+    let (server, stream) = streaming(slow_openai_reply()).await;
     let dropped_at = Instant::now();
     drop(stream);
     let closed_at = server
@@ -110,7 +103,7 @@ async fn dropping_a_stream_closes_its_connection() {
 #[tokio::test]
 async fn a_stop_before_the_response_head_ends_the_stream_stopped() {
     let server = FakeServer::start().await;
-    server.enqueue(slow_reply().first_byte_delay(Duration::from_secs(3)));
+    server.enqueue(slow_openai_reply().first_byte_delay(Duration::from_secs(3)));
     let stream = engine().stream(&endpoint(&server, "openai"), &request(), StreamOptions::default());
     server.wait_requests(1, Duration::from_secs(2)).await;
     stream.stop();
@@ -206,7 +199,7 @@ async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
             .chunking(Chunking::Fixed(40))
             .delay(Duration::from_millis(2)),
     );
-    servers[1].enqueue(slow_reply());
+    servers[1].enqueue(slow_openai_reply());
     servers[2].enqueue(Reply::sse(fixture("anthropic_text.sse")));
     let engine = engine();
     let mut set = StreamSet::new();
@@ -250,7 +243,7 @@ async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
 
     let mut set = StreamSet::new();
     for server in &servers[..2] {
-        server.enqueue(slow_reply());
+        server.enqueue(slow_openai_reply());
         set.add(engine.stream(&endpoint(server, "openai"), &request(), StreamOptions::default()));
     }
     set.stop_all();

@@ -1,11 +1,23 @@
 //! Streams of any length for benchmarks and stress tests, shaped like the
 //! `openai_text.sse` and `anthropic_text.sse` fixtures.
 
+use std::time::Duration;
+
+use crate::reply::{Chunking, Reply};
+
 const OPENAI_PREFIX: &str = r#"{"id":"chatcmpl-RunnelGen0000000000000000000000","object":"chat.completion.chunk","created":1741569952,"model":"gpt-4o-mini-2024-07-18","service_tier":"default","system_fingerprint":"fp_06737a9306","choices":"#;
 
 /// The text of delta `i`: a short ASCII word that needs no JSON escaping.
 fn word(i: usize) -> String {
     format!("tok{i} ")
+}
+
+/// A reply that streams [`openai_stream`]`(20_000)` slowly (200 bytes every 5 ms, about a minute
+/// in all), so a test that stops it, quits or crashes mid-answer always finds it mid-stream.
+pub fn slow_openai_reply() -> Reply {
+    Reply::sse(openai_stream(20_000))
+        .chunking(Chunking::Fixed(200))
+        .delay(Duration::from_millis(5))
 }
 
 /// An OpenAI Chat Completions stream: a role chunk, `deltas` content chunks

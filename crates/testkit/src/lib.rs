@@ -9,7 +9,7 @@
 //! - [`tarpit()`]: a loopback address whose connects hang, for connect-timeout tests.
 //! - [`fixture()`]: real OpenAI / Anthropic SSE streams and error bodies, byte for
 //!   byte (documented in `fixtures/EXPECTED.md`).
-//! - [`openai_stream()`], [`anthropic_stream()`], [`long_line_event()`]: generated
+//! - [`openai_stream()`], [`anthropic_stream()`], [`long_line_event()`], [`slow_openai_reply()`]: generated
 //!   streams of any size for benchmarks and stress tests.
 //!
 //! ```no_run
@@ -46,7 +46,9 @@ mod tls;
 
 pub use connection::ConnectionLog;
 pub use fixtures::{fixture, fixture_names};
-pub use generate::{anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of};
+pub use generate::{
+    anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of, slow_openai_reply,
+};
 pub use reply::{Chunking, End, Framing, Reply};
 pub use request::RecordedRequest;
 pub use server::FakeServer;

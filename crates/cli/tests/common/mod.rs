@@ -1,6 +1,6 @@
 //! What every process test of `runnel` starts from.
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 
 /// `runnel` with a clean environment: no keys, no base URLs, no `RUNNEL_MODEL`, and a keychain
 /// service of its own (`runnel-cli-test-{service}-{pid}`), so tests never meet the user's keys.
@@ -35,4 +35,13 @@ pub fn output(command: &mut Command) -> (i32, String, String) {
         String::from_utf8(stdout).unwrap(),
         String::from_utf8(stderr).unwrap(),
     )
+}
+
+/// Sends SIGINT to `child`, as Ctrl-C at a terminal does.
+pub fn interrupt(child: &Child) {
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success(), "kill -INT {}", child.id());
 }
