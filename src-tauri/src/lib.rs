@@ -3,7 +3,8 @@
 //! # Layout
 //! - [`commands`]: the thin commands the page calls (docs/IPC.md).
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
-//! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing, checkpointed.
+//! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing.
+//! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
 //! - [`providers`]: presets, providers-file entries and custom endpoints; keys; model lists.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
@@ -16,6 +17,7 @@
 //! `RUNNEL_KEYCHAIN_SERVICE` (keychain service name), and the SDKs' key and base-URL env vars.
 
 pub mod bench;
+pub mod checkpoint;
 pub mod commands;
 pub mod error;
 pub mod lifecycle;

@@ -17,6 +17,7 @@ use runnel_core::{ChatStream, Completion, Outcome, StopHandle, StreamEvent};
 use serde::Serialize;
 use tokio::sync::Notify;
 
+use crate::checkpoint::Checkpoints;
 use crate::models::{MessageState, MessageView, Stats, UiError};
 use crate::store::Store;
 
@@ -26,8 +27,6 @@ pub const WINDOW: u64 = 16;
 pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
 /// Room left in a message for everything but the text.
 const ENVELOPE_BYTES: usize = 64;
-/// How often a streaming answer is saved (a crash loses at most this much).
-pub const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 
 /// What the page receives on a stream's channel.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -350,15 +349,13 @@ impl Streams {
 }
 
 /// Moves one stream's events to the page and its text to the database, until it ends.
-async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer: Answer, acks: &Acks) {
+async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, answer: Answer, acks: &Acks) {
     let Answer {
         message: started,
         mut superseded,
     } = answer;
     let mut outbox = Outbox::default();
-    let mut checkpoint = tokio::time::interval(CHECKPOINT_EVERY);
-    checkpoint.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut saved_len = 0;
+    let mut checkpoints = Checkpoints::new(store.clone(), started.id);
     let mut page_open = true;
     loop {
         tokio::select! {
@@ -376,7 +373,7 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
                     match replaced {
                         Ok(()) => {
                             superseded.clear();
-                            saved_len = completion.text.len() + completion.thinking.len();
+                            checkpoints.saved(completion.text.len() + completion.thinking.len());
                         }
                         Err(error) => tracing::warn!(%error, "could not replace the previous answer yet"),
                     }
@@ -387,17 +384,10 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Store, answer:
             () = acks.changed.notified() => {
                 page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
             }
-            _ = checkpoint.tick() => {
-                let completion = stream.completion();
-                let len = completion.text.len() + completion.thinking.len();
-                if len != saved_len
-                    && blocking(|| store.checkpoint(started.id, &completion.text, &completion.thinking)).is_ok()
-                {
-                    saved_len = len;
-                }
-            }
+            () = checkpoints.due() => checkpoints.write(stream.completion()),
         }
     }
+    checkpoints.settle().await;
     let completion = stream.finish().await;
     let message = blocking(|| save_ending(store, &started, &completion));
     if page_open && outbox.flush_all(sink) {
