@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use runnel_app::commands;
 use runnel_app::models::{KeyState, MessageState, Turn};
-use runnel_app::providers::FileProvider;
 use runnel_app::state::AppState;
-use runnel_core::{KeyStore, MemoryStore};
+use runnel_core::catalog::Origin;
+use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
 use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply};
 use serde_json::Value;
 use tauri::Manager;
@@ -25,25 +25,31 @@ struct Harness {
 }
 
 /// The two fake providers as providers-file entries.
-fn fake_providers(openai: &FakeServer, anthropic: &FakeServer) -> Vec<FileProvider> {
-    vec![
-        FileProvider {
-            id: "fake-openai".into(),
-            name: Some("Fake OpenAI".into()),
-            protocol: "openai".into(),
-            base_url: format!("{}/v1", openai.url()),
-            models: vec!["gpt-fake".into()],
-            key_required: false,
-        },
-        FileProvider {
-            id: "fake-anthropic".into(),
-            name: Some("Fake Anthropic".into()),
-            protocol: "anthropic".into(),
-            base_url: anthropic.url(),
-            models: vec!["claude-fake".into()],
-            key_required: true,
-        },
-    ]
+fn fake_providers(openai: &FakeServer, anthropic: &FakeServer) -> Catalog {
+    let fake_openai = ProviderDef {
+        models: vec!["gpt-fake".into()],
+        ..ProviderDef::new(
+            Origin::File,
+            "fake-openai",
+            "Fake OpenAI",
+            "openai",
+            &format!("{}/v1", openai.url()),
+        )
+    };
+    let fake_anthropic = ProviderDef {
+        models: vec!["claude-fake".into()],
+        key_required: true,
+        ..ProviderDef::new(
+            Origin::File,
+            "fake-anthropic",
+            "Fake Anthropic",
+            "anthropic",
+            &anthropic.url(),
+        )
+    };
+    let mut catalog = Catalog::builtin();
+    catalog.extend(vec![fake_openai, fake_anthropic]).unwrap();
+    catalog
 }
 
 impl Harness {
@@ -531,6 +537,51 @@ async fn custom_endpoints_and_the_model_catalog() {
     let catalog = commands::model_catalog(harness.state()).await.unwrap();
     assert!(catalog.iter().all(|group| group.provider != "custom-box"));
     assert!(commands::open_link("javascript:alert(1)".into()).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everywhere() {
+    let (openai, anthropic) = servers().await;
+    let models = std::str::from_utf8(&fixture("openai_models.json")).unwrap().to_owned();
+    openai.route("/v1/models", Reply::json(200, &models));
+    // vLLM as built in, but running where the fake server listens (as VLLM_BASE_URL would say).
+    let mut catalog = fake_providers(&openai, &anthropic);
+    let vllm = Catalog::builtin().get("vllm").unwrap().clone();
+    catalog.push(ProviderDef {
+        base_url: format!("{}/v1", openai.url()),
+        ..vllm
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_owned();
+    let harness = Harness::with_state(dir, |keys| AppState::open(&data_dir, keys, catalog).unwrap());
+    let offered = |catalog: &[runnel_app::models::ProviderModels]| {
+        catalog.iter().map(|group| group.provider.clone()).collect::<Vec<_>>()
+    };
+    let before = commands::model_catalog(harness.state()).await.unwrap();
+    assert!(
+        !offered(&before).contains(&"vllm".to_owned()),
+        "not offered before it answered"
+    );
+
+    let found = commands::detect_local_servers(harness.state()).await.unwrap();
+    assert_eq!(found.iter().map(|view| view.id.as_str()).collect::<Vec<_>>(), ["vllm"]);
+    let after = commands::model_catalog(harness.state()).await.unwrap();
+    let vllm = after
+        .iter()
+        .find(|group| group.provider == "vllm")
+        .expect("vLLM is offered");
+    assert!(vllm.available && vllm.local && vllm.models.len() > 1, "{vllm:?}");
+
+    // The providers file's entry is in the picker and in Settings, with its own models.
+    let file_group = after.iter().find(|group| group.provider == "fake-openai").unwrap();
+    assert_eq!(
+        (file_group.models.as_slice(), file_group.local),
+        (&["gpt-fake".to_owned()][..], false)
+    );
+    let settings = commands::list_providers(harness.state()).await.unwrap();
+    let row = settings.iter().find(|row| row.id == "fake-openai").unwrap();
+    assert_eq!((row.name.as_str(), row.custom), ("Fake OpenAI", false));
+    assert!(settings.iter().any(|row| row.id == "vllm") && settings.iter().all(|row| row.id != "custom"));
 }
 
 /// Waits until the channel has received at least `n` bytes of answer text.

@@ -2,7 +2,7 @@
 //! Arguments are snake_case on the page too. Keychain calls block, so they run in
 //! `block_in_place`, off the async workers' hot path.
 
-use runnel_core::presets::DEMO;
+use runnel_core::catalog::DEMO;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -107,9 +107,8 @@ pub async fn add_custom_provider(
     protocol: String,
     base_url: String,
 ) -> AppResult<ProviderView> {
-    let stored = new_custom(&state.store, &name, &protocol, &base_url)?;
-    state.store.add_custom_provider(&stored)?;
-    let def = state.providers.get(&state.store, &stored.id)?;
+    let def = new_custom(&state.store, &name, &protocol, &base_url)?;
+    state.store.add_custom_provider(&def)?;
     Ok(blocking(|| state.providers.view(&def)))
 }
 

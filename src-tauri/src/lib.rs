@@ -5,7 +5,7 @@
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
 //! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing.
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
-//! - [`providers`]: presets, providers-file entries and custom endpoints; keys; model lists.
+//! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints; keys; models.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.

@@ -167,6 +167,8 @@ pub struct ProviderModels {
     pub models: Vec<String>,
     /// A key is set or none is needed.
     pub available: bool,
+    /// Runs on this machine (answers cost nothing and leave it).
+    pub local: bool,
     /// Why it is not available.
     pub hint: Option<String>,
 }

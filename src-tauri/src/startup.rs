@@ -5,10 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
+use runnel_core::Catalog;
+use runnel_core::catalog::read_providers_file;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppResult;
-use crate::providers::{FileProvider, read_providers_file};
 use crate::store::{OpenError, Store};
 
 /// The history database's file name inside the data folder.
@@ -140,14 +141,19 @@ impl From<&Problem> for StartupProblem {
     }
 }
 
-/// The entries of the providers file at `path`, or the problem that leaves only the built-ins.
-pub fn providers_file(path: &Path) -> Result<Vec<FileProvider>, Problem> {
-    read_providers_file(path).map_err(|error| Problem::ProvidersFile {
-        path: path.to_owned(),
-        line: error.line,
-        column: error.column,
-        reason: error.reason,
-    })
+/// The built-in providers and those of the providers file at `path`, or the problem that leaves
+/// only the built-ins.
+pub fn providers_file(path: &Path) -> Result<Catalog, Problem> {
+    let mut catalog = Catalog::builtin();
+    read_providers_file(path)
+        .and_then(|defs| catalog.extend(defs))
+        .map(|()| catalog)
+        .map_err(|error| Problem::ProvidersFile {
+            path: path.to_owned(),
+            line: error.line,
+            column: error.column,
+            reason: error.reason,
+        })
 }
 
 /// The history in `data_dir`, with answers a previous run left streaming marked interrupted.

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use runnel_core::{Engine, KeyStore, Timeouts};
+use runnel_core::{Catalog, Engine, KeyStore, Timeouts};
 
 use crate::error::AppResult;
-use crate::providers::{FileProvider, Providers};
+use crate::providers::Providers;
 use crate::startup::{self, Problem};
 use crate::store::Store;
 use crate::streams::Streams;
@@ -32,26 +32,26 @@ impl AppState {
     /// The state at start-up: the providers file at `providers_file` (if any) and the history in
     /// `data_dir`. Neither can keep the app from opening: what fails is in `startup_problems`.
     pub fn start(data_dir: &Path, keys: Arc<dyn KeyStore>, providers_file: Option<&Path>) -> AppResult<Self> {
-        let (file, problem) = match providers_file.map(startup::providers_file) {
-            Some(Ok(entries)) => (entries, None),
+        let (catalog, problem) = match providers_file.map(startup::providers_file) {
+            Some(Ok(catalog)) => (catalog, None),
             Some(Err(problem)) => {
                 tracing::error!(%problem, "only the built-in providers are offered");
-                (Vec::new(), Some(problem))
+                (Catalog::builtin(), Some(problem))
             }
-            None => (Vec::new(), None),
+            None => (Catalog::builtin(), None),
         };
-        let mut state = Self::open(data_dir, keys, file)?;
+        let mut state = Self::open(data_dir, keys, catalog)?;
         state.startup_problems.splice(0..0, problem);
         Ok(state)
     }
 
     /// Opens the history in `data_dir` (see [`startup::open_store`]), marking answers a previous
-    /// run left streaming as interrupted, and sets up providers with `keys` and `file` entries.
-    pub fn open(data_dir: &Path, keys: Arc<dyn KeyStore>, file: Vec<FileProvider>) -> AppResult<Self> {
+    /// run left streaming as interrupted, and sets up `catalog`'s providers with `keys`.
+    pub fn open(data_dir: &Path, keys: Arc<dyn KeyStore>, catalog: Catalog) -> AppResult<Self> {
         let (store, problem) = startup::open_store(data_dir)?;
         Ok(Self {
             store: Arc::new(store),
-            providers: Providers::new(keys, file),
+            providers: Providers::new(keys, catalog),
             streams: Arc::new(Streams::default()),
             engine: Engine::new(Timeouts::default())?,
             data_dir: data_dir.to_owned(),

@@ -7,6 +7,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use runnel_core::ProviderDef;
+use runnel_core::catalog::Origin;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::error::{AppError, AppResult};
@@ -54,19 +56,6 @@ pub fn now_ms() -> i64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
-}
-
-/// A custom provider as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredProvider {
-    /// Its id.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// `openai` or `anthropic`.
-    pub protocol: String,
-    /// Its base URL.
-    pub base_url: String,
 }
 
 /// Why the history database could not be opened.
@@ -366,25 +355,27 @@ impl Store {
     }
 
     /// Custom providers, oldest first.
-    pub fn custom_providers(&self) -> AppResult<Vec<StoredProvider>> {
+    pub fn custom_providers(&self) -> AppResult<Vec<ProviderDef>> {
         self.with(|db| {
             let mut statement =
                 db.prepare("SELECT id, name, protocol, base_url FROM custom_providers ORDER BY created_at, id")?;
             statement
                 .query_map([], |row| {
-                    Ok(StoredProvider {
-                        id: row.get(0)?,
-                        name: row.get(1)?,
-                        protocol: row.get(2)?,
-                        base_url: row.get(3)?,
-                    })
+                    let field = |n: usize| row.get::<_, String>(n);
+                    Ok(ProviderDef::new(
+                        Origin::Custom,
+                        &field(0)?,
+                        &field(1)?,
+                        &field(2)?,
+                        &field(3)?,
+                    ))
                 })?
                 .collect()
         })
     }
 
     /// Adds a custom provider.
-    pub fn add_custom_provider(&self, provider: &StoredProvider) -> AppResult<()> {
+    pub fn add_custom_provider(&self, provider: &ProviderDef) -> AppResult<()> {
         self.with(|db| {
             db.execute(
                 "INSERT INTO custom_providers (id, name, protocol, base_url, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -4,8 +4,8 @@ import type { Ipc } from "./ipc";
 import type { FrameScheduler } from "./stream";
 import type { ProviderModels, ProviderView } from "./types";
 
-const demo: ProviderModels = { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, hint: null };
-const ollama: ProviderModels = { provider: "ollama", name: "Ollama", models: ["llama-late:7b"], available: true, hint: null };
+const demo: ProviderModels = { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null };
+const ollama: ProviderModels = { provider: "ollama", name: "Ollama", models: ["llama-late:7b"], available: true, local: true, hint: null };
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const schedule: FrameScheduler = () => () => undefined;
 

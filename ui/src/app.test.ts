@@ -5,9 +5,9 @@ import type { FrameScheduler } from "./stream";
 import type { MessageView, ProviderModels, Turn } from "./types";
 
 const catalog: ProviderModels[] = [
-  { provider: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, hint: "Add a key in Settings" },
-  { provider: "ollama", name: "Ollama", models: ["llama3.2", "qwen2.5-coder"], available: true, hint: null },
-  { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, hint: null },
+  { provider: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" },
+  { provider: "ollama", name: "Ollama", models: ["llama3.2", "qwen2.5-coder"], available: true, local: true, hint: null },
+  { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null },
 ];
 
 const view = (extra: Partial<MessageView>): MessageView => ({

@@ -294,7 +294,7 @@ export class App {
       this.catalog = await this.ipc.modelCatalog();
       this.picker.setCatalog(this.catalog);
       if (this.info) {
-        const has = this.catalog.some((g) => g.available && g.provider !== "demo" && !["ollama", "lmstudio", "llamacpp", "vllm"].includes(g.provider));
+        const has = this.catalog.some((g) => g.available && !g.local);
         this.info = { ...this.info, has_key: has || this.info.has_key };
       }
       this.updateHint();

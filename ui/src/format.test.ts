@@ -34,7 +34,7 @@ describe("names", () => {
     expect(modelLabel(null)).toBe("");
   });
   it("provider names come from the catalog", () => {
-    const catalog = [{ provider: "my-vllm", name: "My vLLM", models: [], available: true, hint: null }];
+    const catalog = [{ provider: "my-vllm", name: "My vLLM", models: [], available: true, local: false, hint: null }];
     expect(providerName("my-vllm/x", catalog)).toBe("My vLLM");
     expect(providerName("openai/x", [])).toBe("OpenAI");
     expect(providerName("groq/x", [])).toBe("Groq");

@@ -58,6 +58,8 @@ export interface ProviderModels {
   name: string;
   models: string[];
   available: boolean;
+  /** Runs on this machine (the demo, Ollama, …). */
+  local: boolean;
   hint: string | null;
 }
 

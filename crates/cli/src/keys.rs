@@ -6,10 +6,10 @@ use std::io::{IsTerminal, Read};
 use clap::{Args, Subcommand};
 use runnel_core::keys::{env_key, origin_of};
 use runnel_core::resolve::base_url_for;
-use runnel_core::{ApiKey, KeyStore, PRESETS, Preset, StoredKey, preset};
+use runnel_core::{ApiKey, KeyStore, ProviderDef, StoredKey};
 
 use crate::failure::Failure;
-use crate::select::keychain;
+use crate::select::{catalog, keychain, known};
 
 /// Arguments of `runnel keys`.
 #[derive(Args)]
@@ -50,19 +50,15 @@ pub async fn run(args: KeysArgs) -> Result<u8, Failure> {
     .map_err(|error| error.to_string())?
 }
 
-fn known(provider: &str) -> Result<&'static Preset, Failure> {
-    preset(provider).ok_or_else(|| Failure::Usage(format!("unknown provider `{provider}`")))
-}
-
 fn set(provider: &str, base_url: Option<&str>) -> Result<u8, Failure> {
-    let preset = known(provider)?;
-    if !preset.takes_key() {
-        return Err(Failure::Usage(format!("{} takes no API key", preset.name)));
+    let def = known(provider)?;
+    if !def.takes_key() {
+        return Err(Failure::Usage(format!("{} takes no API key", def.name)));
     }
-    let base_url = base_url_for(preset, base_url).map_err(|error| error.to_string())?;
+    let base_url = base_url_for(def, base_url).map_err(|error| error.to_string())?;
     let origin = origin_of(&base_url).ok_or_else(|| format!("`{base_url}` has no host"))?;
     let key = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password(format!("API key for {} ({origin}): ", preset.name))
+        rpassword::prompt_password(format!("API key for {} ({origin}): ", def.name))
             .map_err(|error| error.to_string())?
     } else {
         let mut text = String::new();
@@ -75,39 +71,40 @@ fn set(provider: &str, base_url: Option<&str>) -> Result<u8, Failure> {
         key: ApiKey::new(key),
         origin: origin.clone(),
     };
-    keychain().set(preset.id, &stored).map_err(|error| error.to_string())?;
-    println!("{}: key stored in the OS keychain for {origin}", preset.id);
+    keychain().set(&def.id, &stored).map_err(|error| error.to_string())?;
+    println!("{}: key stored in the OS keychain for {origin}", def.id);
     Ok(0)
 }
 
 fn status(provider: Option<&str>) -> Result<u8, Failure> {
-    let presets: Vec<&Preset> = match provider {
+    let defs: Vec<&ProviderDef> = match provider {
         Some(provider) => vec![known(provider)?],
-        None => PRESETS
+        None => catalog()
+            .all()
             .iter()
-            .filter(|preset| preset.key_env.is_some() || preset.key_required)
+            .filter(|def| def.key_env.is_some() || def.key_required)
             .collect(),
     };
     let store = keychain();
-    for preset in presets {
-        let from_env = preset.key_env.filter(|var| env_key(var).is_some());
-        let line = match (from_env, store.get(preset.id)) {
+    for def in defs {
+        let from_env = def.key_env.as_deref().filter(|var| env_key(var).is_some());
+        let line = match (from_env, store.get(&def.id)) {
             (Some(var), _) => format!("key from {var}"),
             (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.origin),
             (None, Ok(None)) => "no key".to_owned(),
             (None, Err(error)) => format!("unknown ({error})"),
         };
-        println!("{}: {line}", preset.id);
+        println!("{}: {line}", def.id);
     }
     Ok(0)
 }
 
 fn delete(provider: &str) -> Result<u8, Failure> {
-    let preset = known(provider)?;
-    let deleted = keychain().delete(preset.id).map_err(|error| error.to_string())?;
+    let def = known(provider)?;
+    let deleted = keychain().delete(&def.id).map_err(|error| error.to_string())?;
     println!(
         "{}: {}",
-        preset.id,
+        def.id,
         if deleted { "key deleted" } else { "no key was stored" }
     );
     Ok(0)

@@ -3,7 +3,7 @@
 //! the reason goes to stderr.
 
 use clap::Args;
-use runnel_core::{Engine, PRESETS, Timeouts, preset};
+use runnel_core::{Engine, ProviderDef, Timeouts};
 
 use crate::failure::Failure;
 use crate::select::{self, Choice};
@@ -24,19 +24,13 @@ pub async fn run(args: ModelsArgs) -> Result<u8, Failure> {
         ..Timeouts::default()
     })
     .map_err(|error| error.to_string())?;
-    let providers: Vec<String> = match &args.provider {
-        Some(provider) => {
-            preset(provider).ok_or_else(|| Failure::Usage(format!("unknown provider `{provider}`")))?;
-            vec![provider.clone()]
-        }
-        None => PRESETS
-            .iter()
-            .filter(|preset| preset.id != "custom")
-            .map(|preset| preset.id.to_owned())
-            .collect(),
+    let providers: Vec<&ProviderDef> = match &args.provider {
+        Some(provider) => vec![select::known(provider)?],
+        None => select::catalog().usable().collect(),
     };
     let mut failures = 0;
-    for provider in &providers {
+    for def in providers {
+        let provider = &def.id;
         let choice = Choice {
             provider: provider.clone(),
             model: None,
@@ -50,8 +44,7 @@ pub async fn run(args: ModelsArgs) -> Result<u8, Failure> {
             Err(reason) => {
                 failures += 1;
                 eprintln!("{provider}: built-in list ({reason})");
-                let fallback = preset(provider).map_or(&[][..], |preset| preset.fallback_models);
-                fallback.iter().for_each(|model| println!("{provider}/{model}"));
+                def.models.iter().for_each(|model| println!("{provider}/{model}"));
             }
         }
     }

@@ -1,9 +1,11 @@
 //! Which provider and model a command talks to: `-m provider/model`, `--provider`, `--model`,
 //! `RUNNEL_MODEL`, else the first provider with a key (env var, then keychain), else the demo.
 
+use std::sync::OnceLock;
+
+use runnel_core::catalog::DEMO;
 use runnel_core::keys::{KeySource, env_key};
-use runnel_core::presets::DEMO;
-use runnel_core::{Endpoint, KeyStore, KeychainStore, PRESETS, ResolveError, preset, resolve};
+use runnel_core::{Catalog, Endpoint, KeyStore, KeychainStore, ProviderDef, ResolveError};
 
 use crate::failure::Failure;
 
@@ -44,7 +46,7 @@ impl Choice {
     pub fn model(&self) -> String {
         self.model
             .clone()
-            .or_else(|| preset(&self.provider).map(|preset| preset.default_model.to_owned()))
+            .or_else(|| catalog().get(&self.provider).map(|def| def.default_model().to_owned()))
             .unwrap_or_default()
     }
 }
@@ -72,31 +74,56 @@ pub fn choose(model_flag: Option<&str>, provider_flag: Option<&str>, model_only:
     choice
 }
 
+/// Every provider: the built-in ones, then those of `RUNNEL_PROVIDERS_FILE`. A file that cannot
+/// be used is reported on stderr (once) and the built-in providers remain.
+pub fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| {
+        let (catalog, problem) = Catalog::from_env();
+        if let Some(problem) = problem {
+            let place = problem.line.map_or_else(String::new, |line| {
+                format!(" (line {line}, column {})", problem.column.unwrap_or(1))
+            });
+            eprintln!("runnel: RUNNEL_PROVIDERS_FILE not used: {problem}{place}");
+        }
+        catalog
+    })
+}
+
+/// The provider `id`, or a usage failure naming the ones that exist.
+pub fn known(id: &str) -> Result<&'static ProviderDef, Failure> {
+    catalog()
+        .get(id)
+        .ok_or_else(|| Failure::Usage(format!("unknown provider `{id}` (known: {})", catalog().ids())))
+}
+
 /// The OS keychain (under `RUNNEL_KEYCHAIN_SERVICE` when set).
 pub fn keychain() -> KeychainStore {
     KeychainStore::from_env()
 }
 
 fn first_provider_with_key() -> String {
-    let remote = || PRESETS.iter().filter(|preset| preset.key_required);
-    if let Some(preset) = remote().find(|preset| preset.key_env.is_some_and(|var| env_key(var).is_some())) {
-        return preset.id.to_owned();
+    let remote = || catalog().usable().filter(|def| def.key_required);
+    if let Some(def) = remote().find(|def| def.key_env.as_deref().is_some_and(|var| env_key(var).is_some())) {
+        return def.id.clone();
     }
     let keychain = keychain();
     remote()
-        .find(|preset| matches!(keychain.get(preset.id), Ok(Some(_))))
-        .map_or_else(|| DEMO.to_owned(), |preset| preset.id.to_owned())
+        .find(|def| matches!(keychain.get(&def.id), Ok(Some(_))))
+        .map_or_else(|| DEMO.to_owned(), |def| def.id.clone())
 }
 
 /// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
 pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), Failure> {
-    resolve(&choice.provider, base_url, &keychain()).map_err(|error| match error {
-        ResolveError::MissingKey { .. } => Failure::from(error).with_hint(&format!(
-            ". Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
-            choice.provider
-        )),
-        other => Failure::from(other),
-    })
+    catalog()
+        .resolve(&choice.provider, base_url, &keychain())
+        .map_err(|error| match error {
+            ResolveError::MissingKey { .. } => Failure::from(error).with_hint(&format!(
+                ". Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
+                choice.provider
+            )),
+            other => Failure::from(other),
+        })
 }
 
 /// Like [`endpoint`], off the async runtime.

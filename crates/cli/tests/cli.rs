@@ -396,6 +396,54 @@ async fn models_lists_a_providers_models_or_falls_back() {
     assert!(stderr.contains("built-in list"), "{stderr}");
 }
 
+#[tokio::test]
+async fn a_providers_file_entry_is_a_provider_like_any_other() {
+    let server = FakeServer::start().await;
+    server.route(
+        "/v1/models",
+        Reply::json(200, std::str::from_utf8(&fixture("openai_models.json")).unwrap()),
+    );
+    server.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("providers.json");
+    let entry = serde_json::json!([{
+        "id": "box",
+        "name": "My box",
+        "base_url": format!("{}/v1", server.url()),
+        "models": ["box-model"],
+    }]);
+    std::fs::write(&file, entry.to_string()).unwrap();
+    let with_file = |service: &str, args: &[&str]| {
+        let mut command = runnel(service);
+        command.env("RUNNEL_PROVIDERS_FILE", &file).args(args);
+        command
+    };
+
+    let mut listing = with_file("file-models", &["models"]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut listing)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.lines().any(|line| line == "box/gpt-4o-mini"), "{stdout}");
+    assert!(stdout.lines().all(|line| !line.starts_with("custom/")), "{stdout}");
+
+    let mut chat = with_file("file-chat", &["chat", "-m", "box", "hi"]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut chat)).await.unwrap();
+    assert_eq!((code, stdout), (0, format!("{OPENAI_TEXT}\n")), "{stderr}");
+    assert_eq!(
+        server.requests().last().unwrap().json()["model"],
+        "box-model",
+        "its first model is its default"
+    );
+
+    std::fs::write(&file, "[{\"id\": \"box\",,}]").unwrap();
+    let (code, stdout, stderr) = output(&mut with_file("file-bad", &["chat", "-m", "demo", "hello"]));
+    assert_eq!(code, 0, "a bad file leaves the built-in providers: {stderr}");
+    assert!(stdout.starts_with("Hello!"), "{stdout}");
+    assert!(
+        stderr.contains("RUNNEL_PROVIDERS_FILE not used") && stderr.contains("line 1"),
+        "{stderr}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service on D-Bus; scripts/test provides one"]
 async fn keys_live_in_the_keychain_and_go_only_to_their_host() {

@@ -9,8 +9,9 @@
 //! - [`error`]: [`StreamError`], kinds a person can act on; [`http_error`] reads error bodies.
 //! - [`sse`]: SSE framing that scans each byte once, under any chunking.
 //! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
-//! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
-//!   OpenRouter, Groq, the demo).
+//! - [`catalog`]: providers as data, one [`ProviderDef`] each: the built-in list (OpenAI,
+//!   Anthropic, Ollama, LM Studio, llama.cpp, vLLM, OpenRouter, Groq, the demo) and the
+//!   providers file.
 //! - [`engine`]: timeouts, starting streams, listing models; [`net`]: the HTTP client's
 //!   redirect and proxy rules.
 //! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
@@ -38,6 +39,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod catalog;
 pub mod collect;
 pub mod demo;
 pub mod engine;
@@ -48,7 +50,6 @@ pub mod keys;
 pub mod limits;
 pub mod net;
 pub mod parallel;
-pub mod presets;
 pub mod provider;
 pub mod redact;
 pub mod request;
@@ -56,6 +57,7 @@ pub mod resolve;
 pub mod sse;
 pub mod stream;
 
+pub use catalog::{Catalog, ProviderDef};
 pub use collect::{Collector, Completion, Metrics, Outcome, ToolCall};
 pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
@@ -63,7 +65,6 @@ pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
 pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
-pub use presets::{PRESETS, Preset, preset};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
-pub use resolve::{ResolveError, resolve};
+pub use resolve::{ResolveError, resolve, resolve_def};
 pub use stream::{ChatStream, StopHandle, StreamOptions};

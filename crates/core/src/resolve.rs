@@ -1,23 +1,31 @@
-//! From a provider id (and an optional base URL) to an [`Endpoint`] ready to call: the preset,
-//! the base URL (explicit, else the SDK's env var, else the default), and the key (env var, else
+//! From a provider definition (and an optional base URL) to an [`Endpoint`] ready to call: the
+//! base URL (explicit, else the SDK's env var, else the definition's), and the key (env var, else
 //! the keychain entry set for that origin).
 
+use crate::catalog::{Catalog, DEMO, ProviderDef};
 use crate::demo;
 use crate::engine::Endpoint;
 use crate::keys::{KeyError, KeySource, KeyStore, resolve_key};
-use crate::presets::{DEMO, PRESETS, Preset, preset};
 use crate::provider::protocol;
 
 /// Why a provider could not be made ready.
 #[derive(Debug, thiserror::Error)]
 pub enum ResolveError {
-    /// No preset has this id.
+    /// No provider has this id.
     #[error("unknown provider `{id}` (known: {known})")]
     UnknownProvider {
         /// The id asked for.
         id: String,
         /// The ids that exist, comma-separated.
         known: String,
+    },
+    /// The provider names a protocol Runnel does not speak.
+    #[error("provider `{id}` speaks `{protocol}`, a protocol Runnel does not know")]
+    UnknownProtocol {
+        /// The provider's id.
+        id: String,
+        /// The protocol it names.
+        protocol: String,
     },
     /// The provider has no default URL and none was given.
     #[error("provider `{0}` needs a base URL (--base-url)")]
@@ -41,29 +49,50 @@ pub enum ResolveError {
     Demo(String),
 }
 
-/// Makes `provider_id` ready to call at `base_url` (or its default). Blocking: it may read the
-/// keychain. Returns where the key came from, if one was found.
+impl Catalog {
+    /// Makes provider `id` ready to call at `base_url` (or its own). Blocking: it may read the
+    /// keychain. Returns where the key came from, if one was found.
+    pub fn resolve(
+        &self,
+        id: &str,
+        base_url: Option<&str>,
+        store: &dyn KeyStore,
+    ) -> Result<(Endpoint, Option<KeySource>), ResolveError> {
+        let def = self.get(id).ok_or_else(|| ResolveError::UnknownProvider {
+            id: id.to_owned(),
+            known: self.ids(),
+        })?;
+        resolve_def(def, base_url, store)
+    }
+}
+
+/// Makes built-in provider `id` ready to call (see [`Catalog::resolve`]).
 pub fn resolve(
-    provider_id: &str,
+    id: &str,
     base_url: Option<&str>,
     store: &dyn KeyStore,
 ) -> Result<(Endpoint, Option<KeySource>), ResolveError> {
-    let preset = preset(provider_id).ok_or_else(|| ResolveError::UnknownProvider {
-        id: provider_id.to_owned(),
-        known: PRESETS.iter().map(|preset| preset.id).collect::<Vec<_>>().join(", "),
-    })?;
-    let base_url = base_url_for(preset, base_url)?;
-    let found = if !preset.takes_key() {
+    Catalog::builtin().resolve(id, base_url, store)
+}
+
+/// Makes `def` ready to call at `base_url` (or its own). Blocking: it may read the keychain.
+pub fn resolve_def(
+    def: &ProviderDef,
+    base_url: Option<&str>,
+    store: &dyn KeyStore,
+) -> Result<(Endpoint, Option<KeySource>), ResolveError> {
+    let base_url = base_url_for(def, base_url)?;
+    let found = if !def.takes_key() {
         None // the demo and keyless local servers: never touch the keychain for them
     } else {
-        match resolve_key(store, preset.id, preset.key_env, &base_url) {
+        match resolve_key(store, &def.id, def.key_env.as_deref(), &base_url) {
             Ok(found) => found,
             // A machine without a keychain service can still use keyless (local) providers.
-            Err(KeyError::Unavailable(_)) if !preset.key_required => None,
+            Err(KeyError::Unavailable(_)) if !def.key_required => None,
             Err(KeyError::Unavailable(reason)) => {
                 return Err(ResolveError::MissingKey {
-                    name: preset.name.to_owned(),
-                    hint: missing_key_hint(preset, Some(&reason)),
+                    name: def.name.clone(),
+                    hint: missing_key_hint(def, Some(&reason)),
                 });
             }
             Err(other) => return Err(other.into()),
@@ -71,46 +100,50 @@ pub fn resolve(
     };
     let (key, source) = match found {
         Some((key, source)) => (Some(key), Some(source)),
-        None if preset.key_required => {
+        None if def.key_required => {
             return Err(ResolveError::MissingKey {
-                name: preset.name.to_owned(),
-                hint: missing_key_hint(preset, None),
+                name: def.name.clone(),
+                hint: missing_key_hint(def, None),
             });
         }
         None => (None, None),
     };
-    let protocol = protocol(preset.protocol).expect("presets name registered protocols");
-    let mut endpoint = Endpoint::new(preset.id, protocol, &base_url, key);
-    endpoint.quirks = preset.quirks;
+    let protocol = protocol(&def.protocol).ok_or_else(|| ResolveError::UnknownProtocol {
+        id: def.id.clone(),
+        protocol: def.protocol.clone(),
+    })?;
+    let mut endpoint = Endpoint::new(&def.id, protocol, &base_url, key);
+    endpoint.quirks = def.quirks;
     Ok((endpoint, source))
 }
 
-fn missing_key_hint(preset: &Preset, keychain_down: Option<&str>) -> String {
+fn missing_key_hint(def: &ProviderDef, keychain_down: Option<&str>) -> String {
     let keychain = match keychain_down {
         Some(reason) => format!("the OS keychain is not available here ({reason})"),
         None => "or store a key in the OS keychain".to_owned(),
     };
-    match (preset.key_env, keychain_down) {
+    match (&def.key_env, keychain_down) {
         (Some(var), Some(_)) => format!("set {var}; {keychain}"),
         (Some(var), None) => format!("set {var} {keychain}"),
         (None, _) => keychain,
     }
 }
 
-/// The base URL for `preset`: the one given, else its env var, else its default (the demo's is
-/// its in-process server).
-pub fn base_url_for(preset: &Preset, explicit: Option<&str>) -> Result<String, ResolveError> {
-    let from_env = preset
+/// The base URL for `def`: the one given, else its env var, else its own (the demo's is its
+/// in-process server).
+pub fn base_url_for(def: &ProviderDef, explicit: Option<&str>) -> Result<String, ResolveError> {
+    let from_env = def
         .base_url_env
+        .as_deref()
         .and_then(|var| std::env::var(var).ok())
         .filter(|url| !url.trim().is_empty());
     let url = match explicit.map(str::to_owned).or(from_env) {
         Some(url) => url,
-        None if preset.id == DEMO => demo::base_url().map_err(|error| ResolveError::Demo(error.to_string()))?,
-        None if preset.base_url.is_empty() => {
-            return Err(ResolveError::NoBaseUrl(preset.id.to_owned()));
+        None if def.id == DEMO => demo::base_url().map_err(|error| ResolveError::Demo(error.to_string()))?,
+        None if def.base_url.is_empty() => {
+            return Err(ResolveError::NoBaseUrl(def.id.clone()));
         }
-        None => preset.base_url.to_owned(),
+        None => def.base_url.clone(),
     };
     let url = url.trim().trim_end_matches('/').to_owned();
     match reqwest::Url::parse(&url) {

@@ -82,6 +82,7 @@ function catalog(): ProviderModels[] {
     name: p.name,
     models: p.models,
     available: available(p),
+    local: p.local,
     hint: available(p) ? null : "Add a key in Settings",
   }));
 }
@@ -389,7 +390,7 @@ const commands: Record<string, (a: Args) => unknown> = {
   test_provider: (a) => {
     const p = findProvider(a.provider);
     if (p.takes_key && p.key_required && !keys.has(p.id)) throw err("authentication", `No API key set for ${p.name}.`, { status: 401 });
-    return { provider: p.id, name: p.name, models: p.models, available: true, hint: null };
+    return { provider: p.id, name: p.name, models: p.models, available: true, local: p.local, hint: null };
   },
   add_custom_provider: (a) => {
     const name = String(a.name ?? "").trim();

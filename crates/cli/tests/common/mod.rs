@@ -2,7 +2,8 @@
 
 use std::process::{Child, Command, Output, Stdio};
 
-/// `runnel` with a clean environment: no keys, no base URLs, no `RUNNEL_MODEL`, and a keychain
+/// `runnel` with a clean environment: no keys, no base URLs, no `RUNNEL_MODEL`, no providers
+/// file, and a keychain
 /// service of its own (`runnel-cli-test-{service}-{pid}`), so tests never meet the user's keys.
 pub fn runnel(service: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
@@ -15,6 +16,7 @@ pub fn runnel(service: &str) -> Command {
         "ANTHROPIC_BASE_URL",
         "RUNNEL_MODEL",
         "RUNNEL_LOG",
+        "RUNNEL_PROVIDERS_FILE",
     ] {
         command.env_remove(var);
     }

@@ -2,8 +2,8 @@
 //! [`StreamEvent`]s.
 //!
 //! A protocol is one file in this folder and one line in [`PROTOCOLS`]. Vendors that speak an
-//! existing protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are presets, data in
-//! [`crate::presets`].
+//! existing protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are entries of the
+//! [`crate::catalog`].
 
 mod anthropic;
 mod openai;
@@ -59,12 +59,13 @@ pub enum Step {
     Done,
 }
 
-/// Differences between servers that speak the same protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Differences between servers that speak the same protocol (a provider definition's `quirks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Quirks {
     /// The body field for the token limit (`max_completion_tokens` on OpenAI itself,
     /// `max_tokens` on compatible servers).
-    pub max_tokens_field: &'static str,
+    pub max_tokens_field: TokenLimitField,
     /// Whether to ask for a usage report at the end of the stream.
     pub stream_usage: bool,
 }
@@ -72,8 +73,28 @@ pub struct Quirks {
 impl Default for Quirks {
     fn default() -> Self {
         Self {
-            max_tokens_field: "max_tokens",
+            max_tokens_field: TokenLimitField::MaxTokens,
             stream_usage: true,
+        }
+    }
+}
+
+/// The request body field that carries the token limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenLimitField {
+    /// `max_tokens`, as most servers name it.
+    MaxTokens,
+    /// `max_completion_tokens`, as OpenAI itself does.
+    MaxCompletionTokens,
+}
+
+impl TokenLimitField {
+    /// The field's name in the body.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MaxTokens => "max_tokens",
+            Self::MaxCompletionTokens => "max_completion_tokens",
         }
     }
 }

@@ -62,7 +62,7 @@ impl Protocol for OpenAi {
             body["stream_options"] = json!({ "include_usage": true });
         }
         if let Some(max_tokens) = options.max_tokens {
-            body[quirks.max_tokens_field] = json!(max_tokens);
+            body[quirks.max_tokens_field.as_str()] = json!(max_tokens);
         }
         if let Some(temperature) = options.temperature {
             body["temperature"] = json!(temperature);
@@ -286,7 +286,7 @@ mod tests {
             stop: vec!["END".into()],
         };
         let quirks = Quirks {
-            max_tokens_field: "max_completion_tokens",
+            max_tokens_field: crate::provider::TokenLimitField::MaxCompletionTokens,
             stream_usage: true,
         };
         let body = OpenAi.chat_body(&request, &quirks);

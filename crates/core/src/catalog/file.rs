@@ -1,0 +1,134 @@
+//! The providers file (`RUNNEL_PROVIDERS_FILE`): a JSON array of provider definitions, read with
+//! a bound, and every mistake named with its place.
+
+use std::path::Path;
+
+use super::{Origin, ProviderDef};
+
+/// The largest providers file read: a list of endpoints is a few KiB; a path to `/dev/zero` or a
+/// log file must not fill memory.
+pub const MAX_PROVIDERS_FILE: u64 = 1 << 20;
+
+/// Why a providers file could not be used, and where in it (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{reason}")]
+pub struct ProvidersFileError {
+    /// The line of the mistake, when it has one.
+    pub line: Option<usize>,
+    /// Its column.
+    pub column: Option<usize>,
+    /// What is wrong, without the position.
+    pub reason: String,
+}
+
+impl ProvidersFileError {
+    /// A mistake that is not at one place of the file.
+    pub fn unplaced(reason: String) -> Self {
+        Self {
+            line: None,
+            column: None,
+            reason,
+        }
+    }
+}
+
+/// Reads a providers file (at most [`MAX_PROVIDERS_FILE`] bytes). Its entries are
+/// [`ProviderDef`]s; only `id` and `base_url` are needed.
+pub fn read_providers_file(path: &Path) -> Result<Vec<ProviderDef>, ProvidersFileError> {
+    let unreadable = |error: std::io::Error| ProvidersFileError::unplaced(error.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_PROVIDERS_FILE + 1), &mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_PROVIDERS_FILE {
+        return Err(ProvidersFileError::unplaced(format!(
+            "the file is larger than {} KiB; a providers file lists endpoints",
+            MAX_PROVIDERS_FILE >> 10
+        )));
+    }
+    let text =
+        String::from_utf8(bytes).map_err(|_| ProvidersFileError::unplaced("the file is not UTF-8 text".into()))?;
+    let defs: Vec<ProviderDef> = serde_json::from_str(&text).map_err(|error| {
+        // serde_json ends its message with the position, which is reported apart.
+        let position = format!(" at line {} column {}", error.line(), error.column());
+        let message = error.to_string();
+        ProvidersFileError {
+            line: Some(error.line()),
+            column: Some(error.column()),
+            reason: message.strip_suffix(&position).unwrap_or(&message).to_owned(),
+        }
+    })?;
+    defs.into_iter()
+        .map(|def| {
+            let def = def.checked().map_err(ProvidersFileError::unplaced)?;
+            if def.base_url.is_empty() {
+                return Err(ProvidersFileError::unplaced(format!("`{}` needs a `base_url`", def.id)));
+            }
+            Ok(ProviderDef {
+                origin: Origin::File,
+                ..def
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_providers_file_past_its_limit_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(&path, vec![b' '; MAX_PROVIDERS_FILE as usize + 1]).unwrap();
+        let error = read_providers_file(&path).unwrap_err();
+        assert!(error.reason.contains("larger than 1024 KiB"), "{error}");
+        assert_eq!((error.line, error.column), (None, None));
+        // `/dev/zero` never ends: the read stops at the limit.
+        let error = read_providers_file(Path::new("/dev/zero")).unwrap_err();
+        assert!(error.reason.contains("larger than"), "{error}");
+        std::fs::write(&path, b"[]").unwrap();
+        assert!(read_providers_file(&path).unwrap().is_empty());
+    }
+
+    #[test]
+    fn entries_are_checked_and_placed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(
+            &path,
+            r#"[{"id": "box", "base_url": "http://10.0.0.5:8000/v1/", "key_required": true}]"#,
+        )
+        .unwrap();
+        let defs = read_providers_file(&path).unwrap();
+        assert_eq!(
+            (defs[0].name.as_str(), defs[0].base_url.as_str(), defs[0].origin),
+            ("box", "http://10.0.0.5:8000/v1", Origin::File)
+        );
+        assert!(defs[0].key_required && defs[0].takes_key());
+        std::fs::write(
+            &path,
+            r#"[{"id": "box", "protocol": "gopher", "base_url": "http://h"}]"#,
+        )
+        .unwrap();
+        let error = read_providers_file(&path).unwrap_err();
+        assert!(error.reason.contains("unknown protocol `gopher`"), "{error}");
+        std::fs::write(&path, "[{\"id\": \"box\",\n \"models\": 3}]").unwrap();
+        let error = read_providers_file(&path).unwrap_err();
+        assert_eq!(error.line, Some(2), "{error}");
+        std::fs::write(&path, r#"[{"id": "box", "base_url": "ftp://h"}]"#).unwrap();
+        assert!(
+            read_providers_file(&path)
+                .unwrap_err()
+                .reason
+                .contains("not an http(s)")
+        );
+        std::fs::write(&path, r#"[{"id": "box"}]"#).unwrap();
+        assert!(
+            read_providers_file(&path)
+                .unwrap_err()
+                .reason
+                .contains("needs a `base_url`")
+        );
+    }
+}

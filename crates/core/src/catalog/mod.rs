@@ -1,0 +1,287 @@
+//! Providers as data. One definition, [`ProviderDef`], is what the built-in list
+//! (`builtin.json`), the providers file (`RUNNEL_PROVIDERS_FILE`) and the app's custom endpoints
+//! all produce; the CLI, the app's picker, Settings, local-server detection and
+//! [`resolve`](crate::resolve) all read the same [`Catalog`]. An OpenAI-compatible vendor is one
+//! entry in `builtin.json`, not code.
+
+mod file;
+
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+pub use file::{MAX_PROVIDERS_FILE, ProvidersFileError, read_providers_file};
+
+use crate::provider::{Quirks, protocol};
+
+/// The id of the built-in offline demo provider.
+pub const DEMO: &str = "demo";
+
+/// The env var naming a providers file (a JSON array of [`ProviderDef`]s).
+pub const PROVIDERS_FILE_ENV: &str = "RUNNEL_PROVIDERS_FILE";
+
+/// One provider: how to reach it, where its key comes from, its models and quirks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderDef {
+    /// The id used on the command line and in settings (`openai`, `ollama`, …).
+    pub id: String,
+    /// The name shown to people; the id when absent.
+    #[serde(default)]
+    pub name: String,
+    /// The wire protocol's id (see [`crate::provider::PROTOCOLS`]); `openai` when absent.
+    #[serde(default = "default_protocol", deserialize_with = "known_protocol")]
+    pub protocol: String,
+    /// The base URL, following the official SDKs (OpenAI's includes `/v1`, Anthropic's does
+    /// not), without a trailing `/`. Empty for the demo (its loopback server's URL is used) and
+    /// for a template that needs one given (`custom`).
+    #[serde(default)]
+    pub base_url: String,
+    /// The env var that overrides the base URL, as the official SDKs read it.
+    #[serde(default)]
+    pub base_url_env: Option<String>,
+    /// The env var that holds the key, as the official SDKs read it.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// Requests fail without a key.
+    #[serde(default)]
+    pub key_required: bool,
+    /// Takes no key at all (the demo, local servers without authentication): the keychain is
+    /// never asked about it.
+    #[serde(default)]
+    pub keyless: bool,
+    /// Runs on this machine: looked for at its base URL when the app starts.
+    #[serde(default)]
+    pub local: bool,
+    /// Offered in the app's picker even before it has a key.
+    #[serde(default)]
+    pub featured: bool,
+    /// Models offered when its model list cannot be fetched; the first is the default.
+    #[serde(default)]
+    pub models: Vec<String>,
+    /// How this server differs from others of its protocol.
+    #[serde(default)]
+    pub quirks: Quirks,
+    /// Where this definition came from (not part of the written form).
+    #[serde(skip)]
+    pub origin: Origin,
+}
+
+fn default_protocol() -> String {
+    "openai".into()
+}
+
+/// A protocol id the core knows; anything else fails where it is written.
+fn known_protocol<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    let id = String::deserialize(deserializer)?;
+    if protocol(&id).is_some() {
+        return Ok(id);
+    }
+    let known: Vec<String> = crate::provider::PROTOCOLS
+        .iter()
+        .map(|protocol| format!("\"{}\"", protocol.id()))
+        .collect();
+    Err(serde::de::Error::custom(format!(
+        "unknown protocol `{id}` (use {})",
+        known.join(" or ")
+    )))
+}
+
+/// Where a provider definition came from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Runnel's built-in list.
+    #[default]
+    Builtin,
+    /// The providers file.
+    File,
+    /// Added by the person in the app's Settings.
+    Custom,
+}
+
+impl ProviderDef {
+    /// A definition of an endpoint: `protocol` at `base_url`, taking an optional key, with no
+    /// models of its own (its list is fetched).
+    pub fn new(origin: Origin, id: &str, name: &str, protocol: &str, base_url: &str) -> Self {
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            protocol: protocol.to_owned(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            base_url_env: None,
+            key_env: None,
+            key_required: false,
+            keyless: false,
+            local: false,
+            featured: false,
+            models: Vec::new(),
+            quirks: Quirks::default(),
+            origin,
+        }
+    }
+
+    /// Whether a key can be set for it.
+    pub fn takes_key(&self) -> bool {
+        !self.keyless
+    }
+
+    /// The model used when none is named.
+    pub fn default_model(&self) -> &str {
+        self.models.first().map_or("default", String::as_str)
+    }
+
+    /// True for a template that is only usable with a base URL given (`custom`).
+    pub fn needs_base_url(&self) -> bool {
+        self.base_url.is_empty() && self.id != DEMO
+    }
+
+    /// Checks what serde does not (an id, an http(s) base URL), fills in the name and trims the
+    /// URL.
+    fn checked(mut self) -> Result<Self, String> {
+        if self.id.trim().is_empty() {
+            return Err("a provider needs an `id`".into());
+        }
+        self.base_url = self.base_url.trim().trim_end_matches('/').to_owned();
+        if !self.base_url.is_empty() && crate::keys::origin_of(&self.base_url).is_none() {
+            return Err(format!("`{}`: `{}` is not an http(s) base URL", self.id, self.base_url));
+        }
+        if self.name.trim().is_empty() {
+            self.name = self.id.clone();
+        }
+        Ok(self)
+    }
+}
+
+static BUILTIN: LazyLock<Vec<ProviderDef>> = LazyLock::new(|| {
+    let defs: Vec<ProviderDef> = serde_json::from_str(include_str!("builtin.json")).expect("builtin.json parses");
+    defs.into_iter()
+        .map(|def| def.checked().expect("builtin.json holds valid providers"))
+        .collect()
+});
+
+/// Every provider Runnel knows of, in the order they are offered.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    providers: Vec<ProviderDef>,
+}
+
+impl Default for Catalog {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl Catalog {
+    /// The built-in providers only.
+    pub fn builtin() -> Self {
+        Self {
+            providers: BUILTIN.clone(),
+        }
+    }
+
+    /// The built-in providers, then those of the file `RUNNEL_PROVIDERS_FILE` names (when set).
+    /// A file that cannot be used leaves the built-in ones, and comes back with what is wrong.
+    pub fn from_env() -> (Self, Option<ProvidersFileError>) {
+        let mut catalog = Self::builtin();
+        let Some(path) = std::env::var_os(PROVIDERS_FILE_ENV).filter(|path| !path.is_empty()) else {
+            return (catalog, None);
+        };
+        match read_providers_file(std::path::Path::new(&path)) {
+            Ok(defs) => match catalog.extend(defs) {
+                Ok(()) => (catalog, None),
+                Err(error) => (Self::builtin(), Some(error)),
+            },
+            Err(error) => (catalog, Some(error)),
+        }
+    }
+
+    /// Adds providers after those known; an id that is already taken is refused, and nothing
+    /// is added then.
+    pub fn extend(&mut self, defs: Vec<ProviderDef>) -> Result<(), ProvidersFileError> {
+        for (n, def) in defs.iter().enumerate() {
+            let taken = self.get(&def.id).is_some() || defs[..n].iter().any(|earlier| earlier.id == def.id);
+            if taken {
+                return Err(ProvidersFileError::unplaced(format!(
+                    "the id `{}` is taken by another provider",
+                    def.id
+                )));
+            }
+        }
+        self.providers.extend(defs);
+        Ok(())
+    }
+
+    /// Adds one provider (a custom endpoint), replacing any of the same id.
+    pub fn push(&mut self, def: ProviderDef) {
+        self.providers.retain(|known| known.id != def.id);
+        self.providers.push(def);
+    }
+
+    /// Every provider, templates (`custom`) included.
+    pub fn all(&self) -> &[ProviderDef] {
+        &self.providers
+    }
+
+    /// The providers usable as they are (templates that need a base URL left out).
+    pub fn usable(&self) -> impl Iterator<Item = &ProviderDef> {
+        self.providers.iter().filter(|def| !def.needs_base_url())
+    }
+
+    /// One provider by id.
+    pub fn get(&self, id: &str) -> Option<&ProviderDef> {
+        self.providers.iter().find(|def| def.id == id)
+    }
+
+    /// The ids, comma-separated, for messages naming what exists.
+    pub fn ids(&self) -> String {
+        self.providers
+            .iter()
+            .map(|def| def.id.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_providers_that_can_use_a_key_take_one() {
+        let catalog = Catalog::builtin();
+        let takes: Vec<&str> = catalog
+            .all()
+            .iter()
+            .filter(|def| def.takes_key())
+            .map(|def| def.id.as_str())
+            .collect();
+        assert_eq!(takes, ["openai", "anthropic", "vllm", "openrouter", "groq", "custom"]);
+    }
+
+    #[test]
+    fn every_builtin_names_a_registered_protocol_and_a_unique_id() {
+        let mut ids = std::collections::HashSet::new();
+        for def in Catalog::builtin().all() {
+            assert!(protocol(&def.protocol).is_some(), "{}", def.id);
+            assert!(ids.insert(def.id.clone()), "duplicate {}", def.id);
+            assert!(!def.base_url.ends_with('/'), "{}", def.id);
+            assert_eq!(def.origin, Origin::Builtin);
+        }
+        assert_eq!(Catalog::builtin().get("custom").unwrap().default_model(), "default");
+        assert_eq!(Catalog::builtin().get("openai").unwrap().default_model(), "gpt-4o-mini");
+    }
+
+    #[test]
+    fn an_id_already_taken_is_refused() {
+        let mut catalog = Catalog::builtin();
+        let twin = ProviderDef::new(Origin::File, "ollama", "Mine", "openai", "http://h/v1");
+        let error = catalog.extend(vec![twin]).unwrap_err();
+        assert!(error.reason.contains("`ollama` is taken"), "{error}");
+        let pair = vec![
+            ProviderDef::new(Origin::File, "box", "Box", "openai", "http://h/v1"),
+            ProviderDef::new(Origin::File, "box", "Box", "openai", "http://h/v1"),
+        ];
+        assert!(catalog.extend(pair).is_err());
+        assert!(catalog.get("box").is_none(), "nothing was added");
+    }
+}

@@ -1,0 +1,75 @@
+//! Each provider's models (the live list once fetched, else its own), and finding the local
+//! servers that run now.
+
+use std::time::Duration;
+
+use runnel_core::{Engine, ProviderDef, Timeouts};
+
+use super::Providers;
+use crate::error::AppResult;
+use crate::store::Store;
+
+/// How long a local server may take to answer when it is looked for: one on this machine
+/// answers in milliseconds, and start-up must not wait on one that is not there.
+const DETECTION: Timeouts = Timeouts {
+    connect: Duration::from_millis(400),
+    first_byte: Duration::from_millis(1500),
+    idle: Duration::from_millis(1500),
+};
+
+impl Providers {
+    /// `def`'s models: the live list when one was fetched, else its own.
+    pub fn models(&self, def: &ProviderDef) -> Vec<String> {
+        self.live_models
+            .lock()
+            .expect("model cache lock")
+            .get(&def.id)
+            .cloned()
+            .unwrap_or_else(|| def.models.clone())
+    }
+
+    /// Fetches `def`'s models live and remembers them. Blocking part: the keychain.
+    pub async fn fetch_models(&self, engine: &Engine, def: &ProviderDef) -> AppResult<Vec<String>> {
+        let endpoint = tokio::task::block_in_place(|| self.endpoint(def))?;
+        let models: Vec<String> = engine
+            .models(&endpoint)
+            .await?
+            .into_iter()
+            .map(|model| model.id)
+            .collect();
+        self.live_models
+            .lock()
+            .expect("model cache lock")
+            .insert(def.id.clone(), models.clone());
+        Ok(models)
+    }
+
+    /// Looks for the local servers of the catalog at their base URLs (an SDK env var such as
+    /// `VLLM_BASE_URL` moves one); returns the ids that answered with a model list.
+    pub async fn detect_local(&self, store: &Store) -> AppResult<Vec<String>> {
+        let engine = Engine::new(DETECTION)?;
+        let candidates: Vec<ProviderDef> = self
+            .all(store)?
+            .into_iter()
+            // A featured one (the demo) is offered whether it runs or not.
+            .filter(|def| def.local && !def.featured)
+            .collect();
+        let mut found = Vec::new();
+        for def in candidates {
+            let answered = self.fetch_models(&engine, &def).await.is_ok();
+            let mut detected = self.detected.lock().expect("detected lock");
+            if answered {
+                detected.insert(def.id.clone());
+                found.push(def.id);
+            } else {
+                detected.remove(&def.id);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether local server `def` answered when it was last looked for.
+    pub(super) fn is_detected(&self, def: &ProviderDef) -> bool {
+        self.detected.lock().expect("detected lock").contains(&def.id)
+    }
+}
