@@ -11,8 +11,10 @@
 //! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
 //! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
 //!   OpenRouter, Groq, the demo).
-//! - [`engine`]: timeouts, starting streams, listing models; [`net`]: the HTTP client's
-//!   redirect and proxy rules.
+//! - [`endpoint`]: a provider ready to be called; [`timeouts`]: how long each phase may take.
+//! - [`net`]: the HTTP client's redirect and proxy rules; `http`: sending and reading bodies
+//!   under timeouts and limits.
+//! - [`engine`]: the client, starting streams, listing models.
 //! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
@@ -40,9 +42,11 @@
 
 pub mod collect;
 pub mod demo;
+pub mod endpoint;
 pub mod engine;
 pub mod error;
 pub mod event;
+mod http;
 pub mod http_error;
 pub mod keys;
 pub mod limits;
@@ -55,9 +59,11 @@ pub mod request;
 pub mod resolve;
 pub mod sse;
 pub mod stream;
+pub mod timeouts;
 
 pub use collect::{Collector, Completion, Metrics, Outcome, ToolCall};
-pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
+pub use endpoint::Endpoint;
+pub use engine::{Engine, ModelInfo};
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
 pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
@@ -67,3 +73,4 @@ pub use presets::{PRESETS, Preset, preset};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve};
 pub use stream::{ChatStream, StopHandle, StreamOptions};
+pub use timeouts::Timeouts;
