@@ -21,7 +21,7 @@ use crate::event::{RawFrame, StreamEvent};
 use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
-use crate::provider::{EventDecoder, Step};
+use crate::provider::{EventDecoder, Finish, Step};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
@@ -264,8 +264,8 @@ impl Driver {
                     self.emit_all(&mut events);
                     ControlFlow::Continue(())
                 }
-                Ok(Step::Done) => {
-                    ended = Some(Ok(()));
+                Ok(Step::Done(finish)) => {
+                    ended = Some(Ok(finish));
                     ControlFlow::Break(())
                 }
                 Err(error) => {
@@ -278,8 +278,8 @@ impl Driver {
             }
             match ended {
                 None => {}
-                Some(Ok(())) => {
-                    self.complete(&mut events);
+                Some(Ok(finish)) => {
+                    self.complete(&mut events, finish);
                     // Let the body end so the connection can go back to the pool.
                     let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
                     return None;
@@ -296,8 +296,8 @@ impl Driver {
                 // A whole terminator whose line end never came completes the stream, as the SDKs
                 // read it; anything else the cut-off event carried is kept, but is partial.
                 match self.decode(&open, &mut events) {
-                    Ok(Step::Done) => {
-                        self.complete(&mut events);
+                    Ok(Step::Done(finish)) => {
+                        self.complete(&mut events, finish);
                         return None;
                     }
                     Err(error) if error.kind == ErrorKind::TooLarge => {
@@ -306,7 +306,6 @@ impl Driver {
                     }
                     Ok(Step::More) | Err(_) => {}
                 }
-                events.retain(|event| !event.is_ending());
                 self.emit_all(&mut events);
                 format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
             }
@@ -315,11 +314,10 @@ impl Driver {
         Some(StreamEvent::Error(StreamError::incomplete(message)))
     }
 
-    /// Sends `events`, the last of which is the `Finish` a terminator produced.
-    fn complete(&mut self, events: &mut Vec<StreamEvent>) {
-        let ending = events.pop().expect("a decoder pushes Finish before Done");
+    /// Sends `events`, then the ending: the `Finish` the terminator brought.
+    fn complete(&mut self, events: &mut Vec<StreamEvent>, finish: Finish) {
         self.emit_all(events);
-        self.emit(ending);
+        self.emit(finish.into());
         self.finished = true;
     }
 

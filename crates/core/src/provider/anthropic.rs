@@ -13,7 +13,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
+use super::{EventDecoder, Finish, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -314,8 +314,7 @@ impl EventDecoder for AnthropicDecoder {
                 let reason = raw_reason
                     .as_deref()
                     .map_or(FinishReason::Stop, FinishReason::normalize);
-                out.push(StreamEvent::Finish { reason, raw_reason });
-                return Ok(Step::Done);
+                return Ok(Step::Done(Finish { reason, raw_reason }));
             }
             "error" => {
                 let event: ErrorEvent = parse_json(frame)?;
@@ -415,6 +414,13 @@ mod tests {
             data: r#"{"type":"message_stop"}"#.into(),
             ..SseFrame::default()
         };
-        assert_eq!(decoder.decode(&frame, &mut out), Ok(Step::Done));
+        assert_eq!(
+            decoder.decode(&frame, &mut out),
+            Ok(Step::Done(Finish {
+                reason: FinishReason::Stop,
+                raw_reason: None
+            }))
+        );
+        assert!(out.is_empty(), "the caller emits the Finish");
     }
 }

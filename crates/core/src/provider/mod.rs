@@ -11,7 +11,7 @@ mod openai;
 use reqwest::header::HeaderMap;
 
 use crate::error::StreamError;
-use crate::event::StreamEvent;
+use crate::event::{FinishReason, StreamEvent};
 use crate::keys::ApiKey;
 use crate::request::ChatRequest;
 use crate::sse::SseFrame;
@@ -42,21 +42,40 @@ pub trait Protocol: Send + Sync {
 
 /// Turns one provider's SSE frames into [`StreamEvent`]s, one stream at a time.
 pub trait EventDecoder: Send {
-    /// Decodes one frame, appending its events to `out`. `Ok(Step::Done)` once the stream's
-    /// terminator arrived (after pushing the [`StreamEvent::Finish`]); `Err` when the frame is an
-    /// error or is malformed (events already pushed are kept).
+    /// Decodes one frame, appending its events to `out`. `Ok(Step::Done(finish))` once the
+    /// stream's terminator arrived, carrying how the answer ended: the caller emits the
+    /// [`StreamEvent::Finish`], a decoder never pushes an ending. `Err` when the frame is an error
+    /// or is malformed (events already pushed are kept).
     fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError>;
     /// The terminator this protocol expects, for the message of an incomplete stream.
     fn terminator(&self) -> &'static str;
 }
 
 /// Whether a stream goes on after a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// More frames are expected.
     More,
-    /// The terminator arrived; the stream is complete.
-    Done,
+    /// The terminator arrived: the stream is complete, and ended this way.
+    Done(Finish),
+}
+
+/// How a complete stream's answer ended: what its [`StreamEvent::Finish`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    /// The reason in the common vocabulary.
+    pub reason: FinishReason,
+    /// The provider's own word for it, when it gave one.
+    pub raw_reason: Option<String>,
+}
+
+impl From<Finish> for StreamEvent {
+    fn from(finish: Finish) -> Self {
+        Self::Finish {
+            reason: finish.reason,
+            raw_reason: finish.raw_reason,
+        }
+    }
 }
 
 /// Differences between servers that speak the same protocol.

@@ -11,7 +11,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
+use super::{EventDecoder, Finish, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -195,8 +195,7 @@ impl EventDecoder for OpenAiDecoder {
             let reason = raw_reason
                 .as_deref()
                 .map_or(FinishReason::Stop, FinishReason::normalize);
-            out.push(StreamEvent::Finish { reason, raw_reason });
-            return Ok(Step::Done);
+            return Ok(Step::Done(Finish { reason, raw_reason }));
         }
         if frame.event == "error" && !frame.data.trim_start().starts_with('{') {
             return Err(StreamError::from_provider(None, Some(&frame.data)));
@@ -270,7 +269,7 @@ mod tests {
         let mut step = Ok(Step::More);
         for data in datas {
             step = decoder.decode(&frame(data), &mut out);
-            if step != Ok(Step::More) {
+            if !matches!(step, Ok(Step::More)) {
                 break;
             }
         }
@@ -307,7 +306,13 @@ mod tests {
             r#"{"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#,
             "[DONE]",
         ]);
-        assert_eq!(step, Ok(Step::Done));
+        assert_eq!(
+            step,
+            Ok(Step::Done(Finish {
+                reason: FinishReason::Length,
+                raw_reason: Some("length".into())
+            }))
+        );
         assert_eq!(
             events,
             vec![
@@ -320,10 +325,6 @@ mod tests {
                     input_tokens: Some(3),
                     output_tokens: Some(1)
                 }),
-                StreamEvent::Finish {
-                    reason: FinishReason::Length,
-                    raw_reason: Some("length".into())
-                },
             ]
         );
     }
