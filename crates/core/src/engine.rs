@@ -22,8 +22,6 @@ pub use crate::endpoint::Endpoint;
 pub struct ModelInfo {
     /// The id to request it by.
     pub id: String,
-    /// A name for people, when the provider gives one.
-    pub display_name: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -34,7 +32,6 @@ struct ModelList {
 #[derive(Deserialize)]
 struct ModelEntry {
     id: String,
-    display_name: Option<String>,
 }
 
 /// Runs streams and other provider calls over one pooled HTTP client.
@@ -124,14 +121,7 @@ impl Engine {
         .map_err(|(_, error)| error)?;
         let list: ModelList = serde_json::from_slice(&body)
             .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))?;
-        let mut models: Vec<ModelInfo> = list
-            .data
-            .into_iter()
-            .map(|entry| ModelInfo {
-                id: entry.id,
-                display_name: entry.display_name,
-            })
-            .collect();
+        let mut models: Vec<ModelInfo> = list.data.into_iter().map(|entry| ModelInfo { id: entry.id }).collect();
         models.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(models)
     }
