@@ -1,13 +1,12 @@
 //! The engine: one HTTP client, its timeouts and limits, and the calls made with it (start a
 //! stream, list models).
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{ErrorKind, StreamError};
 use crate::http::{read_body, read_error_body, send};
 use crate::http_error::error_from_response;
 use crate::limits::Limits;
 use crate::net::{self, Proxies};
+use crate::provider::ModelInfo;
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::stream::{ChatStream, StreamOptions};
@@ -16,23 +15,6 @@ use crate::timeouts::Timeouts;
 // Still reachable here for `resolve.rs` (being rewritten elsewhere); new code names
 // `crate::endpoint::Endpoint`.
 pub use crate::endpoint::Endpoint;
-
-/// A model a provider offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// The id to request it by.
-    pub id: String,
-}
-
-#[derive(Deserialize)]
-struct ModelList {
-    data: Vec<ModelEntry>,
-}
-
-#[derive(Deserialize)]
-struct ModelEntry {
-    id: String,
-}
 
 /// Runs streams and other provider calls over one pooled HTTP client.
 #[derive(Clone)]
@@ -109,7 +91,7 @@ impl Engine {
         let headers = response.headers().clone();
         if !status.is_success() {
             let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
-            return Err(error_from_response(status.as_u16(), &headers, &body));
+            return Err(error_from_response(endpoint.protocol, status.as_u16(), &headers, &body));
         }
         let body = read_body(
             response,
@@ -119,9 +101,7 @@ impl Engine {
         )
         .await
         .map_err(|(_, error)| error)?;
-        let list: ModelList = serde_json::from_slice(&body)
-            .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))?;
-        let mut models: Vec<ModelInfo> = list.data.into_iter().map(|entry| ModelInfo { id: entry.id }).collect();
+        let mut models = endpoint.protocol.parse_models(&body)?;
         models.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(models)
     }

@@ -104,22 +104,6 @@ impl ErrorKind {
             _ => Self::Protocol,
         }
     }
-
-    /// The kind a provider's error `type` stands for (Anthropic and OpenAI names), if known.
-    pub fn from_provider_type(error_type: &str) -> Option<Self> {
-        Some(match error_type {
-            "authentication_error" | "invalid_api_key" => Self::Authentication,
-            "permission_error" => Self::Permission,
-            "not_found_error" | "model_not_found" => Self::NotFound,
-            "rate_limit_error" | "rate_limit_exceeded" | "insufficient_quota" | "tokens" | "requests" => {
-                Self::RateLimited
-            }
-            "overloaded_error" => Self::Overloaded,
-            "invalid_request_error" | "request_too_large" => Self::InvalidRequest,
-            "api_error" | "server_error" => Self::Server,
-            _ => return None,
-        })
-    }
 }
 
 /// Which timeout expired.
@@ -191,16 +175,6 @@ impl StreamError {
             format!("{what} within {:.1} s", after.as_secs_f64()),
         );
         error.timeout = Some(phase);
-        error
-    }
-
-    /// An error the provider reported inside the stream (an `error` event or object).
-    pub fn from_provider(error_type: Option<&str>, message: Option<&str>) -> Self {
-        let kind = error_type
-            .and_then(ErrorKind::from_provider_type)
-            .unwrap_or(ErrorKind::Server);
-        let mut error = Self::new(kind, message.unwrap_or("the provider reported an error mid-stream"));
-        error.error_type = error_type.map(str::to_owned);
         error
     }
 

@@ -8,7 +8,8 @@
 //! - [`event`]: the one vocabulary ([`StreamEvent`], [`FinishReason`], [`Usage`]).
 //! - [`error`]: [`StreamError`], kinds a person can act on; [`http_error`] reads error bodies.
 //! - [`sse`]: SSE framing that scans each byte once, under any chunking.
-//! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
+//! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages), each owning its
+//!   words (finish reasons, error types, model list), and their registry.
 //! - [`presets`]: providers as data (OpenAI, Anthropic, Ollama, LM Studio, llama.cpp, vLLM,
 //!   OpenRouter, Groq, the demo).
 //! - [`endpoint`]: a provider ready to be called; [`timeouts`]: how long each phase may take.
@@ -63,13 +64,14 @@ pub mod timeouts;
 
 pub use collect::{Collector, Completion, Metrics, Outcome, ToolCall};
 pub use endpoint::Endpoint;
-pub use engine::{Engine, ModelInfo};
+pub use engine::Engine;
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
 pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
 pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use presets::{PRESETS, Preset, preset};
+pub use provider::ModelInfo;
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve};
 pub use stream::{ChatStream, StopHandle, StreamOptions};

@@ -21,7 +21,7 @@ use crate::event::{RawFrame, StreamEvent};
 use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
-use crate::provider::{EventDecoder, Finish, Step};
+use crate::provider::{EventDecoder, Finish, Protocol, Step};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
@@ -99,6 +99,7 @@ impl ChatStream {
             bytes: 0,
             raw: options.raw,
             timeouts,
+            protocol: endpoint.protocol,
             decoder: endpoint.protocol.decoder(),
             limits,
             meter: AnswerMeter::new(limits),
@@ -178,6 +179,8 @@ struct Driver {
     bytes: u64,
     raw: bool,
     timeouts: Timeouts,
+    /// Whose error bodies and frames these are.
+    protocol: &'static dyn Protocol,
     decoder: Box<dyn EventDecoder>,
     limits: Limits,
     /// The answer so far, against `limits`.
@@ -233,7 +236,12 @@ impl Driver {
             // A captive portal's page, a JSON answer to `stream: true`, a proxy's notice.
             let headers = response.headers().clone();
             let body = self.read_error_body(response).await;
-            return Some(StreamEvent::Error(not_an_event_stream(&content_type, &headers, &body)));
+            return Some(StreamEvent::Error(not_an_event_stream(
+                self.protocol,
+                &content_type,
+                &headers,
+                &body,
+            )));
         }
         let mut body = response.bytes_stream();
         let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
@@ -358,7 +366,7 @@ impl Driver {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = self.read_error_body(response).await;
-        error_from_response(status, &headers, &body)
+        error_from_response(self.protocol, status, &headers, &body)
     }
 
     /// The start of a body that is not an answer, up to [`Limits::error_body_bytes`]: a person

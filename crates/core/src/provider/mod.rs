@@ -1,16 +1,20 @@
-//! Wire protocols: how a request is written and how a provider's SSE frames become
-//! [`StreamEvent`]s.
+//! Wire protocols: how a request is written, how a provider's SSE frames become
+//! [`StreamEvent`]s, and the provider's own words (finish reasons, error types, model lists).
 //!
-//! A protocol is one file in this folder and one line in [`PROTOCOLS`]. Vendors that speak an
-//! existing protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are presets, data in
+//! A protocol is one file in this folder and one line in [`PROTOCOLS`]; everything it knows
+//! lives behind [`Protocol`], and the helpers here serve every protocol that shares a shape.
+//! [`Endpoint`](crate::Endpoint) takes any `&'static dyn Protocol`, so a protocol defined
+//! outside this crate (a test's) runs through the same engine. Vendors that speak an existing
+//! protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are presets, data in
 //! [`crate::presets`].
 
 mod anthropic;
 mod openai;
 
 use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
 
-use crate::error::StreamError;
+use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent};
 use crate::keys::ApiKey;
 use crate::request::ChatRequest;
@@ -24,7 +28,8 @@ pub fn protocol(id: &str) -> Option<&'static dyn Protocol> {
     PROTOCOLS.iter().copied().find(|protocol| protocol.id() == id)
 }
 
-/// A provider's wire protocol: URLs, headers, request body and stream decoding.
+/// A provider's wire protocol: URLs, headers, request body and stream decoding, and the
+/// provider's vocabulary (finish reasons, error types, the model list's shape).
 pub trait Protocol: Send + Sync {
     /// The protocol's id, as named in presets and settings.
     fn id(&self) -> &'static str;
@@ -38,6 +43,23 @@ pub trait Protocol: Send + Sync {
     fn chat_body(&self, request: &ChatRequest, quirks: &Quirks) -> serde_json::Value;
     /// A fresh decoder for one stream.
     fn decoder(&self) -> Box<dyn EventDecoder>;
+    /// The common word for the provider's finish or stop reason (`end_turn` → `stop`);
+    /// [`FinishReason::Other`] for one this protocol does not know.
+    fn finish_reason(&self, raw: &str) -> FinishReason;
+    /// The kind a provider's error type or code stands for (`rate_limit_exceeded` →
+    /// `rate_limited`), if this protocol knows it. Used for errors inside a stream and to refine
+    /// an HTTP status (see [`crate::http_error`]).
+    fn error_kind(&self, error_type: &str) -> Option<ErrorKind>;
+    /// The models a model-list response (from [`models_url`](Self::models_url)) names, in the
+    /// provider's order.
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError>;
+}
+
+/// A model a provider offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The id to request it by.
+    pub id: String,
 }
 
 /// Turns one provider's SSE frames into [`StreamEvent`]s, one stream at a time.
@@ -69,6 +91,17 @@ pub struct Finish {
     pub raw_reason: Option<String>,
 }
 
+impl Finish {
+    /// The ending for the provider's `raw_reason`, mapped by `protocol`; a terminator that came
+    /// without a reason is a plain [`FinishReason::Stop`].
+    pub fn from_raw(protocol: &dyn Protocol, raw_reason: Option<String>) -> Self {
+        let reason = raw_reason
+            .as_deref()
+            .map_or(FinishReason::Stop, |raw| protocol.finish_reason(raw));
+        Self { reason, raw_reason }
+    }
+}
+
 impl From<Finish> for StreamEvent {
     fn from(finish: Finish) -> Self {
         Self::Finish {
@@ -98,16 +131,39 @@ impl Default for Quirks {
 }
 
 /// Parses a frame's JSON data into `T`, or names the frame in a protocol error.
-pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
+pub fn parse_json<'a, T: Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
     serde_json::from_str(&frame.data).map_err(|error| {
         let shown = crate::redact::clip(&frame.data, 120);
         StreamError::protocol(format!("malformed `{}` event ({error}): {shown}", frame.name()))
     })
 }
 
+/// An error the provider reported inside the stream (an `error` event or object): `protocol`
+/// maps its type to a kind, [`ErrorKind::Server`] when it names none it knows.
+pub fn reported_error(protocol: &dyn Protocol, error_type: Option<&str>, message: Option<&str>) -> StreamError {
+    let kind = error_type
+        .and_then(|error_type| protocol.error_kind(error_type))
+        .unwrap_or(ErrorKind::Server);
+    let mut error = StreamError::new(kind, message.unwrap_or("the provider reported an error mid-stream"));
+    error.error_type = error_type.map(str::to_owned);
+    error
+}
+
+/// Parses the model-list shape OpenAI and Anthropic share, `{ "data": [{ "id": … }, …] }`
+/// (other fields are ignored).
+pub fn parse_model_list(body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
+    #[derive(Deserialize)]
+    struct List {
+        data: Vec<ModelInfo>,
+    }
+    serde_json::from_slice::<List>(body)
+        .map(|list| list.data)
+        .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))
+}
+
 /// The `error` object providers put in an error body or event: `{ "type", "message" }`
 /// (OpenAI adds `code`).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Deserialize)]
 pub(crate) struct ProviderErrorBody<'a> {
     #[serde(borrow, rename = "type")]
     pub error_type: Option<std::borrow::Cow<'a, str>>,
@@ -117,11 +173,15 @@ pub(crate) struct ProviderErrorBody<'a> {
 }
 
 impl ProviderErrorBody<'_> {
-    /// The typed error this object describes: the `type`, else a string `code`, decides the kind.
-    pub fn into_error(self) -> StreamError {
+    /// The provider's error type: the `type`, else a string `code`.
+    pub fn error_type(&self) -> Option<&str> {
         let code = self.code.as_ref().and_then(|code| code.as_str());
-        let error_type = self.error_type.as_deref().or(code);
-        StreamError::from_provider(error_type, self.message.as_deref())
+        self.error_type.as_deref().or(code)
+    }
+
+    /// The typed error this object describes, its kind as `protocol` reads the type.
+    pub fn into_error(self, protocol: &dyn Protocol) -> StreamError {
+        reported_error(protocol, self.error_type(), self.message.as_deref())
     }
 }
 
@@ -135,5 +195,33 @@ mod tests {
             assert_eq!(protocol(registered.id()).unwrap().id(), registered.id());
         }
         assert!(protocol("gopher").is_none());
+    }
+
+    #[test]
+    fn a_terminator_without_a_reason_is_a_stop_and_unknown_words_are_other() {
+        for registered in PROTOCOLS {
+            assert_eq!(Finish::from_raw(*registered, None).reason, FinishReason::Stop);
+            let unknown = Finish::from_raw(*registered, Some("gopher".into()));
+            assert_eq!(unknown.reason, FinishReason::Other);
+            assert_eq!(unknown.raw_reason.as_deref(), Some("gopher"));
+            assert_eq!(registered.error_kind("gopher_error"), None);
+        }
+    }
+
+    #[test]
+    fn an_error_type_no_protocol_knows_is_a_server_error_keeping_the_type() {
+        let error = reported_error(PROTOCOLS[0], Some("gopher_error"), None);
+        assert_eq!(error.kind, ErrorKind::Server);
+        assert_eq!(error.error_type.as_deref(), Some("gopher_error"));
+        assert_eq!(error.message, "the provider reported an error mid-stream");
+    }
+
+    #[test]
+    fn model_lists_are_read_by_their_ids() {
+        let models = parse_model_list(br#"{"data":[{"id":"b","object":"model"},{"id":"a"}],"has_more":false}"#);
+        let ids: Vec<_> = models.unwrap().into_iter().map(|model| model.id).collect();
+        assert_eq!(ids, ["b", "a"]);
+        let error = parse_model_list(br#"{"models":[]}"#).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Protocol);
     }
 }
