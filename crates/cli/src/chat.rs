@@ -1,15 +1,15 @@
 //! `runnel chat`: one answer, streamed to stdout as it arrives (text), or as JSON lines
 //! (`--events`), or as raw SSE events with arrival times (`--raw`).
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 
 use clap::Args;
-use runnel_core::{ChatRequest, ChatStream, Completion, Message, Outcome, StreamEvent, StreamOptions};
+use runnel_core::{ChatRequest, Completion, FinishReason, Message, Outcome, StreamOptions};
 
 use crate::failure::Failure;
-use crate::select::{self, Choice};
-use crate::{EXIT_INCOMPLETE, EXIT_STOPPED, RequestArgs};
-use crate::{repl, show};
+use crate::print::{Format, print_stats, print_stream, report_error};
+use crate::select;
+use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, repl};
 
 /// Arguments of `runnel chat`.
 #[derive(Args)]
@@ -42,14 +42,6 @@ pub struct ChatArgs {
     request: RequestArgs,
     /// The prompt; `-` or nothing reads it from stdin.
     prompt: Vec<String>,
-}
-
-/// How events are printed.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Events,
-    Raw,
 }
 
 pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
@@ -111,58 +103,6 @@ fn prompt_text(words: &[String]) -> Result<String, Failure> {
     Ok(text)
 }
 
-/// Prints events as they arrive until the stream ends; Ctrl-C stops it and keeps what arrived.
-pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
-    // The answer's closing newline, only after an answer: an error alone leaves stdout empty.
-    let mut answered = false;
-    loop {
-        let event = tokio::select! {
-            event = stream.next() => event,
-            _ = &mut interrupted, if !stream.stop_handle().is_stopped() => {
-                stream.stop();
-                continue;
-            }
-        };
-        let Some(event) = event else { break };
-        answered |= matches!(event, StreamEvent::TextDelta { .. } | StreamEvent::RefusalDelta { .. });
-        // A closed stdout (`| head`) is not an error worth more than stopping.
-        if write_event(&mut out, &event, format)
-            .and_then(|()| out.flush())
-            .is_err()
-        {
-            stream.stop();
-        }
-    }
-    if format == Format::Text && answered {
-        let _ = writeln!(out);
-    }
-    stream.finish().await
-}
-
-fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std::io::Result<()> {
-    match format {
-        Format::Events => {
-            let line = serde_json::to_string(event).expect("events serialize");
-            writeln!(out, "{line}")
-        }
-        Format::Raw => match event {
-            StreamEvent::Raw(frame) => writeln!(out, "{:>9.1} ms  {:<20} {}", frame.at_ms, frame.event, frame.data),
-            _ => Ok(()),
-        },
-        Format::Text => match event {
-            StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => out.write_all(text.as_bytes()),
-            StreamEvent::ThinkingDelta { text } => {
-                eprint!("{text}");
-                Ok(())
-            }
-            _ => Ok(()),
-        },
-    }
-}
-
 /// The exit code for how the stream ended, with the error (if any) on stderr.
 fn report(completion: &Completion, format: Format) -> u8 {
     if format == Format::Text {
@@ -177,7 +117,7 @@ fn report(completion: &Completion, format: Format) -> u8 {
     }
     match &completion.outcome {
         Outcome::Finished { reason, .. } => {
-            if *reason == runnel_core::FinishReason::Length {
+            if *reason == FinishReason::Length {
                 eprintln!("note: the answer was cut at the token limit");
             }
             0
@@ -189,36 +129,7 @@ fn report(completion: &Completion, format: Format) -> u8 {
         Outcome::Failed { error } => report_error(error),
         Outcome::Streaming => {
             eprintln!("error: the stream ended without an outcome");
-            crate::EXIT_ERROR
+            EXIT_ERROR
         }
     }
-}
-
-/// Prints `error: kind: message (retry in N s)` and returns the exit code for it.
-pub fn report_error(error: &runnel_core::StreamError) -> u8 {
-    let mut line = format!("error: {}: {}", error.kind.as_str(), error.message);
-    if let Some(seconds) = error.retry_after {
-        line.push_str(&format!(" (retry in {seconds:.0} s)"));
-    }
-    eprintln!("{line}");
-    if error.kind == runnel_core::ErrorKind::Incomplete {
-        EXIT_INCOMPLETE
-    } else {
-        crate::EXIT_ERROR
-    }
-}
-
-pub fn print_stats(choice: &Choice, completion: &Completion) {
-    let metrics = &completion.metrics;
-    eprintln!(
-        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens  {} tok/s  {} deltas  {} bytes",
-        completion.model.clone().unwrap_or_else(|| choice.label()),
-        show::ms(metrics.ttfb_ms),
-        show::ms(metrics.ttft_ms),
-        metrics.duration_ms,
-        show::tokens(metrics),
-        show::rate(metrics),
-        metrics.deltas,
-        metrics.bytes,
-    );
 }

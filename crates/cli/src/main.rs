@@ -9,6 +9,7 @@ mod compare;
 mod failure;
 mod keys;
 mod models;
+mod print;
 mod repl;
 mod select;
 mod show;

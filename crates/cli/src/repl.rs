@@ -7,8 +7,8 @@ use std::io::Write;
 use runnel_core::{ChatOptions, ChatRequest, Endpoint, Engine, FinishReason, Message, Outcome, StreamOptions};
 use tokio::sync::mpsc;
 
-use crate::chat::{Format, print_stats, print_stream, report_error};
 use crate::failure::Failure;
+use crate::print::{Format, print_stats, print_stream, report_error};
 use crate::select::{self, Choice};
 
 /// What a line typed at the prompt asks for.

@@ -1,109 +1,20 @@
-//! The engine: one HTTP client, its timeouts, and the calls made with it (start a stream, list
-//! models).
+//! The engine: one HTTP client, its timeouts and limits, and the calls made with it (start a
+//! stream, list models).
 
-use std::fmt;
-use std::time::Duration;
-
-use serde::{Deserialize, Serialize};
-
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorKind, StreamError};
+use crate::http::{read_body, read_error_body, send};
 use crate::http_error::error_from_response;
-use crate::keys::ApiKey;
 use crate::limits::Limits;
 use crate::net::{self, Proxies};
-use crate::provider::{Protocol, Quirks};
+use crate::provider::ModelInfo;
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
-use crate::stream::{ChatStream, StreamOptions, read_body, read_error_body, send};
+use crate::stream::{ChatStream, StreamOptions};
+use crate::timeouts::Timeouts;
 
-/// A provider ready to be called: its protocol, base URL and key.
-#[derive(Clone)]
-pub struct Endpoint {
-    /// The provider's id (`openai`, `ollama`, a custom name).
-    pub provider: String,
-    /// How to speak to it.
-    pub protocol: &'static dyn Protocol,
-    /// Its base URL, without a trailing slash.
-    pub base_url: String,
-    /// The key to send, if any.
-    pub key: Option<ApiKey>,
-    /// How it differs from others of its protocol.
-    pub quirks: Quirks,
-}
-
-impl Endpoint {
-    /// An endpoint for `provider` speaking `protocol` at `base_url` (a trailing `/` is dropped).
-    pub fn new(provider: &str, protocol: &'static dyn Protocol, base_url: &str, key: Option<ApiKey>) -> Self {
-        Self {
-            provider: provider.to_owned(),
-            protocol,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            key,
-            quirks: Quirks::default(),
-        }
-    }
-}
-
-impl fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Endpoint")
-            .field("provider", &self.provider)
-            .field("protocol", &self.protocol.id())
-            .field("base_url", &self.base_url)
-            .field("key", &self.key)
-            .finish()
-    }
-}
-
-/// How long each phase of a request may take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timeouts {
-    /// To open the TCP (and TLS) connection.
-    pub connect: Duration,
-    /// From the connection being made to the response head. (Sending is timed as a whole, so the
-    /// wait allowed is `connect + first_byte`: a connection that never comes is always reported
-    /// as a connect timeout.)
-    pub first_byte: Duration,
-    /// Between two reads of the response body. Reasoning models can think silently for long.
-    pub idle: Duration,
-}
-
-impl Timeouts {
-    /// The whole wait allowed for a response head, connection included.
-    pub fn until_response(&self) -> Duration {
-        self.connect + self.first_byte
-    }
-}
-
-impl Default for Timeouts {
-    fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(10),
-            first_byte: Duration::from_secs(60),
-            idle: Duration::from_secs(300),
-        }
-    }
-}
-
-/// A model a provider offers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ModelInfo {
-    /// The id to request it by.
-    pub id: String,
-    /// A name for people, when the provider gives one.
-    pub display_name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct ModelList {
-    data: Vec<ModelEntry>,
-}
-
-#[derive(Deserialize)]
-struct ModelEntry {
-    id: String,
-    display_name: Option<String>,
-}
+// Still reachable here for `resolve.rs` (being rewritten elsewhere); new code names
+// `crate::endpoint::Endpoint`.
 
 /// Runs streams and other provider calls over one pooled HTTP client.
 #[derive(Clone)]
@@ -180,7 +91,7 @@ impl Engine {
         let headers = response.headers().clone();
         if !status.is_success() {
             let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
-            return Err(error_from_response(status.as_u16(), &headers, &body));
+            return Err(error_from_response(endpoint.protocol, status.as_u16(), &headers, &body));
         }
         let body = read_body(
             response,
@@ -190,16 +101,7 @@ impl Engine {
         )
         .await
         .map_err(|(_, error)| error)?;
-        let list: ModelList = serde_json::from_slice(&body)
-            .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))?;
-        let mut models: Vec<ModelInfo> = list
-            .data
-            .into_iter()
-            .map(|entry| ModelInfo {
-                id: entry.id,
-                display_name: entry.display_name,
-            })
-            .collect();
+        let mut models = endpoint.protocol.parse_models(&body)?;
         models.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(models)
     }

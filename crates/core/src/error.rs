@@ -64,6 +64,32 @@ impl ErrorKind {
         }
     }
 
+    /// Whether trying the same request again may succeed: the one retryability rule, which the
+    /// CLI and the app (its `retryable` to the page) both follow.
+    ///
+    /// Not retryable: what only a change of key, settings or request can fix
+    /// (`authentication`, `permission`, `not_found`, `invalid_request`, `config`), and an answer
+    /// past a limit (`too_large`), which the same request would pass again. Everything else is:
+    /// rate limits and overloads pass, networks and servers recover, and a timeout, a protocol
+    /// error or a cut stream need not happen twice.
+    pub fn is_retryable(self) -> bool {
+        match self {
+            Self::Authentication
+            | Self::Permission
+            | Self::NotFound
+            | Self::InvalidRequest
+            | Self::Config
+            | Self::TooLarge => false,
+            Self::RateLimited
+            | Self::Overloaded
+            | Self::Server
+            | Self::Network
+            | Self::Timeout
+            | Self::Protocol
+            | Self::Incomplete => true,
+        }
+    }
+
     /// The kind an HTTP status stands for.
     pub fn from_status(status: u16) -> Self {
         match status {
@@ -77,22 +103,6 @@ impl ErrorKind {
             500..=599 => Self::Server,
             _ => Self::Protocol,
         }
-    }
-
-    /// The kind a provider's error `type` stands for (Anthropic and OpenAI names), if known.
-    pub fn from_provider_type(error_type: &str) -> Option<Self> {
-        Some(match error_type {
-            "authentication_error" | "invalid_api_key" => Self::Authentication,
-            "permission_error" => Self::Permission,
-            "not_found_error" | "model_not_found" => Self::NotFound,
-            "rate_limit_error" | "rate_limit_exceeded" | "insufficient_quota" | "tokens" | "requests" => {
-                Self::RateLimited
-            }
-            "overloaded_error" => Self::Overloaded,
-            "invalid_request_error" | "request_too_large" => Self::InvalidRequest,
-            "api_error" | "server_error" => Self::Server,
-            _ => return None,
-        })
     }
 }
 
@@ -168,35 +178,12 @@ impl StreamError {
         error
     }
 
-    /// An error the provider reported inside the stream (an `error` event or object).
-    pub fn from_provider(error_type: Option<&str>, message: Option<&str>) -> Self {
-        let kind = error_type
-            .and_then(ErrorKind::from_provider_type)
-            .unwrap_or(ErrorKind::Server);
-        let mut error = Self::new(kind, message.unwrap_or("the provider reported an error mid-stream"));
-        error.error_type = error_type.map(str::to_owned);
-        error
-    }
-
     /// Masks every fragment of the key ([`Redactor`]) in the message and the provider's error
     /// type, so a key echoed by a server, whole or in part, never travels further.
     pub fn redact(mut self, redactor: &Redactor) -> Self {
         self.message = redactor.text(&self.message).into_owned();
         self.error_type = self.error_type.as_deref().map(|t| redactor.text(t).into_owned());
         self
-    }
-
-    /// True when trying the same request again later may succeed.
-    pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::RateLimited
-                | ErrorKind::Overloaded
-                | ErrorKind::Server
-                | ErrorKind::Network
-                | ErrorKind::Timeout
-                | ErrorKind::Incomplete
-        )
     }
 }
 
@@ -225,7 +212,43 @@ mod tests {
         assert_eq!(json["kind"], "too_large");
         assert_eq!(json["kind"], error.kind.as_str());
         assert_eq!(json["message"], "the answer passed the limit of 64 MiB");
-        assert!(!error.is_retryable());
+        assert!(!error.kind.is_retryable());
+    }
+
+    #[test]
+    fn only_what_a_change_of_key_settings_or_request_fixes_is_not_retryable() {
+        // The words the page showed without a prominent Retry before the app took this rule.
+        let not_retryable = [
+            "authentication",
+            "permission",
+            "not_found",
+            "invalid_request",
+            "config",
+            "too_large",
+        ];
+        let every_kind = [
+            ErrorKind::Authentication,
+            ErrorKind::Permission,
+            ErrorKind::NotFound,
+            ErrorKind::RateLimited,
+            ErrorKind::Overloaded,
+            ErrorKind::InvalidRequest,
+            ErrorKind::Server,
+            ErrorKind::Network,
+            ErrorKind::Timeout,
+            ErrorKind::Protocol,
+            ErrorKind::Incomplete,
+            ErrorKind::TooLarge,
+            ErrorKind::Config,
+        ];
+        for kind in every_kind {
+            assert_eq!(
+                kind.is_retryable(),
+                !not_retryable.contains(&kind.as_str()),
+                "{}",
+                kind.as_str()
+            );
+        }
     }
 
     #[test]

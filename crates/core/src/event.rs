@@ -111,17 +111,6 @@ pub enum FinishReason {
 }
 
 impl FinishReason {
-    /// Maps a provider's finish or stop reason onto the common vocabulary.
-    pub fn normalize(raw: &str) -> Self {
-        match raw {
-            "stop" | "end_turn" | "stop_sequence" | "eos" => Self::Stop,
-            "length" | "max_tokens" | "model_context_window_exceeded" => Self::Length,
-            "tool_calls" | "function_call" | "tool_use" => Self::ToolCalls,
-            "content_filter" | "refusal" => Self::ContentFilter,
-            _ => Self::Other,
-        }
-    }
-
     /// The stable snake_case word for this reason.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -177,15 +166,5 @@ mod tests {
             serde_json::to_string(&finish).unwrap(),
             r#"{"type":"finish","reason":"stop","raw_reason":"end_turn"}"#
         );
-    }
-
-    #[test]
-    fn finish_reasons_normalize_across_providers() {
-        assert_eq!(FinishReason::normalize("end_turn"), FinishReason::Stop);
-        assert_eq!(FinishReason::normalize("max_tokens"), FinishReason::Length);
-        assert_eq!(FinishReason::normalize("tool_use"), FinishReason::ToolCalls);
-        assert_eq!(FinishReason::normalize("tool_calls"), FinishReason::ToolCalls);
-        assert_eq!(FinishReason::normalize("refusal"), FinishReason::ContentFilter);
-        assert_eq!(FinishReason::normalize("pause_turn"), FinishReason::Other);
     }
 }

@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use serde::Deserialize;
 
 use crate::error::{ErrorKind, StreamError};
-use crate::provider::ProviderErrorBody;
+use crate::provider::{Protocol, ProviderErrorBody};
 
 #[derive(Deserialize)]
 struct Body<'a> {
@@ -26,13 +26,17 @@ enum ErrorField<'a> {
     Text(#[serde(borrow)] std::borrow::Cow<'a, str>),
 }
 
-/// The error a response with a failing `status` stands for, from its headers and body.
-pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
+/// The error a response with a failing `status` stands for, from its headers and body (whose
+/// error type `protocol` reads).
+pub fn error_from_response(protocol: &dyn Protocol, status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
     let status_kind = ErrorKind::from_status(status);
     let (error_type, provider_message) = provider_words(body);
     // The status decides, except where the provider's type is more specific (a 400 that is
     // really a quota problem, a 500 that says "overloaded").
-    let kind = match error_type.as_deref().and_then(ErrorKind::from_provider_type) {
+    let kind = match error_type
+        .as_deref()
+        .and_then(|error_type| protocol.error_kind(error_type))
+    {
         Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
         _ => status_kind,
     };
@@ -47,11 +51,16 @@ pub fn error_from_response(status: u16, headers: &HeaderMap, body: &[u8]) -> Str
 /// a captive portal's page, a proxy's notice, a JSON answer to a streaming request. An error the
 /// provider names in a JSON body keeps its kind; anything else is a protocol error naming the
 /// content type and showing the body's first line.
-pub fn not_an_event_stream(content_type: &str, headers: &HeaderMap, body: &[u8]) -> StreamError {
+pub fn not_an_event_stream(
+    protocol: &dyn Protocol,
+    content_type: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> StreamError {
     let (error_type, provider_message) = provider_words(body);
     let kind = error_type
         .as_deref()
-        .and_then(ErrorKind::from_provider_type)
+        .and_then(|error_type| protocol.error_kind(error_type))
         .unwrap_or(ErrorKind::Protocol);
     let content_type: String = content_type.chars().filter(|c| !c.is_control()).collect();
     let content_type = crate::redact::clip(&content_type, 100);
@@ -82,13 +91,10 @@ fn provider_words(body: &[u8]) -> (Option<String>, Option<String>) {
         Some(Body {
             error: Some(ErrorField::Object(object)),
             ..
-        }) => {
-            let code = object.code.as_ref().and_then(|code| code.as_str()).map(str::to_owned);
-            (
-                object.error_type.map(|t| t.into_owned()).or(code),
-                object.message.map(|m| m.into_owned()),
-            )
-        }
+        }) => (
+            object.error_type().map(str::to_owned),
+            object.message.map(|m| m.into_owned()),
+        ),
         Some(Body {
             error: Some(ErrorField::Text(text)),
             ..
@@ -143,7 +149,16 @@ pub fn retry_after(headers: &HeaderMap) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::provider::protocol;
     use reqwest::header::HeaderValue;
+
+    fn openai() -> &'static dyn Protocol {
+        protocol("openai").unwrap()
+    }
+
+    fn anthropic() -> &'static dyn Protocol {
+        protocol("anthropic").unwrap()
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -156,7 +171,7 @@ mod tests {
     #[test]
     fn openai_401_is_authentication_with_the_providers_message() {
         let body = br#"{"error":{"message":"Incorrect API key provided: sk-abc***xyz.","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}"#;
-        let error = error_from_response(401, &HeaderMap::new(), body);
+        let error = error_from_response(openai(), 401, &HeaderMap::new(), body);
         assert_eq!(error.kind, ErrorKind::Authentication);
         assert_eq!(error.status, Some(401));
         assert_eq!(error.error_type.as_deref(), Some("invalid_request_error"));
@@ -169,7 +184,7 @@ mod tests {
     #[test]
     fn anthropic_529_is_overloaded() {
         let body = br#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
-        let error = error_from_response(529, &HeaderMap::new(), body);
+        let error = error_from_response(anthropic(), 529, &HeaderMap::new(), body);
         assert_eq!(error.kind, ErrorKind::Overloaded);
         assert_eq!(error.message, "HTTP 529 Overloaded: Overloaded");
     }
@@ -177,7 +192,7 @@ mod tests {
     #[test]
     fn rate_limits_carry_retry_after_in_seconds_or_ms_or_a_date() {
         let body = br#"{"error":{"message":"slow down","type":"requests","code":"rate_limit_exceeded"}}"#;
-        let error = error_from_response(429, &headers(&[("retry-after", "20")]), body);
+        let error = error_from_response(openai(), 429, &headers(&[("retry-after", "20")]), body);
         assert_eq!((error.kind, error.retry_after), (ErrorKind::RateLimited, Some(20.0)));
         assert_eq!(
             retry_after(&headers(&[("retry-after-ms", "1500"), ("retry-after", "2")])),
@@ -191,6 +206,7 @@ mod tests {
     #[test]
     fn string_errors_and_html_pages_are_readable() {
         let error = error_from_response(
+            openai(),
             404,
             &HeaderMap::new(),
             br#"{"error":"model \"nope\" not found, try pulling it first"}"#,
@@ -201,7 +217,12 @@ mod tests {
                 .message
                 .ends_with(r#"model "nope" not found, try pulling it first"#)
         );
-        let error = error_from_response(502, &HeaderMap::new(), b"\n<html><body>Bad gateway</body></html>");
+        let error = error_from_response(
+            openai(),
+            502,
+            &HeaderMap::new(),
+            b"\n<html><body>Bad gateway</body></html>",
+        );
         assert_eq!(error.kind, ErrorKind::Server);
         assert_eq!(
             error.message,

@@ -8,12 +8,15 @@
 //! - [`event`]: the one vocabulary ([`StreamEvent`], [`FinishReason`], [`Usage`]).
 //! - [`error`]: [`StreamError`], kinds a person can act on; [`http_error`] reads error bodies.
 //! - [`sse`]: SSE framing that scans each byte once, under any chunking.
-//! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages) and their registry.
+//! - [`provider`]: wire protocols (OpenAI Chat Completions, Anthropic Messages), each owning its
+//!   words (finish reasons, error types, model list), and their registry.
 //! - [`catalog`]: providers as data, one [`ProviderDef`] each: the built-in list (OpenAI,
 //!   Anthropic, Ollama, LM Studio, llama.cpp, vLLM, OpenRouter, Groq, the demo) and the
 //!   providers file.
-//! - [`engine`]: timeouts, starting streams, listing models; [`net`]: the HTTP client's
-//!   redirect and proxy rules.
+//! - [`endpoint`]: a provider ready to be called; [`timeouts`]: how long each phase may take.
+//! - [`net`]: the HTTP client's redirect and proxy rules; `http`: sending and reading bodies
+//!   under timeouts and limits.
+//! - [`engine`]: the client, starting streams, listing models.
 //! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
@@ -42,9 +45,11 @@
 pub mod catalog;
 pub mod collect;
 pub mod demo;
+pub mod endpoint;
 pub mod engine;
 pub mod error;
 pub mod event;
+mod http;
 pub mod http_error;
 pub mod keys;
 pub mod limits;
@@ -56,15 +61,19 @@ pub mod request;
 pub mod resolve;
 pub mod sse;
 pub mod stream;
+pub mod timeouts;
 
 pub use catalog::{Catalog, ProviderDef};
 pub use collect::{Collector, Completion, Metrics, Outcome, ToolCall};
-pub use engine::{Endpoint, Engine, ModelInfo, Timeouts};
+pub use endpoint::Endpoint;
+pub use engine::Engine;
 pub use error::{ErrorKind, StreamError, TimeoutPhase};
 pub use event::{FinishReason, RawFrame, StreamEvent, Usage};
 pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore, StoredKey};
 pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
+pub use provider::ModelInfo;
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve, resolve_def};
 pub use stream::{ChatStream, StopHandle, StreamOptions};
+pub use timeouts::Timeouts;

@@ -13,8 +13,8 @@
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{NoProxy, Proxy};
 
-use crate::engine::Timeouts;
 use crate::error::{ErrorKind, StreamError};
+use crate::timeouts::Timeouts;
 
 /// How many same-origin redirects a request follows.
 pub const MAX_REDIRECTS: usize = 10;

@@ -87,11 +87,6 @@ impl StreamSet {
         self.stops.values().for_each(StopHandle::stop);
     }
 
-    /// A handle that stops stream `id` from elsewhere.
-    pub fn stop_handle(&self, id: StreamId) -> Option<StopHandle> {
-        self.stops.get(&id).cloned()
-    }
-
     /// The next event of any stream; `None` once every stream has ended.
     pub async fn next(&mut self) -> Option<SetEvent> {
         if self.running == 0 {

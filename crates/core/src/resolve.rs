@@ -4,7 +4,7 @@
 
 use crate::catalog::{Catalog, DEMO, ProviderDef};
 use crate::demo;
-use crate::engine::Endpoint;
+use crate::endpoint::Endpoint;
 use crate::keys::{KeyError, KeySource, KeyStore, resolve_key};
 use crate::provider::protocol;
 

@@ -225,11 +225,6 @@ impl SseDecoder {
         open
     }
 
-    /// True while bytes of an unfinished line or event are buffered.
-    pub fn is_mid_event(&self) -> bool {
-        !self.line.is_empty() || self.fields_pending
-    }
-
     fn strip_bom<'a>(&mut self, mut chunk: &'a [u8]) -> ControlFlow<Stop, &'a [u8]> {
         while !self.bom_checked && !chunk.is_empty() {
             if chunk[0] == BOM[self.bom_matched] {

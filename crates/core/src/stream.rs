@@ -15,16 +15,17 @@ use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
 use crate::collect::{Collector, Completion};
-use crate::engine::{Endpoint, Timeouts};
+use crate::endpoint::Endpoint;
 use crate::error::{ErrorKind, StreamError, TimeoutPhase};
 use crate::event::{RawFrame, StreamEvent};
+use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
-use crate::net;
-use crate::provider::{EventDecoder, Step};
+use crate::provider::{EventDecoder, Finish, Protocol, Step};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
+use crate::timeouts::Timeouts;
 
 /// After the terminator, how long the body may take to end so the connection can be reused.
 const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
@@ -98,6 +99,7 @@ impl ChatStream {
             bytes: 0,
             raw: options.raw,
             timeouts,
+            protocol: endpoint.protocol,
             decoder: endpoint.protocol.decoder(),
             limits,
             meter: AnswerMeter::new(limits),
@@ -177,6 +179,8 @@ struct Driver {
     bytes: u64,
     raw: bool,
     timeouts: Timeouts,
+    /// Whose error bodies and frames these are.
+    protocol: &'static dyn Protocol,
     decoder: Box<dyn EventDecoder>,
     limits: Limits,
     /// The answer so far, against `limits`.
@@ -232,7 +236,12 @@ impl Driver {
             // A captive portal's page, a JSON answer to `stream: true`, a proxy's notice.
             let headers = response.headers().clone();
             let body = self.read_error_body(response).await;
-            return Some(StreamEvent::Error(not_an_event_stream(&content_type, &headers, &body)));
+            return Some(StreamEvent::Error(not_an_event_stream(
+                self.protocol,
+                &content_type,
+                &headers,
+                &body,
+            )));
         }
         let mut body = response.bytes_stream();
         let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
@@ -263,8 +272,8 @@ impl Driver {
                     self.emit_all(&mut events);
                     ControlFlow::Continue(())
                 }
-                Ok(Step::Done) => {
-                    ended = Some(Ok(()));
+                Ok(Step::Done(finish)) => {
+                    ended = Some(Ok(finish));
                     ControlFlow::Break(())
                 }
                 Err(error) => {
@@ -277,8 +286,8 @@ impl Driver {
             }
             match ended {
                 None => {}
-                Some(Ok(())) => {
-                    self.complete(&mut events);
+                Some(Ok(finish)) => {
+                    self.complete(&mut events, finish);
                     // Let the body end so the connection can go back to the pool.
                     let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
                     return None;
@@ -295,8 +304,8 @@ impl Driver {
                 // A whole terminator whose line end never came completes the stream, as the SDKs
                 // read it; anything else the cut-off event carried is kept, but is partial.
                 match self.decode(&open, &mut events) {
-                    Ok(Step::Done) => {
-                        self.complete(&mut events);
+                    Ok(Step::Done(finish)) => {
+                        self.complete(&mut events, finish);
                         return None;
                     }
                     Err(error) if error.kind == ErrorKind::TooLarge => {
@@ -305,7 +314,6 @@ impl Driver {
                     }
                     Ok(Step::More) | Err(_) => {}
                 }
-                events.retain(|event| !event.is_ending());
                 self.emit_all(&mut events);
                 format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
             }
@@ -314,11 +322,10 @@ impl Driver {
         Some(StreamEvent::Error(StreamError::incomplete(message)))
     }
 
-    /// Sends `events`, the last of which is the `Finish` a terminator produced.
-    fn complete(&mut self, events: &mut Vec<StreamEvent>) {
-        let ending = events.pop().expect("a decoder pushes Finish before Done");
+    /// Sends `events`, then the ending: the `Finish` the terminator brought.
+    fn complete(&mut self, events: &mut Vec<StreamEvent>, finish: Finish) {
         self.emit_all(events);
-        self.emit(ending);
+        self.emit(finish.into());
         self.finished = true;
     }
 
@@ -359,7 +366,7 @@ impl Driver {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = self.read_error_body(response).await;
-        error_from_response(status, &headers, &body)
+        error_from_response(self.protocol, status, &headers, &body)
     }
 
     /// The start of a body that is not an answer, up to [`Limits::error_body_bytes`]: a person
@@ -378,89 +385,4 @@ fn other_content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
     let text = String::from_utf8_lossy(value.as_bytes());
     let essence = text.split(';').next().unwrap_or_default().trim();
     (!essence.eq_ignore_ascii_case("text/event-stream")).then(|| text.into_owned())
-}
-
-/// Sends `request`, allowing `connect + first_byte` for the response head (so a connection that
-/// never comes is always a connect timeout).
-pub(crate) async fn send(
-    request: reqwest::RequestBuilder,
-    timeouts: &Timeouts,
-) -> Result<reqwest::Response, StreamError> {
-    match timeout(timeouts.until_response(), request.send()).await {
-        Err(_) => Err(StreamError::timeout(TimeoutPhase::FirstByte, timeouts.first_byte)),
-        Ok(Err(error)) => Err(transport_error(&error, timeouts.connect)),
-        Ok(Ok(response)) => Ok(response),
-    }
-}
-
-/// The start of a body that is not an answer (an error page, an HTTP error), at most
-/// [`Limits::error_body_bytes`]; whatever arrived before a failure is kept.
-pub(crate) async fn read_error_body(response: reqwest::Response, idle: Duration, limits: &Limits) -> Vec<u8> {
-    read_body(response, idle, limits.error_body_bytes, "the error body")
-        .await
-        .unwrap_or_else(|(partial, _)| partial)
-}
-
-/// Reads a response body, each read within `idle`. A body longer than `limit` bytes is an
-/// error naming `what` and the limit, and nothing past the limit is kept. On a failure, the
-/// bytes read so far come back with the error.
-pub(crate) async fn read_body(
-    response: reqwest::Response,
-    idle: Duration,
-    limit: usize,
-    what: &str,
-) -> Result<Vec<u8>, (Vec<u8>, StreamError)> {
-    let mut body = Vec::new();
-    let mut chunks = response.bytes_stream();
-    loop {
-        match timeout(idle, chunks.next()).await {
-            Err(_) => return Err((body, StreamError::timeout(TimeoutPhase::Idle, idle))),
-            Ok(None) => break,
-            Ok(Some(Err(error))) => {
-                let error = StreamError::new(
-                    ErrorKind::Network,
-                    format!("the body broke off: {}", source_text(&error)),
-                );
-                return Err((body, error));
-            }
-            Ok(Some(Ok(chunk))) => {
-                let room = limit - body.len();
-                if chunk.len() > room {
-                    body.extend_from_slice(&chunk[..room]);
-                    return Err((body, too_large(what, limit)));
-                }
-                body.extend_from_slice(&chunk);
-            }
-        }
-    }
-    Ok(body)
-}
-
-/// A failed send, as a typed error: a connect timeout, a refused connection, a reset.
-pub(crate) fn transport_error(error: &reqwest::Error, connect_timeout: Duration) -> StreamError {
-    if error.is_timeout() && error.is_connect() {
-        return StreamError::timeout(TimeoutPhase::Connect, connect_timeout);
-    }
-    if let Some(refused) = net::redirect_error(error) {
-        return refused;
-    }
-    let what = if error.is_connect() {
-        "could not connect"
-    } else {
-        "the request failed"
-    };
-    let host = error
-        .url()
-        .and_then(|url| url.host_str().map(str::to_owned))
-        .unwrap_or_default();
-    StreamError::new(ErrorKind::Network, format!("{what} to {host}: {}", source_text(error)))
-}
-
-/// The innermost cause of an error, which is where reqwest keeps the useful words.
-fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut innermost = error;
-    while let Some(source) = innermost.source() {
-        innermost = source;
-    }
-    innermost.to_string()
 }

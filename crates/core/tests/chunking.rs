@@ -32,7 +32,10 @@ fn decode(protocol_id: &str, chunks: &[&[u8]]) -> Vec<StreamEvent> {
         for frame in frames.drain(..) {
             match decoder.decode(&frame, &mut events) {
                 Ok(Step::More) => {}
-                Ok(Step::Done) => return events,
+                Ok(Step::Done(finish)) => {
+                    events.push(finish.into());
+                    return events;
+                }
                 Err(error) => {
                     events.push(StreamEvent::Error(error));
                     return events;

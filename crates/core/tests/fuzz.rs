@@ -149,6 +149,12 @@ fn run(case: &Case, chunks: &[&[u8]]) -> Run {
             events.truncate(position);
         }
         emitted.extend(events);
+        // As the engine does: the decoder returns the ending, the driver emits it.
+        if admitted.is_ok()
+            && let Ok(Step::Done(finish)) = &step
+        {
+            emitted.push(finish.clone().into());
+        }
         let stop = admitted.is_err() || !matches!(step, Ok(Step::More));
         *ended |= stop;
         if stop {

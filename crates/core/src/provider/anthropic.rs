@@ -13,8 +13,8 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
-use crate::error::StreamError;
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Step, parse_json, parse_model_list};
+use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
 use crate::request::{ChatRequest, Role};
@@ -82,6 +82,34 @@ impl Protocol for Anthropic {
 
     fn decoder(&self) -> Box<dyn EventDecoder> {
         Box::new(AnthropicDecoder::default())
+    }
+
+    fn finish_reason(&self, raw: &str) -> FinishReason {
+        match raw {
+            "end_turn" | "stop_sequence" => FinishReason::Stop,
+            "max_tokens" | "model_context_window_exceeded" => FinishReason::Length,
+            "tool_use" => FinishReason::ToolCalls,
+            "refusal" => FinishReason::ContentFilter,
+            _ => FinishReason::Other, // pause_turn, and reasons added later
+        }
+    }
+
+    fn error_kind(&self, error_type: &str) -> Option<ErrorKind> {
+        Some(match error_type {
+            "authentication_error" => ErrorKind::Authentication,
+            "permission_error" => ErrorKind::Permission,
+            "not_found_error" => ErrorKind::NotFound,
+            "rate_limit_error" => ErrorKind::RateLimited,
+            "overloaded_error" => ErrorKind::Overloaded,
+            "invalid_request_error" | "request_too_large" => ErrorKind::InvalidRequest,
+            "api_error" => ErrorKind::Server,
+            _ => return None,
+        })
+    }
+
+    /// `{ "data": [{ "type": "model", "id", "display_name", "created_at" }], "has_more", … }`.
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
+        parse_model_list(body)
     }
 }
 
@@ -310,16 +338,11 @@ impl EventDecoder for AnthropicDecoder {
                 }
             }
             "message_stop" => {
-                let raw_reason = self.stop_reason.take();
-                let reason = raw_reason
-                    .as_deref()
-                    .map_or(FinishReason::Stop, FinishReason::normalize);
-                out.push(StreamEvent::Finish { reason, raw_reason });
-                return Ok(Step::Done);
+                return Ok(Step::Done(Finish::from_raw(&Anthropic, self.stop_reason.take())));
             }
             "error" => {
                 let event: ErrorEvent = parse_json(frame)?;
-                return Err(event.error.into_error());
+                return Err(event.error.into_error(&Anthropic));
             }
             _ => {} // ping, content_block_stop, and event types added later
         }
@@ -408,6 +431,32 @@ mod tests {
     }
 
     #[test]
+    fn anthropic_words_map_to_the_common_vocabulary() {
+        assert_eq!(Anthropic.finish_reason("end_turn"), FinishReason::Stop);
+        assert_eq!(Anthropic.finish_reason("stop_sequence"), FinishReason::Stop);
+        assert_eq!(Anthropic.finish_reason("max_tokens"), FinishReason::Length);
+        assert_eq!(Anthropic.finish_reason("tool_use"), FinishReason::ToolCalls);
+        assert_eq!(Anthropic.finish_reason("refusal"), FinishReason::ContentFilter);
+        assert_eq!(Anthropic.finish_reason("pause_turn"), FinishReason::Other);
+        assert_eq!(Anthropic.error_kind("overloaded_error"), Some(ErrorKind::Overloaded));
+        assert_eq!(Anthropic.error_kind("rate_limit_error"), Some(ErrorKind::RateLimited));
+        assert_eq!(Anthropic.error_kind("rate_limit_exceeded"), None);
+    }
+
+    #[test]
+    fn an_error_event_is_typed_by_its_error_type() {
+        let frame = SseFrame {
+            event: "error".into(),
+            data: r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#.into(),
+            ..SseFrame::default()
+        };
+        let error = AnthropicDecoder::default().decode(&frame, &mut Vec::new()).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Overloaded);
+        assert_eq!(error.error_type.as_deref(), Some("overloaded_error"));
+        assert_eq!(error.message, "Overloaded");
+    }
+
+    #[test]
     fn events_without_names_are_typed_by_their_data() {
         let mut decoder = AnthropicDecoder::default();
         let mut out = Vec::new();
@@ -415,6 +464,13 @@ mod tests {
             data: r#"{"type":"message_stop"}"#.into(),
             ..SseFrame::default()
         };
-        assert_eq!(decoder.decode(&frame, &mut out), Ok(Step::Done));
+        assert_eq!(
+            decoder.decode(&frame, &mut out),
+            Ok(Step::Done(Finish {
+                reason: FinishReason::Stop,
+                raw_reason: None
+            }))
+        );
+        assert!(out.is_empty(), "the caller emits the Finish");
     }
 }

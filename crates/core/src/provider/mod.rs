@@ -1,17 +1,21 @@
-//! Wire protocols: how a request is written and how a provider's SSE frames become
-//! [`StreamEvent`]s.
+//! Wire protocols: how a request is written, how a provider's SSE frames become
+//! [`StreamEvent`]s, and the provider's own words (finish reasons, error types, model lists).
 //!
-//! A protocol is one file in this folder and one line in [`PROTOCOLS`]. Vendors that speak an
-//! existing protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are entries of the
+//! A protocol is one file in this folder and one line in [`PROTOCOLS`]; everything it knows
+//! lives behind [`Protocol`], and the helpers here serve every protocol that shares a shape.
+//! [`Endpoint`](crate::Endpoint) takes any `&'static dyn Protocol`, so a protocol defined
+//! outside this crate (a test's) runs through the same engine. Vendors that speak an existing
+//! protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are entries of the
 //! [`crate::catalog`].
 
 mod anthropic;
 mod openai;
 
 use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
 
-use crate::error::StreamError;
-use crate::event::StreamEvent;
+use crate::error::{ErrorKind, StreamError};
+use crate::event::{FinishReason, StreamEvent};
 use crate::keys::ApiKey;
 use crate::request::ChatRequest;
 use crate::sse::SseFrame;
@@ -24,9 +28,10 @@ pub fn protocol(id: &str) -> Option<&'static dyn Protocol> {
     PROTOCOLS.iter().copied().find(|protocol| protocol.id() == id)
 }
 
-/// A provider's wire protocol: URLs, headers, request body and stream decoding.
+/// A provider's wire protocol: URLs, headers, request body and stream decoding, and the
+/// provider's vocabulary (finish reasons, error types, the model list's shape).
 pub trait Protocol: Send + Sync {
-    /// The protocol's id, as named in presets and settings.
+    /// The protocol's id, as provider definitions and settings name it.
     fn id(&self) -> &'static str;
     /// The chat endpoint under `base_url`.
     fn chat_url(&self, base_url: &str) -> String;
@@ -38,25 +43,72 @@ pub trait Protocol: Send + Sync {
     fn chat_body(&self, request: &ChatRequest, quirks: &Quirks) -> serde_json::Value;
     /// A fresh decoder for one stream.
     fn decoder(&self) -> Box<dyn EventDecoder>;
+    /// The common word for the provider's finish or stop reason (`end_turn` → `stop`);
+    /// [`FinishReason::Other`] for one this protocol does not know.
+    fn finish_reason(&self, raw: &str) -> FinishReason;
+    /// The kind a provider's error type or code stands for (`rate_limit_exceeded` →
+    /// `rate_limited`), if this protocol knows it. Used for errors inside a stream and to refine
+    /// an HTTP status (see [`crate::http_error`]).
+    fn error_kind(&self, error_type: &str) -> Option<ErrorKind>;
+    /// The models a model-list response (from [`models_url`](Self::models_url)) names, in the
+    /// provider's order.
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError>;
+}
+
+/// A model a provider offers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// The id to request it by.
+    pub id: String,
 }
 
 /// Turns one provider's SSE frames into [`StreamEvent`]s, one stream at a time.
 pub trait EventDecoder: Send {
-    /// Decodes one frame, appending its events to `out`. `Ok(Step::Done)` once the stream's
-    /// terminator arrived (after pushing the [`StreamEvent::Finish`]); `Err` when the frame is an
-    /// error or is malformed (events already pushed are kept).
+    /// Decodes one frame, appending its events to `out`. `Ok(Step::Done(finish))` once the
+    /// stream's terminator arrived, carrying how the answer ended: the caller emits the
+    /// [`StreamEvent::Finish`], a decoder never pushes an ending. `Err` when the frame is an error
+    /// or is malformed (events already pushed are kept).
     fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError>;
     /// The terminator this protocol expects, for the message of an incomplete stream.
     fn terminator(&self) -> &'static str;
 }
 
 /// Whether a stream goes on after a frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
     /// More frames are expected.
     More,
-    /// The terminator arrived; the stream is complete.
-    Done,
+    /// The terminator arrived: the stream is complete, and ended this way.
+    Done(Finish),
+}
+
+/// How a complete stream's answer ended: what its [`StreamEvent::Finish`] carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finish {
+    /// The reason in the common vocabulary.
+    pub reason: FinishReason,
+    /// The provider's own word for it, when it gave one.
+    pub raw_reason: Option<String>,
+}
+
+impl Finish {
+    /// The ending for the provider's `raw_reason`, mapped by `protocol`; a terminator that came
+    /// without a reason is a plain [`FinishReason::Stop`].
+    pub fn from_raw(protocol: &dyn Protocol, raw_reason: Option<String>) -> Self {
+        let reason = raw_reason
+            .as_deref()
+            .map_or(FinishReason::Stop, |raw| protocol.finish_reason(raw));
+        Self { reason, raw_reason }
+    }
+}
+
+impl From<Finish> for StreamEvent {
+    fn from(finish: Finish) -> Self {
+        Self::Finish {
+            reason: finish.reason,
+            raw_reason: finish.raw_reason,
+        }
+    }
 }
 
 /// Differences between servers that speak the same protocol (a provider definition's `quirks`).
@@ -100,16 +152,39 @@ impl TokenLimitField {
 }
 
 /// Parses a frame's JSON data into `T`, or names the frame in a protocol error.
-pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
+pub fn parse_json<'a, T: Deserialize<'a>>(frame: &'a SseFrame) -> Result<T, StreamError> {
     serde_json::from_str(&frame.data).map_err(|error| {
         let shown = crate::redact::clip(&frame.data, 120);
         StreamError::protocol(format!("malformed `{}` event ({error}): {shown}", frame.name()))
     })
 }
 
+/// An error the provider reported inside the stream (an `error` event or object): `protocol`
+/// maps its type to a kind, [`ErrorKind::Server`] when it names none it knows.
+pub fn reported_error(protocol: &dyn Protocol, error_type: Option<&str>, message: Option<&str>) -> StreamError {
+    let kind = error_type
+        .and_then(|error_type| protocol.error_kind(error_type))
+        .unwrap_or(ErrorKind::Server);
+    let mut error = StreamError::new(kind, message.unwrap_or("the provider reported an error mid-stream"));
+    error.error_type = error_type.map(str::to_owned);
+    error
+}
+
+/// Parses the model-list shape OpenAI and Anthropic share, `{ "data": [{ "id": … }, …] }`
+/// (other fields are ignored).
+pub fn parse_model_list(body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
+    #[derive(Deserialize)]
+    struct List {
+        data: Vec<ModelInfo>,
+    }
+    serde_json::from_slice::<List>(body)
+        .map(|list| list.data)
+        .map_err(|error| StreamError::protocol(format!("the model list is not in the expected shape: {error}")))
+}
+
 /// The `error` object providers put in an error body or event: `{ "type", "message" }`
 /// (OpenAI adds `code`).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Deserialize)]
 pub(crate) struct ProviderErrorBody<'a> {
     #[serde(borrow, rename = "type")]
     pub error_type: Option<std::borrow::Cow<'a, str>>,
@@ -119,11 +194,15 @@ pub(crate) struct ProviderErrorBody<'a> {
 }
 
 impl ProviderErrorBody<'_> {
-    /// The typed error this object describes: the `type`, else a string `code`, decides the kind.
-    pub fn into_error(self) -> StreamError {
+    /// The provider's error type: the `type`, else a string `code`.
+    pub fn error_type(&self) -> Option<&str> {
         let code = self.code.as_ref().and_then(|code| code.as_str());
-        let error_type = self.error_type.as_deref().or(code);
-        StreamError::from_provider(error_type, self.message.as_deref())
+        self.error_type.as_deref().or(code)
+    }
+
+    /// The typed error this object describes, its kind as `protocol` reads the type.
+    pub fn into_error(self, protocol: &dyn Protocol) -> StreamError {
+        reported_error(protocol, self.error_type(), self.message.as_deref())
     }
 }
 
@@ -137,5 +216,33 @@ mod tests {
             assert_eq!(protocol(registered.id()).unwrap().id(), registered.id());
         }
         assert!(protocol("gopher").is_none());
+    }
+
+    #[test]
+    fn a_terminator_without_a_reason_is_a_stop_and_unknown_words_are_other() {
+        for registered in PROTOCOLS {
+            assert_eq!(Finish::from_raw(*registered, None).reason, FinishReason::Stop);
+            let unknown = Finish::from_raw(*registered, Some("gopher".into()));
+            assert_eq!(unknown.reason, FinishReason::Other);
+            assert_eq!(unknown.raw_reason.as_deref(), Some("gopher"));
+            assert_eq!(registered.error_kind("gopher_error"), None);
+        }
+    }
+
+    #[test]
+    fn an_error_type_no_protocol_knows_is_a_server_error_keeping_the_type() {
+        let error = reported_error(PROTOCOLS[0], Some("gopher_error"), None);
+        assert_eq!(error.kind, ErrorKind::Server);
+        assert_eq!(error.error_type.as_deref(), Some("gopher_error"));
+        assert_eq!(error.message, "the provider reported an error mid-stream");
+    }
+
+    #[test]
+    fn model_lists_are_read_by_their_ids() {
+        let models = parse_model_list(br#"{"data":[{"id":"b","object":"model"},{"id":"a"}],"has_more":false}"#);
+        let ids: Vec<_> = models.unwrap().into_iter().map(|model| model.id).collect();
+        assert_eq!(ids, ["b", "a"]);
+        let error = parse_model_list(br#"{"models":[]}"#).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Protocol);
     }
 }

@@ -11,8 +11,11 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{EventDecoder, Protocol, ProviderErrorBody, Quirks, Step, parse_json};
-use crate::error::StreamError;
+use super::{
+    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Step, parse_json, parse_model_list,
+    reported_error,
+};
+use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
 use crate::request::{ChatRequest, Role};
@@ -75,6 +78,35 @@ impl Protocol for OpenAi {
 
     fn decoder(&self) -> Box<dyn EventDecoder> {
         Box::new(OpenAiDecoder::default())
+    }
+
+    fn finish_reason(&self, raw: &str) -> FinishReason {
+        match raw {
+            // `eos`: some compatible servers' word for the end of the sequence.
+            "stop" | "eos" => FinishReason::Stop,
+            "length" => FinishReason::Length,
+            "tool_calls" | "function_call" => FinishReason::ToolCalls,
+            "content_filter" => FinishReason::ContentFilter,
+            _ => FinishReason::Other,
+        }
+    }
+
+    fn error_kind(&self, error_type: &str) -> Option<ErrorKind> {
+        // Types (`invalid_request_error`, `server_error`, `tokens`, `requests`) and codes
+        // (`invalid_api_key`, `rate_limit_exceeded`, …), which OpenAI sends as either.
+        Some(match error_type {
+            "invalid_api_key" => ErrorKind::Authentication,
+            "model_not_found" => ErrorKind::NotFound,
+            "rate_limit_exceeded" | "insufficient_quota" | "tokens" | "requests" => ErrorKind::RateLimited,
+            "invalid_request_error" => ErrorKind::InvalidRequest,
+            "server_error" => ErrorKind::Server,
+            _ => return None,
+        })
+    }
+
+    /// `{ "object": "list", "data": [{ "id", "object", "created", "owned_by" }] }`.
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
+        parse_model_list(body)
     }
 }
 
@@ -191,21 +223,16 @@ fn push_text(out: &mut Vec<StreamEvent>, text: Option<Cow<'_, str>>, make: fn(St
 impl EventDecoder for OpenAiDecoder {
     fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if frame.data == "[DONE]" {
-            let raw_reason = self.finish.take();
-            let reason = raw_reason
-                .as_deref()
-                .map_or(FinishReason::Stop, FinishReason::normalize);
-            out.push(StreamEvent::Finish { reason, raw_reason });
-            return Ok(Step::Done);
+            return Ok(Step::Done(Finish::from_raw(&OpenAi, self.finish.take())));
         }
         if frame.event == "error" && !frame.data.trim_start().starts_with('{') {
-            return Err(StreamError::from_provider(None, Some(&frame.data)));
+            return Err(reported_error(&OpenAi, None, Some(&frame.data)));
         }
         let chunk: Chunk = parse_json(frame)?;
         if let Some(error) = chunk.error {
             return Err(match error {
-                ErrorField::Object(body) => body.into_error(),
-                ErrorField::Text(message) => StreamError::from_provider(None, Some(&message)),
+                ErrorField::Object(body) => body.into_error(&OpenAi),
+                ErrorField::Text(message) => reported_error(&OpenAi, None, Some(&message)),
             });
         }
         if !self.started {
@@ -270,7 +297,7 @@ mod tests {
         let mut step = Ok(Step::More);
         for data in datas {
             step = decoder.decode(&frame(data), &mut out);
-            if step != Ok(Step::More) {
+            if !matches!(step, Ok(Step::More)) {
                 break;
             }
         }
@@ -307,7 +334,13 @@ mod tests {
             r#"{"id":"c1","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":1}}"#,
             "[DONE]",
         ]);
-        assert_eq!(step, Ok(Step::Done));
+        assert_eq!(
+            step,
+            Ok(Step::Done(Finish {
+                reason: FinishReason::Length,
+                raw_reason: Some("length".into())
+            }))
+        );
         assert_eq!(
             events,
             vec![
@@ -320,10 +353,6 @@ mod tests {
                     input_tokens: Some(3),
                     output_tokens: Some(1)
                 }),
-                StreamEvent::Finish {
-                    reason: FinishReason::Length,
-                    raw_reason: Some("length".into())
-                },
             ]
         );
     }
@@ -336,10 +365,34 @@ mod tests {
         ]);
         assert_eq!(events.len(), 2);
         let error = step.unwrap_err();
-        assert_eq!(error.kind, crate::error::ErrorKind::RateLimited);
+        assert_eq!(error.kind, ErrorKind::RateLimited);
         assert_eq!(error.message, "Rate limit reached");
         let (_, step) = decode_all(&[r#"{"error":"model crashed"}"#]);
         assert_eq!(step.unwrap_err().message, "model crashed");
+    }
+
+    #[test]
+    fn openai_words_map_to_the_common_vocabulary() {
+        assert_eq!(OpenAi.finish_reason("stop"), FinishReason::Stop);
+        assert_eq!(OpenAi.finish_reason("length"), FinishReason::Length);
+        assert_eq!(OpenAi.finish_reason("tool_calls"), FinishReason::ToolCalls);
+        assert_eq!(OpenAi.finish_reason("function_call"), FinishReason::ToolCalls);
+        assert_eq!(OpenAi.finish_reason("content_filter"), FinishReason::ContentFilter);
+        assert_eq!(OpenAi.finish_reason("end_turn"), FinishReason::Other);
+        assert_eq!(OpenAi.error_kind("invalid_api_key"), Some(ErrorKind::Authentication));
+        assert_eq!(OpenAi.error_kind("insufficient_quota"), Some(ErrorKind::RateLimited));
+        assert_eq!(OpenAi.error_kind("server_error"), Some(ErrorKind::Server));
+        assert_eq!(OpenAi.error_kind("overloaded_error"), None);
+    }
+
+    #[test]
+    fn model_lists_are_read_from_data() {
+        let body =
+            br#"{"object":"list","data":[{"id":"gpt-4o","object":"model","created":1715367049,"owned_by":"system"}]}"#;
+        assert_eq!(
+            OpenAi.parse_models(body).unwrap(),
+            vec![ModelInfo { id: "gpt-4o".into() }]
+        );
     }
 
     #[test]
@@ -355,7 +408,7 @@ mod tests {
     fn malformed_json_is_a_protocol_error_naming_the_data() {
         let (_, step) = decode_all(&[r#"{"choices":[{"#]);
         let error = step.unwrap_err();
-        assert_eq!(error.kind, crate::error::ErrorKind::Protocol);
+        assert_eq!(error.kind, ErrorKind::Protocol);
         assert!(error.message.contains(r#"{"choices":[{"#), "{}", error.message);
     }
 }

@@ -1,0 +1,102 @@
+//! Printing one streamed answer in the terminal, shared by `runnel chat` and its conversation
+//! mode: events as they arrive, the stats line, an error and its exit code.
+
+use std::io::Write;
+
+use runnel_core::{ChatStream, Completion, ErrorKind, StreamError, StreamEvent};
+
+use crate::select::Choice;
+use crate::{EXIT_ERROR, EXIT_INCOMPLETE, show};
+
+/// How events are printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The answer's text on stdout, thinking on stderr.
+    Text,
+    /// One JSON object per event (`--events`), in `StreamEvent`'s documented shape.
+    Events,
+    /// The raw SSE events with their arrival times (`--raw`).
+    Raw,
+}
+
+/// Prints events as they arrive until the stream ends; Ctrl-C stops it and keeps what arrived.
+pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    // The answer's closing newline, only after an answer: an error alone leaves stdout empty.
+    let mut answered = false;
+    loop {
+        let event = tokio::select! {
+            event = stream.next() => event,
+            _ = &mut interrupted, if !stream.stop_handle().is_stopped() => {
+                stream.stop();
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        answered |= matches!(event, StreamEvent::TextDelta { .. } | StreamEvent::RefusalDelta { .. });
+        // A closed stdout (`| head`) is not an error worth more than stopping.
+        if write_event(&mut out, &event, format)
+            .and_then(|()| out.flush())
+            .is_err()
+        {
+            stream.stop();
+        }
+    }
+    if format == Format::Text && answered {
+        let _ = writeln!(out);
+    }
+    stream.finish().await
+}
+
+fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Events => {
+            let line = serde_json::to_string(event).expect("events serialize");
+            writeln!(out, "{line}")
+        }
+        Format::Raw => match event {
+            StreamEvent::Raw(frame) => writeln!(out, "{:>9.1} ms  {:<20} {}", frame.at_ms, frame.event, frame.data),
+            _ => Ok(()),
+        },
+        Format::Text => match event {
+            StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => out.write_all(text.as_bytes()),
+            StreamEvent::ThinkingDelta { text } => {
+                eprint!("{text}");
+                Ok(())
+            }
+            _ => Ok(()),
+        },
+    }
+}
+
+/// Prints `error: kind: message (retry in N s)` and returns the exit code for it.
+pub fn report_error(error: &StreamError) -> u8 {
+    let mut line = format!("error: {}: {}", error.kind.as_str(), error.message);
+    if let Some(seconds) = error.retry_after {
+        line.push_str(&format!(" (retry in {seconds:.0} s)"));
+    }
+    eprintln!("{line}");
+    if error.kind == ErrorKind::Incomplete {
+        EXIT_INCOMPLETE
+    } else {
+        EXIT_ERROR
+    }
+}
+
+/// Prints the stats line of one answer (`--stats`) on stderr: timings, tokens, rate, size.
+pub fn print_stats(choice: &Choice, completion: &Completion) {
+    let metrics = &completion.metrics;
+    eprintln!(
+        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens  {} tok/s  {} deltas  {} bytes",
+        completion.model.clone().unwrap_or_else(|| choice.label()),
+        show::ms(metrics.ttfb_ms),
+        show::ms(metrics.ttft_ms),
+        metrics.duration_ms,
+        show::tokens(metrics),
+        show::rate(metrics),
+        metrics.deltas,
+        metrics.bytes,
+    );
+}

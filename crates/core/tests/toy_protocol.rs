@@ -1,0 +1,244 @@
+//! A wire protocol added the way docs/adding-a-provider.md says, outside the crate: a unit
+//! struct implementing `Protocol` and its `EventDecoder`, given to an `Endpoint`, streamed by the
+//! real engine from a fake server on 127.0.0.1.
+//!
+//! The toy protocol: `POST {base}/toy/chat` with `{ "model", "prompt" }`; the answer is
+//! `data: {"text": …}` frames, then `data: {"end": REASON}` (the terminator); `data: {"error":
+//! TYPE, "message": …}` is an error. `GET {base}/toy/models` answers a JSON array of ids.
+
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderMap};
+use runnel_core::provider::{EventDecoder, Finish, Protocol, Quirks, Step, parse_json, reported_error};
+use runnel_core::sse::SseFrame;
+use runnel_core::{
+    ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Message, ModelInfo, Outcome, Role, StreamError,
+    StreamEvent, StreamOptions, Timeouts,
+};
+use runnel_testkit::{Chunking, FakeServer, Reply};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The toy protocol.
+struct Toy;
+
+impl Protocol for Toy {
+    fn id(&self) -> &'static str {
+        "toy"
+    }
+
+    fn chat_url(&self, base_url: &str) -> String {
+        format!("{base_url}/toy/chat")
+    }
+
+    fn models_url(&self, base_url: &str) -> String {
+        format!("{base_url}/toy/models")
+    }
+
+    fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(value) = key.and_then(|key| key.header_value("Toy ")) {
+            headers.insert(AUTHORIZATION, value);
+        }
+        headers
+    }
+
+    fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
+        let prompt = request
+            .messages
+            .iter()
+            .rev()
+            .find(|message| message.role == Role::User)
+            .map_or("", |message| message.content.as_str());
+        json!({ "model": request.model, "prompt": prompt })
+    }
+
+    fn decoder(&self) -> Box<dyn EventDecoder> {
+        Box::new(ToyDecoder { started: false })
+    }
+
+    fn finish_reason(&self, raw: &str) -> FinishReason {
+        match raw {
+            "done" => FinishReason::Stop,
+            "cut" => FinishReason::Length,
+            _ => FinishReason::Other,
+        }
+    }
+
+    fn error_kind(&self, error_type: &str) -> Option<ErrorKind> {
+        match error_type {
+            "busy" => Some(ErrorKind::Overloaded),
+            "who_are_you" => Some(ErrorKind::Authentication),
+            _ => None,
+        }
+    }
+
+    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
+        let ids: Vec<String> = serde_json::from_slice(body)
+            .map_err(|error| StreamError::protocol(format!("not a toy model list: {error}")))?;
+        Ok(ids.into_iter().map(|id| ModelInfo { id }).collect())
+    }
+}
+
+struct ToyDecoder {
+    started: bool,
+}
+
+#[derive(Deserialize)]
+struct ToyFrame {
+    text: Option<String>,
+    end: Option<String>,
+    error: Option<String>,
+    message: Option<String>,
+}
+
+impl EventDecoder for ToyDecoder {
+    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
+        let toy: ToyFrame = parse_json(frame)?;
+        if let Some(error_type) = toy.error {
+            return Err(reported_error(&Toy, Some(&error_type), toy.message.as_deref()));
+        }
+        if !self.started {
+            self.started = true;
+            out.push(StreamEvent::Start {
+                response_id: None,
+                model: None,
+            });
+        }
+        if let Some(text) = toy.text.filter(|text| !text.is_empty()) {
+            out.push(StreamEvent::TextDelta { text });
+        }
+        match toy.end {
+            Some(reason) => Ok(Step::Done(Finish::from_raw(&Toy, Some(reason)))),
+            None => Ok(Step::More),
+        }
+    }
+
+    fn terminator(&self) -> &'static str {
+        r#"data: {"end": …}"#
+    }
+}
+
+const KEY: &str = "toy-key-123456789";
+
+fn engine() -> Engine {
+    Engine::new(Timeouts {
+        connect: Duration::from_secs(2),
+        first_byte: Duration::from_secs(5),
+        idle: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn toy_endpoint(server: &FakeServer) -> Endpoint {
+    Endpoint::new("toy-provider", &Toy, &server.url(), Some(ApiKey::new(KEY)))
+}
+
+async fn play(server: &FakeServer) -> (Vec<StreamEvent>, runnel_core::Completion) {
+    let request = ChatRequest::new("toy-1", vec![Message::system("be brief"), Message::user("hi")]);
+    let mut stream = engine().stream(&toy_endpoint(server), &request, StreamOptions::default());
+    let mut events = Vec::new();
+    while let Some(event) = stream.next().await {
+        events.push(event);
+    }
+    (events, stream.finish().await)
+}
+
+#[tokio::test]
+async fn a_toy_protocol_streams_an_answer_to_its_finish_through_the_engine() {
+    let server = FakeServer::start().await;
+    let body = "data: {\"text\":\"Hel\"}\n\ndata: {\"text\":\"lo, \"}\n\n: a comment\n\ndata: {\"text\":\"toy\"}\n\ndata: {\"end\":\"done\"}\n\n";
+    server.enqueue(Reply::sse(body).chunking(Chunking::EveryByte));
+    let (events, completion) = play(&server).await;
+    assert_eq!(
+        events,
+        vec![
+            StreamEvent::Start {
+                response_id: None,
+                model: None
+            },
+            StreamEvent::TextDelta { text: "Hel".into() },
+            StreamEvent::TextDelta { text: "lo, ".into() },
+            StreamEvent::TextDelta { text: "toy".into() },
+            StreamEvent::Finish {
+                reason: FinishReason::Stop,
+                raw_reason: Some("done".into())
+            },
+        ]
+    );
+    assert_eq!(completion.text, "Hello, toy");
+    assert_eq!(
+        completion.outcome,
+        Outcome::Finished {
+            reason: FinishReason::Stop,
+            raw_reason: Some("done".into())
+        }
+    );
+    let request = &server.requests()[0];
+    assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/toy/chat"));
+    assert_eq!(request.header("authorization"), Some(format!("Toy {KEY}").as_str()));
+    assert_eq!(request.json(), json!({ "model": "toy-1", "prompt": "hi" }));
+}
+
+#[tokio::test]
+async fn the_toy_protocols_own_words_decide_reasons_and_error_kinds() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse("data: {\"text\":\"Lo\"}\n\ndata: {\"end\":\"cut\"}\n\n"));
+    let (_, completion) = play(&server).await;
+    assert_eq!(
+        completion.outcome,
+        Outcome::Finished {
+            reason: FinishReason::Length,
+            raw_reason: Some("cut".into())
+        }
+    );
+
+    // An error frame mid-stream: the text before it is kept, the kind is the toy's.
+    server.enqueue(Reply::sse(
+        "data: {\"text\":\"Lo\"}\n\ndata: {\"error\":\"busy\",\"message\":\"come back later\"}\n\n",
+    ));
+    let (_, completion) = play(&server).await;
+    let Outcome::Failed { error } = &completion.outcome else {
+        panic!("expected a failure, got {:?}", completion.outcome)
+    };
+    assert_eq!(completion.text, "Lo");
+    assert_eq!(
+        (error.kind, error.error_type.as_deref(), error.message.as_str()),
+        (ErrorKind::Overloaded, Some("busy"), "come back later")
+    );
+
+    // An HTTP error whose body names a toy error type: the protocol refines the status.
+    server.enqueue(Reply::json(400, r#"{"error":{"type":"busy","message":"queue full"}}"#));
+    let (events, _) = play(&server).await;
+    let [StreamEvent::Error(error)] = events.as_slice() else {
+        panic!("expected one error, got {events:?}")
+    };
+    assert_eq!((error.kind, error.status), (ErrorKind::Overloaded, Some(400)));
+
+    // A stream cut before its terminator names the toy's terminator.
+    server.enqueue(Reply::sse("data: {\"text\":\"Lo\"}\n\n"));
+    let (_, completion) = play(&server).await;
+    let Outcome::Failed { error } = &completion.outcome else {
+        panic!("expected a failure, got {:?}", completion.outcome)
+    };
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains(r#"data: {"end": …}"#), "{}", error.message);
+}
+
+#[tokio::test]
+async fn the_toy_protocol_parses_its_own_model_list() {
+    let server = FakeServer::start().await;
+    server.route("/toy/models", Reply::json(200, r#"["toy-2","toy-1"]"#));
+    let models = engine().models(&toy_endpoint(&server)).await.unwrap();
+    let ids: Vec<_> = models.iter().map(|model| model.id.as_str()).collect();
+    assert_eq!(ids, ["toy-1", "toy-2"]);
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some(format!("Toy {KEY}").as_str())
+    );
+
+    server.route("/toy/models", Reply::json(200, r#"{"data":[]}"#));
+    let error = engine().models(&toy_endpoint(&server)).await.unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Protocol);
+    assert!(error.message.starts_with("not a toy model list"), "{}", error.message);
+}
