@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap};
-use runnel_core::provider::{EventDecoder, Finish, Protocol, Quirks, Step, parse_json, reported_error};
+use runnel_core::provider::{EventDecoder, Finish, Protocol, Quirks, Routes, Step, parse_json, reported_error};
 use runnel_core::sse::SseFrame;
 use runnel_core::{
     ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Message, ModelInfo, Outcome, Role, StreamError,
@@ -23,16 +23,12 @@ use serde_json::json;
 struct Toy;
 
 impl Protocol for Toy {
-    fn id(&self) -> &'static str {
-        "toy"
-    }
-
-    fn chat_url(&self, base_url: &str) -> String {
-        format!("{base_url}/toy/chat")
-    }
-
-    fn models_url(&self, base_url: &str) -> String {
-        format!("{base_url}/toy/models")
+    fn routes(&self) -> Routes {
+        Routes {
+            id: "toy",
+            chat_path: "/toy/chat",
+            models_path: "/toy/models",
+        }
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {

@@ -13,7 +13,10 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Step, parse_json, parse_model_list};
+use super::{
+    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
+    parse_model_list,
+};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -29,16 +32,12 @@ const DEFAULT_MAX_TOKENS: u32 = 4096;
 pub struct Anthropic;
 
 impl Protocol for Anthropic {
-    fn id(&self) -> &'static str {
-        "anthropic"
-    }
-
-    fn chat_url(&self, base_url: &str) -> String {
-        format!("{base_url}/v1/messages")
-    }
-
-    fn models_url(&self, base_url: &str) -> String {
-        format!("{base_url}/v1/models")
+    fn routes(&self) -> Routes {
+        Routes {
+            id: "anthropic",
+            chat_path: "/v1/messages",
+            models_path: "/v1/models",
+        }
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
@@ -71,12 +70,7 @@ impl Protocol for Anthropic {
         if !system.is_empty() {
             body["system"] = json!(system.join("\n\n"));
         }
-        if let Some(temperature) = options.temperature {
-            body["temperature"] = json!(temperature);
-        }
-        if !options.stop.is_empty() {
-            body["stop_sequences"] = json!(options.stop);
-        }
+        add_sampling(&mut body, options, "stop_sequences");
         body
     }
 
@@ -179,38 +173,23 @@ struct WireUsage {
     output_tokens: Option<u64>,
 }
 
+/// A `content_block_start` (the block in `content_block`) or a `content_block_delta` (the piece
+/// in `delta`): their types never overlap, so one reading serves both.
 #[derive(Deserialize)]
-struct BlockStart<'a> {
+struct BlockEvent<'a> {
     index: u32,
-    #[serde(borrow)]
-    content_block: Block<'a>,
+    #[serde(borrow, alias = "delta")]
+    content_block: Piece<'a>,
 }
 
 #[derive(Deserialize)]
-struct Block<'a> {
+struct Piece<'a> {
     #[serde(borrow, rename = "type")]
-    block_type: Cow<'a, str>,
+    kind: Cow<'a, str>,
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     name: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    text: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    thinking: Option<Cow<'a, str>>,
-}
-
-#[derive(Deserialize)]
-struct BlockDelta<'a> {
-    index: u32,
-    #[serde(borrow)]
-    delta: Delta<'a>,
-}
-
-#[derive(Deserialize)]
-struct Delta<'a> {
-    #[serde(borrow, rename = "type")]
-    delta_type: Cow<'a, str>,
     #[serde(borrow)]
     text: Option<Cow<'a, str>>,
     #[serde(borrow)]
@@ -243,49 +222,33 @@ fn non_empty(text: Option<Cow<'_, str>>) -> Option<String> {
 }
 
 impl AnthropicDecoder {
-    fn block_start(&mut self, start: BlockStart<'_>, out: &mut Vec<StreamEvent>) {
-        let block = start.content_block;
-        match block.block_type.as_ref() {
-            "text" => {
-                if let Some(text) = non_empty(block.text) {
+    /// A block starting or growing: text, thinking, or a tool call's id, name and arguments.
+    fn block(&mut self, event: BlockEvent<'_>, out: &mut Vec<StreamEvent>) {
+        let piece = event.content_block;
+        match piece.kind.as_ref() {
+            "text" | "text_delta" => {
+                if let Some(text) = non_empty(piece.text) {
                     out.push(StreamEvent::TextDelta { text });
                 }
             }
-            "thinking" => {
-                if let Some(text) = non_empty(block.thinking) {
+            "thinking" | "thinking_delta" => {
+                if let Some(text) = non_empty(piece.thinking) {
                     out.push(StreamEvent::ThinkingDelta { text });
                 }
             }
             "tool_use" | "server_tool_use" => {
                 let ordinal = self.tool_calls.len() as u32;
-                self.tool_calls.insert(start.index, ordinal);
+                self.tool_calls.insert(event.index, ordinal);
                 out.push(StreamEvent::ToolCallDelta {
                     index: ordinal,
-                    id: block.id.map(Cow::into_owned),
-                    name: block.name.map(Cow::into_owned),
+                    id: piece.id.map(Cow::into_owned),
+                    name: piece.name.map(Cow::into_owned),
                     arguments: String::new(),
                 });
             }
-            _ => {}
-        }
-    }
-
-    fn block_delta(&self, delta: BlockDelta<'_>, out: &mut Vec<StreamEvent>) {
-        let body = delta.delta;
-        match body.delta_type.as_ref() {
-            "text_delta" => {
-                if let Some(text) = non_empty(body.text) {
-                    out.push(StreamEvent::TextDelta { text });
-                }
-            }
-            "thinking_delta" => {
-                if let Some(text) = non_empty(body.thinking) {
-                    out.push(StreamEvent::ThinkingDelta { text });
-                }
-            }
             "input_json_delta" => {
                 if let (Some(&index), Some(arguments)) =
-                    (self.tool_calls.get(&delta.index), non_empty(body.partial_json))
+                    (self.tool_calls.get(&event.index), non_empty(piece.partial_json))
                 {
                     out.push(StreamEvent::ToolCallDelta {
                         index,
@@ -295,7 +258,7 @@ impl AnthropicDecoder {
                     });
                 }
             }
-            _ => {} // signature_delta, citations_delta, and deltas added later
+            _ => {} // signature_delta, citations_delta, and block types added later
         }
     }
 }
@@ -324,8 +287,7 @@ impl EventDecoder for AnthropicDecoder {
                     model: message.model.map(Cow::into_owned),
                 });
             }
-            "content_block_start" => self.block_start(parse_json(frame)?, out),
-            "content_block_delta" => self.block_delta(parse_json(frame)?, out),
+            "content_block_start" | "content_block_delta" => self.block(parse_json(frame)?, out),
             "message_delta" => {
                 let delta: MessageDelta = parse_json(frame)?;
                 if let Some(reason) = delta.delta.stop_reason {

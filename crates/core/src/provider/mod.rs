@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent};
 use crate::keys::ApiKey;
-use crate::request::ChatRequest;
+use crate::request::{ChatOptions, ChatRequest};
 use crate::sse::SseFrame;
 
 /// Every wire protocol Runnel speaks. Adding one: a file in this folder and a line here.
@@ -31,12 +31,20 @@ pub fn protocol(id: &str) -> Option<&'static dyn Protocol> {
 /// A provider's wire protocol: URLs, headers, request body and stream decoding, and the
 /// provider's vocabulary (finish reasons, error types, the model list's shape).
 pub trait Protocol: Send + Sync {
+    /// Its id and where its endpoints are.
+    fn routes(&self) -> Routes;
     /// The protocol's id, as provider definitions and settings name it.
-    fn id(&self) -> &'static str;
+    fn id(&self) -> &'static str {
+        self.routes().id
+    }
     /// The chat endpoint under `base_url`.
-    fn chat_url(&self, base_url: &str) -> String;
+    fn chat_url(&self, base_url: &str) -> String {
+        format!("{base_url}{}", self.routes().chat_path)
+    }
     /// The model-list endpoint under `base_url`.
-    fn models_url(&self, base_url: &str) -> String;
+    fn models_url(&self, base_url: &str) -> String {
+        format!("{base_url}{}", self.routes().models_path)
+    }
     /// The headers every request carries: authentication (marked sensitive) and versions.
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap;
     /// The JSON body of a streaming chat request.
@@ -53,6 +61,17 @@ pub trait Protocol: Send + Sync {
     /// The models a model-list response (from [`models_url`](Self::models_url)) names, in the
     /// provider's order.
     fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError>;
+}
+
+/// A protocol's id and the paths of its endpoints under a provider's base URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Routes {
+    /// The protocol's id (`openai`, `anthropic`).
+    pub id: &'static str,
+    /// The streaming chat endpoint (`/chat/completions`).
+    pub chat_path: &'static str,
+    /// The model list (`/models`).
+    pub models_path: &'static str,
 }
 
 /// A model a provider offers.
@@ -148,6 +167,17 @@ impl TokenLimitField {
             Self::MaxTokens => "max_tokens",
             Self::MaxCompletionTokens => "max_completion_tokens",
         }
+    }
+}
+
+/// Writes the sampling options every protocol writes alike: `temperature`, and the stop
+/// sequences under `stop_field` (`stop`, `stop_sequences`).
+pub(crate) fn add_sampling(body: &mut serde_json::Value, options: &ChatOptions, stop_field: &str) {
+    if let Some(temperature) = options.temperature {
+        body["temperature"] = serde_json::json!(temperature);
+    }
+    if !options.stop.is_empty() {
+        body[stop_field] = serde_json::json!(options.stop);
     }
 }
 

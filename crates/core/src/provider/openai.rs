@@ -12,8 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{
-    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Step, parse_json, parse_model_list,
-    reported_error,
+    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
+    parse_model_list, reported_error,
 };
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
@@ -25,16 +25,12 @@ use crate::sse::SseFrame;
 pub struct OpenAi;
 
 impl Protocol for OpenAi {
-    fn id(&self) -> &'static str {
-        "openai"
-    }
-
-    fn chat_url(&self, base_url: &str) -> String {
-        format!("{base_url}/chat/completions")
-    }
-
-    fn models_url(&self, base_url: &str) -> String {
-        format!("{base_url}/models")
+    fn routes(&self) -> Routes {
+        Routes {
+            id: "openai",
+            chat_path: "/chat/completions",
+            models_path: "/models",
+        }
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
@@ -67,12 +63,7 @@ impl Protocol for OpenAi {
         if let Some(max_tokens) = options.max_tokens {
             body[quirks.max_tokens_field.as_str()] = json!(max_tokens);
         }
-        if let Some(temperature) = options.temperature {
-            body["temperature"] = json!(temperature);
-        }
-        if !options.stop.is_empty() {
-            body["stop"] = json!(options.stop);
-        }
+        add_sampling(&mut body, options, "stop");
         body
     }
 
