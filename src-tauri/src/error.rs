@@ -2,7 +2,7 @@
 //! (`{ kind, message, status, error_type, retry_after }`), so the page can switch on `kind` and
 //! show `message` as it is.
 
-use runnel_core::{KeyError, ResolveError, StreamError};
+use runnel_core::{ErrorKind, KeyError, ResolveError, StreamError};
 use serde::ser::SerializeStruct;
 
 /// Why a command failed.
@@ -33,6 +33,20 @@ impl From<ResolveError> for AppError {
         match error {
             ResolveError::Key(key) => Self::Key(key),
             other => Self::Config(other.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    /// This error as the core's stream error, for the `error` ending of an answer that failed
+    /// before its stream started: a provider's error as it is, anything else under the core's
+    /// nearest kind (`not_found`, else `config`). The page shows the app's own kind (`key`, …),
+    /// which the ending's `saved.error` carries.
+    pub fn to_stream_error(&self) -> StreamError {
+        match self {
+            Self::Provider(error) => error.clone(),
+            Self::NotFound(message) => StreamError::new(ErrorKind::NotFound, message.clone()),
+            other => StreamError::new(ErrorKind::Config, other.to_string()),
         }
     }
 }
@@ -73,7 +87,6 @@ impl serde::Serialize for AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runnel_core::ErrorKind;
 
     #[test]
     fn serializes_to_the_pages_ui_error_shape() {

@@ -1,9 +1,9 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
-use runnel_core::{Completion, Outcome, StreamError};
+use runnel_core::{Completion, Outcome, StreamError, StreamEvent};
 use serde::{Deserialize, Serialize};
 
-/// Where an assistant message stands.
+/// Where an assistant message stands, in the words of the core's [`Outcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
@@ -25,6 +25,16 @@ impl MessageState {
             Self::Done => "done",
             Self::Stopped => "stopped",
             Self::Error => "error",
+        }
+    }
+
+    /// The state an answer ending with `ending` is saved in (`None` while it streams).
+    pub fn ending(ending: &StreamEvent) -> Option<Self> {
+        match ending {
+            StreamEvent::Finish { .. } => Some(Self::Done),
+            StreamEvent::Stopped => Some(Self::Stopped),
+            StreamEvent::Error(_) => Some(Self::Error),
+            _ => None,
         }
     }
 
@@ -96,11 +106,38 @@ impl From<&Completion> for Stats {
             input_tokens: completion.usage.input_tokens,
             duration_ms: metrics.duration_ms,
             finish_reason: match &completion.outcome {
-                Outcome::Finished { reason, .. } => Some(reason.as_str().to_owned()),
+                Outcome::Done { reason, .. } => Some(reason.as_str().to_owned()),
                 _ => None,
             },
         }
     }
+}
+
+/// One message of a stream's channel: the core's event, numbered for acks. Its JSON is the
+/// event's own (the CLI's `--events` shape) with `seq` beside `type`, and `saved` on the ending.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamMessage {
+    /// Order of this message in its stream, from 1.
+    pub seq: u64,
+    /// The event: a delta (deltas of one kind may be coalesced), or the ending.
+    #[serde(flatten)]
+    pub event: StreamEvent,
+    /// Only on the ending (`finish`, `error`, `stopped`): the answer as saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub saved: Option<Saved>,
+}
+
+/// What the page needs of an ended answer's save; its text is what the deltas carried.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Saved {
+    /// The saved message's id.
+    pub id: i64,
+    /// Its state: the ending's, or `error` when it could not be saved.
+    pub state: MessageState,
+    /// Why it failed: the stream's error, or a `storage` error when it could not be saved.
+    pub error: Option<UiError>,
+    /// Its numbers.
+    pub stats: Option<Stats>,
 }
 
 /// One message of a conversation.

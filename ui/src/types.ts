@@ -108,19 +108,52 @@ export interface Settings {
   last_model: string;
 }
 
-export type StreamMessage =
-  | { type: "start"; seq: number; response_id: string | null; model: string | null }
-  | { type: "text"; seq: number; text: string }
-  | { type: "thinking"; seq: number; text: string }
-  | { type: "refusal"; seq: number; text: string }
-  | {
-      type: "tool_call";
-      seq: number;
-      index: number;
-      id: string | null;
-      name: string | null;
-      arguments: string;
-    }
-  | { type: "usage"; seq: number; input_tokens: number | null; output_tokens: number | null }
-  /** The saved message WITHOUT its text (`content`/`thinking` are ""): keep the assembled text. */
-  | { type: "end"; seq: number; message: MessageView };
+/** Why an answer ended, in one vocabulary for every provider (the core's `FinishReason`). */
+export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other";
+
+/** Token counts (the core's `Usage`). */
+export interface Usage {
+  input_tokens: number | null;
+  output_tokens: number | null;
+}
+
+/** The core's `StreamError`, as the CLI's `--events` prints it. */
+export interface StreamError {
+  kind: string;
+  message: string;
+  status: number | null;
+  error_type: string | null;
+  retry_after: number | null;
+  timeout: "connect" | "first_byte" | "idle" | null;
+}
+
+/** One SSE event as it came off the wire (the core's `RawFrame`); never sent to the page today. */
+export interface RawFrame {
+  at_ms: number;
+  event: string;
+  data: string;
+}
+
+/** The core's `StreamEvent`: the CLI's `--events` shape. */
+export type StreamEvent =
+  | { type: "start"; id: string | null; model: string | null }
+  | { type: "text"; text: string }
+  | { type: "thinking"; text: string }
+  | { type: "refusal"; text: string }
+  | { type: "tool_call"; index: number; id: string | null; name: string | null; arguments: string }
+  | ({ type: "usage" } & Usage)
+  | { type: "finish"; reason: FinishReason; raw_reason: string | null }
+  | ({ type: "error" } & StreamError)
+  | { type: "stopped" }
+  | ({ type: "raw" } & RawFrame);
+
+/** What the page needs of an ended answer's save; its text is what the deltas carried. */
+export interface Saved {
+  id: number;
+  state: MessageState;
+  error: UiError | null;
+  stats: Stats | null;
+}
+
+/** One message of a stream's channel: the core's event with `seq`, and `saved` on the ending. */
+export type StreamMessage = { seq: number; saved?: Saved } & StreamEvent;

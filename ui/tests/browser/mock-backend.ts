@@ -16,6 +16,8 @@ import type {
   MessageView,
   ProviderModels,
   ProviderView,
+  Saved,
+  StreamEvent,
   StreamMessage,
   UiError,
 } from "../../src/types";
@@ -227,14 +229,14 @@ class Stream {
     for (const d of deltas(plan.content)) this.queue.push({ kind: "text", text: d });
   }
 
-  private post(message: Omit<StreamMessage, "seq"> & { type: StreamMessage["type"] }): void {
-    const full = { ...message, seq: ++this.seq } as StreamMessage;
+  private post(message: StreamEvent, saved?: Saved): void {
+    const full: StreamMessage = { ...message, seq: ++this.seq, ...(saved ? { saved } : {}) };
     (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message: full });
   }
 
   start(): void {
     this.timer = setTimeout(() => {
-      this.post({ type: "start", response_id: `resp_${this.id}`, model: this.answer.model?.split("/")[1] ?? null } as StreamMessage);
+      this.post({ type: "start", id: `resp_${this.id}`, model: this.answer.model?.split("/")[1] ?? null });
       this.tick();
     }, config.tickMs * 3);
   }
@@ -251,7 +253,7 @@ class Stream {
       this.deltas++;
       if (next.kind === "thinking") {
         this.answer.thinking += next.text;
-        this.post({ type: "thinking", text: next.text } as StreamMessage);
+        this.post({ type: "thinking", text: next.text });
       } else {
         this.pending += next.text;
         this.flush();
@@ -276,7 +278,7 @@ class Stream {
       const text = this.pending.slice(0, MAX_COALESCED);
       this.pending = this.pending.slice(text.length);
       this.sent += text;
-      this.post({ type: "text", text } as StreamMessage);
+      this.post({ type: "text", text });
     }
   }
 
@@ -309,10 +311,17 @@ class Stream {
       duration_ms: Math.round(duration),
       finish_reason: state === "done" ? "stop" : null,
     };
-    this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 } as StreamMessage);
+    this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 });
     this.conversation.updated_at = Date.now();
-    // Like the Rust side: the end message leaves the text to the deltas.
-    this.post({ type: "end", message: { ...structuredClone(a), content: "", thinking: "" } } as StreamMessage);
+    // Like the Rust side: the ending carries what was saved and leaves the text to the deltas.
+    const saved: Saved = { id: a.id, state, error: structuredClone(a.error), stats: structuredClone(a.stats) };
+    const ending: StreamEvent =
+      state === "done"
+        ? { type: "finish", reason: "stop", raw_reason: "stop" }
+        : state === "stopped"
+          ? { type: "stopped" }
+          : { type: "error", ...(this.plan.error as UiError), timeout: null };
+    this.post(ending, saved);
     (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, end: true });
     streams.delete(this.id);
   }
