@@ -326,6 +326,7 @@ async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() 
         (Some(1), Some("error"))
     );
     assert_eq!(lone[0]["saved"]["error"]["kind"], "config");
+    assert_eq!(lone[0]["saved"]["error"]["retryable"], false, "a key must be set first");
     assert!(anthropic.requests().is_empty());
 
     commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
@@ -363,6 +364,7 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
     );
     assert_eq!(end["error"]["retry_after"], 20.0);
     assert_eq!(end["error"]["status"], 429);
+    assert_eq!(end["error"]["retryable"], true);
 
     let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     let messages = until_end(&received).await;

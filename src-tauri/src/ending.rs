@@ -5,8 +5,8 @@
 
 use runnel_core::{Completion, StreamEvent};
 
-use crate::error::AppError;
-use crate::models::{MessageState, MessageView, Saved, Stats, StreamMessage, UiError};
+use crate::error::{AppError, UiError};
+use crate::models::{MessageState, MessageView, Saved, Stats, StreamMessage};
 use crate::outbox::Sink;
 use crate::store::Store;
 
@@ -40,34 +40,17 @@ pub fn save(store: &Store, message_id: i64, ending: &StreamEvent, completion: &C
             Saved {
                 id: message_id,
                 state: MessageState::Error,
-                error: Some(save_failed(&error)),
+                error: Some(UiError::from(&AppError::Unsaved(Box::new(error)))),
                 stats: Some(stats),
             }
         }
     }
 }
 
-/// The error an answer shows when it could not be saved.
-fn save_failed(error: &AppError) -> UiError {
-    UiError {
-        kind: "storage".into(),
-        message: format!("This answer could not be saved ({error}). Its text is only on screen: copy it to keep it."),
-        status: None,
-        error_type: None,
-        retry_after: None,
-    }
-}
-
 /// Ends an answer that failed before its stream could start: saved as an error (if it can be),
 /// and the page told with a lone `error` ending either way.
 pub fn fail_before_start(sink: &dyn Sink, store: &Store, started: &MessageView, error: &AppError) -> MessageView {
-    let shown = UiError {
-        kind: error.kind().to_owned(),
-        message: error.to_string(),
-        status: None,
-        error_type: None,
-        retry_after: None,
-    };
+    let shown = UiError::from(error);
     let message = store
         .finish_message(started.id, "", "", MessageState::Error, Some(&shown), None)
         .unwrap_or_else(|_| MessageView {

@@ -1,7 +1,9 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
-use runnel_core::{Completion, Outcome, StreamError, StreamEvent};
+use runnel_core::{Completion, Outcome, StreamEvent};
 use serde::{Deserialize, Serialize};
+
+use crate::error::UiError;
 
 /// Where an assistant message stands, in the words of the core's [`Outcome`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,33 +47,6 @@ impl MessageState {
             "done" => Self::Done,
             "stopped" => Self::Stopped,
             _ => Self::Error,
-        }
-    }
-}
-
-/// An error as the page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UiError {
-    /// Stable snake_case kind.
-    pub kind: String,
-    /// A sentence for a person.
-    pub message: String,
-    /// The HTTP status, if any.
-    pub status: Option<u16>,
-    /// The provider's error type, if any.
-    pub error_type: Option<String>,
-    /// Seconds to wait before retrying, if the provider said.
-    pub retry_after: Option<f64>,
-}
-
-impl From<&StreamError> for UiError {
-    fn from(error: &StreamError) -> Self {
-        Self {
-            kind: error.kind.as_str().to_owned(),
-            message: error.message.clone(),
-            status: error.status,
-            error_type: error.error_type.clone(),
-            retry_after: error.retry_after,
         }
     }
 }

@@ -169,7 +169,7 @@ describe("the app, end to end against a fake IPC", () => {
     await flush();
     await flush();
     handler!({ type: "text", seq: 1, text: "Partial" });
-    const busy = { kind: "overloaded", message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null };
+    const busy = { kind: "overloaded", message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null, retryable: true };
     handler!({ type: "error", seq: 2, ...busy, timeout: null, saved: { id: 13, state: "error", error: busy, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
@@ -178,7 +178,7 @@ describe("the app, end to end against a fake IPC", () => {
     const error = answer.querySelector("[data-testid=message-error]")!;
     expect(error.textContent).toContain("Ollama is overloaded — try again shortly");
     expect(error.textContent).toContain("Server is busy");
-    expect(answer.querySelector("[data-testid=retry]")).not.toBeNull();
+    expect(answer.querySelector("[data-testid=retry]")!.classList.contains("button-primary")).toBe(true);
   });
 
   it("Retry keeps the previous answer until the new one has text", async () => {
@@ -199,7 +199,7 @@ describe("the app, end to end against a fake IPC", () => {
   });
 
   it("an answer that could not be saved ends, keeps its text and the conversation goes on", async () => {
-    const storage = { kind: "storage", message: "This answer could not be saved (database is locked).", status: null, error_type: null, retry_after: null };
+    const storage = { kind: "storage", message: "This answer could not be saved (database is locked).", status: null, error_type: null, retry_after: null, retryable: true };
     handler!({ type: "finish", seq: 3, reason: "stop", raw_reason: "stop", saved: { id: 14, state: "error", error: storage, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;

@@ -5,13 +5,17 @@
 
 export type MessageState = "streaming" | "done" | "stopped" | "error";
 
-/** Every command error and every stream error. `kind` is a stable snake_case word. */
+/**
+ * Every command error and every answer's error. `kind` is a stable snake_case word; `retryable`
+ * (whether Retry may help) is decided in Rust.
+ */
 export interface UiError {
   kind: string;
   message: string;
   status: number | null;
   error_type: string | null;
   retry_after: number | null;
+  retryable: boolean;
 }
 
 export interface Stats {

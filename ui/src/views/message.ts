@@ -8,7 +8,7 @@
  */
 import { copyText } from "../clipboard";
 import { button, h } from "../dom";
-import { describeError, isRetryable, pointsToSettings } from "../errors";
+import { describeError, pointsToSettings } from "../errors";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import { IncrementalMarkdown } from "../render/incremental";
@@ -183,7 +183,7 @@ export class MessageElement {
       button(
         "Retry",
         () => this.hooks.onRegenerate(this),
-        { class: isRetryable(error) ? "button button-primary" : "button", "data-testid": "retry" },
+        { class: error.retryable ? "button button-primary" : "button", "data-testid": "retry" },
         icon("retry"),
         h("span", null, "Retry"),
       ),

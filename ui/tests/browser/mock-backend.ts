@@ -17,6 +17,7 @@ import type {
   ProviderModels,
   ProviderView,
   Saved,
+  StreamError,
   StreamEvent,
   StreamMessage,
   UiError,
@@ -70,8 +71,14 @@ export const mockState = {
 };
 (window as unknown as { __runnelMock: typeof mockState }).__runnelMock = mockState;
 
+/** An error as Rust sends it; only the rate limit below is retryable. */
 function err(kind: string, message: string, extra: Partial<UiError> = {}): UiError {
-  return { kind, message, status: null, error_type: null, retry_after: null, ...extra };
+  return { kind, message, status: null, error_type: null, retry_after: null, retryable: false, ...extra };
+}
+
+/** The core's error an answer's `error` ending names (the page shows `saved.error`). */
+function streamError({ retryable: _, ...fields }: UiError): StreamError {
+  return { ...fields, timeout: null };
 }
 
 function available(p: ProviderView): boolean {
@@ -181,7 +188,7 @@ function pickAnswer(text: string): { content: string; error?: UiError; thinking?
   if (t.includes("error"))
     return {
       content: ANSWER_ERROR,
-      error: err("rate_limited", "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 30000, Used 30000.", { status: 429, error_type: "rate_limit_exceeded", retry_after: 20 }),
+      error: err("rate_limited", "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 30000, Used 30000.", { status: 429, error_type: "rate_limit_exceeded", retry_after: 20, retryable: true }),
     };
   if (t.includes("long")) return { content: ANSWER_LONG, slow: true };
   if (t.includes("think")) return { content: ANSWER_DEFAULT, thinking: "The person asks how streams end. OpenAI uses [DONE]; Anthropic uses message_stop. Mention incomplete streams." };
@@ -320,7 +327,7 @@ class Stream {
         ? { type: "finish", reason: "stop", raw_reason: "stop" }
         : state === "stopped"
           ? { type: "stopped" }
-          : { type: "error", ...(this.plan.error as UiError), timeout: null };
+          : { type: "error", ...streamError(this.plan.error as UiError) };
     this.post(ending, saved);
     (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, end: true });
     streams.delete(this.id);
