@@ -6,6 +6,7 @@
 
 use runnel_core::{ErrorKind, KeyError, ResolveError, StreamError};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +100,7 @@ pub fn is_retryable(kind: &str) -> bool {
 }
 
 /// An error as the page shows it: every command's error and every answer's error.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct UiError {
     /// Stable snake_case kind.
     pub kind: String,

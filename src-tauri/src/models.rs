@@ -2,11 +2,12 @@
 
 use runnel_core::{Completion, Outcome, StreamEvent};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::UiError;
 
 /// Where an assistant message stands, in the words of the core's [`Outcome`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
     /// Still arriving.
@@ -52,7 +53,7 @@ impl MessageState {
 }
 
 /// The numbers under an answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Stats {
     /// Milliseconds to the first token.
     pub ttft_ms: Option<f64>,
@@ -90,7 +91,7 @@ impl From<&Completion> for Stats {
 
 /// One message of a stream's channel: the core's event, numbered for acks. Its JSON is the
 /// event's own (the CLI's `--events` shape) with `seq` beside `type`, and `saved` on the ending.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamMessage {
     /// Order of this message in its stream, from 1.
     pub seq: u64,
@@ -99,11 +100,12 @@ pub struct StreamMessage {
     pub event: StreamEvent,
     /// Only on the ending (`finish`, `error`, `stopped`): the answer as saved.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub saved: Option<Saved>,
 }
 
 /// What the page needs of an ended answer's save; its text is what the deltas carried.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Saved {
     /// The saved message's id.
     pub id: i64,
@@ -116,13 +118,14 @@ pub struct Saved {
 }
 
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MessageView {
     /// Its id.
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
     /// `user` or `assistant`.
+    #[ts(type = "\"user\" | \"assistant\"")]
     pub role: String,
     /// Its text.
     pub content: String,
@@ -141,7 +144,7 @@ pub struct MessageView {
 }
 
 /// A conversation in the sidebar.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ConversationSummary {
     /// Its id.
     pub id: i64,
@@ -154,7 +157,7 @@ pub struct ConversationSummary {
 }
 
 /// A conversation with its messages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Conversation {
     /// Its id.
     pub id: i64,
@@ -169,7 +172,7 @@ pub struct Conversation {
 }
 
 /// One group of the model picker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderModels {
     /// Provider id.
     pub provider: String,
@@ -184,7 +187,7 @@ pub struct ProviderModels {
 }
 
 /// Where a provider's key comes from (never the key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
     /// Stored in the OS keychain.
@@ -205,7 +208,7 @@ impl KeyState {
 }
 
 /// One row of Settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderView {
     /// Provider id.
     pub id: String,
@@ -232,7 +235,7 @@ pub struct ProviderView {
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Turn {
     /// The user message answered.
     pub user: MessageView,
@@ -243,7 +246,7 @@ pub struct Turn {
 }
 
 /// Facts the page needs at start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AppInfo {
     /// The app's version.
     pub version: String,
@@ -260,7 +263,7 @@ pub struct AppInfo {
 }
 
 /// Settings the page reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// The last model picked, `provider/model`.
     pub last_model: String,

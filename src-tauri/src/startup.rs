@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::AppResult;
 use crate::providers::{FileProvider, read_providers_file};
@@ -107,7 +108,7 @@ impl Problem {
 }
 
 /// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StartupProblem {
     /// `providers_file`, `history_unavailable`, `database_too_new` or `database_corrupt`.
     pub kind: String,

@@ -169,7 +169,7 @@ describe("the app, end to end against a fake IPC", () => {
     await flush();
     await flush();
     handler!({ type: "text", seq: 1, text: "Partial" });
-    const busy = { kind: "overloaded", message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null, retryable: true };
+    const busy = { kind: "overloaded" as const, message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null, retryable: true };
     handler!({ type: "error", seq: 2, ...busy, timeout: null, saved: { id: 13, state: "error", error: busy, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;

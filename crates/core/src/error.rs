@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::redact::Redactor;
 
 /// What kind of failure ended a stream.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -97,6 +98,7 @@ impl ErrorKind {
 }
 
 /// Which timeout expired.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeoutPhase {
@@ -109,6 +111,7 @@ pub enum TimeoutPhase {
 }
 
 /// Why a stream (or a request beside one, such as listing models) failed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[error("{message}")]
 pub struct StreamError {

@@ -13,6 +13,7 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   Conversation,
   ConversationSummary,
+  ErrorKind,
   MessageView,
   ProviderModels,
   ProviderView,
@@ -77,8 +78,9 @@ function err(kind: string, message: string, extra: Partial<UiError> = {}): UiErr
 }
 
 /** The core's error an answer's `error` ending names (the page shows `saved.error`). */
-function streamError({ retryable: _, ...fields }: UiError): StreamError {
-  return { ...fields, timeout: null };
+function streamError({ retryable: _, kind, ...fields }: UiError): StreamError {
+  // The mock's stream errors all have a core kind (rate_limited).
+  return { ...fields, kind: kind as ErrorKind, timeout: null };
 }
 
 function available(p: ProviderView): boolean {
