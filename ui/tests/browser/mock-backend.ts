@@ -2,8 +2,8 @@
  * An in-memory stand-in for the Rust side, for the browser tests only (never in ui/dist).
  * It implements every command of docs/IPC.md and streams answers through the real `Channel`
  * the page created, the way Tauri delivers them (`runCallback(channel.id, { index, message })`),
- * with timers — including Rust's back-pressure: when too many messages are unacknowledged, text
- * is coalesced into messages of at most 8 KB until the page acks again.
+ * with timers, in the wire shape of the generated types: one delta per message, then the ending.
+ * Rust's ack window and coalescing are not imitated (they are tested in Rust).
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
@@ -209,17 +209,17 @@ function deltas(text: string): string[] {
 
 // ---- streams ----------------------------------------------------------------------------------
 
-const WINDOW = 24;
-const MAX_COALESCED = 8 * 1024;
-
+/**
+ * One answer's stream: the wire shape Rust sends (`StreamMessage`, generated from the Rust types),
+ * one delta per message. Acknowledging, holding and coalescing are Rust's job (outbox.rs), tested
+ * there and in tests/commands.rs; here the page's acks are only recorded.
+ */
 class Stream {
   seq = 0;
   index = 0;
-  acked = 0;
-  pending = "";
-  sent = "";
+  text = "";
   timer: ReturnType<typeof setTimeout> | null = null;
-  queue: { kind: "text" | "thinking"; text: string }[] = [];
+  queue: StreamEvent[] = [];
   done = false;
   startedAt = performance.now();
   firstTokenAt: number | null = null;
@@ -234,13 +234,13 @@ class Stream {
     readonly conversation: Conversation & { last_model: string | null },
     readonly plan: ReturnType<typeof pickAnswer>,
   ) {
-    if (plan.thinking) for (const d of deltas(plan.thinking)) this.queue.push({ kind: "thinking", text: d });
-    for (const d of deltas(plan.content)) this.queue.push({ kind: "text", text: d });
+    if (plan.thinking) for (const text of deltas(plan.thinking)) this.queue.push({ type: "thinking", text });
+    for (const text of deltas(plan.content)) this.queue.push({ type: "text", text });
   }
 
-  private post(message: StreamEvent, saved?: Saved): void {
-    const full: StreamMessage = { ...message, seq: ++this.seq, ...(saved ? { saved } : {}) };
-    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message: full });
+  private post(event: StreamEvent, saved?: Saved): void {
+    const message: StreamMessage = { seq: ++this.seq, ...event, ...(saved ? { saved } : {}) };
+    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message });
   }
 
   start(): void {
@@ -253,59 +253,31 @@ class Stream {
   private tick(): void {
     if (this.done) return;
     const next = this.queue.shift();
-    if (next) {
-      if (this.superseded.length) {
-        this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
-        this.superseded = [];
-      }
-      this.firstTokenAt ??= performance.now();
-      this.deltas++;
-      if (next.kind === "thinking") {
-        this.answer.thinking += next.text;
-        this.post({ type: "thinking", text: next.text });
-      } else {
-        this.pending += next.text;
-        this.flush();
-      }
-      this.timer = setTimeout(() => this.tick(), this.plan.slow ? config.tickMs * 2 : config.tickMs);
+    if (!next) {
+      this.finish(this.plan.error ? "error" : "done");
       return;
     }
-    // Everything produced: wait until the pending text can go out, then end.
-    if (this.pending) {
-      this.flush(true);
-      this.timer = setTimeout(() => this.tick(), config.tickMs);
-      return;
+    if (this.superseded.length) {
+      this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
+      this.superseded = [];
     }
-    this.finish(this.plan.error ? "error" : "done");
-  }
-
-  /** Sends pending text unless the page is too far behind (then it waits, coalesced). */
-  private flush(force = false): void {
-    if (!this.pending) return;
-    if (!force && this.seq - this.acked > WINDOW) return;
-    while (this.pending) {
-      const text = this.pending.slice(0, MAX_COALESCED);
-      this.pending = this.pending.slice(text.length);
-      this.sent += text;
-      this.post({ type: "text", text });
-    }
-  }
-
-  ack(seq: number): void {
-    if (seq > this.acked) this.acked = seq;
+    this.firstTokenAt ??= performance.now();
+    this.deltas++;
+    if (next.type === "thinking") this.answer.thinking += next.text;
+    if (next.type === "text") this.text += next.text;
+    this.post(next);
+    this.timer = setTimeout(() => this.tick(), this.plan.slow ? config.tickMs * 2 : config.tickMs);
   }
 
   stop(): void {
-    if (this.done) return;
-    this.flush(true);
-    this.finish("stopped");
+    if (!this.done) this.finish("stopped");
   }
 
   private finish(state: "done" | "stopped" | "error"): void {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     const a = this.answer;
-    a.content = this.sent;
+    a.content = this.text;
     a.state = state;
     a.error = state === "error" ? this.plan.error ?? null : null;
     const duration = performance.now() - this.startedAt;
@@ -471,10 +443,7 @@ const commands: Record<string, (a: Args) => unknown> = {
     return null;
   },
   ack_stream: (a) => {
-    const s = streams.get(Number(a.stream_id));
     mockState.acks.push({ stream_id: Number(a.stream_id), seq: Number(a.seq) });
-    if (!s) throw err("not_found", "No such stream.");
-    s.ack(Number(a.seq));
     return null;
   },
   open_link: (a) => {
