@@ -29,12 +29,7 @@ pub fn save(store: &Store, message_id: i64, ending: &StreamEvent, completion: &C
         Some(&stats),
     );
     match saved {
-        Ok(message) => Saved {
-            id: message.id,
-            state: message.state,
-            error: message.error,
-            stats: message.stats,
-        },
+        Ok(message) => Saved::from(&message),
         Err(error) => {
             tracing::error!(%error, message_id, "could not save an ended answer");
             Saved {
@@ -61,12 +56,7 @@ pub fn fail_before_start(sink: &dyn Sink, store: &Store, started: &MessageView, 
     sink.deliver(StreamMessage {
         seq: 1,
         event: StreamEvent::Error(error.to_stream_error()),
-        saved: Some(Saved {
-            id: message.id,
-            state: message.state,
-            error: message.error.clone(),
-            stats: None,
-        }),
+        saved: Some(Saved::from(&message)),
     });
     message
 }

@@ -117,6 +117,17 @@ pub struct Saved {
     pub stats: Option<Stats>,
 }
 
+impl From<&MessageView> for Saved {
+    fn from(message: &MessageView) -> Self {
+        Self {
+            id: message.id,
+            state: message.state,
+            error: message.error.clone(),
+            stats: message.stats.clone(),
+        }
+    }
+}
+
 /// One message of a conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MessageView {
