@@ -103,7 +103,7 @@ impl Harness {
 type Received = Arc<Mutex<Vec<Value>>>;
 
 /// A channel whose messages (as JSON) are collected.
-fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Received) {
+fn collecting_channel() -> (Channel<runnel_app::models::StreamMessage>, Received) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let channel = Channel::new(move |body: InvokeResponseBody| {
@@ -117,21 +117,27 @@ fn collecting_channel() -> (Channel<runnel_app::streams::StreamMessage>, Receive
     (channel, received)
 }
 
-/// Waits (up to 60 s: a locked database makes each write wait 5 s) for the `end` message and
-/// returns every message received.
+/// Waits (up to 60 s: a locked database makes each write wait 5 s) for the ending (the message
+/// carrying `saved`) and returns every message received.
 async fn until_end(received: &Received) -> Vec<Value> {
     for _ in 0..6000 {
-        if received
-            .lock()
-            .unwrap()
-            .last()
-            .is_some_and(|message| message["type"] == "end")
-        {
+        if received.lock().unwrap().last().is_some_and(is_ending) {
             return received.lock().unwrap().clone();
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    panic!("no end message: {:?}", received.lock().unwrap());
+    panic!("no ending: {:?}", received.lock().unwrap());
+}
+
+/// The stream's last message: a core ending event with what was saved.
+fn is_ending(message: &Value) -> bool {
+    let ending = ["finish", "error", "stopped"].contains(&message["type"].as_str().unwrap_or_default());
+    assert_eq!(
+        ending,
+        message.get("saved").is_some(),
+        "`saved` comes with the ending only: {message}"
+    );
+    ending
 }
 
 fn text_of(messages: &[Value]) -> String {
@@ -164,8 +170,14 @@ async fn a_sent_message_streams_over_the_channel_and_is_saved() {
     assert!(seqs.windows(2).all(|pair| pair[1] == pair[0] + 1), "{seqs:?}");
     let expected = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
     assert_eq!(text_of(&messages), expected);
-    let end = &messages.last().unwrap()["message"];
+    let ending = messages.last().unwrap();
+    assert_eq!(
+        (ending["type"].as_str(), ending["reason"].as_str()),
+        (Some("finish"), Some("stop"))
+    );
+    let end = &ending["saved"];
     assert_eq!(end["state"], "done");
+    assert_eq!(end["id"], turn.assistant.id);
     assert_eq!(end["stats"]["finish_reason"], "stop");
     assert_eq!(end["stats"]["output_tokens"], 14);
 
@@ -199,9 +211,11 @@ async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connectio
             .is_some()
     );
     let messages = until_end(&received).await;
-    let end = &messages.last().unwrap()["message"];
+    let ending = messages.last().unwrap();
+    assert_eq!(ending["type"], "stopped");
+    let end = &ending["saved"];
     assert_eq!(end["state"], "stopped");
-    assert_eq!(end["content"], "", "the end message leaves the text to the deltas");
+    assert!(end.get("content").is_none(), "the ending leaves the text to the deltas");
     let partial = text_of(&messages);
     assert!(partial.starts_with("tok0 tok1") && partial.len() < 20_000 * 5);
     let saved = commands::get_conversation(harness.state(), conversation.id)
@@ -232,10 +246,7 @@ async fn switching_to_an_anthropic_model_sends_it_the_history() {
         .send(conversation.id, "second question", "fake-anthropic/claude-fake")
         .await;
     let messages = until_end(&received).await;
-    assert_eq!(
-        messages.last().unwrap()["message"]["model"],
-        "fake-anthropic/claude-fake"
-    );
+    assert_eq!(messages.last().unwrap()["saved"]["state"], "done");
     let request = &anthropic.requests()[0];
     assert_eq!(request.path, "/v1/messages");
     assert_eq!(request.header("x-api-key"), Some(KEY));
@@ -314,7 +325,14 @@ async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() 
             .message
             .contains("no API key for Fake Anthropic")
     );
-    assert_eq!(until_end(&received).await.len(), 1);
+    let lone = until_end(&received).await;
+    assert_eq!(lone.len(), 1);
+    assert_eq!(
+        (lone[0]["seq"].as_u64(), lone[0]["type"].as_str()),
+        (Some(1), Some("error"))
+    );
+    assert_eq!(lone[0]["saved"]["error"]["kind"], "config");
+    assert_eq!(lone[0]["saved"]["error"]["retryable"], false, "a key must be set first");
     assert!(anthropic.requests().is_empty());
 
     commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
@@ -322,7 +340,7 @@ async fn a_missing_key_fails_the_answer_inline_and_retry_works_once_it_is_set() 
         .unwrap();
     let (_, received) = harness.regenerate(conversation.id, "fake-anthropic/claude-fake").await;
     let messages = until_end(&received).await;
-    assert_eq!(messages.last().unwrap()["message"]["state"], "done");
+    assert_eq!(messages.last().unwrap()["saved"]["state"], "done");
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
@@ -339,17 +357,24 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
-    let end = until_end(&received).await.last().unwrap()["message"].clone();
+    let ending = until_end(&received).await.last().unwrap().clone();
+    assert_eq!(
+        (ending["type"].as_str(), ending["kind"].as_str()),
+        (Some("error"), Some("rate_limited")),
+        "the core's error event"
+    );
+    let end = ending["saved"].clone();
     assert_eq!(
         (end["state"].as_str(), end["error"]["kind"].as_str()),
         (Some("error"), Some("rate_limited"))
     );
     assert_eq!(end["error"]["retry_after"], 20.0);
     assert_eq!(end["error"]["status"], 429);
+    assert_eq!(end["error"]["retryable"], true);
 
     let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     let messages = until_end(&received).await;
-    let end = messages.last().unwrap()["message"].clone();
+    let end = messages.last().unwrap()["saved"].clone();
     assert_eq!(
         (end["state"].as_str(), text_of(&messages).as_str()),
         (Some("error"), "Partial answer before")
@@ -395,7 +420,7 @@ async fn a_page_that_acks_gets_every_delta_alone() {
     loop {
         let last = received.lock().unwrap().last().cloned();
         if let Some(last) = last {
-            if last["type"] == "end" {
+            if is_ending(&last) {
                 break;
             }
             commands::ack_stream(state.clone(), turn.stream_id, last["seq"].as_u64().unwrap())
@@ -617,7 +642,9 @@ async fn a_failed_save_still_ends_the_answer_and_the_conversation_goes_on() {
         runnel_testkit::openai_text_of(300),
         "every delta reached the page"
     );
-    let end = &messages.last().unwrap()["message"];
+    let ending = messages.last().unwrap();
+    assert_eq!(ending["type"], "finish", "the stream itself finished");
+    let end = &ending["saved"];
     assert_eq!(
         (end["state"].as_str(), end["error"]["kind"].as_str()),
         (Some("error"), Some("storage"))
@@ -632,7 +659,7 @@ async fn a_failed_save_still_ends_the_answer_and_the_conversation_goes_on() {
     drop(blocker);
 
     let (_, received) = harness.send(conversation.id, "again", "fake-openai/gpt-fake").await;
-    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -650,7 +677,7 @@ async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
     let first = text_of(&until_end(&received).await);
 
     let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
-    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "error");
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
@@ -695,7 +722,7 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     )
     .await
     .unwrap();
-    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "error");
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
@@ -781,7 +808,7 @@ async fn a_bad_providers_file_opens_with_the_built_ins_and_says_where_it_is_wron
     // The built-in demo still answers.
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "hello", "demo/runnel-demo").await;
-    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -869,5 +896,5 @@ async fn a_data_folder_that_cannot_be_written_keeps_history_in_memory() {
     assert!(problem.action.contains("won't be saved"), "{}", problem.action);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
-    assert_eq!(until_end(&received).await.last().unwrap()["message"]["state"], "done");
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
 }

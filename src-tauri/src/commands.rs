@@ -7,11 +7,12 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::error::{AppError, AppResult};
-use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderModels, ProviderView, Settings, Turn};
+use crate::models::{
+    AppInfo, Conversation, ConversationSummary, ProviderModels, ProviderView, Settings, StreamMessage, Turn,
+};
 use crate::providers::new_custom;
 use crate::startup::StartupProblem;
 use crate::state::AppState;
-use crate::streams::StreamMessage;
 use crate::turns;
 
 /// The model a new conversation starts on: the last one picked, else the demo.

@@ -3,7 +3,9 @@
 //! # Layout
 //! - [`commands`]: the thin commands the page calls (docs/IPC.md).
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
-//! - [`streams`]: running streams by id, forwarded over a `Channel` with coalescing.
+//! - [`streams`]: running streams by id: forwarding, stop, acks.
+//! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing.
+//! - [`ending`]: saving an ended answer and sending its ending, with what was saved.
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
 //! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints; keys; models.
 //! - [`store`]: SQLite history with migrations.
@@ -19,9 +21,11 @@
 pub mod bench;
 pub mod checkpoint;
 pub mod commands;
+pub mod ending;
 pub mod error;
 pub mod lifecycle;
 pub mod models;
+pub mod outbox;
 pub mod providers;
 pub mod startup;
 pub mod state;

@@ -1,10 +1,13 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
-use runnel_core::{Completion, Outcome, StreamError};
+use runnel_core::{Completion, Outcome, StreamEvent};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
-/// Where an assistant message stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+use crate::error::UiError;
+
+/// Where an assistant message stands, in the words of the core's [`Outcome`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageState {
     /// Still arriving.
@@ -28,6 +31,16 @@ impl MessageState {
         }
     }
 
+    /// The state an answer ending with `ending` is saved in (`None` while it streams).
+    pub fn ending(ending: &StreamEvent) -> Option<Self> {
+        match ending {
+            StreamEvent::Finish { .. } => Some(Self::Done),
+            StreamEvent::Stopped => Some(Self::Stopped),
+            StreamEvent::Error(_) => Some(Self::Error),
+            _ => None,
+        }
+    }
+
     /// Parses a stored word; unknown words read as errors rather than panics.
     pub fn parse(word: &str) -> Self {
         match word {
@@ -39,35 +52,8 @@ impl MessageState {
     }
 }
 
-/// An error as the page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UiError {
-    /// Stable snake_case kind.
-    pub kind: String,
-    /// A sentence for a person.
-    pub message: String,
-    /// The HTTP status, if any.
-    pub status: Option<u16>,
-    /// The provider's error type, if any.
-    pub error_type: Option<String>,
-    /// Seconds to wait before retrying, if the provider said.
-    pub retry_after: Option<f64>,
-}
-
-impl From<&StreamError> for UiError {
-    fn from(error: &StreamError) -> Self {
-        Self {
-            kind: error.kind.as_str().to_owned(),
-            message: error.message.clone(),
-            status: error.status,
-            error_type: error.error_type.clone(),
-            retry_after: error.retry_after,
-        }
-    }
-}
-
 /// The numbers under an answer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Stats {
     /// Milliseconds to the first token.
     pub ttft_ms: Option<f64>,
@@ -96,21 +82,61 @@ impl From<&Completion> for Stats {
             input_tokens: completion.usage.input_tokens,
             duration_ms: metrics.duration_ms,
             finish_reason: match &completion.outcome {
-                Outcome::Finished { reason, .. } => Some(reason.as_str().to_owned()),
+                Outcome::Done { reason, .. } => Some(reason.as_str().to_owned()),
                 _ => None,
             },
         }
     }
 }
 
+/// One message of a stream's channel: the core's event, numbered for acks. Its JSON is the
+/// event's own (the CLI's `--events` shape) with `seq` beside `type`, and `saved` on the ending.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct StreamMessage {
+    /// Order of this message in its stream, from 1.
+    pub seq: u64,
+    /// The event: a delta (deltas of one kind may be coalesced), or the ending.
+    #[serde(flatten)]
+    pub event: StreamEvent,
+    /// Only on the ending (`finish`, `error`, `stopped`): the answer as saved.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub saved: Option<Saved>,
+}
+
+/// What the page needs of an ended answer's save; its text is what the deltas carried.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Saved {
+    /// The saved message's id.
+    pub id: i64,
+    /// Its state: the ending's, or `error` when it could not be saved.
+    pub state: MessageState,
+    /// Why it failed: the stream's error, or a `storage` error when it could not be saved.
+    pub error: Option<UiError>,
+    /// Its numbers.
+    pub stats: Option<Stats>,
+}
+
+impl From<&MessageView> for Saved {
+    fn from(message: &MessageView) -> Self {
+        Self {
+            id: message.id,
+            state: message.state,
+            error: message.error.clone(),
+            stats: message.stats.clone(),
+        }
+    }
+}
+
 /// One message of a conversation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct MessageView {
     /// Its id.
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
     /// `user` or `assistant`.
+    #[ts(type = "\"user\" | \"assistant\"")]
     pub role: String,
     /// Its text.
     pub content: String,
@@ -129,7 +155,7 @@ pub struct MessageView {
 }
 
 /// A conversation in the sidebar.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ConversationSummary {
     /// Its id.
     pub id: i64,
@@ -142,7 +168,7 @@ pub struct ConversationSummary {
 }
 
 /// A conversation with its messages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Conversation {
     /// Its id.
     pub id: i64,
@@ -157,7 +183,7 @@ pub struct Conversation {
 }
 
 /// One group of the model picker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderModels {
     /// Provider id.
     pub provider: String,
@@ -174,7 +200,7 @@ pub struct ProviderModels {
 }
 
 /// Where a provider's key comes from (never the key).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyState {
     /// Stored in the OS keychain.
@@ -195,7 +221,7 @@ impl KeyState {
 }
 
 /// One row of Settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderView {
     /// Provider id.
     pub id: String,
@@ -222,7 +248,7 @@ pub struct ProviderView {
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Turn {
     /// The user message answered.
     pub user: MessageView,
@@ -233,7 +259,7 @@ pub struct Turn {
 }
 
 /// Facts the page needs at start.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct AppInfo {
     /// The app's version.
     pub version: String,
@@ -250,7 +276,7 @@ pub struct AppInfo {
 }
 
 /// Settings the page reads.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Settings {
     /// The last model picked, `provider/model`.
     pub last_model: String,

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use runnel_core::Catalog;
 use runnel_core::catalog::read_providers_file;
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::error::AppResult;
 use crate::store::{OpenError, Store};
@@ -108,7 +109,7 @@ impl Problem {
 }
 
 /// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StartupProblem {
     /// `providers_file`, `history_unavailable`, `database_too_new` or `database_corrupt`.
     pub kind: String,

@@ -11,8 +11,10 @@ use runnel_core::ProviderDef;
 use runnel_core::catalog::Origin;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::error::{AppError, AppResult};
-use crate::models::{Conversation, ConversationSummary, MessageState, MessageView, Stats, UiError};
+use runnel_core::StreamError;
+
+use crate::error::{AppError, AppResult, UiError};
+use crate::models::{Conversation, ConversationSummary, MessageState, MessageView, Stats};
 
 /// Schema versions, oldest first; `PRAGMA user_version` counts how many are applied.
 const MIGRATIONS: &[&str] = &[
@@ -138,13 +140,9 @@ impl Store {
 
     /// Marks answers left `streaming` by a previous run as interrupted errors; returns how many.
     pub fn recover_interrupted(&self) -> AppResult<usize> {
-        let error = UiError {
-            kind: "incomplete".into(),
-            message: "Runnel closed before this answer finished; the text up to then is kept.".into(),
-            status: None,
-            error_type: None,
-            retry_after: None,
-        };
+        let error = UiError::from(&StreamError::incomplete(
+            "Runnel closed before this answer finished; the text up to then is kept.",
+        ));
         let error = serde_json::to_string(&error).expect("a UiError serializes");
         self.with(|db| {
             db.execute(
@@ -490,13 +488,10 @@ mod tests {
             )
             .unwrap();
         store.checkpoint(answer.id, "Partial", "").unwrap();
-        let error = UiError {
-            kind: "rate_limited".into(),
-            message: "slow".into(),
-            status: Some(429),
-            error_type: None,
-            retry_after: Some(2.0),
-        };
+        let mut error = StreamError::new(runnel_core::ErrorKind::RateLimited, "slow");
+        error.status = Some(429);
+        error.retry_after = Some(2.0);
+        let error = UiError::from(&error);
         let stats = Stats {
             ttft_ms: Some(10.0),
             tokens_per_sec: None,

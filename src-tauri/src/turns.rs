@@ -8,10 +8,12 @@
 
 use runnel_core::{ChatRequest, Message, StreamOptions};
 
+use crate::ending::fail_before_start;
 use crate::error::{AppError, AppResult};
-use crate::models::{MessageState, MessageView, Turn, UiError};
+use crate::models::{MessageState, MessageView, Turn};
+use crate::outbox::Sink;
 use crate::state::AppState;
-use crate::streams::{Answer, Sink, fail_before_start};
+use crate::streams::Answer;
 
 /// `provider/model` split in two.
 pub fn split_model(model: &str) -> AppResult<(&str, &str)> {
@@ -140,14 +142,7 @@ async fn answer(
         Ok(endpoint) => endpoint,
         Err(error) => {
             let stream_id = state.streams.reserve();
-            let ui_error = UiError {
-                kind: error.kind().to_owned(),
-                message: error.to_string(),
-                status: None,
-                error_type: None,
-                retry_after: None,
-            };
-            let assistant = fail_before_start(&sink, store, &assistant, ui_error);
+            let assistant = fail_before_start(&sink, store, &assistant, &error);
             return Ok(Turn {
                 user,
                 assistant,

@@ -96,7 +96,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect($("[data-testid=first-run-hint]").hidden).toBe(true);
   });
 
-  it("Enter sends; one paint per frame; acks; Esc stops; the end message settles the answer", async () => {
+  it("Enter sends; one paint per frame; acks; Esc stops; the ending settles the answer", async () => {
     const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
     composer.value = "Hello";
     press("Enter", {}, composer);
@@ -108,7 +108,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect($("[data-testid=send]").hidden).toBe(true);
     expect($("[data-testid=transcript]").getAttribute("aria-busy")).toBe("true");
 
-    handler!({ type: "start", seq: 1, response_id: "r", model: "qwen" });
+    handler!({ type: "start", seq: 1, id: "r", model: "qwen" });
     handler!({ type: "text", seq: 2, text: "Hi " });
     handler!({ type: "text", seq: 3, text: "there" });
     const answer = () => document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")[0];
@@ -123,7 +123,7 @@ describe("the app, end to end against a fake IPC", () => {
     press("Escape", {}, composer);
     expect(ipc.stopStream).toHaveBeenCalledWith(42);
 
-    handler!({ type: "end", seq: 4, message: view({ id: 11, content: "", state: "stopped", model: "ollama/qwen2.5-coder", stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } }) });
+    handler!({ type: "stopped", seq: 4, saved: { id: 11, state: "stopped", error: null, stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } } });
     frame();
     expect(answer().dataset.state).toBe("stopped");
     expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there");
@@ -132,7 +132,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect(answer().hasAttribute("aria-busy")).toBe(false);
     expect($("[data-testid=send]").hidden).toBe(false);
     expect($("[data-testid=transcript]").hasAttribute("aria-busy")).toBe(false);
-    expect(ipc.ackStream).toHaveBeenCalledTimes(1); // no ack after the end
+    expect(ipc.ackStream).toHaveBeenCalledTimes(1); // no ack after the ending
     await new Promise((r) => setTimeout(r, 80));
     expect($("[data-testid=announcer]").textContent).toBe("Stopped");
   });
@@ -169,11 +169,8 @@ describe("the app, end to end against a fake IPC", () => {
     await flush();
     await flush();
     handler!({ type: "text", seq: 1, text: "Partial" });
-    handler!({
-      type: "end",
-      seq: 2,
-      message: view({ id: 13, content: "", state: "error", model: "ollama/qwen2.5-coder", error: { kind: "overloaded", message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null } }),
-    });
+    const busy = { kind: "overloaded" as const, message: "Server is busy", status: 529, error_type: "overloaded_error", retry_after: null, retryable: true };
+    handler!({ type: "error", seq: 2, ...busy, timeout: null, saved: { id: 13, state: "error", error: busy, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
     expect(answer.dataset.state).toBe("error");
@@ -181,7 +178,7 @@ describe("the app, end to end against a fake IPC", () => {
     const error = answer.querySelector("[data-testid=message-error]")!;
     expect(error.textContent).toContain("Ollama is overloaded — try again shortly");
     expect(error.textContent).toContain("Server is busy");
-    expect(answer.querySelector("[data-testid=retry]")).not.toBeNull();
+    expect(answer.querySelector("[data-testid=retry]")!.classList.contains("button-primary")).toBe(true);
   });
 
   it("Retry keeps the previous answer until the new one has text", async () => {
@@ -192,7 +189,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect(ipc.regenerate).toHaveBeenCalledTimes(1);
     expect(answers().length).toBe(before + 1);
     expect(answers().at(-2)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Partial");
-    handler!({ type: "start", seq: 1, response_id: null, model: null });
+    handler!({ type: "start", seq: 1, id: null, model: null });
     frame();
     expect(answers().length).toBe(before + 1);
     handler!({ type: "text", seq: 2, text: "Fresh" });
@@ -202,11 +199,8 @@ describe("the app, end to end against a fake IPC", () => {
   });
 
   it("an answer that could not be saved ends, keeps its text and the conversation goes on", async () => {
-    handler!({
-      type: "end",
-      seq: 3,
-      message: view({ id: 14, content: "", state: "error", model: "ollama/qwen2.5-coder", error: { kind: "storage", message: "This answer could not be saved (database is locked).", status: null, error_type: null, retry_after: null } }),
-    });
+    const storage = { kind: "storage", message: "This answer could not be saved (database is locked).", status: null, error_type: null, retry_after: null, retryable: true };
+    handler!({ type: "finish", seq: 3, reason: "stop", raw_reason: "stop", saved: { id: 14, state: "error", error: storage, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
     expect(answer.dataset.state).toBe("error");
@@ -226,7 +220,7 @@ describe("the app, end to end against a fake IPC", () => {
     await flush();
     const md = "[site](https://example.com/a?b=1#c) [mail](mailto:me@example.com?attach=/home/u/.ssh/id_rsa&subject=hi)";
     handler!({ type: "text", seq: 1, text: md });
-    handler!({ type: "end", seq: 2, message: view({ id: 15, content: "", state: "done", model: "ollama/qwen2.5-coder" }) });
+    handler!({ type: "finish", seq: 2, reason: "stop", raw_reason: null, saved: { id: 15, state: "done", error: null, stats: null } });
     frame();
     const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
     const links = [...answer.querySelectorAll<HTMLAnchorElement>("[data-testid=message-text] a")];

@@ -8,7 +8,7 @@
  */
 import { button, h } from "./dom";
 import { describeError } from "./errors";
-import { modelLabel, providerName, splitModel } from "./format";
+import { providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
@@ -21,6 +21,7 @@ import { MessageElement, type MessageHooks } from "./views/message";
 import { PickerView } from "./views/picker";
 import { SettingsView } from "./views/settings";
 import { SidebarView } from "./views/sidebar";
+import { TopBarView } from "./views/topbar";
 
 const HINT_DISMISSED = "runnel.demo-hint-dismissed";
 
@@ -44,12 +45,10 @@ export class App {
   private readonly composer: ComposerView;
   private readonly picker: PickerView;
   private readonly settings: SettingsView;
-  private readonly modelButton: HTMLButtonElement;
-  private readonly modelName: HTMLElement;
+  private readonly topbar: TopBarView;
   private readonly hint: HTMLElement;
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
-  private readonly settingsButton: HTMLButtonElement;
   private readonly banners = new StartupBanners();
 
   private info: AppInfo | null = null;
@@ -117,12 +116,12 @@ export class App {
 
     this.picker = new PickerView({
       onChoose: (model) => {
-        this.modelButton.setAttribute("aria-expanded", "false");
+        this.topbar.setPickerOpen(false);
         this.setModel(model);
         this.composer.focus();
       },
       onClose: () => {
-        this.modelButton.setAttribute("aria-expanded", "false");
+        this.topbar.setPickerOpen(false);
         this.composer.focus();
       },
       onRefresh: async (provider) => {
@@ -141,44 +140,13 @@ export class App {
       onProvidersChanged: () => void this.reloadCatalog(),
     });
 
-    this.modelName = h("span", { class: "model-name" }, "…");
-    this.modelButton = button(
-      "Choose a model",
-      () => this.togglePicker(),
+    this.topbar = new TopBarView(
       {
-        class: "model-button",
-        "data-testid": "model-picker",
-        title: `Choose a model (${mod}+K)`,
-        "aria-haspopup": "dialog",
-        "aria-expanded": "false",
+        onToggleSidebar: () => this.toggleSidebar(),
+        onTogglePicker: () => this.togglePicker(),
+        onToggleSettings: () => (this.settingsOpen ? this.closeSettings() : this.openSettings()),
       },
-      this.modelName,
-      icon("chevron"),
-    );
-    this.modelButton.removeAttribute("aria-label");
-    this.modelButton.setAttribute("aria-label", "Model: …, choose another");
-
-    const sidebarToggle = button("Toggle the sidebar", () => this.toggleSidebar(), {
-      class: "icon-button",
-      "data-testid": "sidebar-toggle",
-      title: `Toggle the sidebar (${mod}+B)`,
-      "aria-expanded": "true",
-    }, icon("sidebar"));
-    const settingsButton = button("Settings", () => (this.settingsOpen ? this.closeSettings() : this.openSettings()), {
-      class: "icon-button",
-      "data-testid": "settings",
-      title: `Settings (${mod}+,)`,
-      "aria-pressed": "false",
-    }, icon("gear"));
-    this.settingsButton = settingsButton;
-
-    const header = h(
-      "header",
-      { class: "topbar" },
-      sidebarToggle,
-      h("div", { class: "picker-anchor" }, this.modelButton, this.picker.el),
-      h("div", { class: "spacer" }),
-      settingsButton,
+      this.picker.el,
     );
 
     this.hint = h(
@@ -201,9 +169,9 @@ export class App {
       "div",
       { class: "app" },
       this.sidebar.el,
-      h("div", { class: "main" }, header, this.banners.el, this.mainView, this.bottom),
+      h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
     );
-    if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false, sidebarToggle);
+    if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
     document.addEventListener("keydown", (e) => this.onKey(e));
     // The webview must never navigate: links go to the system browser (chat.ts), drops do nothing.
@@ -259,10 +227,7 @@ export class App {
 
   private setModel(model: string): void {
     this.model = model;
-    const label = modelLabel(model) || "Choose a model";
-    this.modelName.textContent = label;
-    this.modelButton.setAttribute("aria-label", `Model: ${label} — choose another (${modLabel()}+K)`);
-    this.modelButton.title = `${model} — choose another (${modLabel()}+K)`;
+    this.topbar.setModel(model);
     this.updateHint();
   }
 
@@ -285,7 +250,7 @@ export class App {
       return;
     }
     if (this.settingsOpen) this.closeSettings();
-    this.modelButton.setAttribute("aria-expanded", "true");
+    this.topbar.setPickerOpen(true);
     this.picker.open(this.catalog, this.model);
   }
 
@@ -549,7 +514,7 @@ export class App {
     this.chat.el.hidden = true;
     this.bottom.hidden = true;
     this.settings.el.hidden = false;
-    this.settingsButton.setAttribute("aria-pressed", "true");
+    this.topbar.setSettingsOpen(true);
     void this.settings.open();
   }
 
@@ -557,21 +522,20 @@ export class App {
     if (!this.settingsOpen) return;
     this.settingsOpen = false;
     this.settings.el.hidden = true;
-    this.settingsButton.setAttribute("aria-pressed", "false");
+    this.topbar.setSettingsOpen(false);
     this.chat.el.hidden = false;
     this.bottom.hidden = false;
     this.composer.focus();
   }
 
   private toggleSidebar(): void {
-    const toggle = this.root.querySelector<HTMLButtonElement>("[data-testid=sidebar-toggle]")!;
-    this.setSidebar(this.root.classList.contains("sidebar-closed"), toggle);
+    this.setSidebar(this.root.classList.contains("sidebar-closed"));
   }
 
-  private setSidebar(open: boolean, toggle: HTMLButtonElement): void {
+  private setSidebar(open: boolean): void {
     this.root.classList.toggle("sidebar-closed", !open);
     this.sidebar.el.hidden = !open;
-    toggle.setAttribute("aria-expanded", String(open));
+    this.topbar.setSidebarOpen(open);
     this.storage?.setItem(SIDEBAR_CLOSED, open ? "0" : "1");
   }
 

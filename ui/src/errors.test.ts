@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { describeError, isRetryable, pointsToSettings } from "./errors";
+import { describeError, pointsToSettings } from "./errors";
 import type { UiError } from "./types";
 
-const e = (kind: string, extra: Partial<UiError> = {}): UiError => ({ kind, message: "provider said so", status: null, error_type: null, retry_after: null, ...extra });
+const e = (kind: string, extra: Partial<UiError> = {}): UiError => ({ kind, message: "provider said so", status: null, error_type: null, retry_after: null, retryable: true, ...extra });
 
 describe("describeError", () => {
   it("rate limits say when to retry, from retry_after", () => {
@@ -32,11 +32,7 @@ describe("describeError", () => {
     expect(describeError(e("brand_new_kind"))).toBe("Something went wrong");
   });
 
-  it("knows which errors a retry can fix and which need Settings", () => {
-    expect(isRetryable(e("rate_limited"))).toBe(true);
-    expect(isRetryable(e("network"))).toBe(true);
-    expect(isRetryable(e("authentication"))).toBe(false);
-    expect(isRetryable(e("too_large"))).toBe(false);
+  it("knows which errors need Settings", () => {
     expect(pointsToSettings(e("authentication"))).toBe(true);
     expect(pointsToSettings(e("overloaded"))).toBe(false);
   });

@@ -48,13 +48,6 @@ export function describeError(error: UiError, providerName?: string | null): str
   }
 }
 
-/** Whether retrying the same request can help (offers Retry prominently). */
-export function isRetryable(error: UiError): boolean {
-  return !["authentication", "permission", "not_found", "invalid_request", "config", "key", "invalid_input", "too_large"].includes(
-    error.kind,
-  );
-}
-
 /** Whether the fix is in Settings (offers a Settings button). */
 export function pointsToSettings(error: UiError): boolean {
   return ["authentication", "permission", "config", "key"].includes(error.kind);

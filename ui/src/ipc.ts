@@ -31,11 +31,13 @@ export function toUiError(reason: unknown): UiError {
       status: typeof r.status === "number" ? r.status : null,
       error_type: typeof r.error_type === "string" ? r.error_type : null,
       retry_after: typeof r.retry_after === "number" ? r.retry_after : null,
+      retryable: r.retryable === true,
     };
   }
   const message =
     typeof reason === "string" ? reason : reason instanceof Error ? reason.message : "Unknown error";
-  return { kind: "unknown", message, status: null, error_type: null, retry_after: null };
+  // Not an error from Rust (the IPC itself failed): trying again may work.
+  return { kind: "unknown", message, status: null, error_type: null, retry_after: null, retryable: true };
 }
 
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {

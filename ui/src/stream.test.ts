@@ -91,7 +91,7 @@ describe("StreamPump", () => {
     expect(apply).toHaveBeenCalledTimes(1); // nothing new to paint
   });
 
-  it("stops after the end message: no ack for it, nothing painted later", () => {
+  it("stops after the ending: no ack for it, nothing painted later", () => {
     const frames = manualFrames();
     const apply = vi.fn();
     const ack = vi.fn();
@@ -101,7 +101,7 @@ describe("StreamPump", () => {
     frames.frame();
     expect(ack).toHaveBeenCalledTimes(1);
     pump.push(text(2));
-    pump.push({ type: "end", seq: 3, message: {} as never });
+    pump.push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
     frames.frame();
     expect(pump.isEnded).toBe(true);
     expect(ack).toHaveBeenCalledTimes(1);

@@ -7,7 +7,15 @@
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
  */
-import type { StreamMessage } from "./types";
+import type { Saved, StreamMessage } from "./types";
+
+/**
+ * Whether `m` is the stream's ending (the core's finish, error or stopped event), its last
+ * message, which Rust sends with what was saved.
+ */
+export function isEnding(m: StreamMessage): m is StreamMessage & { type: "finish" | "error" | "stopped"; saved: Saved } {
+  return m.type === "finish" || m.type === "error" || m.type === "stopped";
+}
 
 /** Runs `callback` before the next paint; returns a function that cancels it. */
 export type FrameScheduler = (callback: () => void) => () => void;
@@ -74,7 +82,7 @@ export class StreamPump {
     return this.painted;
   }
 
-  /** True once the "end" message has been applied. */
+  /** True once the ending has been applied. */
   get isEnded(): boolean {
     return this.ended;
   }
@@ -101,10 +109,10 @@ export class StreamPump {
       this.options.apply(batch);
       for (const m of batch) {
         if (m.seq > this.painted) this.painted = m.seq;
-        if (m.type === "end") this.ended = true;
+        if (isEnding(m)) this.ended = true;
       }
     }
-    // The stream is over after "end": Rust has forgotten it, an ack would only be refused.
+    // The stream is over after its ending: Rust has forgotten it, an ack would only be refused.
     if (!this.ended && this.streamId !== null && this.painted > this.acked) {
       this.acked = this.painted;
       this.options.ack(this.streamId, this.painted);

@@ -116,7 +116,7 @@ fn report(completion: &Completion, format: Format) -> u8 {
         }
     }
     match &completion.outcome {
-        Outcome::Finished { reason, .. } => {
+        Outcome::Done { reason, .. } => {
             if *reason == FinishReason::Length {
                 eprintln!("note: the answer was cut at the token limit");
             }
@@ -126,7 +126,7 @@ fn report(completion: &Completion, format: Format) -> u8 {
             eprintln!("stopped: the answer above is partial");
             EXIT_STOPPED
         }
-        Outcome::Failed { error } => report_error(error),
+        Outcome::Error { error } => report_error(error),
         Outcome::Streaming => {
             eprintln!("error: the stream ended without an outcome");
             EXIT_ERROR

@@ -116,7 +116,7 @@ pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
 fn exit_code(completions: &[Completion]) -> u8 {
     let failed = completions
         .iter()
-        .any(|c| matches!(c.outcome, Outcome::Failed { .. } | Outcome::Streaming));
+        .any(|c| matches!(c.outcome, Outcome::Error { .. } | Outcome::Streaming));
     let stopped = completions.iter().any(|c| c.outcome == Outcome::Stopped);
     if failed {
         EXIT_ERROR
@@ -134,9 +134,9 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
         .map(|(lane, completion)| {
             let metrics = &completion.metrics;
             let outcome = match &completion.outcome {
-                Outcome::Finished { reason, .. } => reason.as_str().to_owned(),
+                Outcome::Done { reason, .. } => reason.as_str().to_owned(),
                 Outcome::Stopped => "stopped".to_owned(),
-                Outcome::Failed { error } => format!("error: {}", error.kind.as_str()),
+                Outcome::Error { error } => format!("error: {}", error.kind.as_str()),
                 Outcome::Streaming => "?".to_owned(),
             };
             [
@@ -166,7 +166,7 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
         writeln!(out, "{}", cells.join("  ").trim_end())?;
     }
     for (lane, completion) in lanes.iter().zip(completions) {
-        if let Outcome::Failed { error } = &completion.outcome {
+        if let Outcome::Error { error } = &completion.outcome {
             eprintln!("[{}] error: {}", lane.label, error.message);
         }
     }

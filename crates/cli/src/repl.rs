@@ -137,15 +137,15 @@ pub async fn run(mut session: Session) -> Result<u8, Failure> {
             print_stats(&session.choice, &completion);
         }
         match &completion.outcome {
-            Outcome::Failed { error } => {
+            Outcome::Error { error } => {
                 report_error(error);
             }
             Outcome::Stopped => eprintln!("(stopped; the text above is kept in the conversation)"),
-            Outcome::Finished {
+            Outcome::Done {
                 reason: FinishReason::Length,
                 ..
             } => eprintln!("(cut at the token limit)"),
-            Outcome::Finished { .. } | Outcome::Streaming => {}
+            Outcome::Done { .. } | Outcome::Streaming => {}
         }
         // What arrived is part of the conversation, stopped or cut off alike.
         if !completion.text.is_empty() {

@@ -9,14 +9,15 @@ use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::limits::Limits;
 
-/// How a stream ended (or that it has not yet).
+/// How a stream ended (or that it has not yet), in the words the app stores and shows for a
+/// message's state (`streaming`, `done`, `stopped`, `error`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Outcome {
     /// Still streaming.
     Streaming,
     /// Complete, with the provider's reason.
-    Finished {
+    Done {
         /// The normalized reason.
         reason: FinishReason,
         /// The provider's own word for it.
@@ -25,7 +26,7 @@ pub enum Outcome {
     /// Stopped on request; the text is what arrived before.
     Stopped,
     /// Failed; the text is what arrived before the error.
-    Failed {
+    Error {
         /// What went wrong.
         error: StreamError,
     },
@@ -168,12 +169,12 @@ impl Collector {
             }
             StreamEvent::Usage(usage) => completion.usage = *usage,
             StreamEvent::Finish { reason, raw_reason } => {
-                completion.outcome = Outcome::Finished {
+                completion.outcome = Outcome::Done {
                     reason: *reason,
                     raw_reason: raw_reason.clone(),
                 };
             }
-            StreamEvent::Error(error) => completion.outcome = Outcome::Failed { error: error.clone() },
+            StreamEvent::Error(error) => completion.outcome = Outcome::Error { error: error.clone() },
             StreamEvent::Stopped => completion.outcome = Outcome::Stopped,
             StreamEvent::Raw(_) | StreamEvent::ToolCallDelta { .. } => {}
         }
@@ -276,7 +277,7 @@ mod tests {
         assert_eq!(completion.metrics.tokens_per_sec, Some(10.0 / 0.5));
         assert!(matches!(
             completion.outcome,
-            Outcome::Finished {
+            Outcome::Done {
                 reason: FinishReason::Stop,
                 ..
             }

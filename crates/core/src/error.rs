@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::redact::Redactor;
 
 /// What kind of failure ended a stream.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorKind {
@@ -45,6 +46,12 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The kind a stable word names (`rate_limited`), if it names one.
+    pub fn parse(word: &str) -> Option<Self> {
+        use serde::de::value::{Error, StrDeserializer};
+        Self::deserialize(StrDeserializer::<Error>::new(word)).ok()
+    }
+
     /// The stable snake_case word for this kind.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -107,6 +114,7 @@ impl ErrorKind {
 }
 
 /// Which timeout expired.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeoutPhase {
@@ -119,6 +127,7 @@ pub enum TimeoutPhase {
 }
 
 /// Why a stream (or a request beside one, such as listing models) failed.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 #[error("{message}")]
 pub struct StreamError {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StreamError;
 
 /// One typed event of a chat stream, whatever the provider.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
@@ -86,6 +87,7 @@ impl StreamEvent {
 }
 
 /// Token counts for one answer.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// Tokens of the prompt, when reported.
@@ -95,6 +97,7 @@ pub struct Usage {
 }
 
 /// Why an answer ended, in one vocabulary for every provider.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FinishReason {
@@ -124,6 +127,7 @@ impl FinishReason {
 }
 
 /// One SSE event as it came off the wire, with its arrival time.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawFrame {
     /// Milliseconds since the request was sent.

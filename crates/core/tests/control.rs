@@ -129,7 +129,7 @@ fn short_timeouts() -> Engine {
 
 fn timeout_phase(outcome: &Outcome) -> Option<TimeoutPhase> {
     match outcome {
-        Outcome::Failed { error } if error.kind == ErrorKind::Timeout => error.timeout,
+        Outcome::Error { error } if error.kind == ErrorKind::Timeout => error.timeout,
         _ => None,
     }
 }
@@ -182,7 +182,7 @@ async fn a_refused_connection_is_a_network_error() {
     );
     let completion = run_to_end(&engine(), &closed).await;
     match completion.outcome {
-        Outcome::Failed { error } => assert_eq!(error.kind, ErrorKind::Network, "{}", error.message),
+        Outcome::Error { error } => assert_eq!(error.kind, ErrorKind::Network, "{}", error.message),
         other => panic!("{other:?}"),
     }
 }
@@ -229,9 +229,9 @@ async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
             SetEvent::Done { id, completion } => outcomes[id] = Some(completion.outcome),
         }
     }
-    assert!(matches!(outcomes[0], Some(Outcome::Finished { .. })));
+    assert!(matches!(outcomes[0], Some(Outcome::Done { .. })));
     assert_eq!(outcomes[1], Some(Outcome::Stopped));
-    assert!(matches!(outcomes[2], Some(Outcome::Finished { .. })));
+    assert!(matches!(outcomes[2], Some(Outcome::Done { .. })));
     assert!(texts[0].starts_with("Hello!") && texts[2].starts_with("Bonjour"));
     assert!(
         servers[1]
@@ -304,7 +304,7 @@ async fn the_demo_streams_over_loopback_http_with_no_key() {
         .finish()
         .await;
     assert!(completion.text.starts_with("Hello!"), "{}", completion.text);
-    assert!(matches!(completion.outcome, Outcome::Finished { .. }));
+    assert!(matches!(completion.outcome, Outcome::Done { .. }));
     assert!(completion.metrics.deltas > 10);
     assert_eq!(completion.model.as_deref(), Some("runnel-demo"));
     assert!(completion.usage.output_tokens.is_some());
@@ -325,7 +325,7 @@ async fn the_demo_can_be_stopped_and_honours_max_tokens() {
     assert_eq!(completion.text, "Once upon a");
     assert!(matches!(
         completion.outcome,
-        Outcome::Finished {
+        Outcome::Done {
             reason: runnel_core::FinishReason::Length,
             ..
         }

@@ -19,7 +19,7 @@ fn limited(limits: Limits) -> Engine {
 
 fn failure(completion: &Completion) -> &StreamError {
     match &completion.outcome {
-        Outcome::Failed { error } => error,
+        Outcome::Error { error } => error,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
@@ -119,7 +119,7 @@ async fn anthropic_block_indexes_are_never_sizes_and_tool_calls_are_counted_agai
     let body = format!("{}{stop}", tool_block(u64::from(u32::MAX)));
     let (_, completion) = play(&engine(), "anthropic", Reply::sse(body)).await;
     assert!(
-        matches!(completion.outcome, Outcome::Finished { .. }),
+        matches!(completion.outcome, Outcome::Done { .. }),
         "{:?}",
         completion.outcome
     );

@@ -100,7 +100,7 @@ async fn fifty_parallel_streams_of_ten_thousand_deltas_lose_nothing_and_memory_s
         for (stream, task) in tasks.into_iter().enumerate() {
             let completion = task.await.unwrap();
             assert!(
-                matches!(completion.outcome, Outcome::Finished { .. }),
+                matches!(completion.outcome, Outcome::Done { .. }),
                 "round {round}, stream {stream}: {:?}",
                 completion.outcome
             );

@@ -22,14 +22,14 @@ const TIMEOUTS: Timeouts = Timeouts {
 
 fn failure(completion: &Completion) -> &StreamError {
     match &completion.outcome {
-        Outcome::Failed { error } => error,
+        Outcome::Error { error } => error,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
 
 fn assert_finished(completion: &Completion) {
     assert!(
-        matches!(completion.outcome, Outcome::Finished { .. }),
+        matches!(completion.outcome, Outcome::Done { .. }),
         "{:?}",
         completion.outcome
     );
@@ -191,7 +191,7 @@ async fn child_streams_with_proxies_from_the_environment() {
         let endpoint = Endpoint::new("t", protocol("openai").unwrap(), &url, None);
         let completion = run_to_end(&engine, &endpoint).await;
         assert!(
-            matches!(completion.outcome, Outcome::Finished { .. }),
+            matches!(completion.outcome, Outcome::Done { .. }),
             "{url}: {:?}",
             completion.outcome
         );

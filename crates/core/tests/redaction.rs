@@ -9,7 +9,7 @@ use runnel_testkit::{FakeServer, Reply};
 
 fn failure(completion: &Completion) -> &StreamError {
     match &completion.outcome {
-        Outcome::Failed { error } => error,
+        Outcome::Error { error } => error,
         other => panic!("expected a failure, got {other:?}"),
     }
 }

@@ -13,7 +13,7 @@ const OPENAI_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDon
 const ANTHROPIC_TEXT: &str = "Bonjour ! Voilà du texte : 日本語, ünïcödé et 🦀 crabes.\nAu revoir.";
 
 fn finished(reason: FinishReason, raw: &str) -> Outcome {
-    Outcome::Finished {
+    Outcome::Done {
         reason,
         raw_reason: Some(raw.into()),
     }
@@ -21,7 +21,7 @@ fn finished(reason: FinishReason, raw: &str) -> Outcome {
 
 fn failure(outcome: &Outcome) -> &StreamError {
     match outcome {
-        Outcome::Failed { error } => error,
+        Outcome::Error { error } => error,
         other => panic!("expected a failure, got {other:?}"),
     }
 }
@@ -180,7 +180,7 @@ async fn anthropic_pings_and_unknown_events_are_ignored() {
     let (events, completion) = play("anthropic", Reply::sse(fixture("anthropic_unknown_event.sse"))).await;
     assert!(matches!(
         completion.outcome,
-        Outcome::Finished {
+        Outcome::Done {
             reason: FinishReason::Stop,
             ..
         }
@@ -254,7 +254,7 @@ async fn a_whole_terminator_without_its_final_newlines_completes_the_stream() {
                 let (events, completion) = play(protocol, reply).await;
                 let case = format!("{name} ending {ending:?}, {framing:?}");
                 assert!(
-                    matches!(completion.outcome, Outcome::Finished { .. }),
+                    matches!(completion.outcome, Outcome::Done { .. }),
                     "{case}: {:?}",
                     completion.outcome
                 );
@@ -372,10 +372,7 @@ async fn an_event_stream_is_known_by_its_media_type_and_a_missing_type_is_read_a
         }
         let (_, completion) = play("openai", reply).await;
         assert_eq!(completion.text, OPENAI_TEXT, "{content_type:?}");
-        assert!(
-            matches!(completion.outcome, Outcome::Finished { .. }),
-            "{content_type:?}"
-        );
+        assert!(matches!(completion.outcome, Outcome::Done { .. }), "{content_type:?}");
     }
 }
 
@@ -398,7 +395,7 @@ async fn a_bom_invalid_utf8_a_huge_event_and_many_tiny_events() {
     let body = b": \xFF\xFE junk\n\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"a\xFFb\"}}]}\n\ndata: [DONE]\n\n";
     let (_, completion) = play("openai", Reply::sse(body.to_vec())).await;
     assert_eq!(completion.text, "a\u{FFFD}b");
-    assert!(matches!(completion.outcome, Outcome::Finished { .. }));
+    assert!(matches!(completion.outcome, Outcome::Done { .. }));
 
     let big = "x".repeat(1 << 20);
     let body =

@@ -165,7 +165,7 @@ async fn a_toy_protocol_streams_an_answer_to_its_finish_through_the_engine() {
     assert_eq!(completion.text, "Hello, toy");
     assert_eq!(
         completion.outcome,
-        Outcome::Finished {
+        Outcome::Done {
             reason: FinishReason::Stop,
             raw_reason: Some("done".into())
         }
@@ -183,7 +183,7 @@ async fn the_toy_protocols_own_words_decide_reasons_and_error_kinds() {
     let (_, completion) = play(&server).await;
     assert_eq!(
         completion.outcome,
-        Outcome::Finished {
+        Outcome::Done {
             reason: FinishReason::Length,
             raw_reason: Some("cut".into())
         }
@@ -194,7 +194,7 @@ async fn the_toy_protocols_own_words_decide_reasons_and_error_kinds() {
         "data: {\"text\":\"Lo\"}\n\ndata: {\"error\":\"busy\",\"message\":\"come back later\"}\n\n",
     ));
     let (_, completion) = play(&server).await;
-    let Outcome::Failed { error } = &completion.outcome else {
+    let Outcome::Error { error } = &completion.outcome else {
         panic!("expected a failure, got {:?}", completion.outcome)
     };
     assert_eq!(completion.text, "Lo");
@@ -214,7 +214,7 @@ async fn the_toy_protocols_own_words_decide_reasons_and_error_kinds() {
     // A stream cut before its terminator names the toy's terminator.
     server.enqueue(Reply::sse("data: {\"text\":\"Lo\"}\n\n"));
     let (_, completion) = play(&server).await;
-    let Outcome::Failed { error } = &completion.outcome else {
+    let Outcome::Error { error } = &completion.outcome else {
         panic!("expected a failure, got {:?}", completion.outcome)
     };
     assert_eq!(error.kind, ErrorKind::Incomplete);

@@ -4,16 +4,17 @@
  * height is reserved from the start, and — while streaming — a caret at its growing end.
  *
  * While streaming, `applyBatch` takes every stream message that arrived in one frame and paints
- * them at once; on "end" the message becomes the final, saved MessageView.
+ * them at once; on the ending the message becomes the final, saved MessageView.
  */
 import { copyText } from "../clipboard";
 import { button, h } from "../dom";
-import { describeError, isRetryable, pointsToSettings } from "../errors";
+import { describeError, pointsToSettings } from "../errors";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import { IncrementalMarkdown } from "../render/incremental";
 import { normalizeNewlines } from "../render/markdown";
 import { isSubmitKey } from "../shortcuts";
+import { isEnding } from "../stream";
 import type { MessageView, StreamMessage } from "../types";
 
 export interface MessageHooks {
@@ -182,7 +183,7 @@ export class MessageElement {
       button(
         "Retry",
         () => this.hooks.onRegenerate(this),
-        { class: isRetryable(error) ? "button button-primary" : "button", "data-testid": "retry" },
+        { class: error.retryable ? "button button-primary" : "button", "data-testid": "retry" },
         icon("retry"),
         h("span", null, "Retry"),
       ),
@@ -211,6 +212,13 @@ export class MessageElement {
   applyBatch(batch: StreamMessage[]): MessageView | null {
     let end: MessageView | null = null;
     for (const m of batch) {
+      if (isEnding(m)) {
+        // The ending carries what was saved, not the text (IPC.md): the text is what was
+        // assembled from the deltas, which is exactly what was saved.
+        const { id, state, error, stats } = m.saved;
+        end = { ...this.view, id, state, error, stats, content: this.content, thinking: this.thinkingText?.data ?? "" };
+        continue;
+      }
       switch (m.type) {
         case "start":
           if (m.model) (this.el.querySelector(".msg-model") as HTMLElement).title = `${this.view.model ?? ""} (${m.model})`;
@@ -226,13 +234,6 @@ export class MessageElement {
           break;
         case "tool_call":
           this.applyToolCall(m.index, m.name, m.arguments);
-          break;
-        case "usage":
-          break;
-        case "end":
-          // `end` carries the saved message without its text (IPC.md): the text is what was
-          // assembled from the deltas, which is exactly what was saved.
-          end = { ...m.message, content: this.content, thinking: this.thinkingText?.data ?? "" };
           break;
       }
     }

@@ -2,8 +2,8 @@
  * An in-memory stand-in for the Rust side, for the browser tests only (never in ui/dist).
  * It implements every command of docs/IPC.md and streams answers through the real `Channel`
  * the page created, the way Tauri delivers them (`runCallback(channel.id, { index, message })`),
- * with timers — including Rust's back-pressure: when too many messages are unacknowledged, text
- * is coalesced into messages of at most 8 KB until the page acks again.
+ * with timers, in the wire shape of the generated types: one delta per message, then the ending.
+ * Rust's ack window and coalescing are not imitated (they are tested in Rust).
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
@@ -13,9 +13,13 @@ import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
   Conversation,
   ConversationSummary,
+  ErrorKind,
   MessageView,
   ProviderModels,
   ProviderView,
+  Saved,
+  StreamError,
+  StreamEvent,
   StreamMessage,
   UiError,
 } from "../../src/types";
@@ -68,8 +72,15 @@ export const mockState = {
 };
 (window as unknown as { __runnelMock: typeof mockState }).__runnelMock = mockState;
 
+/** An error as Rust sends it; only the rate limit below is retryable. */
 function err(kind: string, message: string, extra: Partial<UiError> = {}): UiError {
-  return { kind, message, status: null, error_type: null, retry_after: null, ...extra };
+  return { kind, message, status: null, error_type: null, retry_after: null, retryable: false, ...extra };
+}
+
+/** The core's error an answer's `error` ending names (the page shows `saved.error`). */
+function streamError({ retryable: _, kind, ...fields }: UiError): StreamError {
+  // The mock's stream errors all have a core kind (rate_limited).
+  return { ...fields, kind: kind as ErrorKind, timeout: null };
 }
 
 function available(p: ProviderView): boolean {
@@ -180,7 +191,7 @@ function pickAnswer(text: string): { content: string; error?: UiError; thinking?
   if (t.includes("error"))
     return {
       content: ANSWER_ERROR,
-      error: err("rate_limited", "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 30000, Used 30000.", { status: 429, error_type: "rate_limit_exceeded", retry_after: 20 }),
+      error: err("rate_limited", "Rate limit reached for gpt-4o-mini on tokens per min (TPM): Limit 30000, Used 30000.", { status: 429, error_type: "rate_limit_exceeded", retry_after: 20, retryable: true }),
     };
   if (t.includes("long")) return { content: ANSWER_LONG, slow: true };
   if (t.includes("think")) return { content: ANSWER_DEFAULT, thinking: "The person asks how streams end. OpenAI uses [DONE]; Anthropic uses message_stop. Mention incomplete streams." };
@@ -199,17 +210,17 @@ function deltas(text: string): string[] {
 
 // ---- streams ----------------------------------------------------------------------------------
 
-const WINDOW = 24;
-const MAX_COALESCED = 8 * 1024;
-
+/**
+ * One answer's stream: the wire shape Rust sends (`StreamMessage`, generated from the Rust types),
+ * one delta per message. Acknowledging, holding and coalescing are Rust's job (outbox.rs), tested
+ * there and in tests/commands.rs; here the page's acks are only recorded.
+ */
 class Stream {
   seq = 0;
   index = 0;
-  acked = 0;
-  pending = "";
-  sent = "";
+  text = "";
   timer: ReturnType<typeof setTimeout> | null = null;
-  queue: { kind: "text" | "thinking"; text: string }[] = [];
+  queue: StreamEvent[] = [];
   done = false;
   startedAt = performance.now();
   firstTokenAt: number | null = null;
@@ -224,18 +235,18 @@ class Stream {
     readonly conversation: Conversation & { last_model: string | null },
     readonly plan: ReturnType<typeof pickAnswer>,
   ) {
-    if (plan.thinking) for (const d of deltas(plan.thinking)) this.queue.push({ kind: "thinking", text: d });
-    for (const d of deltas(plan.content)) this.queue.push({ kind: "text", text: d });
+    if (plan.thinking) for (const text of deltas(plan.thinking)) this.queue.push({ type: "thinking", text });
+    for (const text of deltas(plan.content)) this.queue.push({ type: "text", text });
   }
 
-  private post(message: Omit<StreamMessage, "seq"> & { type: StreamMessage["type"] }): void {
-    const full = { ...message, seq: ++this.seq } as StreamMessage;
-    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message: full });
+  private post(event: StreamEvent, saved?: Saved): void {
+    const message: StreamMessage = { seq: ++this.seq, ...event, ...(saved ? { saved } : {}) };
+    (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message });
   }
 
   start(): void {
     this.timer = setTimeout(() => {
-      this.post({ type: "start", response_id: `resp_${this.id}`, model: this.answer.model?.split("/")[1] ?? null } as StreamMessage);
+      this.post({ type: "start", id: `resp_${this.id}`, model: this.answer.model?.split("/")[1] ?? null });
       this.tick();
     }, config.tickMs * 3);
   }
@@ -243,59 +254,31 @@ class Stream {
   private tick(): void {
     if (this.done) return;
     const next = this.queue.shift();
-    if (next) {
-      if (this.superseded.length) {
-        this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
-        this.superseded = [];
-      }
-      this.firstTokenAt ??= performance.now();
-      this.deltas++;
-      if (next.kind === "thinking") {
-        this.answer.thinking += next.text;
-        this.post({ type: "thinking", text: next.text } as StreamMessage);
-      } else {
-        this.pending += next.text;
-        this.flush();
-      }
-      this.timer = setTimeout(() => this.tick(), this.plan.slow ? config.tickMs * 2 : config.tickMs);
+    if (!next) {
+      this.finish(this.plan.error ? "error" : "done");
       return;
     }
-    // Everything produced: wait until the pending text can go out, then end.
-    if (this.pending) {
-      this.flush(true);
-      this.timer = setTimeout(() => this.tick(), config.tickMs);
-      return;
+    if (this.superseded.length) {
+      this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
+      this.superseded = [];
     }
-    this.finish(this.plan.error ? "error" : "done");
-  }
-
-  /** Sends pending text unless the page is too far behind (then it waits, coalesced). */
-  private flush(force = false): void {
-    if (!this.pending) return;
-    if (!force && this.seq - this.acked > WINDOW) return;
-    while (this.pending) {
-      const text = this.pending.slice(0, MAX_COALESCED);
-      this.pending = this.pending.slice(text.length);
-      this.sent += text;
-      this.post({ type: "text", text } as StreamMessage);
-    }
-  }
-
-  ack(seq: number): void {
-    if (seq > this.acked) this.acked = seq;
+    this.firstTokenAt ??= performance.now();
+    this.deltas++;
+    if (next.type === "thinking") this.answer.thinking += next.text;
+    if (next.type === "text") this.text += next.text;
+    this.post(next);
+    this.timer = setTimeout(() => this.tick(), this.plan.slow ? config.tickMs * 2 : config.tickMs);
   }
 
   stop(): void {
-    if (this.done) return;
-    this.flush(true);
-    this.finish("stopped");
+    if (!this.done) this.finish("stopped");
   }
 
   private finish(state: "done" | "stopped" | "error"): void {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
     const a = this.answer;
-    a.content = this.sent;
+    a.content = this.text;
     a.state = state;
     a.error = state === "error" ? this.plan.error ?? null : null;
     const duration = performance.now() - this.startedAt;
@@ -310,10 +293,17 @@ class Stream {
       duration_ms: Math.round(duration),
       finish_reason: state === "done" ? "stop" : null,
     };
-    this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 } as StreamMessage);
+    this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 });
     this.conversation.updated_at = Date.now();
-    // Like the Rust side: the end message leaves the text to the deltas.
-    this.post({ type: "end", message: { ...structuredClone(a), content: "", thinking: "" } } as StreamMessage);
+    // Like the Rust side: the ending carries what was saved and leaves the text to the deltas.
+    const saved: Saved = { id: a.id, state, error: structuredClone(a.error), stats: structuredClone(a.stats) };
+    const ending: StreamEvent =
+      state === "done"
+        ? { type: "finish", reason: "stop", raw_reason: "stop" }
+        : state === "stopped"
+          ? { type: "stopped" }
+          : { type: "error", ...streamError(this.plan.error as UiError) };
+    this.post(ending, saved);
     (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, end: true });
     streams.delete(this.id);
   }
@@ -454,10 +444,7 @@ const commands: Record<string, (a: Args) => unknown> = {
     return null;
   },
   ack_stream: (a) => {
-    const s = streams.get(Number(a.stream_id));
     mockState.acks.push({ stream_id: Number(a.stream_id), seq: Number(a.seq) });
-    if (!s) throw err("not_found", "No such stream.");
-    s.ack(Number(a.seq));
     return null;
   },
   open_link: (a) => {

@@ -1,0 +1,62 @@
+//! An answer's end: saving it with its state, error and numbers, and telling the page with the
+//! stream's last message — the core's ending event carrying what was saved ([`Saved`]). Every
+//! answer the page was told about gets its ending, whatever happens to the save: a failed save
+//! ends the answer with a `storage` error and the page keeps the text it painted.
+
+use runnel_core::{Completion, StreamEvent};
+
+use crate::error::{AppError, UiError};
+use crate::models::{MessageState, MessageView, Saved, Stats, StreamMessage};
+use crate::outbox::Sink;
+use crate::store::Store;
+
+/// Saves an answer that ended with `ending`, its text and numbers taken from `completion`.
+/// When the save fails, the answer is reported as a `storage` error naming the reason: the page
+/// still learns the end, and keeps the text it has.
+pub fn save(store: &Store, message_id: i64, ending: &StreamEvent, completion: &Completion) -> Saved {
+    let state = MessageState::ending(ending).unwrap_or(MessageState::Error);
+    let error = match ending {
+        StreamEvent::Error(error) => Some(UiError::from(error)),
+        _ => None,
+    };
+    let stats = Stats::from(completion);
+    let saved = store.finish_message(
+        message_id,
+        &completion.text,
+        &completion.thinking,
+        state,
+        error.as_ref(),
+        Some(&stats),
+    );
+    match saved {
+        Ok(message) => Saved::from(&message),
+        Err(error) => {
+            tracing::error!(%error, message_id, "could not save an ended answer");
+            Saved {
+                id: message_id,
+                state: MessageState::Error,
+                error: Some(UiError::from(&AppError::Unsaved(Box::new(error)))),
+                stats: Some(stats),
+            }
+        }
+    }
+}
+
+/// Ends an answer that failed before its stream could start: saved as an error (if it can be),
+/// and the page told with a lone `error` ending either way.
+pub fn fail_before_start(sink: &dyn Sink, store: &Store, started: &MessageView, error: &AppError) -> MessageView {
+    let shown = UiError::from(error);
+    let message = store
+        .finish_message(started.id, "", "", MessageState::Error, Some(&shown), None)
+        .unwrap_or_else(|_| MessageView {
+            state: MessageState::Error,
+            error: Some(shown),
+            ..started.clone()
+        });
+    sink.deliver(StreamMessage {
+        seq: 1,
+        event: StreamEvent::Error(error.to_stream_error()),
+        saved: Some(Saved::from(&message)),
+    });
+    message
+}

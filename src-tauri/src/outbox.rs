@@ -1,0 +1,314 @@
+//! The queue between one core stream and the page: numbers messages (`seq`), holds them while
+//! too many are unacknowledged, and coalesces while it holds them.
+//!
+//! Events go out one message each while the page keeps up. The page acknowledges what it painted
+//! (`ack_stream`); when [`WINDOW`] messages are unacknowledged, events wait here, and adjacent
+//! deltas of one kind (text, thinking, refusal) merge into one event of that kind of at most
+//! [`MAX_MESSAGE_BYTES`] until the page catches up. So a fast page sees every delta at once, and
+//! a slow or hidden one is never flooded.
+
+use std::collections::VecDeque;
+use std::mem::discriminant;
+
+use runnel_core::StreamEvent;
+
+use crate::models::{Saved, StreamMessage};
+
+/// Unacknowledged messages allowed before events wait (and deltas coalesce).
+pub const WINDOW: u64 = 16;
+/// The most bytes a coalesced message may take on the wire (JSON included).
+pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+/// Room left in a message for everything but the text.
+const ENVELOPE_BYTES: usize = 64;
+/// Room for text in one message.
+const TEXT_BUDGET: usize = MAX_MESSAGE_BYTES - ENVELOPE_BYTES;
+
+/// Where a stream's messages go: a Tauri channel in the app, a collector in tests.
+pub trait Sink: Send + Sync + 'static {
+    /// Delivers one message; `false` when the page is gone.
+    fn deliver(&self, message: StreamMessage) -> bool;
+}
+
+impl Sink for tauri::ipc::Channel<StreamMessage> {
+    fn deliver(&self, message: StreamMessage) -> bool {
+        self.send(message).is_ok()
+    }
+}
+
+/// An event waiting for its `seq`, with the bytes its text takes inside a JSON string.
+#[derive(Debug)]
+struct Queued {
+    event: StreamEvent,
+    text_bytes: usize,
+}
+
+/// The text of a delta that may coalesce.
+fn text_mut(event: &mut StreamEvent) -> Option<&mut String> {
+    match event {
+        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
+            Some(text)
+        }
+        _ => None,
+    }
+}
+
+/// Bytes `c` takes inside a JSON string.
+fn json_len(c: char) -> usize {
+    match c {
+        '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+        c if (c as u32) < 0x20 => 6,
+        c => c.len_utf8(),
+    }
+}
+
+/// The longest start of `text` whose JSON takes at most `room` bytes: its length and its bytes.
+fn fitting(text: &str, room: usize) -> (usize, usize) {
+    let (mut cut, mut bytes) = (0, 0);
+    for (index, c) in text.char_indices() {
+        if bytes + json_len(c) > room {
+            break;
+        }
+        bytes += json_len(c);
+        cut = index + c.len_utf8();
+    }
+    (cut, bytes)
+}
+
+/// One stream's messages on their way to the page.
+#[derive(Debug, Default)]
+pub struct Outbox {
+    queue: VecDeque<Queued>,
+    last_seq: u64,
+}
+
+impl Outbox {
+    /// Queues a delta, start or usage event, merging text into the last queued delta of its kind
+    /// while it fits. Raw frames are not for the page and are dropped.
+    pub fn push(&mut self, mut event: StreamEvent) {
+        if matches!(event, StreamEvent::Raw(_)) {
+            return;
+        }
+        let Some(text) = text_mut(&mut event).map(std::mem::take) else {
+            self.queue.push_back(Queued { event, text_bytes: 0 });
+            return;
+        };
+        // `event` is now an empty delta of its kind, the seed of each new message.
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let room = match self.queue.back() {
+                Some(last) if discriminant(&last.event) == discriminant(&event) => TEXT_BUDGET - last.text_bytes,
+                _ => 0,
+            };
+            let (cut, bytes) = fitting(rest, room);
+            match self.queue.back_mut() {
+                Some(last) if cut > 0 => {
+                    text_mut(&mut last.event)
+                        .expect("a delta of the same kind")
+                        .push_str(&rest[..cut]);
+                    last.text_bytes += bytes;
+                    rest = &rest[cut..];
+                }
+                _ => self.queue.push_back(Queued {
+                    event: event.clone(),
+                    text_bytes: 0,
+                }),
+            }
+        }
+    }
+
+    /// Sends queued messages while fewer than `window` are unacknowledged past `acked`; `false`
+    /// when the page is gone.
+    pub fn flush(&mut self, sink: &dyn Sink, acked: u64, window: u64) -> bool {
+        while self.last_seq.saturating_sub(acked) < window {
+            let Some(queued) = self.queue.pop_front() else { break };
+            if !self.send(sink, queued.event, None) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends everything queued, whatever the page acknowledged, then the ending with what was
+    /// saved: the stream's last message.
+    pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved) {
+        // Nothing counts as unacknowledged past an ack of u64::MAX.
+        if self.flush(sink, u64::MAX, 1) {
+            self.send(sink, ending, Some(saved));
+        }
+    }
+
+    fn send(&mut self, sink: &dyn Sink, event: StreamEvent, saved: Option<Saved>) -> bool {
+        self.last_seq += 1;
+        sink.deliver(StreamMessage {
+            seq: self.last_seq,
+            event,
+            saved,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::MessageState;
+    use runnel_core::{FinishReason, RawFrame, Usage};
+    use std::sync::{Mutex, mpsc};
+
+    struct Collect(Mutex<mpsc::Sender<StreamMessage>>);
+
+    impl Sink for Collect {
+        fn deliver(&self, message: StreamMessage) -> bool {
+            self.0.lock().unwrap().send(message).is_ok()
+        }
+    }
+
+    fn collector() -> (Collect, mpsc::Receiver<StreamMessage>) {
+        let (sender, receiver) = mpsc::channel();
+        (Collect(Mutex::new(sender)), receiver)
+    }
+
+    fn text(delta: &str) -> StreamEvent {
+        StreamEvent::TextDelta { text: delta.into() }
+    }
+
+    fn message(seq: u64, event: StreamEvent) -> StreamMessage {
+        StreamMessage {
+            seq,
+            event,
+            saved: None,
+        }
+    }
+
+    #[test]
+    fn a_page_that_keeps_up_gets_every_delta_alone() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        for (i, delta) in ["a", "b", "c"].into_iter().enumerate() {
+            outbox.push(text(delta));
+            assert!(outbox.flush(&sink, i as u64, WINDOW));
+        }
+        let messages: Vec<_> = received.try_iter().collect();
+        assert_eq!(
+            messages,
+            vec![message(1, text("a")), message(2, text("b")), message(3, text("c"))]
+        );
+    }
+
+    #[test]
+    fn a_lagging_page_gets_coalesced_text_in_order_after_its_ack() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        for n in 0..100 {
+            outbox.push(text(&format!("{n},")));
+            outbox.flush(&sink, 0, WINDOW);
+        }
+        let first: Vec<_> = received.try_iter().collect();
+        assert_eq!(first.len() as u64, WINDOW, "only a window's worth before the ack");
+        outbox.flush(&sink, WINDOW, WINDOW);
+        let rest: Vec<_> = received.try_iter().collect();
+        assert_eq!(rest.len(), 1, "the backlog arrives as one coalesced message");
+        let all: String = first
+            .iter()
+            .chain(&rest)
+            .map(|message| match &message.event {
+                StreamEvent::TextDelta { text } => text.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(all, (0..100).map(|n| format!("{n},")).collect::<String>());
+    }
+
+    #[test]
+    fn no_message_exceeds_8_kb_even_for_huge_or_escaped_deltas() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        outbox.push(text(&"x".repeat(100_000)));
+        outbox.push(text(&"\"\n\u{1}".repeat(10_000)));
+        outbox.push(StreamEvent::ThinkingDelta {
+            text: "日本語".repeat(5_000),
+        });
+        outbox.flush(&sink, u64::MAX, 1);
+        let messages: Vec<_> = received.try_iter().collect();
+        assert!(messages.len() > 20);
+        for message in &messages {
+            let size = serde_json::to_string(message).unwrap().len();
+            assert!(size <= MAX_MESSAGE_BYTES, "{size}");
+        }
+        let chars = |kind: fn(&StreamEvent) -> Option<&String>| -> usize {
+            messages
+                .iter()
+                .filter_map(|message| kind(&message.event))
+                .map(|text| text.chars().count())
+                .sum()
+        };
+        let answer = chars(|event| match event {
+            StreamEvent::TextDelta { text } => Some(text),
+            _ => None,
+        });
+        let thinking = chars(|event| match event {
+            StreamEvent::ThinkingDelta { text } => Some(text),
+            _ => None,
+        });
+        assert_eq!((answer, thinking), (100_000 + 30_000, 15_000));
+    }
+
+    #[test]
+    fn kinds_do_not_merge_order_is_kept_and_raw_frames_stay_home() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        let usage = StreamEvent::Usage(Usage {
+            input_tokens: Some(1),
+            output_tokens: Some(2),
+        });
+        outbox.push(StreamEvent::ThinkingDelta { text: "hmm".into() });
+        outbox.push(text("A"));
+        outbox.push(StreamEvent::Raw(RawFrame {
+            at_ms: 1.0,
+            event: "message".into(),
+            data: "{}".into(),
+        }));
+        outbox.push(text("B"));
+        outbox.push(usage.clone());
+        outbox.flush(&sink, 0, WINDOW);
+        let messages: Vec<_> = received.try_iter().collect();
+        assert_eq!(
+            messages,
+            vec![
+                message(1, StreamEvent::ThinkingDelta { text: "hmm".into() }),
+                message(2, text("AB")),
+                message(3, usage),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_ending_comes_last_with_what_was_saved_whatever_the_acks() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        for n in 0..40 {
+            outbox.push(text(&n.to_string()));
+            outbox.flush(&sink, 0, WINDOW);
+        }
+        let saved = Saved {
+            id: 7,
+            state: MessageState::Done,
+            error: None,
+            stats: None,
+        };
+        let finish = StreamEvent::Finish {
+            reason: FinishReason::Stop,
+            raw_reason: Some("stop".into()),
+        };
+        outbox.finish(&sink, finish.clone(), saved.clone());
+        let messages: Vec<_> = received.try_iter().collect();
+        let last = messages.last().unwrap();
+        assert_eq!((&last.event, last.saved.as_ref()), (&finish, Some(&saved)));
+        assert_eq!(last.seq, messages.len() as u64);
+        assert!(messages[..messages.len() - 1].iter().all(|m| m.saved.is_none()));
+        assert_eq!(
+            serde_json::to_value(last).unwrap(),
+            serde_json::json!({"seq": last.seq, "type": "finish", "reason": "stop", "raw_reason": "stop",
+                "saved": {"id": 7, "state": "done", "error": null, "stats": null}})
+        );
+    }
+}
