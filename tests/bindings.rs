@@ -4,8 +4,8 @@
 
 use runnel_app::error::UiError;
 use runnel_app::models::{
-    AppInfo, Conversation, ConversationSummary, KeyState, MessageState, MessageView, ProviderModels, ProviderView,
-    Saved, Settings, Stats, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, KeyState, MessageState, MessageView, ProviderView, Saved, Settings,
+    Stats, StreamMessage, Turn,
 };
 use runnel_app::startup::StartupProblem;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
@@ -42,7 +42,6 @@ fn generated() -> String {
         declaration::<ConversationSummary>(&config),
         declaration::<Conversation>(&config),
         declaration::<Turn>(&config),
-        declaration::<ProviderModels>(&config),
         declaration::<KeyState>(&config),
         declaration::<ProviderView>(&config),
         declaration::<AppInfo>(&config),

@@ -547,9 +547,9 @@ async fn custom_endpoints_and_the_model_catalog() {
         .unwrap();
     assert!(!listed.models.is_empty());
     let catalog = commands::model_catalog(harness.state()).await.unwrap();
-    let group = catalog.iter().find(|group| group.provider == "custom-box").unwrap();
+    let group = catalog.iter().find(|group| group.id == "custom-box").unwrap();
     assert_eq!(group.models, listed.models, "live models are remembered");
-    let anthropic_group = catalog.iter().find(|group| group.provider == "fake-anthropic").unwrap();
+    let anthropic_group = catalog.iter().find(|group| group.id == "fake-anthropic").unwrap();
     assert!(!anthropic_group.available && anthropic_group.hint.is_some());
     assert!(
         commands::remove_custom_provider(harness.state(), "fake-openai".into())
@@ -560,7 +560,7 @@ async fn custom_endpoints_and_the_model_catalog() {
         .await
         .unwrap();
     let catalog = commands::model_catalog(harness.state()).await.unwrap();
-    assert!(catalog.iter().all(|group| group.provider != "custom-box"));
+    assert!(catalog.iter().all(|group| group.id != "custom-box"));
     assert!(commands::open_link("javascript:alert(1)".into()).await.is_err());
 }
 
@@ -579,9 +579,8 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_owned();
     let harness = Harness::with_state(dir, |keys| AppState::open(&data_dir, keys, catalog).unwrap());
-    let offered = |catalog: &[runnel_app::models::ProviderModels]| {
-        catalog.iter().map(|group| group.provider.clone()).collect::<Vec<_>>()
-    };
+    let offered =
+        |catalog: &[runnel_app::models::ProviderView]| catalog.iter().map(|group| group.id.clone()).collect::<Vec<_>>();
     let before = commands::model_catalog(harness.state()).await.unwrap();
     assert!(
         !offered(&before).contains(&"vllm".to_owned()),
@@ -591,14 +590,11 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
     let found = commands::detect_local_servers(harness.state()).await.unwrap();
     assert_eq!(found.iter().map(|view| view.id.as_str()).collect::<Vec<_>>(), ["vllm"]);
     let after = commands::model_catalog(harness.state()).await.unwrap();
-    let vllm = after
-        .iter()
-        .find(|group| group.provider == "vllm")
-        .expect("vLLM is offered");
+    let vllm = after.iter().find(|group| group.id == "vllm").expect("vLLM is offered");
     assert!(vllm.available && vllm.local && vllm.models.len() > 1, "{vllm:?}");
 
     // The providers file's entry is in the picker and in Settings, with its own models.
-    let file_group = after.iter().find(|group| group.provider == "fake-openai").unwrap();
+    let file_group = after.iter().find(|group| group.id == "fake-openai").unwrap();
     assert_eq!(
         (file_group.models.as_slice(), file_group.local),
         (&["gpt-fake".to_owned()][..], false)
@@ -803,8 +799,8 @@ async fn a_bad_providers_file_opens_with_the_built_ins_and_says_where_it_is_wron
         problem.message
     );
     let catalog = commands::model_catalog(harness.state()).await.unwrap();
-    assert!(catalog.iter().any(|group| group.provider == "demo" && group.available));
-    assert!(catalog.iter().any(|group| group.provider == "openai"));
+    assert!(catalog.iter().any(|group| group.id == "demo" && group.available));
+    assert!(catalog.iter().any(|group| group.id == "openai"));
     // The built-in demo still answers.
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "hello", "demo/runnel-demo").await;

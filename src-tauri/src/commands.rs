@@ -7,9 +7,7 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::error::{AppError, AppResult};
-use crate::models::{
-    AppInfo, Conversation, ConversationSummary, ProviderModels, ProviderView, Settings, StreamMessage, Turn,
-};
+use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamMessage, Turn};
 use crate::providers::new_custom;
 use crate::startup::StartupProblem;
 use crate::state::AppState;
@@ -50,25 +48,25 @@ pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
 
 /// The model picker's groups (instant: cached or built-in lists).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn model_catalog(state: State<'_, AppState>) -> AppResult<Vec<ProviderModels>> {
+pub async fn model_catalog(state: State<'_, AppState>) -> AppResult<Vec<ProviderView>> {
     blocking(|| state.providers.catalog(&state.store))
 }
 
-async fn live_models(state: &AppState, provider: &str) -> AppResult<ProviderModels> {
+async fn live_models(state: &AppState, provider: &str) -> AppResult<ProviderView> {
     let def = state.providers.get(&state.store, provider)?;
     state.providers.fetch_models(&state.engine, &def).await?;
-    Ok(blocking(|| state.providers.group(&def)))
+    Ok(blocking(|| state.providers.view(&def)))
 }
 
 /// Lists a provider's models live and remembers them.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn refresh_models(state: State<'_, AppState>, provider: String) -> AppResult<ProviderModels> {
+pub async fn refresh_models(state: State<'_, AppState>, provider: String) -> AppResult<ProviderView> {
     live_models(&state, &provider).await
 }
 
 /// Lists a provider's models with its stored key: the Settings "Test" button.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn test_provider(state: State<'_, AppState>, provider: String) -> AppResult<ProviderModels> {
+pub async fn test_provider(state: State<'_, AppState>, provider: String) -> AppResult<ProviderView> {
     live_models(&state, &provider).await
 }
 

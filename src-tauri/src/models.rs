@@ -182,23 +182,6 @@ pub struct Conversation {
     pub messages: Vec<MessageView>,
 }
 
-/// One group of the model picker.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-pub struct ProviderModels {
-    /// Provider id.
-    pub provider: String,
-    /// Provider name.
-    pub name: String,
-    /// Model ids, without the provider prefix.
-    pub models: Vec<String>,
-    /// A key is set or none is needed.
-    pub available: bool,
-    /// Runs on this machine (answers cost nothing and leave it).
-    pub local: bool,
-    /// Why it is not available.
-    pub hint: Option<String>,
-}
-
 /// Where a provider's key comes from (never the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -220,7 +203,8 @@ impl KeyState {
     }
 }
 
-/// One row of Settings.
+/// A provider as the page shows it: a group of the model picker and a row of Settings. Never
+/// carries a key, only where one comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ProviderView {
     /// Provider id.
@@ -231,9 +215,9 @@ pub struct ProviderView {
     pub protocol: String,
     /// Its base URL.
     pub base_url: String,
-    /// Added by the person or the providers file; removable.
+    /// Added by the person in Settings; removable.
     pub custom: bool,
-    /// Runs on this machine.
+    /// Runs on this machine (answers cost nothing and leave it).
     pub local: bool,
     /// Shows a key field.
     pub takes_key: bool,
@@ -243,8 +227,12 @@ pub struct ProviderView {
     pub key: KeyState,
     /// The env var its key may come from.
     pub key_env: Option<String>,
-    /// Its models (live when fetched, else built in).
+    /// Its models (live when fetched, else its own list), without the provider prefix.
     pub models: Vec<String>,
+    /// It can answer now: a key is set or none is needed.
+    pub available: bool,
+    /// Why it cannot answer, when it cannot.
+    pub hint: Option<String>,
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.

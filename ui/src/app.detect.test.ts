@@ -2,10 +2,11 @@ import { describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc } from "./ipc";
 import type { FrameScheduler } from "./stream";
-import type { ProviderModels, ProviderView } from "./types";
+import type { ProviderView } from "./types";
+import { providerView } from "./testing";
 
-const demo: ProviderModels = { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null };
-const ollama: ProviderModels = { provider: "ollama", name: "Ollama", models: ["llama-late:7b"], available: true, local: true, hint: null };
+const demo: ProviderView = providerView({ id: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null });
+const ollama: ProviderView = providerView({ id: "ollama", name: "Ollama", models: ["llama-late:7b"], available: true, local: true, hint: null });
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const schedule: FrameScheduler = () => () => undefined;
 

@@ -2,12 +2,13 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
 import type { FrameScheduler } from "./stream";
-import type { MessageView, ProviderModels, Turn } from "./types";
+import type { MessageView, ProviderView, Turn } from "./types";
+import { providerView } from "./testing";
 
-const catalog: ProviderModels[] = [
-  { provider: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" },
-  { provider: "ollama", name: "Ollama", models: ["llama3.2", "qwen2.5-coder"], available: true, local: true, hint: null },
-  { provider: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null },
+const catalog: ProviderView[] = [
+  providerView({ id: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" }),
+  providerView({ id: "ollama", name: "Ollama", models: ["llama3.2", "qwen2.5-coder"], available: true, local: true, hint: null }),
+  providerView({ id: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null }),
 ];
 
 const view = (extra: Partial<MessageView>): MessageView => ({

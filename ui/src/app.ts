@@ -13,7 +13,7 @@ import { icon } from "./icons";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, type FrameScheduler } from "./stream";
-import type { AppInfo, ConversationSummary, MessageView, ProviderModels, StreamMessage, Turn, UiError } from "./types";
+import type { AppInfo, ConversationSummary, MessageView, ProviderView, StreamMessage, Turn, UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { ComposerView } from "./views/composer";
@@ -52,7 +52,7 @@ export class App {
   private readonly banners = new StartupBanners();
 
   private info: AppInfo | null = null;
-  private catalog: ProviderModels[] = [];
+  private catalog: ProviderView[] = [];
   private conversations: ConversationSummary[] = [];
   private currentId: number | null = null;
   private model = "";
@@ -126,7 +126,7 @@ export class App {
       },
       onRefresh: async (provider) => {
         const fresh = await this.ipc.refreshModels(provider);
-        this.catalog = this.catalog.map((g) => (g.provider === provider ? fresh : g));
+        this.catalog = this.catalog.map((g) => (g.id === provider ? fresh : g));
         return fresh;
       },
       onOpenSettings: () => {
@@ -198,7 +198,7 @@ export class App {
     const [info, settings, catalog] = await Promise.all([
       this.ipc.appInfo(),
       this.ipc.getSettings().catch(() => null),
-      this.ipc.modelCatalog().catch(() => [] as ProviderModels[]),
+      this.ipc.modelCatalog().catch(() => [] as ProviderView[]),
       this.refreshConversations(),
     ]);
     this.info = info;
@@ -221,7 +221,7 @@ export class App {
 
   private isAvailable(model: string): boolean {
     const { provider, model: id } = splitModel(model);
-    const group = this.catalog.find((g) => g.provider === provider);
+    const group = this.catalog.find((g) => g.id === provider);
     return !!group && group.available && !!id;
   }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { dayGroup, formatStats, groupByDay, keyStatus, modelLabel, providerName } from "./format";
 import type { Stats } from "./types";
+import { providerView } from "./testing";
 
 const stats = (extra: Partial<Stats> = {}): Stats => ({
   ttft_ms: 410,
@@ -34,7 +35,7 @@ describe("names", () => {
     expect(modelLabel(null)).toBe("");
   });
   it("provider names come from the catalog", () => {
-    const catalog = [{ provider: "my-vllm", name: "My vLLM", models: [], available: true, local: false, hint: null }];
+    const catalog = [providerView({ id: "my-vllm", name: "My vLLM", models: [], available: true, local: false, hint: null })];
     expect(providerName("my-vllm/x", catalog)).toBe("My vLLM");
     expect(providerName("openai/x", [])).toBe("OpenAI");
     expect(providerName("groq/x", [])).toBe("Groq");

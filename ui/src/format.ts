@@ -1,5 +1,5 @@
 /** Small pure formatting helpers: stats lines, model names, day groups. */
-import type { ProviderModels, Stats } from "./types";
+import type { ProviderView, Stats } from "./types";
 
 /**
  * "0.41 s to first token · 96 tok/s · 312 tok · stop" — "~" marks token counts that were
@@ -31,10 +31,10 @@ export function modelLabel(full: string | null | undefined): string {
 }
 
 /** The display name of a model's provider ("OpenAI"), from the catalog, else its id. */
-export function providerName(full: string | null | undefined, catalog: ProviderModels[]): string | null {
+export function providerName(full: string | null | undefined, catalog: ProviderView[]): string | null {
   if (!full) return null;
   const { provider } = splitModel(full);
-  const group = catalog.find((g) => g.provider === provider);
+  const group = catalog.find((g) => g.id === provider);
   if (group) return group.name;
   if (!provider) return null;
   const known: Record<string, string> = { openai: "OpenAI", anthropic: "Anthropic" };

@@ -10,7 +10,6 @@ import type {
   AppInfo,
   Conversation,
   ConversationSummary,
-  ProviderModels,
   ProviderView,
   Settings,
   StreamMessage,
@@ -58,13 +57,13 @@ export const ipc = {
   appInfo: () => call<AppInfo>("app_info"),
   getSettings: () => call<Settings>("get_settings"),
 
-  modelCatalog: () => call<ProviderModels[]>("model_catalog"),
-  refreshModels: (provider: string) => call<ProviderModels>("refresh_models", { provider }),
+  modelCatalog: () => call<ProviderView[]>("model_catalog"),
+  refreshModels: (provider: string) => call<ProviderView>("refresh_models", { provider }),
 
   listProviders: () => call<ProviderView[]>("list_providers"),
   setApiKey: (provider: string, key: string) => call<ProviderView>("set_api_key", { provider, key }),
   deleteApiKey: (provider: string) => call<ProviderView>("delete_api_key", { provider }),
-  testProvider: (provider: string) => call<ProviderModels>("test_provider", { provider }),
+  testProvider: (provider: string) => call<ProviderView>("test_provider", { provider }),
   addCustomProvider: (name: string, protocol: "openai" | "anthropic", base_url: string) =>
     call<ProviderView>("add_custom_provider", { name, protocol, base_url }),
   removeCustomProvider: (provider: string) => call<null>("remove_custom_provider", { provider }),

@@ -37,7 +37,7 @@ describe("shortcuts", () => {
     expect(modLabel("Linux x86_64")).toBe("Ctrl");
   });
   it("picker filter matches every word against provider/model and the provider name", () => {
-    const g = { provider: "anthropic", name: "Anthropic" };
+    const g = { id: "anthropic", name: "Anthropic" };
     expect(matchesFilter("", g, "claude-sonnet-4-5")).toBe(true);
     expect(matchesFilter("sonnet", g, "claude-sonnet-4-5")).toBe(true);
     expect(matchesFilter("anthropic son", g, "claude-sonnet-4-5")).toBe(true);

@@ -89,7 +89,7 @@ mod tests {
     fn the_catalog_offers_the_featured_and_file_providers_and_no_template() {
         let (providers, store) = providers();
         let catalog = providers.catalog(&store).unwrap();
-        let ids: Vec<&str> = catalog.iter().map(|group| group.provider.as_str()).collect();
+        let ids: Vec<&str> = catalog.iter().map(|group| group.id.as_str()).collect();
         assert!(ids.starts_with(&["demo"]), "{ids:?}");
         assert!(
             ids.contains(&"fake") && !ids.contains(&"ollama") && !ids.contains(&"groq") && !ids.contains(&"custom"),
@@ -98,7 +98,7 @@ mod tests {
         let demo = &catalog[0];
         assert!(demo.available && demo.models == ["runnel-demo"]);
         if std::env::var("OPENAI_API_KEY").is_err() {
-            let openai = catalog.iter().find(|group| group.provider == "openai").unwrap();
+            let openai = catalog.iter().find(|group| group.id == "openai").unwrap();
             assert!(!openai.available);
             assert_eq!(openai.hint.as_deref(), Some("Add an API key in Settings"));
         }

@@ -1,12 +1,12 @@
-//! What the page shows of the providers: the model picker's groups (only those it offers) and
-//! Settings' rows.
+//! What the page shows of a provider ([`ProviderView`]: the model picker's group and Settings'
+//! row), and which providers the picker offers.
 
 use runnel_core::ProviderDef;
 use runnel_core::catalog::Origin;
 
 use super::Providers;
 use crate::error::AppResult;
-use crate::models::{KeyState, ProviderModels, ProviderView};
+use crate::models::{KeyState, ProviderView};
 use crate::store::Store;
 
 impl Providers {
@@ -17,37 +17,25 @@ impl Providers {
         def.featured || def.origin != Origin::Builtin || key.is_set() || (def.local && self.is_detected(def))
     }
 
-    /// The model picker's groups. Blocking on first use (key states).
-    pub fn catalog(&self, store: &Store) -> AppResult<Vec<ProviderModels>> {
+    /// The providers the model picker offers. Blocking on first use (key states).
+    pub fn catalog(&self, store: &Store) -> AppResult<Vec<ProviderView>> {
         let all = self.all(store)?;
         Ok(all
             .iter()
             .filter(|def| self.offered(def, self.key_state(def)))
-            .map(|def| self.group(def))
+            .map(|def| self.view(def))
             .collect())
     }
 
-    /// `def`'s group in the model picker: its models, and whether it can answer now.
-    /// Blocking on first use (key state).
-    pub fn group(&self, def: &ProviderDef) -> ProviderModels {
+    /// `def` as the page shows it: its models, where its key comes from, and whether it can
+    /// answer now. Blocking on first use (key state).
+    pub fn view(&self, def: &ProviderDef) -> ProviderView {
         let key = self.key_state(def);
         let available = !def.key_required || key.is_set();
         let hint = (!available).then(|| match (key, &def.key_env) {
             (KeyState::Unavailable, Some(var)) => format!("The keychain is unavailable — set {var}"),
             _ => "Add an API key in Settings".to_owned(),
         });
-        ProviderModels {
-            provider: def.id.clone(),
-            name: def.name.clone(),
-            models: self.models(def),
-            available,
-            local: def.local,
-            hint,
-        }
-    }
-
-    /// The Settings row for `def`. Blocking on first use (key state).
-    pub fn view(&self, def: &ProviderDef) -> ProviderView {
         ProviderView {
             id: def.id.clone(),
             name: def.name.clone(),
@@ -57,9 +45,11 @@ impl Providers {
             local: def.local,
             takes_key: def.takes_key(),
             key_required: def.key_required,
-            key: self.key_state(def),
+            key,
             key_env: def.key_env.clone(),
             models: self.models(def),
+            available,
+            hint,
         }
     }
 }

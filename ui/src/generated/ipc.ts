@@ -378,41 +378,13 @@ assistant: MessageView,
 stream_id: number, };
 
 /**
- * One group of the model picker.
- */
-export type ProviderModels = { 
-/**
- * Provider id.
- */
-provider: string, 
-/**
- * Provider name.
- */
-name: string, 
-/**
- * Model ids, without the provider prefix.
- */
-models: Array<string>, 
-/**
- * A key is set or none is needed.
- */
-available: boolean, 
-/**
- * Runs on this machine (answers cost nothing and leave it).
- */
-local: boolean, 
-/**
- * Why it is not available.
- */
-hint: string | null, };
-
-/**
  * Where a provider's key comes from (never the key).
  */
 export type KeyState = "keychain" | "env" | "none" | "unavailable";
 
 /**
- * One row of Settings.
+ * A provider as the page shows it: a group of the model picker and a row of Settings. Never
+ * carries a key, only where one comes from.
  */
 export type ProviderView = { 
 /**
@@ -432,11 +404,11 @@ protocol: string,
  */
 base_url: string, 
 /**
- * Added by the person or the providers file; removable.
+ * Added by the person in Settings; removable.
  */
 custom: boolean, 
 /**
- * Runs on this machine.
+ * Runs on this machine (answers cost nothing and leave it).
  */
 local: boolean, 
 /**
@@ -456,9 +428,17 @@ key: KeyState,
  */
 key_env: string | null, 
 /**
- * Its models (live when fetched, else built in).
+ * Its models (live when fetched, else its own list), without the provider prefix.
  */
-models: Array<string>, };
+models: Array<string>, 
+/**
+ * It can answer now: a key is set or none is needed.
+ */
+available: boolean, 
+/**
+ * Why it cannot answer, when it cannot.
+ */
+hint: string | null, };
 
 /**
  * Facts the page needs at start.

@@ -6,12 +6,12 @@
 import { button, h } from "../dom";
 import { describeError } from "../errors";
 import { icon } from "../icons";
-import type { ProviderModels, UiError } from "../types";
+import type { ProviderView, UiError } from "../types";
 
 export interface PickerHooks {
   onChoose(model: string): void;
   onClose(): void;
-  onRefresh(provider: string): Promise<ProviderModels>;
+  onRefresh(provider: string): Promise<ProviderView>;
   onOpenSettings(): void;
 }
 
@@ -22,8 +22,8 @@ interface Option {
 }
 
 /** Whether `model` (provider/model) of `group` matches every word of `query`. */
-export function matchesFilter(query: string, group: Pick<ProviderModels, "provider" | "name">, model: string): boolean {
-  const haystack = `${group.provider}/${model} ${group.name}`.toLowerCase();
+export function matchesFilter(query: string, group: Pick<ProviderView, "id" | "name">, model: string): boolean {
+  const haystack = `${group.id}/${model} ${group.name}`.toLowerCase();
   return query
     .toLowerCase()
     .split(/\s+/)
@@ -35,7 +35,7 @@ export class PickerView {
   readonly el: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly list: HTMLElement;
-  private catalog: ProviderModels[] = [];
+  private catalog: ProviderView[] = [];
   private current = "";
   private options: Option[] = [];
   private active = -1;
@@ -75,7 +75,7 @@ export class PickerView {
     return !this.el.hidden;
   }
 
-  open(catalog: ProviderModels[], current: string): void {
+  open(catalog: ProviderView[], current: string): void {
     this.catalog = catalog;
     this.current = current;
     this.input.value = "";
@@ -85,7 +85,7 @@ export class PickerView {
   }
 
   /** New catalog while open (a key was saved, a group refreshed). */
-  setCatalog(catalog: ProviderModels[]): void {
+  setCatalog(catalog: ProviderView[]): void {
     this.catalog = catalog;
     if (this.isOpen) this.renderList();
   }
@@ -181,9 +181,9 @@ export class PickerView {
         !group.available && group.hint ? h("span", { class: "picker-hint" }, group.hint) : null,
         !group.available
           ? button("Settings", () => this.hooks.onOpenSettings(), { class: "text-button picker-settings", tabindex: "-1" })
-          : button(`Refresh ${group.name} models`, () => void this.refresh(group.provider), { class: "icon-button small", tabindex: "-1" }, icon("refresh")),
+          : button(`Refresh ${group.name} models`, () => void this.refresh(group.id), { class: "icon-button small", tabindex: "-1" }, icon("refresh")),
       );
-      const error = this.groupErrors.get(group.provider);
+      const error = this.groupErrors.get(group.id);
       const el = h(
         "div",
         { class: `picker-group${group.available ? "" : " unavailable"}`, role: "group", "aria-labelledby": labelId },
@@ -191,7 +191,7 @@ export class PickerView {
         error ? h("div", { class: "picker-error" }, error) : null,
       );
       for (const model of models) {
-        const full = `${group.provider}/${model}`;
+        const full = `${group.id}/${model}`;
         const selected = full === this.current;
         const option: Option = {
           model: full,
@@ -231,9 +231,9 @@ export class PickerView {
     try {
       const fresh = await this.hooks.onRefresh(provider);
       this.groupErrors.delete(provider);
-      this.catalog = this.catalog.map((g) => (g.provider === provider ? fresh : g));
+      this.catalog = this.catalog.map((g) => (g.id === provider ? fresh : g));
     } catch (e) {
-      const name = this.catalog.find((g) => g.provider === provider)?.name ?? provider;
+      const name = this.catalog.find((g) => g.id === provider)?.name ?? provider;
       this.groupErrors.set(provider, describeError(e as UiError, name));
     }
     if (this.isOpen) {

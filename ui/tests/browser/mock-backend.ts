@@ -15,7 +15,6 @@ import type {
   ConversationSummary,
   ErrorKind,
   MessageView,
-  ProviderModels,
   ProviderView,
   Saved,
   StreamError,
@@ -52,7 +51,7 @@ const providers: ProviderView[] = [
 ];
 
 function view(id: string, name: string, protocol: "openai" | "anthropic", base_url: string, extra: Partial<ProviderView>): ProviderView {
-  return { id, name, protocol, base_url, custom: false, local: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], ...extra };
+  return { id, name, protocol, base_url, custom: false, local: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], available: true, hint: null, ...extra };
 }
 
 const keys = new Map<string, string>();
@@ -87,19 +86,14 @@ function available(p: ProviderView): boolean {
   return !p.takes_key || !p.key_required || keys.has(p.id);
 }
 
-function catalog(): ProviderModels[] {
-  return providers.map((p) => ({
-    provider: p.id,
-    name: p.name,
-    models: p.models,
-    available: available(p),
-    local: p.local,
-    hint: available(p) ? null : "Add a key in Settings",
-  }));
+function catalog(): ProviderView[] {
+  return providers.map(providerView);
 }
 
+/** `p` as the backend sends it now: where its key comes from, and whether it can answer. */
 function providerView(p: ProviderView): ProviderView {
-  return { ...p, key: keys.has(p.id) ? "keychain" : "none" };
+  const ready = available(p);
+  return { ...p, key: keys.has(p.id) ? "keychain" : "none", available: ready, hint: ready ? null : "Add a key in Settings" };
 }
 
 function findProvider(id: unknown): ProviderView {
@@ -363,7 +357,7 @@ const commands: Record<string, (a: Args) => unknown> = {
   refresh_models: (a) => {
     const p = findProvider(a.provider);
     if (!available(p)) throw err("authentication", `No API key for ${p.name}.`, { status: 401 });
-    return catalog().find((g) => g.provider === p.id);
+    return catalog().find((g) => g.id === p.id);
   },
   list_providers: () => providers.map(providerView),
   set_api_key: (a) => {
