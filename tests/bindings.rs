@@ -3,11 +3,11 @@
 //! `scripts/gen-types` rewrites it. A type that starts crossing IPC is added to [`generated`].
 
 use runnel_app::error::UiError;
+use runnel_app::models::StartupProblem;
 use runnel_app::models::{
     AppInfo, Conversation, ConversationSummary, KeyState, MessageState, MessageView, ProviderView, Saved, Settings,
     Stats, StreamMessage, Turn,
 };
-use runnel_app::startup::StartupProblem;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
 

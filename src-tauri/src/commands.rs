@@ -7,9 +7,9 @@ use tauri::State;
 use tauri::ipc::Channel;
 
 use crate::error::{AppError, AppResult};
+use crate::models::StartupProblem;
 use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamMessage, Turn};
 use crate::providers::new_custom;
-use crate::startup::StartupProblem;
 use crate::state::AppState;
 use crate::turns;
 

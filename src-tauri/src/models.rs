@@ -260,7 +260,7 @@ pub struct AppInfo {
     /// The model a new conversation starts on.
     pub default_model: String,
     /// What went wrong at start-up (the page shows a banner for each); usually empty.
-    pub startup_problems: Vec<crate::startup::StartupProblem>,
+    pub startup_problems: Vec<StartupProblem>,
 }
 
 /// Settings the page reads.
@@ -268,4 +268,21 @@ pub struct AppInfo {
 pub struct Settings {
     /// The last model picked, `provider/model`.
     pub last_model: String,
+}
+
+/// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct StartupProblem {
+    /// `providers_file`, `history_unavailable`, `database_too_new` or `database_corrupt`.
+    pub kind: String,
+    /// What failed, a sentence naming the file.
+    pub message: String,
+    /// What to do, and what works meanwhile.
+    pub action: String,
+    /// The file or folder concerned.
+    pub path: String,
+    /// For `providers_file`: the line of the mistake (1-based).
+    pub line: Option<usize>,
+    /// For `providers_file`: its column (1-based).
+    pub column: Option<usize>,
 }

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use runnel_core::Catalog;
 use runnel_core::catalog::read_providers_file;
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::error::AppResult;
+use crate::models::StartupProblem;
 use crate::store::{OpenError, Store};
 
 /// The history database's file name inside the data folder.
@@ -106,23 +105,6 @@ impl Problem {
             | Self::DatabaseCorrupt { path, .. } => path,
         }
     }
-}
-
-/// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct StartupProblem {
-    /// `providers_file`, `history_unavailable`, `database_too_new` or `database_corrupt`.
-    pub kind: String,
-    /// What failed, a sentence naming the file.
-    pub message: String,
-    /// What to do, and what works meanwhile.
-    pub action: String,
-    /// The file or folder concerned.
-    pub path: String,
-    /// For `providers_file`: the line of the mistake (1-based).
-    pub line: Option<usize>,
-    /// For `providers_file`: its column (1-based).
-    pub column: Option<usize>,
 }
 
 impl From<&Problem> for StartupProblem {
