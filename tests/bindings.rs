@@ -16,9 +16,32 @@ const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/generated/ipc.ts
 /// Set to rewrite [`FILE`] instead of comparing (what `scripts/gen-types` does).
 const WRITE: &str = "RUNNEL_WRITE_TYPES";
 
-/// One exported declaration, with its doc comment.
+/// One exported declaration on one line, after its doc comment on one line. The fields' own
+/// docs stay in the Rust source: a declaration per line keeps the file short to read and diff.
 fn declaration<T: TS>(config: &Config) -> String {
-    format!("{}export {}", T::docs().unwrap_or_default(), T::decl(config))
+    let docs = one_line(&T::docs().unwrap_or_default());
+    format!("{docs}\nexport {}", one_line(&without_docs(&T::decl(config))))
+}
+
+/// `text` without its `/** … */` comments.
+fn without_docs(text: &str) -> String {
+    let mut rest = text;
+    let mut kept = String::new();
+    while let Some(start) = rest.find("/**") {
+        kept.push_str(&rest[..start]);
+        let end = rest[start..].find("*/").map_or(rest.len(), |end| start + end + 2);
+        rest = &rest[end..];
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// `text` with every run of whitespace (and a doc comment's leading `*`s) made one space.
+fn one_line(text: &str) -> String {
+    text.split_whitespace()
+        .filter(|word| *word != "*")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The whole file: every type that crosses IPC, the core's vocabulary first.
