@@ -1,5 +1,6 @@
-//! `runnel compare`: several models answer the same prompt in parallel. Their text is printed
-//! line by line as it arrives, each line labelled with its model; a summary table follows.
+//! `runnel compare`: several models answer in parallel — one prompt, or labelled prompts
+//! (`-p PY="What is Python?" -p RS="What is Rust?"`), every model × every prompt a lane. Text is
+//! printed line by line as it arrives, each line labelled with its lane; a summary table follows.
 
 use std::io::Write;
 
@@ -13,17 +14,67 @@ use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, show};
 /// Arguments of `runnel compare`.
 #[derive(Args)]
 pub struct CompareArgs {
-    /// A model as `provider/model`; give two or more.
+    /// A model as `provider/model`; give one or more.
     #[arg(short = 'm', value_name = "PROVIDER/MODEL", required = true)]
     models: Vec<String>,
+    /// A labelled prompt; give several to run each model on each prompt.
+    #[arg(short = 'p', long = "prompt", value_name = "LABEL=PROMPT", value_parser = labelled)]
+    prompts: Vec<Labelled>,
     /// Base URL for every model (otherwise each provider's own).
     #[arg(long)]
     base_url: Option<String>,
     #[command(flatten)]
     request: RequestArgs,
-    /// The prompt.
-    #[arg(required = true)]
+    /// The prompt (unless `-p` gives labelled ones).
+    #[arg(required_unless_present = "prompts", conflicts_with = "prompts")]
     prompt: Vec<String>,
+}
+
+/// A prompt with its label, from `LABEL=PROMPT`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Labelled {
+    label: String,
+    prompt: String,
+}
+
+fn labelled(text: &str) -> Result<Labelled, String> {
+    let (label, prompt) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not LABEL=PROMPT"))?;
+    let (label, prompt) = (label.trim(), prompt.trim());
+    if label.is_empty() || prompt.is_empty() {
+        return Err(format!("`{text}` needs both a label and a prompt (LABEL=PROMPT)"));
+    }
+    Ok(Labelled {
+        label: label.to_owned(),
+        prompt: prompt.to_owned(),
+    })
+}
+
+/// The prompts to run: the labelled ones, or the one prompt with no label.
+fn prompts(args: &CompareArgs) -> Result<Vec<(Option<String>, String)>, Failure> {
+    if args.prompts.is_empty() {
+        return Ok(vec![(None, args.prompt.join(" "))]);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = args.prompts.iter().find(|p| !seen.insert(p.label.as_str())) {
+        return Err(Failure::Usage(format!("the label `{}` is given twice", twice.label)));
+    }
+    Ok(args
+        .prompts
+        .iter()
+        .map(|p| (Some(p.label.clone()), p.prompt.clone()))
+        .collect())
+}
+
+/// A lane's label: the prompt's label, with the model when several models run; else the
+/// lane's number and model.
+fn lane_label(number: usize, label: Option<&str>, model: &str, models: usize) -> String {
+    match label {
+        Some(label) if models == 1 => label.to_owned(),
+        Some(label) => format!("{label} {model}"),
+        None => format!("{number} {model}"),
+    }
 }
 
 /// One stream's text in progress: complete lines are printed, the rest waits for its newline.
@@ -52,7 +103,7 @@ impl Lane {
 }
 
 pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
-    let prompt = args.prompt.join(" ");
+    let prompts = prompts(&args)?;
     let engine = args.request.engine()?;
     let choices: Vec<Choice> = args.models.iter().map(|text| Choice::parse(text)).collect();
     let mut endpoints = Vec::new();
@@ -60,22 +111,23 @@ pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
         let (endpoint, _) = select::endpoint_async(choice, args.base_url.as_deref()).await?;
         endpoints.push(endpoint);
     }
-    let mut messages = Vec::new();
-    if let Some(system) = &args.request.system {
-        messages.push(Message::system(system.clone()));
-    }
-    messages.push(Message::user(prompt));
-
     let mut set = StreamSet::new();
     let mut lanes = Vec::new();
-    for (number, (choice, endpoint)) in choices.iter().zip(&endpoints).enumerate() {
-        let mut request = ChatRequest::new(choice.model(), messages.clone());
-        request.options = args.request.options();
-        set.add(engine.stream(endpoint, &request, StreamOptions::default()));
-        lanes.push(Lane {
-            label: format!("{} {}", number + 1, choice.label()),
-            pending: String::new(),
-        });
+    for (label, prompt) in &prompts {
+        let mut messages = Vec::new();
+        if let Some(system) = &args.request.system {
+            messages.push(Message::system(system.clone()));
+        }
+        messages.push(Message::user(prompt.clone()));
+        for (choice, endpoint) in choices.iter().zip(&endpoints) {
+            let mut request = ChatRequest::new(choice.model(), messages.clone());
+            request.options = args.request.options();
+            set.add(engine.stream(endpoint, &request, StreamOptions::default()));
+            lanes.push(Lane {
+                label: lane_label(lanes.len() + 1, label.as_deref(), &choice.label(), choices.len()),
+                pending: String::new(),
+            });
+        }
     }
 
     let mut completions: Vec<Option<Completion>> = vec![None; lanes.len()];
@@ -128,7 +180,7 @@ fn exit_code(completions: &[Completion]) -> u8 {
 }
 
 fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Write) -> std::io::Result<()> {
-    let rows: Vec<[String; 6]> = lanes
+    let rows: Vec<[String; 7]> = lanes
         .iter()
         .zip(completions)
         .map(|(lane, completion)| {
@@ -145,11 +197,12 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
                 show::rate(metrics),
                 show::tokens(metrics),
                 format!("{:.0} ms", metrics.duration_ms),
+                completion.text.chars().count().to_string(),
                 outcome,
             ]
         })
         .collect();
-    let header = ["model", "first token", "tok/s", "tokens", "total", "finish"].map(str::to_owned);
+    let header = ["lane", "first token", "tok/s", "tokens", "total", "chars", "finish"].map(str::to_owned);
     let mut widths = header.clone().map(|cell| cell.chars().count());
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -171,4 +224,30 @@ fn print_summary(lanes: &[Lane], completions: &[Completion], out: &mut impl Writ
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labelled_prompts_split_at_the_first_equals_sign() {
+        assert_eq!(
+            labelled("PY=What is Python? a=b").unwrap(),
+            Labelled {
+                label: "PY".into(),
+                prompt: "What is Python? a=b".into()
+            }
+        );
+        assert!(labelled("no label").is_err());
+        assert!(labelled("=empty label").is_err());
+        assert!(labelled("EMPTY=").is_err());
+    }
+
+    #[test]
+    fn lanes_are_named_by_label_and_model_as_needed() {
+        assert_eq!(lane_label(1, Some("PY"), "openai/gpt", 1), "PY");
+        assert_eq!(lane_label(2, Some("PY"), "openai/gpt", 2), "PY openai/gpt");
+        assert_eq!(lane_label(3, None, "openai/gpt", 2), "3 openai/gpt");
+    }
 }

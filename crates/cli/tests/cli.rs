@@ -326,6 +326,55 @@ async fn ctrl_c_stops_mid_stream_keeps_the_text_and_closes_the_connection() {
 }
 
 #[tokio::test]
+async fn compare_runs_labelled_prompts_in_parallel_lanes() {
+    let server = FakeServer::start().await;
+    server.route(
+        "/v1/chat/completions",
+        Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(7)),
+    );
+    let mut command = runnel("compare-labels");
+    command.env("OPENAI_API_KEY", SECRET);
+    command.args(["compare", "-m", "openai/model-a", "--base-url"]);
+    command.arg(format!("{}/v1", server.url()));
+    command.args([
+        "-p",
+        "PY=What is Python?",
+        "-p",
+        "JS=What is JavaScript?",
+        "-p",
+        "RS=What is Rust?",
+    ]);
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    for label in ["PY", "JS", "RS"] {
+        assert!(stdout.contains(&format!("[{label}] Hello! Café au lait")), "{stdout}");
+        let row = stdout
+            .lines()
+            .find(|line| line.starts_with(&format!("{label} ")))
+            .unwrap_or_else(|| panic!("a summary row for {label}: {stdout}"));
+        let chars = OPENAI_TEXT.chars().count().to_string();
+        assert!(
+            row.split_whitespace().any(|cell| cell == chars) && row.ends_with("stop"),
+            "{row}"
+        );
+    }
+    let mut asked: Vec<String> = server
+        .requests()
+        .iter()
+        .map(|request| request.json()["messages"][0]["content"].as_str().unwrap().to_owned())
+        .collect();
+    asked.sort();
+    assert_eq!(asked, ["What is JavaScript?", "What is Python?", "What is Rust?"]);
+
+    let (code, _, stderr) = output(runnel("compare-twice").args(["compare", "-m", "demo", "-p", "A=x", "-p", "A=y"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("the label `A` is given twice"), "{stderr}");
+    let (code, _, stderr) = output(runnel("compare-bad").args(["compare", "-m", "demo", "-p", "no label"]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("LABEL=PROMPT"), "{stderr}");
+}
+
+#[tokio::test]
 async fn compare_streams_models_in_parallel_and_prints_a_summary() {
     let server = FakeServer::start().await;
     server.route(
@@ -342,9 +391,14 @@ async fn compare_streams_models_in_parallel_and_prints_a_summary() {
     assert!(stdout.contains("[2 openai/model-b] Done \"quoted\"."), "{stdout}");
     let header = stdout
         .lines()
-        .find(|line| line.starts_with("model"))
+        .find(|line| line.starts_with("lane"))
         .expect("a summary table");
-    assert!(header.contains("first token") && header.contains("tok/s") && header.contains("finish"));
+    assert!(
+        header.contains("first token")
+            && header.contains("tok/s")
+            && header.contains("chars")
+            && header.contains("finish")
+    );
     assert_eq!(
         stdout
             .lines()
