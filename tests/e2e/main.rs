@@ -24,6 +24,7 @@ mod security;
 mod sources;
 mod ui;
 mod webdriver;
+mod window_bench;
 
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
