@@ -17,8 +17,11 @@ use serde_json::{Value, json};
 
 use crate::webdriver::WebDriver;
 
-/// The app binary cargo built for this test target.
-const APP_BINARY: &str = env!("CARGO_BIN_EXE_runnel-app");
+/// The app binary: the one cargo built for this test target, unless `RUNNEL_APP_BINARY` names
+/// another (the window benchmark measures the build `scripts/run` starts).
+pub fn app_binary() -> String {
+    std::env::var("RUNNEL_APP_BINARY").unwrap_or_else(|_| env!("CARGO_BIN_EXE_runnel-app").to_owned())
+}
 /// The window size every test runs at (tauri.conf.json's default).
 pub const WINDOW: (u32, u32) = (1120, 760);
 
@@ -112,7 +115,7 @@ impl App {
     pub async fn launch_again(&self, name: &str, timeout: Duration) -> Option<ExitStatus> {
         let log = crate::artifacts().join("logs").join(format!("{name}.log"));
         let output = File::create(&log).expect("creating the second launch's log");
-        let mut command = Command::new(APP_BINARY);
+        let mut command = Command::new(app_binary());
         command
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("a second handle on the log"))
@@ -246,7 +249,7 @@ impl Driver {
 
     /// Starts the app in a new session and waits for its window to be ready.
     async fn open_app(&self) -> WebDriver {
-        let capabilities = json!({ "tauri:options": { "application": APP_BINARY } });
+        let capabilities = json!({ "tauri:options": { "application": app_binary() } });
         let wd = WebDriver::new_session(&self.base, capabilities)
             .await
             .unwrap_or_else(|e| panic!("starting the app failed: {e:?}; see {}", self.log.display()));

@@ -404,7 +404,7 @@ fn window_bench() {
         print(&paced);
         println!("burst  {BURST} deltas: all painted {burst_ms:.0} ms after the server's last byte");
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
-                             "burst_ms": burst_ms, "binary": env!("CARGO_BIN_EXE_runnel-app") });
+                             "burst_ms": burst_ms, "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
         println!("written to {}", path.display());
