@@ -177,7 +177,8 @@ describe("the compare view", () => {
     expect(column("fast/a").dataset.state).toBe("done");
     expect($("[data-testid=compare-text]", column("fast/a")).textContent?.trim()).toBe("Saved text");
     expect(column("failing/b").dataset.state).toBe("error");
-    expect(($("[data-testid=compare-keep]", column("failing/b")) as HTMLButtonElement).disabled).toBe(true);
+    expect($("[data-testid=compare-keep]", column("failing/b")).hidden).toBe(true);
+    expect($("[data-testid=compare-keep]", column("fast/a")).hidden).toBe(false);
     expect(view.el.querySelectorAll("[data-testid=compare-table] tbody tr").length).toBe(2);
     expect(view.runId).toBe(7);
   });

@@ -67,8 +67,9 @@ class Column {
     this.el = h(
       "section",
       { class: "compare-column", "data-testid": "compare-column", "data-model": model, "aria-label": `Answer of ${model}` },
-      h("header", { class: "compare-head" }, h("span", { class: "compare-model-name", title: model }, modelLabel(model)), h("span", { class: "spacer" }), this.stop, this.keep),
+      h("header", { class: "compare-head" }, h("span", { class: "compare-model-name", title: model }, modelLabel(model)), h("span", { class: "spacer" }), this.stop),
       this.body,
+      h("footer", { class: "compare-foot" }, this.keep),
     );
   }
 
@@ -98,8 +99,8 @@ class Column {
     const state = this.state;
     this.el.dataset.state = state;
     this.stop.hidden = state !== "streaming";
-    this.keep.hidden = state === "streaming";
-    this.keep.disabled = !this.element.content.trim();
+    // Only an ended answer with text can be continued.
+    this.keep.hidden = state === "streaming" || !this.element.content.trim();
   }
 }
 
@@ -443,7 +444,7 @@ export class CompareView {
     } catch (e) {
       this.announcer.textContent = (e as UiError).message;
     } finally {
-      column.sync();
+      column.keep.disabled = false;
     }
   }
 

@@ -70,11 +70,12 @@ export class SidebarView {
       { class: "new-button", "data-testid": "compare-open", title: `Compare models side by side (${modLabel()}+Shift+M)`, "aria-pressed": "false" },
       icon("columns"),
       h("span", null, "Compare"),
+      h("kbd", { class: "shortcut" }, `${modLabel()} ⇧ M`),
     );
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Sidebar" },
-      h("div", { class: "sidebar-top" }, h("div", { class: "sidebar-actions" }, newButton, this.compareButton), h("label", { class: "search-box" }, icon("search"), this.search)),
+      h("div", { class: "sidebar-top" }, newButton, this.compareButton, h("label", { class: "search-box" }, icon("search"), this.search)),
       this.list,
     );
   }
