@@ -52,6 +52,7 @@ class Column {
 
   constructor(
     readonly model: string,
+    provider: string | null,
     onStop: () => void,
     onKeep: () => void,
   ) {
@@ -67,7 +68,14 @@ class Column {
     this.el = h(
       "section",
       { class: "compare-column", "data-testid": "compare-column", "data-model": model, "aria-label": `Answer of ${model}` },
-      h("header", { class: "compare-head" }, h("span", { class: "compare-model-name", title: model }, modelLabel(model)), h("span", { class: "spacer" }), this.stop),
+      h(
+        "header",
+        { class: "compare-head" },
+        h("span", { class: "compare-model-name", title: model }, modelLabel(model)),
+        provider ? h("span", { class: "compare-provider muted" }, provider) : null,
+        h("span", { class: "spacer" }),
+        this.stop,
+      ),
       this.body,
       h("footer", { class: "compare-foot" }, this.keep),
     );
@@ -331,6 +339,7 @@ export class CompareView {
   private column(run: Run, model: string): Column {
     const column: Column = new Column(
       model,
+      this.hooks.providerName(model),
       () => this.stopColumn(column),
       () => void this.keep(run, column),
     );
