@@ -199,6 +199,12 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
             OPENAI_FIXTURE_TEXT.chars().count().to_string(),
             "characters"
         );
+        let _: Value = wd
+            .run(
+                "document.querySelector('[data-testid=compare-table]').scrollIntoView({ block: 'end' }); return null;",
+                vec![],
+            )
+            .await;
         ui::screenshot(wd, "compare-table").await;
 
         // Continue with the fast answer: a chat with the prompt and that answer, on its model.
