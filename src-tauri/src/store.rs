@@ -496,6 +496,27 @@ mod tests {
     }
 
     #[test]
+    fn a_first_version_database_keeps_its_conversations_as_chats() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.execute_batch(
+            "INSERT INTO conversations (title, created_at, updated_at) VALUES ('Old', 1, 1); PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let listed = store.list_conversations(None).unwrap();
+        assert_eq!(
+            (listed[0].title.as_str(), listed[0].kind),
+            ("Old", ConversationKind::Chat)
+        );
+        let run = store.create(ConversationKind::Compare).unwrap();
+        assert_eq!(store.conversation(run.id).unwrap().kind, ConversationKind::Compare);
+    }
+
+    #[test]
     fn messages_round_trip_with_state_error_and_stats() {
         let store = Store::in_memory().unwrap();
         let conversation = store.create_conversation().unwrap();
