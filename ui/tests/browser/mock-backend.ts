@@ -7,7 +7,8 @@
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
- * "think" → reasoning first; anything else → a short Markdown answer with code.
+ * "think" → reasoning first; anything else → a short Markdown answer with code. A compare run's
+ * column depends on its model instead (`pickColumn`).
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
