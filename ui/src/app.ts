@@ -117,6 +117,11 @@ export class App {
 
     this.compare = new CompareView(this.ipc, {
       providerName: (model) => providerName(model, this.catalog),
+      onStarted: (run) => {
+        if (this.mode !== "compare") return;
+        this.currentId = run.id;
+        void this.refreshConversations();
+      },
       onChanged: () => void this.refreshConversations(),
       onKeep: (chat, model) => {
         this.lastModel = model;

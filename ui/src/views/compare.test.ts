@@ -66,7 +66,7 @@ beforeEach(() => {
     stopStream: vi.fn(async () => null),
     ackStream: vi.fn(async () => null),
   };
-  hooks = { providerName: () => null, onChanged: vi.fn(), onKeep: vi.fn(), onOpenSettings: vi.fn(), onOpenLink: vi.fn() };
+  hooks = { providerName: () => null, onStarted: vi.fn(), onChanged: vi.fn(), onKeep: vi.fn(), onOpenSettings: vi.fn(), onOpenLink: vi.fn() };
   view = new CompareView(ipc as unknown as CompareIpc, hooks, { schedule, now: () => clock });
   document.body.replaceChildren(view.el);
   view.openNew(catalog);
@@ -100,6 +100,7 @@ describe("the compare view", () => {
   it("streams each column apart: live stats, one error with Retry, one stopped, then the table", async () => {
     await startThree();
     expect(ipc.createCompare).toHaveBeenCalledWith("Which is best?", ["fast/a", "failing/b", "slow/c"]);
+    expect(hooks.onStarted).toHaveBeenCalledWith(expect.objectContaining({ id: 7, kind: "compare" }));
     expect(ipc.compareColumn.mock.calls.map((call) => call[1])).toEqual(["fast/a", "failing/b", "slow/c"]);
     const states = () => ["fast/a", "failing/b", "slow/c"].map((m) => column(m).dataset.state);
     expect(states()).toEqual(["streaming", "streaming", "streaming"]);

@@ -30,7 +30,9 @@ export type CompareIpc = Pick<Ipc, "createCompare" | "compareColumn" | "retryCol
 
 export interface CompareHooks {
   providerName(model: string | null): string | null;
-  /** A run was saved or a column ended: the sidebar may have changed. */
+  /** Run `run` was saved and its columns are starting: it is the run shown now. */
+  onStarted(run: ConversationSummary): void;
+  /** A column ended: the sidebar may have changed. */
   onChanged(): void;
   /** "Continue with this answer": Rust made `chat` of the prompt and that column's answer. */
   onKeep(chat: ConversationSummary, model: string): void;
@@ -329,7 +331,7 @@ export class CompareView {
     const pumps = run.columns.map((column) => this.prepare(run, column));
     this.live.set(saved.id, run);
     this.showRun(run);
-    this.hooks.onChanged();
+    this.hooks.onStarted(saved);
     // One after the other: the columns are saved in this order, so they reopen in it.
     for (const [i, column] of run.columns.entries()) {
       await this.begin(run, column, pumps[i], (on) => this.ipc.compareColumn(saved.id, column.model, on));

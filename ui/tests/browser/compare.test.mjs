@@ -111,8 +111,8 @@ describe("models side by side", () => {
     await waitColumn(page, FAILING, "done");
     assert.deepEqual((await columns(page)).map((c) => c.state), ["done", "done", "stopped"]);
 
-    // The run is in the sidebar, marked as a comparison.
-    await page.waitForSelector("[data-testid=conversation-item][data-kind=compare]");
+    // The run is in the sidebar, marked as a comparison, and it is the one shown.
+    await page.waitForSelector("[data-testid=conversation-item][data-kind=compare].active");
 
     // Continue with the fast model's answer: a chat with the prompt and that answer.
     await column(page, FAST).locator("[data-testid=compare-keep]").click();
