@@ -897,15 +897,21 @@ async fn a_data_folder_that_cannot_be_written_keeps_history_in_memory() {
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
 }
 
-/// Three OpenAI-style fake providers for comparing: `fast`, `failing` and `slow`, one model each.
-fn compare_providers(fast: &FakeServer, failing: &FakeServer, slow: &FakeServer) -> Catalog {
+/// Four OpenAI-style fake providers for comparing: `fast`, `failing` (429), `slow` and `dropped`
+/// (its stream is cut), one model each.
+fn compare_providers(fast: &FakeServer, failing: &FakeServer, slow: &FakeServer, dropped: &FakeServer) -> Catalog {
     let def = |id: &str, server: &FakeServer| ProviderDef {
         models: vec!["m".into()],
         ..ProviderDef::new(Origin::File, id, id, "openai", &format!("{}/v1", server.url()))
     };
     let mut catalog = Catalog::builtin();
     catalog
-        .extend(vec![def("fast", fast), def("failing", failing), def("slow", slow)])
+        .extend(vec![
+            def("fast", fast),
+            def("failing", failing),
+            def("slow", slow),
+            def("dropped", dropped),
+        ])
         .unwrap();
     catalog
 }
@@ -921,7 +927,8 @@ async fn column(harness: &Harness, run: i64, model: &str) -> (Turn, Received) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
-    let (fast, failing, slow) = (
+    let (fast, failing, slow, dropped) = (
+        FakeServer::start().await,
         FakeServer::start().await,
         FakeServer::start().await,
         FakeServer::start().await,
@@ -931,11 +938,14 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
         Reply::json(429, std::str::from_utf8(&fixture("openai_error_429.json")).unwrap()).header("retry-after", "20"),
     );
     slow.enqueue(slow_openai_reply());
+    dropped.enqueue(Reply::sse(openai_stream(40)).end(runnel_testkit::End::DropAfter(2000)));
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_owned();
-    let catalog = || compare_providers(&fast, &failing, &slow);
+    let catalog = || compare_providers(&fast, &failing, &slow, &dropped);
     let harness = Harness::with_state(dir, |keys| AppState::open(&data_dir, keys, catalog()).unwrap());
-    let models = ["fast/m", "failing/m", "slow/m"].map(String::from).to_vec();
+    let models = ["fast/m", "failing/m", "slow/m", "dropped/m"]
+        .map(String::from)
+        .to_vec();
 
     for wrong in [vec![models[0].clone()], vec![models[0].clone(), models[0].clone()]] {
         let error = commands::create_compare(harness.state(), "hi".into(), wrong)
@@ -959,6 +969,7 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     until_text(slow_received, 50).await;
     let fast_messages = until_end(&columns[0].1).await;
     let failing_messages = until_end(&columns[1].1).await;
+    let dropped_messages = until_end(&columns[3].1).await;
     assert!(
         slow_received.lock().unwrap().last().is_none_or(|m| !is_ending(m)),
         "the slow column still streams while the others ended"
@@ -977,6 +988,16 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     );
     assert_eq!(failed["error"]["status"], 429);
     assert_eq!(slow_messages.last().unwrap()["saved"]["state"], "stopped");
+    let cut = &dropped_messages.last().unwrap()["saved"];
+    assert_eq!(
+        (cut["state"].as_str(), cut["error"]["kind"].as_str()),
+        (Some("error"), Some("incomplete")),
+        "a dropped stream fails its column alone"
+    );
+    assert!(
+        text_of(&dropped_messages).starts_with("tok0 "),
+        "the cut column keeps its text"
+    );
     for (_, received) in &columns {
         let seqs: Vec<u64> = received
             .lock()
@@ -989,14 +1010,14 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
             "each column its own seq: {seqs:?}"
         );
     }
-    for server in [&fast, &failing, &slow] {
+    for server in [&fast, &failing, &slow, &dropped] {
         assert_eq!(
             server.requests()[0].json()["messages"],
             serde_json::json!([{"role": "user", "content": "Compare this"}])
         );
     }
 
-    // A fifth column, or one for a model already there, is refused; a run takes no turns.
+    // A fifth column is refused; a run takes no turns.
     assert!(
         commands::compare_column(harness.state(), run.id, "fast/m".into(), collecting_channel().0)
             .await
@@ -1030,7 +1051,8 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
         vec![
             (Some("fast/m"), MessageState::Done),
             (Some("failing/m"), MessageState::Done),
-            (Some("slow/m"), MessageState::Stopped)
+            (Some("slow/m"), MessageState::Stopped),
+            (Some("dropped/m"), MessageState::Error)
         ]
     );
     assert_eq!(saved.messages[1].content, FIXTURE_TEXT);

@@ -9,7 +9,7 @@
  * A run keeps streaming while another view is shown; coming back to it shows the same columns.
  * Runs from history are shown as saved.
  */
-import { button, h } from "../dom";
+import { atBottom, button, h } from "../dom";
 import { allEnded, LiveStats, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
@@ -91,6 +91,14 @@ class Column {
     element.el.querySelector("[data-testid=message-stats]")?.setAttribute("data-testid", "compare-stats");
     this.body.replaceChildren(element.el);
     this.sync();
+  }
+
+  /** Runs `paint`, keeping the growing end in view if the reader was at it (as the chat does). */
+  follow<T>(paint: () => T): T {
+    const following = atBottom(this.body, 24);
+    const result = paint();
+    if (following) this.body.scrollTop = this.body.scrollHeight;
+    return result;
   }
 
   get state(): MessageView["state"] {
@@ -385,7 +393,7 @@ export class CompareView {
     const pump = new StreamPump({
       schedule: this.options.schedule,
       apply: (batch) => {
-        const end = element.applyBatch(batch);
+        const end = column.follow(() => element.applyBatch(batch));
         if (end) this.ended(run, column);
         else column.paintLive(this.now());
       },

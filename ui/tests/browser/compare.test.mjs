@@ -140,6 +140,12 @@ describe("models side by side", () => {
     await page.locator("[data-testid=compare-open]").click();
     await compare(page, [SLOW, FAST], "Tell me a long story");
     await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=compare-column]")].every((c) => c.querySelector("[data-testid=compare-text]").textContent.trim()));
+    // A column taller than its box follows its growing end.
+    const body = column(page, SLOW).locator(".compare-body");
+    await page.waitForFunction((el) => el.scrollHeight > el.clientHeight + 100, await body.elementHandle(), { timeout: 30_000 });
+    const gap = await body.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight);
+    assert.ok(gap < 60, `the column shows its growing end (${gap} px below)`);
+    assert.equal(await column(page, SLOW).getAttribute("data-state"), "streaming");
     await page.keyboard.press("Escape");
     await waitColumn(page, SLOW, "stopped");
     const fast = (await columns(page)).find((c) => c.model === FAST);
