@@ -269,6 +269,8 @@ export class App {
   }
 
   private togglePicker(): void {
+    // A comparison chooses its own models; the picker is the chat's.
+    if (this.mode !== "chat") return;
     if (this.picker.isOpen) {
       this.picker.close();
       return;
@@ -551,6 +553,8 @@ export class App {
   private showMode(mode: "chat" | "compare"): void {
     this.mode = mode;
     this.sidebar.setComparing(mode === "compare");
+    this.topbar.setModelShown(mode === "chat");
+    if (mode === "compare") this.picker.close();
     if (this.settingsOpen) return;
     this.chat.el.hidden = mode !== "chat";
     this.bottom.hidden = mode !== "chat";

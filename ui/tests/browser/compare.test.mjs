@@ -63,6 +63,8 @@ describe("models side by side", () => {
     await page.waitForSelector("[data-testid=compare]:not([hidden])");
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "compare-prompt");
     assert.equal(await page.locator("[data-testid=compare-open]").getAttribute("aria-pressed"), "true");
+    // The chat's model button gives way to the comparison's own choice of models.
+    assert.equal(await page.locator("[data-testid=model-picker]").isVisible(), false);
     // Models without a key are not offered.
     assert.equal(await page.locator('[data-testid=compare-model][data-model^="openai/"]').count(), 0);
 
@@ -120,6 +122,7 @@ describe("models side by side", () => {
     await page.waitForFunction(() => document.querySelectorAll("[data-testid=message]").length === 2);
     const chat = await page.$$eval("[data-testid=message]", (ms) => ms.map((m) => [m.dataset.role, m.querySelector("[data-testid=message-text]").textContent.trim().slice(0, 20)]));
     assert.deepEqual(chat, [["user", "How do SSE streams end?".slice(0, 20)], ["assistant", fast.text.slice(0, 20)]]);
+    assert.ok(await page.locator("[data-testid=model-picker]").isVisible());
     assert.match(await page.locator("[data-testid=model-picker]").textContent(), /llama3\.2/);
     await page.locator("[data-testid=composer]").fill("And in one line?");
     await page.keyboard.press("Enter");
