@@ -1094,3 +1094,71 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     let reopened = AppState::open(harness.dir.path(), harness.keys.clone(), catalog()).unwrap();
     assert_eq!(reopened.store.conversation(run.id).unwrap(), saved);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one_delta_a_message() {
+    const DELTAS: usize = 1_000;
+    let servers = [
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+    ];
+    // One ~260-byte event every 2 ms: about 500 deltas a second from each provider.
+    let event = openai_stream(DELTAS).len() / (DELTAS + 4);
+    for server in &servers {
+        server.enqueue(
+            Reply::sse(openai_stream(DELTAS))
+                .chunking(Chunking::Fixed(event))
+                .delay(Duration::from_millis(2)),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_owned();
+    let [a, b, c, d] = &servers;
+    let harness = Harness::with_state(dir, |keys| {
+        AppState::open(&data_dir, keys, compare_providers(a, b, c, d)).unwrap()
+    });
+    let models = ["fast/m", "failing/m", "slow/m", "dropped/m"]
+        .map(String::from)
+        .to_vec();
+    let run = commands::create_compare(harness.state(), "Race".into(), models.clone())
+        .await
+        .unwrap();
+    let mut columns = Vec::new();
+    for model in &models {
+        columns.push(column(&harness, run.id, model).await);
+    }
+    // Acknowledge every column's messages as they arrive, as a page painting every frame would.
+    let state = harness.state();
+    let mut ended = [false; 4];
+    while !ended.iter().all(|e| *e) {
+        for (index, (turn, received)) in columns.iter().enumerate() {
+            let last = received.lock().unwrap().last().cloned();
+            match last {
+                Some(last) if is_ending(&last) => ended[index] = true,
+                Some(last) => commands::ack_stream(state.clone(), turn.stream_id, last["seq"].as_u64().unwrap())
+                    .await
+                    .unwrap(),
+                None => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    for (turn, received) in &columns {
+        let messages = received.lock().unwrap().clone();
+        assert_eq!(
+            text_of(&messages),
+            runnel_testkit::openai_text_of(DELTAS),
+            "{}",
+            turn.assistant.model.as_deref().unwrap_or_default()
+        );
+        assert_eq!(messages.last().unwrap()["saved"]["state"], "done");
+        let texts = messages.iter().filter(|m| m["type"] == "text").count();
+        // A backlog would show as coalesced messages; a page that keeps up gets (almost) every delta alone.
+        assert!(
+            texts >= DELTAS * 9 / 10,
+            "{DELTAS} deltas reached the page in {texts} messages: a backlog built up"
+        );
+    }
+}
