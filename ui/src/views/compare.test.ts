@@ -174,13 +174,15 @@ describe("the compare view", () => {
   it("shows a saved run as it was, with its table", () => {
     const done = { ...answer(11, "fast/a"), state: "done" as const, content: "Saved text", stats: null };
     const failed = { ...answer(12, "failing/b"), state: "error" as const, error: { kind: "authentication", message: "bad key", status: 401, error_type: null, retry_after: null, retryable: false } };
-    view.openSaved({ id: 7, title: "Which is best?", kind: "compare", created_at: 0, updated_at: 0, messages: [prompt, done, failed] }, catalog);
+    view.openSaved({ id: 7, title: "Which is best?", kind: "compare", created_at: 0, updated_at: 0, messages: [prompt, done, failed, { ...done, id: 13, model: "locked/x" }] }, catalog);
     expect(column("fast/a").dataset.state).toBe("done");
     expect($("[data-testid=compare-text]", column("fast/a")).textContent?.trim()).toBe("Saved text");
     expect(column("failing/b").dataset.state).toBe("error");
     expect($("[data-testid=compare-keep]", column("failing/b")).hidden).toBe(true);
     expect($("[data-testid=compare-keep]", column("fast/a")).hidden).toBe(false);
-    expect(view.el.querySelectorAll("[data-testid=compare-table] tbody tr").length).toBe(2);
-    expect(view.runId).toBe(7);
+    expect(view.el.querySelectorAll("[data-testid=compare-table] tbody tr").length).toBe(3);
+    // The next comparison starts from its models, those still offered.
+    const pressed = [...view.el.querySelectorAll<HTMLElement>("[aria-pressed=true]")].map((b) => b.dataset.model);
+    expect(pressed).toEqual(["fast/a", "failing/b"]);
   });
 });

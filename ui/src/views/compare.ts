@@ -122,9 +122,9 @@ class Column {
   }
 }
 
-/** A compare run: its id (once Rust saved it), its prompt and its columns. */
+/** A compare run as saved: its id, its prompt and its columns. */
 interface Run {
-  id: number | null;
+  id: number;
   prompt: string;
   columns: Column[];
 }
@@ -202,11 +202,6 @@ export class CompareView {
     });
   }
 
-  /** The id of the run shown, once saved. */
-  get runId(): number | null {
-    return this.run?.id ?? null;
-  }
-
   /** A new comparison: the models offered are `catalog`'s available ones; earlier choices stay. */
   openNew(catalog: ProviderView[]): void {
     this.setCatalog(catalog);
@@ -229,7 +224,9 @@ export class CompareView {
       column.show(this.answer(run, column, answer, false));
       run.columns.push(column);
     }
-    this.chosen = run.columns.map((c) => c.model);
+    // The next comparison starts from this run's models, those still offered.
+    const offered = new Set(this.catalog.flatMap((g) => g.models.map((id) => `${g.id}/${id}`)));
+    this.chosen = run.columns.map((c) => c.model).filter((m) => offered.has(m));
     this.showRun(run);
   }
 
@@ -375,7 +372,7 @@ export class CompareView {
   private prepare(run: Run, column: Column): StreamPump {
     const placeholder: MessageView = {
       id: -1,
-      conversation_id: run.id ?? -1,
+      conversation_id: run.id,
       role: "assistant",
       content: "",
       thinking: "",
@@ -430,7 +427,7 @@ export class CompareView {
     column.pump = null;
     column.sync();
     if (run.columns.every((c) => c.state !== "streaming")) {
-      if (run.id !== null) this.live.delete(run.id);
+      this.live.delete(run.id);
       if (this.run === run) this.announcer.textContent = "Comparison complete";
     }
     if (this.run === run) this.syncRun();
@@ -447,15 +444,14 @@ export class CompareView {
 
   private async retry(run: Run, column: Column): Promise<void> {
     const id = column.element.id;
-    if (run.id === null || column.state === "streaming" || id < 0) return;
-    const runId = run.id;
-    this.live.set(runId, run);
+    if (column.state === "streaming" || id < 0) return;
+    this.live.set(run.id, run);
     const pump = this.prepare(run, column);
-    await this.begin(run, column, pump, (on) => this.ipc.retryColumn(runId, id, on));
+    await this.begin(run, column, pump, (on) => this.ipc.retryColumn(run.id, id, on));
   }
 
   private async keep(run: Run, column: Column): Promise<void> {
-    if (run.id === null || column.state === "streaming" || column.element.id < 0) return;
+    if (column.state === "streaming" || column.element.id < 0) return;
     column.keep.disabled = true;
     try {
       const chat = await this.ipc.keepAnswer(run.id, column.element.id);
