@@ -5,8 +5,8 @@
 use runnel_app::error::UiError;
 use runnel_app::models::StartupProblem;
 use runnel_app::models::{
-    AppInfo, Conversation, ConversationSummary, KeyState, MessageState, MessageView, ProviderView, Saved, Settings,
-    Stats, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationKind, ConversationSummary, KeyState, MessageState, MessageView, ProviderView,
+    Saved, Settings, Stats, StreamMessage, Turn,
 };
 use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
@@ -62,6 +62,7 @@ fn generated() -> String {
         declaration::<MessageState>(&config),
         declaration::<Stats>(&config),
         declaration::<MessageView>(&config),
+        declaration::<ConversationKind>(&config),
         declaration::<ConversationSummary>(&config),
         declaration::<Conversation>(&config),
         declaration::<Turn>(&config),

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{KeyState, MessageState, Turn};
+use runnel_app::models::{ConversationKind, KeyState, MessageState, Turn};
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
 use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
@@ -17,6 +17,8 @@ use tauri::ipc::{Channel, InvokeResponseBody};
 use tauri::test::MockRuntime;
 
 const KEY: &str = "sk-app-test-DO-NOT-LEAK-19";
+/// The text `openai_text.sse` streams.
+const FIXTURE_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
 
 struct Harness {
     app: tauri::App<MockRuntime>,
@@ -824,7 +826,7 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     };
     assert_eq!(problem.kind, "database_too_new");
     assert!(
-        problem.message.contains("99") && problem.message.contains("up to 1"),
+        problem.message.contains("99") && problem.message.contains("up to 2"),
         "{}",
         problem.message
     );
@@ -893,4 +895,270 @@ async fn a_data_folder_that_cannot_be_written_keeps_history_in_memory() {
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
+}
+
+/// Four OpenAI-style fake providers for comparing: `fast`, `failing` (429), `slow` and `dropped`
+/// (its stream is cut), one model each.
+fn compare_providers(fast: &FakeServer, failing: &FakeServer, slow: &FakeServer, dropped: &FakeServer) -> Catalog {
+    let def = |id: &str, server: &FakeServer| ProviderDef {
+        models: vec!["m".into()],
+        ..ProviderDef::new(Origin::File, id, id, "openai", &format!("{}/v1", server.url()))
+    };
+    let mut catalog = Catalog::builtin();
+    catalog
+        .extend(vec![
+            def("fast", fast),
+            def("failing", failing),
+            def("slow", slow),
+            def("dropped", dropped),
+        ])
+        .unwrap();
+    catalog
+}
+
+/// Starts a column of compare run `run` for `model`; returns its turn and its channel's messages.
+async fn column(harness: &Harness, run: i64, model: &str) -> (Turn, Received) {
+    let (channel, received) = collecting_channel();
+    let turn = commands::compare_column(harness.state(), run, model.into(), channel)
+        .await
+        .unwrap();
+    (turn, received)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
+    let (fast, failing, slow, dropped) = (
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+    );
+    fast.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(17)));
+    failing.enqueue(
+        Reply::json(429, std::str::from_utf8(&fixture("openai_error_429.json")).unwrap()).header("retry-after", "20"),
+    );
+    slow.enqueue(slow_openai_reply());
+    dropped.enqueue(Reply::sse(openai_stream(40)).end(runnel_testkit::End::DropAfter(2000)));
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_owned();
+    let catalog = || compare_providers(&fast, &failing, &slow, &dropped);
+    let harness = Harness::with_state(dir, |keys| AppState::open(&data_dir, keys, catalog()).unwrap());
+    let models = ["fast/m", "failing/m", "slow/m", "dropped/m"]
+        .map(String::from)
+        .to_vec();
+
+    for wrong in [vec![models[0].clone()], vec![models[0].clone(), models[0].clone()]] {
+        let error = commands::create_compare(harness.state(), "hi".into(), wrong)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, runnel_app::error::AppError::InvalidInput(_)),
+            "{error:?}"
+        );
+    }
+    let run = commands::create_compare(harness.state(), "  Compare this  ".into(), models.clone())
+        .await
+        .unwrap();
+    assert_eq!(run.kind, ConversationKind::Compare);
+    assert_eq!(run.title, "Compare this");
+    let mut columns = Vec::new();
+    for model in &models {
+        columns.push(column(&harness, run.id, model).await);
+    }
+    let (slow_turn, slow_received) = &columns[2];
+    until_text(slow_received, 50).await;
+    let fast_messages = until_end(&columns[0].1).await;
+    let failing_messages = until_end(&columns[1].1).await;
+    let dropped_messages = until_end(&columns[3].1).await;
+    assert!(
+        slow_received.lock().unwrap().last().is_none_or(|m| !is_ending(m)),
+        "the slow column still streams while the others ended"
+    );
+    commands::stop_stream(harness.state(), slow_turn.stream_id)
+        .await
+        .unwrap();
+    let slow_messages = until_end(slow_received).await;
+
+    assert_eq!(text_of(&fast_messages), FIXTURE_TEXT);
+    assert_eq!(fast_messages.last().unwrap()["saved"]["state"], "done");
+    let failed = &failing_messages.last().unwrap()["saved"];
+    assert_eq!(
+        (failed["state"].as_str(), failed["error"]["kind"].as_str()),
+        (Some("error"), Some("rate_limited"))
+    );
+    assert_eq!(failed["error"]["status"], 429);
+    assert_eq!(slow_messages.last().unwrap()["saved"]["state"], "stopped");
+    let cut = &dropped_messages.last().unwrap()["saved"];
+    assert_eq!(
+        (cut["state"].as_str(), cut["error"]["kind"].as_str()),
+        (Some("error"), Some("incomplete")),
+        "a dropped stream fails its column alone"
+    );
+    assert!(
+        text_of(&dropped_messages).starts_with("tok0 "),
+        "the cut column keeps its text"
+    );
+    for (_, received) in &columns {
+        let seqs: Vec<u64> = received
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|m| m["seq"].as_u64().unwrap())
+            .collect();
+        assert!(
+            seqs.windows(2).all(|pair| pair[1] == pair[0] + 1),
+            "each column its own seq: {seqs:?}"
+        );
+    }
+    for server in [&fast, &failing, &slow, &dropped] {
+        assert_eq!(
+            server.requests()[0].json()["messages"],
+            serde_json::json!([{"role": "user", "content": "Compare this"}])
+        );
+    }
+
+    // A fifth column is refused; a run takes no turns.
+    assert!(
+        commands::compare_column(harness.state(), run.id, "fast/m".into(), collecting_channel().0)
+            .await
+            .is_err()
+    );
+    let (channel, _) = collecting_channel();
+    assert!(
+        commands::send_message(harness.state(), run.id, "more".into(), "fast/m".into(), channel)
+            .await
+            .is_err()
+    );
+
+    // Retry answers the failed column again, in its place.
+    failing.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let failed_id = columns[1].0.assistant.id;
+    let (channel, received) = collecting_channel();
+    let retried = commands::retry_column(harness.state(), run.id, failed_id, channel)
+        .await
+        .unwrap();
+    assert_eq!(retried.assistant.id, failed_id);
+    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
+
+    let saved = commands::get_conversation(harness.state(), run.id).await.unwrap();
+    assert_eq!(saved.kind, ConversationKind::Compare);
+    let shown: Vec<(Option<&str>, MessageState)> = saved.messages[1..]
+        .iter()
+        .map(|m| (m.model.as_deref(), m.state))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (Some("fast/m"), MessageState::Done),
+            (Some("failing/m"), MessageState::Done),
+            (Some("slow/m"), MessageState::Stopped),
+            (Some("dropped/m"), MessageState::Error)
+        ]
+    );
+    assert_eq!(saved.messages[1].content, FIXTURE_TEXT);
+    assert!(saved.messages[1].stats.as_ref().unwrap().ttft_ms.is_some());
+    assert_eq!(saved.messages[3].content, text_of(&slow_messages));
+
+    // Continue with the slow model's stopped answer: a new chat whose history has it.
+    let kept = commands::keep_answer(harness.state(), run.id, slow_turn.assistant.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (kept.kind, kept.last_model.as_deref()),
+        (ConversationKind::Chat, Some("slow/m"))
+    );
+    let chat = commands::get_conversation(harness.state(), kept.id).await.unwrap();
+    assert_eq!(chat.messages.len(), 2);
+    assert_eq!(chat.messages[1].content, saved.messages[3].content);
+    slow.enqueue(Reply::sse(fixture("openai_text.sse")));
+    let (_, received) = harness.send(kept.id, "And then?", "slow/m").await;
+    until_end(&received).await;
+    assert_eq!(
+        slow.requests()[1].json()["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "Compare this"},
+            {"role": "assistant", "content": saved.messages[3].content},
+            {"role": "user", "content": "And then?"}
+        ])
+    );
+    let listed = commands::list_conversations(harness.state(), None).await.unwrap();
+    let kinds: Vec<ConversationKind> = listed.iter().map(|c| c.kind).collect();
+    assert_eq!(kinds, vec![ConversationKind::Chat, ConversationKind::Compare]);
+    assert_eq!(
+        commands::get_conversation(harness.state(), run.id).await.unwrap(),
+        saved,
+        "the run stays as it was"
+    );
+
+    // After a restart the run reopens with its columns' texts, states and numbers.
+    let reopened = AppState::open(harness.dir.path(), harness.keys.clone(), catalog()).unwrap();
+    assert_eq!(reopened.store.conversation(run.id).unwrap(), saved);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one_delta_a_message() {
+    const DELTAS: usize = 1_000;
+    let servers = [
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+        FakeServer::start().await,
+    ];
+    // One ~260-byte event every 2 ms: about 500 deltas a second from each provider.
+    let event = openai_stream(DELTAS).len() / (DELTAS + 4);
+    for server in &servers {
+        server.enqueue(
+            Reply::sse(openai_stream(DELTAS))
+                .chunking(Chunking::Fixed(event))
+                .delay(Duration::from_millis(2)),
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_owned();
+    let [a, b, c, d] = &servers;
+    let harness = Harness::with_state(dir, |keys| {
+        AppState::open(&data_dir, keys, compare_providers(a, b, c, d)).unwrap()
+    });
+    let models = ["fast/m", "failing/m", "slow/m", "dropped/m"]
+        .map(String::from)
+        .to_vec();
+    let run = commands::create_compare(harness.state(), "Race".into(), models.clone())
+        .await
+        .unwrap();
+    let mut columns = Vec::new();
+    for model in &models {
+        columns.push(column(&harness, run.id, model).await);
+    }
+    // Acknowledge every column's messages as they arrive, as a page painting every frame would.
+    let state = harness.state();
+    let mut ended = [false; 4];
+    while !ended.iter().all(|e| *e) {
+        for (index, (turn, received)) in columns.iter().enumerate() {
+            let last = received.lock().unwrap().last().cloned();
+            match last {
+                Some(last) if is_ending(&last) => ended[index] = true,
+                Some(last) => commands::ack_stream(state.clone(), turn.stream_id, last["seq"].as_u64().unwrap())
+                    .await
+                    .unwrap(),
+                None => {}
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    for (turn, received) in &columns {
+        let messages = received.lock().unwrap().clone();
+        assert_eq!(
+            text_of(&messages),
+            runnel_testkit::openai_text_of(DELTAS),
+            "{}",
+            turn.assistant.model.as_deref().unwrap_or_default()
+        );
+        assert_eq!(messages.last().unwrap()["saved"]["state"], "done");
+        let texts = messages.iter().filter(|m| m["type"] == "text").count();
+        // A backlog would show as coalesced messages; a page that keeps up gets (almost) every delta alone.
+        assert!(
+            texts >= DELTAS * 9 / 10,
+            "{DELTAS} deltas reached the page in {texts} messages: a backlog built up"
+        );
+    }
 }

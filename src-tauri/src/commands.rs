@@ -11,7 +11,7 @@ use crate::models::StartupProblem;
 use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamMessage, Turn};
 use crate::providers::new_custom;
 use crate::state::AppState;
-use crate::turns;
+use crate::{compare, turns};
 
 /// The model a new conversation starts on: the last one picked, else the demo.
 fn default_model(state: &AppState) -> AppResult<String> {
@@ -210,6 +210,49 @@ pub async fn edit_message(
     on_event: Channel<StreamMessage>,
 ) -> AppResult<Turn> {
     turns::edit(&state, conversation_id, message_id, &text, &model, on_event).await
+}
+
+/// Starts a compare run of `prompt` for 2–4 `models`; the page then starts each column with
+/// `compare_column`.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn create_compare(
+    state: State<'_, AppState>,
+    prompt: String,
+    models: Vec<String>,
+) -> AppResult<ConversationSummary> {
+    compare::create(&state, &prompt, &models)
+}
+
+/// Adds `model`'s column to compare run `compare_id` and streams its answer over `on_event`.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn compare_column(
+    state: State<'_, AppState>,
+    compare_id: i64,
+    model: String,
+    on_event: Channel<StreamMessage>,
+) -> AppResult<Turn> {
+    compare::column(&state, compare_id, &model, on_event)
+}
+
+/// Answers an ended column of a compare run again, in place (its Retry).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn retry_column(
+    state: State<'_, AppState>,
+    compare_id: i64,
+    message_id: i64,
+    on_event: Channel<StreamMessage>,
+) -> AppResult<Turn> {
+    compare::retry(&state, compare_id, message_id, on_event)
+}
+
+/// Continues with one column's answer: a new chat with the prompt and that answer.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn keep_answer(
+    state: State<'_, AppState>,
+    compare_id: i64,
+    message_id: i64,
+) -> AppResult<ConversationSummary> {
+    compare::keep(&state, compare_id, message_id)
 }
 
 /// Stops a stream; its connection closes at once and the answer is saved as stopped.

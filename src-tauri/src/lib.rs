@@ -3,6 +3,7 @@
 //! # Layout
 //! - [`commands`]: the thin commands the page calls (docs/IPC.md).
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
+//! - [`compare`]: compare runs: one prompt, 2–4 models, a column (an answer) each.
 //! - [`streams`]: running streams by id: forwarding, stop, acks.
 //! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing.
 //! - [`ending`]: saving an ended answer and sending its ending, with what was saved.
@@ -21,6 +22,7 @@
 pub mod bench;
 pub mod checkpoint;
 pub mod commands;
+pub mod compare;
 pub mod ending;
 pub mod error;
 pub mod lifecycle;
@@ -132,6 +134,10 @@ pub fn run() {
             commands::send_message,
             commands::regenerate,
             commands::edit_message,
+            commands::create_compare,
+            commands::compare_column,
+            commands::retry_column,
+            commands::keep_answer,
             commands::stop_stream,
             commands::ack_stream,
             commands::open_link,

@@ -154,6 +154,32 @@ pub struct MessageView {
     pub created_at: i64,
 }
 
+/// What a conversation of the history is: a chat, or a compare run (one prompt, one answer per
+/// model, each a column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ConversationKind {
+    /// A conversation: turns of the person and answers.
+    Chat,
+    /// A compare run: its one user message is the prompt, each answer a model's column.
+    Compare,
+}
+
+impl ConversationKind {
+    /// The word stored in the database and sent to the page.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chat => "chat",
+            Self::Compare => "compare",
+        }
+    }
+
+    /// Parses a stored word (the schema allows only these two).
+    pub fn parse(word: &str) -> Self {
+        if word == "compare" { Self::Compare } else { Self::Chat }
+    }
+}
+
 /// A conversation in the sidebar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct ConversationSummary {
@@ -165,6 +191,8 @@ pub struct ConversationSummary {
     pub updated_at: i64,
     /// The model of its last answer.
     pub last_model: Option<String>,
+    /// A chat or a compare run.
+    pub kind: ConversationKind,
 }
 
 /// A conversation with its messages.
@@ -174,6 +202,8 @@ pub struct Conversation {
     pub id: i64,
     /// Its title.
     pub title: String,
+    /// A chat or a compare run (whose answers are its columns).
+    pub kind: ConversationKind,
     /// Unix milliseconds.
     pub created_at: i64,
     /// Unix milliseconds of the last change.

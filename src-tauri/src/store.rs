@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use runnel_core::StreamError;
 
 use crate::error::{AppError, AppResult, UiError};
-use crate::models::{Conversation, ConversationSummary, MessageState, MessageView, Stats};
+use crate::models::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Stats};
 
 /// Schema versions, oldest first; `PRAGMA user_version` counts how many are applied.
 const MIGRATIONS: &[&str] = &[
@@ -47,6 +47,9 @@ const MIGRATIONS: &[&str] = &[
         base_url TEXT NOT NULL,
         created_at INTEGER NOT NULL
     );",
+    // 2: compare runs. A compare run is a conversation of kind `compare`: its one user message is
+    // the prompt, and each of its answers (in id order) is a column.
+    "ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat' CHECK (kind IN ('chat', 'compare'));",
 ];
 
 /// The title a conversation has until its first message names it.
@@ -157,7 +160,7 @@ impl Store {
         let pattern = query.map(str::trim).filter(|query| !query.is_empty()).map(like_pattern);
         self.with(|db| {
             let mut statement = db.prepare(
-                "SELECT id, title, updated_at, last_model FROM conversations c
+                "SELECT id, title, updated_at, last_model, kind FROM conversations c
                  WHERE ?1 IS NULL OR title LIKE ?1 ESCAPE '\\'
                     OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.content LIKE ?1 ESCAPE '\\')
                  ORDER BY updated_at DESC, id DESC",
@@ -168,17 +171,23 @@ impl Store {
 
     /// A new, empty conversation.
     pub fn create_conversation(&self) -> AppResult<ConversationSummary> {
+        self.create(ConversationKind::Chat)
+    }
+
+    /// A new, empty conversation of `kind`.
+    pub fn create(&self, kind: ConversationKind) -> AppResult<ConversationSummary> {
         let now = now_ms();
         self.with(|db| {
             db.execute(
-                "INSERT INTO conversations (title, created_at, updated_at) VALUES (?1, ?2, ?2)",
-                params![UNTITLED, now],
+                "INSERT INTO conversations (title, created_at, updated_at, kind) VALUES (?1, ?2, ?2, ?3)",
+                params![UNTITLED, now, kind.as_str()],
             )?;
             Ok(ConversationSummary {
                 id: db.last_insert_rowid(),
                 title: UNTITLED.into(),
                 updated_at: now,
                 last_model: None,
+                kind,
             })
         })
     }
@@ -187,7 +196,7 @@ impl Store {
     pub fn summary(&self, id: i64) -> AppResult<ConversationSummary> {
         self.with(|db| {
             db.query_row(
-                "SELECT id, title, updated_at, last_model FROM conversations WHERE id = ?1",
+                "SELECT id, title, updated_at, last_model, kind FROM conversations WHERE id = ?1",
                 [id],
                 summary_from_row,
             )
@@ -212,6 +221,7 @@ impl Store {
         Ok(Conversation {
             id,
             title: summary.title,
+            kind: summary.kind,
             created_at,
             updated_at: summary.updated_at,
             messages,
@@ -305,6 +315,19 @@ impl Store {
             db.execute(
                 "UPDATE messages SET content = ?1, thinking = ?2, state = ?3, error = ?4, stats = ?5 WHERE id = ?6",
                 params![content, thinking, state.as_str(), error, stats, id],
+            )
+        })?;
+        self.message(id)
+    }
+
+    /// Empties an ended answer and marks it streaming again, to be answered anew in place (a
+    /// compare column's Retry keeps its column).
+    pub fn restart_message(&self, id: i64) -> AppResult<MessageView> {
+        self.with(|db| {
+            db.execute(
+                "UPDATE messages SET content = '', thinking = '', state = 'streaming', error = NULL, stats = NULL
+                 WHERE id = ?1",
+                [id],
             )
         })?;
         self.message(id)
@@ -421,6 +444,7 @@ fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
         title: row.get(1)?,
         updated_at: row.get(2)?,
         last_model: row.get(3)?,
+        kind: ConversationKind::parse(&row.get::<_, String>(4)?),
     })
 }
 
@@ -469,6 +493,27 @@ mod tests {
             .with(|db| db.pragma_query_value(None, "user_version", |row| row.get(0)))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_first_version_database_keeps_its_conversations_as_chats() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        old.execute_batch(MIGRATIONS[0]).unwrap();
+        old.execute_batch(
+            "INSERT INTO conversations (title, created_at, updated_at) VALUES ('Old', 1, 1); PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let listed = store.list_conversations(None).unwrap();
+        assert_eq!(
+            (listed[0].title.as_str(), listed[0].kind),
+            ("Old", ConversationKind::Chat)
+        );
+        let run = store.create(ConversationKind::Compare).unwrap();
+        assert_eq!(store.conversation(run.id).unwrap().kind, ConversationKind::Compare);
     }
 
     #[test]

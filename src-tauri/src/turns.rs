@@ -10,7 +10,7 @@ use runnel_core::{ChatRequest, Message, StreamOptions};
 
 use crate::ending::fail_before_start;
 use crate::error::{AppError, AppResult};
-use crate::models::{MessageState, MessageView, Turn};
+use crate::models::{Conversation, ConversationKind, MessageState, MessageView, Turn};
 use crate::outbox::Sink;
 use crate::state::AppState;
 use crate::streams::Answer;
@@ -25,6 +25,17 @@ pub fn split_model(model: &str) -> AppResult<(&str, &str)> {
     }
 }
 
+/// Conversation `id`, if it is a chat: a compare run takes no turns (see `compare.rs`).
+fn chat(state: &AppState, id: i64) -> AppResult<Conversation> {
+    let conversation = state.store.conversation(id)?;
+    if conversation.kind != ConversationKind::Chat {
+        return Err(AppError::InvalidInput(
+            "a compare run takes no new messages: continue with one of its answers".into(),
+        ));
+    }
+    Ok(conversation)
+}
+
 /// Adds the person's message and streams the answer.
 pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &str, sink: impl Sink) -> AppResult<Turn> {
     let text = text.trim();
@@ -32,7 +43,7 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
         return Err(AppError::InvalidInput("the message is empty".into()));
     }
     split_model(model)?;
-    state.store.summary(conversation_id)?;
+    chat(state, conversation_id)?;
     let user = state
         .store
         .add_message(conversation_id, "user", text, None, MessageState::Done)?;
@@ -43,7 +54,7 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
 /// text; those without any text (failed or stopped at once) go now, as there is nothing to keep.
 pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sink: impl Sink) -> AppResult<Turn> {
     split_model(model)?;
-    let conversation = state.store.conversation(conversation_id)?;
+    let conversation = chat(state, conversation_id)?;
     let user = conversation
         .messages
         .iter()
@@ -84,9 +95,7 @@ pub async fn edit(
             "only your own messages of this conversation can be edited".into(),
         ));
     }
-    let superseded = state
-        .store
-        .conversation(conversation_id)?
+    let superseded = chat(state, conversation_id)?
         .messages
         .iter()
         .map(|message| message.id)
@@ -121,9 +130,9 @@ async fn answer(
     sink: impl Sink,
     superseded: Vec<i64>,
 ) -> AppResult<Turn> {
-    let (provider_id, model_id) = split_model(model)?;
+    split_model(model)?;
     let store = &state.store;
-    let conversation = store.conversation(conversation_id)?;
+    let conversation = chat(state, conversation_id)?;
     let first_text = conversation
         .messages
         .iter()
@@ -133,7 +142,27 @@ async fn answer(
     store.set_setting("last_model", model)?;
     let messages = history(&conversation.messages, user.id, &superseded);
     let assistant = store.add_message(conversation_id, "assistant", "", Some(model), MessageState::Streaming)?;
+    let (assistant, stream_id) = stream_into(state, assistant, messages, sink, superseded)?;
+    Ok(Turn {
+        user,
+        assistant,
+        stream_id,
+    })
+}
 
+/// Streams an answer to `messages` into `assistant` (saved `streaming`, its model set) and
+/// returns it with its stream's id. An answer that cannot start (no key, unknown provider) is
+/// saved as an error and the page gets a lone `error` ending.
+pub fn stream_into(
+    state: &AppState,
+    assistant: MessageView,
+    messages: Vec<Message>,
+    sink: impl Sink,
+    superseded: Vec<i64>,
+) -> AppResult<(MessageView, u64)> {
+    let model = assistant.model.clone().unwrap_or_default();
+    let (provider_id, model_id) = split_model(&model)?;
+    let store = &state.store;
     let endpoint = tokio::task::block_in_place(|| {
         let def = state.providers.get(store, provider_id)?;
         state.providers.endpoint(&def)
@@ -143,11 +172,7 @@ async fn answer(
         Err(error) => {
             let stream_id = state.streams.reserve();
             let assistant = fail_before_start(&sink, store, &assistant, &error);
-            return Ok(Turn {
-                user,
-                assistant,
-                stream_id,
-            });
+            return Ok((assistant, stream_id));
         }
     };
     let request = ChatRequest::new(model_id, messages);
@@ -157,11 +182,7 @@ async fn answer(
         superseded,
     };
     let stream_id = state.streams.start(stream, sink, state.store.clone(), answer);
-    Ok(Turn {
-        user,
-        assistant,
-        stream_id,
-    })
+    Ok((assistant, stream_id))
 }
 
 #[cfg(test)]

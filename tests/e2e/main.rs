@@ -15,6 +15,7 @@
 
 mod app;
 mod chat;
+mod compare;
 mod fakes;
 mod ipc;
 mod keys;

@@ -16,6 +16,7 @@ import { StreamPump, type FrameScheduler } from "./stream";
 import type { AppInfo, ConversationSummary, MessageView, ProviderView, StreamMessage, Turn, UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
+import { CompareView } from "./views/compare";
 import { ComposerView } from "./views/composer";
 import { MessageElement, type MessageHooks } from "./views/message";
 import { PickerView } from "./views/picker";
@@ -42,6 +43,7 @@ export class App {
   readonly root: HTMLElement;
   private readonly sidebar: SidebarView;
   private readonly chat: ChatView;
+  private readonly compare: CompareView;
   private readonly composer: ComposerView;
   private readonly picker: PickerView;
   private readonly settings: SettingsView;
@@ -59,6 +61,8 @@ export class App {
   /** The model of the last turn sent anywhere; new conversations start on it. */
   private lastModel = "";
   private settingsOpen = false;
+  /** What the main area shows (under Settings, when it is open): a chat or a compare run. */
+  private mode: "chat" | "compare" = "chat";
   private readonly live = new Map<number, LiveStream>();
   private readonly retryOverrides = new WeakMap<MessageElement, () => void>();
   private openToken = 0;
@@ -78,6 +82,7 @@ export class App {
 
     this.sidebar = new SidebarView({
       onNew: () => this.newConversation(),
+      onCompare: () => this.openCompare(),
       onOpen: (id) => void this.openConversation(id),
       onSearch: () => void this.refreshConversations(),
       onRename: async (id, title) => {
@@ -103,10 +108,28 @@ export class App {
         h("kbd", null, `${mod} ,`),
         " settings · ",
         h("kbd", null, "↑"),
-        " edit last",
+        " edit last · ",
+        h("kbd", null, `${mod} ⇧ M`),
+        " compare models",
       ),
     );
     this.chat = new ChatView({ onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined) }, empty);
+
+    this.compare = new CompareView(this.ipc, {
+      providerName: (model) => providerName(model, this.catalog),
+      onStarted: (run) => {
+        if (this.mode !== "compare") return;
+        this.currentId = run.id;
+        void this.refreshConversations();
+      },
+      onChanged: () => void this.refreshConversations(),
+      onKeep: (chat, model) => {
+        this.lastModel = model;
+        void this.refreshConversations().then(() => this.openConversation(chat.id));
+      },
+      onOpenSettings: () => this.openSettings(),
+      onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined),
+    }, { schedule: this.options.schedule });
 
     this.composer = new ComposerView({
       onSend: (text) => void this.send(text),
@@ -161,8 +184,9 @@ export class App {
       ),
     );
 
-    this.mainView = h("div", { class: "view" }, this.chat.el, this.settings.el);
+    this.mainView = h("div", { class: "view" }, this.chat.el, this.compare.el, this.settings.el);
     this.settings.el.hidden = true;
+    this.compare.el.hidden = true;
     this.bottom = h("div", { class: "bottom" }, this.hint, this.composer.el);
 
     this.root = h(
@@ -245,6 +269,8 @@ export class App {
   }
 
   private togglePicker(): void {
+    // A comparison chooses its own models; the picker is the chat's.
+    if (this.mode !== "chat") return;
     if (this.picker.isOpen) {
       this.picker.close();
       return;
@@ -284,6 +310,7 @@ export class App {
   newConversation(): void {
     this.openToken++;
     this.closeSettings();
+    this.showMode("chat");
     this.currentId = null;
     this.sidebar.setActive(null);
     this.chat.setMessages([]);
@@ -305,6 +332,13 @@ export class App {
     if (token !== this.openToken) return;
     this.currentId = id;
     this.sidebar.setActive(id);
+    if (conversation.kind === "compare") {
+      this.compare.openSaved(conversation, this.catalog);
+      this.showMode("compare");
+      this.syncStreaming();
+      return;
+    }
+    this.showMode("chat");
     const live = this.live.get(id);
     const elements = conversation.messages.map((m) =>
       live && live.element.id === m.id ? live.element : new MessageElement(m, this.hooks),
@@ -323,6 +357,7 @@ export class App {
   private async deleteConversation(id: number): Promise<void> {
     const live = this.live.get(id);
     if (live) this.stopLive(live);
+    this.compare.forget(id);
     await this.ipc.deleteConversation(id);
     if (this.currentId === id) this.newConversation();
     await this.refreshConversations();
@@ -485,6 +520,10 @@ export class App {
   }
 
   stop(): void {
+    if (this.mode === "compare") {
+      this.compare.stopAll();
+      return;
+    }
     if (this.currentId === null) return;
     const live = this.live.get(this.currentId);
     if (live) this.stopLive(live);
@@ -496,6 +535,30 @@ export class App {
       return;
     }
     void this.ipc.stopStream(live.streamId).catch(() => undefined);
+  }
+
+  // ---- compare ------------------------------------------------------------------------------------
+
+  /** A new comparison of models, in the main area. */
+  openCompare(): void {
+    this.openToken++;
+    this.closeSettings();
+    this.currentId = null;
+    this.sidebar.setActive(null);
+    this.showMode("compare");
+    this.compare.openNew(this.catalog);
+  }
+
+  /** Shows the chat (with its composer) or the compare view in the main area. */
+  private showMode(mode: "chat" | "compare"): void {
+    this.mode = mode;
+    this.sidebar.setComparing(mode === "compare");
+    this.topbar.setModelShown(mode === "chat");
+    if (mode === "compare") this.picker.close();
+    if (this.settingsOpen) return;
+    this.chat.el.hidden = mode !== "chat";
+    this.bottom.hidden = mode !== "chat";
+    this.compare.el.hidden = mode !== "compare";
   }
 
   /** Send/Stop and aria-busy follow the open conversation's stream. */
@@ -512,6 +575,7 @@ export class App {
     this.picker.close();
     this.settingsOpen = true;
     this.chat.el.hidden = true;
+    this.compare.el.hidden = true;
     this.bottom.hidden = true;
     this.settings.el.hidden = false;
     this.topbar.setSettingsOpen(true);
@@ -523,9 +587,9 @@ export class App {
     this.settingsOpen = false;
     this.settings.el.hidden = true;
     this.topbar.setSettingsOpen(false);
-    this.chat.el.hidden = false;
-    this.bottom.hidden = false;
-    this.composer.focus();
+    this.showMode(this.mode);
+    if (this.mode === "compare") this.compare.focus();
+    else this.composer.focus();
   }
 
   private toggleSidebar(): void {
@@ -547,6 +611,7 @@ export class App {
       else if (action === "new") this.newConversation();
       else if (action === "settings") (this.settingsOpen ? this.closeSettings() : this.openSettings());
       else if (action === "sidebar") this.toggleSidebar();
+      else if (action === "compare") this.openCompare();
       return;
     }
     if (e.key === "Escape" && !e.defaultPrevented) {

@@ -17,6 +17,7 @@ const PATHS: Record<string, string> = {
   retry: '<path d="M3 12a9 9 0 1 0 3-6.7L3 8"/><path d="M3 3v5h5"/>',
   back: '<path d="M15 18l-6-6 6-6"/>',
   check: '<path d="M5 12l5 5L20 7"/>',
+  columns: '<rect x="3" y="4" width="18" height="16" rx="2"/><path d="M9 4v16M15 4v16"/>',
 };
 
 export type IconName = keyof typeof PATHS;

@@ -95,6 +95,15 @@ export const ipc = {
       model,
       on_event: channel(onMessage),
     }),
+  createCompare: (prompt: string, models: string[]) =>
+    call<ConversationSummary>("create_compare", { prompt, models }),
+  compareColumn: (compare_id: number, model: string, onMessage: StreamHandler) =>
+    call<Turn>("compare_column", { compare_id, model, on_event: channel(onMessage) }),
+  retryColumn: (compare_id: number, message_id: number, onMessage: StreamHandler) =>
+    call<Turn>("retry_column", { compare_id, message_id, on_event: channel(onMessage) }),
+  keepAnswer: (compare_id: number, message_id: number) =>
+    call<ConversationSummary>("keep_answer", { compare_id, message_id }),
+
   stopStream: (stream_id: number) => call<null>("stop_stream", { stream_id }),
   ackStream: (stream_id: number, seq: number) => call<null>("ack_stream", { stream_id, seq }),
 

@@ -20,6 +20,11 @@ describe("shortcuts", () => {
     expect(matchShortcut(key(",", { metaKey: true }))).toBe("settings");
     expect(matchShortcut(key("b", { ctrlKey: true }))).toBe("sidebar");
   });
+  it("Ctrl or Cmd with Shift+M compares models", () => {
+    expect(matchShortcut(key("M", { ctrlKey: true, shiftKey: true }))).toBe("compare");
+    expect(matchShortcut(key("m", { metaKey: true, shiftKey: true }))).toBe("compare");
+    expect(matchShortcut(key("m", { ctrlKey: true }))).toBeNull();
+  });
   it("ignores plain keys and other combinations", () => {
     expect(matchShortcut(key("k"))).toBeNull();
     expect(matchShortcut(key("k", { ctrlKey: true, altKey: true }))).toBeNull();

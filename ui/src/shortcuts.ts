@@ -3,13 +3,13 @@
  * window. Ctrl on Linux/Windows, ⌘ on macOS (either is accepted everywhere).
  */
 
-export type ShortcutAction = "picker" | "new" | "settings" | "sidebar";
+export type ShortcutAction = "picker" | "new" | "settings" | "sidebar" | "compare";
 
 export function matchShortcut(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "shiftKey">): ShortcutAction | null {
   const mod = e.ctrlKey || e.metaKey;
   if (!mod || e.altKey) return null;
   const key = e.key.toLowerCase();
-  if (e.shiftKey) return null;
+  if (e.shiftKey) return key === "m" ? "compare" : null;
   if (key === "k") return "picker";
   if (key === "n") return "new";
   if (key === ",") return "settings";

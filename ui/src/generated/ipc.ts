@@ -39,11 +39,14 @@ export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, out
 /** One message of a conversation. */
 export type MessageView = { id: number, conversation_id: number, role: "user" | "assistant", content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, };
 
+/** What a conversation of the history is: a chat, or a compare run (one prompt, one answer per model, each a column). */
+export type ConversationKind = "chat" | "compare";
+
 /** A conversation in the sidebar. */
-export type ConversationSummary = { id: number, title: string, updated_at: number, last_model: string | null, };
+export type ConversationSummary = { id: number, title: string, updated_at: number, last_model: string | null, kind: ConversationKind, };
 
 /** A conversation with its messages. */
-export type Conversation = { id: number, title: string, created_at: number, updated_at: number, messages: Array<MessageView>, };
+export type Conversation = { id: number, title: string, kind: ConversationKind, created_at: number, updated_at: number, messages: Array<MessageView>, };
 
 /** What `send_message`, `regenerate` and `edit_message` return. */
 export type Turn = { user: MessageView, assistant: MessageView, stream_id: number, };

@@ -11,6 +11,8 @@ import type { ConversationSummary } from "../types";
 
 export interface SidebarHooks {
   onNew(): void;
+  /** A new comparison of models. */
+  onCompare(): void;
   onOpen(id: number): void;
   onSearch(query: string): void;
   onRename(id: number, title: string): Promise<void>;
@@ -21,6 +23,7 @@ export class SidebarView {
   readonly el: HTMLElement;
   readonly search: HTMLInputElement;
   private readonly list: HTMLElement;
+  private readonly compareButton: HTMLButtonElement;
   private items: ConversationSummary[] = [];
   private activeId: number | null = null;
   private query = "";
@@ -61,12 +64,25 @@ export class SidebarView {
       h("span", null, "New"),
       h("kbd", { class: "shortcut" }, `${modLabel()} N`),
     );
+    this.compareButton = button(
+      "Compare models",
+      () => hooks.onCompare(),
+      { class: "new-button", "data-testid": "compare-open", title: `Compare models side by side (${modLabel()}+Shift+M)`, "aria-pressed": "false" },
+      icon("columns"),
+      h("span", null, "Compare"),
+      h("kbd", { class: "shortcut" }, `${modLabel()} ⇧ M`),
+    );
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Sidebar" },
-      h("div", { class: "sidebar-top" }, newButton, h("label", { class: "search-box" }, icon("search"), this.search)),
+      h("div", { class: "sidebar-top" }, newButton, this.compareButton, h("label", { class: "search-box" }, icon("search"), this.search)),
       this.list,
     );
+  }
+
+  /** Marks the Compare button pressed while a comparison is shown. */
+  setComparing(on: boolean): void {
+    this.compareButton.setAttribute("aria-pressed", String(on));
   }
 
   get currentQuery(): string {
@@ -105,7 +121,15 @@ export class SidebarView {
 
   private item(c: ConversationSummary): HTMLElement {
     const title = c.title || "New conversation";
-    const open = button(title, () => this.hooks.onOpen(c.id), { class: "conv-open", title }, h("span", { class: "conv-title" }, title));
+    const compare = c.kind === "compare";
+    const label = compare ? `Comparison: ${title}` : title;
+    const open = button(
+      label,
+      () => this.hooks.onOpen(c.id),
+      { class: "conv-open", title: label },
+      compare ? icon("columns") : null,
+      h("span", { class: "conv-title" }, title),
+    );
     open.addEventListener("dblclick", (e) => {
       e.preventDefault();
       this.startRename(li, c);
@@ -121,7 +145,7 @@ export class SidebarView {
     });
     const li = h(
       "li",
-      { class: "conv-item", "data-testid": "conversation-item", "data-id": String(c.id) },
+      { class: compare ? "conv-item conv-compare" : "conv-item", "data-testid": "conversation-item", "data-id": String(c.id), "data-kind": c.kind },
       open,
       h(
         "span",

@@ -20,6 +20,7 @@ export class TopBarView {
   private readonly modelName: HTMLElement;
   private readonly sidebarToggle: HTMLButtonElement;
   private readonly settingsButton: HTMLButtonElement;
+  private readonly anchor: HTMLElement;
 
   /** `picker` is the model picker's popover, placed under the model button. */
   constructor(hooks: TopBarHooks, picker: HTMLElement) {
@@ -55,7 +56,7 @@ export class TopBarView {
       "header",
       { class: "topbar" },
       this.sidebarToggle,
-      h("div", { class: "picker-anchor" }, this.modelButton, picker),
+      (this.anchor = h("div", { class: "picker-anchor" }, this.modelButton, picker)),
       h("div", { class: "spacer" }),
       this.settingsButton,
     );
@@ -67,6 +68,11 @@ export class TopBarView {
     this.modelName.textContent = label;
     this.modelButton.setAttribute("aria-label", `Model: ${label} — choose another (${modLabel()}+K)`);
     this.modelButton.title = `${model} — choose another (${modLabel()}+K)`;
+  }
+
+  /** The model button belongs to the chat: a comparison chooses its models itself. */
+  setModelShown(shown: boolean): void {
+    this.anchor.hidden = !shown;
   }
 
   setPickerOpen(open: boolean): void {

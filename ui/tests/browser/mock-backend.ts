@@ -7,7 +7,8 @@
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
- * "think" → reasoning first; anything else → a short Markdown answer with code.
+ * "think" → reasoning first; anything else → a short Markdown answer with code. A compare run's
+ * column depends on its model instead (`pickColumn`).
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type {
@@ -103,7 +104,7 @@ function findProvider(id: unknown): ProviderView {
 }
 
 function summary(c: Conversation & { last_model: string | null }): ConversationSummary {
-  return { id: c.id, title: c.title, updated_at: c.updated_at, last_model: c.last_model };
+  return { id: c.id, title: c.title, updated_at: c.updated_at, last_model: c.last_model, kind: c.kind };
 }
 
 function message(conversation_id: number, role: "user" | "assistant", content: string, model: string | null, at: number): MessageView {
@@ -116,7 +117,7 @@ function seed(): void {
     const at = now - ago;
     const answer = message(id, "assistant", a, model, at);
     answer.stats = { ttft_ms: 380, tokens_per_sec: 88.4, output_tokens: 142, tokens_estimated: false, input_tokens: 20, duration_ms: 1900, finish_reason: "stop" };
-    conversations.set(id, { id, title, created_at: at, updated_at: at, last_model: model, messages: [message(id, "user", q, null, at), answer] });
+    conversations.set(id, { id, title, kind: "chat", created_at: at, updated_at: at, last_model: model, messages: [message(id, "user", q, null, at), answer] });
   };
   add("Regex for ISO dates", 40 * DAY, "A regex for ISO dates?", "Use `^\\d{4}-\\d{2}-\\d{2}$` — it checks the shape, not the calendar.", "openai/gpt-4o-mini");
   add("Trip ideas for Lisbon", 3 * DAY, "Three things to do in Lisbon?", "1. Ride tram 28\n2. Eat a pastel de nata in Belém\n3. Watch the sunset from a miradouro", "anthropic/claude-sonnet-4-5");
@@ -333,18 +334,103 @@ function startTurn(
   const answer = message(c.id, "assistant", "", model, Date.now());
   answer.state = "streaming";
   c.messages.push(answer);
-  c.updated_at = Date.now();
   c.last_model = model;
   lastModel = model;
-  mockState.sentModels.push(model);
+  return startStream(c, user, answer, channel, pickAnswer(user.content), superseded);
+}
+
+/** Streams `plan` into `answer` (saved, streaming) over `channel`. */
+function startStream(
+  c: Conversation & { last_model: string | null },
+  user: MessageView,
+  answer: MessageView,
+  channel: { id: number },
+  plan: ReturnType<typeof pickAnswer>,
+  superseded: MessageView[] = [],
+) {
+  c.updated_at = Date.now();
+  mockState.sentModels.push(answer.model ?? "");
   mockState.streams++;
   const id = nextStream++;
-  const stream = new Stream(id, channel.id, answer, c, pickAnswer(user.content));
+  const stream = new Stream(id, channel.id, answer, c, plan);
   stream.superseded = superseded;
   streams.set(id, stream);
   stream.start();
   return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id };
 }
+
+// ---- compare runs -----------------------------------------------------------------------------
+
+/**
+ * A column's answer depends on its model: "mistral" fails at once with a rate limit (a Retry
+ * succeeds), "qwen" answers long and slowly, any other model the short answer.
+ */
+function pickColumn(model: string, retried: boolean): ReturnType<typeof pickAnswer> {
+  if (model.includes("mistral") && !retried) return { content: "", error: pickAnswer("error").error };
+  if (model.includes("qwen")) return { content: ANSWER_LONG, slow: true };
+  return { content: ANSWER_DEFAULT };
+}
+
+function compareRun(id: unknown): Conversation & { last_model: string | null } {
+  const c = conversations.get(Number(id));
+  if (!c || c.kind !== "compare") throw err("invalid_input", "That is not a compare run.");
+  return c;
+}
+
+function endedColumn(c: Conversation, id: unknown): MessageView {
+  const column = c.messages.find((m) => m.id === Number(id) && m.role === "assistant");
+  if (!column) throw err("not_found", "No such column.");
+  if (column.state === "streaming") throw err("invalid_input", "That column is still streaming.");
+  return column;
+}
+
+const compareCommands: Record<string, (a: Args) => unknown> = {
+  create_compare: (a) => {
+    const prompt = String(a.prompt ?? "").trim();
+    const models = a.models as string[];
+    if (!prompt) throw err("invalid_input", "The prompt is empty.");
+    if (!Array.isArray(models) || models.length < 2 || models.length > 4) throw err("invalid_input", "Choose 2 to 4 models.");
+    const id = nextId++;
+    const at = Date.now();
+    const title = prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt;
+    const c: Conversation & { last_model: string | null } = { id, title, kind: "compare", created_at: at, updated_at: at, last_model: models[0], messages: [message(id, "user", prompt, null, at)] };
+    conversations.set(id, c);
+    return summary(c);
+  },
+  compare_column: (a) => {
+    const c = compareRun(a.compare_id);
+    const model = String(a.model);
+    const answer = message(c.id, "assistant", "", model, Date.now());
+    answer.state = "streaming";
+    c.messages.push(answer);
+    return startStream(c, c.messages[0], answer, a.on_event as { id: number }, pickColumn(model, false));
+  },
+  retry_column: (a) => {
+    const c = compareRun(a.compare_id);
+    const answer = endedColumn(c, a.message_id);
+    Object.assign(answer, { content: "", thinking: "", state: "streaming", error: null, stats: null });
+    return startStream(c, c.messages[0], answer, a.on_event as { id: number }, pickColumn(answer.model ?? "", true));
+  },
+  keep_answer: (a) => {
+    const run = compareRun(a.compare_id);
+    const kept = endedColumn(run, a.message_id);
+    if (!kept.content.trim()) throw err("invalid_input", "That column has no answer to continue with.");
+    const id = nextId++;
+    const at = Date.now();
+    const chat: Conversation & { last_model: string | null } = {
+      id,
+      title: run.title,
+      kind: "chat",
+      created_at: at,
+      updated_at: at,
+      last_model: kept.model,
+      messages: [message(id, "user", run.messages[0].content, null, at), { ...structuredClone(kept), id: nextId++, conversation_id: id }],
+    };
+    conversations.set(id, chat);
+    lastModel = kept.model ?? lastModel;
+    return summary(chat);
+  },
+};
 
 // ---- commands ---------------------------------------------------------------------------------
 
@@ -402,7 +488,7 @@ const commands: Record<string, (a: Args) => unknown> = {
   },
   create_conversation: () => {
     const id = nextId++;
-    const c = { id, title: "New conversation", created_at: Date.now(), updated_at: Date.now(), messages: [], last_model: null };
+    const c: Conversation & { last_model: string | null } = { id, title: "New conversation", kind: "chat", created_at: Date.now(), updated_at: Date.now(), messages: [], last_model: null };
     conversations.set(id, c);
     return summary(c);
   },
@@ -454,7 +540,7 @@ mockIPC((cmd, payload) => {
   const logged: Args = {};
   for (const [k, v] of Object.entries(args)) logged[k] = k === "on_event" ? "<channel>" : k === "key" ? "<redacted>" : v;
   mockState.calls.push({ cmd, args: logged });
-  const handler = commands[cmd];
+  const handler = commands[cmd] ?? compareCommands[cmd];
   if (!handler) return Promise.reject(err("not_found", `Unknown command ${cmd}`));
   try {
     return Promise.resolve(handler(args));

@@ -1,0 +1,153 @@
+//! Compare runs: one prompt answered by 2–4 models side by side. A run is a conversation of kind
+//! `compare` in the history; its one user message is the prompt and each answer is a column, in
+//! id order. Every column is an answer like a chat's: its own stream, `Channel`, acks, stop,
+//! checkpoints and ending (`turns::stream_into` → `streams.rs`), so a column that fails or is
+//! stopped never touches the others. "Continue with this answer" copies the prompt and one
+//! column into a new chat, and the run stays as it was.
+
+use runnel_core::Message;
+
+use crate::error::{AppError, AppResult};
+use crate::models::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Turn};
+use crate::outbox::Sink;
+use crate::state::AppState;
+use crate::turns::{split_model, stream_into};
+
+/// The fewest models a run compares.
+pub const MIN_MODELS: usize = 2;
+/// The most models (columns) a run compares.
+pub const MAX_MODELS: usize = 4;
+
+/// Starts a compare run of `prompt` for `models` (2–4 distinct `provider/model` names): saves the
+/// run and its prompt. The page then starts each column with [`column`].
+pub fn create(state: &AppState, prompt: &str, models: &[String]) -> AppResult<ConversationSummary> {
+    let prompt = prompt.trim();
+    if prompt.is_empty() {
+        return Err(AppError::InvalidInput("the prompt is empty".into()));
+    }
+    if !(MIN_MODELS..=MAX_MODELS).contains(&models.len()) {
+        return Err(AppError::InvalidInput(format!(
+            "choose {MIN_MODELS} to {MAX_MODELS} models to compare ({} chosen)",
+            models.len()
+        )));
+    }
+    for (index, model) in models.iter().enumerate() {
+        split_model(model)?;
+        if models[..index].contains(model) {
+            return Err(AppError::InvalidInput(format!("{model} is chosen twice")));
+        }
+    }
+    let store = &state.store;
+    let run = store.create(ConversationKind::Compare)?;
+    store.add_message(run.id, "user", prompt, None, MessageState::Done)?;
+    store.touch_conversation(run.id, &models[0], prompt)?;
+    store.summary(run.id)
+}
+
+/// Compare run `id` and its prompt.
+fn run(state: &AppState, id: i64) -> AppResult<(Conversation, MessageView)> {
+    let run = state.store.conversation(id)?;
+    if run.kind != ConversationKind::Compare {
+        return Err(AppError::InvalidInput(format!(
+            "conversation {id} is not a compare run"
+        )));
+    }
+    let prompt = run
+        .messages
+        .iter()
+        .find(|message| message.role == "user")
+        .cloned()
+        .ok_or_else(|| AppError::InvalidInput(format!("compare run {id} has no prompt")))?;
+    Ok((run, prompt))
+}
+
+/// Adds a column to run `compare_id`: `model` answers the prompt, streamed to `sink`.
+pub fn column(state: &AppState, compare_id: i64, model: &str, sink: impl Sink) -> AppResult<Turn> {
+    split_model(model)?;
+    let (run, prompt) = run(state, compare_id)?;
+    let columns: Vec<&MessageView> = run.messages.iter().filter(|m| m.role == "assistant").collect();
+    if columns.len() >= MAX_MODELS {
+        return Err(AppError::InvalidInput(format!(
+            "a compare run has at most {MAX_MODELS} columns"
+        )));
+    }
+    if columns.iter().any(|column| column.model.as_deref() == Some(model)) {
+        return Err(AppError::InvalidInput(format!("{model} already has a column")));
+    }
+    let assistant = state
+        .store
+        .add_message(compare_id, "assistant", "", Some(model), MessageState::Streaming)?;
+    let (assistant, stream_id) = stream_into(
+        state,
+        assistant,
+        vec![Message::user(prompt.content.clone())],
+        sink,
+        Vec::new(),
+    )?;
+    Ok(Turn {
+        user: prompt,
+        assistant,
+        stream_id,
+    })
+}
+
+/// Column `message_id` of run `compare_id`, once it has ended.
+fn ended_column(run: &Conversation, message_id: i64) -> AppResult<MessageView> {
+    let column = run
+        .messages
+        .iter()
+        .find(|message| message.id == message_id && message.role == "assistant")
+        .cloned()
+        .ok_or_else(|| AppError::NotFound(format!("compare run {} has no column {message_id}", run.id)))?;
+    if column.state == MessageState::Streaming {
+        return Err(AppError::InvalidInput("that column is still streaming".into()));
+    }
+    Ok(column)
+}
+
+/// Answers column `message_id` of run `compare_id` again, in place, with the same model (Retry).
+pub fn retry(state: &AppState, compare_id: i64, message_id: i64, sink: impl Sink) -> AppResult<Turn> {
+    let (run, prompt) = run(state, compare_id)?;
+    ended_column(&run, message_id)?;
+    let assistant = state.store.restart_message(message_id)?;
+    let (assistant, stream_id) = stream_into(
+        state,
+        assistant,
+        vec![Message::user(prompt.content.clone())],
+        sink,
+        Vec::new(),
+    )?;
+    Ok(Turn {
+        user: prompt,
+        assistant,
+        stream_id,
+    })
+}
+
+/// "Continue with this answer": a new chat whose history is the run's prompt and column
+/// `message_id` (its text, model, state and numbers); the run is left as it is.
+pub fn keep(state: &AppState, compare_id: i64, message_id: i64) -> AppResult<ConversationSummary> {
+    let (run, prompt) = run(state, compare_id)?;
+    let column = ended_column(&run, message_id)?;
+    if column.content.trim().is_empty() {
+        return Err(AppError::InvalidInput(
+            "that column has no answer to continue with".into(),
+        ));
+    }
+    let model = column.model.clone().unwrap_or_default();
+    let store = &state.store;
+    let chat = store.create(ConversationKind::Chat)?;
+    store.add_message(chat.id, "user", &prompt.content, None, MessageState::Done)?;
+    let answer = store.add_message(chat.id, "assistant", "", Some(&model), MessageState::Streaming)?;
+    store.finish_message(
+        answer.id,
+        &column.content,
+        &column.thinking,
+        column.state,
+        column.error.as_ref(),
+        column.stats.as_ref(),
+    )?;
+    store.touch_conversation(chat.id, &model, &prompt.content)?;
+    store.set_setting("last_model", &model)?;
+    store.summary(chat.id)
+}
