@@ -79,7 +79,14 @@ pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
         (false, true) => Format::Raw,
         _ => Format::Text,
     };
-    let stream = engine.stream(&endpoint, &request, StreamOptions { raw: args.raw });
+    let stream = engine.stream(
+        &endpoint,
+        &request,
+        StreamOptions {
+            raw: args.raw,
+            ..StreamOptions::default()
+        },
+    );
     let completion = print_stream(stream, format).await;
     if args.stats {
         print_stats(&choice, &completion);

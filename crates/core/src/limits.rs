@@ -23,6 +23,13 @@ pub struct Limits {
     /// Bytes read of an error body, or of a body that is not an event stream; the rest is left
     /// unread (a person reads the start, not a megabyte of HTML).
     pub error_body_bytes: usize,
+    /// Body bytes a stream's [`Recording`](crate::Recording) keeps, and the most an `.sse` file
+    /// may hold to be read back; past it the recording stops keeping bytes and says it was
+    /// truncated (the stream itself goes on).
+    pub recording_bytes: usize,
+    /// Chunks a recording keeps: each costs about 40 bytes of bookkeeping, so a server that
+    /// trickles its body a byte at a time cannot multiply the memory a recording holds.
+    pub recording_chunks: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +40,8 @@ impl Default for Limits {
             tool_calls: 1024,
             model_list_bytes: 8 << 20,
             error_body_bytes: 64 << 10,
+            recording_bytes: 64 << 20,
+            recording_chunks: 1 << 20,
         }
     }
 }
@@ -112,7 +121,7 @@ fn too_many_tool_calls(index: u32, limit: u32) -> StreamError {
 }
 
 /// `bytes` for a person: `16 MiB`, `64 KiB`, `1000 bytes`.
-fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     match bytes {
         b if b >= 1 << 20 && b.is_multiple_of(1 << 20) => format!("{} MiB", b >> 20),
         b if b >= 1 << 10 && b.is_multiple_of(1 << 10) => format!("{} KiB", b >> 10),
