@@ -49,6 +49,9 @@ pub const VERSION: u32 = 1;
 /// The most bytes a sidecar may have: enough for [`Limits::recording_chunks`] chunks of a
 /// 64 MiB body (about 26 bytes a line).
 pub const SIDECAR_BYTES: usize = 32 << 20;
+/// The latest arrival time a sidecar may name (about 11 days): no stream is that long, and a
+/// replay never waits longer than it.
+const MAX_MS: f64 = 1e9;
 
 /// A recording read back from an `.sse` file.
 #[derive(Debug, Clone, PartialEq)]
@@ -268,7 +271,7 @@ fn check_header(header: &Header) -> Result<(), String> {
         return Err("the content type holds characters a header cannot carry".to_owned());
     }
     if let Some(head_ms) = header.head_ms
-        && !(head_ms.is_finite() && head_ms >= 0.0)
+        && !is_time(head_ms)
     {
         return Err(format!("head_ms {head_ms} is not a time"));
     }
@@ -296,7 +299,7 @@ fn split(body: &Bytes, chunks: &[(f64, usize)], limits: &Limits) -> Result<Vec<R
     let mut previous = 0.0;
     let mut out = Vec::with_capacity(chunks.len());
     for (index, &(at_ms, len)) in chunks.iter().enumerate() {
-        if !(at_ms.is_finite() && at_ms >= 0.0) {
+        if !is_time(at_ms) {
             return Err(format!("chunk {index} arrives at {at_ms} ms, which is not a time"));
         }
         if at_ms < previous {
@@ -315,6 +318,11 @@ fn split(body: &Bytes, chunks: &[(f64, usize)], limits: &Limits) -> Result<Vec<R
         previous = at_ms;
     }
     Ok(out)
+}
+
+/// A number of milliseconds a recording can hold.
+fn is_time(ms: f64) -> bool {
+    (0.0..=MAX_MS).contains(&ms)
 }
 
 /// A body without a sidecar: one chunk at 0 ms, a 200 event stream in the protocol it decodes as.
@@ -475,6 +483,7 @@ event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
                 "chunk 1 arrives at 4 ms, before the chunk ahead of it (5 ms)",
             ),
             (format!(r#"{{{header},"chunks":[[-1,4]]}}"#), "chunk 0 arrives at -1 ms"),
+            (format!(r#"{{{header},"chunks":[[1e300,4]]}}"#), "which is not a time"),
             (format!(r#"{{{header},"chunks":[[0,0],[0,4]]}}"#), "chunk 0 is empty"),
             (
                 format!(r#"{{{header},"chunks":[[0,18446744073709551615],[0,5]]}}"#),
