@@ -3,7 +3,9 @@
 //! A server decides how long a line is, how many bytes an answer has, which tool-call index it
 //! names and how big a model list or an error page is. Each of those is bounded here; passing a
 //! bound is a [`ErrorKind::TooLarge`] error that names the limit, the text that arrived before it
-//! is kept, and nothing is buffered past it. An [`Engine`](crate::Engine) carries one [`Limits`]
+//! is kept, and nothing is buffered past it. The one exception is a stream's recording
+//! ([`Limits::recording_bytes`], [`Limits::recording_chunks`]): past it the recording is marked
+//! truncated and keeps nothing more, and the answer goes on. An [`Engine`](crate::Engine) carries one [`Limits`]
 //! (see [`Engine::with_limits`](crate::Engine::with_limits)); tests set small ones.
 
 use crate::error::{ErrorKind, StreamError};
@@ -27,8 +29,9 @@ pub struct Limits {
     /// may hold to be read back; past it the recording stops keeping bytes and says it was
     /// truncated (the stream itself goes on).
     pub recording_bytes: usize,
-    /// Chunks a recording keeps: each costs about 40 bytes of bookkeeping, so a server that
-    /// trickles its body a byte at a time cannot multiply the memory a recording holds.
+    /// Chunks a recording keeps: each costs about 60 bytes besides its own (an allocation and
+    /// its time), so a server that trickles its body a byte at a time cannot multiply the memory
+    /// a recording holds.
     pub recording_chunks: usize,
 }
 

@@ -2,8 +2,8 @@
 //! the socket gave, with its arrival time.
 //!
 //! Asked for with [`StreamOptions::record`](crate::StreamOptions::record), the stream's driver
-//! keeps every chunk it reads (the `Bytes` reqwest hands over, shared, never copied) and hands the
-//! [`Recording`] to the consumer just before the ending event, in
+//! keeps every chunk it reads, with its arrival time, and hands the [`Recording`] to the consumer
+//! just before the ending event, in
 //! [`Completion::recording`](crate::Completion::recording). It is what an `.sse` export writes
 //! ([`crate::sse_file`]), what `runnel replay` serves ([`crate::replay`]), and what an inspector
 //! re-frames into rows ([`Recording::frames`]).
@@ -11,21 +11,33 @@
 //! A recording is bounded by [`Limits::recording_bytes`] and [`Limits::recording_chunks`]: past
 //! either it keeps nothing more and is marked [`truncated`](Recording::truncated), and the stream
 //! goes on as if it were not recorded.
+//!
+//! Why each chunk is copied rather than kept as the `Bytes` reqwest hands over: that `Bytes` is a
+//! slice of hyper's read buffer, and holding it stops hyper from reusing the buffer, so each read
+//! gets a fresh one (8 KiB or more) and every recorded chunk pins its own. A server trickling one
+//! byte per read would make a 4.7 KB body hold 39 MB (measured), and the chunk limit 8 GiB. So the
+//! recorder copies each read into blocks of its own (256 KiB, one allocation for many reads) and
+//! hands out `Bytes` slices of them: a recording holds at most twice its bytes plus one block (a
+//! block is left with room to spare only for a read larger than that room).
 
 use std::ops::ControlFlow;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::event::RawFrame;
 use crate::limits::Limits;
 use crate::sse::SseDecoder;
+
+/// The size of the blocks a recorder copies reads into.
+const BLOCK: usize = 256 << 10;
 
 /// One read of a response body, as the socket gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedChunk {
     /// Milliseconds since the request was sent.
     pub at_ms: f64,
-    /// The bytes, as received.
+    /// The bytes, as received (a copy, in a block shared with the reads around it: see the
+    /// module's doc).
     pub bytes: Bytes,
 }
 
@@ -114,6 +126,8 @@ fn raw_frame(at_ms: f64, event: &str, data: String) -> RawFrame {
 #[derive(Debug)]
 pub(crate) struct Recorder {
     recording: Recording,
+    /// The room left in the current block.
+    block: BytesMut,
     bytes: usize,
     max_bytes: usize,
     max_chunks: usize,
@@ -124,6 +138,7 @@ impl Recorder {
     pub(crate) fn new(protocol: &str, model: &str, limits: &Limits) -> Self {
         Self {
             recording: Recording::new(protocol, Some(model.to_owned())),
+            block: BytesMut::new(),
             bytes: 0,
             max_bytes: limits.recording_bytes,
             max_chunks: limits.recording_chunks,
@@ -138,7 +153,7 @@ impl Recorder {
     }
 
     /// A chunk of the body arrived; past a limit, only what fits is kept.
-    pub(crate) fn chunk(&mut self, at_ms: f64, bytes: &Bytes) {
+    pub(crate) fn chunk(&mut self, at_ms: f64, bytes: &[u8]) {
         if self.recording.truncated || bytes.is_empty() {
             return;
         }
@@ -149,12 +164,19 @@ impl Recorder {
         }
         let kept = if bytes.len() > room {
             self.recording.truncated = true;
-            bytes.slice(..room)
+            &bytes[..room]
         } else {
-            bytes.clone()
+            bytes
         };
+        if self.block.capacity() < kept.len() {
+            self.block = BytesMut::with_capacity(BLOCK.max(kept.len()));
+        }
+        self.block.extend_from_slice(kept);
         self.bytes += kept.len();
-        self.recording.chunks.push(RecordedChunk { at_ms, bytes: kept });
+        self.recording.chunks.push(RecordedChunk {
+            at_ms,
+            bytes: self.block.split().freeze(),
+        });
     }
 
     /// The recording so far.
@@ -176,16 +198,18 @@ mod tests {
     }
 
     #[test]
-    fn chunks_are_kept_as_they_came_and_shared_not_copied() {
+    fn chunks_are_kept_as_they_came_each_holding_only_its_bytes() {
         let mut recorder = Recorder::new("openai", "m", &Limits::default());
         recorder.head(1.5, 200, Some("text/event-stream".into()));
-        let first = Bytes::from_static(b"data: a\n");
-        recorder.chunk(2.0, &first);
-        recorder.chunk(3.0, &Bytes::from_static(b"\n"));
+        let read_buffer = Bytes::from(vec![b'x'; 8192]);
+        recorder.chunk(2.0, &read_buffer[..3]);
+        recorder.chunk(3.0, b"\n");
         let recording = recorder.finish();
         assert_eq!((recording.status, recording.head_ms), (Some(200), Some(1.5)));
-        assert_eq!(recording.body(), b"data: a\n\n");
-        assert_eq!(recording.chunks[0].bytes.as_ptr(), first.as_ptr());
+        assert_eq!(recording.body(), b"xxx\n");
+        let (first, second) = (&recording.chunks[0].bytes, &recording.chunks[1].bytes);
+        assert_ne!(first.as_ptr(), read_buffer.as_ptr(), "never a slice of the read buffer");
+        assert_eq!(second.as_ptr(), first.as_ptr().wrapping_add(3), "reads share a block");
         assert_eq!(recording.chunks[1].at_ms, 3.0);
         assert!(!recording.truncated);
     }
@@ -193,9 +217,9 @@ mod tests {
     #[test]
     fn past_the_byte_limit_exactly_the_first_bytes_are_kept_and_it_says_so() {
         let mut recorder = Recorder::new("openai", "m", &limits(5, 100));
-        recorder.chunk(1.0, &Bytes::from_static(b"abc"));
-        recorder.chunk(2.0, &Bytes::from_static(b"defg"));
-        recorder.chunk(3.0, &Bytes::from_static(b"h"));
+        recorder.chunk(1.0, b"abc");
+        recorder.chunk(2.0, b"defg");
+        recorder.chunk(3.0, b"h");
         let recording = recorder.finish();
         assert_eq!(recording.body(), b"abcde");
         assert_eq!(recording.chunks.len(), 2);
@@ -206,7 +230,7 @@ mod tests {
     fn past_the_chunk_limit_nothing_more_is_kept() {
         let mut recorder = Recorder::new("openai", "m", &limits(100, 2));
         for at in 0..5 {
-            recorder.chunk(f64::from(at), &Bytes::from_static(b"x"));
+            recorder.chunk(f64::from(at), b"x");
         }
         let recording = recorder.finish();
         assert_eq!((recording.chunks.len(), recording.truncated), (2, true));

@@ -420,7 +420,7 @@ impl Driver {
         if self.recorder.is_some() {
             let at_ms = self.ms_since_start();
             if let Some(recorder) = &mut self.recorder {
-                recorder.chunk(at_ms, &bytes::Bytes::copy_from_slice(&body));
+                recorder.chunk(at_ms, &body);
             }
         }
         body
