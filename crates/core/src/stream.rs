@@ -233,11 +233,6 @@ impl Driver {
         self.emit(ending);
     }
 
-    /// Milliseconds since the request was sent.
-    fn ms_since_start(&self) -> f64 {
-        self.started.elapsed().as_secs_f64() * 1000.0
-    }
-
     fn emit(&self, event: StreamEvent) {
         // A consumer that went away has stopped the stream; nothing to report to.
         let _ = self.sender.send(Message::Event {
@@ -256,15 +251,12 @@ impl Driver {
         };
         let _ = self.sender.send(Message::Connected(Instant::now()));
         let status = response.status();
-        if self.recorder.is_some() {
-            let at_ms = self.ms_since_start();
+        if let Some(recorder) = &mut self.recorder {
             let content_type = response
                 .headers()
                 .get(CONTENT_TYPE)
                 .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
-            if let Some(recorder) = &mut self.recorder {
-                recorder.head(at_ms, status.as_u16(), content_type);
-            }
+            recorder.head(ms_since(self.started), status.as_u16(), content_type);
         }
         if !status.is_success() {
             return Some(StreamEvent::Error(self.read_error(response).await));
@@ -302,11 +294,8 @@ impl Driver {
                 Ok(Some(Ok(chunk))) => chunk,
             };
             self.bytes += chunk.len() as u64;
-            if self.recorder.is_some() {
-                let at_ms = self.ms_since_start();
-                if let Some(recorder) = &mut self.recorder {
-                    recorder.chunk(at_ms, &chunk);
-                }
+            if let Some(recorder) = &mut self.recorder {
+                recorder.chunk(ms_since(self.started), &chunk);
             }
             // Each event is decoded and sent as soon as it is framed: a large read never piles up.
             let mut ended = None;
@@ -388,9 +377,8 @@ impl Driver {
 
     fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if self.raw {
-            let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
             let raw = RawFrame {
-                at_ms,
+                at_ms: ms_since(self.started),
                 event: frame.name().to_owned(),
                 data: frame.data.clone(),
             };
@@ -417,14 +405,17 @@ impl Driver {
     async fn read_error_body(&mut self, response: reqwest::Response) -> Vec<u8> {
         let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
         self.bytes += body.len() as u64;
-        if self.recorder.is_some() {
-            let at_ms = self.ms_since_start();
-            if let Some(recorder) = &mut self.recorder {
-                recorder.chunk(at_ms, &body);
-            }
+        if let Some(recorder) = &mut self.recorder {
+            recorder.chunk(ms_since(self.started), &body);
         }
         body
     }
+}
+
+/// Milliseconds since `started` (when the request was sent): the time of raw frames and recorded
+/// chunks.
+fn ms_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The content type of a response that is not an event stream, if it is one of those. A
