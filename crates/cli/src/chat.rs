@@ -124,10 +124,11 @@ fn save(path: &Path, completion: &Completion) -> Result<(), Failure> {
                 sidecar.display()
             );
             if recording.truncated {
+                let limits = Limits::default();
                 eprintln!(
-                    "note: the stream passed the recording limit ({} bytes or {} chunks); the file holds its start",
-                    Limits::default().recording_bytes,
-                    Limits::default().recording_chunks
+                    "note: the stream passed the recording limit ({} MiB or {} reads); the file holds its start",
+                    limits.recording_bytes >> 20,
+                    limits.recording_chunks
                 );
             }
             Ok(())

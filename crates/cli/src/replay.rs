@@ -44,9 +44,14 @@ pub async fn run(args: ReplayArgs) -> Result<u8, Failure> {
     };
     let recording = file.recording;
     let summary = format!(
-        "{} bytes in {} chunks, {} status {}{}",
+        "{} bytes in {} chunks{}, {} status {}{}",
         recording.body_len(),
         recording.chunks.len(),
+        if recording.truncated {
+            ", cut at the recording limit"
+        } else {
+            ""
+        },
         recording.protocol,
         recording.status.unwrap_or(200),
         recording

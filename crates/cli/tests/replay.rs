@@ -324,3 +324,30 @@ fn malformed_sidecars_oversized_files_and_bad_paces_are_clear_errors() {
     let (code, _, stderr) = output(runnel("replay-errors").args(["chat", "-m", "demo", "-i", "--save-sse", file]));
     assert_eq!(code, 2, "--save-sse is one-shot: {stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_http_error_is_saved_and_replayed_as_the_same_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_file(&dir, "429.sse");
+    let body = fixture("openai_error_429.json");
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::json(429, std::str::from_utf8(&body).unwrap()));
+    let saved = path.to_str().unwrap();
+    let (code, _, original) = OPENAI.chat(&OPENAI.base_url(&server), &["--save-sse", saved]).await;
+    assert_eq!(code, 1, "{original}");
+    assert!(original.contains("saved the stream to"), "{original}");
+    assert_eq!(std::fs::read(&path).unwrap(), body);
+
+    let replay = Replay::start(vec![saved.to_owned()]).await;
+    let (status, content_type, served) = post(&format!("{}/chat/completions", replay.url)).await;
+    assert_eq!((status, content_type.as_str(), served), (429, "application/json", body));
+    let (code, _, replayed) = OPENAI.chat(&replay.url, &[]).await;
+    assert_eq!(code, 1);
+    let first_line = |text: &str| text.lines().next().unwrap_or_default().to_owned();
+    assert_eq!(
+        first_line(&replayed),
+        first_line(&original),
+        "the same error, read the same way"
+    );
+    replay.stop().await;
+}
