@@ -1,10 +1,13 @@
 //! `runnel chat`: one answer, streamed to stdout as it arrives (text), or as JSON lines
-//! (`--events`), or as raw SSE events with arrival times (`--raw`).
+//! (`--events`), or as raw SSE events with arrival times (`--raw`); `--save-sse` also saves the
+//! response as it arrived, for `runnel replay`.
 
 use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
 use clap::Args;
-use runnel_core::{ChatRequest, Completion, FinishReason, Message, Outcome, StreamOptions};
+use runnel_core::sse_file::{self, SseFileError};
+use runnel_core::{ChatRequest, Completion, FinishReason, Limits, Message, Outcome, StreamOptions};
 
 use crate::failure::Failure;
 use crate::print::{Format, print_stats, print_stream, report_error};
@@ -35,8 +38,12 @@ pub struct ChatArgs {
     /// Print timings and token counts to stderr at the end.
     #[arg(long)]
     stats: bool,
+    /// Save the answer's stream to FILE as it arrived (the body byte for byte) with its timings
+    /// in FILE.json, for `runnel replay` (one-shot only).
+    #[arg(long, value_name = "FILE")]
+    save_sse: Option<PathBuf>,
     /// A conversation, turn by turn, read from stdin (the default with no prompt at a terminal).
-    #[arg(short = 'i', long, conflicts_with_all = ["events", "raw", "prompt"])]
+    #[arg(short = 'i', long, conflicts_with_all = ["events", "raw", "prompt", "save_sse"])]
     interactive: bool,
     #[command(flatten)]
     request: RequestArgs,
@@ -54,6 +61,11 @@ pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
     let (endpoint, _) = select::endpoint_async(&choice, args.base_url.as_deref()).await?;
     let engine = args.request.engine()?;
     if interactive {
+        if args.save_sse.is_some() {
+            return Err(Failure::Usage(
+                "--save-sse saves one answer: give the prompt on the command line or stdin".to_owned(),
+            ));
+        }
         let session = repl::Session {
             engine,
             choice,
@@ -79,12 +91,54 @@ pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
         (false, true) => Format::Raw,
         _ => Format::Text,
     };
-    let stream = engine.stream(&endpoint, &request, StreamOptions { raw: args.raw });
+    let stream = engine.stream(
+        &endpoint,
+        &request,
+        StreamOptions {
+            raw: args.raw,
+            record: args.save_sse.is_some(),
+        },
+    );
     let completion = print_stream(stream, format).await;
     if args.stats {
         print_stats(&choice, &completion);
     }
-    Ok(report(&completion, format))
+    let code = report(&completion, format);
+    if let Some(path) = &args.save_sse {
+        save(path, &completion)?;
+    }
+    Ok(code)
+}
+
+/// Writes the recorded stream to `path` and its sidecar, and says where on stderr.
+fn save(path: &Path, completion: &Completion) -> Result<(), Failure> {
+    let Some(recording) = &completion.recording else {
+        return Err(Failure::Error("the stream was not recorded".to_owned()));
+    };
+    match sse_file::write(path, recording) {
+        Ok(sidecar) => {
+            eprintln!(
+                "saved the stream to {} ({} bytes; timings in {})",
+                path.display(),
+                recording.body_len(),
+                sidecar.display()
+            );
+            if recording.truncated {
+                let limits = Limits::default();
+                eprintln!(
+                    "note: the stream passed the recording limit ({} MiB or {} reads); the file holds its start",
+                    limits.recording_bytes >> 20,
+                    limits.recording_chunks
+                );
+            }
+            Ok(())
+        }
+        Err(SseFileError::NoResponse) => {
+            eprintln!("note: no response arrived, so nothing was saved to {}", path.display());
+            Ok(())
+        }
+        Err(error) => Err(Failure::Error(error.to_string())),
+    }
 }
 
 fn prompt_text(words: &[String]) -> Result<String, Failure> {

@@ -11,6 +11,7 @@ mod keys;
 mod models;
 mod print;
 mod repl;
+mod replay;
 mod select;
 mod show;
 
@@ -51,6 +52,9 @@ enum Command {
     Models(models::ModelsArgs),
     /// Store, check or delete a provider's API key in the OS keychain.
     Keys(keys::KeysArgs),
+    /// Serve a stream saved with `chat --save-sse` on 127.0.0.1, as its provider's endpoint,
+    /// until Ctrl-C.
+    Replay(replay::ReplayArgs),
 }
 
 /// Options shared by the commands that send requests.
@@ -123,6 +127,7 @@ fn main() -> ExitCode {
             Command::Compare(args) => compare::run(args).await,
             Command::Models(args) => models::run(args).await,
             Command::Keys(args) => keys::run(args).await,
+            Command::Replay(args) => replay::run(args).await,
         }
     });
     // Streams stopped at Ctrl-C may still be closing; do not wait for them.

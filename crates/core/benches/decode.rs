@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
 use runnel_core::provider::protocol;
@@ -61,6 +61,14 @@ fn main() {
         }
         if config.wants("e2e") {
             end_to_end(&config, &engine, &mut report).await;
+        }
+        for (name, chunking) in [
+            ("e2e/record-whole-body", Chunking::Whole),
+            ("e2e/record-512B-writes", Chunking::Fixed(512)),
+        ] {
+            if config.wants(name) {
+                recording_cost(&config, &engine, name, chunking, &mut report).await;
+            }
         }
     });
     robustness(&config);
@@ -660,22 +668,11 @@ async fn end_to_end(config: &Config, engine: &Engine, report: &mut Report) {
 
     let mut ours = Vec::new();
     for _ in 0..config.reps() {
-        let start = Instant::now();
-        let mut stream = engine.stream(&endpoint, &request, StreamOptions::default());
-        let mut seen = 0;
-        while let Some(event) = stream.next().await {
-            match event {
-                StreamEvent::TextDelta { text } => {
-                    black_box(text);
-                    seen += 1;
-                }
-                StreamEvent::Finish { .. } => break,
-                event if event.is_ending() => panic!("e2e: the stream failed: {event:?}"),
-                _ => {}
-            }
-        }
-        ours.push(start.elapsed());
-        assert_eq!(seen, deltas, "e2e: every delta arrives");
+        ours.push(
+            engine_stream(engine, &endpoint, &request, StreamOptions::default(), deltas)
+                .await
+                .0,
+        );
     }
 
     let client = reqwest::Client::builder()
@@ -716,6 +713,142 @@ async fn end_to_end(config: &Config, engine: &Engine, report: &mut Report) {
         Better::Higher,
         Some(note),
     );
+}
+
+/// One whole OpenAI stream of `deltas` deltas through the engine, from `engine.stream()` to
+/// `Finish`; every delta must arrive, and a recorded stream must hand over its recording. Returns
+/// the time and, when recorded, how many reads the recording holds.
+async fn engine_stream(
+    engine: &Engine,
+    endpoint: &Endpoint,
+    request: &ChatRequest,
+    options: StreamOptions,
+    deltas: usize,
+) -> (Duration, Option<usize>) {
+    let start = Instant::now();
+    let mut stream = engine.stream(endpoint, request, options);
+    let mut seen = 0;
+    while let Some(event) = stream.next().await {
+        match event {
+            StreamEvent::TextDelta { text } => {
+                black_box(text);
+                seen += 1;
+            }
+            StreamEvent::Finish { .. } => break,
+            event if event.is_ending() => panic!("e2e: the stream failed: {event:?}"),
+            _ => {}
+        }
+    }
+    let elapsed = start.elapsed();
+    assert_eq!(seen, deltas, "e2e: every delta arrives");
+    let reads = stream
+        .completion()
+        .recording
+        .as_ref()
+        .map(|recording| recording.chunks.len());
+    assert_eq!(reads.is_some(), options.record, "a recording exactly when asked for");
+    (elapsed, reads)
+}
+
+// ---- 6: what recording a stream costs ------------------------------------------------------------
+
+/// The end-to-end stream with and without [`StreamOptions::record`], interleaved.
+async fn recording_cost(config: &Config, engine: &Engine, name: &str, chunking: Chunking, report: &mut Report) {
+    let deltas = config.size(100_000, 10_000);
+    let body = openai_stream(deltas);
+    let body_len = body.len();
+    let server = FakeServer::start().await;
+    server.route("/v1/chat/completions", Reply::sse(body).chunking(chunking));
+    let endpoint = Endpoint::new(
+        "openai",
+        protocol("openai").expect("registered"),
+        &format!("{}/v1", server.url()),
+        None,
+    );
+    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+    let (mut off, mut on, mut reads, mut pairs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for rep in 0..config.size(31, 7) {
+        // Interleaved, alternating which goes first, so that drift on a shared machine hits both.
+        let order = if rep % 2 == 0 { [false, true] } else { [true, false] };
+        for record in order {
+            let options = StreamOptions {
+                record,
+                ..StreamOptions::default()
+            };
+            let (time, recorded) = engine_stream(engine, &endpoint, &request, options, deltas).await;
+            if record { &mut on } else { &mut off }.push(time);
+            reads.extend(recorded);
+        }
+        pairs.push(off[rep].as_secs_f64() / on[rep].as_secs_f64());
+    }
+    let (on, off) = (Samples(on), Samples(off));
+    reads.sort_unstable();
+    pairs.sort_by(f64::total_cmp);
+    // The median of each back-to-back pair's ratio: drift on a shared machine cancels within a pair.
+    let ratio = pairs[pairs.len() / 2];
+    let median_reads = reads[reads.len() / 2];
+    let own = recorder_work(&body_bytes(deltas), median_reads, config.reps());
+    let note = format!(
+        "{name}: {} deltas ({} MB) over loopback, engine.stream() to Finish, recorded (ours) and not \
+         (baseline), {} runs each, interleaved; ratio = the median of the {} back-to-back pairs' ratios. \
+         The recordings held a median of {} reads; copying that many reads of the body and keeping \
+         them (what the recorder does) takes {} alone, {:.1} % of the unrecorded run",
+        thousands(deltas),
+        body_len / 1_000_000,
+        on.0.len(),
+        pairs.len(),
+        thousands(median_reads),
+        show_time(own),
+        own.as_secs_f64() / off.median().as_secs_f64() * 100.0,
+    );
+    report.row(
+        name,
+        &format!("{} deltas/s ({})", show_rate(on.rate(deltas)), show_time(on.median())),
+        &format!("{} deltas/s ({})", show_rate(off.rate(deltas)), show_time(off.median())),
+        ratio,
+        Better::Higher,
+        Some(note),
+    );
+    report.target(
+        &format!("recording costs ≤ 5 % of throughput ({name})"),
+        format!("{:+.1} %", (ratio - 1.0) * 100.0),
+        ratio >= 0.95,
+    );
+}
+
+/// The OpenAI body of `deltas` deltas the recording benchmark streams.
+fn body_bytes(deltas: usize) -> Bytes {
+    Bytes::from(openai_stream(deltas))
+}
+
+/// The recorder's own work on `body` read in `reads` equal reads: a copy of each read into
+/// 256 KiB blocks, kept with its time (the median of `reps` runs).
+fn recorder_work(body: &Bytes, reads: usize, reps: usize) -> Duration {
+    let size = body.len().div_ceil(reads.max(1));
+    let samples = Samples::measure(
+        reps,
+        body.len(),
+        || (),
+        |()| {
+            let mut block = BytesMut::new();
+            let kept: Vec<(f64, Bytes)> = body
+                .chunks(size)
+                .enumerate()
+                .map(|(index, read)| (index as f64, copy_into_blocks(&mut block, read)))
+                .collect();
+            kept.iter().map(|(_, bytes)| bytes.len()).sum::<usize>()
+        },
+    );
+    samples.median()
+}
+
+/// Copies `read` into `block` (a new 256 KiB one when it has no room) and returns the copy.
+fn copy_into_blocks(block: &mut BytesMut, read: &[u8]) -> Bytes {
+    if block.capacity() < read.len() {
+        *block = BytesMut::with_capacity((256 << 10).max(read.len()));
+    }
+    block.extend_from_slice(read);
+    block.split().freeze()
 }
 
 // ---- robustness: what eventsource-stream does with a BOM and with invalid UTF-8 -----------------

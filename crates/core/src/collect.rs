@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::limits::Limits;
+use crate::recording::Recording;
 
 /// How a stream ended (or that it has not yet), in the words the app stores and shows for a
 /// message's state (`streaming`, `done`, `stopped`, `error`).
@@ -85,6 +86,10 @@ pub struct Completion {
     pub outcome: Outcome,
     /// Timings and counts.
     pub metrics: Metrics,
+    /// The response as it arrived, when the stream was recorded
+    /// ([`StreamOptions::record`](crate::StreamOptions::record)); set just before the ending.
+    #[serde(skip)]
+    pub recording: Option<Recording>,
 }
 
 /// Folds events into a [`Completion`] as they arrive.
@@ -121,6 +126,7 @@ impl Collector {
                 usage: Usage::default(),
                 outcome: Outcome::Streaming,
                 metrics: Metrics::default(),
+                recording: None,
             },
         }
     }
@@ -128,6 +134,11 @@ impl Collector {
     /// Records the arrival of the response head.
     pub fn connected(&mut self, at: Instant) {
         self.completion.metrics.ttfb_ms = Some(self.ms_since_start(at));
+    }
+
+    /// Keeps the stream's recording.
+    pub fn recorded(&mut self, recording: Recording) {
+        self.completion.recording = Some(recording);
     }
 
     /// Folds one event that arrived at `at`, when `bytes` body bytes had been received.

@@ -18,6 +18,8 @@
 //!   under timeouts and limits.
 //! - [`engine`]: the client, starting streams, listing models.
 //! - [`limits`]: the bounds on everything a server controls (event, answer, tool calls, bodies).
+//! - [`recording`]: a response as it arrived, chunk by chunk with arrival times; [`sse_file`]:
+//!   writing and reading it as an `.sse` file; [`replay`]: serving one on loopback.
 //! - [`stream`]: one running stream, its stop handle and what it collected.
 //! - [`collect`]: message, usage and metrics folded from events.
 //! - [`parallel`]: several streams at once, tagged by id.
@@ -53,13 +55,17 @@ mod http;
 pub mod http_error;
 pub mod keys;
 pub mod limits;
+mod loopback;
 pub mod net;
 pub mod parallel;
 pub mod provider;
+pub mod recording;
 pub mod redact;
+pub mod replay;
 pub mod request;
 pub mod resolve;
 pub mod sse;
+pub mod sse_file;
 pub mod stream;
 pub mod timeouts;
 
@@ -73,6 +79,7 @@ pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore
 pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use provider::ModelInfo;
+pub use recording::{RecordedChunk, Recording};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve, resolve_def};
 pub use stream::{ChatStream, StopHandle, StreamOptions};

@@ -3,7 +3,9 @@
 //! A server decides how long a line is, how many bytes an answer has, which tool-call index it
 //! names and how big a model list or an error page is. Each of those is bounded here; passing a
 //! bound is a [`ErrorKind::TooLarge`] error that names the limit, the text that arrived before it
-//! is kept, and nothing is buffered past it. An [`Engine`](crate::Engine) carries one [`Limits`]
+//! is kept, and nothing is buffered past it. The one exception is a stream's recording
+//! ([`Limits::recording_bytes`], [`Limits::recording_chunks`]): past it the recording is marked
+//! truncated and keeps nothing more, and the answer goes on. An [`Engine`](crate::Engine) carries one [`Limits`]
 //! (see [`Engine::with_limits`](crate::Engine::with_limits)); tests set small ones.
 
 use crate::error::{ErrorKind, StreamError};
@@ -23,6 +25,14 @@ pub struct Limits {
     /// Bytes read of an error body, or of a body that is not an event stream; the rest is left
     /// unread (a person reads the start, not a megabyte of HTML).
     pub error_body_bytes: usize,
+    /// Body bytes a stream's [`Recording`](crate::Recording) keeps, and the most an `.sse` file
+    /// may hold to be read back; past it the recording stops keeping bytes and says it was
+    /// truncated (the stream itself goes on).
+    pub recording_bytes: usize,
+    /// Chunks a recording keeps: each costs about 60 bytes besides its own (an allocation and
+    /// its time), so a server that trickles its body a byte at a time cannot multiply the memory
+    /// a recording holds.
+    pub recording_chunks: usize,
 }
 
 impl Default for Limits {
@@ -33,6 +43,8 @@ impl Default for Limits {
             tool_calls: 1024,
             model_list_bytes: 8 << 20,
             error_body_bytes: 64 << 10,
+            recording_bytes: 64 << 20,
+            recording_chunks: 1 << 20,
         }
     }
 }
@@ -112,7 +124,7 @@ fn too_many_tool_calls(index: u32, limit: u32) -> StreamError {
 }
 
 /// `bytes` for a person: `16 MiB`, `64 KiB`, `1000 bytes`.
-fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     match bytes {
         b if b >= 1 << 20 && b.is_multiple_of(1 << 20) => format!("{} MiB", b >> 20),
         b if b >= 1 << 10 && b.is_multiple_of(1 << 10) => format!("{} KiB", b >> 10),

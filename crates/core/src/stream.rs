@@ -22,6 +22,7 @@ use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
 use crate::provider::{EventDecoder, Finish, Protocol, Step};
+use crate::recording::{Recorder, Recording};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
@@ -35,6 +36,10 @@ const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
 pub struct StreamOptions {
     /// Also emit every SSE frame as [`StreamEvent::Raw`], for an inspector.
     pub raw: bool,
+    /// Keep the response as it arrived (status, content type, each body chunk with its arrival
+    /// time), handed over in [`Completion::recording`] when the stream ends; bounded by
+    /// [`Limits::recording_bytes`] and [`Limits::recording_chunks`].
+    pub record: bool,
 }
 
 /// Stops a stream from any task or thread. Cheap to clone.
@@ -56,6 +61,8 @@ impl StopHandle {
 
 enum Message {
     Connected(Instant),
+    /// The response as it arrived; sent just before the ending event.
+    Recorded(Recording),
     Event {
         at: Instant,
         bytes: u64,
@@ -104,6 +111,9 @@ impl ChatStream {
             limits,
             meter: AnswerMeter::new(limits),
             finished: false,
+            recorder: options
+                .record
+                .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits)),
             redactor: endpoint
                 .key
                 .as_ref()
@@ -135,6 +145,7 @@ impl ChatStream {
             let message = self.receiver.recv().await;
             match message {
                 Some(Message::Connected(at)) => self.collector.connected(at),
+                Some(Message::Recorded(recording)) => self.collector.recorded(recording),
                 Some(Message::Event { at, bytes, event }) => {
                     self.collector.apply(at, bytes, &event);
                     self.ended = event.is_ending();
@@ -187,6 +198,8 @@ struct Driver {
     meter: AnswerMeter,
     /// The terminator arrived and the ending was sent.
     finished: bool,
+    /// The response so far, when the stream is recorded.
+    recorder: Option<Recorder>,
     /// Masks the key in any error text a server echoes back.
     redactor: Redactor,
 }
@@ -208,6 +221,15 @@ impl Driver {
             other => other,
         };
         tracing::debug!(bytes = self.bytes, ?ending, "stream ended");
+        self.end(ending);
+    }
+
+    /// Sends the recording, if any, then the ending event, so that the consumer's completion
+    /// holds the recording by the time it sees the ending.
+    fn end(&mut self, ending: StreamEvent) {
+        if let Some(recorder) = self.recorder.take() {
+            let _ = self.sender.send(Message::Recorded(recorder.finish()));
+        }
         self.emit(ending);
     }
 
@@ -229,6 +251,13 @@ impl Driver {
         };
         let _ = self.sender.send(Message::Connected(Instant::now()));
         let status = response.status();
+        if let Some(recorder) = &mut self.recorder {
+            let content_type = response
+                .headers()
+                .get(CONTENT_TYPE)
+                .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+            recorder.head(ms_since(self.started), status.as_u16(), content_type);
+        }
         if !status.is_success() {
             return Some(StreamEvent::Error(self.read_error(response).await));
         }
@@ -265,6 +294,9 @@ impl Driver {
                 Ok(Some(Ok(chunk))) => chunk,
             };
             self.bytes += chunk.len() as u64;
+            if let Some(recorder) = &mut self.recorder {
+                recorder.chunk(ms_since(self.started), &chunk);
+            }
             // Each event is decoded and sent as soon as it is framed: a large read never piles up.
             let mut ended = None;
             let framed = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
@@ -325,7 +357,7 @@ impl Driver {
     /// Sends `events`, then the ending: the `Finish` the terminator brought.
     fn complete(&mut self, events: &mut Vec<StreamEvent>, finish: Finish) {
         self.emit_all(events);
-        self.emit(finish.into());
+        self.end(finish.into());
         self.finished = true;
     }
 
@@ -345,9 +377,8 @@ impl Driver {
 
     fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if self.raw {
-            let at_ms = self.started.elapsed().as_secs_f64() * 1000.0;
             let raw = RawFrame {
-                at_ms,
+                at_ms: ms_since(self.started),
                 event: frame.name().to_owned(),
                 data: frame.data.clone(),
             };
@@ -374,8 +405,17 @@ impl Driver {
     async fn read_error_body(&mut self, response: reqwest::Response) -> Vec<u8> {
         let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
         self.bytes += body.len() as u64;
+        if let Some(recorder) = &mut self.recorder {
+            recorder.chunk(ms_since(self.started), &body);
+        }
         body
     }
+}
+
+/// Milliseconds since `started` (when the request was sent): the time of raw frames and recorded
+/// chunks.
+fn ms_since(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1000.0
 }
 
 /// The content type of a response that is not an event stream, if it is one of those. A

@@ -415,7 +415,10 @@ async fn a_bom_invalid_utf8_a_huge_event_and_many_tiny_events() {
 
 #[tokio::test]
 async fn raw_frames_carry_event_names_data_and_arrival_times() {
-    let options = StreamOptions { raw: true };
+    let options = StreamOptions {
+        raw: true,
+        ..StreamOptions::default()
+    };
     let (events, _) = play_with("anthropic", Reply::sse(fixture("anthropic_text.sse")), options).await;
     let raw: Vec<&RawFrame> = events
         .iter()

@@ -26,6 +26,7 @@ impl Protocol for Toy {
     fn routes(&self) -> Routes {
         Routes {
             id: "toy",
+            base_path: "",
             chat_path: "/toy/chat",
             models_path: "/toy/models",
         }

@@ -1,17 +1,15 @@
 //! The demo's HTTP/1.1 server: `POST /v1/chat/completions` (streaming only) and
-//! `GET /v1/models`, one request per connection, chunked SSE at a typing pace.
+//! `GET /v1/models`, one request per connection (`crate::loopback`), chunked SSE at a typing pace.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use super::{DEMO_MODEL, answer_for};
+use crate::loopback::{end_chunked, error_body, read_request, write_chunk, write_chunked_head, write_json};
 
-/// Requests larger than this are refused: the demo is for conversations, not uploads.
-const MAX_REQUEST: usize = 8 * 1024 * 1024;
 /// The pause before the first token, like a real model's time to first token.
 const FIRST_TOKEN_DELAY: Duration = Duration::from_millis(120);
 /// The pause between tokens (about 70 tokens/s).
@@ -36,19 +34,12 @@ pub fn spawn() -> std::io::Result<SocketAddr> {
     Ok(address)
 }
 
-struct Request {
-    method: String,
-    path: String,
-    body: Vec<u8>,
-}
-
 async fn serve(mut socket: TcpStream) {
     let _ = socket.set_nodelay(true);
     let Some(request) = read_request(&mut socket).await else {
         return;
     };
-    let path = request.path.split('?').next().unwrap_or_default();
-    let _ = match (request.method.as_str(), path) {
+    let _ = match (request.method.as_str(), request.path.as_str()) {
         ("POST", "/v1/chat/completions") => chat(&mut socket, &request.body).await,
         ("GET", "/v1/models") => {
             let models = json!({ "object": "list", "data": [{ "id": DEMO_MODEL, "object": "model", "created": 0, "owned_by": "runnel" }] });
@@ -63,68 +54,6 @@ async fn serve(mut socket: TcpStream) {
             .await
         }
     };
-}
-
-async fn read_request(socket: &mut TcpStream) -> Option<Request> {
-    let mut buffer = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-            break end + 4;
-        }
-        if buffer.len() > MAX_REQUEST {
-            return None;
-        }
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        buffer.extend_from_slice(&chunk[..read]);
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let (method, path) = (request_line.next()?.to_owned(), request_line.next()?.to_owned());
-    let length = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if length > MAX_REQUEST {
-        return None;
-    }
-    let mut body = buffer.split_off(head_end);
-    while body.len() < length {
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        body.extend_from_slice(&chunk[..read]);
-    }
-    body.truncate(length);
-    Some(Request { method, path, body })
-}
-
-fn error_body(error_type: &str, message: &str) -> Value {
-    json!({ "error": { "message": message, "type": error_type, "param": null, "code": null } })
-}
-
-async fn write_json(socket: &mut TcpStream, status: u16, body: &Value) -> std::io::Result<()> {
-    let body = body.to_string();
-    let reason = if status == 200 {
-        "OK"
-    } else if status == 400 {
-        "Bad Request"
-    } else {
-        "Not Found"
-    };
-    let head = format!(
-        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    socket.write_all(head.as_bytes()).await?;
-    socket.write_all(body.as_bytes()).await
-}
-
-async fn write_chunk(socket: &mut TcpStream, data: &[u8]) -> std::io::Result<()> {
-    let mut frame = format!("{:x}\r\n", data.len()).into_bytes();
-    frame.extend_from_slice(data);
-    frame.extend_from_slice(b"\r\n");
-    socket.write_all(&frame).await
 }
 
 async fn chat(socket: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
@@ -169,9 +98,7 @@ async fn chat(socket: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
         .map(|(_, content)| content.split_whitespace().count() as u64 + 4)
         .sum::<u64>();
 
-    socket
-        .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n")
-        .await?;
+    write_chunked_head(socket, 200, Some("text/event-stream")).await?;
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -206,8 +133,7 @@ async fn chat(socket: &mut TcpStream, body: &[u8]) -> std::io::Result<()> {
         write_chunk(socket, format!("data: {usage}\n\n").as_bytes()).await?;
     }
     write_chunk(socket, b"data: [DONE]\n\n").await?;
-    socket.write_all(b"0\r\n\r\n").await?;
-    socket.shutdown().await
+    end_chunked(socket).await
 }
 
 /// Splits text into token-sized pieces: each word with the whitespace before it.

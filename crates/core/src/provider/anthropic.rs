@@ -35,6 +35,7 @@ impl Protocol for Anthropic {
     fn routes(&self) -> Routes {
         Routes {
             id: "anthropic",
+            base_path: "",
             chat_path: "/v1/messages",
             models_path: "/v1/models",
         }

@@ -68,6 +68,10 @@ pub trait Protocol: Send + Sync {
 pub struct Routes {
     /// The protocol's id (`openai`, `anthropic`).
     pub id: &'static str,
+    /// The path a base URL ends with on the provider's own server, as the SDKs take it (`/v1`
+    /// for `https://api.openai.com/v1`, empty for `https://api.anthropic.com`): a loopback server
+    /// speaking the protocol (`runnel replay`) serves the endpoints below under it.
+    pub base_path: &'static str,
     /// The streaming chat endpoint (`/chat/completions`).
     pub chat_path: &'static str,
     /// The model list (`/models`).

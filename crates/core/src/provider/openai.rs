@@ -28,6 +28,7 @@ impl Protocol for OpenAi {
     fn routes(&self) -> Routes {
         Routes {
             id: "openai",
+            base_path: "/v1",
             chat_path: "/chat/completions",
             models_path: "/models",
         }
