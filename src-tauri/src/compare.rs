@@ -77,13 +77,13 @@ pub fn column(state: &AppState, compare_id: i64, model: &str, sink: impl Sink) -
     let assistant = state
         .store
         .add_message(compare_id, "assistant", "", Some(model), MessageState::Streaming)?;
-    let (assistant, stream_id) = stream_into(
-        state,
-        assistant,
-        vec![Message::user(prompt.content.clone())],
-        sink,
-        Vec::new(),
-    )?;
+    answer(state, prompt, assistant, sink)
+}
+
+/// Streams the answer to the run's `prompt` into column `assistant`.
+fn answer(state: &AppState, prompt: MessageView, assistant: MessageView, sink: impl Sink) -> AppResult<Turn> {
+    let history = vec![Message::user(prompt.content.clone())];
+    let (assistant, stream_id) = stream_into(state, assistant, history, sink, Vec::new())?;
     Ok(Turn {
         user: prompt,
         assistant,
@@ -110,18 +110,7 @@ pub fn retry(state: &AppState, compare_id: i64, message_id: i64, sink: impl Sink
     let (run, prompt) = run(state, compare_id)?;
     ended_column(&run, message_id)?;
     let assistant = state.store.restart_message(message_id)?;
-    let (assistant, stream_id) = stream_into(
-        state,
-        assistant,
-        vec![Message::user(prompt.content.clone())],
-        sink,
-        Vec::new(),
-    )?;
-    Ok(Turn {
-        user: prompt,
-        assistant,
-        stream_id,
-    })
+    answer(state, prompt, assistant, sink)
 }
 
 /// "Continue with this answer": a new chat whose history is the run's prompt and column

@@ -1,9 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import type { FrameScheduler } from "./stream";
 import type { MessageView, ProviderView, Turn } from "./types";
-import { providerView } from "./testing";
+import { flush, manualFrames, providerView } from "./testing";
 
 const catalog: ProviderView[] = [
   providerView({ id: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" }),
@@ -25,13 +24,7 @@ const view = (extra: Partial<MessageView>): MessageView => ({
   ...extra,
 });
 
-const frames: (() => void)[] = [];
-const schedule: FrameScheduler = (cb) => {
-  frames.push(cb);
-  return () => undefined;
-};
-const frame = () => frames.splice(0).forEach((cb) => cb());
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const { schedule, frame } = manualFrames();
 const press = (key: string, mods: KeyboardEventInit = {}, target: EventTarget = document.activeElement ?? document.body) =>
   target.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true, cancelable: true, ...mods }));
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;

@@ -580,18 +580,23 @@ fn first_events(body: &[u8], count: usize) -> Vec<u8> {
     body[..end + 2].to_vec()
 }
 
-/// From `stop()` to the server seeing the connection closed, after the first text delta.
-async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: &mut Report) {
-    let runs = config.size(20, 5);
-    let server = FakeServer::start().await;
-    server.route("/v1/chat/completions", case.reply());
+/// An OpenAI endpoint at `server` (no key) and a one-message request to it.
+fn openai_at(server: &FakeServer) -> (Endpoint, ChatRequest) {
     let endpoint = Endpoint::new(
         "openai",
         protocol("openai").expect("registered"),
         &format!("{}/v1", server.url()),
         None,
     );
-    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+    (endpoint, ChatRequest::new("bench", vec![Message::user("hello")]))
+}
+
+/// From `stop()` to the server seeing the connection closed, after the first text delta.
+async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: &mut Report) {
+    let runs = config.size(20, 5);
+    let server = FakeServer::start().await;
+    server.route("/v1/chat/completions", case.reply());
+    let (endpoint, request) = openai_at(&server);
     let mut times = Vec::new();
     for run in 0..runs {
         let mut stream = engine.stream(&endpoint, &request, StreamOptions::default());
@@ -662,9 +667,8 @@ async fn end_to_end(config: &Config, engine: &Engine, report: &mut Report) {
     let body_len = body.len();
     let server = FakeServer::start().await;
     server.route("/v1/chat/completions", Reply::sse(body));
-    let base = format!("{}/v1", server.url());
-    let endpoint = Endpoint::new("openai", protocol("openai").expect("registered"), &base, None);
-    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+    let (endpoint, request) = openai_at(&server);
+    let base = endpoint.base_url.clone();
 
     let mut ours = Vec::new();
     for _ in 0..config.reps() {
@@ -759,13 +763,7 @@ async fn recording_cost(config: &Config, engine: &Engine, name: &str, chunking: 
     let body_len = body.len();
     let server = FakeServer::start().await;
     server.route("/v1/chat/completions", Reply::sse(body).chunking(chunking));
-    let endpoint = Endpoint::new(
-        "openai",
-        protocol("openai").expect("registered"),
-        &format!("{}/v1", server.url()),
-        None,
-    );
-    let request = ChatRequest::new("bench", vec![Message::user("hello")]);
+    let (endpoint, request) = openai_at(&server);
     let (mut off, mut on, mut reads, mut pairs) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for rep in 0..config.size(31, 7) {
         // Interleaved, alternating which goes first, so that drift on a shared machine hits both.

@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { StreamHandler } from "../ipc";
-import type { FrameScheduler } from "../stream";
-import { providerView } from "../testing";
+import { flush, manualFrames, providerView } from "../testing";
 import type { MessageView, Saved, StreamMessage, Turn } from "../types";
 import { CompareView, type CompareHooks, type CompareIpc } from "./compare";
 
@@ -12,13 +11,7 @@ const catalog = [
   providerView({ id: "locked", models: ["x"], available: false }),
 ];
 
-const frames: (() => void)[] = [];
-const schedule: FrameScheduler = (cb) => {
-  frames.push(cb);
-  return () => undefined;
-};
-const frame = () => frames.splice(0).forEach((cb) => cb());
-const flush = () => new Promise((r) => setTimeout(r, 0));
+const { schedule, frame } = manualFrames();
 
 const answer = (id: number, model: string): MessageView => ({
   id,

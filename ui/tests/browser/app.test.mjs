@@ -2,28 +2,12 @@
 // docs/IPC.md (tests/browser/mock-backend.ts) that streams through a real Channel with timers.
 // Screenshots go to artifacts/browser/.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { MOCK_DIST, PROD_DIST, SHOTS, lastMessage, launch, openApp, send, serve, waitForState } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { MOCK_DIST, PROD_DIST, SHOTS, lastMessage, mockAppSession, openApp, send, waitForState } from "./harness.mjs";
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(join(MOCK_DIST, "index.html")), "build the mock bundle first: npm run build:mock");
-  const chromium = process.env.CHROMIUM ?? "/usr/bin/chromium";
-  assert.ok(existsSync(chromium), `${chromium} is missing: apt-get install -y chromium`);
-  mkdirSync(SHOTS, { recursive: true });
-  ({ server, url } = await serve(MOCK_DIST));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = mockAppSession();
 
 async function noViolations(page, errors) {
   const csp = await page.evaluate(() => window.__csp);
@@ -33,7 +17,7 @@ async function noViolations(page, errors) {
 
 describe("streaming", () => {
   test("text appears progressively, finished blocks keep their nodes, acks follow the paint", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     // The composer has focus on start.
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
 
@@ -107,7 +91,7 @@ describe("streaming", () => {
   });
 
   test("Stop keeps the text; Esc stops too; scrolling up offers ↓ new text", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     await send(page, "Tell me something long");
     await page.waitForFunction(() => {
       const t = document.querySelector("[data-testid=transcript]");
@@ -157,7 +141,7 @@ describe("streaming", () => {
   });
 
   test("an error shows actionable words, the provider's message, and Retry", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     await send(page, "please error out");
     await waitForState(page, "error");
     const m = await lastMessage(page);
@@ -182,7 +166,7 @@ describe("streaming", () => {
 
 describe("model picker", () => {
   test("Ctrl+K opens it, typing filters, Enter applies to the next turn", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     assert.equal((await page.locator("[data-testid=model-picker]").textContent()).trim(), "runnel-demo");
     await page.keyboard.press("Control+K");
     await page.waitForSelector("[data-testid=model-picker-popover]:not([hidden])");
@@ -222,7 +206,7 @@ describe("model picker", () => {
 
 describe("untrusted output", () => {
   test("an XSS payload answer stays inert", async () => {
-    const { page, errors, dialogs } = await openApp(browser.context, url);
+    const { page, errors, dialogs } = await openApp(session.browser.context, session.url);
     await send(page, "show me xss");
     await waitForState(page, "done");
     await page.waitForTimeout(200);
@@ -273,7 +257,7 @@ describe("untrusted output", () => {
 describe("settings", () => {
   test("saving a key shows it is set, and the key is nowhere in the page", async () => {
     const SECRET = "sk-test-S3CR3T-9f8e7d6c5b4a";
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     assert.equal(await page.locator("[data-testid=first-run-hint]").isVisible(), true, "first run: the demo hint shows");
     await page.click("[data-testid=settings]");
     await page.waitForSelector("[data-testid=provider-row][data-provider=openai]");
@@ -328,7 +312,7 @@ describe("settings", () => {
 
 describe("conversations", () => {
   test("sidebar groups by day, searches, renames inline, deletes after one confirmation; ↑ edits", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     const labels = await page.$$eval(".conv-group-label", (els) => els.map((e) => e.textContent));
     assert.deepEqual(labels, ["Today", "Yesterday", "Previous 7 days", "Older"]);
 

@@ -2,26 +2,11 @@
 // mock, "mistral" fails at once with a rate limit (its Retry succeeds), "qwen" answers long and
 // slowly, any other model answers shortly. Screenshots go to artifacts/browser/.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
-import { MOCK_DIST, SHOTS, launch, openApp, serve } from "./harness.mjs";
+import { describe, test } from "node:test";
+import { SHOTS, mockAppSession, openApp } from "./harness.mjs";
 
-let server;
-let url;
-let browser;
-
-before(async () => {
-  assert.ok(existsSync(join(MOCK_DIST, "index.html")), "build the mock bundle first: npm run build:mock");
-  mkdirSync(SHOTS, { recursive: true });
-  ({ server, url } = await serve(MOCK_DIST));
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+const session = mockAppSession();
 
 const FAST = "ollama/llama3.2";
 const FAILING = "ollama/mistral-nemo";
@@ -57,7 +42,7 @@ async function compare(page, models, prompt) {
 
 describe("models side by side", () => {
   test("three columns stream at once; one fails with Retry, one is stopped; the table; continue with an answer", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     // The keyboard path opens it, with the prompt focused.
     await page.keyboard.press("Control+Shift+M");
     await page.waitForSelector("[data-testid=compare]:not([hidden])");
@@ -139,7 +124,7 @@ describe("models side by side", () => {
   });
 
   test("Esc stops every column", async () => {
-    const { page, errors } = await openApp(browser.context, url);
+    const { page, errors } = await openApp(session.browser.context, session.url);
     await page.locator("[data-testid=compare-open]").click();
     await compare(page, [SLOW, FAST], "Tell me a long story");
     await page.waitForFunction(() => [...document.querySelectorAll("[data-testid=compare-column]")].every((c) => c.querySelector("[data-testid=compare-text]").textContent.trim()));

@@ -1,9 +1,11 @@
 // Test harness for the browser tests: a tiny static server on 127.0.0.1 (with the app's strict
 // CSP as a header) for the mock bundle, and Debian's Chromium driven by playwright-core.
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { extname, join, normalize, resolve } from "node:path";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 export const HERE = new URL(".", import.meta.url).pathname;
@@ -126,4 +128,25 @@ export async function waitForState(page, state, role = "assistant", timeout = 20
 export async function send(page, text) {
   await page.locator("[data-testid=composer]").fill(text);
   await page.keyboard.press("Enter");
+}
+
+/**
+ * The mock app served and Chromium launched for one file's tests (node:test `before`/`after`):
+ * use `session.browser.context` and `session.url` inside the tests.
+ */
+export function mockAppSession() {
+  const session = {};
+  before(async () => {
+    assert.ok(existsSync(join(MOCK_DIST, "index.html")), "build the mock bundle first: npm run build:mock");
+    const executable = process.env.CHROMIUM ?? "/usr/bin/chromium";
+    assert.ok(existsSync(executable), `${executable} is missing: apt-get install -y chromium`);
+    mkdirSync(SHOTS, { recursive: true });
+    ({ server: session.server, url: session.url } = await serve(MOCK_DIST));
+    session.browser = await launch();
+  });
+  after(async () => {
+    await session.browser?.close();
+    session.server?.close();
+  });
+  return session;
 }
