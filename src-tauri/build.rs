@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "stream_events",
     "export_stream",
     "open_stream_file",
+    "inspect_stream",
     "ipc_bench",
 ];
 

@@ -1446,3 +1446,56 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     assert_eq!(opened.summary.protocol, "anthropic");
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(slow_openai_reply());
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 50).await;
+    let raw = |received: &Received| -> Vec<(String, String)> {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|message| message["type"] == "raw")
+            .map(|m| {
+                (
+                    m["event"].as_str().unwrap().to_owned(),
+                    m["data"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert!(raw(&received).is_empty(), "no raw frames unless asked");
+    assert!(
+        commands::inspect_stream(harness.state(), turn.stream_id, true)
+            .await
+            .unwrap()
+    );
+    for _ in 0..500 {
+        if raw(&received).len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+    until_end(&received).await;
+    let live = raw(&received);
+    assert!(live.len() >= 20, "{}", live.len());
+    let written = sse_events(&runnel_testkit::openai_stream(20_000));
+    let start = written.iter().position(|event| *event == live[0]).unwrap();
+    assert_eq!(
+        live,
+        written[start..start + live.len()],
+        "the server's events, in order, none missing"
+    );
+    assert!(
+        !commands::inspect_stream(harness.state(), turn.stream_id, true)
+            .await
+            .unwrap(),
+        "it has ended"
+    );
+}

@@ -276,6 +276,14 @@ pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResul
     Ok(())
 }
 
+/// Sends a running stream's raw frames (`raw` messages: each SSE event as it arrives) over its
+/// channel from now on (`on`), or stops; frames that arrived before are in `stream_events` once
+/// it ends. `false` when the stream is not running.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn inspect_stream(state: State<'_, AppState>, stream_id: u64, on: bool) -> AppResult<bool> {
+    Ok(state.streams.inspect(stream_id, on))
+}
+
 /// The page painted a stream's messages up to `seq`.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn ack_stream(state: State<'_, AppState>, stream_id: u64, seq: u64) -> AppResult<()> {

@@ -147,6 +147,7 @@ pub fn run() {
             commands::stream_events,
             commands::export_stream,
             commands::open_stream_file,
+            commands::inspect_stream,
             bench::ipc_bench,
         ])
         .build(tauri::generate_context!())
