@@ -1498,4 +1498,12 @@ async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() 
             .unwrap(),
         "it has ended"
     );
+    let events = commands::stream_events(harness.state(), turn.assistant.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.rows.last().unwrap().decoded.last(),
+        Some(&runnel_core::StreamEvent::Stopped),
+        "a stopped answer's rows end as it did"
+    );
 }

@@ -16,7 +16,7 @@ use runnel_core::sse_file::{self, SseFileError};
 use runnel_core::{Limits, Recording, StreamError, StreamEvent};
 
 use crate::error::{AppError, AppResult};
-use crate::models::{EventRow, Stats, StreamEvents, StreamSummary};
+use crate::models::{EventRow, MessageState, MessageView, StreamEvents, StreamSummary};
 use crate::store::{Store, now_ms};
 
 /// The setting holding how many days recordings are kept.
@@ -76,7 +76,8 @@ pub fn keep(store: &Store, message_id: i64, recording: Option<&Recording>) {
 pub fn load(store: &Store, message_id: i64) -> AppResult<Recording> {
     let (sidecar, body) = store.recording(message_id)?.ok_or_else(|| {
         AppError::NotFound(format!(
-            "answer {message_id} has no recorded stream (it is older than recording, or was recorded more than {} days ago)",
+            "answer {message_id} has no recorded stream: it was answered before Runnel kept them, or \
+             removed by the retention setting ({} days)",
             keep_days(store).unwrap_or(DEFAULT_KEEP_DAYS)
         ))
     })?;
@@ -92,8 +93,8 @@ pub fn load(store: &Store, message_id: i64) -> AppResult<Recording> {
 /// The rows and summary of answer `message_id`'s recorded stream.
 pub fn stream_events(store: &Store, message_id: i64) -> AppResult<StreamEvents> {
     let recording = load(store, message_id)?;
-    let stats = store.message(message_id)?.stats;
-    Ok(rows(&recording, stats.as_ref()))
+    let message = store.message(message_id)?;
+    Ok(rows(&recording, Some(&message)))
 }
 
 /// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one).
@@ -152,17 +153,26 @@ fn free_path(dir: &Path, stem: &str) -> PathBuf {
         .expect("some numbered name is free")
 }
 
-/// The inspector's rows of `recording`, and its summary (the numbers from `stats` when given).
-pub fn rows(recording: &Recording, stats: Option<&Stats>) -> StreamEvents {
+/// The inspector's rows of `recording`, and its summary. With the `answer` it was recorded for,
+/// the numbers come from its saved stats, and a stream cut short ends as the answer did (stopped,
+/// or with the error saved with it); a file's cut-short stream ends `incomplete`, as `runnel
+/// chat` would read it.
+pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents {
+    let stats = answer.and_then(|answer| answer.stats.as_ref());
     let answered = recording.status.is_some_and(|status| (200..300).contains(&status));
     let mut decoder = protocol(&recording.protocol)
         .filter(|_| answered)
         .map(|protocol| protocol.decoder());
+    let frames = recording.frames();
+    // The last frame was cut off when the body does not end with a blank line: like the live
+    // stream, a cut-off event that fails to decode is no error of its own (the stream is partial).
+    let cut = !ends_an_event(&tail(recording));
+    let last_index = frames.len().saturating_sub(1);
     let mut rows = Vec::new();
     let mut ttft_ms = None;
     let mut finish_reason = None;
     let (mut input_tokens, mut output_tokens) = (None, None);
-    for frame in recording.frames() {
+    for (index, frame) in frames.into_iter().enumerate() {
         let mut decoded = Vec::new();
         if let Some(active) = decoder.as_mut() {
             let sse = SseFrame {
@@ -180,6 +190,7 @@ pub fn rows(recording: &Recording, stats: Option<&Stats>) -> StreamEvents {
                     decoded.push(finish.into());
                     decoder = None;
                 }
+                Err(_) if cut && index == last_index => {}
                 Err(error) => {
                     decoded.push(StreamEvent::Error(error));
                     decoder = None;
@@ -209,12 +220,20 @@ pub fn rows(recording: &Recording, stats: Option<&Stats>) -> StreamEvents {
     }
     if answered && let Some(decoder) = decoder.filter(|_| !recording.truncated) {
         // The body ended before the protocol's terminator: the ending the page got.
-        let error = StreamError::incomplete(format!(
-            "the stream ended without `{}`; the answer is partial",
-            decoder.terminator()
-        ));
-        if let Some(last) = rows.last_mut() {
-            last.decoded.push(StreamEvent::Error(error));
+        let ending = match answer.map(|answer| answer.state) {
+            Some(MessageState::Stopped) => Some(StreamEvent::Stopped),
+            Some(MessageState::Error) => None,
+            _ if cut => Some(StreamEvent::Error(StreamError::incomplete(format!(
+                "the stream ended in the middle of an event, before `{}`; the answer is partial",
+                decoder.terminator()
+            )))),
+            _ => Some(StreamEvent::Error(StreamError::incomplete(format!(
+                "the stream ended without `{}`; the answer is partial",
+                decoder.terminator()
+            )))),
+        };
+        if let (Some(last), Some(ending)) = (rows.last_mut(), ending) {
+            last.decoded.push(ending);
         }
     }
     let last_ms = recording.chunks.last().map(|chunk| chunk.at_ms);
@@ -240,6 +259,28 @@ pub fn rows(recording: &Recording, stats: Option<&Stats>) -> StreamEvents {
     StreamEvents { rows, summary }
 }
 
+/// The last (up to) four bytes of `recording`'s body.
+fn tail(recording: &Recording) -> Vec<u8> {
+    let mut tail = Vec::new();
+    for chunk in recording.chunks.iter().rev() {
+        let wanted = 4 - tail.len();
+        let start = chunk.bytes.len().saturating_sub(wanted);
+        tail.splice(0..0, chunk.bytes[start..].iter().copied());
+        if tail.len() == 4 {
+            break;
+        }
+    }
+    tail
+}
+
+/// True when `tail` (a body's end) closes an event: a blank line, in any of SSE's line ends.
+fn ends_an_event(tail: &[u8]) -> bool {
+    tail.is_empty()
+        || [&b"\n\n"[..], b"\r\r", b"\r\n\r\n", b"\n\r\n", b"\r\n\n"]
+            .iter()
+            .any(|end| tail.ends_with(end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +294,22 @@ mod tests {
         assert_eq!(free_path(dir.path(), "a"), dir.path().join("a.sse"));
         std::fs::write(dir.path().join("a.sse.json"), "").unwrap();
         assert_eq!(free_path(dir.path(), "a"), dir.path().join("a-2.sse"));
+    }
+
+    #[test]
+    fn an_event_is_closed_by_a_blank_line_in_any_line_end() {
+        let mut recording = Recording::new("openai", None);
+        for bytes in [&b"data: x\n"[..], b"\n", b"da"] {
+            recording.chunks.push(runnel_core::RecordedChunk {
+                at_ms: 0.0,
+                bytes: Bytes::copy_from_slice(bytes),
+            });
+        }
+        assert_eq!(tail(&recording), b"\n\nda");
+        assert!(!ends_an_event(&tail(&recording)));
+        recording.chunks.pop();
+        assert!(ends_an_event(&tail(&recording)));
+        assert!(ends_an_event(b"a\r\n\r\n") && ends_an_event(b"\r\r") && !ends_an_event(b"x\r\n"));
     }
 
     #[test]
