@@ -330,9 +330,10 @@ impl Store {
     }
 
     /// Empties an ended answer and marks it streaming again, to be answered anew in place (a
-    /// compare column's Retry keeps its column).
+    /// compare column's Retry keeps its column); its recorded stream goes with its text.
     pub fn restart_message(&self, id: i64) -> AppResult<MessageView> {
         self.with(|db| {
+            db.execute("DELETE FROM recordings WHERE message_id = ?1", [id])?;
             db.execute(
                 "UPDATE messages SET content = '', thinking = '', state = 'streaming', error = NULL, stats = NULL
                  WHERE id = ?1",
@@ -642,6 +643,26 @@ mod tests {
         assert_eq!(ids("%"), vec![second.id]);
         assert!(ids("absent").is_empty());
         assert_eq!(store.list_conversations(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_recording_goes_with_its_answer_restarted_or_deleted() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        let answer = store
+            .add_message(conversation.id, "assistant", "", None, MessageState::Done)
+            .unwrap();
+        store.save_recording(answer.id, "{}", b"data").unwrap();
+        store.save_recording(answer.id, "{}", b"again").unwrap();
+        assert_eq!(
+            store.recording(answer.id).unwrap(),
+            Some(("{}".into(), b"again".to_vec()))
+        );
+        store.restart_message(answer.id).unwrap();
+        assert_eq!(store.recording(answer.id).unwrap(), None);
+        store.save_recording(answer.id, "{}", b"data").unwrap();
+        store.delete_messages(&[answer.id]).unwrap();
+        assert_eq!(store.recording(answer.id).unwrap(), None);
     }
 
     #[test]
