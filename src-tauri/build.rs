@@ -33,6 +33,11 @@ const COMMANDS: &[&str] = &[
     "stop_stream",
     "ack_stream",
     "open_link",
+    "set_recordings_keep_days",
+    "stream_events",
+    "export_stream",
+    "open_stream_file",
+    "inspect_stream",
     "ipc_bench",
 ];
 

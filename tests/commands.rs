@@ -826,7 +826,7 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     };
     assert_eq!(problem.kind, "database_too_new");
     assert!(
-        problem.message.contains("99") && problem.message.contains("up to 2"),
+        problem.message.contains("99") && problem.message.contains("up to 3"),
         "{}",
         problem.message
     );
@@ -1161,4 +1161,349 @@ async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one
             "{DELTAS} deltas reached the page in {texts} messages: a backlog built up"
         );
     }
+}
+
+/// The SSE events of `body` as (event name, data), read by the spec on its own (not Runnel's
+/// decoder): blocks split at blank lines, comments skipped, `message` when there is no `event:`.
+fn sse_events(body: &[u8]) -> Vec<(String, String)> {
+    let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n");
+    text.split("\n\n")
+        .filter_map(|block| {
+            let mut event = None;
+            let mut data: Vec<&str> = Vec::new();
+            for line in block.lines().filter(|line| !line.starts_with(':')) {
+                let (field, value) = line.split_once(':').unwrap_or((line, ""));
+                let value = value.strip_prefix(' ').unwrap_or(value);
+                match field {
+                    "event" => event = Some(value.to_owned()),
+                    "data" => data.push(value),
+                    _ => {}
+                }
+            }
+            (!data.is_empty()).then(|| (event.unwrap_or_else(|| "message".into()), data.join("\n")))
+        })
+        .collect()
+}
+
+/// The rows' (event name, data), in order.
+fn row_events(events: &runnel_app::models::StreamEvents) -> Vec<(String, String)> {
+    events
+        .rows
+        .iter()
+        .map(|row| (row.event.clone(), row.data.clone()))
+        .collect()
+}
+
+/// The text the rows' decoded events carry.
+fn decoded_text(events: &runnel_app::models::StreamEvents) -> String {
+    events
+        .rows
+        .iter()
+        .flat_map(|row| &row.decoded)
+        .filter_map(|event| match event {
+            runnel_core::StreamEvent::TextDelta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// An app on the data folder `dir` with the fake providers, exporting to `downloads`.
+fn harness_in(
+    dir: tempfile::TempDir,
+    openai: &FakeServer,
+    anthropic: &FakeServer,
+    downloads: &std::path::Path,
+) -> Harness {
+    let data_dir = dir.path().to_owned();
+    Harness::with_state(dir, |keys| {
+        let mut state = AppState::open(&data_dir, keys, fake_providers(openai, anthropic)).unwrap();
+        state.downloads_dir = Some(downloads.to_owned());
+        state
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_and_from_an_export() {
+    let (openai, anthropic) = servers().await;
+    let cases = [
+        (
+            "fake-openai/gpt-fake",
+            "openai_text.sse",
+            Chunking::Random { seed: 7, max: 9 },
+        ),
+        ("fake-anthropic/claude-fake", "anthropic_text.sse", Chunking::EveryByte),
+        (
+            "fake-openai/gpt-fake",
+            "openai_crlf.sse",
+            Chunking::Sizes(vec![1, 2, 300]),
+        ),
+    ];
+    for (_, name, chunking) in &cases {
+        let server = if name.starts_with("openai") {
+            &openai
+        } else {
+            &anthropic
+        };
+        server.enqueue(Reply::sse(fixture(name)).chunking(chunking.clone()));
+    }
+    let downloads = tempfile::tempdir().unwrap();
+    let export_dir = downloads.path().join("Downloads");
+    let harness = harness_in(tempfile::tempdir().unwrap(), &openai, &anthropic, &export_dir);
+    commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
+        .await
+        .unwrap();
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let mut seen = Vec::new();
+    for (model, name, _) in &cases {
+        let (turn, received) = harness.send(conversation.id, "What is Rust?", model).await;
+        let messages = until_end(&received).await;
+        let ending = messages.last().unwrap();
+        assert_eq!(ending["saved"]["state"], "done", "{name}: {ending}");
+        let events = commands::stream_events(harness.state(), turn.assistant.id)
+            .await
+            .unwrap();
+        let written = fixture(name);
+        assert_eq!(
+            row_events(&events),
+            sse_events(&written),
+            "{name}: the rows are the server's events"
+        );
+        assert_eq!(
+            decoded_text(&events),
+            text_of(&messages),
+            "{name}: decoded as the page got it"
+        );
+        let last = events.rows.last().unwrap();
+        assert!(
+            last.decoded
+                .iter()
+                .any(|event| matches!(event, runnel_core::StreamEvent::Finish { .. })),
+            "{name}: the last row ends the stream: {last:?}"
+        );
+        assert!(
+            events.rows.windows(2).all(|pair| pair[0].at_ms <= pair[1].at_ms),
+            "{name}"
+        );
+        let summary = &events.summary;
+        assert_eq!(summary.events as usize, events.rows.len());
+        assert_eq!(summary.bytes as usize, written.len());
+        assert_eq!(summary.status, Some(200));
+        assert_eq!(
+            summary.finish_reason.as_deref(),
+            ending["saved"]["stats"]["finish_reason"].as_str()
+        );
+        assert_eq!(summary.ttft_ms, ending["saved"]["stats"]["ttft_ms"].as_f64());
+        assert!(summary.ttfb_ms.unwrap() <= summary.ttft_ms.unwrap(), "{summary:?}");
+
+        let path = commands::export_stream(harness.state(), turn.assistant.id)
+            .await
+            .unwrap();
+        assert!(path.starts_with(export_dir.to_str().unwrap()), "{path}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            written,
+            "{name}: the export is byte-exact"
+        );
+        let opened = commands::open_stream_file(path.clone()).await.unwrap();
+        assert_eq!(opened.rows, events.rows, "{name}: the export opens as the same rows");
+        seen.push((turn.assistant.id, events, path));
+    }
+    let paths: std::collections::HashSet<_> = seen.iter().map(|(_, _, path)| path).collect();
+    assert_eq!(
+        paths.len(),
+        cases.len(),
+        "an export never overwrites another: {paths:?}"
+    );
+    assert!(
+        seen[0].2.ends_with("What-is-Rust.sse"),
+        "named after the conversation: {}",
+        seen[0].2
+    );
+
+    let Harness { app, dir, .. } = harness;
+    drop(app);
+    let reopened = harness_in(dir, &openai, &anthropic, &export_dir);
+    for (id, events, _) in &seen {
+        let again = commands::stream_events(reopened.state(), *id).await.unwrap();
+        assert_eq!(&again, events, "the same rows after a restart");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recordings_follow_their_retention_and_their_answers() {
+    let (openai, anthropic) = servers().await;
+    for _ in 0..3 {
+        openai.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(11)));
+    }
+    let harness = Harness::new(&openai, &anthropic);
+    let recordings = |harness: &Harness| -> i64 {
+        let db = rusqlite::Connection::open(harness.database()).unwrap();
+        db.query_row("SELECT count(*) FROM recordings", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(
+        commands::get_settings(harness.state())
+            .await
+            .unwrap()
+            .recordings_keep_days,
+        30
+    );
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (first, received) = harness.send(conversation.id, "one", "fake-openai/gpt-fake").await;
+    until_end(&received).await;
+    assert!(
+        commands::stream_events(harness.state(), first.assistant.id)
+            .await
+            .is_ok()
+    );
+    commands::delete_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        recordings(&harness),
+        0,
+        "deleting the conversation deletes its recordings"
+    );
+
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (second, received) = harness.send(conversation.id, "two", "fake-openai/gpt-fake").await;
+    until_end(&received).await;
+    assert_eq!(recordings(&harness), 1);
+    let settings = commands::set_recordings_keep_days(harness.state(), 0).await.unwrap();
+    assert_eq!(settings.recordings_keep_days, 0);
+    assert_eq!(recordings(&harness), 0, "0 days deletes those kept");
+    let (third, received) = harness.send(conversation.id, "three", "fake-openai/gpt-fake").await;
+    until_end(&received).await;
+    for id in [second.assistant.id, third.assistant.id] {
+        let error = commands::stream_events(harness.state(), id).await.unwrap_err();
+        assert_eq!(runnel_app::error::UiError::from(&error).kind, "not_found", "{error}");
+        let error = commands::export_stream(harness.state(), id).await.unwrap_err();
+        assert_eq!(error.kind(), "not_found");
+    }
+    assert_eq!(recordings(&harness), 0, "0 days keeps none");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages.last().unwrap().content, FIXTURE_TEXT);
+    let too_long = commands::set_recordings_keep_days(harness.state(), 100_000)
+        .await
+        .unwrap_err();
+    assert_eq!(too_long.kind(), "invalid_input");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_whose_recording_cannot_be_saved_is_saved() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(13)));
+    let harness = Harness::new(&openai, &anthropic);
+    // Every recording's write fails: its table is gone.
+    rusqlite::Connection::open(harness.database())
+        .unwrap()
+        .execute_batch("DROP TABLE recordings")
+        .unwrap();
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
+    let messages = until_end(&received).await;
+    assert_eq!(messages.last().unwrap()["saved"]["state"], "done");
+    assert_eq!(text_of(&messages), FIXTURE_TEXT);
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved.messages[1].content.as_str(), saved.messages[1].state),
+        (FIXTURE_TEXT, MessageState::Done)
+    );
+    assert!(
+        commands::stream_events(harness.state(), turn.assistant.id)
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_file_that_cannot_be_read_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("absent.sse");
+    let error = commands::open_stream_file(missing.display().to_string())
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), "file");
+    assert!(error.to_string().contains("absent.sse"), "{error}");
+    let bad = dir.path().join("bad.sse");
+    std::fs::write(&bad, fixture("openai_text.sse")).unwrap();
+    std::fs::write(runnel_core::sse_file::sidecar_path(&bad), "{\"format\":\"har\"}").unwrap();
+    let error = commands::open_stream_file(bad.display().to_string()).await.unwrap_err();
+    assert!(
+        error.to_string().contains("bad.sse.json is not a valid sidecar"),
+        "{error}"
+    );
+    let error = commands::open_stream_file(" ".into()).await.unwrap_err();
+    assert_eq!(error.kind(), "invalid_input");
+    // Without a sidecar: the body, untimed, read in the protocol it decodes as.
+    let plain = dir.path().join("plain.sse");
+    std::fs::write(&plain, fixture("anthropic_text.sse")).unwrap();
+    let opened = commands::open_stream_file(plain.display().to_string()).await.unwrap();
+    assert_eq!(opened.summary.protocol, "anthropic");
+    assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(slow_openai_reply());
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 50).await;
+    let raw = |received: &Received| -> Vec<(String, String)> {
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|message| message["type"] == "raw")
+            .map(|m| {
+                (
+                    m["event"].as_str().unwrap().to_owned(),
+                    m["data"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert!(raw(&received).is_empty(), "no raw frames unless asked");
+    assert!(
+        commands::inspect_stream(harness.state(), turn.stream_id, true)
+            .await
+            .unwrap()
+    );
+    for _ in 0..500 {
+        if raw(&received).len() >= 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+    until_end(&received).await;
+    let live = raw(&received);
+    assert!(live.len() >= 20, "{}", live.len());
+    let written = sse_events(&runnel_testkit::openai_stream(20_000));
+    let start = written.iter().position(|event| *event == live[0]).unwrap();
+    assert_eq!(
+        live,
+        written[start..start + live.len()],
+        "the server's events, in order, none missing"
+    );
+    assert!(
+        !commands::inspect_stream(harness.state(), turn.stream_id, true)
+            .await
+            .unwrap(),
+        "it has ended"
+    );
+    let events = commands::stream_events(harness.state(), turn.assistant.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.rows.last().unwrap().decoded.last(),
+        Some(&runnel_core::StreamEvent::Stopped),
+        "a stopped answer's rows end as it did"
+    );
 }

@@ -8,10 +8,12 @@ use tauri::ipc::Channel;
 
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
-use crate::models::{AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamMessage, Turn};
+use crate::models::{
+    AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
+};
 use crate::providers::new_custom;
 use crate::state::AppState;
-use crate::{compare, turns};
+use crate::{compare, recordings, turns};
 
 /// The model a new conversation starts on: the last one picked, else the demo.
 fn default_model(state: &AppState) -> AppResult<String> {
@@ -41,9 +43,21 @@ pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
 /// The settings the page reads.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn get_settings(state: State<'_, AppState>) -> AppResult<Settings> {
+    settings(&state)
+}
+
+fn settings(state: &AppState) -> AppResult<Settings> {
     Ok(Settings {
-        last_model: default_model(&state)?,
+        last_model: default_model(state)?,
+        recordings_keep_days: recordings::keep_days(&state.store)?,
     })
+}
+
+/// Sets how many days answers' recorded streams are kept (0: none); older ones go at once.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_recordings_keep_days(state: State<'_, AppState>, days: u32) -> AppResult<Settings> {
+    blocking(|| recordings::set_keep_days(&state.store, days))?;
+    settings(&state)
 }
 
 /// The model picker's groups (instant: cached or built-in lists).
@@ -262,11 +276,49 @@ pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResul
     Ok(())
 }
 
+/// Sends a running stream's raw frames (`raw` messages: each SSE event as it arrives) over its
+/// channel from now on (`on`), or stops; frames that arrived before are in `stream_events` once
+/// it ends. `false` when the stream is not running.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn inspect_stream(state: State<'_, AppState>, stream_id: u64, on: bool) -> AppResult<bool> {
+    Ok(state.streams.inspect(stream_id, on))
+}
+
 /// The page painted a stream's messages up to `seq`.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn ack_stream(state: State<'_, AppState>, stream_id: u64, seq: u64) -> AppResult<()> {
     state.streams.ack(stream_id, seq);
     Ok(())
+}
+
+/// An answer's recorded stream for the inspector: a row per SSE event and a summary.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn stream_events(state: State<'_, AppState>, message_id: i64) -> AppResult<StreamEvents> {
+    blocking(|| recordings::stream_events(&state.store, message_id))
+}
+
+/// Writes an answer's recorded stream to the downloads folder as an `.sse` file and its sidecar;
+/// returns the file's path.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export_stream(state: State<'_, AppState>, message_id: i64) -> AppResult<String> {
+    let dir = state
+        .downloads_dir
+        .clone()
+        .ok_or_else(|| AppError::Config("there is no downloads folder: set XDG_DOWNLOAD_DIR or HOME".into()))?;
+    let message = state.store.message(message_id)?;
+    let title = state.store.summary(message.conversation_id)?.title;
+    let path = blocking(|| recordings::export(&state.store, message_id, &title, &dir))?;
+    Ok(path.display().to_string())
+}
+
+/// Opens an `.sse` file (and its sidecar, when there is one) into the inspector: the same rows
+/// and summary as `stream_events`.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn open_stream_file(path: String) -> AppResult<StreamEvents> {
+    if path.trim().is_empty() {
+        return Err(AppError::InvalidInput("no file was given".into()));
+    }
+    blocking(|| recordings::open_file(std::path::Path::new(&path)))
 }
 
 /// Opens a link from an answer in the system browser (http, https and mailto only).

@@ -8,11 +8,15 @@ use runnel_core::{Completion, StreamEvent};
 use crate::error::{AppError, UiError};
 use crate::models::{MessageState, MessageView, Saved, Stats, StreamMessage};
 use crate::outbox::Sink;
+use crate::recordings;
 use crate::store::Store;
 
-/// Saves an answer that ended with `ending`, its text and numbers taken from `completion`.
-/// When the save fails, the answer is reported as a `storage` error naming the reason: the page
-/// still learns the end, and keeps the text it has.
+/// Saves an answer that ended with `ending`, its text and numbers taken from `completion`, then
+/// its recorded stream (`recordings::keep`: one more write, done before the page gets the ending
+/// so the inspector can read it then; its failure is only logged). When the answer's save fails,
+/// it is reported as a `storage` error naming the reason: the page still learns the end, and
+/// keeps the text it has; its recording is not tried (the database is failing, and another wait
+/// would delay the ending).
 pub fn save(store: &Store, message_id: i64, ending: &StreamEvent, completion: &Completion) -> Saved {
     let state = MessageState::ending(ending).unwrap_or(MessageState::Error);
     let error = match ending {
@@ -29,7 +33,10 @@ pub fn save(store: &Store, message_id: i64, ending: &StreamEvent, completion: &C
         Some(&stats),
     );
     match saved {
-        Ok(message) => Saved::from(&message),
+        Ok(message) => {
+            recordings::keep(store, message_id, completion.recording.as_ref());
+            Saved::from(&message)
+        }
         Err(error) => {
             tracing::error!(%error, message_id, "could not save an ended answer");
             Saved {

@@ -4,6 +4,7 @@
 //! [`AppError::Provider`]), so its `retryable` is decided in one place, [`is_retryable`]; the
 //! page switches on `kind` and shows `message` as it is.
 
+use runnel_core::sse_file::SseFileError;
 use runnel_core::{ErrorKind, KeyError, ResolveError, StreamError};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -29,6 +30,9 @@ pub enum AppError {
     /// A provider could not be made ready (no key, bad base URL).
     #[error("{0}")]
     Config(String),
+    /// A recorded stream could not be written or read (an export, an `.sse` file opened).
+    #[error("{0}")]
+    File(#[from] SseFileError),
     /// An ended answer could not be saved: its text is only on the page.
     #[error("This answer could not be saved ({0}). Its text is only on screen: copy it to keep it.")]
     Unsaved(Box<AppError>),
@@ -70,6 +74,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::InvalidInput(_) => "invalid_input",
             Self::Config(_) => "config",
+            Self::File(_) => "file",
         }
     }
 }
@@ -85,7 +90,7 @@ impl Serialize for AppError {
 /// input that cannot be sent is not retryable, a failed save is.
 pub fn is_retryable(kind: &str) -> bool {
     match kind {
-        "key" | "invalid_input" => false,
+        "key" | "invalid_input" | "file" => false,
         "storage" => true,
         core => ErrorKind::parse(core).is_none_or(ErrorKind::is_retryable),
     }

@@ -9,6 +9,7 @@
 //! - [`ending`]: saving an ended answer and sending its ending, with what was saved.
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
 //! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints; keys; models.
+//! - [`recordings`]: each answer's recorded stream: kept, pruned, the inspector's rows, export.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
@@ -29,6 +30,7 @@ pub mod lifecycle;
 pub mod models;
 pub mod outbox;
 pub mod providers;
+pub mod recordings;
 pub mod startup;
 pub mod state;
 pub mod store;
@@ -141,6 +143,11 @@ pub fn run() {
             commands::stop_stream,
             commands::ack_stream,
             commands::open_link,
+            commands::set_recordings_keep_days,
+            commands::stream_events,
+            commands::export_stream,
+            commands::open_stream_file,
+            commands::inspect_stream,
             bench::ipc_bench,
         ])
         .build(tauri::generate_context!())

@@ -298,6 +298,65 @@ pub struct AppInfo {
 pub struct Settings {
     /// The last model picked, `provider/model`.
     pub last_model: String,
+    /// Days an answer's recorded stream is kept (the inspector's history); 0 keeps none.
+    pub recordings_keep_days: u32,
+}
+
+/// One SSE event of a recorded stream, as the inspector shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct EventRow {
+    /// Milliseconds from sending the request to the arrival of the read that completed it.
+    pub at_ms: f64,
+    /// The SSE event name (`message` when it had none).
+    pub event: String,
+    /// Bytes of its data (UTF-8; the `event:`/`data:` field names and line ends not counted).
+    pub bytes: u64,
+    /// Its data, lines joined by `\n`, as received.
+    pub data: String,
+    /// The events Runnel decoded from it, as the page received them (before coalescing); the
+    /// stream's ending on the event that ended it.
+    pub decoded: Vec<StreamEvent>,
+}
+
+/// The numbers of a recorded stream: from the answer's saved stats where they exist, else
+/// worked out from the recording.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct StreamSummary {
+    /// The protocol spoken (`openai`, `anthropic`).
+    pub protocol: String,
+    /// The model asked for.
+    pub model: Option<String>,
+    /// The response's HTTP status.
+    pub status: Option<u16>,
+    /// SSE events.
+    pub events: u64,
+    /// Bytes of body received.
+    pub bytes: u64,
+    /// Milliseconds from request to end (to the last read, for a file).
+    pub duration_ms: Option<f64>,
+    /// Milliseconds to the first byte of the body.
+    pub ttfb_ms: Option<f64>,
+    /// Milliseconds to the first token.
+    pub ttft_ms: Option<f64>,
+    /// Output tokens per second.
+    pub tokens_per_sec: Option<f64>,
+    /// The normalized finish reason, when the stream finished.
+    pub finish_reason: Option<String>,
+    /// Prompt tokens, when reported.
+    pub input_tokens: Option<u64>,
+    /// Output tokens, when reported (or counted).
+    pub output_tokens: Option<u64>,
+    /// True when the body passed the recording limit and only its start was kept.
+    pub truncated: bool,
+}
+
+/// A recorded stream for the inspector: `stream_events` and `open_stream_file`.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct StreamEvents {
+    /// One row per SSE event, in order.
+    pub rows: Vec<EventRow>,
+    /// Its numbers.
+    pub summary: StreamSummary,
 }
 
 /// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).

@@ -82,12 +82,9 @@ pub struct Outbox {
 }
 
 impl Outbox {
-    /// Queues a delta, start or usage event, merging text into the last queued delta of its kind
-    /// while it fits. Raw frames are not for the page and are dropped.
+    /// Queues an event, merging text into the last queued delta of its kind while it fits. Raw
+    /// frames (only there while an inspector asked for them) go as they are, never merged.
     pub fn push(&mut self, mut event: StreamEvent) {
-        if matches!(event, StreamEvent::Raw(_)) {
-            return;
-        }
         let Some(text) = text_mut(&mut event).map(std::mem::take) else {
             self.queue.push_back(Queued { event, text_bytes: 0 });
             return;
@@ -253,7 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn kinds_do_not_merge_order_is_kept_and_raw_frames_stay_home() {
+    fn kinds_do_not_merge_order_is_kept_and_raw_frames_go_as_they_are() {
         let (sink, received) = collector();
         let mut outbox = Outbox::default();
         let usage = StreamEvent::Usage(Usage {
@@ -262,11 +259,12 @@ mod tests {
         });
         outbox.push(StreamEvent::ThinkingDelta { text: "hmm".into() });
         outbox.push(text("A"));
-        outbox.push(StreamEvent::Raw(RawFrame {
+        let raw = StreamEvent::Raw(RawFrame {
             at_ms: 1.0,
             event: "message".into(),
             data: "{}".into(),
-        }));
+        });
+        outbox.push(raw.clone());
         outbox.push(text("B"));
         outbox.push(usage.clone());
         outbox.flush(&sink, 0, WINDOW);
@@ -275,8 +273,10 @@ mod tests {
             messages,
             vec![
                 message(1, StreamEvent::ThinkingDelta { text: "hmm".into() }),
-                message(2, text("AB")),
-                message(3, usage),
+                message(2, text("A")),
+                message(3, raw),
+                message(4, text("B")),
+                message(5, usage),
             ]
         );
     }

@@ -8,6 +8,7 @@ use runnel_core::{Catalog, Engine, KeyStore, Timeouts};
 
 use crate::error::AppResult;
 use crate::providers::Providers;
+use crate::recordings;
 use crate::startup::{self, Problem};
 use crate::store::Store;
 use crate::streams::Streams;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub engine: Engine,
     /// Where history and logs live.
     pub data_dir: PathBuf,
+    /// Where `export_stream` writes (`recordings::downloads_dir`); `None` without a home folder.
+    pub downloads_dir: Option<PathBuf>,
     /// What went wrong at start-up, for the page's banner.
     pub startup_problems: Vec<Problem>,
 }
@@ -49,12 +52,18 @@ impl AppState {
     /// run left streaming as interrupted, and sets up `catalog`'s providers with `keys`.
     pub fn open(data_dir: &Path, keys: Arc<dyn KeyStore>, catalog: Catalog) -> AppResult<Self> {
         let (store, problem) = startup::open_store(data_dir)?;
+        match recordings::prune(&store) {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "recorded streams past their retention deleted"),
+            Err(error) => tracing::warn!(%error, "could not delete old recorded streams"),
+        }
         Ok(Self {
             store: Arc::new(store),
             providers: Providers::new(keys, catalog),
             streams: Arc::new(Streams::default()),
             engine: Engine::new(Timeouts::default())?,
             data_dir: data_dir.to_owned(),
+            downloads_dir: recordings::downloads_dir(),
             startup_problems: problem.into_iter().collect(),
         })
     }

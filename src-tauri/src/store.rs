@@ -50,6 +50,15 @@ const MIGRATIONS: &[&str] = &[
     // 2: compare runs. A compare run is a conversation of kind `compare`: its one user message is
     // the prompt, and each of its answers (in id order) is a column.
     "ALTER TABLE conversations ADD COLUMN kind TEXT NOT NULL DEFAULT 'chat' CHECK (kind IN ('chat', 'compare'));",
+    // 3: each answer's stream as it came off the wire (`recordings.rs`): the `.sse` file's two
+    // parts, the sidecar's JSON and the body. Deleting the answer deletes it.
+    "CREATE TABLE recordings (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        sidecar TEXT NOT NULL,
+        body BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE INDEX recordings_by_age ON recordings(created_at);",
 ];
 
 /// The title a conversation has until its first message names it.
@@ -321,9 +330,10 @@ impl Store {
     }
 
     /// Empties an ended answer and marks it streaming again, to be answered anew in place (a
-    /// compare column's Retry keeps its column).
+    /// compare column's Retry keeps its column); its recorded stream goes with its text.
     pub fn restart_message(&self, id: i64) -> AppResult<MessageView> {
         self.with(|db| {
+            db.execute("DELETE FROM recordings WHERE message_id = ?1", [id])?;
             db.execute(
                 "UPDATE messages SET content = '', thinking = '', state = 'streaming', error = NULL, stats = NULL
                  WHERE id = ?1",
@@ -373,6 +383,35 @@ impl Store {
             )
         })?;
         Ok(())
+    }
+
+    /// Keeps the recording of answer `message_id` (an `.sse` file's sidecar and body), replacing
+    /// any it had (a compare column answered again).
+    pub fn save_recording(&self, message_id: i64, sidecar: &str, body: &[u8]) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO recordings (message_id, sidecar, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![message_id, sidecar, body, now_ms()],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The recording of answer `message_id` (sidecar, body), if it has one.
+    pub fn recording(&self, message_id: i64) -> AppResult<Option<(String, Vec<u8>)>> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT sidecar, body FROM recordings WHERE message_id = ?1",
+                [message_id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+        })
+    }
+
+    /// Deletes the recordings kept before `before_ms` (unix ms); returns how many.
+    pub fn delete_recordings_before(&self, before_ms: i64) -> AppResult<usize> {
+        self.with(|db| db.execute("DELETE FROM recordings WHERE created_at < ?1", [before_ms]))
     }
 
     /// Custom providers, oldest first.
@@ -604,6 +643,26 @@ mod tests {
         assert_eq!(ids("%"), vec![second.id]);
         assert!(ids("absent").is_empty());
         assert_eq!(store.list_conversations(None).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_recording_goes_with_its_answer_restarted_or_deleted() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        let answer = store
+            .add_message(conversation.id, "assistant", "", None, MessageState::Done)
+            .unwrap();
+        store.save_recording(answer.id, "{}", b"data").unwrap();
+        store.save_recording(answer.id, "{}", b"again").unwrap();
+        assert_eq!(
+            store.recording(answer.id).unwrap(),
+            Some(("{}".into(), b"again".to_vec()))
+        );
+        store.restart_message(answer.id).unwrap();
+        assert_eq!(store.recording(answer.id).unwrap(), None);
+        store.save_recording(answer.id, "{}", b"data").unwrap();
+        store.delete_messages(&[answer.id]).unwrap();
+        assert_eq!(store.recording(answer.id).unwrap(), None);
     }
 
     #[test]

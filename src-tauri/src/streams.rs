@@ -1,14 +1,15 @@
 //! Running streams by id: each answer's core stream is forwarded to the page over its own
 //! `Channel` (through an [`Outbox`], which numbers and coalesces), checkpointed to the database,
 //! and stoppable by id. The stream's ending event goes to the page last, once the answer is
-//! saved (`ending`).
+//! saved (`ending`). An inspector can turn a running stream's raw frames on (`inspect`): they then
+//! reach the page over the same channel, as `raw` messages.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use runnel_core::{ChatStream, StopHandle, StreamError, StreamEvent};
+use runnel_core::{ChatStream, RawSwitch, StopHandle, StreamError, StreamEvent};
 use tokio::sync::Notify;
 
 use crate::checkpoint::Checkpoints;
@@ -38,6 +39,7 @@ impl Acks {
 
 struct Running {
     stop: StopHandle,
+    raw: RawSwitch,
     acks: Arc<Acks>,
 }
 
@@ -68,6 +70,7 @@ impl Streams {
             id,
             Running {
                 stop: stream.stop_handle(),
+                raw: stream.raw_switch(),
                 acks: acks.clone(),
             },
         );
@@ -90,6 +93,18 @@ impl Streams {
         match self.running.lock().expect("streams lock").get(&id) {
             Some(running) => {
                 running.stop.stop();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sends stream `id`'s raw frames to the page from now on (`on`), or stops; `false` when it
+    /// is not running (already ended).
+    pub fn inspect(&self, id: u64, on: bool) -> bool {
+        match self.running.lock().expect("streams lock").get(&id) {
+            Some(running) => {
+                running.raw.set(on);
                 true
             }
             None => false,

@@ -176,7 +176,12 @@ pub fn stream_into(
         }
     };
     let request = ChatRequest::new(model_id, messages);
-    let stream = state.engine.stream(&endpoint, &request, StreamOptions::default());
+    // Every answer is recorded, for the inspector (`recordings`).
+    let options = StreamOptions {
+        record: true,
+        ..StreamOptions::default()
+    };
+    let stream = state.engine.stream(&endpoint, &request, options);
     let answer = Answer {
         message: assistant.clone(),
         superseded,

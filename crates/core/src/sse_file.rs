@@ -140,12 +140,21 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
 /// Writes `recording` to `path` (the body, byte for byte) and its sidecar beside it; returns the
 /// sidecar's path.
 pub fn write(path: &Path, recording: &Recording) -> Result<PathBuf, SseFileError> {
-    let status = recording.status.ok_or(SseFileError::NoResponse)?;
+    let sidecar_text = sidecar(recording)?;
     let mut body = io::BufWriter::new(File::create(path).map_err(write_error(path))?);
     for chunk in &recording.chunks {
         body.write_all(&chunk.bytes).map_err(write_error(path))?;
     }
     body.flush().map_err(write_error(path))?;
+    let sidecar = sidecar_path(path);
+    std::fs::write(&sidecar, sidecar_text).map_err(write_error(&sidecar))?;
+    Ok(sidecar)
+}
+
+/// The sidecar `write` puts beside the body of `recording`: for keeping a recording elsewhere
+/// than in files (the app's database), read back with [`parse`].
+pub fn sidecar(recording: &Recording) -> Result<String, SseFileError> {
+    let status = recording.status.ok_or(SseFileError::NoResponse)?;
     let header = Header {
         format: FORMAT.to_owned(),
         version: VERSION,
@@ -156,9 +165,7 @@ pub fn write(path: &Path, recording: &Recording) -> Result<PathBuf, SseFileError
         head_ms: recording.head_ms.map(round_ms),
         truncated: recording.truncated,
     };
-    let sidecar = sidecar_path(path);
-    std::fs::write(&sidecar, sidecar_text(&header, &recording.chunks)).map_err(write_error(&sidecar))?;
-    Ok(sidecar)
+    Ok(sidecar_text(&header, &recording.chunks))
 }
 
 /// An I/O failure writing `path`.
@@ -202,15 +209,30 @@ pub fn read(path: &Path, limits: &Limits) -> Result<SseFile, SseFileError> {
         }
         Err(error) => return Err(error),
     };
+    let recording = parse(body, &text, &sidecar, limits)?;
+    Ok(SseFile { recording, timed: true })
+}
+
+/// The recording made of `body` and the sidecar `text` (read from `sidecar`, which errors name),
+/// every field checked as [`read`] checks a file's.
+pub fn parse(body: Bytes, text: &[u8], sidecar: &Path, limits: &Limits) -> Result<Recording, SseFileError> {
     let invalid = |reason: String| SseFileError::Sidecar {
-        path: sidecar.clone(),
+        path: sidecar.to_owned(),
         reason,
     };
-    let Sidecar { header, chunks } = serde_json::from_slice(&text).map_err(|error| invalid(error.to_string()))?;
+    if body.len() > limits.recording_bytes {
+        return Err(SseFileError::TooLarge {
+            path: sidecar.to_owned(),
+            what: "a recorded body",
+            limit: size(limits.recording_bytes),
+        });
+    }
+    let Sidecar { header, chunks } = serde_json::from_slice(text).map_err(|error| invalid(error.to_string()))?;
     check_header(&header).map_err(invalid)?;
+    let body_path = sidecar.with_extension("");
     let chunks = split(&body, &chunks, limits)
-        .map_err(|reason| invalid(format!("{reason}; is it the sidecar of {}?", path.display())))?;
-    let recording = Recording {
+        .map_err(|reason| invalid(format!("{reason}; is it the sidecar of {}?", body_path.display())))?;
+    Ok(Recording {
         protocol: header.protocol,
         model: header.model,
         status: Some(header.status),
@@ -218,8 +240,7 @@ pub fn read(path: &Path, limits: &Limits) -> Result<SseFile, SseFileError> {
         head_ms: header.head_ms,
         chunks,
         truncated: header.truncated,
-    };
-    Ok(SseFile { recording, timed: true })
+    })
 }
 
 /// Reads all of `path`, refusing it past `limit` bytes without reading further (an endless file

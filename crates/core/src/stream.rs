@@ -6,6 +6,8 @@
 //! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
@@ -59,6 +61,24 @@ impl StopHandle {
     }
 }
 
+/// Turns a running stream's raw frames ([`StreamEvent::Raw`]) on or off (an inspector opened
+/// on a streaming answer); [`StreamOptions::raw`] is where it starts. Frames already decoded are
+/// not sent again. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct RawSwitch(Arc<AtomicBool>);
+
+impl RawSwitch {
+    /// Emits every frame from now on as [`StreamEvent::Raw`] (`true`), or stops (`false`).
+    pub fn set(&self, on: bool) {
+        self.0.store(on, Ordering::Relaxed);
+    }
+
+    /// True while raw frames are emitted.
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 enum Message {
     Connected(Instant),
     /// The response as it arrived; sent just before the ending event.
@@ -74,6 +94,7 @@ enum Message {
 pub struct ChatStream {
     receiver: mpsc::UnboundedReceiver<Message>,
     stop: StopHandle,
+    raw: RawSwitch,
     collector: Collector,
     ended: bool,
 }
@@ -92,6 +113,8 @@ impl ChatStream {
         let started = Instant::now();
         let (sender, receiver) = mpsc::unbounded_channel();
         let stop = StopHandle::default();
+        let raw = RawSwitch::default();
+        raw.set(options.raw);
         let body = endpoint.protocol.chat_body(request, &endpoint.quirks);
         let url = endpoint.protocol.chat_url(&endpoint.base_url);
         tracing::debug!(provider = %endpoint.provider, %url, model = %request.model, "stream starting");
@@ -104,7 +127,7 @@ impl ChatStream {
             sender,
             started,
             bytes: 0,
-            raw: options.raw,
+            raw: raw.clone(),
             timeouts,
             protocol: endpoint.protocol,
             decoder: endpoint.protocol.decoder(),
@@ -124,9 +147,15 @@ impl ChatStream {
         Self {
             receiver,
             stop,
+            raw,
             collector: Collector::with_limits(started, limits),
             ended: false,
         }
+    }
+
+    /// A switch that turns this stream's raw frames on or off from anywhere.
+    pub fn raw_switch(&self) -> RawSwitch {
+        self.raw.clone()
     }
 
     /// A handle that stops this stream from anywhere.
@@ -188,7 +217,7 @@ struct Driver {
     sender: mpsc::UnboundedSender<Message>,
     started: Instant,
     bytes: u64,
-    raw: bool,
+    raw: RawSwitch,
     timeouts: Timeouts,
     /// Whose error bodies and frames these are.
     protocol: &'static dyn Protocol,
@@ -376,7 +405,7 @@ impl Driver {
     }
 
     fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
-        if self.raw {
+        if self.raw.is_on() {
             let raw = RawFrame {
                 at_ms: ms_since(self.started),
                 event: frame.name().to_owned(),

@@ -64,4 +64,13 @@ export type AppInfo = { version: string, data_dir: string, first_run: boolean, h
 export type StartupProblem = { kind: string, message: string, action: string, path: string, line: number | null, column: number | null, };
 
 /** Settings the page reads. */
-export type Settings = { last_model: string, };
+export type Settings = { last_model: string, recordings_keep_days: number, };
+
+/** A recorded stream for the inspector: `stream_events` and `open_stream_file`. */
+export type StreamEvents = { rows: Array<EventRow>, summary: StreamSummary, };
+
+/** One SSE event of a recorded stream, as the inspector shows it. */
+export type EventRow = { at_ms: number, event: string, bytes: number, data: string, decoded: Array<StreamEvent>, };
+
+/** The numbers of a recorded stream: from the answer's saved stats where they exist, else worked out from the recording. */
+export type StreamSummary = { protocol: string, model: string | null, status: number | null, events: number, bytes: number, duration_ms: number | null, ttfb_ms: number | null, ttft_ms: number | null, tokens_per_sec: number | null, finish_reason: string | null, input_tokens: number | null, output_tokens: number | null, truncated: boolean, };

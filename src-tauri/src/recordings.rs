@@ -1,0 +1,338 @@
+//! Every answer's stream as it came off the wire, kept with the answer for the inspector: saved
+//! when the answer ends (the `.sse` file's two parts, sidecar and body, in the `recordings` table;
+//! deleting the answer deletes it), kept `recordings_keep_days` days, turned into the
+//! inspector's rows, and exported as an `.sse` file to the downloads folder.
+//!
+//! The rows are the recording's SSE events ([`Recording::frames`]) each decoded again by the
+//! protocol's own decoder, so they show what the page received. An `.sse` file opened from disk
+//! gives the same rows.
+
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+use runnel_core::provider::{Step, protocol};
+use runnel_core::sse::SseFrame;
+use runnel_core::sse_file::{self, SseFileError};
+use runnel_core::{Limits, Recording, StreamError, StreamEvent};
+
+use crate::error::{AppError, AppResult};
+use crate::models::{EventRow, MessageState, MessageView, StreamEvents, StreamSummary};
+use crate::store::{Store, now_ms};
+
+/// The setting holding how many days recordings are kept.
+pub const KEEP_DAYS: &str = "recordings_keep_days";
+/// Days recordings are kept when the setting was never set.
+pub const DEFAULT_KEEP_DAYS: u32 = 30;
+/// The most days the setting may say (ten years).
+pub const MAX_KEEP_DAYS: u32 = 3650;
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Days recordings are kept (0: none are).
+pub fn keep_days(store: &Store) -> AppResult<u32> {
+    Ok(store
+        .setting(KEEP_DAYS)?
+        .and_then(|days| days.parse().ok())
+        .unwrap_or(DEFAULT_KEEP_DAYS))
+}
+
+/// Sets how many days recordings are kept and deletes those now older; 0 deletes them all.
+pub fn set_keep_days(store: &Store, days: u32) -> AppResult<()> {
+    if days > MAX_KEEP_DAYS {
+        return Err(AppError::InvalidInput(format!(
+            "recordings can be kept at most {MAX_KEEP_DAYS} days"
+        )));
+    }
+    store.set_setting(KEEP_DAYS, &days.to_string())?;
+    prune(store).map(drop)
+}
+
+/// Deletes the recordings older than the setting allows (all of them at 0); returns how many.
+pub fn prune(store: &Store) -> AppResult<usize> {
+    let days = i64::from(keep_days(store)?);
+    let before = if days == 0 { i64::MAX } else { now_ms() - days * DAY_MS };
+    store.delete_recordings_before(before)
+}
+
+/// Keeps `recording` with answer `message_id`, unless recordings are kept 0 days or no response
+/// arrived (nothing was recorded). A failure is logged and goes no further: the answer is saved
+/// apart, and a missing recording costs only the inspector's view of it.
+pub fn keep(store: &Store, message_id: i64, recording: Option<&Recording>) {
+    let Some(recording) = recording.filter(|recording| recording.status.is_some()) else {
+        return;
+    };
+    let kept = keep_days(store).and_then(|days| {
+        if days == 0 {
+            return Ok(());
+        }
+        let sidecar = sse_file::sidecar(recording)?;
+        store.save_recording(message_id, &sidecar, &recording.body())
+    });
+    if let Err(error) = kept {
+        tracing::warn!(%error, message_id, "could not keep an answer's recorded stream; the answer is saved");
+    }
+}
+
+/// The recording kept with answer `message_id`.
+pub fn load(store: &Store, message_id: i64) -> AppResult<Recording> {
+    let (sidecar, body) = store.recording(message_id)?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "answer {message_id} has no recorded stream: it was answered before Runnel kept them, or \
+             removed by the retention setting ({} days)",
+            keep_days(store).unwrap_or(DEFAULT_KEEP_DAYS)
+        ))
+    })?;
+    let origin = PathBuf::from(format!("recording of answer {message_id}"));
+    Ok(sse_file::parse(
+        Bytes::from(body),
+        sidecar.as_bytes(),
+        &origin,
+        &Limits::default(),
+    )?)
+}
+
+/// The rows and summary of answer `message_id`'s recorded stream.
+pub fn stream_events(store: &Store, message_id: i64) -> AppResult<StreamEvents> {
+    let recording = load(store, message_id)?;
+    let message = store.message(message_id)?;
+    Ok(rows(&recording, Some(&message)))
+}
+
+/// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one).
+pub fn open_file(path: &Path) -> AppResult<StreamEvents> {
+    let file = sse_file::read(path, &Limits::default())?;
+    Ok(rows(&file.recording, None))
+}
+
+/// Writes answer `message_id`'s recorded stream to `dir` (created if missing) as an `.sse` file
+/// and its sidecar, named after `title`, never over an existing file; returns the file's path.
+pub fn export(store: &Store, message_id: i64, title: &str, dir: &Path) -> AppResult<PathBuf> {
+    let recording = load(store, message_id)?;
+    std::fs::create_dir_all(dir).map_err(|source| SseFileError::Write {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let path = free_path(dir, &file_stem(title, message_id));
+    sse_file::write(&path, &recording)?;
+    Ok(path)
+}
+
+/// The downloads folder: `XDG_DOWNLOAD_DIR`, else `~/Downloads` (`None` without a home).
+pub fn downloads_dir() -> Option<PathBuf> {
+    let from_env = |name| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+    };
+    from_env("XDG_DOWNLOAD_DIR").or_else(|| from_env("HOME").map(|home| home.join("Downloads")))
+}
+
+/// A file name from `title`: its letters, digits, `-` and `_` (other characters become `-`), at
+/// most 60 characters; `answer-<id>` when nothing is left.
+fn file_stem(title: &str, message_id: i64) -> String {
+    let cleaned: String = title
+        .chars()
+        .map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' })
+        .take(60)
+        .collect();
+    let words: Vec<&str> = cleaned.split('-').filter(|word| !word.is_empty()).collect();
+    if words.is_empty() {
+        format!("answer-{message_id}")
+    } else {
+        words.join("-")
+    }
+}
+
+/// `dir/stem.sse`, or `dir/stem-2.sse`, … : the first whose file and sidecar both do not exist.
+fn free_path(dir: &Path, stem: &str) -> PathBuf {
+    (1u32..)
+        .map(|n| match n {
+            1 => dir.join(format!("{stem}.sse")),
+            n => dir.join(format!("{stem}-{n}.sse")),
+        })
+        .find(|path| !path.exists() && !sse_file::sidecar_path(path).exists())
+        .expect("some numbered name is free")
+}
+
+/// The inspector's rows of `recording`, and its summary. With the `answer` it was recorded for,
+/// the numbers come from its saved stats, and a stream cut short ends as the answer did (stopped,
+/// or with the error saved with it); a file's cut-short stream ends `incomplete`, as `runnel
+/// chat` would read it.
+pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents {
+    let stats = answer.and_then(|answer| answer.stats.as_ref());
+    let answered = recording.status.is_some_and(|status| (200..300).contains(&status));
+    let mut decoder = protocol(&recording.protocol)
+        .filter(|_| answered)
+        .map(|protocol| protocol.decoder());
+    let frames = recording.frames();
+    // The last frame was cut off when the body does not end with a blank line: like the live
+    // stream, a cut-off event that fails to decode is no error of its own (the stream is partial).
+    let cut = !ends_an_event(&tail(recording));
+    let last_index = frames.len().saturating_sub(1);
+    let mut rows = Vec::new();
+    let mut ttft_ms = None;
+    let mut finish_reason = None;
+    let (mut input_tokens, mut output_tokens) = (None, None);
+    for (index, frame) in frames.into_iter().enumerate() {
+        let mut decoded = Vec::new();
+        if let Some(active) = decoder.as_mut() {
+            let sse = SseFrame {
+                event: if frame.event == "message" {
+                    String::new()
+                } else {
+                    frame.event.clone()
+                },
+                data: frame.data.clone(),
+                ..SseFrame::default()
+            };
+            match active.decode(&sse, &mut decoded) {
+                Ok(Step::More) => {}
+                Ok(Step::Done(finish)) => {
+                    decoded.push(finish.into());
+                    decoder = None;
+                }
+                Err(_) if cut && index == last_index => {}
+                Err(error) => {
+                    decoded.push(StreamEvent::Error(error));
+                    decoder = None;
+                }
+            }
+        }
+        for event in &decoded {
+            match event {
+                event if event.is_content() => {
+                    ttft_ms.get_or_insert(frame.at_ms);
+                }
+                StreamEvent::Usage(usage) => {
+                    input_tokens = usage.input_tokens.or(input_tokens);
+                    output_tokens = usage.output_tokens.or(output_tokens);
+                }
+                StreamEvent::Finish { reason, .. } => finish_reason = Some(reason.as_str().to_owned()),
+                _ => {}
+            }
+        }
+        rows.push(EventRow {
+            at_ms: frame.at_ms,
+            event: frame.event,
+            bytes: frame.data.len() as u64,
+            data: frame.data,
+            decoded,
+        });
+    }
+    if answered && let Some(decoder) = decoder.filter(|_| !recording.truncated) {
+        // The body ended before the protocol's terminator: the ending the page got.
+        let ending = match answer.map(|answer| answer.state) {
+            Some(MessageState::Stopped) => Some(StreamEvent::Stopped),
+            Some(MessageState::Error) => None,
+            _ if cut => Some(StreamEvent::Error(StreamError::incomplete(format!(
+                "the stream ended in the middle of an event, before `{}`; the answer is partial",
+                decoder.terminator()
+            )))),
+            _ => Some(StreamEvent::Error(StreamError::incomplete(format!(
+                "the stream ended without `{}`; the answer is partial",
+                decoder.terminator()
+            )))),
+        };
+        if let (Some(last), Some(ending)) = (rows.last_mut(), ending) {
+            last.decoded.push(ending);
+        }
+    }
+    let last_ms = recording.chunks.last().map(|chunk| chunk.at_ms);
+    let recorded_rate = match (ttft_ms, last_ms, output_tokens) {
+        (Some(first), Some(last), Some(tokens)) if last > first => Some(tokens as f64 * 1000.0 / (last - first)),
+        _ => None,
+    };
+    let summary = StreamSummary {
+        protocol: recording.protocol.clone(),
+        model: recording.model.clone(),
+        status: recording.status,
+        events: rows.len() as u64,
+        bytes: recording.body_len() as u64,
+        duration_ms: stats.map(|stats| stats.duration_ms).or(last_ms),
+        ttfb_ms: recording.chunks.first().map(|chunk| chunk.at_ms),
+        ttft_ms: stats.and_then(|stats| stats.ttft_ms).or(ttft_ms),
+        tokens_per_sec: stats.and_then(|stats| stats.tokens_per_sec).or(recorded_rate),
+        finish_reason: stats.and_then(|stats| stats.finish_reason.clone()).or(finish_reason),
+        input_tokens: stats.and_then(|stats| stats.input_tokens).or(input_tokens),
+        output_tokens: stats.and_then(|stats| stats.output_tokens).or(output_tokens),
+        truncated: recording.truncated,
+    };
+    StreamEvents { rows, summary }
+}
+
+/// The last (up to) four bytes of `recording`'s body.
+fn tail(recording: &Recording) -> Vec<u8> {
+    let mut tail = Vec::new();
+    for chunk in recording.chunks.iter().rev() {
+        let wanted = 4 - tail.len();
+        let start = chunk.bytes.len().saturating_sub(wanted);
+        tail.splice(0..0, chunk.bytes[start..].iter().copied());
+        if tail.len() == 4 {
+            break;
+        }
+    }
+    tail
+}
+
+/// True when `tail` (a body's end) closes an event: a blank line, in any of SSE's line ends.
+fn ends_an_event(tail: &[u8]) -> bool {
+    tail.is_empty()
+        || [&b"\n\n"[..], b"\r\r", b"\r\n\r\n", b"\n\r\n", b"\r\n\n"]
+            .iter()
+            .any(|end| tail.ends_with(end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_come_from_the_title_and_never_overwrite() {
+        assert_eq!(file_stem("What is Rust? (2/2)", 7), "What-is-Rust-2-2");
+        assert_eq!(file_stem("../../etc", 7), "etc");
+        assert_eq!(file_stem("???", 7), "answer-7");
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(free_path(dir.path(), "a"), dir.path().join("a.sse"));
+        std::fs::write(dir.path().join("a.sse.json"), "").unwrap();
+        assert_eq!(free_path(dir.path(), "a"), dir.path().join("a-2.sse"));
+    }
+
+    #[test]
+    fn an_event_is_closed_by_a_blank_line_in_any_line_end() {
+        let mut recording = Recording::new("openai", None);
+        for bytes in [&b"data: x\n"[..], b"\n", b"da"] {
+            recording.chunks.push(runnel_core::RecordedChunk {
+                at_ms: 0.0,
+                bytes: Bytes::copy_from_slice(bytes),
+            });
+        }
+        assert_eq!(tail(&recording), b"\n\nda");
+        assert!(!ends_an_event(&tail(&recording)));
+        recording.chunks.pop();
+        assert!(ends_an_event(&tail(&recording)));
+        assert!(ends_an_event(b"a\r\n\r\n") && ends_an_event(b"\r\r") && !ends_an_event(b"x\r\n"));
+    }
+
+    #[test]
+    fn retention_zero_keeps_nothing_and_deletes_what_was_kept() {
+        let store = Store::in_memory().unwrap();
+        let conversation = store.create_conversation().unwrap();
+        let answer = store
+            .add_message(
+                conversation.id,
+                "assistant",
+                "",
+                None,
+                crate::models::MessageState::Done,
+            )
+            .unwrap();
+        let mut recording = Recording::new("openai", None);
+        recording.status = Some(200);
+        keep(&store, answer.id, Some(&recording));
+        assert!(load(&store, answer.id).is_ok());
+        set_keep_days(&store, 0).unwrap();
+        assert!(matches!(load(&store, answer.id), Err(AppError::NotFound(_))));
+        keep(&store, answer.id, Some(&recording));
+        assert!(matches!(load(&store, answer.id), Err(AppError::NotFound(_))));
+        assert!(set_keep_days(&store, MAX_KEEP_DAYS + 1).is_err());
+    }
+}
