@@ -198,12 +198,7 @@ async fn a_sent_message_streams_over_the_channel_and_is_saved() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connection() {
-    let (openai, anthropic) = servers().await;
-    openai.enqueue(slow_openai_reply());
-    let harness = Harness::new(&openai, &anthropic);
-    let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    until_text(&received, 50).await;
+    let (openai, _anthropic, harness, conversation_id, turn, received) = slow_answer_under_way().await;
     commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
     assert!(
         openai
@@ -220,7 +215,7 @@ async fn stop_keeps_the_partial_answer_saved_as_stopped_and_closes_the_connectio
     assert!(end.get("content").is_none(), "the ending leaves the text to the deltas");
     let partial = text_of(&messages);
     assert!(partial.starts_with("tok0 tok1") && partial.len() < 20_000 * 5);
-    let saved = commands::get_conversation(harness.state(), conversation.id)
+    let saved = commands::get_conversation(harness.state(), conversation_id)
         .await
         .unwrap();
     assert_eq!(
@@ -607,6 +602,18 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
     assert!(settings.iter().any(|row| row.id == "vllm") && settings.iter().all(|row| row.id != "custom"));
 }
 
+/// An app whose `fake-openai` is answering "go" slowly in a new conversation, once 50 bytes of
+/// text arrived: what Stop, quitting and the inspector act on.
+async fn slow_answer_under_way() -> (FakeServer, FakeServer, Harness, i64, Turn, Received) {
+    let (openai, anthropic) = servers().await;
+    openai.enqueue(slow_openai_reply());
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 50).await;
+    (openai, anthropic, harness, conversation.id, turn, received)
+}
+
 /// Waits until the channel has received at least `n` bytes of answer text.
 async fn until_text(received: &Received, n: usize) {
     for _ in 0..1000 {
@@ -747,16 +754,11 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stopping_everything_for_quitting_saves_running_answers_as_stopped() {
-    let (openai, anthropic) = servers().await;
-    openai.enqueue(slow_openai_reply());
-    let harness = Harness::new(&openai, &anthropic);
-    let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    until_text(&received, 50).await;
+    let (_openai, _anthropic, harness, conversation_id, _, received) = slow_answer_under_way().await;
     let streams = harness.state().streams.clone();
     assert!(streams.stop_all_and_wait(Duration::from_secs(20)).await);
     assert_eq!(streams.count(), 0);
-    let saved = commands::get_conversation(harness.state(), conversation.id)
+    let saved = commands::get_conversation(harness.state(), conversation_id)
         .await
         .unwrap();
     assert_eq!(saved.messages[1].state, MessageState::Stopped);
@@ -1449,12 +1451,7 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() {
-    let (openai, anthropic) = servers().await;
-    openai.enqueue(slow_openai_reply());
-    let harness = Harness::new(&openai, &anthropic);
-    let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    until_text(&received, 50).await;
+    let (_openai, _anthropic, harness, _conversation_id, turn, received) = slow_answer_under_way().await;
     let raw = |received: &Received| -> Vec<(String, String)> {
         received
             .lock()
