@@ -223,14 +223,7 @@ pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents
         let ending = match answer.map(|answer| answer.state) {
             Some(MessageState::Stopped) => Some(StreamEvent::Stopped),
             Some(MessageState::Error) => None,
-            _ if cut => Some(StreamEvent::Error(StreamError::incomplete(format!(
-                "the stream ended in the middle of an event, before `{}`; the answer is partial",
-                decoder.terminator()
-            )))),
-            _ => Some(StreamEvent::Error(StreamError::incomplete(format!(
-                "the stream ended without `{}`; the answer is partial",
-                decoder.terminator()
-            )))),
+            _ => Some(StreamEvent::Error(StreamError::cut_short(decoder.terminator(), cut))),
         };
         if let (Some(last), Some(ending)) = (rows.last_mut(), ending) {
             last.decoded.push(ending);

@@ -167,6 +167,17 @@ impl StreamError {
         Self::new(ErrorKind::Incomplete, message)
     }
 
+    /// A stream whose body ended before the protocol's `terminator`: in the middle of an event
+    /// (`mid_event`), or between events.
+    pub fn cut_short(terminator: &str, mid_event: bool) -> Self {
+        let message = if mid_event {
+            format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
+        } else {
+            format!("the stream ended without `{terminator}`; the answer is partial")
+        };
+        Self::incomplete(message)
+    }
+
     /// A stream that broke the provider's protocol.
     pub fn protocol(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Protocol, message)

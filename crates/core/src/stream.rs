@@ -359,8 +359,7 @@ impl Driver {
                 }
             }
         }
-        let terminator = self.decoder.terminator();
-        let message = match sse.finish() {
+        let mid_event = match sse.finish() {
             Some(open) => {
                 // A whole terminator whose line end never came completes the stream, as the SDKs
                 // read it; anything else the cut-off event carried is kept, but is partial.
@@ -376,11 +375,14 @@ impl Driver {
                     Ok(Step::More) | Err(_) => {}
                 }
                 self.emit_all(&mut events);
-                format!("the stream ended in the middle of an event, before `{terminator}`; the answer is partial")
+                true
             }
-            None => format!("the stream ended without `{terminator}`; the answer is partial"),
+            None => false,
         };
-        Some(StreamEvent::Error(StreamError::incomplete(message)))
+        Some(StreamEvent::Error(StreamError::cut_short(
+            self.decoder.terminator(),
+            mid_event,
+        )))
     }
 
     /// Sends `events`, then the ending: the `Finish` the terminator brought.
