@@ -9,7 +9,7 @@
  * A run keeps streaming while another view is shown; coming back to it shows the same columns.
  * Runs from history are shown as saved.
  */
-import { atBottom, button, h } from "../dom";
+import { EndFollower, button, h } from "../dom";
 import { allEnded, LiveStats, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
@@ -49,6 +49,7 @@ class Column {
   stopRequested = false;
   live: LiveStats | null = null;
   private readonly body: HTMLElement;
+  private readonly follower: EndFollower;
   readonly stop: HTMLButtonElement;
   readonly keep: HTMLButtonElement;
 
@@ -67,6 +68,7 @@ class Column {
       h("span", null, "Continue with this answer"),
     );
     this.body = h("div", { class: "compare-body" });
+    this.follower = new EndFollower(this.body, 24);
     this.el = h(
       "section",
       { class: "compare-column", "data-testid": "compare-column", "data-model": model, "aria-label": `Answer of ${model}` },
@@ -93,12 +95,9 @@ class Column {
     this.sync();
   }
 
-  /** Runs `paint`, keeping the growing end in view if the reader was at it (as the chat does). */
-  follow<T>(paint: () => T): T {
-    const following = atBottom(this.body, 24);
-    const result = paint();
-    if (following) this.body.scrollTop = this.body.scrollHeight;
-    return result;
+  /** Keeps the growing end in view while the reader stays at it (as the chat does). */
+  followEnd(): void {
+    this.follower.toEnd();
   }
 
   get state(): MessageView["state"] {
@@ -389,10 +388,16 @@ export class CompareView {
     column.live = new LiveStats(this.now());
     const pump = new StreamPump({
       schedule: this.options.schedule,
-      apply: (batch) => {
-        const end = column.follow(() => element.applyBatch(batch));
-        if (end) this.ended(run, column);
-        else column.paintLive(this.now());
+      receive: (message) => {
+        if (element.receive(message)) {
+          column.followEnd();
+          this.ended(run, column);
+        }
+      },
+      paint: () => {
+        element.paint();
+        column.followEnd();
+        column.paintLive(this.now());
       },
       ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
     });
