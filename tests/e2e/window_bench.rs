@@ -278,7 +278,7 @@ B.observer = new MutationObserver((records) => {
   });
 });
 B.observer.observe(document.body, { subtree: true, childList: true, characterData: true });
-const tick = (t) => { B.frames.push(t); if (B.watching) requestAnimationFrame(tick); };
+const tick = (t) => { B.frames.push(performance.timeOrigin + t); if (B.watching) requestAnimationFrame(tick); };
 requestAnimationFrame(tick);
 window.__runnelPerf?.reset();
 "#;
@@ -289,6 +289,7 @@ const FLOOR: &str = r#"
 const [done] = arguments;
 const T = window.__TAURI_INTERNALS__;
 const div = document.createElement('div');
+div.id = 'bench-floor';
 div.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap';
 document.body.appendChild(div);
 let next = 0, streamId = null, painted = 0, acking = 0;
@@ -454,8 +455,8 @@ fn print(run: &Run) {
 }
 
 /// The resident memory (KiB) of the process whose `RUNNEL_DATA_DIR` is `data_dir` (the app) and of
-/// all its descendants (WebKit's web and network processes).
-fn app_memory_kib(data_dir: &Path) -> u64 {
+/// each of its descendants (WebKit's web and network processes), by process name.
+fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
     let wanted = format!("RUNNEL_DATA_DIR={}", data_dir.display());
     let mut parents: HashMap<u32, u32> = HashMap::new();
     let mut app = None;
@@ -488,18 +489,24 @@ fn app_memory_kib(data_dir: &Path) -> u64 {
             _ => return false,
         }
     };
-    parents
+    let mut processes: Vec<(String, u64)> = parents
         .keys()
         .filter(|&&pid| in_tree(pid))
         .map(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .unwrap_or_default()
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0)
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(|value| value.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            let kib = field("VmRSS:").trim_end_matches("kB").trim().parse().unwrap_or(0);
+            (field("Name:"), kib)
         })
-        .sum()
+        .collect();
+    processes.sort();
+    processes
 }
 
 /// Opens the compare view, chooses `models` and sends one prompt to all of them.
@@ -561,6 +568,18 @@ fn window_bench() {
         let paced = summarize("paced", &server.flushed.lock().unwrap(), &seen);
         ui::wait_answer_end(&app.wd).await;
 
+        // The floor: a bare page over the same road (laid over the real one, then removed).
+        server.set(Pace::Paced {
+            deltas: DELTAS,
+            rate: RATE,
+        });
+        app.wd.run::<()>(OBSERVE, vec![]).await;
+        let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
+        assert_eq!(error, None, "the floor's stream");
+        let (seen, _) = collected(&app, &server, 1, markers).await;
+        let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
+        app.wd.run::<()>("document.getElementById('bench-floor').remove();", vec![]).await;
+
         // A burst.
         server.set(Pace::Burst { deltas: BURST });
         ui::new_conversation(&app.wd).await;
@@ -605,18 +624,8 @@ fn window_bench() {
                 memory.push(app_memory_kib(&app.data_dir()));
             }
         }
-        let (memory_first, memory_last) = (memory[0], memory[1]);
-
-        // The floor: a bare page over the same road.
-        server.set(Pace::Paced {
-            deltas: DELTAS,
-            rate: RATE,
-        });
-        app.wd.run::<()>(OBSERVE, vec![]).await;
-        let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
-        assert_eq!(error, None, "the floor's stream");
-        let (seen, _) = collected(&app, &server, 1, markers).await;
-        let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
+        let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
+        let (memory_first, memory_last) = (total(&memory[0]), total(&memory[1]));
 
         print(&floor);
         print(&paced);
@@ -632,10 +641,13 @@ fn window_bench() {
             memory_last as f64 / 1024.0,
             (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
         );
+        for (first, last) in memory[0].iter().zip(&memory[1]) {
+            println!("         {}: {:.1} → {:.1} MiB", first.0, first.1 as f64 / 1024.0, last.1 as f64 / 1024.0);
+        }
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
                              "burst_run": burst, "burst_ms": burst_ms, "parallel": parallel, "parallel_ms": parallel_ms,
                              "columns": COLUMNS, "parallel_rate": PARALLEL_RATE, "parallel_deltas": PARALLEL_DELTAS,
-                             "memory_kib": { "answers": [MEMORY_FIRST, MEMORY_LAST], "rss": [memory_first, memory_last] },
+                             "memory_kib": { "answers": [MEMORY_FIRST, MEMORY_LAST], "rss": [memory_first, memory_last], "processes": memory },
                              "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();

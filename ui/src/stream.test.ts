@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { StreamPump, type FrameScheduler } from "./stream";
+import { StreamPump, sharedFrames, type FrameScheduler } from "./stream";
 import type { StreamMessage } from "./types";
 
 /** A scheduler that runs frames only when the test says so. */
@@ -123,5 +123,26 @@ describe("StreamPump", () => {
     expect(paint).not.toHaveBeenCalled();
     await new Promise((r) => setTimeout(r, 300));
     expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("sharedFrames", () => {
+  it("runs every pump's frame in one frame, then `after` once", () => {
+    const frames = manualFrames();
+    const order: string[] = [];
+    const shared = sharedFrames(frames.schedule, () => order.push("after"));
+    const pumps = [1, 2, 3].map(
+      (n) => new StreamPump({ receive: () => {}, paint: () => order.push(`paint ${n}`), ack: () => {}, schedule: shared }),
+    );
+    for (const pump of pumps) pump.push(text(1));
+    expect(frames.scheduled).toBe(1);
+    frames.frame();
+    expect(order).toEqual(["paint 1", "paint 2", "paint 3", "after"]);
+    // A pump that ends cancels its own callback; the others still paint.
+    pumps[0].push(text(2));
+    pumps[1].push(text(2));
+    pumps[0].push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
+    frames.frame();
+    expect(order.slice(4)).toEqual(["paint 2", "after"]);
   });
 });

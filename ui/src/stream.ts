@@ -48,6 +48,34 @@ export const animationFrame: FrameScheduler = (callback) => {
 };
 
 /**
+ * One frame for many pumps: the callbacks of every pump scheduled through it run in one frame,
+ * then `after` once (the compare view follows each column's end there, so layout is computed once
+ * per frame rather than once per column).
+ */
+export function sharedFrames(schedule: FrameScheduler, after: () => void): FrameScheduler {
+  const queue = new Set<() => void>();
+  let cancel: (() => void) | null = null;
+  const run = () => {
+    cancel = null;
+    const callbacks = [...queue];
+    queue.clear();
+    for (const callback of callbacks) callback();
+    after();
+  };
+  return (callback) => {
+    queue.add(callback);
+    cancel ??= schedule(run);
+    return () => {
+      queue.delete(callback);
+      if (!queue.size && cancel) {
+        cancel();
+        cancel = null;
+      }
+    };
+  };
+}
+
+/**
  * Where the page's scripts spend their time on streams, summed over every pump: read by the
  * window benchmark (`window.__runnelPerf`, docs/PERFORMANCE.md) to split the time from a flush to
  * the frame into Rust + IPC, the page's scripts, and WebKit's layout and paint.

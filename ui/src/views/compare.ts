@@ -17,7 +17,7 @@ import type { Ipc, StreamHandler } from "../ipc";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
 import { isSubmitKey } from "../shortcuts";
-import { StreamPump, type FrameScheduler } from "../stream";
+import { StreamPump, animationFrame, sharedFrames, type FrameScheduler } from "../stream";
 import type { Conversation, ConversationSummary, MessageView, ProviderView, Turn, UiError } from "../types";
 import { MessageElement } from "./message";
 
@@ -50,6 +50,8 @@ class Column {
   live: LiveStats | null = null;
   private readonly body: HTMLElement;
   private readonly follower: EndFollower;
+  /** Painted in this frame, not yet scrolled to its end. */
+  painted = false;
   readonly stop: HTMLButtonElement;
   readonly keep: HTMLButtonElement;
 
@@ -97,6 +99,7 @@ class Column {
 
   /** Keeps the growing end in view while the reader stays at it (as the chat does). */
   followEnd(): void {
+    this.painted = false;
     this.follower.toEnd();
   }
 
@@ -143,13 +146,16 @@ export class CompareView {
   /** Runs whose columns still stream, by id, so coming back shows the same columns. */
   private readonly live = new Map<number, Run>();
   private readonly now: () => number;
+  /** Every column's pump paints in one frame; then the columns that painted follow their ends. */
+  private readonly frames: FrameScheduler;
 
   constructor(
     private readonly ipc: CompareIpc,
     private readonly hooks: CompareHooks,
-    private readonly options: { schedule?: FrameScheduler; now?: () => number } = {},
+    options: { schedule?: FrameScheduler; now?: () => number } = {},
   ) {
     this.now = options.now ?? (() => performance.now());
+    this.frames = sharedFrames(options.schedule ?? animationFrame, () => this.followColumns());
     this.chooser = h("div", { class: "compare-models", role: "group", "aria-label": "Models to compare" });
     this.choiceHint = h("p", { class: "compare-hint muted", "aria-live": "polite" });
     this.prompt = h("textarea", {
@@ -367,6 +373,13 @@ export class CompareView {
     );
   }
 
+  /** After a frame's paints: the columns that painted follow their ends. */
+  private followColumns(): void {
+    for (const run of [this.run, ...this.live.values()]) {
+      for (const column of run?.columns ?? []) if (column.painted) column.followEnd();
+    }
+  }
+
   /** Gives `column` a fresh streaming answer and the pump that will paint it. */
   private prepare(run: Run, column: Column): StreamPump {
     const placeholder: MessageView = {
@@ -387,7 +400,7 @@ export class CompareView {
     column.stopRequested = false;
     column.live = new LiveStats(this.now());
     const pump = new StreamPump({
-      schedule: this.options.schedule,
+      schedule: this.frames,
       receive: (message) => {
         if (element.receive(message)) {
           column.followEnd();
@@ -396,7 +409,7 @@ export class CompareView {
       },
       paint: () => {
         element.paint();
-        column.followEnd();
+        column.painted = true;
         column.paintLive(this.now());
       },
       ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
