@@ -18,14 +18,14 @@
  * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
  * whole answer once if it contains definitions, so the final DOM always equals a full render.
  */
-import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksHtml, renderDocument, type Links } from "./markdown";
+import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
 
 interface Group {
   start: number; // offset in the normalized text
   raw: string; // the token's source, with `type` and `links` what its HTML was made from
   type: string;
   links: string;
-  html: string;
+  html: string; // "" for a run of committed blocks, whose nodes are made without an HTML string
   nodes: Node[];
 }
 
@@ -45,7 +45,7 @@ export class IncrementalMarkdown {
   private tail: Group[] = [];
   private caret: HTMLElement | null = null;
   /** Text appended since the last render, shown as it is at the growing end until then. */
-  private plain: Text | null = null;
+  private plain: Text[] = [];
   private dirty = false;
   private finished = false;
   /** How many blocks were committed (for tests and diagnostics). */
@@ -84,15 +84,18 @@ export class IncrementalMarkdown {
     this.showPlain(normalized);
   }
 
-  /** Puts `text` on the page unformatted, before the caret (or at the end), until the next render. */
+  /**
+   * Puts `text` on the page unformatted, before the caret (or at the end), until the next render:
+   * a text node of its own each time (appending to one node would copy and re-measure all the
+   * text so far on every message, which a burst turns quadratic).
+   */
   private showPlain(text: string): void {
-    if (this.plain?.parentNode) {
-      this.plain.appendData(text);
-      return;
-    }
-    this.plain = this.root.ownerDocument.createTextNode(text);
-    if (this.caret?.parentNode) this.caret.before(this.plain);
-    else this.root.append(this.plain);
+    const node = this.root.ownerDocument.createTextNode(text);
+    const last = this.plain.at(-1);
+    if (last?.parentNode) last.after(node);
+    else if (this.caret?.parentNode) this.caret.before(node);
+    else this.root.append(node);
+    this.plain.push(node);
   }
 
   /** Paints what arrived since the last call: commits finished blocks, rebuilds the tail. */
@@ -122,7 +125,7 @@ export class IncrementalMarkdown {
     this.committed = this.text.length;
     this.tail = [];
     this.caret = null;
-    this.plain = null;
+    this.plain = [];
     this.finished = true;
     renderDocument(this.root, this.text);
   }
@@ -132,8 +135,8 @@ export class IncrementalMarkdown {
   }
 
   private update(final: boolean): void {
-    this.plain?.remove();
-    this.plain = null;
+    for (const node of this.plain) node.remove();
+    this.plain = [];
     const tailText = this.text.slice(this.committed);
     const tokens = lexBlocks(tailText, this.links);
     const starts: number[] = [];
@@ -187,8 +190,8 @@ export class IncrementalMarkdown {
         raw: run.map((t) => t.raw).join(""),
         type: "run",
         links,
-        html: renderBlocksHtml(run),
-        nodes: [],
+        html: "",
+        nodes: renderBlocksNodes(run),
       });
       committedGroups++;
       i = commitCount;
@@ -207,8 +210,8 @@ export class IncrementalMarkdown {
       }
       for (const g of next) {
         if (kept.has(g)) continue;
-        g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
-        for (const n of g.nodes) this.root.append(n);
+        if (g.type !== "run") g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
+        this.root.append(...g.nodes);
       }
     }
 

@@ -11,7 +11,7 @@
 import { Marked, type Token, type TokensList } from "marked";
 import { decorateCodeBlocks } from "./decorate";
 import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
-import { sanitize } from "./sanitize";
+import { sanitize, sanitizeToFragment } from "./sanitize";
 
 export type Links = TokensList["links"];
 
@@ -63,6 +63,15 @@ export function renderBlocksHtml(tokens: Token[]): string {
   return blocks.length ? sanitize(md.parser(blocks) as string) : "";
 }
 
+/** A run of top-level tokens as detached, sanitized, decorated nodes (`renderBlocksHtml`'s, parsed). */
+export function renderBlocksNodes(tokens: Token[]): Node[] {
+  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
+  if (!blocks.length) return [];
+  const fragment = sanitizeToFragment(md.parser(blocks) as string);
+  decorateCodeBlocks(fragment);
+  return Array.from(fragment.childNodes);
+}
+
 /** Parses sanitized HTML into detached nodes, with code blocks decorated. */
 export function htmlToNodes(html: string, doc: Document = document): Node[] {
   if (!html) return [];
@@ -74,7 +83,7 @@ export function htmlToNodes(html: string, doc: Document = document): Node[] {
 
 /** Renders a whole Markdown text into `root` (replacing what it held), block by block. */
 export function renderDocument(root: HTMLElement, text: string): void {
-  root.replaceChildren(...htmlToNodes(renderBlocksHtml(lexBlocks(normalizeNewlines(text))), root.ownerDocument));
+  root.replaceChildren(...renderBlocksNodes(lexBlocks(normalizeNewlines(text))));
 }
 
 /** The HTML a full render of `text` gives, as a string (for comparisons). */

@@ -30,10 +30,13 @@ const SAFE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]*$/i
 const SAFE_CLASS = /^(?:hljs(?:-[a-z0-9_-]+)?|language-[a-z0-9_+#.-]+|[a-z]+_)$/i;
 const CLASS_TAGS = new Set(["CODE", "SPAN", "PRE"]);
 
-let purifier: ReturnType<typeof createDOMPurify> | null = null;
+type Purifier = ReturnType<typeof createDOMPurify>;
+/** Two configured sanitizers: one returns a string, the other a fragment (no parse back). */
+const purifiers: { string?: Purifier; fragment?: Purifier } = {};
 
-function instance(): ReturnType<typeof createDOMPurify> {
-  if (purifier) return purifier;
+function instance(returns: "string" | "fragment"): Purifier {
+  const made = purifiers[returns];
+  if (made) return made;
   const p = createDOMPurify(window);
   p.addHook("uponSanitizeAttribute", (node, data) => {
     const el = node as Element;
@@ -78,14 +81,20 @@ function instance(): ReturnType<typeof createDOMPurify> {
     ALLOW_UNKNOWN_PROTOCOLS: false,
     SAFE_FOR_TEMPLATES: false,
     RETURN_TRUSTED_TYPE: false,
+    RETURN_DOM_FRAGMENT: returns === "fragment",
   });
-  purifier = p;
+  purifiers[returns] = p;
   return p;
 }
 
 /** Returns the safe subset of `html` as an HTML string. */
 export function sanitize(html: string): string {
-  return instance().sanitize(html) as string;
+  return instance("string").sanitize(html) as string;
+}
+
+/** Returns the safe subset of `html` as nodes, without serializing it and parsing it again. */
+export function sanitizeToFragment(html: string): DocumentFragment {
+  return instance("fragment").sanitize(html) as unknown as DocumentFragment;
 }
 
 /** True when a URL may be opened in the system browser. */
