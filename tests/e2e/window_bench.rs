@@ -13,7 +13,7 @@
 //! - **parallel**: the compare view, `COLUMNS` models streaming `PARALLEL_DELTAS` deltas each at
 //!   `PARALLEL_RATE` deltas/s at once; latency per tenth shows whether a backlog grows;
 //! - **memory**: the resident memory of the app's processes (Rust and WebKit's) after
-//!   `MEMORY_FIRST` and after `MEMORY_LAST` short answers, each in a new conversation;
+//!   `MEMORY_FIRST`, half-way, and after `MEMORY_LAST` short answers, each in a new conversation;
 //! - **floor**: the paced stream through the same commands and `Channel`, painted by a bare page
 //!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone).
 //!
@@ -644,18 +644,19 @@ fn window_bench() {
         server.set(Pace::Burst { deltas: SHORT });
         app.wd.run::<()>("window.__bench?.observer.disconnect();", vec![]).await;
         let mut memory = Vec::new();
-        for answers in [MEMORY_FIRST, MEMORY_LAST - MEMORY_FIRST] {
+        let middle = (MEMORY_FIRST + MEMORY_LAST) / 2;
+        for answers in [MEMORY_FIRST, middle - MEMORY_FIRST, MEMORY_LAST - middle] {
             let error: Option<String> = app
                 .wd
                 .run_async(ANSWERS, vec![json!(answers)], Duration::from_secs(600))
                 .await;
             assert_eq!(error, None, "the short answers");
-            // Let the page settle (and WebKit collect) as a user's pause would.
-            tokio::time::sleep(Duration::from_secs(3)).await;
+            // Let the page settle (and WebKit collect and give memory back) as a user's pause would.
+            tokio::time::sleep(Duration::from_secs(10)).await;
             memory.push(app_memory_kib(&app.data_dir()));
         }
         let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
-        let (memory_first, memory_last) = (total(&memory[0]), total(&memory[1]));
+        let (memory_first, memory_middle, memory_last) = (total(&memory[0]), total(&memory[1]), total(&memory[2]));
 
         print(&floor);
         print(&paced);
@@ -665,19 +666,21 @@ fn window_bench() {
         println!(
             "parallel {COLUMNS} × {PARALLEL_DELTAS} deltas at {PARALLEL_RATE} deltas/s: all painted {parallel_ms:.0} ms after the last byte"
         );
+        let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
-            "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} %)",
-            memory_first as f64 / 1024.0,
-            memory_last as f64 / 1024.0,
+            "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {middle} {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} % over {MEMORY_FIRST})",
+            mib(memory_first),
+            mib(memory_middle),
+            mib(memory_last),
             (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
         );
-        for (first, last) in memory[0].iter().zip(&memory[1]) {
-            println!("         {}: {:.1} → {:.1} MiB", first.0, first.1 as f64 / 1024.0, last.1 as f64 / 1024.0);
+        for ((first, middle), last) in memory[0].iter().zip(&memory[1]).zip(&memory[2]) {
+            println!("         {}: {:.1} → {:.1} → {:.1} MiB", first.0, mib(first.1), mib(middle.1), mib(last.1));
         }
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
                              "burst_run": burst, "burst_ms": burst_ms, "parallel": parallel, "parallel_ms": parallel_ms,
                              "columns": COLUMNS, "parallel_rate": PARALLEL_RATE, "parallel_deltas": PARALLEL_DELTAS,
-                             "memory_kib": { "answers": [MEMORY_FIRST, MEMORY_LAST], "rss": [memory_first, memory_last], "processes": memory },
+                             "memory_kib": { "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory },
                              "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
