@@ -10,8 +10,9 @@
 //!   deltas/s (its first marker is in its first delta: the first token after start-up);
 //! - **burst**: `BURST` deltas written at once; the time from the server's last byte to the last
 //!   marker painted;
-//! - **parallel**: the compare view, `COLUMNS` models streaming `PARALLEL_DELTAS` deltas each at
-//!   `PARALLEL_RATE` deltas/s at once; latency per tenth shows whether a backlog grows;
+//! - **parallel**: the compare view, `COLUMNS` models streaming at once, at each pace of
+//!   `PARALLEL` (deltas per second each, deltas each); latency per tenth shows whether a backlog
+//!   grows;
 //! - **memory**: the resident memory of the app's processes (Rust and WebKit's) after
 //!   `MEMORY_FIRST`, half-way, and after `MEMORY_LAST` short answers, each in a new conversation;
 //! - **floor**: the paced stream through the same commands and `Channel`, painted by a bare page
@@ -43,10 +44,9 @@ const DELTAS: usize = 5000;
 const RATE: f64 = 400.0;
 /// Deltas of the burst.
 const BURST: usize = 20_000;
-/// Columns of the parallel run, deltas of each, and their pace (deltas per second each).
+/// Columns of the parallel runs, and their paces: deltas per second each, deltas each.
 const COLUMNS: usize = 4;
-const PARALLEL_DELTAS: usize = 10_000;
-const PARALLEL_RATE: f64 = 2000.0;
+const PARALLEL: [(f64, usize); 2] = [(500.0, 5_000), (2000.0, 10_000)];
 /// Short answers of the memory run: resident memory is read after the first and the last count.
 const MEMORY_FIRST: usize = 20;
 const MEMORY_LAST: usize = 200;
@@ -541,14 +541,11 @@ fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
 /// Opens the compare view, chooses `models` and sends one prompt to all of them.
 async fn compare(app: &App, models: &[String]) {
     let wd = &app.wd;
-    let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
-    wd.click_until(
-        &open,
-        "the compare view to open",
-        &script("return visible('[data-testid=compare-prompt]');"),
-        vec![],
-    )
-    .await;
+    let shown = script("return visible('[data-testid=compare-prompt]');");
+    if !wd.read::<bool>(&shown, vec![]).await {
+        let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
+        wd.click_until(&open, "the compare view to open", &shown, vec![]).await;
+    }
     for model in models {
         let chip = wd
             .find(&format!("[data-testid=compare-model][data-model=\"{model}\"]"), UI_TIMEOUT)
@@ -556,19 +553,20 @@ async fn compare(app: &App, models: &[String]) {
         let chosen = script(
             "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
         );
+        if wd.read::<bool>(&chosen, vec![json!(model)]).await {
+            continue; // still chosen from the run before
+        }
         wd.click_until(&chip, &format!("{model} to be chosen"), &chosen, vec![json!(model)])
             .await;
     }
     let prompt = wd.find("[data-testid=compare-prompt]", UI_TIMEOUT).await;
     wd.fill(&prompt, "go").await;
     let go = wd.find("[data-testid=compare-send]", UI_TIMEOUT).await;
-    wd.click_until(
-        &go,
-        "the columns",
-        &script("return document.querySelectorAll('[data-testid=compare-column]').length === arguments[0];"),
-        vec![json!(models.len())],
-    )
-    .await;
+    let streaming = script(
+        "return [...document.querySelectorAll('[data-testid=compare-column]')].filter((c) => c.dataset.state === 'streaming').length === arguments[0];",
+    );
+    wd.click_until(&go, "the columns streaming", &streaming, vec![json!(models.len())])
+        .await;
 }
 
 #[test]
@@ -619,25 +617,26 @@ fn window_bench() {
         let burst_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
         ui::wait_answer_end(&app.wd).await;
 
-        // Parallel: the compare view's columns at a fast provider's pace.
-        server.set(Pace::Paced {
-            deltas: PARALLEL_DELTAS,
-            rate: PARALLEL_RATE,
-        });
+        // Parallel: the compare view's columns at a fast provider's paces.
         let models: Vec<String> = (1..=COLUMNS).map(|n| format!("bench/bench-model-{n}")).collect();
-        app.wd.run::<()>(OBSERVE, vec![]).await;
-        compare(&app, &models).await;
-        let (seen, last_byte) = collected(&app, &server, COLUMNS, COLUMNS * PARALLEL_DELTAS / MARK_EVERY).await;
-        let parallel = summarize("parallel", &server.flushed.lock().unwrap(), &seen);
-        let parallel_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
-        app.wd
-            .wait(
-                "every column done",
-                Duration::from_secs(60),
-                &script("return [...document.querySelectorAll('[data-testid=compare-column]')].every((c) => c.dataset.state === 'done');"),
-                vec![],
-            )
-            .await;
+        let mut parallel = Vec::new();
+        for (rate, deltas) in PARALLEL {
+            server.set(Pace::Paced { deltas, rate });
+            app.wd.run::<()>(OBSERVE, vec![]).await;
+            compare(&app, &models).await;
+            let (seen, last_byte) = collected(&app, &server, COLUMNS, COLUMNS * deltas / MARK_EVERY).await;
+            let run = summarize("parallel", &server.flushed.lock().unwrap(), &seen);
+            let caught_up_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
+            app.wd
+                .wait(
+                    "every column done",
+                    Duration::from_secs(60),
+                    &script("return [...document.querySelectorAll('[data-testid=compare-column]')].every((c) => c.dataset.state === 'done');"),
+                    vec![],
+                )
+                .await;
+            parallel.push((rate, deltas, run, caught_up_ms));
+        }
 
         // Memory over many short answers, each in a new conversation, sent from inside the page
         // (WebDriver's own scripts, polled thousands of times, would grow the page's heap too).
@@ -662,10 +661,12 @@ fn window_bench() {
         print(&paced);
         print(&burst);
         println!("burst    {BURST} deltas: all painted {burst_ms:.0} ms after the server's last byte");
-        print(&parallel);
-        println!(
-            "parallel {COLUMNS} × {PARALLEL_DELTAS} deltas at {PARALLEL_RATE} deltas/s: all painted {parallel_ms:.0} ms after the last byte"
-        );
+        for (rate, deltas, run, caught_up_ms) in &parallel {
+            print(run);
+            println!(
+                "parallel {COLUMNS} × {deltas} deltas at {rate} deltas/s: all painted {caught_up_ms:.0} ms after the last byte"
+            );
+        }
         let mib = |kib: u64| kib as f64 / 1024.0;
         println!(
             "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {middle} {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} % over {MEMORY_FIRST})",
@@ -678,8 +679,9 @@ fn window_bench() {
             println!("         {}: {:.1} → {:.1} → {:.1} MiB", first.0, mib(first.1), mib(middle.1), mib(last.1));
         }
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
-                             "burst_run": burst, "burst_ms": burst_ms, "parallel": parallel, "parallel_ms": parallel_ms,
-                             "columns": COLUMNS, "parallel_rate": PARALLEL_RATE, "parallel_deltas": PARALLEL_DELTAS,
+                             "burst_run": burst, "burst_ms": burst_ms, "columns": COLUMNS,
+                             "parallel": parallel.iter().map(|(rate, deltas, run, caught_up_ms)| json!({
+                                 "rate": rate, "deltas": deltas, "run": run, "caught_up_ms": caught_up_ms })).collect::<Vec<_>>(),
                              "memory_kib": { "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory },
                              "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
