@@ -12,6 +12,7 @@
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
  */
+import { pagePerf } from "./perf";
 import type { Saved, StreamMessage } from "./types";
 
 /**
@@ -75,24 +76,6 @@ export function sharedFrames(schedule: FrameScheduler, after: () => void): Frame
   };
 }
 
-/**
- * Where the page's scripts spend their time on streams, summed over every pump: read by the
- * window benchmark (`window.__runnelPerf`, docs/PERFORMANCE.md) to split the time from a flush to
- * the frame into Rust + IPC, the page's scripts, and WebKit's layout and paint.
- */
-export const streamPerf = {
-  /** Messages received, and the milliseconds `receive` took for them. */
-  messages: 0,
-  receiveMs: 0,
-  /** Frames painted, the milliseconds `paint` took in all, and the longest one. */
-  paints: 0,
-  paintMs: 0,
-  paintMaxMs: 0,
-  reset(): void {
-    this.messages = this.receiveMs = this.paints = this.paintMs = this.paintMaxMs = 0;
-  },
-};
-
 export interface StreamPumpOptions {
   /** Takes one message as it arrives, in order: only cheap work here. */
   receive: (message: StreamMessage) => void;
@@ -124,8 +107,8 @@ export class StreamPump {
     if (isEnding(message)) this.ended = true;
     const start = performance.now();
     this.options.receive(message);
-    streamPerf.messages++;
-    streamPerf.receiveMs += performance.now() - start;
+    pagePerf.messages++;
+    pagePerf.receiveMs += performance.now() - start;
     if (this.ended) this.close();
     else this.request();
   };
@@ -165,9 +148,9 @@ export class StreamPump {
       const start = performance.now();
       this.options.paint();
       const took = performance.now() - start;
-      streamPerf.paints++;
-      streamPerf.paintMs += took;
-      streamPerf.paintMaxMs = Math.max(streamPerf.paintMaxMs, took);
+      pagePerf.paints++;
+      pagePerf.paintMs += took;
+      pagePerf.paintMaxMs = Math.max(pagePerf.paintMaxMs, took);
       this.painted = this.received;
     }
     if (this.streamId !== null && this.painted > this.acked) {

@@ -9,6 +9,7 @@
  * runs, ends with exactly the DOM a full render of the final text gives.
  */
 import { Marked, type Token, type TokensList } from "marked";
+import { timed } from "../perf";
 import { decorateCodeBlocks } from "./decorate";
 import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
 import { sanitize, sanitizeToFragment } from "./sanitize";
@@ -60,25 +61,32 @@ export function renderBlockHtml(token: Token): string {
  */
 export function renderBlocksHtml(tokens: Token[]): string {
   const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
-  return blocks.length ? sanitize(md.parser(blocks) as string) : "";
+  if (!blocks.length) return "";
+  const html = timed("markdownMs", () => md.parser(blocks) as string);
+  return timed("sanitizeMs", () => sanitize(html));
 }
 
 /** A run of top-level tokens as detached, sanitized, decorated nodes (`renderBlocksHtml`'s, parsed). */
 export function renderBlocksNodes(tokens: Token[]): Node[] {
   const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
   if (!blocks.length) return [];
-  const fragment = sanitizeToFragment(md.parser(blocks) as string);
-  decorateCodeBlocks(fragment);
-  return Array.from(fragment.childNodes);
+  const html = timed("markdownMs", () => md.parser(blocks) as string);
+  const fragment = timed("sanitizeMs", () => sanitizeToFragment(html));
+  return timed("nodesMs", () => {
+    decorateCodeBlocks(fragment);
+    return Array.from(fragment.childNodes);
+  });
 }
 
 /** Parses sanitized HTML into detached nodes, with code blocks decorated. */
 export function htmlToNodes(html: string, doc: Document = document): Node[] {
   if (!html) return [];
-  const template = doc.createElement("template");
-  template.innerHTML = html;
-  decorateCodeBlocks(template.content);
-  return Array.from(template.content.childNodes);
+  return timed("nodesMs", () => {
+    const template = doc.createElement("template");
+    template.innerHTML = html;
+    decorateCodeBlocks(template.content);
+    return Array.from(template.content.childNodes);
+  });
 }
 
 /** Renders a whole Markdown text into `root` (replacing what it held), block by block. */
