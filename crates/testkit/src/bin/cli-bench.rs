@@ -17,12 +17,12 @@
 //! cli-bench --serve openai|anthropic [--deltas N]    # only serve the stream (for a profiler)
 //! ```
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use runnel_testkit::{
-    Chunking, FakeServer, Framing, Reply, anthropic_stream, anthropic_text_of, openai_stream, openai_text_of,
+    Chunking, FakeServer, Framing, Reply, USER_ENV, anthropic_stream, anthropic_text_of, openai_stream, openai_text_of,
 };
 
 /// The request body curl sends (the server answers whatever it is).
@@ -134,17 +134,9 @@ struct Sample {
 
 /// A `runnel` command with none of the user's keys, base URLs or providers, and a keychain
 /// service of its own.
-fn runnel(path: &PathBuf) -> Command {
+fn runnel(path: &Path) -> Command {
     let mut command = Command::new(path);
-    for var in [
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_BASE_URL",
-        "RUNNEL_MODEL",
-        "RUNNEL_LOG",
-        "RUNNEL_PROVIDERS_FILE",
-    ] {
+    for var in USER_ENV {
         command.env_remove(var);
     }
     command.env("RUNNEL_KEYCHAIN_SERVICE", "runnel-cli-bench");
@@ -153,7 +145,7 @@ fn runnel(path: &PathBuf) -> Command {
 
 /// `runnel chat` reading `protocol` from `url`: a keyless endpoint for OpenAI (`ollama`, the
 /// start-up case), Anthropic with a key from the environment (so no keychain either).
-fn runnel_chat(path: &PathBuf, protocol: Protocol, url: &str) -> Command {
+fn runnel_chat(path: &Path, protocol: Protocol, url: &str) -> Command {
     let mut command = runnel(path);
     match protocol {
         Protocol::OpenAi => command.args(["chat", "-m", "ollama/bench", "--base-url", &format!("{url}/v1"), "hi"]),
@@ -182,7 +174,7 @@ fn curl(protocol: Protocol, url: &str) -> Command {
     command
 }
 
-fn genai(path: &PathBuf, protocol: Protocol, url: &str) -> Command {
+fn genai(path: &Path, protocol: Protocol, url: &str) -> Command {
     let mut command = Command::new(path);
     command.args([protocol.name(), url]);
     command
