@@ -6,11 +6,12 @@
 //! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
 
 use std::ops::ControlFlow;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use reqwest::header::CONTENT_TYPE;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -33,9 +34,9 @@ use crate::timeouts::Timeouts;
 /// After the terminator, how long the body may take to end so the connection can be reused.
 const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
 
-/// Most events sent to the consumer in one message. Events go over in batches, one per read (or
-/// per this many events of a large read), not one message each: a fast stream costs one channel
-/// hop and one wake-up per read, and a large read still never piles up its events.
+/// Most events sent to the consumer in one message. Events go over in batches — those of the
+/// reads at hand (up to this many events), not one message each: a fast stream costs one channel
+/// hop and one wake-up per burst of reads, and a large read still never piles up its events.
 const BATCH: usize = 256;
 
 /// Options for one stream.
@@ -359,7 +360,7 @@ impl Driver {
                 &body,
             )));
         }
-        let mut body = response.bytes_stream();
+        let mut body = response.bytes_stream().peekable();
         let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
         let mut events = Vec::new();
         loop {
@@ -408,6 +409,9 @@ impl Driver {
                 return Some(StreamEvent::Error(too_large("one event of the stream", too_big.limit)));
             }
             match ended {
+                // The next read, when it is already here, joins this batch: a burst of small
+                // reads costs the consumer one message and one wake-up, not one each.
+                None if matches!(Pin::new(&mut body).peek().now_or_never(), Some(Some(Ok(_)))) => {}
                 None => self.emit_all(&mut events),
                 Some(Ok(finish)) => {
                     self.complete(&mut events, finish);
