@@ -9,7 +9,7 @@
 //! - **Proxies as the SDKs read them**: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`,
 //!   upper case first, then lower case. Loopback (`127.0.0.0/8`, `::1`, `localhost`) always goes
 //!   direct, whatever `NO_PROXY` says: the demo and local servers never reach a proxy.
-//! - **TLS only for `https://`** ([`Clients`]): `http://` URLs go through a client without TLS
+//! - **TLS only for `https://`** (`Clients`): `http://` URLs go through a client without TLS
 //!   roots, so a local endpoint never waits for the system's CA certificates to be read; the
 //!   client for `https://` (rustls, verifying with the platform's roots) is built on first use.
 
