@@ -244,6 +244,22 @@ mod tests {
     }
 
     #[test]
+    fn http_urls_take_the_client_without_roots_unless_their_proxy_speaks_tls() {
+        let address = |clients: &Clients, url: &str| std::ptr::from_ref(clients.for_url(url).unwrap());
+        let direct = Clients::new(Timeouts::default(), Proxies::default()).unwrap();
+        let plain = address(&direct, "http://127.0.0.1:8080/v1");
+        assert_eq!(plain, address(&direct, "HTTP://localhost/v1"));
+        assert_ne!(plain, address(&direct, "https://api.example/v1"));
+        // An https:// proxy for http:// URLs needs TLS: those go through the TLS client.
+        let proxies = Proxies::from_vars(&vars(&[("HTTP_PROXY", "https://proxy.example:3128")]));
+        let proxied = Clients::new(Timeouts::default(), proxies).unwrap();
+        assert_eq!(
+            address(&proxied, "http://box.example/v1"),
+            address(&proxied, "https://api.example/v1")
+        );
+    }
+
+    #[test]
     fn a_bad_proxy_url_is_named_without_its_value() {
         let proxies = Proxies::from_vars(&vars(&[("HTTPS_PROXY", "http://user:secret@[bad")]));
         let error = client_builder(&Timeouts::default(), &proxies).unwrap_err();
