@@ -360,6 +360,9 @@ struct PagePerf {
     paints: u64,
     paint_ms: f64,
     paint_max_ms: f64,
+    markdown_ms: f64,
+    sanitize_ms: f64,
+    nodes_ms: f64,
 }
 
 /// The latencies of one run, by tenth: DOM and painted frame, in ms; where the page's time went.
@@ -454,7 +457,8 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
             "window.__bench.watching = false; const p = window.__runnelPerf;
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
                       perf: p ? { messages: p.messages, receiveMs: p.receiveMs, paints: p.paints,
-                                  paintMs: p.paintMs, paintMaxMs: p.paintMaxMs } : null };",
+                                  paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
+                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs } : null };",
             vec![],
         )
         .await;
@@ -468,8 +472,16 @@ fn print(run: &Run) {
     );
     if let Some(page) = &run.page {
         println!(
-            "         page scripts: {} messages received in {:.0} ms; {} paints in {:.0} ms (longest {:.1} ms)",
-            page.messages, page.receive_ms, page.paints, page.paint_ms, page.paint_max_ms
+            "         page scripts: {} messages received in {:.0} ms; {} paints in {:.0} ms (longest {:.1} ms); \
+             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms",
+            page.messages,
+            page.receive_ms,
+            page.paints,
+            page.paint_ms,
+            page.paint_max_ms,
+            page.markdown_ms,
+            page.sanitize_ms,
+            page.nodes_ms
         );
     }
     for (n, tenth) in run.tenths.iter().enumerate() {
