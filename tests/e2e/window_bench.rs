@@ -363,6 +363,7 @@ struct PagePerf {
     markdown_ms: f64,
     sanitize_ms: f64,
     nodes_ms: f64,
+    layout_ms: f64,
 }
 
 /// The latencies of one run, by tenth: DOM and painted frame, in ms; where the page's time went.
@@ -458,7 +459,7 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
                       perf: p ? { messages: p.messages, receiveMs: p.receiveMs, paints: p.paints,
                                   paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
-                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs } : null };",
+                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, layoutMs: p.layoutMs } : null };",
             vec![],
         )
         .await;
@@ -473,7 +474,7 @@ fn print(run: &Run) {
     if let Some(page) = &run.page {
         println!(
             "         page scripts: {} messages received in {:.0} ms; {} paints in {:.0} ms (longest {:.1} ms); \
-             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms",
+             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms; following the end (layout) {:.0} ms",
             page.messages,
             page.receive_ms,
             page.paints,
@@ -481,7 +482,8 @@ fn print(run: &Run) {
             page.paint_max_ms,
             page.markdown_ms,
             page.sanitize_ms,
-            page.nodes_ms
+            page.nodes_ms,
+            page.layout_ms
         );
     }
     for (n, tenth) in run.tenths.iter().enumerate() {

@@ -3,6 +3,8 @@
  * through render/, which sanitizes it); text given here always becomes text nodes, never HTML.
  */
 
+import { timed } from "./perf";
+
 type Child = Node | string | null | undefined | false;
 type Props = Record<string, unknown>;
 
@@ -88,7 +90,9 @@ export class EndFollower {
   toEnd(force = false): void {
     if (force) this.following = true;
     if (!this.following) return;
-    this.scroller.scrollTop = this.scroller.scrollHeight;
-    this.autoTop = this.scroller.scrollTop;
+    timed("layoutMs", () => {
+      this.scroller.scrollTop = this.scroller.scrollHeight;
+      this.autoTop = this.scroller.scrollTop;
+    });
   }
 }
