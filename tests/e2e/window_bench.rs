@@ -357,6 +357,7 @@ struct Seen {
 struct PagePerf {
     messages: u64,
     receive_ms: f64,
+    ending_ms: f64,
     paints: u64,
     paint_ms: f64,
     paint_max_ms: f64,
@@ -457,7 +458,7 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
         .run(
             "window.__bench.watching = false; const p = window.__runnelPerf;
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
-                      perf: p ? { messages: p.messages, receiveMs: p.receiveMs, paints: p.paints,
+                      perf: p ? { messages: p.messages, receiveMs: p.receiveMs, endingMs: p.endingMs, paints: p.paints,
                                   paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
                                   sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, layoutMs: p.layoutMs } : null };",
             vec![],
@@ -473,10 +474,11 @@ fn print(run: &Run) {
     );
     if let Some(page) = &run.page {
         println!(
-            "         page scripts: {} messages received in {:.0} ms; {} paints in {:.0} ms (longest {:.1} ms); \
+            "         page scripts: {} messages received in {:.0} ms (the ending {:.0} ms); {} paints in {:.0} ms (longest {:.1} ms); \
              rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms; following the end (layout) {:.0} ms",
             page.messages,
             page.receive_ms,
+            page.ending_ms,
             page.paints,
             page.paint_ms,
             page.paint_max_ms,

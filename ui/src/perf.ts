@@ -8,6 +8,8 @@ export const pagePerf = {
   /** Stream messages received, and the milliseconds `receive` took for them. */
   messages: 0,
   receiveMs: 0,
+  /** Of `receiveMs`, the endings' (an ending paints the rest of the answer at once). */
+  endingMs: 0,
   /** Frames painted, the milliseconds `paint` took in all, and the longest one. */
   paints: 0,
   paintMs: 0,
@@ -19,7 +21,7 @@ export const pagePerf = {
   /** Following the growing end: reading the scroll height makes WebKit lay out what changed. */
   layoutMs: 0,
   reset(): void {
-    this.messages = this.receiveMs = this.paints = this.paintMs = this.paintMaxMs = 0;
+    this.messages = this.receiveMs = this.endingMs = this.paints = this.paintMs = this.paintMaxMs = 0;
     this.markdownMs = this.sanitizeMs = this.nodesMs = this.layoutMs = 0;
   },
 };

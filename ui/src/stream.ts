@@ -107,8 +107,10 @@ export class StreamPump {
     if (isEnding(message)) this.ended = true;
     const start = performance.now();
     this.options.receive(message);
+    const took = performance.now() - start;
     pagePerf.messages++;
-    pagePerf.receiveMs += performance.now() - start;
+    pagePerf.receiveMs += took;
+    if (this.ended) pagePerf.endingMs += took;
     if (this.ended) this.close();
     else this.request();
   };
