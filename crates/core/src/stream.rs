@@ -24,7 +24,7 @@ use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
 use crate::provider::{EventDecoder, Finish, Protocol, Step};
-use crate::recording::{Recorder, Recording};
+use crate::recording::{Recorder, Recording, RecordingTap};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
@@ -95,6 +95,7 @@ pub struct ChatStream {
     receiver: mpsc::UnboundedReceiver<Message>,
     stop: StopHandle,
     raw: RawSwitch,
+    tap: Option<RecordingTap>,
     collector: Collector,
     ended: bool,
 }
@@ -115,6 +116,10 @@ impl ChatStream {
         let stop = StopHandle::default();
         let raw = RawSwitch::default();
         raw.set(options.raw);
+        let recorder = options
+            .record
+            .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits));
+        let tap = recorder.as_ref().map(Recorder::tap);
         let body = endpoint.protocol.chat_body(request, &endpoint.quirks);
         let url = endpoint.protocol.chat_url(&endpoint.base_url);
         tracing::debug!(provider = %endpoint.provider, %url, model = %request.model, "stream starting");
@@ -134,9 +139,7 @@ impl ChatStream {
             limits,
             meter: AnswerMeter::new(limits),
             finished: false,
-            recorder: options
-                .record
-                .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits)),
+            recorder,
             redactor: endpoint
                 .key
                 .as_ref()
@@ -148,6 +151,7 @@ impl ChatStream {
             receiver,
             stop,
             raw,
+            tap,
             collector: Collector::with_limits(started, limits),
             ended: false,
         }
@@ -156,6 +160,12 @@ impl ChatStream {
     /// A switch that turns this stream's raw frames on or off from anywhere.
     pub fn raw_switch(&self) -> RawSwitch {
         self.raw.clone()
+    }
+
+    /// The recording as it grows, when the stream is recorded ([`StreamOptions::record`]): an
+    /// inspector opened mid-stream reads it from its first chunk.
+    pub fn recording_tap(&self) -> Option<RecordingTap> {
+        self.tap.clone()
     }
 
     /// A handle that stops this stream from anywhere.
