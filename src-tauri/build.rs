@@ -38,6 +38,7 @@ const COMMANDS: &[&str] = &[
     "export_stream",
     "open_stream_file",
     "inspect_stream",
+    "stop_inspecting",
     "ipc_bench",
 ];
 

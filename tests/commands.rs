@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{ConversationKind, KeyState, MessageState, Turn};
+use runnel_app::models::{ConversationKind, EventRow, KeyState, MessageState, Turn};
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
 use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
@@ -1166,25 +1166,33 @@ async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one
 }
 
 /// The SSE events of `body` as (event name, data), read by the spec on its own (not Runnel's
-/// decoder): blocks split at blank lines, comments skipped, `message` when there is no `event:`.
+/// decoder): blocks split at blank lines, `message` when there is no `event:`; a comment line is
+/// `("", its text after the colon)`, before the event of its block (which dispatches at the
+/// block's end).
 fn sse_events(body: &[u8]) -> Vec<(String, String)> {
     let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n");
-    text.split("\n\n")
-        .filter_map(|block| {
-            let mut event = None;
-            let mut data: Vec<&str> = Vec::new();
-            for line in block.lines().filter(|line| !line.starts_with(':')) {
-                let (field, value) = line.split_once(':').unwrap_or((line, ""));
-                let value = value.strip_prefix(' ').unwrap_or(value);
-                match field {
-                    "event" => event = Some(value.to_owned()),
-                    "data" => data.push(value),
-                    _ => {}
-                }
+    let mut events = Vec::new();
+    for block in text.split("\n\n") {
+        let mut event = None;
+        let mut data: Vec<&str> = Vec::new();
+        for line in block.lines() {
+            if let Some(comment) = line.strip_prefix(':') {
+                events.push((String::new(), comment.to_owned()));
+                continue;
             }
-            (!data.is_empty()).then(|| (event.unwrap_or_else(|| "message".into()), data.join("\n")))
-        })
-        .collect()
+            let (field, value) = line.split_once(':').unwrap_or((line, ""));
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            match field {
+                "event" => event = Some(value.to_owned()),
+                "data" => data.push(value),
+                _ => {}
+            }
+        }
+        if !data.is_empty() {
+            events.push((event.unwrap_or_else(|| "message".into()), data.join("\n")));
+        }
+    }
+    events
 }
 
 /// The rows' (event name, data), in order.
@@ -1449,58 +1457,78 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
 
+/// A channel collecting an inspector's rows as (event name, data), in the order they came.
+fn collecting_rows() -> (Channel<Vec<EventRow>>, Arc<Mutex<Vec<(String, String)>>>) {
+    let rows = Arc::new(Mutex::new(Vec::new()));
+    let sink = rows.clone();
+    let channel = Channel::new(move |body: InvokeResponseBody| {
+        let json = match body {
+            InvokeResponseBody::Json(json) => json,
+            InvokeResponseBody::Raw(bytes) => String::from_utf8(bytes).unwrap(),
+        };
+        let batch: Vec<Value> = serde_json::from_str(&json).unwrap();
+        sink.lock().unwrap().extend(batch.iter().map(|row| {
+            (
+                row["event"].as_str().unwrap().to_owned(),
+                row["data"].as_str().unwrap().to_owned(),
+            )
+        }));
+        Ok(())
+    });
+    (channel, rows)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() {
+async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_order() {
     let (_openai, _anthropic, harness, _conversation_id, turn, received) = slow_answer_under_way().await;
-    let raw = |received: &Received| -> Vec<(String, String)> {
-        received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|message| message["type"] == "raw")
-            .map(|m| {
-                (
-                    m["event"].as_str().unwrap().to_owned(),
-                    m["data"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    };
-    assert!(raw(&received).is_empty(), "no raw frames unless asked");
+    let (channel, rows) = collecting_rows();
     assert!(
-        commands::inspect_stream(harness.state(), turn.stream_id, true)
+        commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await
             .unwrap()
     );
+    let written = sse_events(&runnel_testkit::openai_stream(20_000));
     for _ in 0..500 {
-        if raw(&received).len() >= 20 {
+        if rows.lock().unwrap().len() >= 100 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
-    until_end(&received).await;
-    let live = raw(&received);
-    assert!(live.len() >= 20, "{}", live.len());
-    let written = sse_events(&runnel_testkit::openai_stream(20_000));
-    let start = written.iter().position(|event| *event == live[0]).unwrap();
-    assert_eq!(
-        live,
-        written[start..start + live.len()],
-        "the server's events, in order, none missing"
-    );
+    let messages = until_end(&received).await;
     assert!(
-        !commands::inspect_stream(harness.state(), turn.stream_id, true)
-            .await
-            .unwrap(),
-        "it has ended"
+        messages.iter().all(|message| message["type"] != "raw"),
+        "the answer's own channel carries nothing more"
+    );
+    // The tap ends with the recording, before the ending: the last rows are out soon after.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let live = rows.lock().unwrap().clone();
+    assert!(live.len() >= 100, "{}", live.len());
+    let (last, whole) = live.split_last().unwrap();
+    assert_eq!(
+        whole,
+        &written[..whole.len()],
+        "the server's events from the first, in order, none missing, none twice"
+    );
+    let next = &written[whole.len()];
+    assert!(
+        last.0 == next.0 && next.1.starts_with(&last.1),
+        "the last is the event the stop cut off, or all of it: {last:?}"
     );
     let events = commands::stream_events(harness.state(), turn.assistant.id)
         .await
         .unwrap();
+    assert_eq!(row_events(&events), live, "the same rows as the answer's in history");
     assert_eq!(
         events.rows.last().unwrap().decoded.last(),
         Some(&runnel_core::StreamEvent::Stopped),
         "a stopped answer's rows end as it did"
+    );
+    let (channel, _) = collecting_rows();
+    assert!(
+        !commands::inspect_stream(harness.state(), turn.stream_id, channel)
+            .await
+            .unwrap(),
+        "it has ended"
     );
 }

@@ -26,6 +26,7 @@ pub mod commands;
 pub mod compare;
 pub mod ending;
 pub mod error;
+pub mod inspector;
 pub mod lifecycle;
 pub mod models;
 pub mod outbox;
@@ -148,6 +149,7 @@ pub fn run() {
             commands::export_stream,
             commands::open_stream_file,
             commands::inspect_stream,
+            commands::stop_inspecting,
             bench::ipc_bench,
         ])
         .build(tauri::generate_context!())
