@@ -63,6 +63,11 @@ const ipc = {
   stopStream: vi.fn(async () => null),
   ackStream: vi.fn(async () => null),
   openLink: vi.fn(async () => null),
+  streamEvents: vi.fn(),
+  exportStream: vi.fn(),
+  openStreamFile: vi.fn(),
+  inspectStream: vi.fn(async () => false),
+  stopInspecting: vi.fn(async () => null),
 } satisfies Record<keyof Ipc, unknown>;
 
 describe("the app, end to end against a fake IPC", () => {

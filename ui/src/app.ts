@@ -10,6 +10,7 @@ import { button, h } from "./dom";
 import { describeError } from "./errors";
 import { providerName, splitModel } from "./format";
 import { icon } from "./icons";
+import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, type FrameScheduler } from "./stream";
@@ -52,6 +53,7 @@ export class App {
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
+  private readonly inspector: InspectorController;
 
   private info: AppInfo | null = null;
   private catalog: ProviderView[] = [];
@@ -78,7 +80,13 @@ export class App {
       onRegenerate: (message) => void this.regenerate(message),
       onOpenSettings: () => this.openSettings(),
       onEditClosed: () => this.composer.focus(),
+      onInspect: (message) => this.toggleInspector(message),
     };
+    this.inspector = new InspectorController(
+      this.ipc,
+      { onOpenChanged: (open) => this.root.classList.toggle("inspecting", open) },
+      { schedule: this.options.schedule },
+    );
 
     this.sidebar = new SidebarView({
       onNew: () => this.newConversation(),
@@ -194,6 +202,7 @@ export class App {
       { class: "app" },
       this.sidebar.el,
       h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
+      this.inspector.view.el,
     );
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
@@ -490,6 +499,7 @@ export class App {
       this.retryOverrides.delete(answer);
       live.streamId = turn.stream_id;
       live.pump.setStreamId(turn.stream_id);
+      this.inspector.streamStarted(answer, turn.stream_id);
       if (live.stopRequested) this.stopLive(live);
       void this.refreshConversations();
     } catch (e) {
@@ -503,6 +513,7 @@ export class App {
 
   private finished(live: LiveStream, final: MessageView): void {
     if (this.live.get(live.conversationId) === live) this.live.delete(live.conversationId);
+    this.inspector.answerEnded(live.element, final.id);
     this.syncStreaming();
     this.chat.refreshLast();
     if (live.conversationId === this.currentId) {
@@ -535,6 +546,23 @@ export class App {
       return;
     }
     void this.ipc.stopStream(live.streamId).catch(() => undefined);
+  }
+
+  // ---- inspector ----------------------------------------------------------------------------------
+
+  /** Ctrl/⌘+I: the inspector on the last answer of the open chat, or closed. */
+  private inspectLast(): void {
+    const last = this.mode === "chat" && !this.settingsOpen ? this.chat.lastAssistant() : undefined;
+    if (this.inspector.current || !last) this.inspector.close();
+    else this.toggleInspector(last);
+    if (this.inspector.current) this.inspector.view.focusFilter();
+  }
+
+  /** Opens the stream inspector on `message` (live while it streams), or closes it there. */
+  private toggleInspector(message: MessageElement): void {
+    const live = [...this.live.values()].find((l) => l.element === message);
+    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "openai";
+    this.inspector.toggle(message, live ? { streamId: live.streamId, protocol } : null);
   }
 
   // ---- compare ------------------------------------------------------------------------------------
@@ -612,6 +640,7 @@ export class App {
       else if (action === "settings") (this.settingsOpen ? this.closeSettings() : this.openSettings());
       else if (action === "sidebar") this.toggleSidebar();
       else if (action === "compare") this.openCompare();
+      else if (action === "inspector") this.inspectLast();
       return;
     }
     if (e.key === "Escape" && !e.defaultPrevented) {
