@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "open_stream_file",
     "inspect_stream",
     "stop_inspecting",
+    "watch_file_drops",
     "ipc_bench",
 ];
 

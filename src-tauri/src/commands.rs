@@ -6,6 +6,7 @@ use runnel_core::catalog::DEMO;
 use tauri::State;
 use tauri::ipc::Channel;
 
+use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
 use crate::models::{
@@ -330,6 +331,14 @@ pub async fn open_stream_file(path: String) -> AppResult<StreamEvents> {
         return Err(AppError::InvalidInput("no file was given".into()));
     }
     blocking(|| recordings::open_file(std::path::Path::new(&path)))
+}
+
+/// Hands the paths of files dropped onto the window to `on_drop` from now on (the page opens an
+/// `.sse` file among them into the inspector).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn watch_file_drops(drops: State<'_, FileDrops>, on_drop: Channel<Vec<String>>) -> AppResult<()> {
+    drops.watch(on_drop);
+    Ok(())
 }
 
 /// Opens a link from an answer in the system browser (http, https and mailto only).

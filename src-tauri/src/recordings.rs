@@ -98,10 +98,23 @@ pub fn stream_events(store: &Store, message_id: i64) -> AppResult<StreamEvents> 
     Ok(rows(&recording, Some(&message)))
 }
 
-/// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one).
+/// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one). A file
+/// not named `.sse`, or one that holds no SSE event, is refused with a sentence saying so.
 pub fn open_file(path: &Path) -> AppResult<StreamEvents> {
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    if path.extension().is_none_or(|extension| extension != "sse") {
+        return Err(AppError::InvalidInput(format!(
+            "{name} is not an .sse file: open a stream saved by Runnel's Export or by `runnel chat --save-sse`"
+        )));
+    }
     let file = sse_file::read(path, &Limits::default())?;
-    Ok(rows(&file.recording, None))
+    let events = rows(&file.recording, None);
+    if events.rows.is_empty() && file.recording.body_len() > 0 {
+        return Err(AppError::InvalidInput(format!(
+            "{name} holds no SSE events (no `data:` lines): it is not a saved stream"
+        )));
+    }
+    Ok(events)
 }
 
 /// Writes answer `message_id`'s recorded stream to `dir` (created if missing) as an `.sse` file

@@ -68,6 +68,7 @@ const ipc = {
   openStreamFile: vi.fn(),
   inspectStream: vi.fn(async () => false),
   stopInspecting: vi.fn(async () => null),
+  watchFileDrops: vi.fn(async () => null),
 } satisfies Record<keyof Ipc, unknown>;
 
 describe("the app, end to end against a fake IPC", () => {

@@ -176,6 +176,7 @@ export class App {
         onToggleSidebar: () => this.toggleSidebar(),
         onTogglePicker: () => this.togglePicker(),
         onToggleSettings: () => (this.settingsOpen ? this.closeSettings() : this.openSettings()),
+        onOpenStreamFile: () => this.inspector.promptFile(),
       },
       this.picker.el,
     );
@@ -244,6 +245,8 @@ export class App {
     // Local servers (Ollama, LM Studio, llama.cpp) may answer after the catalog above was read
     // (the app's own look at start-up can still be under way): look for them and offer what
     // answered, in the picker too if it is open by then.
+    // An .sse file dropped onto the window opens in the stream inspector.
+    void this.ipc.watchFileDrops((paths) => void this.inspector.openFile(paths[0])).catch(() => undefined);
     void this.ipc
       .detectLocalServers()
       .then((found) => (found.length ? this.reloadCatalog() : undefined))

@@ -121,6 +121,12 @@ export const ipc = {
     return call<boolean>("inspect_stream", { stream_id, on_rows });
   },
   stopInspecting: (stream_id: number) => call<null>("stop_inspecting", { stream_id }),
+  /** Calls `onDrop` with the paths of files dropped onto the window, from now on. */
+  watchFileDrops: (onDrop: (paths: string[]) => void) => {
+    const on_drop = new Channel<string[]>();
+    on_drop.onmessage = onDrop;
+    return call<null>("watch_file_drops", { on_drop });
+  },
 };
 
 export type Ipc = typeof ipc;

@@ -49,6 +49,7 @@ export class InspectorController {
           return this.ipc.exportStream(this.messageId).catch((e: UiError) => Promise.reject(new Error(errorText(e))));
         },
         onCopy: (text) => copyText(text),
+        onOpenFile: (path) => void this.openFile(path),
       },
       options,
     );
@@ -67,6 +68,7 @@ export class InspectorController {
     const token = this.begin(answer);
     const model = answer.view.model;
     this.view.open("Stream inspector", live ? `${model ?? "answer"} · streaming` : model ?? "answer", false);
+    this.view.showFileForm(false);
     if (!live) {
       void this.loadAnswer(answer.id, token);
       return;
@@ -93,11 +95,20 @@ export class InspectorController {
     void this.loadAnswer(id, token);
   }
 
+  /** Opens the panel on an empty file field, to type or paste an `.sse` file's path into. */
+  promptFile(): void {
+    this.begin(null);
+    this.view.open("Open an .sse file", "A stream saved by Export or `runnel chat --save-sse`", false);
+    this.view.say("");
+    this.view.showFileForm(true);
+  }
+
   /** Opens the `.sse` file at `path` (with its sidecar when there is one). */
   async openFile(path: string): Promise<void> {
     const token = this.begin(null);
     const name = path.split(/[\\/]/).pop() || path;
     this.view.open(name, path, false);
+    this.view.showFileForm(true, path);
     try {
       const events = await this.ipc.openStreamFile(path);
       if (token === this.token) this.view.setEvents(events);

@@ -7,7 +7,7 @@ const row = (at_ms: number, event = "message", data = "{}"): EventRow => ({ at_m
 
 function view() {
   const frames = manualFrames();
-  const hooks = { onClose: vi.fn(), onExport: vi.fn(async () => "/home/u/Downloads/Hi.sse"), onCopy: vi.fn(async () => true) };
+  const hooks = { onClose: vi.fn(), onExport: vi.fn(async () => "/home/u/Downloads/Hi.sse"), onCopy: vi.fn(async () => true), onOpenFile: vi.fn() };
   const inspector = new InspectorView(hooks, { schedule: frames.schedule });
   document.body.replaceChildren(inspector.el);
   return { inspector, hooks, frame: frames.frame };
@@ -87,6 +87,28 @@ describe("the inspector panel", () => {
     expect($("inspector-status").textContent).toBe("Saved to /home/u/Downloads/Hi.sse");
     $("inspector-filter").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(hooks.onClose).toHaveBeenCalled();
+  });
+
+  it("opens a typed path from its file field", () => {
+    const { inspector, hooks } = view();
+    inspector.open("Open an .sse file", "", false);
+    inspector.showFileForm(true);
+    const path = $("inspector-path") as HTMLInputElement;
+    expect(document.activeElement).toBe(path);
+    path.value = "  /tmp/a b.sse ";
+    $("inspector-open").click();
+    expect(hooks.onOpenFile).toHaveBeenCalledWith("/tmp/a b.sse");
+  });
+
+  it("shows each row's data exactly as it came", () => {
+    const { inspector } = view();
+    inspector.open("t", "", false);
+    inspector.startLive("openai", null);
+    inspector.appendRows([row(1, "message", '{"choices":[{"delta":{"content":""}}]}'), row(2, "", " ping")]);
+    inspector.setEvents({ rows: inspector.rows, summary: { protocol: "openai", model: null, status: 200, events: 2, bytes: 0, duration_ms: 2, ttfb_ms: 1, ttft_ms: null, tokens_per_sec: null, finish_reason: null, input_tokens: null, output_tokens: null, truncated: false } });
+    expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"choices":[{"delta":{"content":""}}]}', " ping"]);
+    expect(shownRows()[0].querySelector("[data-field=content]")!.textContent).toBe('""');
+    expect(shownRows()[1].querySelector(".insp-event")!.textContent).toBe(": comment");
   });
 
   it("says why there is nothing to show", () => {

@@ -39,6 +39,8 @@ export interface InspectorHooks {
   /** Exports the shown answer's stream; resolves to the saved file's path. */
   onExport(): Promise<string>;
   onCopy(text: string): Promise<boolean>;
+  /** Opens the `.sse` file at `path` (typed into the panel's file field). */
+  onOpenFile(path: string): void;
 }
 
 interface ShownRow {
@@ -58,6 +60,8 @@ export class InspectorView {
   private readonly status: HTMLElement;
   private readonly exportButton: HTMLButtonElement;
   private readonly copyButton: HTMLButtonElement;
+  private readonly fileForm: HTMLFormElement;
+  private readonly pathInput: HTMLInputElement;
   private readonly schedule: FrameScheduler;
 
   private shown: ShownRow[] = [];
@@ -109,6 +113,25 @@ export class InspectorView {
     this.summary = h("dl", { class: "inspector-summary", "data-testid": "inspector-summary", "aria-label": "Summary" });
     this.chart = h("div", { class: "inspector-chart-box", "aria-label": "Timeline" });
     this.status = h("p", { class: "inspector-status", role: "status", "data-testid": "inspector-status" });
+    this.pathInput = h("input", {
+      type: "text",
+      class: "inspector-path",
+      placeholder: "/home/you/Downloads/answer.sse",
+      "aria-label": "Path of an .sse file",
+      "data-testid": "inspector-path",
+      spellcheck: "false",
+    });
+    this.fileForm = h(
+      "form",
+      { class: "inspector-file", "aria-label": "Open an .sse file", hidden: true },
+      h("div", { class: "inspector-file-row" }, this.pathInput, h("button", { type: "submit", class: "button small", "data-testid": "inspector-open" }, "Open")),
+      h("p", { class: "muted inspector-hint" }, "Type or paste a path, or drop an .sse file onto the window."),
+    );
+    this.fileForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      const path = this.pathInput.value.trim();
+      if (path) this.hooks.onOpenFile(path);
+    });
     this.list = h("div", { class: "inspector-rows", role: "list", "aria-label": "Events" });
     this.list.addEventListener("click", (e) => {
       const head = (e.target as Element | null)?.closest?.(".insp-row-head");
@@ -130,6 +153,7 @@ export class InspectorView {
         h("div", { class: "inspector-heading" }, this.title, this.subtitle),
         button("Close the inspector", () => this.hooks.onClose(), { class: "icon-button small", "data-testid": "inspector-close" }, icon("close")),
       ),
+      this.fileForm,
       h("div", { class: "inspector-tools" }, this.filter, h("div", { class: "inspector-actions" }, this.count, this.copyButton, this.exportButton)),
       this.status,
       this.summary,
@@ -165,6 +189,14 @@ export class InspectorView {
     this.clear();
     this.setExportable(exportable);
     this.setStatus("Loading…");
+  }
+
+  /** Shows or hides the field for a file's path (`path` fills it); shown, it takes the focus. */
+  showFileForm(shown: boolean, path = ""): void {
+    this.fileForm.hidden = !shown;
+    if (!shown) return;
+    this.pathInput.value = path;
+    this.pathInput.focus();
   }
 
   /** Export applies now (the answer ended and its stream was kept). */
@@ -210,6 +242,11 @@ export class InspectorView {
   showError(message: string): void {
     this.clear();
     this.setStatus(message, true);
+  }
+
+  /** Says something in the status line (empty: nothing). */
+  say(text: string): void {
+    this.setStatus(text);
   }
 
   focusFilter(): void {
@@ -350,11 +387,10 @@ export class InspectorView {
   }
 }
 
-/** One row: a button-like head (time, event, size, fields, decoded) that opens its data. */
+/** One row: a button-like head (time, event, size, fields, raw data, decoded) that opens its data. */
 function rowElement(row: EventRow, index: number): HTMLElement {
   const fields = rowFields(row);
   const decoded = row.decoded.map(describeEvent);
-  const preview = fields.length ? null : h("span", { class: "insp-preview" }, row.data);
   return h(
     "div",
     {
@@ -381,7 +417,9 @@ function rowElement(row: EventRow, index: number): HTMLElement {
             { class: "insp-fields" },
             fields.map(([label, value]) => h("span", { class: "insp-field" }, h("span", { class: "insp-field-label" }, label), " ", h("span", { class: "insp-field-value", "data-field": label }, value))),
           )
-        : preview,
+        : null,
+      // The data exactly as it came, on one line (it opens pretty-printed).
+      h("span", { class: "insp-raw", "data-testid": "inspector-data" }, row.data),
       decoded.length ? h("span", { class: "insp-decoded" }, decoded.map((d) => h("span", { class: "insp-decoded-event" }, `→ ${d}`))) : null,
     ),
   );
