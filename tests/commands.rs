@@ -1457,8 +1457,11 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
 
-/// A channel collecting an inspector's rows as (event name, data), in the order they came.
-fn collecting_rows() -> (Channel<Vec<EventRow>>, Arc<Mutex<Vec<(String, String)>>>) {
+/// An inspector's rows as (event name, data), in the order they came.
+type ReceivedRows = Arc<Mutex<Vec<(String, String)>>>;
+
+/// A channel collecting an inspector's rows.
+fn collecting_rows() -> (Channel<Vec<EventRow>>, ReceivedRows) {
     let rows = Arc::new(Mutex::new(Vec::new()));
     let sink = rows.clone();
     let channel = Channel::new(move |body: InvokeResponseBody| {

@@ -101,7 +101,10 @@ pub fn stream_events(store: &Store, message_id: i64) -> AppResult<StreamEvents> 
 /// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one). A file
 /// not named `.sse`, or one that holds no SSE event, is refused with a sentence saying so.
 pub fn open_file(path: &Path) -> AppResult<StreamEvents> {
-    let name = path.file_name().map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     if path.extension().is_none_or(|extension| extension != "sse") {
         return Err(AppError::InvalidInput(format!(
             "{name} is not an .sse file: open a stream saved by Runnel's Export or by `runnel chat --save-sse`"

@@ -98,13 +98,21 @@ fn openai_with_comments(deltas: usize) -> Vec<u8> {
 
 /// Clicks the inspector toggle of the `nth` answer (1-based) and waits until the panel shows it.
 async fn inspect_answer(wd: &WebDriver, nth: usize) {
-    let css = format!(".transcript-list > [data-role=assistant]:nth-child({}) [data-testid=inspector-toggle]", nth * 2);
+    let css = format!(
+        ".transcript-list > [data-role=assistant]:nth-child({}) [data-testid=inspector-toggle]",
+        nth * 2
+    );
     let toggle = wd.find(&css, UI_TIMEOUT).await;
     // Focus shows an answer's actions (they are faint until hovered or focused).
     let _: Value = wd.run("arguments[0].focus(); return null;", vec![arg(&toggle)]).await;
     let open = "return arguments[0].getAttribute('aria-pressed') === 'true' && visible('[data-testid=inspector]');";
-    wd.click_until(&toggle, "the inspector to open on the answer", &script(open), vec![arg(&toggle)])
-        .await;
+    wd.click_until(
+        &toggle,
+        "the inspector to open on the answer",
+        &script(open),
+        vec![arg(&toggle)],
+    )
+    .await;
 }
 
 /// Waits until the inspector shows exactly `expected` (event, data) rows, in order; on timeout,
@@ -123,7 +131,11 @@ async fn wait_rows(wd: &WebDriver, what: &str, expected: &[(String, String)]) ->
 
 /// The inspector status line's text.
 async fn status(wd: &WebDriver) -> String {
-    wd.read(&script("return $('[data-testid=inspector-status]').textContent;"), vec![]).await
+    wd.read(
+        &script("return $('[data-testid=inspector-status]').textContent;"),
+        vec![],
+    )
+    .await
 }
 
 #[test]
@@ -135,7 +147,10 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let downloads_path = downloads.path().display().to_string();
         let openai_body = openai_with_comments(150);
         let openai_events = written_events(&openai_body);
-        assert!(openai_events.iter().filter(|(e, _)| e.is_empty()).count() >= 6, "the body has comments");
+        assert!(
+            openai_events.iter().filter(|(e, _)| e.is_empty()).count() >= 6,
+            "the body has comments"
+        );
         // Adversarial reads (1–97 bytes, cutting lines, UTF-8 and CRLF-free events anywhere), slow
         // enough (about 5 s) to open the inspector while it streams.
         fakes.openai.route(
@@ -146,9 +161,10 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         );
         let anthropic_body = fixture("anthropic_text.sse");
         let anthropic_events = written_events(&anthropic_body);
-        fakes
-            .anthropic
-            .route(ANTHROPIC_MESSAGES, Reply::sse(anthropic_body.clone()).chunking(Chunking::EveryByte));
+        fakes.anthropic.route(
+            ANTHROPIC_MESSAGES,
+            Reply::sse(anthropic_body.clone()).chunking(Chunking::EveryByte),
+        );
         let mut app = App::launch(Launch {
             name: "inspector",
             providers: Some(fakes.providers_file()),
@@ -165,7 +181,8 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let live_rows = "const n = document.querySelectorAll('[data-testid=inspector-event]').length;
             const last = messages().filter((m) => m.role === 'assistant').pop();
             return n >= 20 || last.state !== 'streaming';";
-        wd.wait("live rows", ui::ANSWER_TIMEOUT, &script(live_rows), vec![]).await;
+        wd.wait("live rows", ui::ANSWER_TIMEOUT, &script(live_rows), vec![])
+            .await;
         let live = inspected(wd).await;
         assert_eq!(live.state, "streaming", "the rows came while the answer streamed");
         assert!(!live.rows.is_empty());
@@ -176,10 +193,16 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         );
         assert_eq!(ui::wait_answer_end(wd).await.state, "done");
         let rows = wait_rows(wd, "the answer's rows once it ended", &openai_events).await;
-        assert!(rows.windows(2).all(|w| w[0].t_ms <= w[1].t_ms), "arrival times in order");
+        assert!(
+            rows.windows(2).all(|w| w[0].t_ms <= w[1].t_ms),
+            "arrival times in order"
+        );
         assert!(rows[0].t_ms > 0.0 && rows.last().unwrap().t_ms < 60_000.0);
         let summary: String = wd
-            .read(&script("return $('[data-testid=inspector-summary]').textContent;"), vec![])
+            .read(
+                &script("return $('[data-testid=inspector-summary]').textContent;"),
+                vec![],
+            )
             .await;
         assert!(summary.contains(&format!("Events{}", openai_events.len())), "{summary}");
         assert!(summary.contains("Finishstop"), "{summary}");
@@ -198,8 +221,13 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
                 vec![arg(&filter)],
             )
             .await;
-        wd.wait("the filter cleared", UI_TIMEOUT, filtered, vec![json!(openai_events.len())])
-            .await;
+        wd.wait(
+            "the filter cleared",
+            UI_TIMEOUT,
+            filtered,
+            vec![json!(openai_events.len())],
+        )
+        .await;
 
         // Export: the server's body, byte for byte, in the downloads folder.
         let export = wd.find("[data-testid=inspector-export]", UI_TIMEOUT).await;
@@ -207,8 +235,15 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         wd.click_until(&export, "the export", &script(saved), vec![]).await;
         let path = status(wd).await.trim_start_matches("Saved to ").to_owned();
         assert!(path.starts_with(&downloads_path) && path.ends_with(".sse"), "{path}");
-        assert_eq!(std::fs::read(&path).expect("the exported file"), openai_body, "byte-exact");
-        assert!(std::path::Path::new(&format!("{path}.json")).exists(), "with its sidecar");
+        assert_eq!(
+            std::fs::read(&path).expect("the exported file"),
+            openai_body,
+            "byte-exact"
+        );
+        assert!(
+            std::path::Path::new(&format!("{path}.json")).exists(),
+            "with its sidecar"
+        );
 
         // Anthropic, one byte per read: its event types, in order.
         ui::open_settings(wd).await;
@@ -224,8 +259,13 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         app.restart().await;
         let wd = &app.wd;
         let item = wd.find("[data-testid=conversation-item]", UI_TIMEOUT).await;
-        wd.click_until(&item, "the conversation to open", &script("return messages().length === 4;"), vec![])
-            .await;
+        wd.click_until(
+            &item,
+            "the conversation to open",
+            &script("return messages().length === 4;"),
+            vec![],
+        )
+        .await;
         inspect_answer(wd, 1).await;
         wait_rows(wd, "the OpenAI rows after a restart", &openai_events).await;
         inspect_answer(wd, 2).await;
@@ -234,7 +274,8 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         // The exported file, opened by path.
         let open_file = wd.find("[data-testid=open-stream-file]", UI_TIMEOUT).await;
         let form = "return visible('[data-testid=inspector-path]');";
-        wd.click_until(&open_file, "the file field", &script(form), vec![]).await;
+        wd.click_until(&open_file, "the file field", &script(form), vec![])
+            .await;
         let field = wd.find("[data-testid=inspector-path]", UI_TIMEOUT).await;
         wd.fill(&field, &path).await;
         let open = wd.find("[data-testid=inspector-open]", UI_TIMEOUT).await;
