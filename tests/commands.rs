@@ -10,7 +10,7 @@ use runnel_app::models::{ConversationKind, EventRow, KeyState, MessageState, Tur
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
 use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
-use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply};
+use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, sse_events};
 use serde_json::Value;
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -105,7 +105,7 @@ impl Harness {
 type Received = Arc<Mutex<Vec<Value>>>;
 
 /// A channel whose messages (as JSON) are collected.
-fn collecting_channel() -> (Channel<runnel_app::models::StreamMessage>, Received) {
+fn collecting_channel<T: tauri::ipc::IpcResponse>() -> (Channel<T>, Received) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let channel = Channel::new(move |body: InvokeResponseBody| {
@@ -1165,36 +1165,6 @@ async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one
     }
 }
 
-/// The SSE events of `body` as (event name, data), read by the spec on its own (not Runnel's
-/// decoder): blocks split at blank lines, `message` when there is no `event:`; a comment line is
-/// `("", its text after the colon)`, before the event of its block (which dispatches at the
-/// block's end).
-fn sse_events(body: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n");
-    let mut events = Vec::new();
-    for block in text.split("\n\n") {
-        let mut event = None;
-        let mut data: Vec<&str> = Vec::new();
-        for line in block.lines() {
-            if let Some(comment) = line.strip_prefix(':') {
-                events.push((String::new(), comment.to_owned()));
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            match field {
-                "event" => event = Some(value.to_owned()),
-                "data" => data.push(value),
-                _ => {}
-            }
-        }
-        if !data.is_empty() {
-            events.push((event.unwrap_or_else(|| "message".into()), data.join("\n")));
-        }
-    }
-    events
-}
-
 /// The rows' (event name, data), in order.
 fn row_events(events: &runnel_app::models::StreamEvents) -> Vec<(String, String)> {
     events
@@ -1457,34 +1427,23 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
 
-/// An inspector's rows as (event name, data), in the order they came.
-type ReceivedRows = Arc<Mutex<Vec<(String, String)>>>;
-
-/// A channel collecting an inspector's rows.
-fn collecting_rows() -> (Channel<Vec<EventRow>>, ReceivedRows) {
-    let rows = Arc::new(Mutex::new(Vec::new()));
-    let sink = rows.clone();
-    let channel = Channel::new(move |body: InvokeResponseBody| {
-        let json = match body {
-            InvokeResponseBody::Json(json) => json,
-            InvokeResponseBody::Raw(bytes) => String::from_utf8(bytes).unwrap(),
-        };
-        let batch: Vec<Value> = serde_json::from_str(&json).unwrap();
-        sink.lock().unwrap().extend(batch.iter().map(|row| {
-            (
-                row["event"].as_str().unwrap().to_owned(),
-                row["data"].as_str().unwrap().to_owned(),
-            )
-        }));
-        Ok(())
-    });
-    (channel, rows)
+/// The rows an inspector's channel received (batches of them), as (event name, data), in order.
+fn rows_of(batches: &Received) -> Vec<(String, String)> {
+    let batches = batches.lock().unwrap();
+    let rows = batches.iter().flat_map(|batch| batch.as_array().unwrap());
+    rows.map(|row| {
+        (
+            row["event"].as_str().unwrap().to_owned(),
+            row["data"].as_str().unwrap().to_owned(),
+        )
+    })
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_order() {
     let (_openai, _anthropic, harness, _conversation_id, turn, received) = slow_answer_under_way().await;
-    let (channel, rows) = collecting_rows();
+    let (channel, batches) = collecting_channel::<Vec<EventRow>>();
     assert!(
         commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await
@@ -1492,7 +1451,7 @@ async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_
     );
     let written = sse_events(&runnel_testkit::openai_stream(20_000));
     for _ in 0..500 {
-        if rows.lock().unwrap().len() >= 100 {
+        if rows_of(&batches).len() >= 100 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -1505,7 +1464,7 @@ async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_
     );
     // The tap ends with the recording, before the ending: the last rows are out soon after.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let live = rows.lock().unwrap().clone();
+    let live = rows_of(&batches);
     assert!(live.len() >= 100, "{}", live.len());
     let (last, whole) = live.split_last().unwrap();
     assert_eq!(
@@ -1527,7 +1486,7 @@ async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_
         Some(&runnel_core::StreamEvent::Stopped),
         "a stopped answer's rows end as it did"
     );
-    let (channel, _) = collecting_rows();
+    let (channel, _) = collecting_channel::<Vec<EventRow>>();
     assert!(
         !commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await

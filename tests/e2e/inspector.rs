@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use runnel_testkit::{Chunking, Reply, fixture, openai_stream};
+use runnel_testkit::{Chunking, Reply, fixture, openai_stream, sse_events};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -47,35 +47,6 @@ async fn inspected(wd: &WebDriver) -> Inspected {
 
 fn pairs(rows: &[Row]) -> Vec<(String, String)> {
     rows.iter().map(|r| (r.event.clone(), r.data.clone())).collect()
-}
-
-/// The SSE events of `body` as (event name, data), read by the spec on its own (not Runnel's
-/// decoder): blocks split at blank lines, `message` when there is no `event:`; a comment line is
-/// `("", its text after the colon)`, before the event of its block.
-fn written_events(body: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8(body.to_vec()).expect("UTF-8").replace("\r\n", "\n");
-    let mut events = Vec::new();
-    for block in text.split("\n\n") {
-        let mut event = None;
-        let mut data: Vec<&str> = Vec::new();
-        for line in block.lines() {
-            if let Some(comment) = line.strip_prefix(':') {
-                events.push((String::new(), comment.to_owned()));
-                continue;
-            }
-            let (field, value) = line.split_once(':').unwrap_or((line, ""));
-            let value = value.strip_prefix(' ').unwrap_or(value);
-            match field {
-                "event" => event = Some(value.to_owned()),
-                "data" => data.push(value),
-                _ => {}
-            }
-        }
-        if !data.is_empty() {
-            events.push((event.unwrap_or_else(|| "message".into()), data.join("\n")));
-        }
-    }
-    events
 }
 
 /// An OpenAI stream of `deltas` with comment lines among its events: a `: keep-alive` block
@@ -146,7 +117,7 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let downloads = tempfile::tempdir().expect("a downloads folder");
         let downloads_path = downloads.path().display().to_string();
         let openai_body = openai_with_comments(150);
-        let openai_events = written_events(&openai_body);
+        let openai_events = sse_events(&openai_body);
         assert!(
             openai_events.iter().filter(|(e, _)| e.is_empty()).count() >= 6,
             "the body has comments"
@@ -160,7 +131,7 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
                 .delay(Duration::from_millis(5)),
         );
         let anthropic_body = fixture("anthropic_text.sse");
-        let anthropic_events = written_events(&anthropic_body);
+        let anthropic_events = sse_events(&anthropic_body);
         fakes.anthropic.route(
             ANTHROPIC_MESSAGES,
             Reply::sse(anthropic_body.clone()).chunking(Chunking::EveryByte),

@@ -375,19 +375,25 @@ mod tests {
         assert_eq!((recording.chunks.len(), recording.truncated), (2, true));
     }
 
-    #[test]
-    fn frames_carry_the_time_of_the_chunk_that_completed_them() {
-        let mut recording = Recording::new("anthropic", None);
-        for (at_ms, bytes) in [
-            (1.0, &b"event: ping\ndata: {}\n"[..]),
-            (2.0, b"\ndata: one\n\ndata: tw"),
-            (3.0, b"o"),
-        ] {
+    /// A recording of these reads.
+    fn recorded(reads: &[(f64, &[u8])]) -> Recording {
+        let mut recording = Recording::new("openai", None);
+        for &(at_ms, bytes) in reads {
             recording.chunks.push(RecordedChunk {
                 at_ms,
                 bytes: Bytes::copy_from_slice(bytes),
             });
         }
+        recording
+    }
+
+    #[test]
+    fn frames_carry_the_time_of_the_chunk_that_completed_them() {
+        let recording = recorded(&[
+            (1.0, b"event: ping\ndata: {}\n"),
+            (2.0, b"\ndata: one\n\ndata: tw"),
+            (3.0, b"o"),
+        ]);
         let frames = recording.frames();
         let seen: Vec<_> = frames
             .iter()
@@ -401,17 +407,11 @@ mod tests {
 
     #[test]
     fn comment_lines_are_frames_of_their_own_in_their_place() {
-        let mut recording = Recording::new("openai", None);
-        for (at_ms, bytes) in [
-            (1.0, &b": OPENROUTER PROCESSING\n\ndata: a\n"[..]),
+        let recording = recorded(&[
+            (1.0, b": OPENROUTER PROCESSING\n\ndata: a\n"),
             (2.0, b": inside\n\n:"),
             (3.0, b"tail\n"),
-        ] {
-            recording.chunks.push(RecordedChunk {
-                at_ms,
-                bytes: Bytes::copy_from_slice(bytes),
-            });
-        }
+        ]);
         let seen: Vec<_> = recording
             .frames()
             .into_iter()
