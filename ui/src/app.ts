@@ -137,6 +137,9 @@ export class App {
       },
       onOpenSettings: () => this.openSettings(),
       onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined),
+      onInspect: (answer, live) => this.toggleInspector(answer, live),
+      onStreamStarted: (answer, streamId) => this.inspector.streamStarted(answer, streamId),
+      onAnswerEnded: (answer, id) => this.inspector.answerEnded(answer, id),
     }, { schedule: this.options.schedule });
 
     this.composer = new ComposerView({
@@ -561,11 +564,14 @@ export class App {
     if (this.inspector.current) this.inspector.view.focusFilter();
   }
 
-  /** Opens the stream inspector on `message` (live while it streams), or closes it there. */
-  private toggleInspector(message: MessageElement): void {
-    const live = [...this.live.values()].find((l) => l.element === message);
+  /**
+   * Opens the stream inspector on `message`, or closes it there: live while it streams (`live`
+   * says on which stream; a chat's answer is looked up when not given).
+   */
+  private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
+    const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
     const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "openai";
-    this.inspector.toggle(message, live ? { streamId: live.streamId, protocol } : null);
+    this.inspector.toggle(message, running ? { streamId: running.streamId, protocol } : null);
   }
 
   // ---- compare ------------------------------------------------------------------------------------
