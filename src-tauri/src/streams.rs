@@ -122,10 +122,11 @@ impl Streams {
         let Some((tap, protocol)) = &running.tap else {
             return false;
         };
-        let inspection = Inspection::start(tap.clone(), protocol, sink);
-        if let Some(previous) = running.inspection.replace(inspection) {
+        // The previous inspection stops first: the tap wakes one reader.
+        if let Some(previous) = running.inspection.take() {
             previous.cancel();
         }
+        running.inspection = Some(Inspection::start(tap.clone(), protocol, sink));
         true
     }
 

@@ -85,13 +85,16 @@ export class InspectorController {
     void this.inspectLive(streamId, answer.id, this.token);
   }
 
-  /** `answer`'s stream ended and was saved as message `id`: show the saved recording. */
+  /**
+   * `answer`'s stream ended and was saved as message `id`: the saved recording replaces the live
+   * rows (which stay until it is read).
+   */
   answerEnded(answer: Inspectable, id: number): void {
     if (this.current !== answer) return;
     const token = ++this.token;
     this.liveStreamId = null;
     this.awaitingStream = false;
-    this.view.open("Stream inspector", answer.view.model ?? "answer", false);
+    this.view.setSubtitle(answer.view.model ?? "answer");
     void this.loadAnswer(id, token);
   }
 

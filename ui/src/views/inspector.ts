@@ -191,6 +191,11 @@ export class InspectorView {
     this.setStatus("Loading…");
   }
 
+  /** Says what is shown, under the title. */
+  setSubtitle(subtitle: string): void {
+    this.subtitle.textContent = subtitle;
+  }
+
   /** Shows or hides the field for a file's path (`path` fills it); shown, it takes the focus. */
   showFileForm(shown: boolean, path = ""): void {
     this.fileForm.hidden = !shown;
