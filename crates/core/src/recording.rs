@@ -182,10 +182,19 @@ fn raw_frame(at_ms: f64, event: &str, data: String) -> RawFrame {
     }
 }
 
+/// How long (ms of the stream's clock) an unwatched recorder keeps reads before handing them to
+/// its [`RecordingTap`].
+pub const PUBLISH_EVERY_MS: f64 = 50.0;
+
 /// A running stream's recording as it grows, for an inspector opened while it streams: every
 /// chunk from the first, then each as it arrives ([`RecordingTap::since`]), and a wake-up when one
-/// does ([`RecordingTap::changed`]) once someone [`watch`](RecordingTap::watch)es. Reading it
-/// never holds up the stream: the recorder only appends under a lock no one holds for long.
+/// does ([`RecordingTap::changed`]) once someone [`watch`](RecordingTap::watch)es.
+///
+/// The recorder hands its chunks over in batches (moved, not copied): each one at once while
+/// watched, otherwise those of the last [`PUBLISH_EVERY_MS`] at the next read after that, so an
+/// unwatched stream takes the lock a few times a second rather than at every read. An inspector
+/// opened during a silence may so see the reads of the last moment before it only with the next
+/// read (or the end).
 #[derive(Debug, Clone, Default)]
 pub struct RecordingTap(Arc<TapShared>);
 
@@ -227,18 +236,25 @@ impl RecordingTap {
         self.0.chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    fn push(&self, chunk: RecordedChunk) {
-        self.lock().chunks.push(chunk);
-        if self.0.watched.load(Ordering::Relaxed) {
+    fn is_watched(&self) -> bool {
+        self.0.watched.load(Ordering::Relaxed)
+    }
+
+    /// Moves `pending` (the next chunks, in order) into the tap.
+    fn append(&self, pending: &mut Vec<RecordedChunk>) {
+        self.lock().chunks.append(pending);
+        if self.is_watched() {
             self.0.changed.notify_one();
         }
     }
 
-    /// Ends the recording; its chunks, moved out unless someone is watching.
-    fn end(&self) -> Vec<RecordedChunk> {
+    /// Ends the recording with its last `pending` chunks; returns all of them, moved out unless
+    /// someone is watching.
+    fn end(&self, pending: &mut Vec<RecordedChunk>) -> Vec<RecordedChunk> {
         let mut tap = self.lock();
+        tap.chunks.append(pending);
         tap.ended = true;
-        let chunks = if self.0.watched.load(Ordering::Relaxed) {
+        let chunks = if self.is_watched() {
             tap.chunks.clone()
         } else {
             std::mem::take(&mut tap.chunks)
@@ -252,9 +268,13 @@ impl RecordingTap {
 /// Builds a [`Recording`] as a response arrives, within the limits.
 #[derive(Debug)]
 pub(crate) struct Recorder {
-    /// Everything but the chunks, which are in `tap`.
+    /// Everything but the chunks, which are in `tap` and `pending`.
     recording: Recording,
     tap: RecordingTap,
+    /// Chunks not yet handed to the tap.
+    pending: Vec<RecordedChunk>,
+    /// When (stream ms) chunks were last handed to the tap.
+    published_ms: f64,
     chunks: usize,
     /// The room left in the current block.
     block: BytesMut,
@@ -269,6 +289,8 @@ impl Recorder {
         Self {
             recording: Recording::new(protocol, Some(model.to_owned())),
             tap: RecordingTap::default(),
+            pending: Vec::new(),
+            published_ms: f64::NEG_INFINITY,
             chunks: 0,
             block: BytesMut::new(),
             bytes: 0,
@@ -306,10 +328,14 @@ impl Recorder {
         self.block.extend_from_slice(kept);
         self.bytes += kept.len();
         self.chunks += 1;
-        self.tap.push(RecordedChunk {
+        self.pending.push(RecordedChunk {
             at_ms,
             bytes: self.block.split().freeze(),
         });
+        if self.tap.is_watched() || at_ms - self.published_ms >= PUBLISH_EVERY_MS {
+            self.tap.append(&mut self.pending);
+            self.published_ms = at_ms;
+        }
     }
 
     /// A handle on the recording as it grows.
@@ -319,7 +345,7 @@ impl Recorder {
 
     /// The recording so far.
     pub(crate) fn finish(mut self) -> Recording {
-        self.recording.chunks = self.tap.end();
+        self.recording.chunks = self.tap.end(&mut self.pending);
         self.recording
     }
 }
@@ -433,17 +459,42 @@ mod tests {
     async fn a_tap_sees_every_chunk_from_the_first_and_wakes_on_each() {
         let mut recorder = Recorder::new("openai", "m", &Limits::default());
         recorder.chunk(1.0, b"data: a\n\n");
+        recorder.chunk(2.0, b"data: b\n\n");
         let tap = recorder.tap();
-        assert_eq!(tap.since(0).0.len(), 1, "what came before watching");
+        assert_eq!(tap.since(0).0.len(), 1, "unwatched, reads are handed over every 50 ms");
         tap.watch();
         tap.changed().await;
-        recorder.chunk(2.0, b"data: b\n\n");
+        recorder.chunk(3.0, b"data: c\n\n");
         tap.changed().await;
         let (chunks, ended) = tap.since(1);
-        assert_eq!((chunks.len(), chunks[0].at_ms, ended), (1, 2.0, false));
+        let times: Vec<f64> = chunks.iter().map(|chunk| chunk.at_ms).collect();
+        assert_eq!(
+            (times, ended),
+            (vec![2.0, 3.0], false),
+            "watched, at once, with those held"
+        );
+        recorder.chunk(60.0, b"data: d\n\n");
         let recording = recorder.finish();
         tap.changed().await;
-        assert_eq!(tap.since(2), (Vec::new(), true));
-        assert_eq!(recording.body(), b"data: a\n\ndata: b\n\n", "the recording keeps them");
+        assert_eq!(tap.since(3).1, true);
+        assert_eq!(tap.since(0).0.len(), 4);
+        assert_eq!(
+            recording.body(),
+            b"data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n",
+            "the recording keeps them"
+        );
+    }
+
+    #[test]
+    fn an_unwatched_recording_hands_its_reads_over_in_batches_and_all_at_the_end() {
+        let mut recorder = Recorder::new("openai", "m", &Limits::default());
+        let tap = recorder.tap();
+        for at in 0..120 {
+            recorder.chunk(f64::from(at), b"x");
+        }
+        assert_eq!(tap.since(0).0.len(), 101, "handed over at 0, 50 and 100 ms");
+        let recording = recorder.finish();
+        assert_eq!(recording.chunks.len(), 120);
+        assert_eq!(tap.since(0), (Vec::new(), true), "moved out: nobody watched");
     }
 }
