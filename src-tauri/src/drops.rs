@@ -32,3 +32,36 @@ impl FileDrops {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use tauri::ipc::InvokeResponseBody;
+
+    use super::*;
+
+    #[test]
+    fn dropped_paths_reach_the_page_once_it_watches() {
+        let drops = FileDrops::default();
+        drops.dropped(&[PathBuf::from("/tmp/early.sse")]);
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = received.clone();
+        drops.watch(Channel::new(move |body: InvokeResponseBody| {
+            let InvokeResponseBody::Json(json) = body else {
+                panic!("paths come as JSON");
+            };
+            sink.lock()
+                .unwrap()
+                .push(serde_json::from_str::<Vec<String>>(&json).unwrap());
+            Ok(())
+        }));
+        drops.dropped(&[]);
+        drops.dropped(&[PathBuf::from("/tmp/a.sse"), PathBuf::from("/tmp/b b.sse")]);
+        assert_eq!(
+            *received.lock().unwrap(),
+            [vec!["/tmp/a.sse".to_owned(), "/tmp/b b.sse".to_owned()]],
+            "nothing before watching, nothing for an empty drop"
+        );
+    }
+}
