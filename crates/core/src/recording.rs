@@ -476,7 +476,7 @@ mod tests {
         recorder.chunk(60.0, b"data: d\n\n");
         let recording = recorder.finish();
         tap.changed().await;
-        assert_eq!(tap.since(3).1, true);
+        assert!(tap.since(3).1, "ended");
         assert_eq!(tap.since(0).0.len(), 4);
         assert_eq!(
             recording.body(),
