@@ -262,3 +262,73 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         app.quit().await;
     });
 }
+
+/// Animation-frame gaps (ms) while an answer streams, as the page saw them.
+#[derive(Debug, Deserialize)]
+struct Frames {
+    gaps: Vec<f64>,
+    rows: usize,
+}
+
+/// A measurement, not a test (`scripts/test` and `scripts/e2e` skip `window_bench*`): the frame
+/// gaps of the real window while 5,000 events stream, with the inspector closed and then open on
+/// the answer, live. Prints a table; run it with `cargo test -p runnel-app --test e2e --
+/// --include-ignored --exact inspector::window_bench_inspector_open_on_5000_events --nocapture`
+/// under Xvfb and D-Bus, as `scripts/e2e` sets them up.
+#[test]
+#[ignore = "a measurement: run it by name (see its doc)"]
+fn window_bench_inspector_open_on_5000_events() {
+    alone(async || {
+        let fakes = Fakes::start().await;
+        fakes.openai.route(
+            OPENAI_CHAT,
+            Reply::sse(openai_stream(5000))
+                .chunking(Chunking::Fixed(660))
+                .delay(Duration::from_millis(4)),
+        );
+        let app = App::launch(Launch {
+            name: "inspector-frames",
+            providers: Some(fakes.providers_file()),
+            env: vec![],
+        })
+        .await;
+        let wd = &app.wd;
+        let record = "window.__gaps = []; window.__recording = true; let last = performance.now();
+            const tick = (t) => { window.__gaps.push(t - last); last = t; if (window.__recording) requestAnimationFrame(tick); };
+            requestAnimationFrame(tick); return null;";
+        let collect = "window.__recording = false;
+            return { gaps: window.__gaps, rows: document.querySelectorAll('[data-testid=inspector-event]').length };";
+        println!("\nframe gaps while 5,000 events stream (ms): p50, p95, p99, max, gaps > 50 ms, rows shown");
+        for inspect in [false, true] {
+            ui::new_conversation(wd).await;
+            ui::choose_model(wd, GPT).await;
+            ui::send(wd, "Five thousand events").await;
+            ui::wait_answer_text(wd, 20).await;
+            if inspect {
+                inspect_answer(wd, 1).await;
+            }
+            let _: Value = wd.run(record, vec![]).await;
+            ui::wait_answer_end(wd).await;
+            let frames: Frames = wd.read(collect, vec![]).await;
+            let mut gaps = frames.gaps.clone();
+            gaps.sort_by(f64::total_cmp);
+            let at = |p: f64| gaps[((gaps.len() - 1) as f64 * p) as usize];
+            println!(
+                "inspector {:6}: {:5.1} {:5.1} {:5.1} {:6.1}  {:3} of {:4} frames  {} rows",
+                if inspect { "open" } else { "closed" },
+                at(0.5),
+                at(0.95),
+                at(0.99),
+                gaps.last().copied().unwrap_or_default(),
+                gaps.iter().filter(|gap| **gap > 50.0).count(),
+                gaps.len(),
+                frames.rows
+            );
+            if inspect {
+                let close = wd.find("[data-testid=inspector-close]", UI_TIMEOUT).await;
+                wd.click(&close).await.expect("closing the inspector");
+            }
+        }
+        app.quit().await;
+    });
+}
