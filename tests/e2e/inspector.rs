@@ -14,7 +14,7 @@ use crate::app::{App, Launch};
 use crate::chat::unique;
 use crate::fakes::{ANTHROPIC_MESSAGES, CLAUDE, Fakes, GPT, OPENAI_CHAT};
 use crate::ui::{self, script};
-use crate::webdriver::{WebDriver, arg};
+use crate::webdriver::{WebDriver, arg, keys};
 
 const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -74,11 +74,12 @@ async fn inspect_answer(wd: &WebDriver, nth: usize) {
         nth * 2
     );
     let toggle = wd.find(&css, UI_TIMEOUT).await;
-    // Focus shows an answer's actions (they are faint until hovered or focused).
-    let _: Value = wd.run("arguments[0].focus(); return null;", vec![arg(&toggle)]).await;
+    // Enter on the button, not a click: a click goes to where the button was a moment before,
+    // and a streaming answer moves it.
     let open = "return arguments[0].getAttribute('aria-pressed') === 'true' && visible('[data-testid=inspector]');";
-    wd.click_until(
+    wd.keys_until(
         &toggle,
+        keys::ENTER,
         "the inspector to open on the answer",
         &script(open),
         vec![arg(&toggle)],

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { manualFrames } from "../testing";
 import type { EventRow, StreamEvents } from "../types";
-import { InspectorView, ROWS_PER_FRAME } from "./inspector";
+import { InspectorView, ROWS_PER_CHUNK, ROWS_PER_FRAME } from "./inspector";
 
 const row = (at_ms: number, event = "message", data = "{}"): EventRow => ({ at_ms, event, bytes: data.length, data, decoded: [] });
 
@@ -60,6 +60,8 @@ describe("the inspector panel", () => {
     expect(shownRows().map((r) => Number(r.dataset.tMs))).toEqual(rows.map((r) => r.at_ms));
     expect($("inspector-summary").textContent).toContain(`Events${rows.length}`);
     expect(inspector.rows).toHaveLength(rows.length);
+    const chunks = Array.from(document.querySelectorAll(".insp-chunk"));
+    expect(chunks.map((c) => c.childElementCount)).toEqual([ROWS_PER_CHUNK, ROWS_PER_CHUNK, rows.length - 2 * ROWS_PER_CHUNK]);
   });
 
   it("filters rows by name or text, new ones too, and copies what passes as JSON Lines", async () => {
@@ -109,6 +111,24 @@ describe("the inspector panel", () => {
     expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"choices":[{"delta":{"content":""}}]}', " ping"]);
     expect(shownRows()[0].querySelector("[data-field=content]")!.textContent).toBe('""');
     expect(shownRows()[1].querySelector(".insp-event")!.textContent).toBe(": comment");
+  });
+
+  it("keeps the live rows when the saved recording replaces them, rebuilding only those that differ", () => {
+    const { inspector, frame } = view();
+    inspector.open("t", "", false);
+    inspector.startLive("openai", null);
+    const live = [row(1), row(2), row(3, "message", "[DONE]")];
+    inspector.appendRows(live);
+    frame();
+    const before = shownRows();
+    const saved = [...live.slice(0, 2), { ...live[2], decoded: [{ type: "finish" as const, reason: "stop" as const, raw_reason: null }] }];
+    inspector.setEvents({ rows: saved, summary: { protocol: "openai", model: null, status: 200, events: 3, bytes: 9, duration_ms: 3, ttfb_ms: 1, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: null, output_tokens: null, truncated: false } });
+    const after = shownRows();
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(after[0]).toBe(before[0]);
+    expect(after[2]).not.toBe(before[2]);
+    expect(after[2].textContent).toContain("→ finish stop");
+    expect($("inspector-summary").textContent).toContain("Finishstop");
   });
 
   it("says why there is nothing to show", () => {
