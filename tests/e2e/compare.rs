@@ -14,7 +14,7 @@ use crate::chat::endless;
 use crate::fakes::{OPENAI_CHAT, OPENAI_FIXTURE_TEXT};
 use crate::ui::{self, normalize, script};
 
-const UI_TIMEOUT: Duration = Duration::from_secs(20);
+use crate::ui::UI_TIMEOUT;
 const FAST: &str = "fast/model-a";
 const FAILING: &str = "failing/model-b";
 const SLOW: &str = "slow/model-c";

@@ -12,7 +12,8 @@ use crate::webdriver::{Element, WebDriver, arg, keys};
 /// How long an answer may take to end in these tests. These limits only bound a hang: every
 /// wait ends as soon as its condition holds, and a busy 2-core machine can take seconds.
 pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
-const UI_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long the window may take to show the effect of an action.
+pub const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Script helpers every script below may use.
 const PRELUDE: &str = r#"

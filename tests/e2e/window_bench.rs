@@ -1,30 +1,42 @@
 //! The window benchmark (docs/PERFORMANCE.md, "The window"): how soon a streamed word is painted
 //! in the real app window, against a paced OpenAI-compatible server on loopback.
 //!
-//! Every 25th delta carries a marker (`mk00042`). The server notes the wall-clock time it flushed
-//! each marker; the page (a `MutationObserver` installed through WebDriver) notes when the marker
-//! reached the DOM and the next animation frame after that. Both clocks are this machine's wall
-//! clock (`performance.timeOrigin + performance.now()` on the page). Three runs:
-//! - **floor**: the same stream through the same commands and `Channel`, painted by a bare page
-//!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone);
-//! - **paced**: the real page, a Markdown answer of `DELTAS` deltas at `RATE` deltas/s;
+//! Every 25th delta carries a marker (`mk0000042`: the stream's number, then the marker's). The
+//! server notes the wall-clock time it flushed each marker; the page (a `MutationObserver`
+//! installed through WebDriver) notes when the marker reached the DOM and the next animation
+//! frame after that ("painted"). Both clocks are this machine's wall clock
+//! (`performance.timeOrigin + performance.now()` on the page). The runs, in one app:
+//! - **paced**: the first answer after start-up, a Markdown answer of `DELTAS` deltas at `RATE`
+//!   deltas/s (its first marker is in its first delta: the first token after start-up);
 //! - **burst**: `BURST` deltas written at once; the time from the server's last byte to the last
-//!   marker painted.
+//!   marker painted;
+//! - **parallel**: the compare view, `COLUMNS` models streaming at once, at each pace of
+//!   `PARALLEL` (deltas per second each, deltas each); latency per tenth shows whether a backlog
+//!   grows;
+//! - **memory**: the resident memory of the app's processes (Rust and WebKit's) after
+//!   `MEMORY_FIRST`, half-way, and after `MEMORY_LAST` short answers, each in a new conversation;
+//! - **floor**: the paced stream through the same commands and `Channel`, painted by a bare page
+//!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone).
+//!
+//! Each run also reads where the page's scripts spent their time (`window.__runnelPerf`:
+//! receiving messages, painting frames) and the frame intervals while it ran.
 //!
 //! A measurement, not a test: `scripts/test` and `scripts/e2e` skip it; `scripts/bench-window`
 //! runs it, prints a table and writes `artifacts/e2e/window-bench.json`.
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use crate::alone;
 use crate::app::{App, Launch};
-use crate::ui;
+use crate::ui::{self, UI_TIMEOUT, script};
 
 /// Deltas of the paced answer (about 100k characters of Markdown).
 const DELTAS: usize = 5000;
@@ -32,17 +44,27 @@ const DELTAS: usize = 5000;
 const RATE: f64 = 400.0;
 /// Deltas of the burst.
 const BURST: usize = 20_000;
+/// Columns of the parallel runs, and their paces: deltas per second each, deltas each.
+const COLUMNS: usize = 4;
+const PARALLEL: [(f64, usize); 2] = [(500.0, 5_000), (2000.0, 10_000)];
+/// Short answers of the memory run: resident memory is read after the first and the last count.
+const MEMORY_FIRST: usize = 20;
+const MEMORY_LAST: usize = 200;
+/// Deltas of each short answer.
+const SHORT: usize = 100;
 /// One marker every this many deltas.
 const MARK_EVERY: usize = 25;
+/// Marker numbers of stream `s` start at `s * STREAM_MARKERS`.
+const STREAM_MARKERS: usize = 100_000;
 
 /// Milliseconds since the Unix epoch, as the page's `performance.timeOrigin + now()` counts.
 fn wall_ms() -> f64 {
     SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs_f64() * 1000.0
 }
 
-/// The text of delta `n`: Markdown of every common kind (paragraphs, a list, code), a marker in
-/// every `MARK_EVERY`th.
-fn delta(n: usize) -> String {
+/// The text of delta `n` of stream `stream`: Markdown of every common kind (paragraphs, a list,
+/// code), a marker in every `MARK_EVERY`th.
+fn delta(stream: usize, n: usize) -> String {
     let mut text = match n % 200 {
         0 => "\n\n## Section heading\n\n".to_owned(),
         50 => "\n\n- a list item with `code` and **bold**\n".to_owned(),
@@ -51,9 +73,13 @@ fn delta(n: usize) -> String {
         _ => "words of a long answer ".to_owned(),
     };
     if n.is_multiple_of(MARK_EVERY) {
-        text.push_str(&format!("mk{:05} ", n / MARK_EVERY));
+        text.push_str(&format!("mk{:07} ", marker(stream, n)));
     }
     text
+}
+
+fn marker(stream: usize, n: usize) -> usize {
+    stream * STREAM_MARKERS + n / MARK_EVERY
 }
 
 fn chunk(text: &str) -> String {
@@ -66,23 +92,25 @@ fn chunk(text: &str) -> String {
 
 const DONE: &str = "data: {\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\ndata: [DONE]\n\n";
 
-/// How the next request is answered.
+/// How the next requests are answered.
 #[derive(Clone, Copy)]
 enum Pace {
-    /// `DELTAS` deltas at `RATE` a second.
-    Paced,
-    /// `BURST` deltas in one write.
-    Burst,
+    /// `deltas` deltas at `rate` a second.
+    Paced { deltas: usize, rate: f64 },
+    /// `deltas` deltas in one write.
+    Burst { deltas: usize },
 }
 
 /// A paced SSE server: answers each chat request with the stream `pace` says, noting when each
-/// marker was flushed (wall-clock ms, by marker number) and when the last byte went.
+/// marker was flushed (wall-clock ms, by marker number) and when each answer's last byte went.
+/// The stream's number is the digit the request's model ends with (`bench-model-2`), else 0.
 #[derive(Clone)]
 struct Server {
     port: u16,
     pace: Arc<Mutex<Pace>>,
     flushed: Arc<Mutex<Vec<(usize, f64)>>>,
-    last_byte: Arc<Mutex<f64>>,
+    /// The time each finished answer's last byte went, in the order they finished.
+    last_bytes: Arc<Mutex<Vec<f64>>>,
 }
 
 impl Server {
@@ -90,9 +118,12 @@ impl Server {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let server = Server {
             port: listener.local_addr().unwrap().port(),
-            pace: Arc::new(Mutex::new(Pace::Paced)),
+            pace: Arc::new(Mutex::new(Pace::Paced {
+                deltas: DELTAS,
+                rate: RATE,
+            })),
             flushed: Arc::default(),
-            last_byte: Arc::default(),
+            last_bytes: Arc::default(),
         };
         let serving = server.clone();
         tokio::spawn(async move {
@@ -107,12 +138,22 @@ impl Server {
     fn set(&self, pace: Pace) {
         *self.pace.lock().unwrap() = pace;
         self.flushed.lock().unwrap().clear();
-        *self.last_byte.lock().unwrap() = 0.0;
+        self.last_bytes.lock().unwrap().clear();
     }
 
-    /// Waits (without touching the page) until the answer's last byte is written.
-    async fn finished(&self) {
-        while *self.last_byte.lock().unwrap() == 0.0 {
+    /// Waits (without touching the page) until `answers` answers' last bytes are written; the
+    /// time of the last of them.
+    async fn finished(&self, answers: usize) -> f64 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the server answered {} of {answers} requests in 5 minutes",
+                self.last_bytes.lock().unwrap().len()
+            );
+            if let Some(last) = Some(self.last_bytes.lock().unwrap().clone()).filter(|done| done.len() >= answers) {
+                return last.into_iter().fold(f64::MIN, f64::max);
+            }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -145,7 +186,11 @@ impl Server {
             request.extend_from_slice(&buffer[..read]);
         }
         if head.starts_with("get ") {
-            let body = r#"{"object":"list","data":[{"id":"bench-model","object":"model"}]}"#;
+            let models: Vec<Value> = std::iter::once("bench-model".to_owned())
+                .chain((1..=COLUMNS).map(|n| format!("bench-model-{n}")))
+                .map(|id| json!({ "id": id, "object": "model" }))
+                .collect();
+            let body = json!({ "object": "list", "data": models }).to_string();
             let reply = format!(
                 "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
@@ -153,54 +198,64 @@ impl Server {
             let _ = socket.write_all(reply.as_bytes()).await;
             return;
         }
+        let body: Value = serde_json::from_slice(&request[head_end..]).unwrap_or_default();
+        let stream = body["model"]
+            .as_str()
+            .and_then(|model| model.strip_prefix("bench-model-"))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
         let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncache-control: no-cache\r\nconnection: close\r\n\r\n";
         if socket.write_all(head.as_bytes()).await.is_err() {
             return;
         }
         let pace = *self.pace.lock().unwrap();
         match pace {
-            Pace::Paced => {
+            Pace::Paced { deltas, rate } => {
                 let start = tokio::time::Instant::now();
-                for n in 0..DELTAS {
-                    tokio::time::sleep_until(start + Duration::from_secs_f64(n as f64 / RATE)).await;
-                    if socket.write_all(chunk(&delta(n)).as_bytes()).await.is_err() {
+                for n in 0..deltas {
+                    tokio::time::sleep_until(start + Duration::from_secs_f64(n as f64 / rate)).await;
+                    if socket.write_all(chunk(&delta(stream, n)).as_bytes()).await.is_err() {
                         return;
                     }
                     let _ = socket.flush().await;
                     if n.is_multiple_of(MARK_EVERY) {
-                        self.flushed.lock().unwrap().push((n / MARK_EVERY, wall_ms()));
+                        self.flushed.lock().unwrap().push((marker(stream, n), wall_ms()));
                     }
                 }
             }
-            Pace::Burst => {
-                let body: String = (0..BURST).map(|n| chunk(&delta(n))).collect();
+            Pace::Burst { deltas } => {
+                let body: String = (0..deltas).map(|n| chunk(&delta(stream, n))).collect();
                 if socket.write_all(body.as_bytes()).await.is_err() {
                     return;
                 }
                 let _ = socket.flush().await;
                 let at = wall_ms();
                 let mut flushed = self.flushed.lock().unwrap();
-                flushed.extend((0..BURST / MARK_EVERY).map(|marker| (marker, at)));
+                flushed.extend((0..deltas).step_by(MARK_EVERY).map(|n| (marker(stream, n), at)));
             }
         }
         let _ = socket.write_all(DONE.as_bytes()).await;
         let _ = socket.flush().await;
-        *self.last_byte.lock().unwrap() = wall_ms();
+        self.last_bytes.lock().unwrap().push(wall_ms());
     }
 
     fn providers_file(&self) -> String {
+        let models: Vec<String> = std::iter::once("bench-model".to_owned())
+            .chain((1..=COLUMNS).map(|n| format!("bench-model-{n}")))
+            .collect();
         json!([{ "id": "bench", "name": "Bench", "base_url": format!("http://127.0.0.1:{}/v1", self.port),
-                 "models": ["bench-model"] }])
+                 "models": models }])
         .to_string()
     }
 }
 
-/// Watches the page for markers: when each reached the DOM and the next frame after that.
+/// Watches the page for markers (when each reached the DOM, and the next frame after that),
+/// notes every frame's time, and zeroes the page's own counters.
 const OBSERVE: &str = r#"
-const root = arguments[0] ? document.body : document.querySelector('[data-testid=transcript]');
-const B = window.__bench = { seen: {}, painted: {}, pending: [], raf: 0 };
+window.__bench?.observer.disconnect();
+const B = window.__bench = { seen: {}, painted: {}, pending: [], raf: 0, frames: [], watching: true };
 const now = () => performance.timeOrigin + performance.now();
-const marker = /mk(\d{5})/g;
+const marker = /mk(\d{7})/g;
 const note = (text, at) => {
   if (!text) return;
   marker.lastIndex = 0;
@@ -222,7 +277,10 @@ B.observer = new MutationObserver((records) => {
     B.pending = []; B.raf = 0;
   });
 });
-B.observer.observe(root, { subtree: true, childList: true, characterData: true });
+B.observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+const tick = (t) => { B.frames.push(performance.timeOrigin + t); if (B.watching) requestAnimationFrame(tick); };
+requestAnimationFrame(tick);
+window.__runnelPerf?.reset();
 "#;
 
 /// The floor: the stream through `send_message` and a `Channel`, each text message appended to a
@@ -231,6 +289,7 @@ const FLOOR: &str = r#"
 const [done] = arguments;
 const T = window.__TAURI_INTERNALS__;
 const div = document.createElement('div');
+div.id = 'bench-floor';
 div.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap';
 document.body.appendChild(div);
 let next = 0, streamId = null, painted = 0, acking = 0;
@@ -254,20 +313,71 @@ T.invoke('create_conversation').then((c) =>
   .then((turn) => { streamId = turn.stream_id; }, (e) => done(JSON.stringify(e)));
 "#;
 
-/// What the page noted, by marker number.
+/// Asks `count` questions through the real page, each in a new conversation, one after another:
+/// New conversation, the prompt typed into the composer, Enter, then the answer's end.
+const ANSWERS: &str = r#"
+const [count, done] = arguments;
+const $ = (css) => document.querySelector(css);
+let asked = 0;
+const answered = () => {
+  const answers = document.querySelectorAll('[data-testid=message][data-role=assistant]');
+  const last = answers[answers.length - 1];
+  return last && last.dataset.state !== 'streaming' ? last.dataset.state : null;
+};
+const ask = () => {
+  if (asked++ === count) return done(null);
+  $('[data-testid=new-conversation]').click();
+  const composer = $('[data-testid=composer]');
+  composer.value = 'go';
+  composer.dispatchEvent(new Event('input', { bubbles: true }));
+  composer.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+  const wait = () => {
+    const state = answered();
+    if (state === 'done') setTimeout(ask, 0);
+    else if (state) done(`answer ${asked} ended ${state}`);
+    else setTimeout(wait, 10);
+  };
+  setTimeout(wait, 10);
+};
+ask();
+"#;
+
+/// What the page noted: by marker number, and its frames and counters.
 #[derive(Debug, Deserialize)]
 struct Seen {
-    seen: std::collections::HashMap<usize, f64>,
-    painted: std::collections::HashMap<usize, f64>,
+    seen: HashMap<usize, f64>,
+    painted: HashMap<usize, f64>,
+    frames: Vec<f64>,
+    perf: Option<PagePerf>,
 }
 
-/// The latencies of one run, by tenth of the answer: DOM and painted frame, in ms.
+/// The page's own counters (`window.__runnelPerf`; absent on the floor's bare page).
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PagePerf {
+    messages: u64,
+    receive_ms: f64,
+    paints: u64,
+    paint_ms: f64,
+    paint_max_ms: f64,
+    markdown_ms: f64,
+    sanitize_ms: f64,
+    nodes_ms: f64,
+}
+
+/// The latencies of one run, by tenth: DOM and painted frame, in ms; where the page's time went.
 #[derive(Debug, serde::Serialize)]
 struct Run {
     name: &'static str,
     tenths: Vec<Tenth>,
     median_dom_ms: f64,
     median_paint_ms: f64,
+    /// The first marker's latency (the first delta's, for a paced run).
+    first_ms: f64,
+    /// Frame intervals while the run streamed: median and p95, ms.
+    frame_p50_ms: f64,
+    frame_p95_ms: f64,
+    page: Option<PagePerf>,
 }
 
 #[derive(Debug, serde::Serialize)]
@@ -282,13 +392,19 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[at]
 }
 
+fn sorted(mut values: Vec<f64>) -> Vec<f64> {
+    values.sort_by(f64::total_cmp);
+    values
+}
+
+/// Latencies by tenth of the run, in the order the markers were flushed (streams interleaved).
 fn summarize(name: &'static str, flushed: &[(usize, f64)], seen: &Seen) -> Run {
     let markers = flushed.len();
     assert_eq!(seen.painted.len(), markers, "{name}: every marker was painted");
-    let latency = |at: &std::collections::HashMap<usize, f64>, range: &[(usize, f64)]| {
-        let mut values: Vec<f64> = range.iter().map(|(k, flushed)| at[k] - flushed).collect();
-        values.sort_by(f64::total_cmp);
-        values
+    let mut flushed = flushed.to_vec();
+    flushed.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let latency = |at: &HashMap<usize, f64>, range: &[(usize, f64)]| {
+        sorted(range.iter().map(|(k, flushed)| at[k] - flushed).collect())
     };
     let tenths = flushed
         .chunks(markers.div_ceil(10))
@@ -301,18 +417,39 @@ fn summarize(name: &'static str, flushed: &[(usize, f64)], seen: &Seen) -> Run {
             }
         })
         .collect();
+    let (first_marker, first_flush) = flushed[0];
+    let (start, end) = (first_flush, flushed[markers - 1].1);
+    let frames: Vec<f64> = seen
+        .frames
+        .windows(2)
+        .filter(|pair| pair[0] >= start && pair[1] <= end)
+        .map(|pair| pair[1] - pair[0])
+        .collect();
+    let frames = sorted(frames);
     Run {
         name,
         tenths,
-        median_dom_ms: percentile(&latency(&seen.seen, flushed), 0.5),
-        median_paint_ms: percentile(&latency(&seen.painted, flushed), 0.5),
+        median_dom_ms: percentile(&latency(&seen.seen, &flushed), 0.5),
+        median_paint_ms: percentile(&latency(&seen.painted, &flushed), 0.5),
+        first_ms: seen.painted[&first_marker] - first_flush,
+        frame_p50_ms: if frames.is_empty() {
+            0.0
+        } else {
+            percentile(&frames, 0.5)
+        },
+        frame_p95_ms: if frames.is_empty() {
+            0.0
+        } else {
+            percentile(&frames, 0.95)
+        },
+        page: seen.perf.clone(),
     }
 }
 
-/// Waits until the server wrote its answer and the page painted `markers` markers, then reads
-/// what the page noted.
-async fn collected(app: &App, server: &Server, markers: usize) -> Seen {
-    server.finished().await;
+/// Waits until the server wrote `answers` answers and the page painted `markers` markers, then
+/// reads what the page noted; also the time of the server's last byte.
+async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -> (Seen, f64) {
+    let last_byte = server.finished(answers).await;
     let painted = "return Object.keys(window.__bench.painted).length >= arguments[0];";
     app.wd
         .wait(
@@ -322,28 +459,139 @@ async fn collected(app: &App, server: &Server, markers: usize) -> Seen {
             vec![json!(markers)],
         )
         .await;
-    app.wd
-        .read(
-            "return { seen: window.__bench.seen, painted: window.__bench.painted };",
+    let seen = app
+        .wd
+        .run(
+            "window.__bench.watching = false; const p = window.__runnelPerf;
+             return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
+                      perf: p ? { messages: p.messages, receiveMs: p.receiveMs, paints: p.paints,
+                                  paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
+                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs } : null };",
             vec![],
         )
-        .await
+        .await;
+    (seen, last_byte)
 }
 
 fn print(run: &Run) {
     println!(
-        "{:<6} median to DOM {:>6.1} ms, to paint {:>6.1} ms",
-        run.name, run.median_dom_ms, run.median_paint_ms
+        "{:<8} median to DOM {:>6.1} ms, to paint {:>6.1} ms; first marker {:>6.1} ms; frames p50 {:>5.1} p95 {:>5.1} ms",
+        run.name, run.median_dom_ms, run.median_paint_ms, run.first_ms, run.frame_p50_ms, run.frame_p95_ms
     );
+    if let Some(page) = &run.page {
+        println!(
+            "         page scripts: {} messages received in {:.0} ms; {} paints in {:.0} ms (longest {:.1} ms); \
+             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms",
+            page.messages,
+            page.receive_ms,
+            page.paints,
+            page.paint_ms,
+            page.paint_max_ms,
+            page.markdown_ms,
+            page.sanitize_ms,
+            page.nodes_ms
+        );
+    }
     for (n, tenth) in run.tenths.iter().enumerate() {
         println!(
-            "       tenth {:>2}: p50 {:>6.1}  p95 {:>6.1}  max {:>6.1} ms",
+            "         tenth {:>2}: p50 {:>6.1}  p95 {:>6.1}  max {:>6.1} ms",
             n + 1,
             tenth.p50,
             tenth.p95,
             tenth.max
         );
     }
+}
+
+/// The resident memory (KiB) of the process whose `RUNNEL_DATA_DIR` is `data_dir` (the app) and of
+/// each of its descendants (WebKit's web and network processes), by process name.
+fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
+    let wanted = format!("RUNNEL_DATA_DIR={}", data_dir.display());
+    let mut parents: HashMap<u32, u32> = HashMap::new();
+    let mut app = None;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the comm may hold spaces, so read after its last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|ppid| ppid.parse().ok())
+            .unwrap_or(0);
+        parents.insert(pid, ppid);
+        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
+        let is_app = std::fs::read_link(entry.path().join("exe"))
+            .is_ok_and(|exe| exe.file_name().is_some_and(|name| name == "runnel-app"));
+        if is_app && environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) {
+            app = Some(pid);
+        }
+    }
+    let app = app.expect("the app's process");
+    let in_tree = |mut pid: u32| loop {
+        if pid == app {
+            return true;
+        }
+        match parents.get(&pid) {
+            Some(&parent) if parent > 1 => pid = parent,
+            _ => return false,
+        }
+    };
+    let mut processes: Vec<(String, u64)> = parents
+        .keys()
+        .filter(|&&pid| in_tree(pid))
+        .map(|pid| {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let field = |name: &str| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix(name))
+                    .map(|value| value.trim().to_owned())
+                    .unwrap_or_default()
+            };
+            let kib = field("VmRSS:").trim_end_matches("kB").trim().parse().unwrap_or(0);
+            (field("Name:"), kib)
+        })
+        .collect();
+    processes.sort();
+    processes
+}
+
+/// Opens the compare view, chooses `models` and sends one prompt to all of them.
+async fn compare(app: &App, models: &[String]) {
+    let wd = &app.wd;
+    let shown = script("return visible('[data-testid=compare-prompt]');");
+    if !wd.read::<bool>(&shown, vec![]).await {
+        let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
+        wd.click_until(&open, "the compare view to open", &shown, vec![]).await;
+    }
+    for model in models {
+        let chip = wd
+            .find(
+                &format!("[data-testid=compare-model][data-model=\"{model}\"]"),
+                UI_TIMEOUT,
+            )
+            .await;
+        let chosen = script(
+            "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
+        );
+        if wd.read::<bool>(&chosen, vec![json!(model)]).await {
+            continue; // still chosen from the run before
+        }
+        wd.click_until(&chip, &format!("{model} to be chosen"), &chosen, vec![json!(model)])
+            .await;
+    }
+    let prompt = wd.find("[data-testid=compare-prompt]", UI_TIMEOUT).await;
+    wd.fill(&prompt, "go").await;
+    let go = wd.find("[data-testid=compare-send]", UI_TIMEOUT).await;
+    let streaming = script(
+        "return [...document.querySelectorAll('[data-testid=compare-column]')].filter((c) => c.dataset.state === 'streaming').length === arguments[0];",
+    );
+    wd.click_until(&go, "the columns streaming", &streaming, vec![json!(models.len())])
+        .await;
 }
 
 #[test]
@@ -359,52 +607,116 @@ fn window_bench() {
         .await;
         let markers = DELTAS.div_ceil(MARK_EVERY);
 
-        // The floor: a bare page over the same road.
-        server.set(Pace::Paced);
-        app.wd.run::<()>(OBSERVE, vec![json!(true)]).await;
+        // The real page: the first answer after start-up, paced.
+        server.set(Pace::Paced {
+            deltas: DELTAS,
+            rate: RATE,
+        });
+        ui::new_conversation(&app.wd).await;
+        ui::choose_model(&app.wd, "bench/bench-model").await;
+        app.wd.run::<()>(OBSERVE, vec![]).await;
+        ui::send(&app.wd, "go").await;
+        let (seen, _) = collected(&app, &server, 1, markers).await;
+        let paced = summarize("paced", &server.flushed.lock().unwrap(), &seen);
+        ui::wait_answer_end(&app.wd).await;
+
+        // The floor: a bare page over the same road (laid over the real one, then removed).
+        server.set(Pace::Paced {
+            deltas: DELTAS,
+            rate: RATE,
+        });
+        app.wd.run::<()>(OBSERVE, vec![]).await;
         let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
         assert_eq!(error, None, "the floor's stream");
-        let seen = collected(&app, &server, markers).await;
-        let flushed = server.flushed.lock().unwrap().clone();
-        let floor = summarize("floor", &flushed, &seen);
+        let (seen, _) = collected(&app, &server, 1, markers).await;
+        let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
         app.wd
-            .run::<()>("window.__bench.observer.disconnect(); location.reload();", vec![])
+            .run::<()>("document.getElementById('bench-floor').remove();", vec![])
             .await;
-        app.wd
-            .wait(
-                "the page back",
-                Duration::from_secs(30),
-                &ui::script("return visible('[data-testid=composer]');"),
-                vec![],
-            )
-            .await;
-
-        // The real page.
-        server.set(Pace::Paced);
-        ui::choose_model(&app.wd, "bench/bench-model").await;
-        ui::new_conversation(&app.wd).await;
-        app.wd.run::<()>(OBSERVE, vec![json!(false)]).await;
-        ui::send(&app.wd, "go").await;
-        let seen = collected(&app, &server, markers).await;
-        let flushed = server.flushed.lock().unwrap().clone();
-        let paced = summarize("paced", &flushed, &seen);
-        ui::wait_answer_end(&app.wd).await;
 
         // A burst.
-        server.set(Pace::Burst);
+        server.set(Pace::Burst { deltas: BURST });
         ui::new_conversation(&app.wd).await;
-        app.wd.run::<()>(OBSERVE, vec![json!(false)]).await;
+        app.wd.run::<()>(OBSERVE, vec![]).await;
         ui::send(&app.wd, "go").await;
-        let seen = collected(&app, &server, BURST / MARK_EVERY).await;
-        let last = seen.painted.values().copied().fold(f64::MIN, f64::max);
-        let burst_ms = last - *server.last_byte.lock().unwrap();
+        let (seen, last_byte) = collected(&app, &server, 1, BURST / MARK_EVERY).await;
+        let burst = summarize("burst", &server.flushed.lock().unwrap(), &seen);
+        let burst_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
         ui::wait_answer_end(&app.wd).await;
+
+        // Parallel: the compare view's columns at a fast provider's paces.
+        let models: Vec<String> = (1..=COLUMNS).map(|n| format!("bench/bench-model-{n}")).collect();
+        let mut parallel = Vec::new();
+        for (rate, deltas) in PARALLEL {
+            server.set(Pace::Paced { deltas, rate });
+            app.wd.run::<()>(OBSERVE, vec![]).await;
+            compare(&app, &models).await;
+            let (seen, last_byte) = collected(&app, &server, COLUMNS, COLUMNS * deltas / MARK_EVERY).await;
+            let run = summarize("parallel", &server.flushed.lock().unwrap(), &seen);
+            let caught_up_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
+            app.wd
+                .wait(
+                    "every column done",
+                    Duration::from_secs(60),
+                    &script("return [...document.querySelectorAll('[data-testid=compare-column]')].every((c) => c.dataset.state === 'done');"),
+                    vec![],
+                )
+                .await;
+            parallel.push((rate, deltas, run, caught_up_ms));
+        }
+
+        // Memory over many short answers, each in a new conversation, sent from inside the page
+        // (WebDriver's own scripts, polled thousands of times, would grow the page's heap too).
+        server.set(Pace::Burst { deltas: SHORT });
+        app.wd.run::<()>("window.__bench?.observer.disconnect();", vec![]).await;
+        let mut memory = Vec::new();
+        let middle = (MEMORY_FIRST + MEMORY_LAST) / 2;
+        for answers in [MEMORY_FIRST, middle - MEMORY_FIRST, MEMORY_LAST - middle] {
+            let error: Option<String> = app
+                .wd
+                .run_async(ANSWERS, vec![json!(answers)], Duration::from_secs(600))
+                .await;
+            assert_eq!(error, None, "the short answers");
+            // Let the page settle (and WebKit collect and give memory back) as a user's pause would.
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            memory.push(app_memory_kib(&app.data_dir()));
+        }
+        let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
+        let (memory_first, memory_middle, memory_last) = (total(&memory[0]), total(&memory[1]), total(&memory[2]));
 
         print(&floor);
         print(&paced);
-        println!("burst  {BURST} deltas: all painted {burst_ms:.0} ms after the server's last byte");
+        print(&burst);
+        println!("burst    {BURST} deltas: all painted {burst_ms:.0} ms after the server's last byte");
+        for (rate, deltas, run, caught_up_ms) in &parallel {
+            print(run);
+            println!(
+                "parallel {COLUMNS} × {deltas} deltas at {rate} deltas/s: all painted {caught_up_ms:.0} ms after the last byte"
+            );
+        }
+        let mib = |kib: u64| kib as f64 / 1024.0;
+        println!(
+            "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {middle} {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} % over {MEMORY_FIRST})",
+            mib(memory_first),
+            mib(memory_middle),
+            mib(memory_last),
+            (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
+        );
+        for ((first, middle), last) in memory[0].iter().zip(&memory[1]).zip(&memory[2]) {
+            println!(
+                "         {}: {:.1} → {:.1} → {:.1} MiB",
+                first.0,
+                mib(first.1),
+                mib(middle.1),
+                mib(last.1)
+            );
+        }
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
-                             "burst_ms": burst_ms, "binary": crate::app::app_binary() });
+                             "burst_run": burst, "burst_ms": burst_ms, "columns": COLUMNS,
+                             "parallel": parallel.iter().map(|(rate, deltas, run, caught_up_ms)| json!({
+                                 "rate": rate, "deltas": deltas, "run": run, "caught_up_ms": caught_up_ms })).collect::<Vec<_>>(),
+                             "memory_kib": { "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory },
+                             "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
         println!("written to {}", path.display());

@@ -113,7 +113,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect($("[data-testid=first-run-hint]").hidden).toBe(true);
   });
 
-  it("Enter sends; one paint per frame; acks; Esc stops; the ending settles the answer", async () => {
+  it("Enter sends; text shows on arrival, formatted once per frame; acks; Esc stops; the ending settles the answer", async () => {
     const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
     composer.value = "Hello";
     press("Enter", {}, composer);
@@ -127,11 +127,16 @@ describe("the app, end to end against a fake IPC", () => {
 
     handler!({ type: "start", seq: 1, id: "r", model: "qwen" });
     handler!({ type: "text", seq: 2, text: "Hi " });
-    handler!({ type: "text", seq: 3, text: "there" });
+    handler!({ type: "text", seq: 3, text: "**there**" });
     const answer = () => document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")[0];
-    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("");
+    const shown = () => answer().querySelector("[data-testid=message-text]")!;
+    // On the page at once, as plain text; no ack before a frame.
+    expect(shown().textContent!.trim()).toBe("Hi **there**");
+    expect(shown().querySelector("strong")).toBeNull();
+    expect(ipc.ackStream).not.toHaveBeenCalled();
     frame();
-    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there");
+    expect(shown().textContent!.trim()).toBe("Hi there");
+    expect(shown().querySelector("strong")!.textContent).toBe("there");
     expect(ipc.ackStream).toHaveBeenCalledTimes(1);
     expect(ipc.ackStream).toHaveBeenLastCalledWith(42, 3);
     expect(answer().dataset.state).toBe("streaming");

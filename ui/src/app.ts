@@ -483,14 +483,20 @@ export class App {
       stopRequested: false,
       pump: new StreamPump({
         schedule: this.options.schedule,
-        apply: (batch) => {
-          if (replaced.length && batch.some(hasContent)) {
+        receive: (message) => {
+          if (replaced.length && hasContent(message)) {
             this.chat.remove(...replaced);
             replaced = [];
           }
-          const end = answer.applyBatch(batch);
+          const end = answer.receive(message);
+          if (end) {
+            this.chat.afterPaint(answer);
+            this.finished(live, end);
+          }
+        },
+        paint: () => {
+          answer.paint();
           this.chat.afterPaint(answer);
-          if (end) this.finished(live, end);
         },
         ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
       }),

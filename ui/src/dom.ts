@@ -62,3 +62,33 @@ export function button(
 export function atBottom(el: HTMLElement, slack = 48): boolean {
   return el.scrollHeight - el.scrollTop - el.clientHeight <= slack;
 }
+
+/**
+ * Keeps a scroller at its growing end while the reader stays there. Whether they do is read
+ * only when they scroll, never per message: a scroll event that lands after new text arrived is
+ * still "at the end" when the reader did not move up from where the last follow put them.
+ */
+export class EndFollower {
+  /** True while the growing end is followed. */
+  following = true;
+  private autoTop = 0;
+
+  constructor(
+    private readonly scroller: HTMLElement,
+    slack: number,
+    onScroll: (following: boolean) => void = () => {},
+  ) {
+    scroller.addEventListener("scroll", () => {
+      this.following = scroller.scrollTop >= this.autoTop - 1 || atBottom(scroller, slack);
+      onScroll(this.following);
+    });
+  }
+
+  /** Scrolls to the end if following (or always, with `force`, which follows again). */
+  toEnd(force = false): void {
+    if (force) this.following = true;
+    if (!this.following) return;
+    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.autoTop = this.scroller.scrollTop;
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { StreamPump, type FrameScheduler } from "./stream";
+import { StreamPump, sharedFrames, type FrameScheduler } from "./stream";
 import type { StreamMessage } from "./types";
 
 /** A scheduler that runs frames only when the test says so. */
@@ -27,25 +27,25 @@ function manualFrames() {
 const text = (seq: number, t = `t${seq}`): StreamMessage => ({ type: "text", seq, text: t });
 
 describe("StreamPump", () => {
-  it("coalesces many messages arriving within one frame into one paint", () => {
+  it("hands each message over as it arrives and paints once per frame", () => {
     const frames = manualFrames();
-    const apply = vi.fn();
-    const ack = vi.fn();
-    const pump = new StreamPump({ apply, ack, schedule: frames.schedule });
+    const receive = vi.fn();
+    const paint = vi.fn();
+    const pump = new StreamPump({ receive, paint, ack: () => {}, schedule: frames.schedule });
     pump.setStreamId(7);
     for (let i = 1; i <= 50; i++) pump.push(text(i));
+    expect(receive).toHaveBeenCalledTimes(50); // on the page before any frame
+    expect(receive.mock.calls.map(([m]) => (m as StreamMessage).seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(frames.scheduled).toBe(1); // one frame requested, not fifty
-    expect(apply).not.toHaveBeenCalled();
+    expect(paint).not.toHaveBeenCalled();
     frames.frame();
-    expect(apply).toHaveBeenCalledTimes(1);
-    expect(apply.mock.calls[0][0]).toHaveLength(50);
-    expect(apply.mock.calls[0][0].map((m: StreamMessage) => m.seq)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(paint).toHaveBeenCalledTimes(1);
   });
 
   it("acks once per frame with the highest seq painted", () => {
     const frames = manualFrames();
     const ack = vi.fn();
-    const pump = new StreamPump({ apply: () => {}, ack, schedule: frames.schedule });
+    const pump = new StreamPump({ receive: () => {}, paint: () => {}, ack, schedule: frames.schedule });
     pump.setStreamId(3);
     pump.push(text(1));
     pump.push(text(2));
@@ -61,10 +61,11 @@ describe("StreamPump", () => {
     expect(pump.highestPainted).toBe(5);
   });
 
-  it("does not paint or ack before a frame, nor ack without new paint", () => {
+  it("does not paint or ack before a frame, nor paint or ack without new messages", () => {
     const frames = manualFrames();
     const ack = vi.fn();
-    const pump = new StreamPump({ apply: () => {}, ack, schedule: frames.schedule });
+    const paint = vi.fn();
+    const pump = new StreamPump({ receive: () => {}, paint, ack, schedule: frames.schedule });
     pump.setStreamId(1);
     frames.frame();
     expect(ack).not.toHaveBeenCalled();
@@ -73,50 +74,75 @@ describe("StreamPump", () => {
     frames.frame();
     frames.frame();
     expect(ack).toHaveBeenCalledTimes(1);
+    expect(paint).toHaveBeenCalledTimes(1);
   });
 
   it("paints before the stream id is known and acks once it is", () => {
     const frames = manualFrames();
-    const apply = vi.fn();
+    const paint = vi.fn();
     const ack = vi.fn();
-    const pump = new StreamPump({ apply, ack, schedule: frames.schedule });
+    const pump = new StreamPump({ receive: () => {}, paint, ack, schedule: frames.schedule });
     pump.push(text(1));
     pump.push(text(2));
     frames.frame();
-    expect(apply).toHaveBeenCalledTimes(1);
+    expect(paint).toHaveBeenCalledTimes(1);
     expect(ack).not.toHaveBeenCalled();
     pump.setStreamId(9);
     frames.frame();
     expect(ack).toHaveBeenCalledWith(9, 2);
-    expect(apply).toHaveBeenCalledTimes(1); // nothing new to paint
+    expect(paint).toHaveBeenCalledTimes(1); // nothing new to paint
   });
 
-  it("stops after the ending: no ack for it, nothing painted later", () => {
+  it("stops at the ending: received at once, no frame, no ack for it, nothing after it", () => {
     const frames = manualFrames();
-    const apply = vi.fn();
+    const receive = vi.fn();
+    const paint = vi.fn();
     const ack = vi.fn();
-    const pump = new StreamPump({ apply, ack, schedule: frames.schedule });
+    const pump = new StreamPump({ receive, paint, ack, schedule: frames.schedule });
     pump.setStreamId(2);
     pump.push(text(1));
     frames.frame();
     expect(ack).toHaveBeenCalledTimes(1);
     pump.push(text(2));
     pump.push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
-    frames.frame();
     expect(pump.isEnded).toBe(true);
-    expect(ack).toHaveBeenCalledTimes(1);
+    expect(receive).toHaveBeenCalledTimes(3);
+    expect(frames.scheduled).toBe(0); // the ending painted itself; the frame was cancelled
     pump.push(text(4));
+    expect(receive).toHaveBeenCalledTimes(3);
     expect(frames.scheduled).toBe(0);
-    expect(apply).toHaveBeenCalledTimes(2);
+    expect(paint).toHaveBeenCalledTimes(1);
+    expect(ack).toHaveBeenCalledTimes(1);
   });
 
   it("the default scheduler paints on the next animation frame", async () => {
-    const apply = vi.fn();
-    const pump = new StreamPump({ apply, ack: () => {} });
+    const paint = vi.fn();
+    const pump = new StreamPump({ receive: () => {}, paint, ack: () => {} });
     pump.push(text(1));
     pump.push(text(2));
-    expect(apply).not.toHaveBeenCalled();
+    expect(paint).not.toHaveBeenCalled();
     await new Promise((r) => setTimeout(r, 300));
-    expect(apply).toHaveBeenCalledTimes(1);
+    expect(paint).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe("sharedFrames", () => {
+  it("runs every pump's frame in one frame, then `after` once", () => {
+    const frames = manualFrames();
+    const order: string[] = [];
+    const shared = sharedFrames(frames.schedule, () => order.push("after"));
+    const pumps = [1, 2, 3].map(
+      (n) => new StreamPump({ receive: () => {}, paint: () => order.push(`paint ${n}`), ack: () => {}, schedule: shared }),
+    );
+    for (const pump of pumps) pump.push(text(1));
+    expect(frames.scheduled).toBe(1);
+    frames.frame();
+    expect(order).toEqual(["paint 1", "paint 2", "paint 3", "after"]);
+    // A pump that ends cancels its own callback; the others still paint.
+    pumps[0].push(text(2));
+    pumps[1].push(text(2));
+    pumps[0].push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
+    frames.frame();
+    expect(order.slice(4)).toEqual(["paint 2", "after"]);
   });
 });

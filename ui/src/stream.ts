@@ -1,12 +1,18 @@
 /**
- * One answer's stream, from its `Channel` to the screen: messages are queued as they arrive and
- * applied at most once per animation frame; after each paint the highest `seq` painted is acked
- * (at most once per frame), which tells Rust the page keeps up (IPC.md: Rust coalesces text while
- * too much is unacknowledged).
+ * One answer's stream, from its `Channel` to the screen, in two steps:
+ * - `receive`: each message is handed over the moment it arrives, for the cheap part of its work
+ *   (the text goes into the DOM as plain text at the growing end), so a word is on the page
+ *   before the next frame however busy the frames are;
+ * - `paint`: at most once per animation frame while messages arrive, the expensive part (the
+ *   Markdown of the open block, following the growing end). It runs before the frame is drawn,
+ *   so the plain text is shown formatted.
+ * After each paint the highest `seq` received is acked (at most once per frame), which tells Rust
+ * the page keeps up (IPC.md: Rust coalesces text while too much is unacknowledged).
  *
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
  */
+import { pagePerf } from "./perf";
 import type { Saved, StreamMessage } from "./types";
 
 /**
@@ -42,18 +48,48 @@ export const animationFrame: FrameScheduler = (callback) => {
   };
 };
 
+/**
+ * One frame for many pumps: the callbacks of every pump scheduled through it run in one frame,
+ * then `after` once (the compare view follows each column's end there, so layout is computed once
+ * per frame rather than once per column).
+ */
+export function sharedFrames(schedule: FrameScheduler, after: () => void): FrameScheduler {
+  const queue = new Set<() => void>();
+  let cancel: (() => void) | null = null;
+  const run = () => {
+    cancel = null;
+    const callbacks = [...queue];
+    queue.clear();
+    for (const callback of callbacks) callback();
+    after();
+  };
+  return (callback) => {
+    queue.add(callback);
+    cancel ??= schedule(run);
+    return () => {
+      queue.delete(callback);
+      if (!queue.size && cancel) {
+        cancel();
+        cancel = null;
+      }
+    };
+  };
+}
+
 export interface StreamPumpOptions {
-  /** Applies every message that arrived since the last frame, in order, in one go. */
-  apply: (batch: StreamMessage[]) => void;
+  /** Takes one message as it arrives, in order: only cheap work here. */
+  receive: (message: StreamMessage) => void;
+  /** The frame's work for everything received since the last paint (not called after the ending). */
+  paint: () => void;
   /** Tells Rust the page painted everything up to `seq`. */
   ack: (streamId: number, seq: number) => void;
   schedule?: FrameScheduler;
 }
 
 export class StreamPump {
-  private queue: StreamMessage[] = [];
   private cancelFrame: (() => void) | null = null;
   private streamId: number | null = null;
+  private received = 0;
   private painted = 0;
   private acked = 0;
   private ended = false;
@@ -64,11 +100,17 @@ export class StreamPump {
     this.schedule = options.schedule ?? animationFrame;
   }
 
-  /** The channel's `onmessage`: queue, and make sure a frame is coming. */
+  /** The channel's `onmessage`: hand the message over now, and make sure a frame is coming. */
   readonly push = (message: StreamMessage): void => {
     if (this.closed) return;
-    this.queue.push(message);
-    this.request();
+    if (message.seq > this.received) this.received = message.seq;
+    if (isEnding(message)) this.ended = true;
+    const start = performance.now();
+    this.options.receive(message);
+    pagePerf.messages++;
+    pagePerf.receiveMs += performance.now() - start;
+    if (this.ended) this.close();
+    else this.request();
   };
 
   /** The id from the `Turn`; enables acks (and acks what was painted before it was known). */
@@ -82,15 +124,14 @@ export class StreamPump {
     return this.painted;
   }
 
-  /** True once the ending has been applied. */
+  /** True once the ending has been received. */
   get isEnded(): boolean {
     return this.ended;
   }
 
-  /** Stops painting (the message element went away for good). */
+  /** Stops painting (the stream ended, or the message element went away for good). */
   close(): void {
     this.closed = true;
-    this.queue = [];
     this.cancelFrame?.();
     this.cancelFrame = null;
   }
@@ -103,20 +144,18 @@ export class StreamPump {
   private frame(): void {
     this.cancelFrame = null;
     if (this.closed) return;
-    const batch = this.queue;
-    this.queue = [];
-    if (batch.length) {
-      this.options.apply(batch);
-      for (const m of batch) {
-        if (m.seq > this.painted) this.painted = m.seq;
-        if (isEnding(m)) this.ended = true;
-      }
+    if (this.received > this.painted) {
+      const start = performance.now();
+      this.options.paint();
+      const took = performance.now() - start;
+      pagePerf.paints++;
+      pagePerf.paintMs += took;
+      pagePerf.paintMaxMs = Math.max(pagePerf.paintMaxMs, took);
+      this.painted = this.received;
     }
-    // The stream is over after its ending: Rust has forgotten it, an ack would only be refused.
-    if (!this.ended && this.streamId !== null && this.painted > this.acked) {
+    if (this.streamId !== null && this.painted > this.acked) {
       this.acked = this.painted;
       this.options.ack(this.streamId, this.painted);
     }
-    if (this.ended) this.close();
   }
 }

@@ -1,7 +1,7 @@
 //! Printing one streamed answer in the terminal, shared by `runnel chat` and its conversation
 //! mode: events as they arrive, the stats line, an error and its exit code.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
 use runnel_core::{ChatStream, Completion, ErrorKind, StreamError, StreamEvent};
 
@@ -19,35 +19,52 @@ pub enum Format {
     Raw,
 }
 
+/// Room for the output of the events at hand: a fast stream's reads (a few KB of text) go out in
+/// one write each.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 /// Prints events as they arrive until the stream ends; Ctrl-C stops it and keeps what arrived.
+///
+/// Output is buffered while more events are already at hand and flushed as soon as none are
+/// ([`ChatStream::has_ready`]): what a read brought reaches the terminal at once, and a fast
+/// stream costs a write per read rather than per delta.
 pub async fn print_stream(mut stream: ChatStream, format: Format) -> Completion {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, std::io::stdout().lock());
     let mut interrupted = std::pin::pin!(tokio::signal::ctrl_c());
+    let mut stopping = false;
     // The answer's closing newline, only after an answer: an error alone leaves stdout empty.
     let mut answered = false;
     loop {
         let event = tokio::select! {
             event = stream.next() => event,
-            _ = &mut interrupted, if !stream.stop_handle().is_stopped() => {
+            _ = &mut interrupted, if !stopping => {
+                stopping = true;
                 stream.stop();
                 continue;
             }
         };
         let Some(event) = event else { break };
         answered |= matches!(event, StreamEvent::TextDelta { .. } | StreamEvent::RefusalDelta { .. });
+        let written = write_event(&mut out, &event, format);
         // A closed stdout (`| head`) is not an error worth more than stopping.
-        if write_event(&mut out, &event, format)
-            .and_then(|()| out.flush())
+        if written
+            .and_then(|()| flush_unless(&mut out, stream.has_ready()))
             .is_err()
         {
+            stopping = true;
             stream.stop();
         }
     }
     if format == Format::Text && answered {
         let _ = writeln!(out);
     }
+    let _ = out.flush();
     stream.finish().await
+}
+
+/// Flushes `out` unless more is `ready` to be written right after.
+fn flush_unless(out: &mut impl Write, ready: bool) -> std::io::Result<()> {
+    if ready { Ok(()) } else { out.flush() }
 }
 
 fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std::io::Result<()> {
@@ -63,6 +80,8 @@ fn write_event(out: &mut impl Write, event: &StreamEvent, format: Format) -> std
         Format::Text => match event {
             StreamEvent::TextDelta { text } | StreamEvent::RefusalDelta { text } => out.write_all(text.as_bytes()),
             StreamEvent::ThinkingDelta { text } => {
+                // Whatever text came before goes out first.
+                out.flush()?;
                 eprint!("{text}");
                 Ok(())
             }

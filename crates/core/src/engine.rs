@@ -2,24 +2,21 @@
 //! stream, list models).
 
 use crate::endpoint::Endpoint;
-use crate::error::{ErrorKind, StreamError};
+use crate::error::StreamError;
 use crate::http::{read_body, read_error_body, send};
 use crate::http_error::error_from_response;
 use crate::limits::Limits;
-use crate::net::{self, Proxies};
+use crate::net::{Clients, Proxies};
 use crate::provider::ModelInfo;
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::stream::{ChatStream, StreamOptions};
 use crate::timeouts::Timeouts;
 
-// Still reachable here for `resolve.rs` (being rewritten elsewhere); new code names
-// `crate::endpoint::Endpoint`.
-
-/// Runs streams and other provider calls over one pooled HTTP client.
+/// Runs streams and other provider calls over pooled HTTP clients.
 #[derive(Clone)]
 pub struct Engine {
-    http: reqwest::Client,
+    http: Clients,
     timeouts: Timeouts,
     limits: Limits,
 }
@@ -27,21 +24,23 @@ pub struct Engine {
 impl Engine {
     /// An engine with these timeouts, using the proxies the environment names
     /// ([`Proxies::from_env`]; loopback always goes direct) and following redirects only within
-    /// a request's origin.
+    /// a request's origin. TLS is set up on the first `https://` request, not here: a local
+    /// `http://` endpoint never pays for reading the system's CA certificates.
     pub fn new(timeouts: Timeouts) -> Result<Self, StreamError> {
-        let http = net::client_builder(&timeouts, &Proxies::from_env())?
-            .build()
-            .map_err(|error| StreamError::new(ErrorKind::Config, format!("cannot start the HTTP client: {error}")))?;
-        Ok(Self::with_client(http, timeouts))
+        Ok(Self {
+            http: Clients::new(timeouts, Proxies::from_env())?,
+            timeouts,
+            limits: Limits::default(),
+        })
     }
 
-    /// An engine over an HTTP client configured elsewhere: start from [`net::client_builder`]
+    /// An engine over an HTTP client configured elsewhere: start from [`crate::net::client_builder`]
     /// (Runnel's redirect and proxy rules) and add extra root certificates or HTTP/2 prior
     /// knowledge for an `h2c` server. The connect timeout is then the client's own;
     /// `timeouts.connect` only names it in errors.
     pub fn with_client(http: reqwest::Client, timeouts: Timeouts) -> Self {
         Self {
-            http,
+            http: Clients::One(http),
             timeouts,
             limits: Limits::default(),
         }
@@ -66,7 +65,11 @@ impl Engine {
     /// Starts streaming the answer to `request` from `endpoint`. Must be called inside a Tokio
     /// runtime; the stream runs on a task of its own.
     pub fn stream(&self, endpoint: &Endpoint, request: &ChatRequest, options: StreamOptions) -> ChatStream {
-        ChatStream::spawn(&self.http, endpoint, request, self.timeouts, self.limits, options)
+        let url = endpoint.protocol.chat_url(&endpoint.base_url);
+        match self.http.for_url(&url) {
+            Ok(http) => ChatStream::spawn(http, url, endpoint, request, self.timeouts, self.limits, options),
+            Err(error) => ChatStream::failed(error, self.limits),
+        }
     }
 
     /// Lists the models `endpoint` offers (`GET /v1/models`).
@@ -82,9 +85,11 @@ impl Engine {
     }
 
     async fn fetch_models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
+        let url = endpoint.protocol.models_url(&endpoint.base_url);
         let request = self
             .http
-            .get(endpoint.protocol.models_url(&endpoint.base_url))
+            .for_url(&url)?
+            .get(url)
             .headers(endpoint.protocol.headers(endpoint.key.as_ref()));
         let response = send(request, &self.timeouts).await?;
         let status = response.status();

@@ -9,6 +9,11 @@
 //! - **Proxies as the SDKs read them**: `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY`,
 //!   upper case first, then lower case. Loopback (`127.0.0.0/8`, `::1`, `localhost`) always goes
 //!   direct, whatever `NO_PROXY` says: the demo and local servers never reach a proxy.
+//! - **TLS only for `https://`** (`Clients`): `http://` URLs go through a client without TLS
+//!   roots, so a local endpoint never waits for the system's CA certificates to be read; the
+//!   client for `https://` (rustls, verifying with the platform's roots) is built on first use.
+
+use std::sync::{Arc, OnceLock};
 
 use reqwest::redirect::{Attempt, Policy};
 use reqwest::{NoProxy, Proxy};
@@ -112,6 +117,74 @@ pub fn client_builder(timeouts: &Timeouts, proxies: &Proxies) -> Result<reqwest:
     proxies.apply(builder)
 }
 
+/// The HTTP clients of an [`Engine`](crate::Engine): either the one its caller configured, or
+/// Runnel's own pair, each built when first needed.
+#[derive(Clone)]
+pub(crate) enum Clients {
+    /// A client configured elsewhere ([`crate::Engine::with_client`]), for every URL.
+    One(reqwest::Client),
+    /// A client per kind of URL.
+    ByScheme(Arc<ByScheme>),
+}
+
+/// Runnel's own clients: one without TLS roots for `http://` URLs (building it reads no file),
+/// and one for everything else, built on the first `https://` request: reading the platform's
+/// CA certificates takes tens of milliseconds, which a local endpoint never needs to pay.
+pub(crate) struct ByScheme {
+    timeouts: Timeouts,
+    proxies: Proxies,
+    /// For `http://` URLs reached directly or through a plain-HTTP proxy.
+    plain: reqwest::Client,
+    tls: OnceLock<Result<reqwest::Client, StreamError>>,
+}
+
+impl Clients {
+    /// Runnel's clients for these timeouts and proxies; the `https://` one is built later.
+    pub(crate) fn new(timeouts: Timeouts, proxies: Proxies) -> Result<Clients, StreamError> {
+        // No roots: this client never verifies a certificate, since it never speaks TLS.
+        let plain = build(client_builder(&timeouts, &proxies)?.tls_certs_only([]))?;
+        Ok(Clients::ByScheme(Arc::new(ByScheme {
+            timeouts,
+            proxies,
+            plain,
+            tls: OnceLock::new(),
+        })))
+    }
+
+    /// The client for requests to `url` (a redirect never changes the scheme: it stays on its
+    /// origin).
+    pub(crate) fn for_url(&self, url: &str) -> Result<&reqwest::Client, StreamError> {
+        let clients = match self {
+            Clients::One(client) => return Ok(client),
+            Clients::ByScheme(clients) => clients,
+        };
+        let https_proxy = clients
+            .proxies
+            .http
+            .as_deref()
+            .is_some_and(|proxy| starts_with_ignore_case(proxy, "https:"));
+        if starts_with_ignore_case(url, "http:") && !https_proxy {
+            return Ok(&clients.plain);
+        }
+        clients
+            .tls
+            .get_or_init(|| build(client_builder(&clients.timeouts, &clients.proxies)?))
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+}
+
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+}
+
+fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, StreamError> {
+    builder
+        .build()
+        .map_err(|error| StreamError::new(ErrorKind::Config, format!("cannot start the HTTP client: {error}")))
+}
+
 /// The redirect policy: follow only within the origin of the first request.
 fn same_origin(attempt: Attempt<'_>) -> reqwest::redirect::Action {
     let Some(first) = attempt.previous().first() else {
@@ -168,6 +241,22 @@ mod tests {
         let upper_wins = Proxies::from_vars(&vars(&[("HTTP_PROXY", "http://up:1"), ("http_proxy", "http://low:1")]));
         assert_eq!(upper_wins.http.as_deref(), Some("http://up:1"));
         assert_eq!(Proxies::from_vars(&vars(&[("HTTP_PROXY", " ")])), Proxies::default());
+    }
+
+    #[test]
+    fn http_urls_take_the_client_without_roots_unless_their_proxy_speaks_tls() {
+        let address = |clients: &Clients, url: &str| std::ptr::from_ref(clients.for_url(url).unwrap());
+        let direct = Clients::new(Timeouts::default(), Proxies::default()).unwrap();
+        let plain = address(&direct, "http://127.0.0.1:8080/v1");
+        assert_eq!(plain, address(&direct, "HTTP://localhost/v1"));
+        assert_ne!(plain, address(&direct, "https://api.example/v1"));
+        // An https:// proxy for http:// URLs needs TLS: those go through the TLS client.
+        let proxies = Proxies::from_vars(&vars(&[("HTTP_PROXY", "https://proxy.example:3128")]));
+        let proxied = Clients::new(Timeouts::default(), proxies).unwrap();
+        assert_eq!(
+            address(&proxied, "http://box.example/v1"),
+            address(&proxied, "https://api.example/v1")
+        );
     }
 
     #[test]

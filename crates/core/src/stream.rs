@@ -6,11 +6,12 @@
 //! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
 
 use std::ops::ControlFlow;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use reqwest::header::CONTENT_TYPE;
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -32,6 +33,11 @@ use crate::timeouts::Timeouts;
 
 /// After the terminator, how long the body may take to end so the connection can be reused.
 const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
+
+/// Most events sent to the consumer in one message. Events go over in batches — those of the
+/// reads at hand (up to this many events), not one message each: a fast stream costs one channel
+/// hop and one wake-up per burst of reads, and a large read still never piles up its events.
+const BATCH: usize = 256;
 
 /// Options for one stream.
 #[derive(Debug, Clone, Copy, Default)]
@@ -83,16 +89,25 @@ enum Message {
     Connected(Instant),
     /// The response as it arrived; sent just before the ending event.
     Recorded(Recording),
-    Event {
+    /// Events in order, decoded from reads that had brought `bytes` body bytes by `at`.
+    Events {
         at: Instant,
         bytes: u64,
-        event: StreamEvent,
+        events: Vec<StreamEvent>,
     },
+}
+
+/// The events of the last [`Message::Events`] not yet handed out.
+struct Batch {
+    at: Instant,
+    bytes: u64,
+    events: std::vec::IntoIter<StreamEvent>,
 }
 
 /// A running chat stream: its events in order, its stop handle, and what it collected so far.
 pub struct ChatStream {
     receiver: mpsc::UnboundedReceiver<Message>,
+    batch: Batch,
     stop: StopHandle,
     raw: RawSwitch,
     tap: Option<RecordingTap>,
@@ -101,10 +116,11 @@ pub struct ChatStream {
 }
 
 impl ChatStream {
-    /// Starts `request` against `endpoint` on a task of its own. Must be called inside a Tokio
-    /// runtime.
+    /// Starts `request` against `endpoint` (at its chat `url`) on a task of its own. Must be
+    /// called inside a Tokio runtime.
     pub(crate) fn spawn(
         http: &reqwest::Client,
+        url: String,
         endpoint: &Endpoint,
         request: &ChatRequest,
         timeouts: Timeouts,
@@ -121,7 +137,6 @@ impl ChatStream {
             .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits));
         let tap = recorder.as_ref().map(Recorder::tap);
         let body = endpoint.protocol.chat_body(request, &endpoint.quirks);
-        let url = endpoint.protocol.chat_url(&endpoint.base_url);
         tracing::debug!(provider = %endpoint.provider, %url, model = %request.model, "stream starting");
         let http_request = http
             .post(url)
@@ -147,8 +162,43 @@ impl ChatStream {
                 .unwrap_or_default(),
         };
         tokio::spawn(driver.run(http_request, stop.0.clone()));
+        Self::receiving(receiver, stop, raw, tap, started, limits)
+    }
+
+    /// A stream that could not be sent: it ends at once with `error`.
+    pub(crate) fn failed(error: StreamError, limits: Limits) -> Self {
+        let started = Instant::now();
+        let (sender, receiver) = mpsc::unbounded_channel();
+        let _ = sender.send(Message::Events {
+            at: started,
+            bytes: 0,
+            events: vec![StreamEvent::Error(error)],
+        });
+        Self::receiving(
+            receiver,
+            StopHandle::default(),
+            RawSwitch::default(),
+            None,
+            started,
+            limits,
+        )
+    }
+
+    fn receiving(
+        receiver: mpsc::UnboundedReceiver<Message>,
+        stop: StopHandle,
+        raw: RawSwitch,
+        tap: Option<RecordingTap>,
+        started: Instant,
+        limits: Limits,
+    ) -> Self {
         Self {
             receiver,
+            batch: Batch {
+                at: started,
+                bytes: 0,
+                events: Vec::new().into_iter(),
+            },
             stop,
             raw,
             tap,
@@ -178,17 +228,30 @@ impl ChatStream {
         self.stop.stop();
     }
 
+    /// True when the next event is already here: [`next`](Self::next) returns it without
+    /// waiting for the network. A printer flushes its output when this turns false.
+    pub fn has_ready(&self) -> bool {
+        !self.ended && (!self.batch.events.as_slice().is_empty() || !self.receiver.is_empty())
+    }
+
     /// The next event; `None` after the ending event (finish, error or stopped).
     pub async fn next(&mut self) -> Option<StreamEvent> {
         while !self.ended {
+            if let Some(event) = self.batch.events.next() {
+                self.collector.apply(self.batch.at, self.batch.bytes, &event);
+                self.ended = event.is_ending();
+                return Some(event);
+            }
             let message = self.receiver.recv().await;
             match message {
                 Some(Message::Connected(at)) => self.collector.connected(at),
                 Some(Message::Recorded(recording)) => self.collector.recorded(recording),
-                Some(Message::Event { at, bytes, event }) => {
-                    self.collector.apply(at, bytes, &event);
-                    self.ended = event.is_ending();
-                    return Some(event);
+                Some(Message::Events { at, bytes, events }) => {
+                    self.batch = Batch {
+                        at,
+                        bytes,
+                        events: events.into_iter(),
+                    };
                 }
                 None => {
                     // The task ended without an ending event: only a panic does that.
@@ -273,11 +336,15 @@ impl Driver {
     }
 
     fn emit(&self, event: StreamEvent) {
+        self.send(vec![event]);
+    }
+
+    fn send(&self, events: Vec<StreamEvent>) {
         // A consumer that went away has stopped the stream; nothing to report to.
-        let _ = self.sender.send(Message::Event {
+        let _ = self.sender.send(Message::Events {
             at: Instant::now(),
             bytes: self.bytes,
-            event,
+            events,
         });
     }
 
@@ -311,7 +378,7 @@ impl Driver {
                 &body,
             )));
         }
-        let mut body = response.bytes_stream();
+        let mut body = response.bytes_stream().peekable();
         let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
         let mut events = Vec::new();
         loop {
@@ -336,11 +403,14 @@ impl Driver {
             if let Some(recorder) = &mut self.recorder {
                 recorder.chunk(ms_since(self.started), &chunk);
             }
-            // Each event is decoded and sent as soon as it is framed: a large read never piles up.
+            // Each event is decoded as soon as it is framed, and sent with the rest of its read (or
+            // its batch of a large read).
             let mut ended = None;
             let framed = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
                 Ok(Step::More) => {
-                    self.emit_all(&mut events);
+                    if events.len() >= BATCH {
+                        self.emit_all(&mut events);
+                    }
                     ControlFlow::Continue(())
                 }
                 Ok(Step::Done(finish)) => {
@@ -353,10 +423,14 @@ impl Driver {
                 }
             });
             if let Err(too_big) = framed {
+                self.emit_all(&mut events);
                 return Some(StreamEvent::Error(too_large("one event of the stream", too_big.limit)));
             }
             match ended {
-                None => {}
+                // The next read, when it is already here, joins this batch: a burst of small
+                // reads costs the consumer one message and one wake-up, not one each.
+                None if matches!(Pin::new(&mut body).peek().now_or_never(), Some(Some(Ok(_)))) => {}
+                None => self.emit_all(&mut events),
                 Some(Ok(finish)) => {
                     self.complete(&mut events, finish);
                     // Let the body end so the connection can go back to the pool.
@@ -428,9 +502,10 @@ impl Driver {
         self.decoder.decode(frame, events)
     }
 
+    /// Sends `events` (if any) as one batch.
     fn emit_all(&self, events: &mut Vec<StreamEvent>) {
-        for event in events.drain(..) {
-            self.emit(event);
+        if !events.is_empty() {
+            self.send(std::mem::take(events));
         }
     }
 

@@ -57,3 +57,17 @@ pub use request::RecordedRequest;
 pub use server::FakeServer;
 pub use spec::sse_events;
 pub use tarpit::{Tarpit, tarpit};
+
+/// The env vars through which a person's own keys, base URLs, default model, log filter and
+/// providers file would reach a `runnel` process: tests and benchmarks remove them all.
+pub const USER_ENV: &[&str] = &[
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "OPENROUTER_API_KEY",
+    "GROQ_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "RUNNEL_MODEL",
+    "RUNNEL_LOG",
+    "RUNNEL_PROVIDERS_FILE",
+];

@@ -179,16 +179,27 @@ impl Reply {
         chunks
     }
 
-    /// The bytes that put one body chunk on the wire under this reply's framing.
-    pub(crate) fn encode_chunk<'a>(&self, chunk: &'a [u8]) -> Cow<'a, [u8]> {
+    /// The bytes that put one body chunk on the wire under this reply's framing: what goes
+    /// before the chunk, the chunk, and what goes after it. Kept apart, so that a large chunk is
+    /// written as it is rather than copied.
+    pub(crate) fn frame_chunk<'a>(&self, chunk: &'a [u8]) -> [Cow<'a, [u8]>; 3] {
         match self.framing {
-            Framing::Chunked => {
-                let mut out = format!("{:x}\r\n", chunk.len()).into_bytes();
-                out.extend_from_slice(chunk);
-                out.extend_from_slice(b"\r\n");
-                Cow::Owned(out)
+            Framing::Chunked => [
+                Cow::Owned(format!("{:x}\r\n", chunk.len()).into_bytes()),
+                Cow::Borrowed(chunk),
+                Cow::Borrowed(b"\r\n"),
+            ],
+            Framing::ContentLength | Framing::CloseDelimited => {
+                [Cow::Borrowed(b""), Cow::Borrowed(chunk), Cow::Borrowed(b"")]
             }
-            Framing::ContentLength | Framing::CloseDelimited => Cow::Borrowed(chunk),
+        }
+    }
+
+    /// [`frame_chunk`](Self::frame_chunk) in one piece.
+    pub(crate) fn encode_chunk<'a>(&self, chunk: &'a [u8]) -> Cow<'a, [u8]> {
+        match self.frame_chunk(chunk) {
+            [head, body, _] if head.is_empty() => body,
+            parts => Cow::Owned(parts.concat()),
         }
     }
 

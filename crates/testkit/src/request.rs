@@ -1,6 +1,7 @@
 //! Requests as the fake server received them, and the HTTP/1.1 request parser.
 
 use std::io;
+use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -20,6 +21,9 @@ pub struct RecordedRequest {
     pub headers: Vec<(String, String)>,
     /// The body (read by `Content-Length`; empty without one).
     pub body: Vec<u8>,
+    /// When the server had read the whole request (a client's start-up ends at about this
+    /// moment: `scripts/bench-cli` times it from the client's spawn).
+    pub received_at: Instant,
 }
 
 impl RecordedRequest {
@@ -79,6 +83,7 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(reader: &mut R) -> io::Re
         path: path.to_string(),
         headers,
         body: Vec::new(),
+        received_at: Instant::now(),
     };
     let body_len = match request.header("content-length") {
         Some(v) => v.parse::<usize>().map_err(|_| invalid("bad content-length"))?,
@@ -91,6 +96,7 @@ pub(crate) async fn read_request<R: AsyncRead + Unpin>(reader: &mut R) -> io::Re
         read_more(reader, &mut buf).await?;
     }
     request.body = buf[head_len..head_len + body_len].to_vec();
+    request.received_at = Instant::now();
     Ok(request)
 }
 

@@ -21,6 +21,10 @@ use crate::tls::Identity;
 /// the client's bytes and see it close.
 const LINGER: Duration = Duration::from_secs(10);
 
+/// Body chunks up to this size are framed into one buffer and written at once; larger ones are
+/// written as they are.
+const COPY_LIMIT: usize = 16 * 1024;
+
 /// The body sent when a request finds neither a route nor a queued reply.
 const UNSCRIPTED: &str = r#"{"error":{"message":"no reply scripted","type":"testkit"}}"#;
 
@@ -298,7 +302,7 @@ async fn write_reply(writer: &mut (impl AsyncWrite + Unpin), reply: &Reply, log:
         if i > 0 && !reply.delay.is_zero() {
             tokio::time::sleep(reply.delay).await;
         }
-        send(writer, &reply.encode_chunk(chunk)).await?;
+        send_chunk(writer, reply, chunk).await?;
         log.add_written(chunk.len());
     }
     if let End::Endless(pattern) = &reply.end {
@@ -316,6 +320,18 @@ async fn write_reply(writer: &mut (impl AsyncWrite + Unpin), reply: &Reply, log:
         send(writer, terminator).await?;
     }
     Ok(())
+}
+
+/// Writes one body chunk and flushes: in one write when small, as it is (no copy) when large,
+/// so that a server writing tens of MB at once spends no time copying them.
+async fn send_chunk(writer: &mut (impl AsyncWrite + Unpin), reply: &Reply, chunk: &[u8]) -> io::Result<()> {
+    if chunk.len() <= COPY_LIMIT {
+        return send(writer, &reply.encode_chunk(chunk)).await;
+    }
+    for part in reply.frame_chunk(chunk) {
+        writer.write_all(&part).await?;
+    }
+    writer.flush().await
 }
 
 async fn send(writer: &mut (impl AsyncWrite + Unpin), bytes: &[u8]) -> io::Result<()> {

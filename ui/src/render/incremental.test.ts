@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { IncrementalMarkdown } from "./incremental";
-import { renderDocumentHtml } from "./markdown";
+import { lexBlocks, renderBlockHtml, renderBlocksHtml, renderDocumentHtml } from "./markdown";
 import { sanitize } from "./sanitize";
 import { Marked } from "marked";
 
@@ -91,6 +91,26 @@ describe("incremental markdown", () => {
       expect(root.innerHTML).toBe(renderDocumentHtml(text));
     });
   }
+
+  it("a burst (everything in one frame) commits its finished blocks in one run and still equals the full render", () => {
+    for (const text of Object.values(SAMPLES)) {
+      const root = document.createElement("div");
+      const md = new IncrementalMarkdown(root, { caret: true });
+      md.append(text + "\n\nand a last paragraph still growing");
+      md.render();
+      md.append(" to its end.");
+      md.render();
+      md.finish();
+      expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+    }
+  });
+
+  it("blocks rendered in one run give the same HTML as each rendered on its own", () => {
+    for (const text of Object.values(SAMPLES)) {
+      const tokens = lexBlocks(text);
+      expect(renderBlocksHtml(tokens)).toBe(tokens.map((t) => renderBlockHtml(t)).join(""));
+    }
+  });
 
   it("the full render equals marked's own output, sanitized, for plain Markdown", () => {
     const text = "# T\n\npara *x*\n\n- a\n- b\n\n> q\n\n| a |\n|---|\n| 1 |\n";
@@ -188,6 +208,28 @@ describe("incremental markdown", () => {
     expect(root.querySelector("pre > code > .caret")).not.toBeNull();
     md.finish();
     expect(root.querySelector(".caret")).toBeNull();
+  });
+
+  it("shows appended text at once, unformatted, where the caret is; render formats it without doubling it", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true });
+    md.append("Hello **wor");
+    expect(root.textContent).toBe("Hello **wor"); // before any render
+    md.render();
+    md.append("ld** and ");
+    const caret = root.querySelector(".caret")!;
+    expect(caret.previousSibling?.textContent).toBe("ld** and "); // at the growing end, before the caret
+    expect(caret.parentElement?.tagName).toBe("P");
+    md.append("more");
+    md.render();
+    expect(root.querySelector("strong")?.textContent).toBe("world");
+    expect(root.textContent!.trim()).toBe("Hello world and more");
+    md.append("\n\n```js\nlet a = 1;\n");
+    md.render();
+    md.append("let b");
+    expect(root.querySelector("pre code")!.textContent).toMatch(/let a = 1;\n?let b/); // inside the open code block
+    md.finish();
+    expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
   });
 
   it("resolves a reference definition that comes after its use", () => {

@@ -18,14 +18,14 @@
  * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
  * whole answer once if it contains definitions, so the final DOM always equals a full render.
  */
-import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderDocument, type Links } from "./markdown";
+import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
 
 interface Group {
   start: number; // offset in the normalized text
   raw: string; // the token's source, with `type` and `links` what its HTML was made from
   type: string;
   links: string;
-  html: string;
+  html: string; // "" for a run of committed blocks, whose nodes are made without an HTML string
   nodes: Node[];
 }
 
@@ -44,6 +44,8 @@ export class IncrementalMarkdown {
   private sawDefinition = false;
   private tail: Group[] = [];
   private caret: HTMLElement | null = null;
+  /** Text appended since the last render, shown as it is at the growing end until then. */
+  private plain: Text[] = [];
   private dirty = false;
   private finished = false;
   /** How many blocks were committed (for tests and diagnostics). */
@@ -59,7 +61,10 @@ export class IncrementalMarkdown {
     return this.text;
   }
 
-  /** Adds streamed text; nothing is painted until `render()`. */
+  /**
+   * Adds streamed text. It is on the page at once, as plain text at the growing end (where the
+   * caret is); `render()` formats it.
+   */
   append(chunk: string): void {
     if (!chunk || this.finished) return;
     let s = chunk;
@@ -72,8 +77,25 @@ export class IncrementalMarkdown {
       this.pendingCR = true;
       s = s.slice(0, -1);
     }
-    this.text += normalizeNewlines(s);
+    const normalized = normalizeNewlines(s);
+    if (!normalized) return;
+    this.text += normalized;
     this.dirty = true;
+    this.showPlain(normalized);
+  }
+
+  /**
+   * Puts `text` on the page unformatted, before the caret (or at the end), until the next render:
+   * a text node of its own each time (appending to one node would copy and re-measure all the
+   * text so far on every message, which a burst turns quadratic).
+   */
+  private showPlain(text: string): void {
+    const node = this.root.ownerDocument.createTextNode(text);
+    const last = this.plain.at(-1);
+    if (last?.parentNode) last.after(node);
+    else if (this.caret?.parentNode) this.caret.before(node);
+    else this.root.append(node);
+    this.plain.push(node);
   }
 
   /** Paints what arrived since the last call: commits finished blocks, rebuilds the tail. */
@@ -103,6 +125,7 @@ export class IncrementalMarkdown {
     this.committed = this.text.length;
     this.tail = [];
     this.caret = null;
+    this.plain = [];
     this.finished = true;
     renderDocument(this.root, this.text);
   }
@@ -112,6 +135,8 @@ export class IncrementalMarkdown {
   }
 
   private update(final: boolean): void {
+    for (const node of this.plain) node.remove();
+    this.plain = [];
     const tailText = this.text.slice(this.committed);
     const tokens = lexBlocks(tailText, this.links);
     const starts: number[] = [];
@@ -140,21 +165,40 @@ export class IncrementalMarkdown {
     // The new groups, reusing the nodes of an unchanged prefix of the old tail.
     // A block whose source, kind and known reference definitions are unchanged has the same
     // HTML: it is not rendered (and sanitized) again, so a frame costs about one block's render.
+    // Past that prefix, the blocks about to be committed are rendered in one run (one group):
+    // after a burst that is most of the text, and per-block rendering would cost far more.
     const links = JSON.stringify(tokens.links);
     const next: Group[] = [];
+    let committedGroups = 0;
     let reusable = true;
-    for (let i = 0; i < tokens.length; i++) {
+    let i = 0;
+    for (; i < tokens.length; i++) {
       const start = this.committed + starts[i];
       const { raw, type } = tokens[i];
       const old = this.tail[i];
       const same = old !== undefined && old.start === start && old.raw === raw && old.type === type && old.links === links;
-      const html = same ? old.html : renderBlockHtml(tokens[i]);
-      if (reusable && old && old.start === start && old.html === html) {
-        next.push(old);
-      } else {
-        reusable = false;
-        next.push({ start, raw, type, links, html, nodes: [] });
-      }
+      const html = same ? old.html : old && old.start === start ? renderBlockHtml(tokens[i]) : null;
+      if (!(reusable && old && old.start === start && old.html === html)) break;
+      next.push(old);
+      if (i < commitCount) committedGroups++;
+    }
+    reusable = i === tokens.length;
+    if (i < commitCount) {
+      const run = tokens.slice(i, commitCount);
+      next.push({
+        start: this.committed + starts[i],
+        raw: run.map((t) => t.raw).join(""),
+        type: "run",
+        links,
+        html: "",
+        nodes: renderBlocksNodes(run),
+      });
+      committedGroups++;
+      i = commitCount;
+    }
+    for (; i < tokens.length; i++) {
+      const { raw, type } = tokens[i];
+      next.push({ start: this.committed + starts[i], raw, type, links, html: renderBlockHtml(tokens[i]), nodes: [] });
     }
     const changed = !reusable || next.length !== this.tail.length;
 
@@ -166,8 +210,8 @@ export class IncrementalMarkdown {
       }
       for (const g of next) {
         if (kept.has(g)) continue;
-        g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
-        for (const n of g.nodes) this.root.append(n);
+        if (g.type !== "run") g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
+        this.root.append(...g.nodes);
       }
     }
 
@@ -181,7 +225,7 @@ export class IncrementalMarkdown {
         if (t.type !== "space" && t.type !== "def") this.committedBlocks++;
       }
       this.committed += starts[commitCount - 1] + tokens[commitCount - 1].raw.length;
-      this.tail = next.slice(commitCount);
+      this.tail = next.slice(committedGroups);
     } else {
       this.tail = next;
     }

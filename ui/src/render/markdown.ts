@@ -2,15 +2,17 @@
  * Markdown → safe HTML, one top-level block at a time. Raw HTML in the Markdown is escaped (shown
  * as text); what marked produces is still sanitized (links, images) before it becomes DOM.
  *
- * The unit of rendering is a top-level token of marked's lexer: each is turned into HTML,
- * sanitized on its own, and becomes its own run of DOM nodes. A whole document is rendered the
- * same way (`renderDocument`), so the incremental renderer, which commits blocks one by one
- * while an answer streams, ends with exactly the DOM a full render of the final text gives.
+ * The unit of rendering is a top-level token of marked's lexer: a block's HTML does not depend on
+ * the blocks around it, so a run of blocks rendered in one pass gives the same HTML as each
+ * rendered on its own. A whole document is rendered in one pass (`renderDocument`); the
+ * incremental renderer, which renders the growing blocks one by one and the blocks it commits in
+ * runs, ends with exactly the DOM a full render of the final text gives.
  */
 import { Marked, type Token, type TokensList } from "marked";
+import { timed } from "../perf";
 import { decorateCodeBlocks } from "./decorate";
 import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
-import { sanitize } from "./sanitize";
+import { sanitize, sanitizeToFragment } from "./sanitize";
 
 export type Links = TokensList["links"];
 
@@ -49,26 +51,47 @@ export function lexBlocks(src: string, links?: Links): TokensList {
 
 /** The sanitized HTML of one top-level token ("" for blank lines and definitions). */
 export function renderBlockHtml(token: Token): string {
-  if (token.type === "space" || token.type === "def") return "";
-  return sanitize(md.parser([token]) as string);
+  return renderBlocksHtml([token]);
+}
+
+/**
+ * The sanitized HTML of a run of top-level tokens: the same as their `renderBlockHtml`s joined,
+ * made in one pass (a sanitizer call has a fixed cost that thousands of small blocks would pay
+ * one by one).
+ */
+export function renderBlocksHtml(tokens: Token[]): string {
+  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
+  if (!blocks.length) return "";
+  const html = timed("markdownMs", () => md.parser(blocks) as string);
+  return timed("sanitizeMs", () => sanitize(html));
+}
+
+/** A run of top-level tokens as detached, sanitized, decorated nodes (`renderBlocksHtml`'s, parsed). */
+export function renderBlocksNodes(tokens: Token[]): Node[] {
+  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
+  if (!blocks.length) return [];
+  const html = timed("markdownMs", () => md.parser(blocks) as string);
+  const fragment = timed("sanitizeMs", () => sanitizeToFragment(html));
+  return timed("nodesMs", () => {
+    decorateCodeBlocks(fragment);
+    return Array.from(fragment.childNodes);
+  });
 }
 
 /** Parses sanitized HTML into detached nodes, with code blocks decorated. */
 export function htmlToNodes(html: string, doc: Document = document): Node[] {
   if (!html) return [];
-  const template = doc.createElement("template");
-  template.innerHTML = html;
-  decorateCodeBlocks(template.content);
-  return Array.from(template.content.childNodes);
+  return timed("nodesMs", () => {
+    const template = doc.createElement("template");
+    template.innerHTML = html;
+    decorateCodeBlocks(template.content);
+    return Array.from(template.content.childNodes);
+  });
 }
 
 /** Renders a whole Markdown text into `root` (replacing what it held), block by block. */
 export function renderDocument(root: HTMLElement, text: string): void {
-  root.replaceChildren();
-  const tokens = lexBlocks(normalizeNewlines(text));
-  for (const token of tokens) {
-    for (const node of htmlToNodes(renderBlockHtml(token), root.ownerDocument)) root.append(node);
-  }
+  root.replaceChildren(...renderBlocksNodes(lexBlocks(normalizeNewlines(text))));
 }
 
 /** The HTML a full render of `text` gives, as a string (for comparisons). */

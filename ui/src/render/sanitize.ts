@@ -30,10 +30,13 @@ const SAFE_IMAGE = /^data:image\/(?:png|jpe?g|gif|webp);base64,[a-z0-9+/=\s]*$/i
 const SAFE_CLASS = /^(?:hljs(?:-[a-z0-9_-]+)?|language-[a-z0-9_+#.-]+|[a-z]+_)$/i;
 const CLASS_TAGS = new Set(["CODE", "SPAN", "PRE"]);
 
-let purifier: ReturnType<typeof createDOMPurify> | null = null;
+type Purifier = ReturnType<typeof createDOMPurify>;
+/** Two configured sanitizers: one returns a string, the other a fragment (no parse back). */
+const purifiers: { string?: Purifier; fragment?: Purifier } = {};
 
-function instance(): ReturnType<typeof createDOMPurify> {
-  if (purifier) return purifier;
+function instance(returns: "string" | "fragment"): Purifier {
+  const made = purifiers[returns];
+  if (made) return made;
   const p = createDOMPurify(window);
   p.addHook("uponSanitizeAttribute", (node, data) => {
     const el = node as Element;
@@ -68,13 +71,9 @@ function instance(): ReturnType<typeof createDOMPurify> {
       else el.setAttribute("disabled", "");
     }
   });
-  purifier = p;
-  return p;
-}
-
-/** Returns the safe subset of `html` as an HTML string. */
-export function sanitize(html: string): string {
-  return instance().sanitize(html, {
+  // Set once: a config passed to each sanitize() call is parsed again on every call, which
+  // costs more than sanitizing a typical block.
+  p.setConfig({
     ALLOWED_TAGS,
     ALLOWED_ATTR,
     ALLOW_DATA_ATTR: false,
@@ -82,7 +81,20 @@ export function sanitize(html: string): string {
     ALLOW_UNKNOWN_PROTOCOLS: false,
     SAFE_FOR_TEMPLATES: false,
     RETURN_TRUSTED_TYPE: false,
-  }) as string;
+    RETURN_DOM_FRAGMENT: returns === "fragment",
+  });
+  purifiers[returns] = p;
+  return p;
+}
+
+/** Returns the safe subset of `html` as an HTML string. */
+export function sanitize(html: string): string {
+  return instance("string").sanitize(html) as string;
+}
+
+/** Returns the safe subset of `html` as nodes, without serializing it and parsing it again. */
+export function sanitizeToFragment(html: string): DocumentFragment {
+  return instance("fragment").sanitize(html) as unknown as DocumentFragment;
 }
 
 /** True when a URL may be opened in the system browser. */

@@ -6,7 +6,7 @@
  * It also owns the page's single polite live region: completion is announced once per answer
  * ("Answer complete", "Stopped", or the error), never per token.
  */
-import { atBottom, button, h } from "../dom";
+import { EndFollower, button, h } from "../dom";
 import { icon } from "../icons";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
@@ -24,7 +24,7 @@ export class ChatView {
   private readonly live: HTMLElement;
   private readonly empty: HTMLElement;
   messages: MessageElement[] = [];
-  private following = true;
+  private readonly follower: EndFollower;
 
   constructor(hooks: ChatHooks, emptyState: HTMLElement) {
     this.list = h("div", { class: "column transcript-list" });
@@ -45,9 +45,8 @@ export class ChatView {
     this.live = h("div", { class: "visually-hidden", "aria-live": "polite", "data-testid": "announcer" });
     this.el = h("div", { class: "chat" }, this.scroller, this.jump, this.live);
 
-    this.scroller.addEventListener("scroll", () => {
-      this.following = atBottom(this.scroller);
-      if (this.following) this.jump.hidden = true;
+    this.follower = new EndFollower(this.scroller, 48, (following) => {
+      if (following) this.jump.hidden = true;
     });
     this.list.addEventListener("click", (e) => {
       if (handleCopyClick(e)) return;
@@ -70,8 +69,6 @@ export class ChatView {
     this.list.replaceChildren(...messages.map((m) => m.el));
     this.refreshLast();
     this.updateEmpty();
-    this.following = true;
-    this.jump.hidden = true;
     this.scrollToEnd();
   }
 
@@ -105,14 +102,13 @@ export class ChatView {
   /** Called after a frame painted new text: follow it, or offer to. */
   afterPaint(message: MessageElement): void {
     if (!this.messages.includes(message)) return;
-    if (this.following) this.scroller.scrollTop = this.scroller.scrollHeight;
+    if (this.follower.following) this.follower.toEnd();
     else this.jump.hidden = false;
   }
 
   scrollToEnd(): void {
-    this.following = true;
     this.jump.hidden = true;
-    this.scroller.scrollTop = this.scroller.scrollHeight;
+    this.follower.toEnd(true);
   }
 
   announce(text: string): void {

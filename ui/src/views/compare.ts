@@ -9,7 +9,7 @@
  * A run keeps streaming while another view is shown; coming back to it shows the same columns.
  * Runs from history are shown as saved.
  */
-import { atBottom, button, h } from "../dom";
+import { EndFollower, button, h } from "../dom";
 import { allEnded, LiveStats, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
@@ -17,7 +17,7 @@ import type { Ipc, StreamHandler } from "../ipc";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
 import { isSubmitKey } from "../shortcuts";
-import { StreamPump, type FrameScheduler } from "../stream";
+import { StreamPump, animationFrame, sharedFrames, type FrameScheduler } from "../stream";
 import type { Conversation, ConversationSummary, MessageView, ProviderView, Turn, UiError } from "../types";
 import { MessageElement } from "./message";
 
@@ -54,6 +54,9 @@ class Column {
   stopRequested = false;
   live: LiveStats | null = null;
   private readonly body: HTMLElement;
+  private readonly follower: EndFollower;
+  /** Painted in this frame, not yet scrolled to its end. */
+  painted = false;
   readonly stop: HTMLButtonElement;
   readonly keep: HTMLButtonElement;
 
@@ -72,6 +75,7 @@ class Column {
       h("span", null, "Continue with this answer"),
     );
     this.body = h("div", { class: "compare-body" });
+    this.follower = new EndFollower(this.body, 24);
     this.el = h(
       "section",
       { class: "compare-column", "data-testid": "compare-column", "data-model": model, "aria-label": `Answer of ${model}` },
@@ -98,12 +102,10 @@ class Column {
     this.sync();
   }
 
-  /** Runs `paint`, keeping the growing end in view if the reader was at it (as the chat does). */
-  follow<T>(paint: () => T): T {
-    const following = atBottom(this.body, 24);
-    const result = paint();
-    if (following) this.body.scrollTop = this.body.scrollHeight;
-    return result;
+  /** Keeps the growing end in view while the reader stays at it (as the chat does). */
+  followEnd(): void {
+    this.painted = false;
+    this.follower.toEnd();
   }
 
   get state(): MessageView["state"] {
@@ -149,13 +151,16 @@ export class CompareView {
   /** Runs whose columns still stream, by id, so coming back shows the same columns. */
   private readonly live = new Map<number, Run>();
   private readonly now: () => number;
+  /** Every column's pump paints in one frame; then the columns that painted follow their ends. */
+  private readonly frames: FrameScheduler;
 
   constructor(
     private readonly ipc: CompareIpc,
     private readonly hooks: CompareHooks,
-    private readonly options: { schedule?: FrameScheduler; now?: () => number } = {},
+    options: { schedule?: FrameScheduler; now?: () => number } = {},
   ) {
     this.now = options.now ?? (() => performance.now());
+    this.frames = sharedFrames(options.schedule ?? animationFrame, () => this.followColumns());
     this.chooser = h("div", { class: "compare-models", role: "group", "aria-label": "Models to compare" });
     this.choiceHint = h("p", { class: "compare-hint muted", "aria-live": "polite" });
     this.prompt = h("textarea", {
@@ -374,6 +379,13 @@ export class CompareView {
     );
   }
 
+  /** After a frame's paints: the columns that painted follow their ends. */
+  private followColumns(): void {
+    for (const run of [this.run, ...this.live.values()]) {
+      for (const column of run?.columns ?? []) if (column.painted) column.followEnd();
+    }
+  }
+
   /** Gives `column` a fresh streaming answer and the pump that will paint it. */
   private prepare(run: Run, column: Column): StreamPump {
     const placeholder: MessageView = {
@@ -394,11 +406,17 @@ export class CompareView {
     column.stopRequested = false;
     column.live = new LiveStats(this.now());
     const pump = new StreamPump({
-      schedule: this.options.schedule,
-      apply: (batch) => {
-        const end = column.follow(() => element.applyBatch(batch));
-        if (end) this.ended(run, column);
-        else column.paintLive(this.now());
+      schedule: this.frames,
+      receive: (message) => {
+        if (element.receive(message)) {
+          column.followEnd();
+          this.ended(run, column);
+        }
+      },
+      paint: () => {
+        element.paint();
+        column.painted = true;
+        column.paintLive(this.now());
       },
       ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
     });

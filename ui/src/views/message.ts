@@ -3,8 +3,9 @@
  * an answer is Markdown on the page, headed by the model that wrote it, with a stats line whose
  * height is reserved from the start, and — while streaming — a caret at its growing end.
  *
- * While streaming, `applyBatch` takes every stream message that arrived in one frame and paints
- * them at once; on the ending the message becomes the final, saved MessageView.
+ * While streaming, `receive` puts each stream message on the page as it arrives and `paint`
+ * formats the new text once per frame; on the ending the message becomes the final, saved
+ * MessageView.
  */
 import { copyText } from "../clipboard";
 import { button, h } from "../dom";
@@ -218,41 +219,43 @@ export class MessageElement {
 
   // ---- streaming -------------------------------------------------------------------------------
 
-  /** Paints every message of one frame. Returns the final view if the stream ended. */
-  applyBatch(batch: StreamMessage[]): MessageView | null {
-    let end: MessageView | null = null;
-    for (const m of batch) {
-      if (isEnding(m)) {
-        // The ending carries what was saved, not the text (IPC.md): the text is what was
-        // assembled from the deltas, which is exactly what was saved.
-        const { id, state, error, stats } = m.saved;
-        end = { ...this.view, id, state, error, stats, content: this.content, thinking: this.thinkingText?.data ?? "" };
-        continue;
-      }
-      switch (m.type) {
-        case "start":
-          if (m.model) (this.el.querySelector(".msg-model") as HTMLElement).title = `${this.view.model ?? ""} (${m.model})`;
-          break;
-        case "text":
-          this.md!.append(m.text);
-          break;
-        case "thinking":
-          this.appendThinking(m.text);
-          break;
-        case "refusal":
-          this.appendRefusal(m.text);
-          break;
-        case "tool_call":
-          this.applyToolCall(m.index, m.name, m.arguments);
-          break;
-      }
-    }
-    if (end) {
+  /**
+   * Takes one stream message as it arrives: its text goes onto the page at once, as plain text
+   * at the growing end (`paint` formats it at the next frame). Returns the final view on the
+   * ending, which it paints right away.
+   */
+  receive(m: StreamMessage): MessageView | null {
+    if (isEnding(m)) {
+      // The ending carries what was saved, not the text (IPC.md): the text is what was
+      // assembled from the deltas, which is exactly what was saved.
+      const { id, state, error, stats } = m.saved;
+      const end = { ...this.view, id, state, error, stats, content: this.content, thinking: this.thinkingText?.data ?? "" };
       this.finish(end);
-    } else {
-      this.md!.render();
+      return end;
     }
-    return end;
+    switch (m.type) {
+      case "start":
+        if (m.model) (this.el.querySelector(".msg-model") as HTMLElement).title = `${this.view.model ?? ""} (${m.model})`;
+        break;
+      case "text":
+        this.md!.append(m.text);
+        break;
+      case "thinking":
+        this.appendThinking(m.text);
+        break;
+      case "refusal":
+        this.appendRefusal(m.text);
+        break;
+      case "tool_call":
+        this.applyToolCall(m.index, m.name, m.arguments);
+        break;
+    }
+    return null;
+  }
+
+  /** The frame's work while streaming: formats the text received since the last frame. */
+  paint(): void {
+    this.md!.render();
   }
 
   /** The stream is over: keep the painted DOM if it already shows the final text. */

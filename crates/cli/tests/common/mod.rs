@@ -7,17 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 /// service of its own (`runnel-cli-test-{service}-{pid}`), so tests never meet the user's keys.
 pub fn runnel(service: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
-    for var in [
-        "OPENAI_API_KEY",
-        "ANTHROPIC_API_KEY",
-        "OPENROUTER_API_KEY",
-        "GROQ_API_KEY",
-        "OPENAI_BASE_URL",
-        "ANTHROPIC_BASE_URL",
-        "RUNNEL_MODEL",
-        "RUNNEL_LOG",
-        "RUNNEL_PROVIDERS_FILE",
-    ] {
+    for var in runnel_testkit::USER_ENV {
         command.env_remove(var);
     }
     command

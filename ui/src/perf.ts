@@ -1,0 +1,33 @@
+/**
+ * Where the page's scripts spend their time on streams, summed since the last `reset`: read by the
+ * window benchmark (`window.__runnelPerf`, docs/PERFORMANCE.md) to split the time from a flush to
+ * the frame into Rust + IPC, the page's scripts (and which of them), and WebKit's layout and paint.
+ * Each figure costs two `performance.now()` calls where it is taken.
+ */
+export const pagePerf = {
+  /** Stream messages received, and the milliseconds `receive` took for them. */
+  messages: 0,
+  receiveMs: 0,
+  /** Frames painted, the milliseconds `paint` took in all, and the longest one. */
+  paints: 0,
+  paintMs: 0,
+  paintMaxMs: 0,
+  /** Of the rendering: Markdown to HTML (marked, highlight.js), sanitizing, making nodes. */
+  markdownMs: 0,
+  sanitizeMs: 0,
+  nodesMs: 0,
+  reset(): void {
+    this.messages = this.receiveMs = this.paints = this.paintMs = this.paintMaxMs = 0;
+    this.markdownMs = this.sanitizeMs = this.nodesMs = 0;
+  },
+};
+
+/** Runs `work`, adding the milliseconds it took to `pagePerf[field]`. */
+export function timed<T>(field: "markdownMs" | "sanitizeMs" | "nodesMs", work: () => T): T {
+  const start = performance.now();
+  try {
+    return work();
+  } finally {
+    pagePerf[field] += performance.now() - start;
+  }
+}
