@@ -38,6 +38,8 @@ const COMMANDS: &[&str] = &[
     "export_stream",
     "open_stream_file",
     "inspect_stream",
+    "stop_inspecting",
+    "watch_file_drops",
     "ipc_bench",
 ];
 

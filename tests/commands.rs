@@ -6,11 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{ConversationKind, KeyState, MessageState, Turn};
+use runnel_app::models::{ConversationKind, EventRow, KeyState, MessageState, Turn};
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
 use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
-use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply};
+use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, sse_events};
 use serde_json::Value;
 use tauri::Manager;
 use tauri::ipc::{Channel, InvokeResponseBody};
@@ -105,7 +105,7 @@ impl Harness {
 type Received = Arc<Mutex<Vec<Value>>>;
 
 /// A channel whose messages (as JSON) are collected.
-fn collecting_channel() -> (Channel<runnel_app::models::StreamMessage>, Received) {
+fn collecting_channel<T: tauri::ipc::IpcResponse>() -> (Channel<T>, Received) {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     let channel = Channel::new(move |body: InvokeResponseBody| {
@@ -1165,28 +1165,6 @@ async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one
     }
 }
 
-/// The SSE events of `body` as (event name, data), read by the spec on its own (not Runnel's
-/// decoder): blocks split at blank lines, comments skipped, `message` when there is no `event:`.
-fn sse_events(body: &[u8]) -> Vec<(String, String)> {
-    let text = String::from_utf8(body.to_vec()).unwrap().replace("\r\n", "\n");
-    text.split("\n\n")
-        .filter_map(|block| {
-            let mut event = None;
-            let mut data: Vec<&str> = Vec::new();
-            for line in block.lines().filter(|line| !line.starts_with(':')) {
-                let (field, value) = line.split_once(':').unwrap_or((line, ""));
-                let value = value.strip_prefix(' ').unwrap_or(value);
-                match field {
-                    "event" => event = Some(value.to_owned()),
-                    "data" => data.push(value),
-                    _ => {}
-                }
-            }
-            (!data.is_empty()).then(|| (event.unwrap_or_else(|| "message".into()), data.join("\n")))
-        })
-        .collect()
-}
-
 /// The rows' (event name, data), in order.
 fn row_events(events: &runnel_app::models::StreamEvents) -> Vec<(String, String)> {
     events
@@ -1449,58 +1427,70 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
 
+/// The rows an inspector's channel received (batches of them), as (event name, data), in order.
+fn rows_of(batches: &Received) -> Vec<(String, String)> {
+    let batches = batches.lock().unwrap();
+    let rows = batches.iter().flat_map(|batch| batch.as_array().unwrap());
+    rows.map(|row| {
+        (
+            row["event"].as_str().unwrap().to_owned(),
+            row["data"].as_str().unwrap().to_owned(),
+        )
+    })
+    .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_inspected_stream_sends_its_raw_frames_live_in_order_and_only_then() {
+async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_order() {
     let (_openai, _anthropic, harness, _conversation_id, turn, received) = slow_answer_under_way().await;
-    let raw = |received: &Received| -> Vec<(String, String)> {
-        received
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|message| message["type"] == "raw")
-            .map(|m| {
-                (
-                    m["event"].as_str().unwrap().to_owned(),
-                    m["data"].as_str().unwrap().to_owned(),
-                )
-            })
-            .collect()
-    };
-    assert!(raw(&received).is_empty(), "no raw frames unless asked");
+    let (channel, batches) = collecting_channel::<Vec<EventRow>>();
     assert!(
-        commands::inspect_stream(harness.state(), turn.stream_id, true)
+        commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await
             .unwrap()
     );
+    let written = sse_events(&runnel_testkit::openai_stream(20_000));
     for _ in 0..500 {
-        if raw(&received).len() >= 20 {
+        if rows_of(&batches).len() >= 100 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
-    until_end(&received).await;
-    let live = raw(&received);
-    assert!(live.len() >= 20, "{}", live.len());
-    let written = sse_events(&runnel_testkit::openai_stream(20_000));
-    let start = written.iter().position(|event| *event == live[0]).unwrap();
-    assert_eq!(
-        live,
-        written[start..start + live.len()],
-        "the server's events, in order, none missing"
-    );
+    let messages = until_end(&received).await;
     assert!(
-        !commands::inspect_stream(harness.state(), turn.stream_id, true)
-            .await
-            .unwrap(),
-        "it has ended"
+        messages.iter().all(|message| message["type"] != "raw"),
+        "the answer's own channel carries nothing more"
+    );
+    // The tap ends with the recording, before the ending: the last rows are out soon after.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let live = rows_of(&batches);
+    assert!(live.len() >= 100, "{}", live.len());
+    let (last, whole) = live.split_last().unwrap();
+    assert_eq!(
+        whole,
+        &written[..whole.len()],
+        "the server's events from the first, in order, none missing, none twice"
+    );
+    let next = &written[whole.len()];
+    assert!(
+        last.0 == next.0 && next.1.starts_with(&last.1),
+        "the last is the event the stop cut off, or all of it: {last:?}"
     );
     let events = commands::stream_events(harness.state(), turn.assistant.id)
         .await
         .unwrap();
+    assert_eq!(row_events(&events), live, "the same rows as the answer's in history");
     assert_eq!(
         events.rows.last().unwrap().decoded.last(),
         Some(&runnel_core::StreamEvent::Stopped),
         "a stopped answer's rows end as it did"
+    );
+    let (channel, _) = collecting_channel::<Vec<EventRow>>();
+    assert!(
+        !commands::inspect_stream(harness.state(), turn.stream_id, channel)
+            .await
+            .unwrap(),
+        "it has ended"
     );
 }

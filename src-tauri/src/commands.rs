@@ -6,10 +6,11 @@ use runnel_core::catalog::DEMO;
 use tauri::State;
 use tauri::ipc::Channel;
 
+use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
 use crate::models::{
-    AppInfo, Conversation, ConversationSummary, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, EventRow, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::state::AppState;
@@ -276,12 +277,23 @@ pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResul
     Ok(())
 }
 
-/// Sends a running stream's raw frames (`raw` messages: each SSE event as it arrives) over its
-/// channel from now on (`on`), or stops; frames that arrived before are in `stream_events` once
-/// it ends. `false` when the stream is not running.
+/// Sends a running stream's inspector rows over `on_rows`, in batches: every event from the
+/// first, then each as it arrives, until the stream ends. `false` when the stream is not running
+/// (the page then reads `stream_events`).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn inspect_stream(state: State<'_, AppState>, stream_id: u64, on: bool) -> AppResult<bool> {
-    Ok(state.streams.inspect(stream_id, on))
+pub async fn inspect_stream(
+    state: State<'_, AppState>,
+    stream_id: u64,
+    on_rows: Channel<Vec<EventRow>>,
+) -> AppResult<bool> {
+    Ok(state.streams.inspect(stream_id, on_rows))
+}
+
+/// Stops sending a running stream's inspector rows (the inspector closed or moved on).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn stop_inspecting(state: State<'_, AppState>, stream_id: u64) -> AppResult<()> {
+    state.streams.stop_inspecting(stream_id);
+    Ok(())
 }
 
 /// The page painted a stream's messages up to `seq`.
@@ -319,6 +331,14 @@ pub async fn open_stream_file(path: String) -> AppResult<StreamEvents> {
         return Err(AppError::InvalidInput("no file was given".into()));
     }
     blocking(|| recordings::open_file(std::path::Path::new(&path)))
+}
+
+/// Hands the paths of files dropped onto the window to `on_drop` from now on (the page opens an
+/// `.sse` file among them into the inspector).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn watch_file_drops(drops: State<'_, FileDrops>, on_drop: Channel<Vec<String>>) -> AppResult<()> {
+    drops.watch(on_drop);
+    Ok(())
 }
 
 /// Opens a link from an answer in the system browser (http, https and mailto only).

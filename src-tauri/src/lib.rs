@@ -24,8 +24,10 @@ pub mod bench;
 pub mod checkpoint;
 pub mod commands;
 pub mod compare;
+pub mod drops;
 pub mod ending;
 pub mod error;
+pub mod inspector;
 pub mod lifecycle;
 pub mod models;
 pub mod outbox;
@@ -116,6 +118,12 @@ pub fn run() {
         // First: a second instance must exit before anything else is set up.
         .plugin(lifecycle::single_instance(data_dir_from_env().as_deref()))
         .setup(setup)
+        .manage(drops::FileDrops::default())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window.state::<drops::FileDrops>().dropped(paths);
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::get_settings,
@@ -148,6 +156,8 @@ pub fn run() {
             commands::export_stream,
             commands::open_stream_file,
             commands::inspect_stream,
+            commands::stop_inspecting,
+            commands::watch_file_drops,
             bench::ipc_bench,
         ])
         .build(tauri::generate_context!())

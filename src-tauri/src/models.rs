@@ -307,11 +307,12 @@ pub struct Settings {
 pub struct EventRow {
     /// Milliseconds from sending the request to the arrival of the read that completed it.
     pub at_ms: f64,
-    /// The SSE event name (`message` when it had none).
+    /// The SSE event name (`message` when it had none); `""` for a comment line (`: ping`), a
+    /// name no real event has.
     pub event: String,
     /// Bytes of its data (UTF-8; the `event:`/`data:` field names and line ends not counted).
     pub bytes: u64,
-    /// Its data, lines joined by `\n`, as received.
+    /// Its data, lines joined by `\n`, as received; a comment's text after its `:`.
     pub data: String,
     /// The events Runnel decoded from it, as the page received them (before coalescing); the
     /// stream's ending on the event that ended it.

@@ -83,7 +83,8 @@ pub struct Outbox {
 
 impl Outbox {
     /// Queues an event, merging text into the last queued delta of its kind while it fits. Raw
-    /// frames (only there while an inspector asked for them) go as they are, never merged.
+    /// frames go as they are, never merged (the app asks for none: its inspector reads the
+    /// recording, `inspector.rs`).
     pub fn push(&mut self, mut event: StreamEvent) {
         let Some(text) = text_mut(&mut event).map(std::mem::take) else {
             self.queue.push_back(Queued { event, text_bytes: 0 });

@@ -10,10 +10,11 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use runnel_core::provider::{Step, protocol};
+use runnel_core::provider::{EventDecoder, Step, protocol};
+use runnel_core::recording::COMMENT;
 use runnel_core::sse::SseFrame;
 use runnel_core::sse_file::{self, SseFileError};
-use runnel_core::{Limits, Recording, StreamError, StreamEvent};
+use runnel_core::{Limits, RawFrame, Recording, StreamError, StreamEvent};
 
 use crate::error::{AppError, AppResult};
 use crate::models::{EventRow, MessageState, MessageView, StreamEvents, StreamSummary};
@@ -97,10 +98,26 @@ pub fn stream_events(store: &Store, message_id: i64) -> AppResult<StreamEvents> 
     Ok(rows(&recording, Some(&message)))
 }
 
-/// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one).
+/// The rows and summary of the `.sse` file at `path` (with its sidecar when there is one). A file
+/// not named `.sse`, or one that holds no SSE event, is refused with a sentence saying so.
 pub fn open_file(path: &Path) -> AppResult<StreamEvents> {
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
+    if path.extension().is_none_or(|extension| extension != "sse") {
+        return Err(AppError::InvalidInput(format!(
+            "{name} is not an .sse file: open a stream saved by Runnel's Export or by `runnel chat --save-sse`"
+        )));
+    }
     let file = sse_file::read(path, &Limits::default())?;
-    Ok(rows(&file.recording, None))
+    let events = rows(&file.recording, None);
+    if events.rows.is_empty() && file.recording.body_len() > 0 {
+        return Err(AppError::InvalidInput(format!(
+            "{name} holds no SSE events (no `data:` lines): it is not a saved stream"
+        )));
+    }
+    Ok(events)
 }
 
 /// Writes answer `message_id`'s recorded stream to `dir` (created if missing) as an `.sse` file
@@ -153,28 +170,37 @@ fn free_path(dir: &Path, stem: &str) -> PathBuf {
         .expect("some numbered name is free")
 }
 
-/// The inspector's rows of `recording`, and its summary. With the `answer` it was recorded for,
-/// the numbers come from its saved stats, and a stream cut short ends as the answer did (stopped,
-/// or with the error saved with it); a file's cut-short stream ends `incomplete`, as `runnel
-/// chat` would read it.
-pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents {
-    let stats = answer.and_then(|answer| answer.stats.as_ref());
-    let answered = recording.status.is_some_and(|status| (200..300).contains(&status));
-    let mut decoder = protocol(&recording.protocol)
-        .filter(|_| answered)
-        .map(|protocol| protocol.decoder());
-    let frames = recording.frames();
-    // The last frame was cut off when the body does not end with a blank line: like the live
-    // stream, a cut-off event that fails to decode is no error of its own (the stream is partial).
-    let cut = !ends_an_event(&tail(recording));
-    let last_index = frames.len().saturating_sub(1);
-    let mut rows = Vec::new();
-    let mut ttft_ms = None;
-    let mut finish_reason = None;
-    let (mut input_tokens, mut output_tokens) = (None, None);
-    for (index, frame) in frames.into_iter().enumerate() {
+/// Turns an inspector's frames into rows, in order: each SSE event decoded again by the
+/// protocol's own decoder (until its terminator or an error), a comment line ([`COMMENT`]) as it
+/// is; and gathers what the summary reads off the decoded events.
+pub struct RowDecoder {
+    decoder: Option<Box<dyn EventDecoder>>,
+    ttft_ms: Option<f64>,
+    finish_reason: Option<String>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+}
+
+impl RowDecoder {
+    /// Rows of a stream in `protocol`; `answered`: its response was an event stream (2xx), so
+    /// its events are decoded (an error body's are not).
+    pub fn new(protocol_id: &str, answered: bool) -> Self {
+        Self {
+            decoder: protocol(protocol_id)
+                .filter(|_| answered)
+                .map(|protocol| protocol.decoder()),
+            ttft_ms: None,
+            finish_reason: None,
+            input_tokens: None,
+            output_tokens: None,
+        }
+    }
+
+    /// The row of `frame`, the stream's next. `cut`: it is an event the body cut off, which,
+    /// like the live stream, is no error of its own when it fails to decode (the stream is partial).
+    pub fn row(&mut self, frame: RawFrame, cut: bool) -> EventRow {
         let mut decoded = Vec::new();
-        if let Some(active) = decoder.as_mut() {
+        if let Some(active) = self.decoder.as_mut().filter(|_| frame.event != COMMENT) {
             let sse = SseFrame {
                 event: if frame.event == "message" {
                     String::new()
@@ -188,47 +214,78 @@ pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents
                 Ok(Step::More) => {}
                 Ok(Step::Done(finish)) => {
                     decoded.push(finish.into());
-                    decoder = None;
+                    self.decoder = None;
                 }
-                Err(_) if cut && index == last_index => {}
+                Err(_) if cut => {}
                 Err(error) => {
                     decoded.push(StreamEvent::Error(error));
-                    decoder = None;
+                    self.decoder = None;
                 }
             }
         }
         for event in &decoded {
             match event {
                 event if event.is_content() => {
-                    ttft_ms.get_or_insert(frame.at_ms);
+                    self.ttft_ms.get_or_insert(frame.at_ms);
                 }
                 StreamEvent::Usage(usage) => {
-                    input_tokens = usage.input_tokens.or(input_tokens);
-                    output_tokens = usage.output_tokens.or(output_tokens);
+                    self.input_tokens = usage.input_tokens.or(self.input_tokens);
+                    self.output_tokens = usage.output_tokens.or(self.output_tokens);
                 }
-                StreamEvent::Finish { reason, .. } => finish_reason = Some(reason.as_str().to_owned()),
+                StreamEvent::Finish { reason, .. } => self.finish_reason = Some(reason.as_str().to_owned()),
                 _ => {}
             }
         }
-        rows.push(EventRow {
+        EventRow {
             at_ms: frame.at_ms,
             event: frame.event,
             bytes: frame.data.len() as u64,
             data: frame.data,
             decoded,
-        });
+        }
     }
-    if answered && let Some(decoder) = decoder.filter(|_| !recording.truncated) {
+
+    /// The protocol's terminator when the stream has not reached it (nor failed) yet.
+    fn awaited_terminator(&self) -> Option<&'static str> {
+        self.decoder.as_ref().map(|decoder| decoder.terminator())
+    }
+}
+
+/// The inspector's rows of `recording`, and its summary. With the `answer` it was recorded for,
+/// the numbers come from its saved stats, and a stream cut short ends as the answer did (stopped,
+/// or with the error saved with it); a file's cut-short stream ends `incomplete`, as `runnel
+/// chat` would read it.
+pub fn rows(recording: &Recording, answer: Option<&MessageView>) -> StreamEvents {
+    let stats = answer.and_then(|answer| answer.stats.as_ref());
+    let answered = recording.status.is_some_and(|status| (200..300).contains(&status));
+    let mut decoder = RowDecoder::new(&recording.protocol, answered);
+    let frames = recording.frames();
+    // The last frame was cut off when the body does not end with a blank line.
+    let cut = !ends_an_event(&tail(recording));
+    let last_index = frames.len().saturating_sub(1);
+    let mut rows: Vec<EventRow> = frames
+        .into_iter()
+        .enumerate()
+        .map(|(index, frame)| decoder.row(frame, cut && index == last_index))
+        .collect();
+    if answered && let Some(terminator) = decoder.awaited_terminator().filter(|_| !recording.truncated) {
         // The body ended before the protocol's terminator: the ending the page got.
         let ending = match answer.map(|answer| answer.state) {
             Some(MessageState::Stopped) => Some(StreamEvent::Stopped),
             Some(MessageState::Error) => None,
-            _ => Some(StreamEvent::Error(StreamError::cut_short(decoder.terminator(), cut))),
+            _ => Some(StreamEvent::Error(StreamError::cut_short(terminator, cut))),
         };
         if let (Some(last), Some(ending)) = (rows.last_mut(), ending) {
             last.decoded.push(ending);
         }
     }
+    let RowDecoder {
+        ttft_ms,
+        finish_reason,
+        input_tokens,
+        output_tokens,
+        ..
+    } = decoder;
     let last_ms = recording.chunks.last().map(|chunk| chunk.at_ms);
     let recorded_rate = match (ttft_ms, last_ms, output_tokens) {
         (Some(first), Some(last), Some(tokens)) if last > first => Some(tokens as f64 * 1000.0 / (last - first)),

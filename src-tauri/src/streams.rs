@@ -1,19 +1,20 @@
 //! Running streams by id: each answer's core stream is forwarded to the page over its own
 //! `Channel` (through an [`Outbox`], which numbers and coalesces), checkpointed to the database,
 //! and stoppable by id. The stream's ending event goes to the page last, once the answer is
-//! saved (`ending`). An inspector can turn a running stream's raw frames on (`inspect`): they then
-//! reach the page over the same channel, as `raw` messages.
+//! saved (`ending`). An inspector opened on a running stream (`inspect`) gets its rows from the
+//! first event on over a channel of its own (`inspector`).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use runnel_core::{ChatStream, RawSwitch, StopHandle, StreamError, StreamEvent};
+use runnel_core::{ChatStream, RecordingTap, StopHandle, StreamError, StreamEvent};
 use tokio::sync::Notify;
 
 use crate::checkpoint::Checkpoints;
 use crate::ending;
+use crate::inspector::{Inspection, RowSink};
 use crate::models::MessageView;
 use crate::outbox::{Outbox, Sink, WINDOW};
 use crate::store::Store;
@@ -39,7 +40,9 @@ impl Acks {
 
 struct Running {
     stop: StopHandle,
-    raw: RawSwitch,
+    /// The recording as it grows, and the protocol it is in.
+    tap: Option<(RecordingTap, String)>,
+    inspection: Option<Inspection>,
     acks: Arc<Acks>,
 }
 
@@ -63,14 +66,23 @@ pub struct Streams {
 
 impl Streams {
     /// Forwards `stream` (filling in `answer`) to `sink` on a task of its own; returns its id.
-    pub fn start(self: &Arc<Self>, stream: ChatStream, sink: impl Sink, store: Arc<Store>, answer: Answer) -> u64 {
+    /// `protocol` is the stream's wire protocol, for an inspector's rows.
+    pub fn start(
+        self: &Arc<Self>,
+        stream: ChatStream,
+        protocol: &str,
+        sink: impl Sink,
+        store: Arc<Store>,
+        answer: Answer,
+    ) -> u64 {
         let id = self.reserve();
         let acks = Arc::new(Acks::default());
         self.running.lock().expect("streams lock").insert(
             id,
             Running {
                 stop: stream.stop_handle(),
-                raw: stream.raw_switch(),
+                tap: stream.recording_tap().map(|tap| (tap, protocol.to_owned())),
+                inspection: None,
                 acks: acks.clone(),
             },
         );
@@ -99,15 +111,35 @@ impl Streams {
         }
     }
 
-    /// Sends stream `id`'s raw frames to the page from now on (`on`), or stops; `false` when it
-    /// is not running (already ended).
-    pub fn inspect(&self, id: u64, on: bool) -> bool {
-        match self.running.lock().expect("streams lock").get(&id) {
-            Some(running) => {
-                running.raw.set(on);
-                true
-            }
-            None => false,
+    /// Sends stream `id`'s inspector rows to `sink`, from its first event on (an inspection
+    /// already running for it stops); `false` when it is not running (already ended) or not
+    /// recorded.
+    pub fn inspect(&self, id: u64, sink: impl RowSink) -> bool {
+        let mut running = self.running.lock().expect("streams lock");
+        let Some(running) = running.get_mut(&id) else {
+            return false;
+        };
+        let Some((tap, protocol)) = &running.tap else {
+            return false;
+        };
+        // The previous inspection stops first: the tap wakes one reader.
+        if let Some(previous) = running.inspection.take() {
+            previous.cancel();
+        }
+        running.inspection = Some(Inspection::start(tap.clone(), protocol, sink));
+        true
+    }
+
+    /// Stops sending stream `id`'s inspector rows (the inspector closed).
+    pub fn stop_inspecting(&self, id: u64) {
+        if let Some(inspection) = self
+            .running
+            .lock()
+            .expect("streams lock")
+            .get_mut(&id)
+            .and_then(|running| running.inspection.take())
+        {
+            inspection.cancel();
         }
     }
 

@@ -186,7 +186,9 @@ pub fn stream_into(
         message: assistant.clone(),
         superseded,
     };
-    let stream_id = state.streams.start(stream, sink, state.store.clone(), answer);
+    let stream_id = state
+        .streams
+        .start(stream, endpoint.protocol.id(), sink, state.store.clone(), answer);
     Ok((assistant, stream_id))
 }
 

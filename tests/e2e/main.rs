@@ -17,6 +17,7 @@ mod app;
 mod chat;
 mod compare;
 mod fakes;
+mod inspector;
 mod ipc;
 mod keys;
 mod lifecycle;

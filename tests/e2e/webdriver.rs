@@ -26,6 +26,8 @@ const EFFECT_TIMEOUT: Duration = Duration::from_secs(30);
 pub mod keys {
     /// Escape.
     pub const ESCAPE: &str = "\u{E00C}";
+    /// Enter (Return).
+    pub const ENTER: &str = "\u{E007}";
     /// Control (held until the end of the keystrokes).
     pub const CONTROL: &str = "\u{E009}";
 }

@@ -434,8 +434,16 @@ fn summarize(name: &'static str, flushed: &[(usize, f64)], seen: &Seen) -> Run {
         median_dom_ms: percentile(&latency(&seen.seen, &flushed), 0.5),
         median_paint_ms: percentile(&latency(&seen.painted, &flushed), 0.5),
         first_ms: seen.painted[&first_marker] - first_flush,
-        frame_p50_ms: if frames.is_empty() { 0.0 } else { percentile(&frames, 0.5) },
-        frame_p95_ms: if frames.is_empty() { 0.0 } else { percentile(&frames, 0.95) },
+        frame_p50_ms: if frames.is_empty() {
+            0.0
+        } else {
+            percentile(&frames, 0.5)
+        },
+        frame_p95_ms: if frames.is_empty() {
+            0.0
+        } else {
+            percentile(&frames, 0.95)
+        },
         page: seen.perf.clone(),
     }
 }
@@ -509,7 +517,9 @@ fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
         let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
             continue;
         };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
         // `pid (comm) state ppid …`: the comm may hold spaces, so read after its last ')'.
         let ppid = stat
             .rsplit_once(')')
@@ -564,7 +574,10 @@ async fn compare(app: &App, models: &[String]) {
     }
     for model in models {
         let chip = wd
-            .find(&format!("[data-testid=compare-model][data-model=\"{model}\"]"), UI_TIMEOUT)
+            .find(
+                &format!("[data-testid=compare-model][data-model=\"{model}\"]"),
+                UI_TIMEOUT,
+            )
             .await;
         let chosen = script(
             "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
@@ -621,7 +634,9 @@ fn window_bench() {
         assert_eq!(error, None, "the floor's stream");
         let (seen, _) = collected(&app, &server, 1, markers).await;
         let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
-        app.wd.run::<()>("document.getElementById('bench-floor').remove();", vec![]).await;
+        app.wd
+            .run::<()>("document.getElementById('bench-floor').remove();", vec![])
+            .await;
 
         // A burst.
         server.set(Pace::Burst { deltas: BURST });
@@ -692,7 +707,13 @@ fn window_bench() {
             (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
         );
         for ((first, middle), last) in memory[0].iter().zip(&memory[1]).zip(&memory[2]) {
-            println!("         {}: {:.1} → {:.1} → {:.1} MiB", first.0, mib(first.1), mib(middle.1), mib(last.1));
+            println!(
+                "         {}: {:.1} → {:.1} → {:.1} MiB",
+                first.0,
+                mib(first.1),
+                mib(middle.1),
+                mib(last.1)
+            );
         }
         let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
                              "burst_run": burst, "burst_ms": burst_ms, "columns": COLUMNS,

@@ -20,6 +20,7 @@ describe("a local server that answers after the window loaded its catalog", () =
       modelCatalog: vi.fn(async () => catalogs.shift() ?? [demo, ollama]),
       listConversations: vi.fn(async () => []),
       detectLocalServers: vi.fn(() => new Promise<ProviderView[]>((ok) => (answer = ok))),
+      watchFileDrops: vi.fn(async () => null),
     };
     document.body.innerHTML = '<div id="app"></div>';
     const app = new App(ipc as unknown as Ipc, { schedule, storage: null });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import type { MessageView, ProviderView, Turn } from "./types";
+import type { EventRow, MessageView, ProviderView, StreamEvents, Turn } from "./types";
 import { flush, manualFrames, providerView } from "./testing";
 
 const catalog: ProviderView[] = [
@@ -30,6 +30,13 @@ const press = (key: string, mods: KeyboardEventInit = {}, target: EventTarget = 
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 
 let handler: StreamHandler | null = null;
+let onRows: (rows: EventRow[]) => void = () => undefined;
+let onDrop: (paths: string[]) => void = () => undefined;
+const eventRow = (at_ms: number, data: string): EventRow => ({ at_ms, event: "message", bytes: data.length, data, decoded: [] });
+const recorded: StreamEvents = {
+  rows: [eventRow(5, '{"a":1}'), eventRow(9, "[DONE]")],
+  summary: { protocol: "openai", model: "m", status: 200, events: 2, bytes: 30, duration_ms: 9, ttfb_ms: 4, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: null, output_tokens: null, truncated: false },
+};
 const ipc = {
   appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo" })),
   getSettings: vi.fn(async () => ({ last_model: "ollama/llama3.2" })),
@@ -63,6 +70,18 @@ const ipc = {
   stopStream: vi.fn(async () => null),
   ackStream: vi.fn(async () => null),
   openLink: vi.fn(async () => null),
+  streamEvents: vi.fn(async () => recorded),
+  exportStream: vi.fn(),
+  openStreamFile: vi.fn(async () => recorded),
+  inspectStream: vi.fn(async (_id: number, on: (rows: EventRow[]) => void) => {
+    onRows = on;
+    return true;
+  }),
+  stopInspecting: vi.fn(async () => null),
+  watchFileDrops: vi.fn(async (on: (paths: string[]) => void) => {
+    onDrop = on;
+    return null;
+  }),
 } satisfies Record<keyof Ipc, unknown>;
 
 describe("the app, end to end against a fake IPC", () => {
@@ -235,5 +254,40 @@ describe("the app, end to end against a fake IPC", () => {
       expect(click.defaultPrevented).toBe(true);
     }
     expect(ipc.openLink.mock.calls).toEqual([["https://example.com/a?b=1#c"], ["mailto:me@example.com"]]);
+  });
+
+  it("the inspector follows a live answer from its stream to its saved recording; a dropped file opens in it", async () => {
+    const composer = $("[data-testid=composer]") as HTMLTextAreaElement;
+    composer.value = "inspect me";
+    press("Enter", {}, composer);
+    await flush();
+    await flush();
+    handler!({ type: "text", seq: 1, text: "Live" });
+    frame();
+    const answer = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")].at(-1)!;
+    answer.querySelector<HTMLButtonElement>("[data-testid=inspector-toggle]")!.click();
+    await flush();
+    expect(ipc.inspectStream).toHaveBeenLastCalledWith(42, expect.any(Function));
+    expect($("[data-testid=inspector]").hidden).toBe(false);
+    expect(document.querySelector(".app")!.classList.contains("inspecting")).toBe(true);
+    onRows([eventRow(3, '{"live":true}')]);
+    frame();
+    const shown = () => [...document.querySelectorAll<HTMLElement>("[data-testid=inspector-event]")].map((r) => r.dataset.tMs);
+    expect(shown()).toEqual(["3"]);
+    handler!({ type: "finish", seq: 2, reason: "stop", raw_reason: null, saved: { id: 16, state: "done", error: null, stats: null } });
+    frame();
+    await flush();
+    expect(ipc.streamEvents).toHaveBeenLastCalledWith(16);
+    expect(shown()).toEqual(["5", "9"]);
+    expect(($("[data-testid=inspector-export]") as HTMLButtonElement).disabled).toBe(false);
+
+    onDrop(["/tmp/dropped.sse"]);
+    await flush();
+    expect(ipc.openStreamFile).toHaveBeenLastCalledWith("/tmp/dropped.sse");
+    expect($("[data-testid=inspector]").textContent).toContain("dropped.sse");
+    press("Escape", {}, $("[data-testid=inspector-filter]"));
+    await flush();
+    expect($("[data-testid=inspector]").hidden).toBe(true);
+    expect(document.querySelector(".app")!.classList.contains("inspecting")).toBe(false);
   });
 });

@@ -10,6 +10,7 @@ import { button, h } from "./dom";
 import { describeError } from "./errors";
 import { providerName, splitModel } from "./format";
 import { icon } from "./icons";
+import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, type FrameScheduler } from "./stream";
@@ -52,6 +53,7 @@ export class App {
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
+  private readonly inspector: InspectorController;
 
   private info: AppInfo | null = null;
   private catalog: ProviderView[] = [];
@@ -78,7 +80,13 @@ export class App {
       onRegenerate: (message) => void this.regenerate(message),
       onOpenSettings: () => this.openSettings(),
       onEditClosed: () => this.composer.focus(),
+      onInspect: (message) => this.toggleInspector(message),
     };
+    this.inspector = new InspectorController(
+      this.ipc,
+      { onOpenChanged: (open) => this.root.classList.toggle("inspecting", open) },
+      { schedule: this.options.schedule },
+    );
 
     this.sidebar = new SidebarView({
       onNew: () => this.newConversation(),
@@ -129,6 +137,9 @@ export class App {
       },
       onOpenSettings: () => this.openSettings(),
       onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined),
+      onInspect: (answer, live) => this.toggleInspector(answer, live),
+      onStreamStarted: (answer, streamId) => this.inspector.streamStarted(answer, streamId),
+      onAnswerEnded: (answer, id) => this.inspector.answerEnded(answer, id),
     }, { schedule: this.options.schedule });
 
     this.composer = new ComposerView({
@@ -168,6 +179,7 @@ export class App {
         onToggleSidebar: () => this.toggleSidebar(),
         onTogglePicker: () => this.togglePicker(),
         onToggleSettings: () => (this.settingsOpen ? this.closeSettings() : this.openSettings()),
+        onOpenStreamFile: () => this.inspector.promptFile(),
       },
       this.picker.el,
     );
@@ -194,6 +206,7 @@ export class App {
       { class: "app" },
       this.sidebar.el,
       h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
+      this.inspector.view.el,
     );
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
@@ -235,6 +248,8 @@ export class App {
     // Local servers (Ollama, LM Studio, llama.cpp) may answer after the catalog above was read
     // (the app's own look at start-up can still be under way): look for them and offer what
     // answered, in the picker too if it is open by then.
+    // An .sse file dropped onto the window opens in the stream inspector.
+    void this.ipc.watchFileDrops((paths) => void this.inspector.openFile(paths[0])).catch(() => undefined);
     void this.ipc
       .detectLocalServers()
       .then((found) => (found.length ? this.reloadCatalog() : undefined))
@@ -496,6 +511,7 @@ export class App {
       this.retryOverrides.delete(answer);
       live.streamId = turn.stream_id;
       live.pump.setStreamId(turn.stream_id);
+      this.inspector.streamStarted(answer, turn.stream_id);
       if (live.stopRequested) this.stopLive(live);
       void this.refreshConversations();
     } catch (e) {
@@ -509,6 +525,7 @@ export class App {
 
   private finished(live: LiveStream, final: MessageView): void {
     if (this.live.get(live.conversationId) === live) this.live.delete(live.conversationId);
+    this.inspector.answerEnded(live.element, final.id);
     this.syncStreaming();
     this.chat.refreshLast();
     if (live.conversationId === this.currentId) {
@@ -541,6 +558,26 @@ export class App {
       return;
     }
     void this.ipc.stopStream(live.streamId).catch(() => undefined);
+  }
+
+  // ---- inspector ----------------------------------------------------------------------------------
+
+  /** Ctrl/⌘+I: the inspector on the last answer of the open chat, or closed. */
+  private inspectLast(): void {
+    const last = this.mode === "chat" && !this.settingsOpen ? this.chat.lastAssistant() : undefined;
+    if (this.inspector.current || !last) this.inspector.close();
+    else this.toggleInspector(last);
+    if (this.inspector.current) this.inspector.view.focusFilter();
+  }
+
+  /**
+   * Opens the stream inspector on `message`, or closes it there: live while it streams (`live`
+   * says on which stream; a chat's answer is looked up when not given).
+   */
+  private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
+    const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
+    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "openai";
+    this.inspector.toggle(message, running ? { streamId: running.streamId, protocol } : null);
   }
 
   // ---- compare ------------------------------------------------------------------------------------
@@ -618,6 +655,7 @@ export class App {
       else if (action === "settings") (this.settingsOpen ? this.closeSettings() : this.openSettings());
       else if (action === "sidebar") this.toggleSidebar();
       else if (action === "compare") this.openCompare();
+      else if (action === "inspector") this.inspectLast();
       return;
     }
     if (e.key === "Escape" && !e.defaultPrevented) {

@@ -17,6 +17,8 @@ const PATHS: Record<string, string> = {
   retry: '<path d="M3 12a9 9 0 1 0 3-6.7L3 8"/><path d="M3 3v5h5"/>',
   back: '<path d="M15 18l-6-6 6-6"/>',
   check: '<path d="M5 12l5 5L20 7"/>',
+  pulse: '<path d="M3 12h4l3-8 4 16 3-8h4"/>',
+  file: '<path d="M14 3H7a2 2 0 0 0-2 2v14a2 2 0 0 0 2 2h10a2 2 0 0 0 2-2V8z"/><path d="M14 3v5h5"/>',
   columns: '<rect x="3" y="4" width="18" height="16" rx="2"/><path d="M9 4v16M15 4v16"/>',
 };
 

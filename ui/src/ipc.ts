@@ -10,8 +10,10 @@ import type {
   AppInfo,
   Conversation,
   ConversationSummary,
+  EventRow,
   ProviderView,
   Settings,
+  StreamEvents,
   StreamMessage,
   Turn,
   UiError,
@@ -108,6 +110,23 @@ export const ipc = {
   ackStream: (stream_id: number, seq: number) => call<null>("ack_stream", { stream_id, seq }),
 
   openLink: (url: string) => call<null>("open_link", { url }),
+
+  streamEvents: (message_id: number) => call<StreamEvents>("stream_events", { message_id }),
+  exportStream: (message_id: number) => call<string>("export_stream", { message_id }),
+  openStreamFile: (path: string) => call<StreamEvents>("open_stream_file", { path }),
+  /** Rows of a running answer from its first event, in batches, until it ends; `false` if it ended. */
+  inspectStream: (stream_id: number, onRows: (rows: EventRow[]) => void) => {
+    const on_rows = new Channel<EventRow[]>();
+    on_rows.onmessage = onRows;
+    return call<boolean>("inspect_stream", { stream_id, on_rows });
+  },
+  stopInspecting: (stream_id: number) => call<null>("stop_inspecting", { stream_id }),
+  /** Calls `onDrop` with the paths of files dropped onto the window, from now on. */
+  watchFileDrops: (onDrop: (paths: string[]) => void) => {
+    const on_drop = new Channel<string[]>();
+    on_drop.onmessage = onDrop;
+    return call<null>("watch_file_drops", { on_drop });
+  },
 };
 
 export type Ipc = typeof ipc;

@@ -3,7 +3,7 @@
  * window. Ctrl on Linux/Windows, ⌘ on macOS (either is accepted everywhere).
  */
 
-export type ShortcutAction = "picker" | "new" | "settings" | "sidebar" | "compare";
+export type ShortcutAction = "picker" | "new" | "settings" | "sidebar" | "compare" | "inspector";
 
 export function matchShortcut(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKey" | "altKey" | "shiftKey">): ShortcutAction | null {
   const mod = e.ctrlKey || e.metaKey;
@@ -14,6 +14,7 @@ export function matchShortcut(e: Pick<KeyboardEvent, "key" | "ctrlKey" | "metaKe
   if (key === "n") return "new";
   if (key === ",") return "settings";
   if (key === "b") return "sidebar";
+  if (key === "i") return "inspector";
   return null;
 }
 

@@ -79,7 +79,7 @@ pub use keys::{ApiKey, KeyError, KeySource, KeyStore, KeychainStore, MemoryStore
 pub use limits::Limits;
 pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use provider::ModelInfo;
-pub use recording::{RecordedChunk, Recording};
+pub use recording::{RecordedChunk, Recording, RecordingTap};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve, resolve_def};
 pub use stream::{ChatStream, RawSwitch, StopHandle, StreamOptions};

@@ -20,13 +20,19 @@
 //! hands out `Bytes` slices of them: a recording holds at most twice its bytes plus one block (a
 //! block is left with room to spare only for a read larger than that room).
 
-use std::ops::ControlFlow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::{Bytes, BytesMut};
+use tokio::sync::Notify;
 
 use crate::event::RawFrame;
 use crate::limits::Limits;
-use crate::sse::SseDecoder;
+use crate::sse::{EventTooLarge, SseDecoder, SseFrame};
+
+/// The event name of a comment line's [`RawFrame`] from a [`Framer`]: the empty string, which no
+/// real event has (an event with no name, or an empty one, is `message`).
+pub const COMMENT: &str = "";
 
 /// The size of the blocks a recorder copies reads into.
 const BLOCK: usize = 256 << 10;
@@ -90,27 +96,81 @@ impl Recording {
         body
     }
 
-    /// The body's SSE events, each stamped with the arrival time of the chunk that completed it,
-    /// as [`StreamEvent::Raw`](crate::StreamEvent::Raw) shows them live; an event cut off at the
-    /// end of the body comes last. Framing stops at an event past the default event limit.
+    /// The body's SSE events and comment lines, each stamped with the arrival time of the chunk
+    /// that completed it, as a [`Framer`] gives them; an event cut off at the end of the body
+    /// comes last. Framing stops at an event past the default event limit.
     pub fn frames(&self) -> Vec<RawFrame> {
-        let mut sse = SseDecoder::new();
+        let mut framer = Framer::new();
         let mut frames = Vec::new();
-        let mut at_ms = 0.0;
         for chunk in &self.chunks {
-            at_ms = chunk.at_ms;
-            let framed = sse.feed_each(&chunk.bytes, |frame| {
-                frames.push(raw_frame(at_ms, frame.name(), frame.data.clone()));
-                ControlFlow::Continue(())
-            });
-            if framed.is_err() {
+            if framer.push(chunk, &mut frames).is_err() {
                 return frames;
             }
         }
-        if let Some(open) = sse.finish() {
-            frames.push(raw_frame(at_ms, open.name(), open.data.clone()));
-        }
+        framer.finish(&mut frames);
         frames
+    }
+}
+
+/// Re-frames a recorded body, chunk by chunk, into the inspector's [`RawFrame`]s: every SSE event
+/// (named `message` when it had no name) and every comment line (named [`COMMENT`], its data the
+/// text after the `:`), in the order they came, each at the arrival time of the chunk that
+/// completed it. The live stream's decoder drops comments; this one, off the live path, keeps them.
+#[derive(Debug)]
+pub struct Framer {
+    sse: SseDecoder,
+    at_ms: f64,
+    framed: u64,
+}
+
+impl Default for Framer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Framer {
+    /// A framer at the start of a body, with the default event limit.
+    pub fn new() -> Self {
+        Self {
+            sse: SseDecoder::new().keeping_comments(),
+            at_ms: 0.0,
+            framed: 0,
+        }
+    }
+
+    /// Appends the frames `chunk` completes to `out`. After an error (an event past the limit)
+    /// the framer must not be fed again.
+    pub fn push(&mut self, chunk: &RecordedChunk, out: &mut Vec<RawFrame>) -> Result<(), EventTooLarge> {
+        self.at_ms = chunk.at_ms;
+        let mut events = Vec::new();
+        let framed = self.sse.feed(&chunk.bytes, &mut events);
+        self.interleave(events, out);
+        framed
+    }
+
+    /// Ends the body: appends the event it cut off (if any) and the comments after the last event.
+    pub fn finish(&mut self, out: &mut Vec<RawFrame>) {
+        let open = self.sse.finish().into_iter().collect();
+        self.interleave(open, out);
+    }
+
+    /// Appends `events` (the next ones, in order) with the comments that came among them.
+    fn interleave(&mut self, events: Vec<SseFrame>, out: &mut Vec<RawFrame>) {
+        let comments = self.sse.take_comments();
+        out.reserve(events.len() + comments.len());
+        let mut comments = comments.into_iter().peekable();
+        for event in events {
+            while let Some(comment) = comments.next_if(|comment| comment.before_frame <= self.framed) {
+                out.push(raw_frame(self.at_ms, COMMENT, comment.text));
+            }
+            self.framed += 1;
+            let name = event.name().to_owned();
+            out.push(raw_frame(self.at_ms, &name, event.data));
+        }
+        for comment in comments {
+            out.push(raw_frame(self.at_ms, COMMENT, comment.text));
+        }
     }
 }
 
@@ -122,10 +182,100 @@ fn raw_frame(at_ms: f64, event: &str, data: String) -> RawFrame {
     }
 }
 
+/// How long (ms of the stream's clock) an unwatched recorder keeps reads before handing them to
+/// its [`RecordingTap`].
+pub const PUBLISH_EVERY_MS: f64 = 50.0;
+
+/// A running stream's recording as it grows, for an inspector opened while it streams: every
+/// chunk from the first, then each as it arrives ([`RecordingTap::since`]), and a wake-up when one
+/// does ([`RecordingTap::changed`]) once someone [`watch`](RecordingTap::watch)es.
+///
+/// The recorder hands its chunks over in batches (moved, not copied): each one at once while
+/// watched, otherwise those of the last [`PUBLISH_EVERY_MS`] at the next read after that, so an
+/// unwatched stream takes the lock a few times a second rather than at every read. An inspector
+/// opened during a silence may so see the reads of the last moment before it only with the next
+/// read (or the end).
+#[derive(Debug, Clone, Default)]
+pub struct RecordingTap(Arc<TapShared>);
+
+#[derive(Debug, Default)]
+struct TapShared {
+    watched: AtomicBool,
+    chunks: Mutex<TapChunks>,
+    changed: Notify,
+}
+
+#[derive(Debug, Default)]
+struct TapChunks {
+    chunks: Vec<RecordedChunk>,
+    ended: bool,
+}
+
+impl RecordingTap {
+    /// Wakes [`changed`](Self::changed) at every chunk from now on (and at the end).
+    pub fn watch(&self) {
+        self.0.watched.store(true, Ordering::Relaxed);
+        self.0.changed.notify_one();
+    }
+
+    /// The chunks from index `from` on (copies of their handles), and whether the recording is
+    /// complete (nothing will follow them).
+    pub fn since(&self, from: usize) -> (Vec<RecordedChunk>, bool) {
+        let tap = self.lock();
+        (tap.chunks.get(from..).unwrap_or_default().to_vec(), tap.ended)
+    }
+
+    /// Waits until a chunk arrives or the recording ends (at once when one did since the last
+    /// wait), once [`watch`](Self::watch) was called.
+    pub async fn changed(&self) {
+        self.0.changed.notified().await;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, TapChunks> {
+        // A panic while holding it leaves the chunks intact: a poisoned lock is still usable.
+        self.0.chunks.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn is_watched(&self) -> bool {
+        self.0.watched.load(Ordering::Relaxed)
+    }
+
+    /// Moves `pending` (the next chunks, in order) into the tap.
+    fn append(&self, pending: &mut Vec<RecordedChunk>) {
+        self.lock().chunks.append(pending);
+        if self.is_watched() {
+            self.0.changed.notify_one();
+        }
+    }
+
+    /// Ends the recording with its last `pending` chunks; returns all of them, moved out unless
+    /// someone is watching.
+    fn end(&self, pending: &mut Vec<RecordedChunk>) -> Vec<RecordedChunk> {
+        let mut tap = self.lock();
+        tap.chunks.append(pending);
+        tap.ended = true;
+        let chunks = if self.is_watched() {
+            tap.chunks.clone()
+        } else {
+            std::mem::take(&mut tap.chunks)
+        };
+        drop(tap);
+        self.0.changed.notify_one();
+        chunks
+    }
+}
+
 /// Builds a [`Recording`] as a response arrives, within the limits.
 #[derive(Debug)]
 pub(crate) struct Recorder {
+    /// Everything but the chunks, which are in `tap` and `pending`.
     recording: Recording,
+    tap: RecordingTap,
+    /// Chunks not yet handed to the tap.
+    pending: Vec<RecordedChunk>,
+    /// When (stream ms) chunks were last handed to the tap.
+    published_ms: f64,
+    chunks: usize,
     /// The room left in the current block.
     block: BytesMut,
     bytes: usize,
@@ -138,6 +288,10 @@ impl Recorder {
     pub(crate) fn new(protocol: &str, model: &str, limits: &Limits) -> Self {
         Self {
             recording: Recording::new(protocol, Some(model.to_owned())),
+            tap: RecordingTap::default(),
+            pending: Vec::new(),
+            published_ms: f64::NEG_INFINITY,
+            chunks: 0,
             block: BytesMut::new(),
             bytes: 0,
             max_bytes: limits.recording_bytes,
@@ -158,7 +312,7 @@ impl Recorder {
             return;
         }
         let room = self.max_bytes - self.bytes;
-        if self.recording.chunks.len() == self.max_chunks || room == 0 {
+        if self.chunks == self.max_chunks || room == 0 {
             self.recording.truncated = true;
             return;
         }
@@ -173,14 +327,25 @@ impl Recorder {
         }
         self.block.extend_from_slice(kept);
         self.bytes += kept.len();
-        self.recording.chunks.push(RecordedChunk {
+        self.chunks += 1;
+        self.pending.push(RecordedChunk {
             at_ms,
             bytes: self.block.split().freeze(),
         });
+        if self.tap.is_watched() || at_ms - self.published_ms >= PUBLISH_EVERY_MS {
+            self.tap.append(&mut self.pending);
+            self.published_ms = at_ms;
+        }
+    }
+
+    /// A handle on the recording as it grows.
+    pub(crate) fn tap(&self) -> RecordingTap {
+        self.tap.clone()
     }
 
     /// The recording so far.
-    pub(crate) fn finish(self) -> Recording {
+    pub(crate) fn finish(mut self) -> Recording {
+        self.recording.chunks = self.tap.end(&mut self.pending);
         self.recording
     }
 }
@@ -236,19 +401,25 @@ mod tests {
         assert_eq!((recording.chunks.len(), recording.truncated), (2, true));
     }
 
-    #[test]
-    fn frames_carry_the_time_of_the_chunk_that_completed_them() {
-        let mut recording = Recording::new("anthropic", None);
-        for (at_ms, bytes) in [
-            (1.0, &b"event: ping\ndata: {}\n"[..]),
-            (2.0, b"\ndata: one\n\ndata: tw"),
-            (3.0, b"o"),
-        ] {
+    /// A recording of these reads.
+    fn recorded(reads: &[(f64, &[u8])]) -> Recording {
+        let mut recording = Recording::new("openai", None);
+        for &(at_ms, bytes) in reads {
             recording.chunks.push(RecordedChunk {
                 at_ms,
                 bytes: Bytes::copy_from_slice(bytes),
             });
         }
+        recording
+    }
+
+    #[test]
+    fn frames_carry_the_time_of_the_chunk_that_completed_them() {
+        let recording = recorded(&[
+            (1.0, b"event: ping\ndata: {}\n"),
+            (2.0, b"\ndata: one\n\ndata: tw"),
+            (3.0, b"o"),
+        ]);
         let frames = recording.frames();
         let seen: Vec<_> = frames
             .iter()
@@ -258,5 +429,72 @@ mod tests {
             seen,
             [(2.0, "ping", "{}"), (2.0, "message", "one"), (3.0, "message", "two")]
         );
+    }
+
+    #[test]
+    fn comment_lines_are_frames_of_their_own_in_their_place() {
+        let recording = recorded(&[
+            (1.0, b": OPENROUTER PROCESSING\n\ndata: a\n"),
+            (2.0, b": inside\n\n:"),
+            (3.0, b"tail\n"),
+        ]);
+        let seen: Vec<_> = recording
+            .frames()
+            .into_iter()
+            .map(|frame| (frame.at_ms, frame.event, frame.data))
+            .collect();
+        let frame = |at: f64, event: &str, data: &str| (at, event.to_owned(), data.to_owned());
+        assert_eq!(
+            seen,
+            [
+                frame(1.0, COMMENT, " OPENROUTER PROCESSING"),
+                frame(2.0, COMMENT, " inside"),
+                frame(2.0, "message", "a"),
+                frame(3.0, COMMENT, "tail"),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_tap_sees_every_chunk_from_the_first_and_wakes_on_each() {
+        let mut recorder = Recorder::new("openai", "m", &Limits::default());
+        recorder.chunk(1.0, b"data: a\n\n");
+        recorder.chunk(2.0, b"data: b\n\n");
+        let tap = recorder.tap();
+        assert_eq!(tap.since(0).0.len(), 1, "unwatched, reads are handed over every 50 ms");
+        tap.watch();
+        tap.changed().await;
+        recorder.chunk(3.0, b"data: c\n\n");
+        tap.changed().await;
+        let (chunks, ended) = tap.since(1);
+        let times: Vec<f64> = chunks.iter().map(|chunk| chunk.at_ms).collect();
+        assert_eq!(
+            (times, ended),
+            (vec![2.0, 3.0], false),
+            "watched, at once, with those held"
+        );
+        recorder.chunk(60.0, b"data: d\n\n");
+        let recording = recorder.finish();
+        tap.changed().await;
+        assert!(tap.since(3).1, "ended");
+        assert_eq!(tap.since(0).0.len(), 4);
+        assert_eq!(
+            recording.body(),
+            b"data: a\n\ndata: b\n\ndata: c\n\ndata: d\n\n",
+            "the recording keeps them"
+        );
+    }
+
+    #[test]
+    fn an_unwatched_recording_hands_its_reads_over_in_batches_and_all_at_the_end() {
+        let mut recorder = Recorder::new("openai", "m", &Limits::default());
+        let tap = recorder.tap();
+        for at in 0..120 {
+            recorder.chunk(f64::from(at), b"x");
+        }
+        assert_eq!(tap.since(0).0.len(), 101, "handed over at 0, 50 and 100 ms");
+        let recording = recorder.finish();
+        assert_eq!(recording.chunks.len(), 120);
+        assert_eq!(tap.since(0), (Vec::new(), true), "moved out: nobody watched");
     }
 }

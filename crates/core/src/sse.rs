@@ -78,6 +78,22 @@ pub struct SseDecoder {
     fields_pending: bool,
     last_id: Option<String>,
     retry: Option<u64>,
+    /// Comment lines seen since [`take_comments`](SseDecoder::take_comments), when kept
+    /// ([`keeping_comments`](SseDecoder::keeping_comments)); `None` when they are dropped.
+    comments: Option<Vec<SseComment>>,
+    /// Events dispatched so far.
+    dispatched: u64,
+}
+
+/// A comment line (`: ping`), kept for an inspector by
+/// [`SseDecoder::keeping_comments`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SseComment {
+    /// How many events the stream had dispatched before this line: it comes before the event of
+    /// that index (counted from 0).
+    pub before_frame: u64,
+    /// The line after its `:`, a leading space kept.
+    pub text: String,
 }
 
 impl Default for SseDecoder {
@@ -108,7 +124,23 @@ impl SseDecoder {
             fields_pending: false,
             last_id: None,
             retry: None,
+            comments: None,
+            dispatched: 0,
         }
+    }
+
+    /// This decoder, keeping comment lines (`: ping`) for [`take_comments`](Self::take_comments)
+    /// instead of dropping them: an inspector shows them. The live stream never keeps them, so
+    /// its decoding costs nothing more.
+    pub fn keeping_comments(mut self) -> Self {
+        self.comments = Some(Vec::new());
+        self
+    }
+
+    /// The comment lines seen since the last call, oldest first, each saying which event it came
+    /// before. Empty unless the decoder is [`keeping_comments`](Self::keeping_comments).
+    pub fn take_comments(&mut self) -> Vec<SseComment> {
+        self.comments.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// Decodes one chunk, appending every event it completes to `out`. On an error, the events
@@ -250,6 +282,12 @@ impl SseDecoder {
             return self.dispatch(on_frame);
         }
         if line[0] == b':' {
+            if let Some(comments) = &mut self.comments {
+                comments.push(SseComment {
+                    before_frame: self.dispatched,
+                    text: utf8(&line[1..]).into_owned(),
+                });
+            }
             return ControlFlow::Continue(()); // a comment
         }
         let (field, value) = match memchr::memchr(b':', line) {
@@ -309,6 +347,7 @@ impl SseDecoder {
 
     fn take_frame(&mut self) -> SseFrame {
         self.data_lines = 0;
+        self.dispatched += 1;
         SseFrame {
             event: std::mem::take(&mut self.event),
             data: std::mem::take(&mut self.data),
@@ -410,6 +449,27 @@ mod tests {
         assert_eq!(frames[0].data, "one\ntwo\n");
         assert_eq!(frames[0].id.as_deref(), Some("7"));
         assert_eq!(frames[0].retry, Some(3000));
+    }
+
+    #[test]
+    fn comments_are_dropped_unless_kept_and_say_where_they_came() {
+        let body: &[u8] = b": hi\n\ndata: one\n:\n:  two \r\ndata: x\n\n: end";
+        let mut plain = SseDecoder::new();
+        let mut frames = Vec::new();
+        plain.feed(body, &mut frames).unwrap();
+        assert!(plain.take_comments().is_empty());
+        let mut kept = SseDecoder::new().keeping_comments();
+        let mut kept_frames = Vec::new();
+        let mut comments = Vec::new();
+        for piece in body.chunks(3) {
+            kept.feed(piece, &mut kept_frames).unwrap();
+            comments.extend(kept.take_comments());
+        }
+        assert_eq!(kept.finish(), None);
+        comments.extend(kept.take_comments());
+        assert_eq!(kept_frames, frames, "the same frames either way");
+        let seen: Vec<_> = comments.iter().map(|c| (c.before_frame, c.text.as_str())).collect();
+        assert_eq!(seen, [(0, " hi"), (0, ""), (0, "  two "), (1, " end")]);
     }
 
     #[test]

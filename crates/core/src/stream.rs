@@ -25,7 +25,7 @@ use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
 use crate::provider::{EventDecoder, Finish, Protocol, Step};
-use crate::recording::{Recorder, Recording};
+use crate::recording::{Recorder, Recording, RecordingTap};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::sse::{SseDecoder, SseFrame};
@@ -110,6 +110,7 @@ pub struct ChatStream {
     batch: Batch,
     stop: StopHandle,
     raw: RawSwitch,
+    tap: Option<RecordingTap>,
     collector: Collector,
     ended: bool,
 }
@@ -131,6 +132,10 @@ impl ChatStream {
         let stop = StopHandle::default();
         let raw = RawSwitch::default();
         raw.set(options.raw);
+        let recorder = options
+            .record
+            .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits));
+        let tap = recorder.as_ref().map(Recorder::tap);
         let body = endpoint.protocol.chat_body(request, &endpoint.quirks);
         tracing::debug!(provider = %endpoint.provider, %url, model = %request.model, "stream starting");
         let http_request = http
@@ -149,9 +154,7 @@ impl ChatStream {
             limits,
             meter: AnswerMeter::new(limits),
             finished: false,
-            recorder: options
-                .record
-                .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits)),
+            recorder,
             redactor: endpoint
                 .key
                 .as_ref()
@@ -159,7 +162,7 @@ impl ChatStream {
                 .unwrap_or_default(),
         };
         tokio::spawn(driver.run(http_request, stop.0.clone()));
-        Self::receiving(receiver, stop, raw, started, limits)
+        Self::receiving(receiver, stop, raw, tap, started, limits)
     }
 
     /// A stream that could not be sent: it ends at once with `error`.
@@ -171,13 +174,21 @@ impl ChatStream {
             bytes: 0,
             events: vec![StreamEvent::Error(error)],
         });
-        Self::receiving(receiver, StopHandle::default(), RawSwitch::default(), started, limits)
+        Self::receiving(
+            receiver,
+            StopHandle::default(),
+            RawSwitch::default(),
+            None,
+            started,
+            limits,
+        )
     }
 
     fn receiving(
         receiver: mpsc::UnboundedReceiver<Message>,
         stop: StopHandle,
         raw: RawSwitch,
+        tap: Option<RecordingTap>,
         started: Instant,
         limits: Limits,
     ) -> Self {
@@ -190,6 +201,7 @@ impl ChatStream {
             },
             stop,
             raw,
+            tap,
             collector: Collector::with_limits(started, limits),
             ended: false,
         }
@@ -198,6 +210,12 @@ impl ChatStream {
     /// A switch that turns this stream's raw frames on or off from anywhere.
     pub fn raw_switch(&self) -> RawSwitch {
         self.raw.clone()
+    }
+
+    /// The recording as it grows, when the stream is recorded ([`StreamOptions::record`]): an
+    /// inspector opened mid-stream reads it from its first chunk.
+    pub fn recording_tap(&self) -> Option<RecordingTap> {
+        self.tap.clone()
     }
 
     /// A handle that stops this stream from anywhere.

@@ -11,6 +11,8 @@
 //!   byte (documented in `fixtures/EXPECTED.md`).
 //! - [`openai_stream()`], [`anthropic_stream()`], [`long_line_event()`], [`slow_openai_reply()`]: generated
 //!   streams of any size for benchmarks and stress tests.
+//! - [`sse_events()`]: a body's SSE events and comment lines read by the spec's rules alone, to
+//!   compare an inspector's rows with.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -41,6 +43,7 @@ mod generate;
 mod reply;
 mod request;
 mod server;
+mod spec;
 mod tarpit;
 mod tls;
 
@@ -52,6 +55,7 @@ pub use generate::{
 pub use reply::{Chunking, End, Framing, Reply};
 pub use request::RecordedRequest;
 pub use server::FakeServer;
+pub use spec::sse_events;
 pub use tarpit::{Tarpit, tarpit};
 
 /// The env vars through which a person's own keys, base URLs, default model, log filter and

@@ -178,4 +178,19 @@ describe("the compare view", () => {
     const pressed = [...view.el.querySelectorAll<HTMLElement>("[aria-pressed=true]")].map((b) => b.dataset.model);
     expect(pressed).toEqual(["fast/a", "failing/b"]);
   });
+
+  it("offers each column's stream to the inspector, live while it runs, and says when it starts and ends", async () => {
+    hooks.onInspect = vi.fn();
+    hooks.onStreamStarted = vi.fn();
+    hooks.onAnswerEnded = vi.fn();
+    await startThree();
+    expect(hooks.onStreamStarted).toHaveBeenCalledTimes(3);
+    $("[data-testid=inspector-toggle]", column("fast/a")).click();
+    expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), { streamId: 41 });
+    handlers["fast/a"](ending(1, "done", 11));
+    frame();
+    expect(hooks.onAnswerEnded).toHaveBeenCalledWith(expect.anything(), 11);
+    $("[data-testid=inspector-toggle]", column("fast/a")).click();
+    expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), null);
+  });
 });

@@ -38,6 +38,11 @@ export interface CompareHooks {
   onKeep(chat: ConversationSummary, model: string): void;
   onOpenSettings(): void;
   onOpenLink(url: string): void;
+  /** A column's Inspect button (shown when given): the stream inspector on its answer. */
+  onInspect?(answer: MessageElement, live: { streamId: number | null } | null): void;
+  /** A column's stream got its id, or ended saved as message `id`: the inspector follows it. */
+  onStreamStarted?(answer: MessageElement, streamId: number): void;
+  onAnswerEnded?(answer: MessageElement, id: number): void;
 }
 
 /** One model's column: its answer element, its stream while it runs, its live numbers. */
@@ -368,6 +373,7 @@ export class CompareView {
         // A column is an answer: it has no message of the person's to edit.
         onEdit: () => undefined,
         onEditClosed: () => this.focus(),
+        onInspect: this.hooks.onInspect && ((message) => this.hooks.onInspect?.(message, column.pump ? { streamId: column.streamId } : null)),
       },
       live,
     );
@@ -432,6 +438,7 @@ export class CompareView {
       element.adopt(turn.assistant);
       column.streamId = turn.stream_id;
       pump.setStreamId(turn.stream_id);
+      this.hooks.onStreamStarted?.(element, turn.stream_id);
       if (column.stopRequested) this.stopColumn(column);
     } catch (e) {
       // The command failed (nothing streamed): the column shows the error, with Retry.
@@ -443,6 +450,7 @@ export class CompareView {
 
   private ended(run: Run, column: Column): void {
     column.pump = null;
+    this.hooks.onAnswerEnded?.(column.element, column.element.id);
     column.sync();
     if (run.columns.every((c) => c.state !== "streaming")) {
       this.live.delete(run.id);

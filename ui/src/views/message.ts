@@ -27,6 +27,8 @@ export interface MessageHooks {
   onOpenSettings(): void;
   /** A finished edit or cancelled one: focus goes back to the composer. */
   onEditClosed(): void;
+  /** The answer's "Inspect" button (shown when given): open or close the stream inspector on it. */
+  onInspect?(message: MessageElement): void;
 }
 
 interface ToolCall {
@@ -119,12 +121,20 @@ export class MessageElement {
       h("span", null, "Regenerate"),
     );
     const copy = button("Copy answer", () => void copyText(this.content), { class: "text-button" }, icon("copy"), h("span", null, "Copy"));
+    const onInspect = this.hooks.onInspect;
+    const inspect = onInspect && button(
+      "Inspect this answer's stream",
+      () => onInspect(this),
+      { class: "text-button inspect-button", "data-testid": "inspector-toggle", "aria-pressed": "false" },
+      icon("pulse"),
+      h("span", null, "Inspect"),
+    );
     return h(
       "article",
       { class: "msg msg-assistant" },
       h("div", { class: "msg-head" }, h("span", { class: "msg-author msg-model" })),
       this.text,
-      h("footer", { class: "msg-foot" }, this.stats, h("span", { class: "msg-actions" }, copy, this.regenerateBtn)),
+      h("footer", { class: "msg-foot" }, this.stats, h("span", { class: "msg-actions" }, copy, inspect, this.regenerateBtn)),
     );
   }
 

@@ -12,6 +12,8 @@ export interface TopBarHooks {
   onToggleSidebar(): void;
   onTogglePicker(): void;
   onToggleSettings(): void;
+  /** "Open an .sse file": the stream inspector, on a file. */
+  onOpenStreamFile(): void;
 }
 
 export class TopBarView {
@@ -20,6 +22,7 @@ export class TopBarView {
   private readonly modelName: HTMLElement;
   private readonly sidebarToggle: HTMLButtonElement;
   private readonly settingsButton: HTMLButtonElement;
+  private readonly openFileButton: HTMLButtonElement;
   private readonly anchor: HTMLElement;
 
   /** `picker` is the model picker's popover, placed under the model button. */
@@ -52,12 +55,17 @@ export class TopBarView {
       title: `Settings (${mod}+,)`,
       "aria-pressed": "false",
     }, icon("gear"));
+    this.openFileButton = button("Open an .sse file in the stream inspector", () => hooks.onOpenStreamFile(), {
+      class: "icon-button",
+      "data-testid": "open-stream-file",
+    }, icon("file"));
     this.el = h(
       "header",
       { class: "topbar" },
       this.sidebarToggle,
       (this.anchor = h("div", { class: "picker-anchor" }, this.modelButton, picker)),
       h("div", { class: "spacer" }),
+      this.openFileButton,
       this.settingsButton,
     );
   }
