@@ -364,6 +364,7 @@ struct PagePerf {
     markdown_ms: f64,
     sanitize_ms: f64,
     nodes_ms: f64,
+    insert_ms: f64,
     layout_ms: f64,
 }
 
@@ -468,7 +469,7 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
                       perf: p ? { messages: p.messages, receiveMs: p.receiveMs, endingMs: p.endingMs, paints: p.paints,
                                   paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
-                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, layoutMs: p.layoutMs } : null };",
+                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, insertMs: p.insertMs, layoutMs: p.layoutMs } : null };",
             vec![],
         )
         .await;
@@ -483,7 +484,7 @@ fn print(run: &Run) {
     if let Some(page) = &run.page {
         println!(
             "         page scripts: {} messages received in {:.0} ms (the ending {:.0} ms); {} paints in {:.0} ms (longest {:.1} ms); \
-             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms; following the end (layout) {:.0} ms",
+             rendering: Markdown {:.0} ms, sanitizing {:.0} ms, nodes {:.0} ms, inserting {:.0} ms; following the end (layout) {:.0} ms",
             page.messages,
             page.receive_ms,
             page.ending_ms,
@@ -493,6 +494,7 @@ fn print(run: &Run) {
             page.markdown_ms,
             page.sanitize_ms,
             page.nodes_ms,
+            page.insert_ms,
             page.layout_ms
         );
     }

@@ -14,20 +14,24 @@ export const pagePerf = {
   paints: 0,
   paintMs: 0,
   paintMaxMs: 0,
-  /** Of the rendering: Markdown to HTML (marked, highlight.js), sanitizing, making nodes. */
+  /**
+   * Of the rendering: Markdown to HTML (marked's lexer and parser, highlight.js), sanitizing,
+   * making nodes, putting them on the page.
+   */
   markdownMs: 0,
   sanitizeMs: 0,
   nodesMs: 0,
+  insertMs: 0,
   /** Following the growing end: reading the scroll height makes WebKit lay out what changed. */
   layoutMs: 0,
   reset(): void {
     this.messages = this.receiveMs = this.endingMs = this.paints = this.paintMs = this.paintMaxMs = 0;
-    this.markdownMs = this.sanitizeMs = this.nodesMs = this.layoutMs = 0;
+    this.markdownMs = this.sanitizeMs = this.nodesMs = this.insertMs = this.layoutMs = 0;
   },
 };
 
 /** Runs `work`, adding the milliseconds it took to `pagePerf[field]`. */
-export function timed<T>(field: "markdownMs" | "sanitizeMs" | "nodesMs" | "layoutMs", work: () => T): T {
+export function timed<T>(field: "markdownMs" | "sanitizeMs" | "nodesMs" | "insertMs" | "layoutMs", work: () => T): T {
   const start = performance.now();
   try {
     return work();

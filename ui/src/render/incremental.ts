@@ -18,6 +18,7 @@
  * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
  * whole answer once if it contains definitions, so the final DOM always equals a full render.
  */
+import { timed } from "../perf";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
 
 interface Group {
@@ -138,7 +139,7 @@ export class IncrementalMarkdown {
     for (const node of this.plain) node.remove();
     this.plain = [];
     const tailText = this.text.slice(this.committed);
-    const tokens = lexBlocks(tailText, this.links);
+    const tokens = timed("markdownMs", () => lexBlocks(tailText, this.links));
     const starts: number[] = [];
     let pos = 0;
     for (const t of tokens) {
@@ -211,7 +212,7 @@ export class IncrementalMarkdown {
       for (const g of next) {
         if (kept.has(g)) continue;
         if (g.type !== "run") g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
-        this.root.append(...g.nodes);
+        timed("insertMs", () => this.root.append(...g.nodes));
       }
     }
 
