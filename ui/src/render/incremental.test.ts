@@ -105,6 +105,25 @@ describe("incremental markdown", () => {
     }
   });
 
+  it("a burst longer than one lexing piece (and a fence longer than one) still equals the full render", () => {
+    // Without reference definitions: those make finish() render the whole answer again anyway.
+    const samples = Object.entries(SAMPLES).filter(([name]) => name !== "refs").map(([, text]) => text);
+    const long = Array.from({ length: 80 }, () => samples.join("\n\n")).join("\n\n");
+    const fence = "```\n" + "a line of code\n".repeat(2000) + "```\n";
+    for (const text of [long, `${long}\n\n${fence}\nafter the fence`]) {
+      expect(text.length).toBeGreaterThan(40 * 1024);
+      const root = document.createElement("div");
+      const md = new IncrementalMarkdown(root, { caret: true });
+      md.append(text.slice(0, 1000));
+      md.render();
+      md.append(text.slice(1000));
+      md.render();
+      expect(md.committedBlocks).toBeGreaterThan(10);
+      md.finish();
+      expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+    }
+  });
+
   it("blocks rendered in one run give the same HTML as each rendered on its own", () => {
     for (const text of Object.values(SAMPLES)) {
       const tokens = lexBlocks(text);

@@ -31,6 +31,8 @@ interface Group {
 }
 
 const BLANK_LINE_END = /\n[ \t]*\n$/;
+/** The most uncommitted text one lexing pass takes (when more is waiting, after a burst). */
+const LEX_PIECE = 16 * 1024;
 const VOID_OR_LEAF = new Set(["BR", "HR", "IMG", "INPUT"]);
 const CARET_HOSTS = new Set([
   "P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "TABLE",
@@ -138,7 +140,21 @@ export class IncrementalMarkdown {
   private update(final: boolean): void {
     for (const node of this.plain) node.remove();
     this.plain = [];
-    const tailText = this.text.slice(this.committed);
+    // A tail far longer than a frame's text (after a burst) is formatted a piece at a time, each
+    // pass seeing the text as if the stream had paused at a line end: what a pass commits is as
+    // final as ever, and lexing many pieces costs less than lexing all at once in WebKit's engine.
+    while (this.text.length - this.committed > LEX_PIECE) {
+      const cut = this.text.indexOf("\n", this.committed + LEX_PIECE);
+      if (cut < 0) break;
+      const before = this.committed;
+      this.pass(this.text.slice(this.committed, cut + 1), false);
+      if (this.committed === before) break; // nothing final in the piece (an open fence): all at once
+    }
+    this.pass(this.text.slice(this.committed), final);
+  }
+
+  /** Lexes `tailText` (the text after the committed part), commits what is final, rebuilds the rest. */
+  private pass(tailText: string, final: boolean): void {
     const tokens = timed("markdownMs", () => lexBlocks(tailText, this.links));
     const starts: number[] = [];
     let pos = 0;
