@@ -405,12 +405,17 @@ export class CompareView {
     column.streamId = null;
     column.stopRequested = false;
     column.live = new LiveStats(this.now());
+    let tokenShown = false;
     const pump = new StreamPump({
       schedule: this.frames,
       receive: (message) => {
         if (element.receive(message)) {
           column.followEnd();
           this.ended(run, column);
+        } else if (!tokenShown && message.type === "text") {
+          // The first token's text is on the page now: so is its time, not at the next frame.
+          tokenShown = true;
+          column.paintLive(this.now());
         }
       },
       paint: () => {
