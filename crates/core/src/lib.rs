@@ -82,5 +82,5 @@ pub use provider::ModelInfo;
 pub use recording::{RecordedChunk, Recording, RecordingTap};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
 pub use resolve::{ResolveError, resolve, resolve_def};
-pub use stream::{ChatStream, RawSwitch, StopHandle, StreamOptions};
+pub use stream::{ChatStream, StopHandle, StreamOptions};
 pub use timeouts::Timeouts;

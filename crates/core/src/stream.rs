@@ -7,8 +7,6 @@
 
 use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures_util::{FutureExt, StreamExt};
@@ -67,24 +65,6 @@ impl StopHandle {
     }
 }
 
-/// Turns a running stream's raw frames ([`StreamEvent::Raw`]) on or off (an inspector opened
-/// on a streaming answer); [`StreamOptions::raw`] is where it starts. Frames already decoded are
-/// not sent again. Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct RawSwitch(Arc<AtomicBool>);
-
-impl RawSwitch {
-    /// Emits every frame from now on as [`StreamEvent::Raw`] (`true`), or stops (`false`).
-    pub fn set(&self, on: bool) {
-        self.0.store(on, Ordering::Relaxed);
-    }
-
-    /// True while raw frames are emitted.
-    pub fn is_on(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
 enum Message {
     Connected(Instant),
     /// The response as it arrived; sent just before the ending event.
@@ -109,7 +89,6 @@ pub struct ChatStream {
     receiver: mpsc::UnboundedReceiver<Message>,
     batch: Batch,
     stop: StopHandle,
-    raw: RawSwitch,
     tap: Option<RecordingTap>,
     collector: Collector,
     ended: bool,
@@ -130,8 +109,6 @@ impl ChatStream {
         let started = Instant::now();
         let (sender, receiver) = mpsc::unbounded_channel();
         let stop = StopHandle::default();
-        let raw = RawSwitch::default();
-        raw.set(options.raw);
         let recorder = options
             .record
             .then(|| Recorder::new(endpoint.protocol.id(), &request.model, &limits));
@@ -147,7 +124,7 @@ impl ChatStream {
             sender,
             started,
             bytes: 0,
-            raw: raw.clone(),
+            raw: options.raw,
             timeouts,
             protocol: endpoint.protocol,
             decoder: endpoint.protocol.decoder(),
@@ -162,7 +139,7 @@ impl ChatStream {
                 .unwrap_or_default(),
         };
         tokio::spawn(driver.run(http_request, stop.0.clone()));
-        Self::receiving(receiver, stop, raw, tap, started, limits)
+        Self::receiving(receiver, stop, tap, started, limits)
     }
 
     /// A stream that could not be sent: it ends at once with `error`.
@@ -174,20 +151,12 @@ impl ChatStream {
             bytes: 0,
             events: vec![StreamEvent::Error(error)],
         });
-        Self::receiving(
-            receiver,
-            StopHandle::default(),
-            RawSwitch::default(),
-            None,
-            started,
-            limits,
-        )
+        Self::receiving(receiver, StopHandle::default(), None, started, limits)
     }
 
     fn receiving(
         receiver: mpsc::UnboundedReceiver<Message>,
         stop: StopHandle,
-        raw: RawSwitch,
         tap: Option<RecordingTap>,
         started: Instant,
         limits: Limits,
@@ -200,16 +169,10 @@ impl ChatStream {
                 events: Vec::new().into_iter(),
             },
             stop,
-            raw,
             tap,
             collector: Collector::with_limits(started, limits),
             ended: false,
         }
-    }
-
-    /// A switch that turns this stream's raw frames on or off from anywhere.
-    pub fn raw_switch(&self) -> RawSwitch {
-        self.raw.clone()
     }
 
     /// The recording as it grows, when the stream is recorded ([`StreamOptions::record`]): an
@@ -290,7 +253,8 @@ struct Driver {
     sender: mpsc::UnboundedSender<Message>,
     started: Instant,
     bytes: u64,
-    raw: RawSwitch,
+    /// Emit every frame as [`StreamEvent::Raw`] ([`StreamOptions::raw`]).
+    raw: bool,
     timeouts: Timeouts,
     /// Whose error bodies and frames these are.
     protocol: &'static dyn Protocol,
@@ -491,7 +455,7 @@ impl Driver {
     }
 
     fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
-        if self.raw.is_on() {
+        if self.raw {
             let raw = RawFrame {
                 at_ms: ms_since(self.started),
                 event: frame.name().to_owned(),
