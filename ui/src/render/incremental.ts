@@ -187,19 +187,25 @@ export class IncrementalMarkdown {
     const links = JSON.stringify(tokens.links);
     const next: Group[] = [];
     let committedGroups = 0;
-    let reusable = true;
+    // The HTML of the first block that could not keep its nodes, when it was rendered to find out
+    // (the growing block, on most frames): rendered once, not again below.
+    let rendered: { at: number; html: string } | null = null;
     let i = 0;
     for (; i < tokens.length; i++) {
       const start = this.committed + starts[i];
       const { raw, type } = tokens[i];
       const old = this.tail[i];
-      const same = old !== undefined && old.start === start && old.raw === raw && old.type === type && old.links === links;
-      const html = same ? old.html : old && old.start === start ? renderBlockHtml(tokens[i]) : null;
-      if (!(reusable && old && old.start === start && old.html === html)) break;
+      if (!old || old.start !== start) break;
+      const same = old.raw === raw && old.type === type && old.links === links;
+      const html = same ? old.html : renderBlockHtml(tokens[i]);
+      if (html !== old.html) {
+        rendered = { at: i, html };
+        break;
+      }
       next.push(old);
       if (i < commitCount) committedGroups++;
     }
-    reusable = i === tokens.length;
+    const reusable = i === tokens.length;
     if (i < commitCount) {
       const run = tokens.slice(i, commitCount);
       next.push({
@@ -215,7 +221,8 @@ export class IncrementalMarkdown {
     }
     for (; i < tokens.length; i++) {
       const { raw, type } = tokens[i];
-      next.push({ start: this.committed + starts[i], raw, type, links, html: renderBlockHtml(tokens[i]), nodes: [] });
+      const html = rendered?.at === i ? rendered.html : renderBlockHtml(tokens[i]);
+      next.push({ start: this.committed + starts[i], raw, type, links, html, nodes: [] });
     }
     const changed = !reusable || next.length !== this.tail.length;
 
