@@ -87,27 +87,7 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
         .await;
         let wd = &app.wd;
 
-        let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
-        wd.click_until(
-            &open,
-            "the compare view to open",
-            &script("return visible('[data-testid=compare-prompt]');"),
-            vec![],
-        )
-        .await;
-        for model in [FAST, FAILING, SLOW] {
-            let chip = wd
-                .find(
-                    &format!("[data-testid=compare-model][data-model=\"{model}\"]"),
-                    UI_TIMEOUT,
-                )
-                .await;
-            let chosen = script(
-                "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
-            );
-            wd.click_until(&chip, &format!("{model} to be chosen"), &chosen, vec![json!(model)])
-                .await;
-        }
+        ui::choose_compare_models(wd, &[FAST, FAILING, SLOW]).await;
         let prompt = wd.find("[data-testid=compare-prompt]", UI_TIMEOUT).await;
         wd.fill(&prompt, PROMPT).await;
         let go = wd.find("[data-testid=compare-send]", UI_TIMEOUT).await;

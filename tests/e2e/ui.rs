@@ -234,6 +234,31 @@ pub async fn new_conversation(wd: &WebDriver) {
     wd.click_until(&button, "an empty conversation", &empty, vec![]).await;
 }
 
+/// Opens the compare view (unless it shows already) and chooses each of `models` not chosen yet.
+pub async fn choose_compare_models(wd: &WebDriver, models: &[&str]) {
+    let shown = script("return visible('[data-testid=compare-prompt]');");
+    if !wd.read::<bool>(&shown, vec![]).await {
+        let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
+        wd.click_until(&open, "the compare view to open", &shown, vec![]).await;
+    }
+    let chosen = script(
+        "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
+    );
+    for model in models {
+        if wd.read::<bool>(&chosen, vec![json!(model)]).await {
+            continue; // still chosen from a run before
+        }
+        let chip = wd
+            .find(
+                &format!("[data-testid=compare-model][data-model=\"{model}\"]"),
+                UI_TIMEOUT,
+            )
+            .await;
+        wd.click_until(&chip, &format!("{model} to be chosen"), &chosen, vec![json!(model)])
+            .await;
+    }
+}
+
 /// Lets the page settle (a screenshot right after an action may show an earlier frame), then
 /// saves a screenshot as `artifacts/e2e/<name>.png`.
 pub async fn screenshot(wd: &WebDriver, name: &str) {

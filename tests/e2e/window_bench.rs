@@ -569,27 +569,8 @@ fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
 /// Opens the compare view, chooses `models` and sends one prompt to all of them.
 async fn compare(app: &App, models: &[String]) {
     let wd = &app.wd;
-    let shown = script("return visible('[data-testid=compare-prompt]');");
-    if !wd.read::<bool>(&shown, vec![]).await {
-        let open = wd.find("[data-testid=compare-open]", UI_TIMEOUT).await;
-        wd.click_until(&open, "the compare view to open", &shown, vec![]).await;
-    }
-    for model in models {
-        let chip = wd
-            .find(
-                &format!("[data-testid=compare-model][data-model=\"{model}\"]"),
-                UI_TIMEOUT,
-            )
-            .await;
-        let chosen = script(
-            "return $(`[data-testid=compare-model][data-model=\"${arguments[0]}\"]`).getAttribute('aria-pressed') === 'true';",
-        );
-        if wd.read::<bool>(&chosen, vec![json!(model)]).await {
-            continue; // still chosen from the run before
-        }
-        wd.click_until(&chip, &format!("{model} to be chosen"), &chosen, vec![json!(model)])
-            .await;
-    }
+    let models: Vec<&str> = models.iter().map(String::as_str).collect();
+    ui::choose_compare_models(wd, &models).await;
     let prompt = wd.find("[data-testid=compare-prompt]", UI_TIMEOUT).await;
     wd.fill(&prompt, "go").await;
     let go = wd.find("[data-testid=compare-send]", UI_TIMEOUT).await;
