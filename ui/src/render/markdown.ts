@@ -49,6 +49,12 @@ export function lexBlocks(src: string, links?: Links): TokensList {
   return lexer.lex(src);
 }
 
+/** marked's HTML of a run of top-level tokens, not yet sanitized ("" when only blank lines and definitions). */
+function unsafeHtml(tokens: Token[]): string {
+  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
+  return blocks.length ? timed("markdownMs", () => md.parser(blocks) as string) : "";
+}
+
 /** The sanitized HTML of one top-level token ("" for blank lines and definitions). */
 export function renderBlockHtml(token: Token): string {
   return renderBlocksHtml([token]);
@@ -60,17 +66,14 @@ export function renderBlockHtml(token: Token): string {
  * one by one).
  */
 export function renderBlocksHtml(tokens: Token[]): string {
-  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
-  if (!blocks.length) return "";
-  const html = timed("markdownMs", () => md.parser(blocks) as string);
-  return timed("sanitizeMs", () => sanitize(html));
+  const html = unsafeHtml(tokens);
+  return html ? timed("sanitizeMs", () => sanitize(html)) : "";
 }
 
 /** A run of top-level tokens as detached, sanitized, decorated nodes (`renderBlocksHtml`'s, parsed). */
 export function renderBlocksNodes(tokens: Token[]): Node[] {
-  const blocks = tokens.filter((token) => token.type !== "space" && token.type !== "def");
-  if (!blocks.length) return [];
-  const html = timed("markdownMs", () => md.parser(blocks) as string);
+  const html = unsafeHtml(tokens);
+  if (!html) return [];
   const fragment = timed("sanitizeMs", () => sanitizeToFragment(html));
   return timed("nodesMs", () => {
     decorateCodeBlocks(fragment);
