@@ -12,6 +12,7 @@ import { Marked, type Token, type TokensList } from "marked";
 import { timed } from "../perf";
 import { decorateCodeBlocks } from "./decorate";
 import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
+import { fastRules } from "./rules";
 import { sanitize, sanitizeToFragment } from "./sanitize";
 
 export type Links = TokensList["links"];
@@ -44,7 +45,9 @@ export function normalizeNewlines(text: string): string {
  * the document (so `[text][ref]` resolves in a block lexed apart from its definition).
  */
 export function lexBlocks(src: string, links?: Links): TokensList {
-  const lexer = new md.Lexer({ ...md.defaults });
+  const tokenizer = new md.Tokenizer();
+  const lexer = new md.Lexer({ ...md.defaults, tokenizer });
+  tokenizer.rules = fastRules(tokenizer.rules); // the lexer has just set marked's own
   if (links) Object.assign(lexer.tokens.links, links);
   return lexer.lex(src);
 }
