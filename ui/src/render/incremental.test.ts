@@ -180,6 +180,27 @@ describe("incremental markdown", () => {
     expect(root.querySelector("pre")).toBe(pre);
   });
 
+  it("highlights a code block once it stops growing, not on every frame while it grows", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root);
+    md.append("```python\ndef f():\n    return 1\n");
+    md.render();
+    expect(root.querySelector("pre code")!.textContent).toContain("return 1");
+    expect(root.querySelector("pre code .hljs-keyword")).toBeNull(); // still growing: plain
+    md.append("```\n\nafter\n");
+    md.render();
+    expect(root.querySelector("pre code .hljs-keyword")?.textContent).toBe("def"); // committed
+    // A code block left open when the answer ends is highlighted too, as a full render does.
+    const open = document.createElement("div");
+    const growing = new IncrementalMarkdown(open);
+    growing.append("```rust\nfn main() {}\n");
+    growing.render();
+    expect(open.querySelector(".hljs-keyword")).toBeNull();
+    growing.finish();
+    expect(open.querySelector(".hljs-keyword")?.textContent).toBe("fn");
+    expect(open.innerHTML).toBe(renderDocumentHtml("```rust\nfn main() {}\n"));
+  });
+
   it("keeps a list open while a later item may still join it", () => {
     const root = document.createElement("div");
     const md = new IncrementalMarkdown(root);

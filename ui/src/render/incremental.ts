@@ -26,6 +26,7 @@ interface Group {
   raw: string; // the token's source, with `type` and `links` what its HTML was made from
   type: string;
   links: string;
+  growing: boolean; // the open end of the answer (rendered without code highlighting)
   html: string; // "" for a run of committed blocks, whose nodes are made without an HTML string
   nodes: Node[];
 }
@@ -185,6 +186,9 @@ export class IncrementalMarkdown {
     // Past that prefix, the blocks about to be committed are rendered in one run (one group):
     // after a burst that is most of the text, and per-block rendering would cost far more.
     const links = JSON.stringify(tokens.links);
+    // The block still growing: the last one, unless this pass is final.
+    let growingAt = -1;
+    if (!final) for (let k = tokens.length - 1; k >= 0 && growingAt < 0; k--) if (tokens[k].type !== "space") growingAt = k;
     const next: Group[] = [];
     let committedGroups = 0;
     // The HTML of the first block that could not keep its nodes, when it was rendered to find out
@@ -196,8 +200,9 @@ export class IncrementalMarkdown {
       const { raw, type } = tokens[i];
       const old = this.tail[i];
       if (!old || old.start !== start) break;
-      const same = old.raw === raw && old.type === type && old.links === links;
-      const html = same ? old.html : renderBlockHtml(tokens[i]);
+      const growing = i === growingAt;
+      const same = old.raw === raw && old.type === type && old.links === links && old.growing === growing;
+      const html = same ? old.html : renderBlockHtml(tokens[i], growing);
       if (html !== old.html) {
         rendered = { at: i, html };
         break;
@@ -213,6 +218,7 @@ export class IncrementalMarkdown {
         raw: run.map((t) => t.raw).join(""),
         type: "run",
         links,
+        growing: false,
         html: "",
         nodes: renderBlocksNodes(run),
       });
@@ -221,8 +227,9 @@ export class IncrementalMarkdown {
     }
     for (; i < tokens.length; i++) {
       const { raw, type } = tokens[i];
-      const html = rendered?.at === i ? rendered.html : renderBlockHtml(tokens[i]);
-      next.push({ start: this.committed + starts[i], raw, type, links, html, nodes: [] });
+      const growing = i === growingAt;
+      const html = rendered?.at === i ? rendered.html : renderBlockHtml(tokens[i], growing);
+      next.push({ start: this.committed + starts[i], raw, type, links, growing, html, nodes: [] });
     }
     const changed = !reusable || next.length !== this.tail.length;
 
