@@ -498,6 +498,7 @@ export class App {
           answer.paint();
           this.chat.afterPaint(answer);
         },
+        behind: () => answer.behind,
         ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
       }),
     };

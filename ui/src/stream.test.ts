@@ -115,6 +115,34 @@ describe("StreamPump", () => {
     expect(ack).toHaveBeenCalledTimes(1);
   });
 
+  it("paints again at the next frames while behind (a burst's backlog), also after the ending, then stops", () => {
+    const frames = manualFrames();
+    let backlog = 0; // frames of formatting still due
+    const paint = vi.fn(() => {
+      if (backlog) backlog--;
+    });
+    const ack = vi.fn();
+    const pump = new StreamPump({ receive: () => {}, paint, ack, behind: () => backlog > 0, schedule: frames.schedule });
+    pump.setStreamId(4);
+    backlog = 3;
+    pump.push(text(1));
+    frames.frame();
+    expect(paint).toHaveBeenCalledTimes(1);
+    expect(ack).toHaveBeenLastCalledWith(4, 1); // the text is on the page, formatted or not
+    expect(frames.scheduled).toBe(1); // no new message, but still behind
+    frames.frame();
+    expect(paint).toHaveBeenCalledTimes(2);
+    pump.push({ type: "finish", seq: 2, reason: "stop", raw_reason: "stop", saved: { id: 1, state: "done", error: null, stats: null } });
+    expect(frames.scheduled).toBe(1); // the ending does not stop the catching up
+    frames.frame();
+    expect(paint).toHaveBeenCalledTimes(3);
+    expect(backlog).toBe(0);
+    expect(frames.scheduled).toBe(0); // caught up: closed
+    expect(ack).toHaveBeenCalledTimes(1); // nothing acked after the ending
+    pump.push(text(3));
+    expect(frames.scheduled).toBe(0);
+  });
+
   it("the default scheduler paints on the next animation frame", async () => {
     const paint = vi.fn();
     const pump = new StreamPump({ receive: () => {}, paint, ack: () => {} });

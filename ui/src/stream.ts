@@ -7,7 +7,9 @@
  *   Markdown of the open block, following the growing end). It runs before the frame is drawn,
  *   so the plain text is shown formatted.
  * After each paint the highest `seq` received is acked (at most once per frame), which tells Rust
- * the page keeps up (IPC.md: Rust coalesces text while too much is unacknowledged).
+ * the page keeps up (IPC.md: Rust coalesces text while too much is unacknowledged). A frame
+ * formats a bounded amount: while the page is `behind` (a burst), the pump paints again at the
+ * next frame, also after the ending, until it has caught up.
  *
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
@@ -79,8 +81,10 @@ export function sharedFrames(schedule: FrameScheduler, after: () => void): Frame
 export interface StreamPumpOptions {
   /** Takes one message as it arrives, in order: only cheap work here. */
   receive: (message: StreamMessage) => void;
-  /** The frame's work for everything received since the last paint (not called after the ending). */
+  /** The frame's work for everything received since the last paint. */
   paint: () => void;
+  /** Whether painting is still behind what was received (asked after each paint and the ending). */
+  behind?: () => boolean;
   /** Tells Rust the page painted everything up to `seq`. */
   ack: (streamId: number, seq: number) => void;
   schedule?: FrameScheduler;
@@ -93,6 +97,7 @@ export class StreamPump {
   private painted = 0;
   private acked = 0;
   private ended = false;
+  private catchingUp = false;
   private closed = false;
   private readonly schedule: FrameScheduler;
 
@@ -111,7 +116,7 @@ export class StreamPump {
     pagePerf.messages++;
     pagePerf.receiveMs += took;
     if (this.ended) pagePerf.endingMs += took;
-    if (this.ended) this.close();
+    if (this.ended) this.catchUpOrClose();
     else this.request();
   };
 
@@ -143,10 +148,17 @@ export class StreamPump {
     this.cancelFrame = this.schedule(() => this.frame());
   }
 
+  /** After the ending: more frames while the page is behind, else done. */
+  private catchUpOrClose(): void {
+    this.catchingUp = this.options.behind?.() ?? false;
+    if (this.catchingUp) this.request();
+    else this.close();
+  }
+
   private frame(): void {
     this.cancelFrame = null;
     if (this.closed) return;
-    if (this.received > this.painted) {
+    if (this.received > this.painted || this.catchingUp) {
       const start = performance.now();
       this.options.paint();
       const took = performance.now() - start;
@@ -155,9 +167,12 @@ export class StreamPump {
       pagePerf.paintMaxMs = Math.max(pagePerf.paintMaxMs, took);
       this.painted = this.received;
     }
+    if (this.ended) return this.catchUpOrClose();
     if (this.streamId !== null && this.painted > this.acked) {
       this.acked = this.painted;
       this.options.ack(this.streamId, this.painted);
     }
+    this.catchingUp = this.options.behind?.() ?? false;
+    if (this.catchingUp) this.request();
   }
 }

@@ -113,7 +113,7 @@ describe("incremental markdown", () => {
     for (const text of [long, `${long}\n\n${fence}\nafter the fence`]) {
       expect(text.length).toBeGreaterThan(40 * 1024);
       const root = document.createElement("div");
-      const md = new IncrementalMarkdown(root, { caret: true });
+      const md = new IncrementalMarkdown(root, { caret: true, budgetMs: Infinity });
       md.append(text.slice(0, 1000));
       md.render();
       md.append(text.slice(1000));
@@ -122,6 +122,39 @@ describe("incremental markdown", () => {
       md.finish();
       expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     }
+  });
+
+  it("formats a long backlog over several frames, showing the rest plain meanwhile, and ends equal to the full render", () => {
+    // About 100 KB in long blocks: several lexing pieces, few blocks (jsdom is slow with many).
+    const section = `## A heading\n\n${"Some *words* in a long paragraph. ".repeat(80)}\n\n- an item\n- another\n\n`;
+    const long = section.repeat(36);
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true, budgetMs: 0 }); // one piece a frame
+    md.append(long);
+    md.render();
+    expect(md.behind).toBe(true);
+    let backlog = root.querySelector(".md-backlog")!;
+    expect(backlog).toBe(root.lastElementChild);
+    expect(md.source.endsWith(backlog.textContent!)).toBe(true); // all of the rest, as it came
+    expect(root.querySelector(".caret")).toBeNull();
+    const firstBacklog = backlog.textContent!.length;
+    // Text arriving meanwhile joins the backlog.
+    md.append("\n\nthe end arrives");
+    expect(backlog.textContent!.endsWith("the end arrives")).toBe(true);
+    md.render();
+    backlog = root.querySelector(".md-backlog")!;
+    expect(backlog.textContent!.length).toBeLessThan(firstBacklog);
+    md.finish(); // still behind: the final formatting goes on over the next frames
+    let frames = 2;
+    while (md.behind) {
+      expect(frames++).toBeLessThan(1000);
+      md.render();
+    }
+    expect(frames).toBeGreaterThan(5);
+    expect(root.querySelector(".md-backlog")).toBeNull();
+    expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+    md.append("ignored after finish");
+    expect(md.source.endsWith("the end arrives")).toBe(true);
   });
 
   it("blocks rendered in one run give the same HTML as each rendered on its own", () => {

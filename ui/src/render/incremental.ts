@@ -34,6 +34,11 @@ interface Group {
 const BLANK_LINE_END = /\n[ \t]*\n$/;
 /** The most uncommitted text one lexing pass takes (when more is waiting, after a burst). */
 const LEX_PIECE = 16 * 1024;
+/**
+ * How long one frame formats a long backlog (after a burst) before it shows the rest as plain
+ * text and leaves it to the next frames: a frame's work stays bounded however much arrived.
+ */
+export const FRAME_BUDGET_MS = 12;
 const VOID_OR_LEAF = new Set(["BR", "HR", "IMG", "INPUT"]);
 const CARET_HOSTS = new Set([
   "P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "TABLE",
@@ -49,16 +54,28 @@ export class IncrementalMarkdown {
   private tail: Group[] = [];
   private caret: HTMLElement | null = null;
   /** Text appended since the last render, shown as it is at the growing end until then. */
-  private plain: Text[] = [];
+  private plain: ChildNode[] = [];
+  /** Holds the text a frame's budget left unformatted (plain, at the end), until a later frame. */
+  private backlog: HTMLElement | null = null;
   private dirty = false;
+  /** `finish()` was called; the final formatting may take a few more `render()`s (`behind`). */
+  private ending = false;
   private finished = false;
   /** How many blocks were committed (for tests and diagnostics). */
   committedBlocks = 0;
 
   constructor(
     readonly root: HTMLElement,
-    private readonly options: { caret?: boolean } = {},
+    private readonly options: { caret?: boolean; budgetMs?: number } = {},
   ) {}
+
+  /**
+   * Whether text received is still waiting to be formatted (a backlog after a burst, shown plain
+   * meanwhile): call `render()` again at the next frame, also after `finish()`.
+   */
+  get behind(): boolean {
+    return this.backlog !== null;
+  }
 
   /** The text so far, line ends normalized. */
   get source(): string {
@@ -70,7 +87,7 @@ export class IncrementalMarkdown {
    * caret is); `render()` formats it.
    */
   append(chunk: string): void {
-    if (!chunk || this.finished) return;
+    if (!chunk || this.finished || this.ending) return;
     let s = chunk;
     if (this.pendingCR) {
       s = "\r" + s;
@@ -96,29 +113,41 @@ export class IncrementalMarkdown {
   private showPlain(text: string): void {
     const node = this.root.ownerDocument.createTextNode(text);
     const last = this.plain.at(-1);
-    if (last?.parentNode) last.after(node);
+    if (this.backlog) this.backlog.append(node);
+    else if (last?.parentNode) last.after(node);
     else if (this.caret?.parentNode) this.caret.before(node);
     else this.root.append(node);
     this.plain.push(node);
   }
 
-  /** Paints what arrived since the last call: commits finished blocks, rebuilds the tail. */
+  /**
+   * Formats what arrived since the last call (commits finished blocks, rebuilds the tail), within
+   * the frame's budget when there is a long backlog; after `finish()`, goes on with the final
+   * formatting.
+   */
   render(): void {
-    if (this.finished || (!this.dirty && this.caretPlaced())) return;
-    this.dirty = false;
-    this.update(false);
+    if (this.finished) return;
+    if (this.ending) return this.finishing();
+    if (!this.dirty && this.caretPlaced()) return;
+    this.dirty = !this.update(false);
   }
 
-  /** The answer is complete: render everything, remove the caret. */
+  /** The answer is complete: format everything (over several `render()`s if `behind`), remove the caret. */
   finish(): void {
-    if (this.finished) return;
+    if (this.finished || this.ending) return;
     if (this.pendingCR) {
       this.text += "\n";
       this.pendingCR = false;
     }
-    this.update(true);
+    this.ending = true;
+    this.finishing();
+  }
+
+  private finishing(): void {
+    if (!this.update(true)) return;
     this.removeCaret();
     this.finished = true;
+    this.ending = false;
     if (this.sawDefinition) renderDocument(this.root, this.text);
   }
 
@@ -130,6 +159,8 @@ export class IncrementalMarkdown {
     this.tail = [];
     this.caret = null;
     this.plain = [];
+    this.backlog = null;
+    this.ending = false;
     this.finished = true;
     renderDocument(this.root, this.text);
   }
@@ -138,20 +169,42 @@ export class IncrementalMarkdown {
     return !this.options.caret || this.caret !== null;
   }
 
-  private update(final: boolean): void {
+  /**
+   * Formats the text; false when the frame's budget ran out first (the rest is shown plain, in
+   * the backlog, for the next call).
+   */
+  private update(final: boolean): boolean {
     for (const node of this.plain) node.remove();
     this.plain = [];
+    this.backlog = null;
     // A tail far longer than a frame's text (after a burst) is formatted a piece at a time, each
     // pass seeing the text as if the stream had paused at a line end: what a pass commits is as
-    // final as ever, and lexing many pieces costs less than lexing all at once in WebKit's engine.
+    // final as ever, and a frame stops after the piece that used up its budget.
+    const deadline = performance.now() + (this.options.budgetMs ?? FRAME_BUDGET_MS);
     while (this.text.length - this.committed > LEX_PIECE) {
       const cut = this.text.indexOf("\n", this.committed + LEX_PIECE);
       if (cut < 0) break;
       const before = this.committed;
       this.pass(this.text.slice(this.committed, cut + 1), false);
       if (this.committed === before) break; // nothing final in the piece (an open fence): all at once
+      if (performance.now() >= deadline && cut + 1 < this.text.length) {
+        this.showBacklog(this.text.slice(cut + 1));
+        return false;
+      }
     }
     this.pass(this.text.slice(this.committed), final);
+    return true;
+  }
+
+  /** Shows `text`, not formatted yet, as plain text (its line breaks kept) after the formatted part. */
+  private showBacklog(text: string): void {
+    this.removeCaret();
+    const backlog = this.root.ownerDocument.createElement("div");
+    backlog.className = "md-backlog";
+    backlog.append(text);
+    this.root.append(backlog);
+    this.backlog = backlog;
+    this.plain = [backlog];
   }
 
   /** Lexes `tailText` (the text after the committed part), commits what is final, rebuilds the rest. */

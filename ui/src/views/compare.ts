@@ -423,6 +423,7 @@ export class CompareView {
         column.painted = true;
         column.paintLive(this.now());
       },
+      behind: () => element.behind,
       ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
     });
     column.pump = pump;

@@ -253,9 +253,14 @@ export class MessageElement {
     return null;
   }
 
-  /** The frame's work while streaming: formats the text received since the last frame. */
+  /** The frame's work while streaming (and after, while `behind`): formats the text received since the last frame. */
   paint(): void {
     this.md!.render();
+  }
+
+  /** Whether text received is still waiting to be formatted (after a burst): `paint` again next frame. */
+  get behind(): boolean {
+    return this.md?.behind ?? false;
   }
 
   /** The stream is over: keep the painted DOM if it already shows the final text. */
