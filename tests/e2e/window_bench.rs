@@ -22,6 +22,7 @@
 //! receiving messages, painting frames) and the frame intervals while it ran.
 //!
 //! A measurement, not a test: `scripts/test` and `scripts/e2e` skip it; `scripts/bench-window`
+//! (`--only burst,memory` for some of the runs: `RUNNEL_WINDOW_BENCH`)
 //! runs it, prints a table and writes `artifacts/e2e/window-bench.json`.
 
 use std::collections::HashMap;
@@ -366,6 +367,8 @@ struct PagePerf {
     nodes_ms: f64,
     insert_ms: f64,
     layout_ms: f64,
+    /// When the answer's text was last all formatted (wall-clock ms; a burst's backlog takes frames).
+    formatted_at: f64,
 }
 
 /// The latencies of one run, by tenth: DOM and painted frame, in ms; where the page's time went.
@@ -469,7 +472,8 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
                       perf: p ? { messages: p.messages, receiveMs: p.receiveMs, endingMs: p.endingMs, paints: p.paints,
                                   paintMs: p.paintMs, paintMaxMs: p.paintMaxMs, markdownMs: p.markdownMs,
-                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, insertMs: p.insertMs, layoutMs: p.layoutMs } : null };",
+                                  sanitizeMs: p.sanitizeMs, nodesMs: p.nodesMs, insertMs: p.insertMs, layoutMs: p.layoutMs,
+                                  formattedAt: p.formattedAt } : null };",
             vec![],
         )
         .await;
@@ -584,6 +588,9 @@ async fn compare(app: &App, models: &[String]) {
 #[test]
 #[ignore = "a measurement: scripts/bench-window runs it"]
 fn window_bench() {
+    // `RUNNEL_WINDOW_BENCH=burst,memory` runs only those runs (paced, floor, burst, parallel, memory).
+    let only = std::env::var("RUNNEL_WINDOW_BENCH").unwrap_or_default();
+    let runs = |name: &str| only.is_empty() || only.split(',').any(|run| run.trim() == name);
     alone(async || {
         let server = Server::start().await;
         let app = App::launch(Launch {
@@ -593,117 +600,149 @@ fn window_bench() {
         })
         .await;
         let markers = DELTAS.div_ceil(MARK_EVERY);
+        let mut report = serde_json::Map::new();
+        report.insert("binary".into(), json!(crate::app::app_binary()));
 
         // The real page: the first answer after start-up, paced.
-        server.set(Pace::Paced {
-            deltas: DELTAS,
-            rate: RATE,
-        });
-        ui::new_conversation(&app.wd).await;
-        ui::choose_model(&app.wd, "bench/bench-model").await;
-        app.wd.run::<()>(OBSERVE, vec![]).await;
-        ui::send(&app.wd, "go").await;
-        let (seen, _) = collected(&app, &server, 1, markers).await;
-        let paced = summarize("paced", &server.flushed.lock().unwrap(), &seen);
-        ui::wait_answer_end(&app.wd).await;
+        if runs("paced") {
+            server.set(Pace::Paced {
+                deltas: DELTAS,
+                rate: RATE,
+            });
+            ui::new_conversation(&app.wd).await;
+            ui::choose_model(&app.wd, "bench/bench-model").await;
+            app.wd.run::<()>(OBSERVE, vec![]).await;
+            ui::send(&app.wd, "go").await;
+            let (seen, _) = collected(&app, &server, 1, markers).await;
+            let paced = summarize("paced", &server.flushed.lock().unwrap(), &seen);
+            ui::wait_answer_end(&app.wd).await;
+            print(&paced);
+            report.insert("paced".into(), json!({ "deltas": DELTAS, "rate": RATE, "run": paced }));
+        }
 
         // The floor: a bare page over the same road (laid over the real one, then removed).
-        server.set(Pace::Paced {
-            deltas: DELTAS,
-            rate: RATE,
-        });
-        app.wd.run::<()>(OBSERVE, vec![]).await;
-        let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
-        assert_eq!(error, None, "the floor's stream");
-        let (seen, _) = collected(&app, &server, 1, markers).await;
-        let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
-        app.wd
-            .run::<()>("document.getElementById('bench-floor').remove();", vec![])
-            .await;
-
-        // A burst.
-        server.set(Pace::Burst { deltas: BURST });
-        ui::new_conversation(&app.wd).await;
-        app.wd.run::<()>(OBSERVE, vec![]).await;
-        ui::send(&app.wd, "go").await;
-        let (seen, last_byte) = collected(&app, &server, 1, BURST / MARK_EVERY).await;
-        let burst = summarize("burst", &server.flushed.lock().unwrap(), &seen);
-        let burst_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
-        ui::wait_answer_end(&app.wd).await;
-
-        // Parallel: the compare view's columns at a fast provider's paces.
-        let models: Vec<String> = (1..=COLUMNS).map(|n| format!("bench/bench-model-{n}")).collect();
-        let mut parallel = Vec::new();
-        for (rate, deltas) in PARALLEL {
-            server.set(Pace::Paced { deltas, rate });
+        if runs("floor") {
+            server.set(Pace::Paced {
+                deltas: DELTAS,
+                rate: RATE,
+            });
             app.wd.run::<()>(OBSERVE, vec![]).await;
-            compare(&app, &models).await;
-            let (seen, last_byte) = collected(&app, &server, COLUMNS, COLUMNS * deltas / MARK_EVERY).await;
-            let run = summarize("parallel", &server.flushed.lock().unwrap(), &seen);
-            let caught_up_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
+            let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
+            assert_eq!(error, None, "the floor's stream");
+            let (seen, _) = collected(&app, &server, 1, markers).await;
+            let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
+            app.wd
+                .run::<()>("document.getElementById('bench-floor').remove();", vec![])
+                .await;
+            print(&floor);
+            report.insert("floor".into(), json!({ "deltas": DELTAS, "rate": RATE, "run": floor }));
+        }
+
+        // A burst: painted (all its text on the page), then formatted (its backlog worked off).
+        if runs("burst") {
+            server.set(Pace::Burst { deltas: BURST });
+            ui::new_conversation(&app.wd).await;
+            ui::choose_model(&app.wd, "bench/bench-model").await;
+            app.wd.run::<()>(OBSERVE, vec![]).await;
+            ui::send(&app.wd, "go").await;
+            let (seen, last_byte) = collected(&app, &server, 1, BURST / MARK_EVERY).await;
+            let burst = summarize("burst", &server.flushed.lock().unwrap(), &seen);
+            let painted_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
+            ui::wait_answer_end(&app.wd).await;
             app.wd
                 .wait(
-                    "every column done",
+                    "the burst formatted",
                     Duration::from_secs(60),
-                    &script("return [...document.querySelectorAll('[data-testid=compare-column]')].every((c) => c.dataset.state === 'done');"),
+                    "return !document.querySelector('.md-backlog');",
                     vec![],
                 )
                 .await;
-            parallel.push((rate, deltas, run, caught_up_ms));
+            let formatted_at: f64 = app.wd.run("return window.__runnelPerf.formattedAt;", vec![]).await;
+            let formatted_ms = formatted_at - last_byte;
+            print(&burst);
+            println!(
+                "burst    {BURST} deltas: all painted {painted_ms:.0} ms after the server's last byte, all formatted {formatted_ms:.0} ms after it"
+            );
+            report.insert(
+                "burst".into(),
+                json!({ "deltas": BURST, "run": burst, "painted_ms": painted_ms, "formatted_ms": formatted_ms }),
+            );
+        }
+
+        // Parallel: the compare view's columns at a fast provider's paces.
+        if runs("parallel") {
+            let models: Vec<String> = (1..=COLUMNS).map(|n| format!("bench/bench-model-{n}")).collect();
+            let mut parallel = Vec::new();
+            for (rate, deltas) in PARALLEL {
+                server.set(Pace::Paced { deltas, rate });
+                app.wd.run::<()>(OBSERVE, vec![]).await;
+                compare(&app, &models).await;
+                let (seen, last_byte) = collected(&app, &server, COLUMNS, COLUMNS * deltas / MARK_EVERY).await;
+                let run = summarize("parallel", &server.flushed.lock().unwrap(), &seen);
+                let caught_up_ms = seen.painted.values().copied().fold(f64::MIN, f64::max) - last_byte;
+                app.wd
+                    .wait(
+                        "every column done",
+                        Duration::from_secs(60),
+                        &script("return [...document.querySelectorAll('[data-testid=compare-column]')].every((c) => c.dataset.state === 'done');"),
+                        vec![],
+                    )
+                    .await;
+                print(&run);
+                println!(
+                    "parallel {COLUMNS} × {deltas} deltas at {rate} deltas/s: all painted {caught_up_ms:.0} ms after the last byte"
+                );
+                parallel.push(json!({ "rate": rate, "deltas": deltas, "run": run, "caught_up_ms": caught_up_ms }));
+            }
+            report.insert("parallel".into(), json!({ "columns": COLUMNS, "runs": parallel }));
         }
 
         // Memory over many short answers, each in a new conversation, sent from inside the page
         // (WebDriver's own scripts, polled thousands of times, would grow the page's heap too).
-        server.set(Pace::Burst { deltas: SHORT });
-        app.wd.run::<()>("window.__bench?.observer.disconnect();", vec![]).await;
-        let mut memory = Vec::new();
-        let middle = (MEMORY_FIRST + MEMORY_LAST) / 2;
-        for answers in [MEMORY_FIRST, middle - MEMORY_FIRST, MEMORY_LAST - middle] {
-            let error: Option<String> = app
-                .wd
-                .run_async(ANSWERS, vec![json!(answers)], Duration::from_secs(600))
-                .await;
-            assert_eq!(error, None, "the short answers");
-            // Let the page settle (and WebKit collect and give memory back) as a user's pause would.
-            tokio::time::sleep(Duration::from_secs(10)).await;
-            memory.push(app_memory_kib(&app.data_dir()));
+        if runs("memory") {
+            server.set(Pace::Burst { deltas: SHORT });
+            app.wd.run::<()>("window.__bench?.observer.disconnect();", vec![]).await;
+            if !runs("paced") && !runs("burst") {
+                ui::new_conversation(&app.wd).await;
+                ui::choose_model(&app.wd, "bench/bench-model").await;
+            }
+            let mut memory = Vec::new();
+            let middle = (MEMORY_FIRST + MEMORY_LAST) / 2;
+            for answers in [MEMORY_FIRST, middle - MEMORY_FIRST, MEMORY_LAST - middle] {
+                let error: Option<String> = app
+                    .wd
+                    .run_async(ANSWERS, vec![json!(answers)], Duration::from_secs(600))
+                    .await;
+                assert_eq!(error, None, "the short answers");
+                // Let the page settle (and WebKit collect and give memory back) as a user's pause would.
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                memory.push(app_memory_kib(&app.data_dir()));
+            }
+            let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
+            let (memory_first, memory_middle, memory_last) = (total(&memory[0]), total(&memory[1]), total(&memory[2]));
+            let mib = |kib: u64| kib as f64 / 1024.0;
+            println!(
+                "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {middle} {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} % over {MEMORY_FIRST})",
+                mib(memory_first),
+                mib(memory_middle),
+                mib(memory_last),
+                (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
+            );
+            for ((first, middle), last) in memory[0].iter().zip(&memory[1]).zip(&memory[2]) {
+                println!(
+                    "         {}: {:.1} → {:.1} → {:.1} MiB",
+                    first.0,
+                    mib(first.1),
+                    mib(middle.1),
+                    mib(last.1)
+                );
+            }
+            report.insert(
+                "memory_kib".into(),
+                json!({ "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory }),
+            );
         }
-        let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
-        let (memory_first, memory_middle, memory_last) = (total(&memory[0]), total(&memory[1]), total(&memory[2]));
 
-        print(&floor);
-        print(&paced);
-        print(&burst);
-        println!("burst    {BURST} deltas: all painted {burst_ms:.0} ms after the server's last byte");
-        for (rate, deltas, run, caught_up_ms) in &parallel {
-            print(run);
-            println!(
-                "parallel {COLUMNS} × {deltas} deltas at {rate} deltas/s: all painted {caught_up_ms:.0} ms after the last byte"
-            );
-        }
-        let mib = |kib: u64| kib as f64 / 1024.0;
-        println!(
-            "memory   after {MEMORY_FIRST} answers {:.1} MiB, after {middle} {:.1} MiB, after {MEMORY_LAST} {:.1} MiB ({:+.1} % over {MEMORY_FIRST})",
-            mib(memory_first),
-            mib(memory_middle),
-            mib(memory_last),
-            (memory_last as f64 / memory_first as f64 - 1.0) * 100.0
-        );
-        for ((first, middle), last) in memory[0].iter().zip(&memory[1]).zip(&memory[2]) {
-            println!(
-                "         {}: {:.1} → {:.1} → {:.1} MiB",
-                first.0,
-                mib(first.1),
-                mib(middle.1),
-                mib(last.1)
-            );
-        }
-        let report = json!({ "deltas": DELTAS, "rate": RATE, "burst": BURST, "floor": floor, "paced": paced,
-                             "burst_run": burst, "burst_ms": burst_ms, "columns": COLUMNS,
-                             "parallel": parallel.iter().map(|(rate, deltas, run, caught_up_ms)| json!({
-                                 "rate": rate, "deltas": deltas, "run": run, "caught_up_ms": caught_up_ms })).collect::<Vec<_>>(),
-                             "memory_kib": { "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory },
-                             "binary": crate::app::app_binary() });
         let path = crate::artifacts().join("window-bench.json");
         std::fs::write(&path, serde_json::to_string_pretty(&report).unwrap()).unwrap();
         println!("written to {}", path.display());

@@ -24,9 +24,11 @@ export const pagePerf = {
   insertMs: 0,
   /** Following the growing end: reading the scroll height makes WebKit lay out what changed. */
   layoutMs: 0,
+  /** When an answer's text was last all formatted (no backlog left): wall-clock ms, as `timeOrigin + now()`. */
+  formattedAt: 0,
   reset(): void {
     this.messages = this.receiveMs = this.endingMs = this.paints = this.paintMs = this.paintMaxMs = 0;
-    this.markdownMs = this.sanitizeMs = this.nodesMs = this.insertMs = this.layoutMs = 0;
+    this.markdownMs = this.sanitizeMs = this.nodesMs = this.insertMs = this.layoutMs = this.formattedAt = 0;
   },
 };
 

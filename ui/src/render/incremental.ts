@@ -18,7 +18,7 @@
  * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
  * whole answer once if it contains definitions, so the final DOM always equals a full render.
  */
-import { timed } from "../perf";
+import { pagePerf, timed } from "../perf";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
 
 interface Group {
@@ -193,6 +193,7 @@ export class IncrementalMarkdown {
       }
     }
     this.pass(this.text.slice(this.committed), final);
+    pagePerf.formattedAt = performance.timeOrigin + performance.now();
     return true;
   }
 
