@@ -138,12 +138,18 @@ describe("incremental markdown", () => {
     expect(md.source.endsWith(backlog.textContent!)).toBe(true); // all of the rest, as it came
     expect(root.querySelector(".caret")).toBeNull();
     const firstBacklog = backlog.textContent!.length;
+    // In small blocks, so that WebKit lays out again only what changes.
+    expect(backlog.children.length).toBeGreaterThan(10);
+    for (const block of backlog.children) expect(block.textContent!.length).toBeLessThanOrEqual(2048);
     // Text arriving meanwhile joins the backlog.
     md.append("\n\nthe end arrives");
     expect(backlog.textContent!.endsWith("the end arrives")).toBe(true);
+    const lastBlock = backlog.lastElementChild;
     md.render();
-    backlog = root.querySelector(".md-backlog")!;
+    expect(root.querySelector(".md-backlog")).toBe(backlog); // the blocks not formatted yet stay
+    expect(backlog.lastElementChild).toBe(lastBlock);
     expect(backlog.textContent!.length).toBeLessThan(firstBacklog);
+    expect(md.source.endsWith(backlog.textContent!)).toBe(true);
     md.finish(); // still behind: the final formatting goes on over the next frames
     let frames = 2;
     while (md.behind) {

@@ -39,6 +39,12 @@ const LEX_PIECE = 16 * 1024;
  * text and leaves it to the next frames: a frame's work stays bounded however much arrived.
  */
 export const FRAME_BUDGET_MS = 12;
+/**
+ * The backlog's text is shown in blocks of about this many characters: WebKit lays out one long
+ * text again whole whenever it changes (a 450 KB one took about a second a frame), while blocks
+ * it has laid out stay as they are when the ones before them go.
+ */
+const BACKLOG_BLOCK = 2048;
 const VOID_OR_LEAF = new Set(["BR", "HR", "IMG", "INPUT"]);
 const CARET_HOSTS = new Set([
   "P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "TABLE",
@@ -55,8 +61,12 @@ export class IncrementalMarkdown {
   private caret: HTMLElement | null = null;
   /** Text appended since the last render, shown as it is at the growing end until then. */
   private plain: ChildNode[] = [];
-  /** Holds the text a frame's budget left unformatted (plain, at the end), until a later frame. */
+  /**
+   * Holds the text a frame's budget left unformatted (plain, in blocks, at the end) until later
+   * frames format it; it starts at `backlogStart` in the text.
+   */
   private backlog: HTMLElement | null = null;
+  private backlogStart = 0;
   private dirty = false;
   /** `finish()` was called; the final formatting may take a few more `render()`s (`behind`). */
   private ending = false;
@@ -111,10 +121,10 @@ export class IncrementalMarkdown {
    * text so far on every message, which a burst turns quadratic).
    */
   private showPlain(text: string): void {
+    if (this.backlog) return this.addToBacklog(text);
     const node = this.root.ownerDocument.createTextNode(text);
     const last = this.plain.at(-1);
-    if (this.backlog) this.backlog.append(node);
-    else if (last?.parentNode) last.after(node);
+    if (last?.parentNode) last.after(node);
     else if (this.caret?.parentNode) this.caret.before(node);
     else this.root.append(node);
     this.plain.push(node);
@@ -176,7 +186,6 @@ export class IncrementalMarkdown {
   private update(final: boolean): boolean {
     for (const node of this.plain) node.remove();
     this.plain = [];
-    this.backlog = null;
     // A tail far longer than a frame's text (after a burst) is formatted a piece at a time, each
     // pass seeing the text as if the stream had paused at a line end: what a pass commits is as
     // final as ever, and a frame stops after the piece that used up its budget.
@@ -188,24 +197,61 @@ export class IncrementalMarkdown {
       this.pass(this.text.slice(this.committed, cut + 1), false);
       if (this.committed === before) break; // nothing final in the piece (an open fence): all at once
       if (performance.now() >= deadline && cut + 1 < this.text.length) {
-        this.showBacklog(this.text.slice(cut + 1));
+        this.showBacklog(cut + 1);
         return false;
       }
     }
+    this.backlog?.remove();
+    this.backlog = null;
     this.pass(this.text.slice(this.committed), final);
     pagePerf.formattedAt = performance.timeOrigin + performance.now();
     return true;
   }
 
-  /** Shows `text`, not formatted yet, as plain text (its line breaks kept) after the formatted part. */
-  private showBacklog(text: string): void {
+  /**
+   * Shows the text from `from` on, not formatted yet, as plain text (its line breaks kept) after
+   * the formatted part: the blocks of the backlog already shown stay, less what was formatted.
+   */
+  private showBacklog(from: number): void {
     this.removeCaret();
-    const backlog = this.root.ownerDocument.createElement("div");
-    backlog.className = "md-backlog";
-    backlog.append(text);
-    this.root.append(backlog);
-    this.backlog = backlog;
-    this.plain = [backlog];
+    if (!this.backlog) {
+      this.backlog = this.root.ownerDocument.createElement("div");
+      this.backlog.className = "md-backlog";
+      this.root.append(this.backlog);
+      this.backlogStart = from;
+      this.addToBacklog(this.text.slice(from));
+      return;
+    }
+    let at = this.backlogStart;
+    for (let block = this.backlog.firstChild; block && at < from; block = this.backlog.firstChild) {
+      const text = block.firstChild as Text;
+      if (at + text.length > from) {
+        text.deleteData(0, from - at);
+        break;
+      }
+      at += text.length;
+      block.remove();
+    }
+    this.backlogStart = from;
+  }
+
+  /** Appends `text` to the backlog: to its last block while that is short, then in new blocks. */
+  private addToBacklog(text: string): void {
+    const doc = this.root.ownerDocument;
+    const lastText = this.backlog!.lastChild?.firstChild as Text | undefined;
+    let rest = text;
+    if (lastText && lastText.length < BACKLOG_BLOCK) {
+      const room = blockEnd(rest, BACKLOG_BLOCK - lastText.length);
+      lastText.appendData(rest.slice(0, room));
+      rest = rest.slice(room);
+    }
+    while (rest) {
+      const end = blockEnd(rest, BACKLOG_BLOCK);
+      const block = doc.createElement("div");
+      block.append(rest.slice(0, end));
+      this.backlog!.append(block);
+      rest = rest.slice(end);
+    }
   }
 
   /** Lexes `tailText` (the text after the committed part), commits what is final, rebuilds the rest. */
@@ -296,7 +342,7 @@ export class IncrementalMarkdown {
       for (const g of next) {
         if (kept.has(g)) continue;
         if (g.type !== "run") g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
-        timed("insertMs", () => this.root.append(...g.nodes));
+        timed("insertMs", () => (this.backlog ? this.backlog.before(...g.nodes) : this.root.append(...g.nodes)));
       }
     }
 
@@ -366,4 +412,16 @@ function lastMeaningfulChild(el: Element): Node | null {
   let n = el.lastChild;
   while (n && n.nodeType === 3 && !(n.textContent ?? "").trim()) n = n.previousSibling;
   return n;
+}
+
+/**
+ * Where a backlog block of at most `size` characters of `text` ends: after its last line end in
+ * the second half, else at `size` (never between the halves of a surrogate pair).
+ */
+function blockEnd(text: string, size: number): number {
+  if (text.length <= size) return text.length;
+  const lineEnd = text.lastIndexOf("\n", size - 1);
+  if (lineEnd >= size / 2) return lineEnd + 1;
+  const code = text.charCodeAt(size - 1);
+  return code >= 0xd800 && code <= 0xdbff ? size - 1 : size;
 }
