@@ -16,8 +16,10 @@ use crate::models::{Saved, StreamMessage};
 
 /// Unacknowledged messages allowed before events wait (and deltas coalesce).
 pub const WINDOW: u64 = 16;
-/// The most bytes a coalesced message may take on the wire (JSON included).
-pub const MAX_MESSAGE_BYTES: usize = 8 * 1024;
+/// The most bytes a coalesced message may take on the wire (JSON included). Large enough that a
+/// burst (hundreds of KB) reaches the page in one window of messages, one frame's ack after the
+/// first: at 8 KB a 470 KB burst took four frames' acks to arrive (docs/PERFORMANCE.md).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Room left in a message for everything but the text.
 const ENVELOPE_BYTES: usize = 64;
 /// Room for text in one message.
@@ -217,13 +219,14 @@ mod tests {
     }
 
     #[test]
-    fn no_message_exceeds_8_kb_even_for_huge_or_escaped_deltas() {
+    fn no_message_exceeds_the_limit_even_for_huge_or_escaped_deltas() {
         let (sink, received) = collector();
         let mut outbox = Outbox::default();
-        outbox.push(text(&"x".repeat(100_000)));
-        outbox.push(text(&"\"\n\u{1}".repeat(10_000)));
+        // Each about 12 messages' worth on the wire (escaped: 10 JSON bytes for 3 characters).
+        outbox.push(text(&"x".repeat(12 * MAX_MESSAGE_BYTES)));
+        outbox.push(text(&"\"\n\u{1}".repeat(12 * MAX_MESSAGE_BYTES / 10)));
         outbox.push(StreamEvent::ThinkingDelta {
-            text: "日本語".repeat(5_000),
+            text: "日本語".repeat(12 * MAX_MESSAGE_BYTES / 9),
         });
         outbox.flush(&sink, u64::MAX, 1);
         let messages: Vec<_> = received.try_iter().collect();
@@ -247,7 +250,8 @@ mod tests {
             StreamEvent::ThinkingDelta { text } => Some(text),
             _ => None,
         });
-        assert_eq!((answer, thinking), (100_000 + 30_000, 15_000));
+        let escaped = 3 * (12 * MAX_MESSAGE_BYTES / 10);
+        assert_eq!((answer, thinking), (12 * MAX_MESSAGE_BYTES + escaped, 3 * (12 * MAX_MESSAGE_BYTES / 9)));
     }
 
     #[test]
