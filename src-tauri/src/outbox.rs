@@ -251,7 +251,10 @@ mod tests {
             _ => None,
         });
         let escaped = 3 * (12 * MAX_MESSAGE_BYTES / 10);
-        assert_eq!((answer, thinking), (12 * MAX_MESSAGE_BYTES + escaped, 3 * (12 * MAX_MESSAGE_BYTES / 9)));
+        assert_eq!(
+            (answer, thinking),
+            (12 * MAX_MESSAGE_BYTES + escaped, 3 * (12 * MAX_MESSAGE_BYTES / 9))
+        );
     }
 
     #[test]
