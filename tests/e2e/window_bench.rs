@@ -314,6 +314,37 @@ T.invoke('create_conversation').then((c) =>
   .then((turn) => { streamId = turn.stream_id; }, (e) => done(JSON.stringify(e)));
 "#;
 
+/// The memory run's floor: `count` answers, each in a new conversation, through the same commands
+/// and a `Channel` each, with nothing kept on the page (each message acked at the next frame, as
+/// the real page does). What memory grows by here is the road's (WebKit, Tauri's IPC), not the page's.
+const FLOOR_ANSWERS: &str = r#"
+const [count, done] = arguments;
+const T = window.__TAURI_INTERNALS__;
+let asked = 0;
+const ask = () => {
+  if (asked++ === count) return done(null);
+  let next = 0, streamId = null, painted = 0, acking = 0, id = null;
+  const pending = {};
+  const apply = (m) => {
+    painted = Math.max(painted, m.seq);
+    if (m.saved) { T.unregisterCallback(id); setTimeout(ask, 0); return; }
+    if (!acking) acking = requestAnimationFrame(() => {
+      acking = 0;
+      if (streamId !== null) T.invoke('ack_stream', { stream_id: streamId, seq: painted });
+    });
+  };
+  id = T.transformCallback((raw) => {
+    if ('end' in raw) return;
+    pending[raw.index] = raw.message;
+    while (next in pending) { const m = pending[next]; delete pending[next]; next++; apply(m); }
+  });
+  T.invoke('create_conversation').then((c) =>
+    T.invoke('send_message', { conversation_id: c.id, text: 'go', model: 'bench/bench-model', on_event: `__CHANNEL__:${id}` }))
+    .then((turn) => { streamId = turn.stream_id; }, (e) => done(JSON.stringify(e)));
+};
+ask();
+"#;
+
 /// Asks `count` questions through the real page, each in a new conversation, one after another:
 /// New conversation, the prompt typed into the composer, Enter, then the answer's end.
 const ANSWERS: &str = r#"
@@ -717,6 +748,16 @@ fn window_bench() {
                 // Let the page settle (and WebKit collect and give memory back) as a user's pause would.
                 tokio::time::sleep(Duration::from_secs(10)).await;
                 memory.push(app_memory_kib(&app.data_dir()));
+                let page: Value = app
+                    .wd
+                    .run(
+                        "return { nodes: document.getElementsByTagName('*').length,
+                                  conversations: document.querySelectorAll('[data-testid=conversation-item]').length,
+                                  callbacks: window.__TAURI_INTERNALS__.callbacks?.size ?? null };",
+                        vec![],
+                    )
+                    .await;
+                println!("memory   the page after this step: {page}");
             }
             let total = |processes: &[(String, u64)]| processes.iter().map(|(_, kib)| kib).sum::<u64>();
             let (memory_first, memory_middle, memory_last) = (total(&memory[0]), total(&memory[1]), total(&memory[2]));
@@ -737,9 +778,32 @@ fn window_bench() {
                     mib(last.1)
                 );
             }
+            // The same number of answers again through the bare road: what WebKit and the IPC keep.
+            let floor_answers = MEMORY_LAST - MEMORY_FIRST;
+            let error: Option<String> = app
+                .wd
+                .run_async(FLOOR_ANSWERS, vec![json!(floor_answers)], Duration::from_secs(600))
+                .await;
+            assert_eq!(error, None, "the floor's short answers");
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            let floor = app_memory_kib(&app.data_dir());
+            let web = |processes: &[(String, u64)]| {
+                processes.iter().filter(|(name, _)| name.starts_with("WebKitWebProc")).map(|(_, kib)| kib).sum::<u64>()
+            };
+            let per_answer = |from: u64, to: u64| (to as f64 - from as f64) / floor_answers as f64;
+            let (page_kib, floor_kib) = (
+                per_answer(web(&memory[0]), web(&memory[2])),
+                per_answer(web(&memory[2]), web(&floor)),
+            );
+            println!(
+                "memory   web process per answer: the page {page_kib:.0} KiB (answers {MEMORY_FIRST} → {MEMORY_LAST}); \
+                 the bare road {floor_kib:.0} KiB ({floor_answers} more answers, nothing kept on the page)"
+            );
             report.insert(
                 "memory_kib".into(),
-                json!({ "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory }),
+                json!({ "answers": [MEMORY_FIRST, middle, MEMORY_LAST], "rss": [memory_first, memory_middle, memory_last], "processes": memory,
+                        "floor": { "answers": floor_answers, "processes": floor, "web_per_answer_kib": floor_kib },
+                        "page_web_per_answer_kib": page_kib }),
             );
         }
 

@@ -25,6 +25,12 @@ export class SidebarView {
   private readonly list: HTMLElement;
   private readonly compareButton: HTMLButtonElement;
   private items: ConversationSummary[] = [];
+  /**
+   * Each conversation's list item with what it was made from (kind and title): reused while
+   * those are unchanged. The list is refreshed after every answer; making all its items again
+   * each time left garbage in proportion to the number of conversations, answer after answer.
+   */
+  private readonly itemCache = new Map<number, { made: string; li: HTMLElement }>();
   private activeId: number | null = null;
   private query = "";
   private searchTimer: ReturnType<typeof setTimeout> | null = null;
@@ -107,16 +113,28 @@ export class SidebarView {
 
   private render(): void {
     const groups = groupByDay(this.items);
+    const shown = new Set(this.items.map((c) => c.id));
+    for (const id of this.itemCache.keys()) if (!shown.has(id)) this.itemCache.delete(id);
     if (!groups.length) {
       this.list.replaceChildren(h("p", { class: "sidebar-empty" }, this.query ? "No conversation matches" : "No conversations yet"));
       return;
     }
     this.list.replaceChildren(
       ...groups.map(([label, items]) =>
-        h("section", { class: "conv-group" }, h("h2", { class: "conv-group-label" }, label), h("ul", { role: "list" }, ...items.map((c) => this.item(c)))),
+        h("section", { class: "conv-group" }, h("h2", { class: "conv-group-label" }, label), h("ul", { role: "list" }, ...items.map((c) => this.cachedItem(c)))),
       ),
     );
     this.setActive(this.activeId);
+  }
+
+  /** `c`'s list item: the one made before if its kind and title are unchanged. */
+  private cachedItem(c: ConversationSummary): HTMLElement {
+    const made = `${c.kind}\n${c.title}`;
+    const cached = this.itemCache.get(c.id);
+    if (cached?.made === made) return cached.li;
+    const li = this.item(c);
+    this.itemCache.set(c.id, { made, li });
+    return li;
   }
 
   private item(c: ConversationSummary): HTMLElement {
