@@ -17,6 +17,10 @@
  * One thing later text can change that this cannot see coming: a reference definition
  * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
  * whole answer once if it contains definitions, so the final DOM always equals a full render.
+ *
+ * A frame's work is bounded: a long uncommitted text (a burst) is formatted in pieces until the
+ * frame's budget is spent, and the rest is shown plain in a *backlog* at the end, which the next
+ * `render()`s work off (`behind` says one is due, also after `finish()`).
  */
 import { pagePerf, timed } from "../perf";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
@@ -38,7 +42,7 @@ const LEX_PIECE = 16 * 1024;
  * How long one frame formats a long backlog (after a burst) before it shows the rest as plain
  * text and leaves it to the next frames: a frame's work stays bounded however much arrived.
  */
-export const FRAME_BUDGET_MS = 12;
+const FRAME_BUDGET_MS = 12;
 /**
  * The backlog's text is shown in blocks of about this many characters: WebKit lays out one long
  * text again whole whenever it changes (a 450 KB one took about a second a frame), while blocks
