@@ -788,7 +788,11 @@ fn window_bench() {
             tokio::time::sleep(Duration::from_secs(10)).await;
             let floor = app_memory_kib(&app.data_dir());
             let web = |processes: &[(String, u64)]| {
-                processes.iter().filter(|(name, _)| name.starts_with("WebKitWebProc")).map(|(_, kib)| kib).sum::<u64>()
+                processes
+                    .iter()
+                    .filter(|(name, _)| name.starts_with("WebKitWebProc"))
+                    .map(|(_, kib)| kib)
+                    .sum::<u64>()
             };
             let per_answer = |from: u64, to: u64| (to as f64 - from as f64) / floor_answers as f64;
             let (page_kib, floor_kib) = (
