@@ -384,7 +384,7 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_that_never_acks_gets_coalesced_messages_under_8_kb() {
+async fn a_page_that_never_acks_gets_coalesced_messages_within_the_message_limit() {
     let (openai, anthropic) = servers().await;
     openai.enqueue(Reply::sse(openai_stream(5_000)));
     let harness = Harness::new(&openai, &anthropic);
@@ -397,7 +397,7 @@ async fn a_page_that_never_acks_gets_coalesced_messages_under_8_kb() {
     assert!(
         messages
             .iter()
-            .all(|m| serde_json::to_string(m).unwrap().len() <= 8 * 1024)
+            .all(|m| serde_json::to_string(m).unwrap().len() <= runnel_app::outbox::MAX_MESSAGE_BYTES)
     );
 }
 

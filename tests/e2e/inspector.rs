@@ -1,8 +1,10 @@
 //! The stream inspector through the real window: its rows are the events the fake server wrote
 //! (OpenAI with comment lines, Anthropic; adversarial chunking), live when opened mid-stream and
-//! from history after a restart; Export writes the server's body byte for byte; and an `.sse`
-//! file opened by path shows its rows, while a file that is not one says so.
+//! from history after a restart; Export writes the server's body byte for byte; an `.sse`
+//! file opened by path shows its rows, while a file that is not one says so; and the exported file,
+//! replayed by `runnel replay`'s server, reaches another app as the same bytes at the recorded pace.
 
+use std::path::Path;
 use std::time::Duration;
 
 use runnel_testkit::{Chunking, Reply, fixture, openai_stream, sse_events};
@@ -261,6 +263,53 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         wd.click_until(&open, "the refusal", &script(refused), vec![]).await;
         assert_eq!(inspected(wd).await.rows.len(), 0, "no rows from a refused file");
         app.quit().await;
+
+        // Replay: the exported file served by `runnel replay`'s server (the core's ReplayServer)
+        // to a new app as an OpenAI-compatible endpoint. The app receives the same bytes (its own
+        // export of the replayed answer is the first server's body, byte for byte), at the
+        // recorded pace: no event early, the last within a loaded machine's tolerance.
+        let file = runnel_core::sse_file::read(Path::new(&path), &runnel_core::Limits::default())
+            .expect("the exported file reads back");
+        assert!(file.timed, "the export has its arrival times");
+        let recorded_last_ms = file.recording.chunks.last().expect("recorded chunks").at_ms;
+        let replay = runnel_core::replay::ReplayServer::bind(0, file.recording, runnel_core::replay::Pace::Recorded)
+            .await
+            .expect("a replay server");
+        let providers = json!([{
+            "id": "replay", "name": "Replay", "protocol": "openai",
+            "base_url": replay.base_url(), "models": ["gpt-fake"], "key_required": false
+        }])
+        .to_string();
+        let serving = tokio::spawn(replay.run());
+        let replayed = App::launch(Launch {
+            name: "inspector-replay",
+            providers: Some(providers),
+            env: vec![("XDG_DOWNLOAD_DIR", downloads_path.as_str())],
+        })
+        .await;
+        let wd = &replayed.wd;
+        ui::choose_model(wd, "replay/gpt-fake").await;
+        ui::send(wd, "Replay it").await;
+        assert_eq!(ui::wait_answer_end(wd).await.state, "done");
+        inspect_answer(wd, 1).await;
+        let rows = wait_rows(wd, "the replayed answer's rows", &openai_events).await;
+        let last_ms = rows.last().expect("rows").t_ms;
+        assert!(
+            last_ms >= recorded_last_ms - 50.0 && last_ms <= recorded_last_ms + 3_000.0,
+            "the recorded pace: the last event at {last_ms:.0} ms, recorded at {recorded_last_ms:.0} ms"
+        );
+        let export = wd.find("[data-testid=inspector-export]", UI_TIMEOUT).await;
+        wd.click_until(&export, "the replayed answer's export", &script(saved), vec![])
+            .await;
+        let again = status(wd).await.trim_start_matches("Saved to ").to_owned();
+        assert_ne!(again, path, "a new file, not the first one overwritten");
+        assert_eq!(
+            std::fs::read(&again).expect("the replayed answer's export"),
+            openai_body,
+            "the app received the recorded bytes"
+        );
+        replayed.quit().await;
+        serving.abort();
     });
 }
 
