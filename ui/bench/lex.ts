@@ -5,7 +5,7 @@
  * `runLexerBench(print, now)`.
  */
 import { Marked } from "marked";
-import { fastRules } from "../src/render/rules";
+import { fastLexer } from "../src/render/rules";
 
 const md = new Marked({ gfm: true, breaks: false, async: false });
 
@@ -14,10 +14,7 @@ function lexOwn(src: string) {
 }
 
 function lexFast(src: string) {
-  const tokenizer = new md.Tokenizer();
-  const lexer = new md.Lexer({ ...md.defaults, tokenizer });
-  tokenizer.rules = fastRules(tokenizer.rules);
-  return lexer.lex(src);
+  return fastLexer(md).lex(src);
 }
 
 /** Delta `n` of the window benchmark's answer (tests/e2e/window_bench.rs, `delta`). */

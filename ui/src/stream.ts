@@ -97,7 +97,6 @@ export class StreamPump {
   private painted = 0;
   private acked = 0;
   private ended = false;
-  private catchingUp = false;
   private closed = false;
   private readonly schedule: FrameScheduler;
 
@@ -150,15 +149,18 @@ export class StreamPump {
 
   /** After the ending: more frames while the page is behind, else done. */
   private catchUpOrClose(): void {
-    this.catchingUp = this.options.behind?.() ?? false;
-    if (this.catchingUp) this.request();
+    if (this.isBehind()) this.request();
     else this.close();
+  }
+
+  private isBehind(): boolean {
+    return this.options.behind?.() ?? false;
   }
 
   private frame(): void {
     this.cancelFrame = null;
     if (this.closed) return;
-    if (this.received > this.painted || this.catchingUp) {
+    if (this.received > this.painted || this.isBehind()) {
       const start = performance.now();
       this.options.paint();
       const took = performance.now() - start;
@@ -172,7 +174,6 @@ export class StreamPump {
       this.acked = this.painted;
       this.options.ack(this.streamId, this.painted);
     }
-    this.catchingUp = this.options.behind?.() ?? false;
-    if (this.catchingUp) this.request();
+    if (this.isBehind()) this.request();
   }
 }

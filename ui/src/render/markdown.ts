@@ -12,7 +12,7 @@ import { Marked, type Token, type Tokens, type TokensList } from "marked";
 import { timed } from "../perf";
 import { decorateCodeBlocks } from "./decorate";
 import { cleanLanguage, escapeHtml, highlightCode } from "./highlight";
-import { fastRules } from "./rules";
+import { fastLexer } from "./rules";
 import { sanitize, sanitizeToFragment } from "./sanitize";
 
 export type Links = TokensList["links"];
@@ -55,9 +55,7 @@ export function normalizeNewlines(text: string): string {
  * the document (so `[text][ref]` resolves in a block lexed apart from its definition).
  */
 export function lexBlocks(src: string, links?: Links): TokensList {
-  const tokenizer = new md.Tokenizer();
-  const lexer = new md.Lexer({ ...md.defaults, tokenizer });
-  tokenizer.rules = fastRules(tokenizer.rules); // the lexer has just set marked's own
+  const lexer = fastLexer(md);
   if (links) Object.assign(lexer.tokens.links, links);
   return lexer.lex(src);
 }
@@ -75,7 +73,7 @@ function unsafeHtml(tokens: Token[]): string {
 export function renderBlockHtml(token: Token, growing = false): string {
   if (growing && token.type === "code") {
     const { text, lang } = token as Tokens.Code;
-    return timed("sanitizeMs", () => sanitize(codeBlockHtml(text, lang, false)));
+    return sanitized(codeBlockHtml(text, lang, false));
   }
   return renderBlocksHtml([token]);
 }
@@ -86,7 +84,11 @@ export function renderBlockHtml(token: Token, growing = false): string {
  * one by one).
  */
 export function renderBlocksHtml(tokens: Token[]): string {
-  const html = unsafeHtml(tokens);
+  return sanitized(unsafeHtml(tokens));
+}
+
+/** `html` sanitized ("" stays ""). */
+function sanitized(html: string): string {
   return html ? timed("sanitizeMs", () => sanitize(html)) : "";
 }
 
