@@ -284,66 +284,66 @@ requestAnimationFrame(tick);
 window.__runnelPerf?.reset();
 "#;
 
-/// The floor: the stream through `send_message` and a `Channel`, each text message appended to a
-/// bare `<div>` and acknowledged at the next frame, as the real page does.
-const FLOOR: &str = r#"
-const [done] = arguments;
+/// The bare road, shared by the floors below: `bareAnswer(onText, onEnd, onError)` asks one
+/// answer in a new conversation through `send_message` and a `Channel` of its own, hands each
+/// text message over in order and acknowledges what arrived at the next frame, as the real page
+/// does, until the ending.
+const BARE_ANSWER: &str = r#"
 const T = window.__TAURI_INTERNALS__;
-const div = document.createElement('div');
-div.id = 'bench-floor';
-div.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap';
-document.body.appendChild(div);
-let next = 0, streamId = null, painted = 0, acking = 0;
-const pending = {};
-const apply = (m) => {
-  if (m.type === 'text') div.appendChild(document.createTextNode(m.text));
-  painted = Math.max(painted, m.seq);
-  if (!acking) acking = requestAnimationFrame(() => {
-    acking = 0;
-    if (streamId !== null) T.invoke('ack_stream', { stream_id: streamId, seq: painted });
-  });
-  if (m.saved) done(null);
-};
-const id = T.transformCallback((raw) => {
-  if ('end' in raw) return;
-  pending[raw.index] = raw.message;
-  while (next in pending) { const m = pending[next]; delete pending[next]; next++; apply(m); }
-});
-T.invoke('create_conversation').then((c) =>
-  T.invoke('send_message', { conversation_id: c.id, text: 'go', model: 'bench/bench-model', on_event: `__CHANNEL__:${id}` }))
-  .then((turn) => { streamId = turn.stream_id; }, (e) => done(JSON.stringify(e)));
-"#;
-
-/// The memory run's floor: `count` answers, each in a new conversation, through the same commands
-/// and a `Channel` each, with nothing kept on the page (each message acked at the next frame, as
-/// the real page does). What memory grows by here is the road's (WebKit, Tauri's IPC), not the page's.
-const FLOOR_ANSWERS: &str = r#"
-const [count, done] = arguments;
-const T = window.__TAURI_INTERNALS__;
-let asked = 0;
-const ask = () => {
-  if (asked++ === count) return done(null);
-  let next = 0, streamId = null, painted = 0, acking = 0, id = null;
+const bareAnswer = (onText, onEnd, onError) => {
+  let next = 0, streamId = null, painted = 0, acking = 0;
   const pending = {};
   const apply = (m) => {
+    if (m.saved) { T.unregisterCallback(id); return onEnd(); }
+    if (m.type === 'text') onText(m.text);
     painted = Math.max(painted, m.seq);
-    if (m.saved) { T.unregisterCallback(id); setTimeout(ask, 0); return; }
     if (!acking) acking = requestAnimationFrame(() => {
       acking = 0;
       if (streamId !== null) T.invoke('ack_stream', { stream_id: streamId, seq: painted });
     });
   };
-  id = T.transformCallback((raw) => {
+  const id = T.transformCallback((raw) => {
     if ('end' in raw) return;
     pending[raw.index] = raw.message;
     while (next in pending) { const m = pending[next]; delete pending[next]; next++; apply(m); }
   });
   T.invoke('create_conversation').then((c) =>
     T.invoke('send_message', { conversation_id: c.id, text: 'go', model: 'bench/bench-model', on_event: `__CHANNEL__:${id}` }))
-    .then((turn) => { streamId = turn.stream_id; }, (e) => done(JSON.stringify(e)));
+    .then((turn) => { streamId = turn.stream_id; }, (e) => onError(JSON.stringify(e)));
+};
+"#;
+
+/// The floor: one answer over the bare road, each text message appended to a bare `<div>`.
+fn floor_script() -> String {
+    format!(
+        "{BARE_ANSWER}{}",
+        r#"
+const [done] = arguments;
+const div = document.createElement('div');
+div.id = 'bench-floor';
+div.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap';
+document.body.appendChild(div);
+bareAnswer((text) => div.appendChild(document.createTextNode(text)), () => done(null), done);
+"#
+    )
+}
+
+/// The memory run's floor: `count` answers, one after another, over the bare road with nothing
+/// kept on the page. What memory grows by here is the road's (WebKit, Tauri's IPC), not the page's.
+fn floor_answers_script() -> String {
+    format!(
+        "{BARE_ANSWER}{}",
+        r#"
+const [count, done] = arguments;
+let asked = 0;
+const ask = () => {
+  if (asked++ === count) return done(null);
+  bareAnswer(() => {}, () => setTimeout(ask, 0), done);
 };
 ask();
-"#;
+"#
+    )
+}
 
 /// Asks `count` questions through the real page, each in a new conversation, one after another:
 /// New conversation, the prompt typed into the composer, Enter, then the answer's end.
@@ -658,7 +658,10 @@ fn window_bench() {
                 rate: RATE,
             });
             app.wd.run::<()>(OBSERVE, vec![]).await;
-            let error: Option<String> = app.wd.run_async(FLOOR, vec![], Duration::from_secs(120)).await;
+            let error: Option<String> = app
+                .wd
+                .run_async(&floor_script(), vec![], Duration::from_secs(120))
+                .await;
             assert_eq!(error, None, "the floor's stream");
             let (seen, _) = collected(&app, &server, 1, markers).await;
             let floor = summarize("floor", &server.flushed.lock().unwrap(), &seen);
@@ -782,7 +785,11 @@ fn window_bench() {
             let floor_answers = MEMORY_LAST - MEMORY_FIRST;
             let error: Option<String> = app
                 .wd
-                .run_async(FLOOR_ANSWERS, vec![json!(floor_answers)], Duration::from_secs(600))
+                .run_async(
+                    &floor_answers_script(),
+                    vec![json!(floor_answers)],
+                    Duration::from_secs(600),
+                )
                 .await;
             assert_eq!(error, None, "the floor's short answers");
             tokio::time::sleep(Duration::from_secs(10)).await;
