@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IncrementalMarkdown } from "./incremental";
+import { BACKLOG_BLOCK, IncrementalMarkdown } from "./incremental";
 import { lexBlocks, renderBlockHtml, renderBlocksHtml, renderDocumentHtml } from "./markdown";
 import { sanitize } from "./sanitize";
 import { Marked } from "marked";
@@ -140,7 +140,7 @@ describe("incremental markdown", () => {
     const firstBacklog = backlog.textContent!.length;
     // In small blocks, so that WebKit lays out again only what changes.
     expect(backlog.children.length).toBeGreaterThan(10);
-    for (const block of backlog.children) expect(block.textContent!.length).toBeLessThanOrEqual(2048);
+    for (const block of backlog.children) expect(block.textContent!.length).toBeLessThanOrEqual(BACKLOG_BLOCK);
     // Text arriving meanwhile joins the backlog.
     md.append("\n\nthe end arrives");
     expect(backlog.textContent!.endsWith("the end arrives")).toBe(true);
@@ -161,6 +161,48 @@ describe("incremental markdown", () => {
     expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     md.append("ignored after finish");
     expect(md.source.endsWith("the end arrives")).toBe(true);
+  });
+
+  it("a burst arriving between two frames goes into the backlog's blocks at once, never one long text", () => {
+    const section = `## A heading\n\n${"Some *words* in a long paragraph. ".repeat(80)}\n\n- an item\n- another\n\n`;
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true, budgetMs: 0 });
+    md.append(section);
+    md.render();
+    expect(md.behind).toBe(false);
+    for (let i = 0; i < 12; i++) md.append(section); // about 36 KB before the next frame
+    expect(md.behind).toBe(true);
+    const backlog = root.querySelector(".md-backlog")!;
+    expect(md.source.endsWith(backlog.textContent!)).toBe(true);
+    for (const block of backlog.children) expect(block.textContent!.length).toBeLessThanOrEqual(BACKLOG_BLOCK);
+    const longText = [...root.childNodes].some((n) => n.nodeType === 3 && (n as Text).length > 16 * 1024);
+    expect(longText).toBe(false);
+    md.finish();
+    while (md.behind) md.render();
+    expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+  });
+
+  it("bursts of any size between frames of any budget end equal to the full render", () => {
+    const samples = Object.entries(SAMPLES).filter(([name]) => name !== "refs").map(([, text]) => text);
+    const fence = "```\n" + "a line of code\n".repeat(1500) + "```\n";
+    const text = [...samples, fence, ...samples, "- item\n".repeat(3000), ...samples].join("\n\n").repeat(2);
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    for (const budgetMs of [0, Infinity]) {
+      const root = document.createElement("div");
+      const md = new IncrementalMarkdown(root, { caret: true, budgetMs });
+      for (let at = 0; at < text.length; ) {
+        const size = random() < 0.2 ? Math.floor(random() * 40_000) : Math.floor(random() * 300);
+        md.append(text.slice(at, at + size + 1));
+        at += size + 1;
+        if (random() < 0.5) md.render();
+        const backlog = root.querySelector(".md-backlog");
+        if (backlog) expect(md.source.endsWith(backlog.textContent!)).toBe(true);
+      }
+      md.finish();
+      while (md.behind) md.render();
+      expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+    }
   });
 
   it("blocks rendered in one run give the same HTML as each rendered on its own", () => {

@@ -46,9 +46,10 @@ const FRAME_BUDGET_MS = 12;
 /**
  * The backlog's text is shown in blocks of about this many characters: WebKit lays out one long
  * text again whole whenever it changes (a 450 KB one took about a second a frame), while blocks
- * it has laid out stay as they are when the ones before them go.
+ * it has laid out stay as they are when the ones before them go. Not smaller: each block out of
+ * view still costs WebKit some bookkeeping at every layout (docs/PERFORMANCE.md).
  */
-const BACKLOG_BLOCK = 2048;
+export const BACKLOG_BLOCK = 8192;
 const VOID_OR_LEAF = new Set(["BR", "HR", "IMG", "INPUT"]);
 const CARET_HOSTS = new Set([
   "P", "LI", "UL", "OL", "BLOCKQUOTE", "H1", "H2", "H3", "H4", "H5", "H6", "PRE", "TABLE",
@@ -65,6 +66,8 @@ export class IncrementalMarkdown {
   private caret: HTMLElement | null = null;
   /** Text appended since the last render, shown as it is at the growing end until then. */
   private plain: ChildNode[] = [];
+  /** Where the text shown in `plain` starts. */
+  private plainFrom = 0;
   /**
    * Holds the text a frame's budget left unformatted (plain, in blocks, at the end) until later
    * frames format it; it starts at `backlogStart` in the text.
@@ -126,6 +129,13 @@ export class IncrementalMarkdown {
    */
   private showPlain(text: string): void {
     if (this.backlog) return this.addToBacklog(text);
+    if (this.plain.length === 0) this.plainFrom = this.text.length - text.length;
+    // More than a frame formats at once (a burst arriving between two frames): into the backlog's
+    // blocks now, before WebKit lays it all out as one text at the next frame.
+    if (this.text.length - this.plainFrom > LEX_PIECE) {
+      this.removePlain();
+      return this.showBacklog(this.plainFrom);
+    }
     const node = this.root.ownerDocument.createTextNode(text);
     const last = this.plain.at(-1);
     if (last?.parentNode) last.after(node);
@@ -188,8 +198,7 @@ export class IncrementalMarkdown {
    * the backlog, for the next call).
    */
   private update(final: boolean): boolean {
-    for (const node of this.plain) node.remove();
-    this.plain = [];
+    this.removePlain();
     // A tail far longer than a frame's text (after a burst) is formatted a piece at a time, each
     // pass seeing the text as if the stream had paused at a line end: what a pass commits is as
     // final as ever, and a frame stops after the piece that used up its budget.
@@ -212,13 +221,19 @@ export class IncrementalMarkdown {
     return true;
   }
 
+  private removePlain(): void {
+    for (const node of this.plain) node.remove();
+    this.plain = [];
+  }
+
   /**
    * Shows the text from `from` on, not formatted yet, as plain text (its line breaks kept) after
    * the formatted part: the blocks of the backlog already shown stay, less what was formatted.
    */
   private showBacklog(from: number): void {
     this.removeCaret();
-    if (!this.backlog) {
+    if (!this.backlog || from < this.backlogStart) {
+      this.backlog?.remove();
       this.backlog = this.root.ownerDocument.createElement("div");
       this.backlog.className = "md-backlog";
       this.root.append(this.backlog);

@@ -55,6 +55,8 @@ class Column {
   live: LiveStats | null = null;
   private readonly body: HTMLElement;
   private readonly follower: EndFollower;
+  /** The answer's stats line (found once: a query from the column would walk the whole answer). */
+  private stats: Element | null = null;
   /** Painted in this frame, not yet scrolled to its end. */
   painted = false;
   readonly stop: HTMLButtonElement;
@@ -97,7 +99,8 @@ class Column {
     this.element = element;
     element.el.dataset.testid = "compare-answer";
     element.el.querySelector("[data-testid=message-text]")?.setAttribute("data-testid", "compare-text");
-    element.el.querySelector("[data-testid=message-stats]")?.setAttribute("data-testid", "compare-stats");
+    this.stats = element.el.querySelector("[data-testid=message-stats]");
+    this.stats?.setAttribute("data-testid", "compare-stats");
     this.body.replaceChildren(element.el);
     this.sync();
   }
@@ -115,8 +118,7 @@ class Column {
   /** Paints the live numbers into the stats line, until the ending replaces them with the saved ones. */
   paintLive(now: number): void {
     if (!this.live || this.state !== "streaming") return;
-    const stats = this.el.querySelector("[data-testid=compare-stats]");
-    if (stats) stats.textContent = formatStats(this.live.snapshot(now)) || "Waiting for the first token…";
+    if (this.stats) this.stats.textContent = formatStats(this.live.snapshot(now)) || "Waiting for the first token…";
   }
 
   /** The column's state attribute and buttons follow its answer. */
