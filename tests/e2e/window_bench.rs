@@ -16,7 +16,9 @@
 //! - **memory**: the resident memory of the app's processes (Rust and WebKit's) after
 //!   `MEMORY_FIRST`, half-way, and after `MEMORY_LAST` short answers, each in a new conversation;
 //! - **floor**: the paced stream through the same commands and `Channel`, painted by a bare page
-//!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone).
+//!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone);
+//! - **layout**: what WebKit's layout costs for 460 KB of text in each shape the page could give
+//!   it (one text, blocks, paragraphs, with and without `content-visibility: auto`).
 //!
 //! Each run also reads where the page's scripts spent their time (`window.__runnelPerf`:
 //! receiving messages, painting frames) and the frame intervals while it ran.
@@ -282,6 +284,54 @@ B.observer.observe(document.body, { subtree: true, childList: true, characterDat
 const tick = (t) => { B.frames.push(performance.timeOrigin + t); if (B.watching) requestAnimationFrame(tick); };
 requestAnimationFrame(tick);
 window.__runnelPerf?.reset();
+"#;
+
+/// The layout probe: 460 KB of text in a scroller laid over the page, in each shape the page could
+/// give a long answer; the forced layout of the whole (reading the scroll height), then the median
+/// and the longest of five layouts after a paragraph is appended. `content-visibility: auto` blocks are laid out
+/// only in view, each with a guessed height until then.
+const LAYOUT_PROBE: &str = r#"
+const line = 'Some words in a paragraph that goes on for a while, with a few more words to fill a line or two. ';
+const para = line.repeat(2);
+const time = (f) => { const t = performance.now(); f(); return performance.now() - t; };
+const blocks = (count, text, style) => (d) => {
+  for (let i = 0; i < count; i++) {
+    const b = document.createElement(style === null ? 'p' : 'div');
+    if (style) b.style.cssText = style;
+    b.textContent = text;
+    d.append(b);
+  }
+};
+const hidden = 'content-visibility:auto;contain-intrinsic-block-size:auto 24em;white-space:pre-wrap';
+const total = para.length * 2000;
+const shapes = {
+  'one text': (d) => { d.style.whiteSpace = 'pre-wrap'; d.append(para.repeat(2000)); },
+  '2 KB blocks': blocks(Math.round(total / 2048), para.repeat(Math.round(2048 / para.length)), 'white-space:pre-wrap'),
+  '2 KB blocks, content-visibility': blocks(Math.round(total / 2048), para.repeat(Math.round(2048 / para.length)), hidden),
+  '8 KB blocks, content-visibility': blocks(Math.round(total / 8192), para.repeat(Math.round(8192 / para.length)), hidden),
+  '2,000 paragraphs': blocks(2000, para, null),
+  '2,000 paragraphs, content-visibility': blocks(2000, para, 'content-visibility:auto;contain-intrinsic-block-size:auto 5em'),
+};
+const out = {};
+for (const [name, fill] of Object.entries(shapes)) {
+  const d = document.createElement('div');
+  d.style.cssText = 'position:fixed;left:0;top:0;width:700px;height:600px;overflow:auto;z-index:99;background:#fff';
+  document.body.append(d);
+  fill(d);
+  const layout = () => time(() => { d.scrollTop = d.scrollHeight; });
+  const first = layout();
+  const appended = [];
+  for (let k = 0; k < 5; k++) {
+    const p = document.createElement('p');
+    p.textContent = para;
+    d.append(p);
+    appended.push(layout());
+  }
+  appended.sort((a, b) => a - b);
+  out[name] = { first: Math.round(first), appended: Math.round(appended[2]), appended_max: Math.round(appended[4]) };
+  d.remove();
+}
+return out;
 "#;
 
 /// The bare road, shared by the floors below: `bareAnswer(onText, onEnd, onError)` asks one
@@ -619,7 +669,7 @@ async fn compare(app: &App, models: &[String]) {
 #[test]
 #[ignore = "a measurement: scripts/bench-window runs it"]
 fn window_bench() {
-    // `RUNNEL_WINDOW_BENCH=burst,memory` runs only those runs (paced, floor, burst, parallel, memory).
+    // `RUNNEL_WINDOW_BENCH=burst,memory` runs only those runs (paced, floor, burst, parallel, memory, layout).
     let only = std::env::var("RUNNEL_WINDOW_BENCH").unwrap_or_default();
     let runs = |name: &str| only.is_empty() || only.split(',').any(|run| run.trim() == name);
     alone(async || {
@@ -816,6 +866,21 @@ fn window_bench() {
                         "floor": { "answers": floor_answers, "processes": floor, "web_per_answer_kib": floor_kib },
                         "page_web_per_answer_kib": page_kib }),
             );
+        }
+
+        // What WebKit's layout costs for the shapes the page can give a long answer.
+        if runs("layout") {
+            let costs: Value = app.wd.run(LAYOUT_PROBE, vec![]).await;
+            println!(
+                "layout   460 KB of text in a 700 × 600 scroller: the first layout, then after a paragraph is appended (median and max of 5), ms"
+            );
+            for (shape, cost) in costs.as_object().expect("the probe's results") {
+                println!(
+                    "         {shape:<38} first {:>5}  appended {:>4} (max {:>5})",
+                    cost["first"], cost["appended"], cost["appended_max"]
+                );
+            }
+            report.insert("layout_ms".into(), costs);
         }
 
         let path = crate::artifacts().join("window-bench.json");
