@@ -37,7 +37,7 @@ interface Group {
 
 const BLANK_LINE_END = /\n[ \t]*\n$/;
 /** The most uncommitted text one lexing pass takes (when more is waiting, after a burst). */
-const LEX_PIECE = 16 * 1024;
+export const LEX_PIECE = 16 * 1024;
 /**
  * How long one frame formats a long backlog (after a burst) before it shows the rest as plain
  * text and leaves it to the next frames: a frame's work stays bounded however much arrived.
@@ -65,7 +65,7 @@ export class IncrementalMarkdown {
   private tail: Group[] = [];
   private caret: HTMLElement | null = null;
   /** Text appended since the last render, shown as it is at the growing end until then. */
-  private plain: ChildNode[] = [];
+  private plain: Text[] = [];
   /** Where the text shown in `plain` starts. */
   private plainFrom = 0;
   /**
