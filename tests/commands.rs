@@ -402,6 +402,25 @@ async fn a_page_that_never_acks_gets_coalesced_messages_within_the_message_limit
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_fills_its_messages_from_the_first_read_on() {
+    let (openai, anthropic) = servers().await;
+    // Written at once: every read holds many deltas.
+    openai.enqueue(Reply::sse(openai_stream(5_000)));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    let messages = until_end(&received).await;
+    assert_eq!(text_of(&messages), runnel_testkit::openai_text_of(5_000));
+    // The page never acks: sent a delta each, the first window's 16 messages would hold 16 deltas.
+    let single_deltas = messages
+        .iter()
+        .filter(|m| m["type"] == "text")
+        .filter(|m| m["text"].as_str().unwrap().matches("tok").count() == 1)
+        .count();
+    assert!(single_deltas < 4, "{single_deltas} messages held a single delta");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_acks_gets_every_delta_alone() {
     let (openai, anthropic) = servers().await;
     openai.enqueue(
@@ -602,7 +621,7 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
     assert!(settings.iter().any(|row| row.id == "vllm") && settings.iter().all(|row| row.id != "custom"));
 }
 
-/// An app whose `fake-openai` is answering "go" slowly in a new conversation, once 50 bytes of
+/// An app whose `fake-openai` is answering "go" slowly in a new conversation, once 30 bytes of
 /// text arrived: what Stop, quitting and the inspector act on.
 async fn slow_answer_under_way() -> (FakeServer, FakeServer, Harness, i64, Turn, Received) {
     let (openai, anthropic) = servers().await;
@@ -610,7 +629,7 @@ async fn slow_answer_under_way() -> (FakeServer, FakeServer, Harness, i64, Turn,
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    until_text(&received, 50).await;
+    until_text(&received, 30).await;
     (openai, anthropic, harness, conversation.id, turn, received)
 }
 
@@ -968,7 +987,7 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
         columns.push(column(&harness, run.id, model).await);
     }
     let (slow_turn, slow_received) = &columns[2];
-    until_text(slow_received, 50).await;
+    until_text(slow_received, 30).await;
     let fast_messages = until_end(&columns[0].1).await;
     let failing_messages = until_end(&columns[1].1).await;
     let dropped_messages = until_end(&columns[3].1).await;

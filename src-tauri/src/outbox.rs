@@ -1,11 +1,13 @@
 //! The queue between one core stream and the page: numbers messages (`seq`), holds them while
 //! too many are unacknowledged, and coalesces while it holds them.
 //!
-//! Events go out one message each while the page keeps up. The page acknowledges what it painted
-//! (`ack_stream`); when [`WINDOW`] messages are unacknowledged, events wait here, and adjacent
-//! deltas of one kind (text, thinking, refusal) merge into one event of that kind of at most
-//! [`MAX_MESSAGE_BYTES`] until the page catches up. So a fast page sees every delta at once, and
-//! a slow or hidden one is never flooded.
+//! Events go out one message each while the page keeps up, except that the events of one read go
+//! together (`streams::forward` sends when no further event is ready). The page acknowledges what
+//! it painted (`ack_stream`). Once half of [`WINDOW`] messages are unacknowledged, a delta waits
+//! here and the deltas of its kind that follow merge into it, up to [`MAX_MESSAGE_BYTES`], until
+//! the page catches up; a message that can grow no more still goes out, up to the whole window. So
+//! a fast page sees every delta at once, a burst reaches the page in full messages without waiting
+//! for a frame, and a slow or hidden page is never flooded.
 
 use std::collections::VecDeque;
 use std::mem::discriminant;
@@ -14,11 +16,11 @@ use runnel_core::StreamEvent;
 
 use crate::models::{Saved, StreamMessage};
 
-/// Unacknowledged messages allowed before events wait (and deltas coalesce).
+/// Unacknowledged messages allowed; from half of it on, only messages that can grow no more.
 pub const WINDOW: u64 = 16;
 /// The most bytes a coalesced message may take on the wire (JSON included). Large enough that a
-/// burst (hundreds of KB) reaches the page in one window of messages, one frame's ack after the
-/// first: at 8 KB a 470 KB burst took four frames' acks to arrive (docs/PERFORMANCE.md).
+/// burst (hundreds of KB) reaches the page within one window of messages: at 8 KB a 470 KB burst
+/// took four frames' acks to arrive (docs/PERFORMANCE.md).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Room left in a message for everything but the text.
 const ENVELOPE_BYTES: usize = 64;
@@ -52,6 +54,14 @@ fn text_mut(event: &mut StreamEvent) -> Option<&mut String> {
         }
         _ => None,
     }
+}
+
+/// Whether `event` is a delta that may coalesce.
+fn is_delta(event: &StreamEvent) -> bool {
+    matches!(
+        event,
+        StreamEvent::TextDelta { .. } | StreamEvent::ThinkingDelta { .. } | StreamEvent::RefusalDelta { .. }
+    )
 }
 
 /// Bytes `c` takes inside a JSON string.
@@ -116,10 +126,24 @@ impl Outbox {
         }
     }
 
-    /// Sends queued messages while fewer than `window` are unacknowledged past `acked`; `false`
-    /// when the page is gone.
+    /// Whether the first queued message can take no more text: another was begun after it, or it
+    /// is no delta.
+    pub fn holds_full_message(&self) -> bool {
+        match self.queue.front() {
+            Some(front) => self.queue.len() > 1 || !is_delta(&front.event),
+            None => false,
+        }
+    }
+
+    /// Sends queued messages while fewer than `window` are unacknowledged past `acked`, and a
+    /// message that could still grow only while fewer than half are; `false` when the page is gone.
     pub fn flush(&mut self, sink: &dyn Sink, acked: u64, window: u64) -> bool {
-        while self.last_seq.saturating_sub(acked) < window {
+        loop {
+            let unacked = self.last_seq.saturating_sub(acked);
+            let room = if self.holds_full_message() { window } else { window / 2 };
+            if unacked >= room {
+                break;
+            }
             let Some(queued) = self.queue.pop_front() else { break };
             if !self.send(sink, queued.event, None) {
                 return false;
@@ -132,7 +156,7 @@ impl Outbox {
     /// saved: the stream's last message.
     pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved) {
         // Nothing counts as unacknowledged past an ack of u64::MAX.
-        if self.flush(sink, u64::MAX, 1) {
+        if self.flush(sink, u64::MAX, u64::MAX) {
             self.send(sink, ending, Some(saved));
         }
     }
@@ -203,8 +227,12 @@ mod tests {
             outbox.flush(&sink, 0, WINDOW);
         }
         let first: Vec<_> = received.try_iter().collect();
-        assert_eq!(first.len() as u64, WINDOW, "only a window's worth before the ack");
-        outbox.flush(&sink, WINDOW, WINDOW);
+        assert_eq!(
+            first.len() as u64,
+            WINDOW / 2,
+            "messages that could grow: half a window before the ack"
+        );
+        outbox.flush(&sink, WINDOW / 2, WINDOW);
         let rest: Vec<_> = received.try_iter().collect();
         assert_eq!(rest.len(), 1, "the backlog arrives as one coalesced message");
         let all: String = first
@@ -219,6 +247,32 @@ mod tests {
     }
 
     #[test]
+    fn full_messages_go_out_up_to_the_window_and_a_growing_one_waits_for_the_ack() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        for n in 0..WINDOW / 2 {
+            outbox.push(text(&n.to_string()));
+            outbox.flush(&sink, 0, WINDOW);
+        }
+        // A burst: two full messages and the start of a third.
+        outbox.push(text(&"x".repeat(2 * TEXT_BUDGET + 10)));
+        outbox.flush(&sink, 0, WINDOW);
+        let sizes: Vec<usize> = received
+            .try_iter()
+            .map(|message| match message.event {
+                StreamEvent::TextDelta { text } => text.len(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let mut expected = vec![1; WINDOW as usize / 2];
+        expected.extend([TEXT_BUDGET, TEXT_BUDGET]);
+        assert_eq!(sizes, expected, "the full messages went out, the growing one waits");
+        outbox.flush(&sink, WINDOW / 2, WINDOW);
+        let rest: Vec<_> = received.try_iter().collect();
+        assert_eq!(rest, vec![message(WINDOW / 2 + 3, text(&"x".repeat(10)))]);
+    }
+
+    #[test]
     fn no_message_exceeds_the_limit_even_for_huge_or_escaped_deltas() {
         let (sink, received) = collector();
         let mut outbox = Outbox::default();
@@ -228,7 +282,7 @@ mod tests {
         outbox.push(StreamEvent::ThinkingDelta {
             text: "日本語".repeat(12 * MAX_MESSAGE_BYTES / 9),
         });
-        outbox.flush(&sink, u64::MAX, 1);
+        outbox.flush(&sink, u64::MAX, u64::MAX);
         let messages: Vec<_> = received.try_iter().collect();
         assert!(messages.len() > 20);
         for message in &messages {

@@ -208,9 +208,14 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
                     }
                 }
                 outbox.push(event);
-                page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
+                // The events of one read go together: a burst fills messages (up to the message
+                // limit) instead of spending the page's window on a delta each.
+                if !stream.has_ready() || outbox.holds_full_message() {
+                    page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
+                }
             }
-            () = acks.changed.notified() => {
+            // While events are ready, the branch above sends once they are in (or fill a message).
+            () = acks.changed.notified(), if !stream.has_ready() => {
                 page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
             }
             () = checkpoints.due() => checkpoints.write(stream.completion()),

@@ -145,10 +145,14 @@ describe("the app, end to end against a fake IPC", () => {
     press("Escape", {}, composer);
     expect(ipc.stopStream).toHaveBeenCalledWith(42);
 
-    handler!({ type: "stopped", seq: 4, saved: { id: 11, state: "stopped", error: null, stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } } });
-    frame();
+    handler!({ type: "text", seq: 4, text: " and *more*" });
+    handler!({ type: "stopped", seq: 5, saved: { id: 11, state: "stopped", error: null, stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } } });
+    // The ending settles the answer at once; its formatting is the next frame's, not done before it.
     expect(answer().dataset.state).toBe("stopped");
-    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there");
+    expect(shown().querySelector("em")).toBeNull();
+    frame();
+    expect(shown().querySelector("em")!.textContent).toBe("more");
+    expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there and more");
     expect(answer().querySelector("[data-testid=message-stats]")!.textContent).toBe("Stopped0.10 s to first token · ~10 tok/s · ~2 tok");
     expect(answer().querySelector(".caret")).toBeNull();
     expect(answer().hasAttribute("aria-busy")).toBe(false);

@@ -488,11 +488,9 @@ export class App {
             this.chat.remove(...replaced);
             replaced = [];
           }
+          // The ending's formatting, and following the end, are the next frame's.
           const end = answer.receive(message);
-          if (end) {
-            this.chat.afterPaint(answer);
-            this.finished(live, end);
-          }
+          if (end) this.finished(live, end);
         },
         paint: () => {
           answer.paint();

@@ -20,7 +20,7 @@
  *
  * A frame's work is bounded: a long uncommitted text (a burst) is formatted in pieces until the
  * frame's budget is spent, and the rest is shown plain in a *backlog* at the end, which the next
- * `render()`s work off (`behind` says one is due, also after `finish()`).
+ * `render()`s work off (`behind` says one is due, also after `finish()` or `end()`).
  */
 import { pagePerf, timed } from "../perf";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
@@ -75,7 +75,7 @@ export class IncrementalMarkdown {
   private backlog: HTMLElement | null = null;
   private backlogStart = 0;
   private dirty = false;
-  /** `finish()` was called; the final formatting may take a few more `render()`s (`behind`). */
+  /** `finish()` or `end()` was called; the final formatting may take a few more `render()`s (`behind`). */
   private ending = false;
   private finished = false;
   /** How many blocks were committed (for tests and diagnostics). */
@@ -88,10 +88,10 @@ export class IncrementalMarkdown {
 
   /**
    * Whether text received is still waiting to be formatted (a backlog after a burst, shown plain
-   * meanwhile): call `render()` again at the next frame, also after `finish()`.
+   * meanwhile, or the final formatting after `end()`): call `render()` again at the next frame.
    */
   get behind(): boolean {
-    return this.backlog !== null;
+    return this.backlog !== null || this.ending;
   }
 
   /** The text so far, line ends normalized. */
@@ -158,13 +158,21 @@ export class IncrementalMarkdown {
 
   /** The answer is complete: format everything (over several `render()`s if `behind`), remove the caret. */
   finish(): void {
+    this.end();
+    if (this.ending) this.finishing();
+  }
+
+  /**
+   * The answer is complete, and the next `render()`s format it (`behind` until they have): a
+   * stream's ending leaves the work to the frame after it instead of doing it before that frame.
+   */
+  end(): void {
     if (this.finished || this.ending) return;
     if (this.pendingCR) {
       this.text += "\n";
       this.pendingCR = false;
     }
     this.ending = true;
-    this.finishing();
   }
 
   private finishing(): void {

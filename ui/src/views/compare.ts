@@ -411,8 +411,8 @@ export class CompareView {
     const pump = new StreamPump({
       schedule: this.frames,
       receive: (message) => {
+        // The ending's formatting, and following the end, are the next frame's.
         if (element.receive(message)) {
-          column.followEnd();
           this.ended(run, column);
         } else if (!tokenShown && message.type === "text") {
           // The first token's text is on the page now: so is its time, not at the next frame.

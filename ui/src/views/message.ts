@@ -230,7 +230,7 @@ export class MessageElement {
       // assembled from the deltas, which is exactly what was saved.
       const { id, state, error, stats } = m.saved;
       const end = { ...this.view, id, state, error, stats, content: this.content, thinking: this.thinkingText?.data ?? "" };
-      this.finish(end);
+      this.finish(end, "in frames");
       return end;
     }
     switch (m.type) {
@@ -263,14 +263,19 @@ export class MessageElement {
     return this.md?.behind ?? false;
   }
 
-  /** The stream is over: keep the painted DOM if it already shows the final text. */
-  finish(final: MessageView): void {
+  /**
+   * The stream is over: keep the painted DOM if it already shows the final text. Its last
+   * formatting is done now, or "in frames": by the `paint`s that follow (`behind` until then), as
+   * a stream's ending does, so that the frame after it is not delayed by a frame's work.
+   */
+  finish(final: MessageView, formatting: "now" | "in frames" = "now"): void {
     this.view = final;
     this.el.dataset.state = final.state;
     this.el.removeAttribute("aria-busy");
     const md = this.md!;
-    if (md.source === normalizeNewlines(final.content)) md.finish();
-    else md.reset(final.content);
+    if (md.source !== normalizeNewlines(final.content)) md.reset(final.content);
+    else if (formatting === "now") md.finish();
+    else md.end();
     this.setThinking(final.thinking);
     if (this.thinking) this.thinking.querySelector("summary")!.textContent = "Thoughts";
     this.renderFoot();
