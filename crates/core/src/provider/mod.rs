@@ -9,6 +9,7 @@
 //! [`crate::catalog`].
 
 mod anthropic;
+mod json_scan;
 mod openai;
 
 use reqwest::header::HeaderMap;
