@@ -7,6 +7,7 @@ import "./styles/app.css";
 import { App } from "./app";
 import { ipc } from "./ipc";
 import { pagePerf } from "./perf";
+import { warmUpRendering } from "./render/warmup";
 
 // The window benchmark reads where the page's time goes (docs/PERFORMANCE.md).
 (window as unknown as { __runnelPerf: typeof pagePerf }).__runnelPerf = pagePerf;
@@ -14,7 +15,12 @@ import { pagePerf } from "./perf";
 const mount = document.getElementById("app");
 if (mount) {
   const app = new App(ipc);
-  app.start(mount).catch((error: unknown) => {
-    console.error("Runnel could not start", error);
-  });
+  app
+    .start(mount)
+    // Once the window has drawn its first frame: the first answer's frames then find the
+    // Markdown pipeline compiled (render/warmup.ts).
+    .then(() => requestAnimationFrame(() => setTimeout(warmUpRendering)))
+    .catch((error: unknown) => {
+      console.error("Runnel could not start", error);
+    });
 }
