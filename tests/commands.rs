@@ -645,6 +645,43 @@ async fn until_text(received: &Received, n: usize) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_answer_reaches_the_page_before_it_is_saved() {
+    let (openai, anthropic) = servers().await;
+    // Without the usage chunk: the text is the last event before the ending.
+    let stream = String::from_utf8(openai_stream(300)).unwrap();
+    let stream: String = stream
+        .split_inclusive("\n\n")
+        .filter(|event| !event.contains("prompt_tokens"))
+        .collect();
+    openai.enqueue(
+        Reply::sse(stream)
+            .chunking(Chunking::Fixed(200))
+            .delay(Duration::from_millis(5)),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    // The page never acks: from the 8th message on, the text waits in Rust.
+    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 20).await;
+    // The database is locked: the save (and any checkpoint) waits for SQLite's 5 s busy timeout.
+    let blocker = rusqlite::Connection::open(harness.database()).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let full = runnel_testkit::openai_text_of(300);
+    for _ in 0..400 {
+        if text_of(&received.lock().unwrap()) == full {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(text_of(&messages), full, "the whole text, before the save");
+    assert!(!messages.iter().any(is_ending), "the save is still waiting");
+    blocker.execute_batch("COMMIT").unwrap();
+    drop(blocker);
+    assert!(is_ending(until_end(&received).await.last().unwrap()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_save_still_ends_the_answer_and_the_conversation_goes_on() {
     let (openai, anthropic) = servers().await;
     openai.enqueue(
