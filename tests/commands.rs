@@ -384,25 +384,7 @@ async fn provider_errors_end_the_answer_with_a_typed_error_and_the_text_so_far()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_page_that_never_acks_gets_coalesced_messages_within_the_message_limit() {
-    let (openai, anthropic) = servers().await;
-    openai.enqueue(Reply::sse(openai_stream(5_000)));
-    let harness = Harness::new(&openai, &anthropic);
-    let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
-    let messages = until_end(&received).await;
-    assert_eq!(text_of(&messages), runnel_testkit::openai_text_of(5_000));
-    let texts = messages.iter().filter(|m| m["type"] == "text").count();
-    assert!(texts < 500, "5,000 deltas were coalesced into {texts} messages");
-    assert!(
-        messages
-            .iter()
-            .all(|m| serde_json::to_string(m).unwrap().len() <= runnel_app::outbox::MAX_MESSAGE_BYTES)
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_burst_fills_its_messages_from_the_first_read_on() {
+async fn a_page_that_never_acks_gets_a_burst_coalesced_from_the_first_read_on_within_the_message_limit() {
     let (openai, anthropic) = servers().await;
     // Written at once: every read holds many deltas.
     openai.enqueue(Reply::sse(openai_stream(5_000)));
@@ -411,13 +393,20 @@ async fn a_burst_fills_its_messages_from_the_first_read_on() {
     let (_, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     let messages = until_end(&received).await;
     assert_eq!(text_of(&messages), runnel_testkit::openai_text_of(5_000));
-    // The page never acks: sent a delta each, the first window's 16 messages would hold 16 deltas.
+    let texts = messages.iter().filter(|m| m["type"] == "text").count();
+    assert!(texts < 500, "5,000 deltas were coalesced into {texts} messages");
+    // Sent a delta each, the first window's 16 messages would hold 16 deltas.
     let single_deltas = messages
         .iter()
         .filter(|m| m["type"] == "text")
         .filter(|m| m["text"].as_str().unwrap().matches("tok").count() == 1)
         .count();
     assert!(single_deltas < 4, "{single_deltas} messages held a single delta");
+    assert!(
+        messages
+            .iter()
+            .all(|m| serde_json::to_string(m).unwrap().len() <= runnel_app::outbox::MAX_MESSAGE_BYTES)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

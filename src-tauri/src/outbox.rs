@@ -152,11 +152,16 @@ impl Outbox {
         true
     }
 
-    /// Sends everything queued, whatever the page acknowledged, then the ending with what was
-    /// saved: the stream's last message.
-    pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved) {
+    /// Sends everything queued, whatever the page acknowledged (the stream is over); `false` when
+    /// the page is gone.
+    pub fn flush_all(&mut self, sink: &dyn Sink) -> bool {
         // Nothing counts as unacknowledged past an ack of u64::MAX.
-        if self.flush(sink, u64::MAX, u64::MAX) {
+        self.flush(sink, u64::MAX, u64::MAX)
+    }
+
+    /// Sends everything queued, then the ending with what was saved: the stream's last message.
+    pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved) {
+        if self.flush_all(sink) {
             self.send(sink, ending, Some(saved));
         }
     }
@@ -282,7 +287,7 @@ mod tests {
         outbox.push(StreamEvent::ThinkingDelta {
             text: "日本語".repeat(12 * MAX_MESSAGE_BYTES / 9),
         });
-        outbox.flush(&sink, u64::MAX, u64::MAX);
+        outbox.flush_all(&sink);
         let messages: Vec<_> = received.try_iter().collect();
         assert!(messages.len() > 20);
         for message in &messages {

@@ -223,7 +223,7 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
     };
     // What the page has not been sent yet goes now, whatever it acknowledged: the stream is over,
     // and its last text must not wait for the database (a checkpoint in flight, the save).
-    page_open = page_open && outbox.flush(sink, u64::MAX, u64::MAX);
+    page_open = page_open && outbox.flush_all(sink);
     checkpoints.settle().await;
     let completion = stream.finish().await;
     let saved = blocking(|| ending::save(store, started.id, &ending, &completion));
