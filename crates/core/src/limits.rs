@@ -1,7 +1,7 @@
 //! Bounds on everything a server controls: the one place they are defined.
 //!
-//! A server decides how long a line is, how many bytes an answer has, which tool-call index it
-//! names and how big a model list or an error page is. Each of those is bounded here; passing a
+//! A server decides how long a line is, how many bytes and events an answer has, which tool-call
+//! index it names and how big a model list or an error page is. Each of those is bounded here; passing a
 //! bound is a [`ErrorKind::TooLarge`] error that names the limit, the text that arrived before it
 //! is kept, and nothing is buffered past it. The one exception is a stream's recording
 //! ([`Limits::recording_bytes`], [`Limits::recording_chunks`]): past it the recording is marked
@@ -16,8 +16,14 @@ use crate::event::StreamEvent;
 pub struct Limits {
     /// Bytes of one SSE event: its line in progress, plus its `data:` and `event:` fields.
     pub event_bytes: usize,
-    /// Bytes of one answer: text, thinking, refusal and tool-call ids, names and arguments.
+    /// Bytes of one answer: every string its events carry — text, thinking, refusal, tool-call
+    /// ids, names and arguments, but also response ids and model names, finish reasons and raw
+    /// frames ([`StreamOptions::raw`](crate::StreamOptions::raw)) — so a server cannot grow a
+    /// consumer's memory with events that hold no text.
     pub answer_bytes: usize,
+    /// Events in one answer, of every kind (a usage report, a raw frame and a delta each count
+    /// one): a flood of events that carry (almost) no bytes still ends.
+    pub answer_events: usize,
     /// Tool calls in one answer: a tool-call index must be below this.
     pub tool_calls: u32,
     /// Bytes of a model list (`GET /models`).
@@ -40,6 +46,7 @@ impl Default for Limits {
         Self {
             event_bytes: 16 << 20,
             answer_bytes: 64 << 20,
+            answer_events: 1 << 20,
             tool_calls: 1024,
             model_list_bytes: 8 << 20,
             error_body_bytes: 64 << 10,
@@ -49,12 +56,13 @@ impl Default for Limits {
     }
 }
 
-/// Counts one answer against [`Limits::answer_bytes`] and [`Limits::tool_calls`] as its events
-/// are produced, before they reach anyone.
+/// Counts one answer against [`Limits::answer_bytes`], [`Limits::answer_events`] and
+/// [`Limits::tool_calls`] as its events are produced, before they reach anyone.
 #[derive(Debug, Clone)]
 pub struct AnswerMeter {
     limits: Limits,
     answer_bytes: usize,
+    answer_events: usize,
 }
 
 impl AnswerMeter {
@@ -63,6 +71,7 @@ impl AnswerMeter {
         Self {
             limits,
             answer_bytes: 0,
+            answer_events: 0,
         }
     }
 
@@ -81,29 +90,42 @@ impl AnswerMeter {
     }
 
     fn admit_one(&mut self, event: &StreamEvent) -> Result<(), StreamError> {
-        let bytes = match event {
-            StreamEvent::TextDelta { text }
-            | StreamEvent::ThinkingDelta { text }
-            | StreamEvent::RefusalDelta { text } => text.len(),
-            StreamEvent::ToolCallDelta {
-                index,
-                id,
-                name,
-                arguments,
-            } => {
-                if *index >= self.limits.tool_calls {
-                    return Err(too_many_tool_calls(*index, self.limits.tool_calls));
-                }
-                arguments.len() + id.as_ref().map_or(0, String::len) + name.as_ref().map_or(0, String::len)
-            }
-            _ => 0,
-        };
-        let total = self.answer_bytes.saturating_add(bytes);
+        if let StreamEvent::ToolCallDelta { index, .. } = event
+            && *index >= self.limits.tool_calls
+        {
+            return Err(too_many_tool_calls(*index, self.limits.tool_calls));
+        }
+        if self.answer_events >= self.limits.answer_events {
+            return Err(StreamError::new(
+                ErrorKind::TooLarge,
+                format!("the answer passed the limit of {} events", self.limits.answer_events),
+            ));
+        }
+        let total = self.answer_bytes.saturating_add(event_bytes(event));
         if total > self.limits.answer_bytes {
             return Err(too_large("the answer", self.limits.answer_bytes));
         }
         self.answer_bytes = total;
+        self.answer_events += 1;
         Ok(())
+    }
+}
+
+/// The bytes of the strings `event` carries: what holding it costs beyond its fixed size.
+fn event_bytes(event: &StreamEvent) -> usize {
+    let len = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    match event {
+        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
+            text.len()
+        }
+        StreamEvent::ToolCallDelta {
+            id, name, arguments, ..
+        } => arguments.len() + len(id) + len(name),
+        StreamEvent::Start { response_id, model } => len(response_id) + len(model),
+        StreamEvent::Finish { raw_reason, .. } => len(raw_reason),
+        StreamEvent::Raw(frame) => frame.event.len() + frame.data.len(),
+        StreamEvent::Error(error) => error.message.len() + len(&error.error_type),
+        StreamEvent::Usage(_) | StreamEvent::Stopped => 0,
     }
 }
 
@@ -135,6 +157,7 @@ pub(crate) fn size(bytes: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::Usage;
 
     fn text(n: usize) -> StreamEvent {
         StreamEvent::TextDelta { text: "x".repeat(n) }
@@ -170,6 +193,55 @@ mod tests {
         assert_eq!(position, 1);
         assert_eq!(error.kind, ErrorKind::TooLarge);
         assert!(error.message.contains("#4294967295") && error.message.contains("1024 tool calls"));
+    }
+
+    #[test]
+    fn events_without_text_count_their_bytes_and_every_event_counts_one() {
+        let start = |id: usize| StreamEvent::Start {
+            response_id: Some("i".repeat(id)),
+            model: Some("m".into()),
+        };
+        let mut meter = AnswerMeter::new(Limits {
+            answer_bytes: 100,
+            ..Limits::default()
+        });
+        assert_eq!(meter.admit(&[start(49), start(49)]), Ok(()));
+        assert_eq!(meter.answer_bytes(), 100);
+        let (position, error) = meter
+            .admit(&[StreamEvent::Usage(Usage::default()), start(0)])
+            .unwrap_err();
+        assert_eq!(
+            (position, error.kind),
+            (1, ErrorKind::TooLarge),
+            "the usage report fits, the model name does not"
+        );
+
+        let mut meter = AnswerMeter::new(Limits {
+            answer_events: 3,
+            ..Limits::default()
+        });
+        let usage = StreamEvent::Usage(Usage::default());
+        assert_eq!(meter.admit(&[usage.clone(), usage.clone(), usage.clone()]), Ok(()));
+        let (position, error) = meter.admit(&[usage]).unwrap_err();
+        assert_eq!((position, error.kind), (0, ErrorKind::TooLarge));
+        assert_eq!(error.message, "the answer passed the limit of 3 events");
+    }
+
+    #[test]
+    fn a_raw_frame_counts_its_name_and_data() {
+        let mut meter = AnswerMeter::new(Limits {
+            answer_bytes: 10,
+            ..Limits::default()
+        });
+        let raw = |data: &str| {
+            StreamEvent::Raw(crate::event::RawFrame {
+                at_ms: 0.0,
+                event: "ping".into(),
+                data: data.into(),
+            })
+        };
+        assert_eq!(meter.admit(&[raw("abcdef")]), Ok(()));
+        assert!(meter.admit(&[raw("")]).is_err());
     }
 
     #[test]

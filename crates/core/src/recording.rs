@@ -28,6 +28,7 @@ use tokio::sync::Notify;
 
 use crate::event::RawFrame;
 use crate::limits::Limits;
+use crate::redact::Redactor;
 use crate::sse::{EventTooLarge, SseDecoder, SseFrame};
 
 /// The event name of a comment line's [`RawFrame`] from a [`Framer`]: the empty string, which no
@@ -66,6 +67,9 @@ pub struct Recording {
     /// True when the body passed a recording limit: `chunks` holds exactly its first
     /// [`Limits::recording_bytes`] bytes (or [`Limits::recording_chunks`] chunks).
     pub truncated: bool,
+    /// Runs of the request's API key found in the body and masked ([`Recording::mask_key`]):
+    /// a recording is kept and shared (the history, `.sse` files), a key must not be.
+    pub key_runs_masked: usize,
 }
 
 impl Recording {
@@ -79,6 +83,26 @@ impl Recording {
             head_ms: None,
             chunks: Vec::new(),
             truncated: false,
+            key_runs_masked: 0,
+        }
+    }
+
+    /// Masks every run of 8 or more characters of the key `redactor` holds in the body (also a run
+    /// across chunks), each byte becoming `*`, so chunk sizes, offsets and times stay as they
+    /// were; adds the runs masked to [`key_runs_masked`](Self::key_runs_masked).
+    pub fn mask_key(&mut self, redactor: &Redactor) {
+        if redactor.is_empty() {
+            return;
+        }
+        let mut body = self.body();
+        let masked = redactor.mask_bytes(&mut body);
+        if masked == 0 {
+            return;
+        }
+        self.key_runs_masked += masked;
+        let mut body = Bytes::from(body);
+        for chunk in &mut self.chunks {
+            chunk.bytes = body.split_to(chunk.bytes.len());
         }
     }
 
@@ -377,6 +401,31 @@ mod tests {
         assert_eq!(second.as_ptr(), first.as_ptr().wrapping_add(3), "reads share a block");
         assert_eq!(recording.chunks[1].at_ms, 3.0);
         assert!(!recording.truncated);
+    }
+
+    #[test]
+    fn a_key_is_masked_across_chunks_keeping_every_chunk_size_and_time() {
+        let key = "sk-proj-0123456789abcdef";
+        let mut recorder = Recorder::new("openai", "m", &Limits::default());
+        recorder.head(1.0, 401, Some("application/json".into()));
+        recorder.chunk(2.0, b"{\"error\":\"Incorrect API key provided: sk-proj-01234");
+        recorder.chunk(3.0, b"56789abcdef. Also sk-pr here\"}");
+        let mut recording = recorder.finish();
+        let sizes: Vec<(f64, usize)> = recording.chunks.iter().map(|c| (c.at_ms, c.bytes.len())).collect();
+        recording.mask_key(&Redactor::new(key));
+        assert_eq!(recording.key_runs_masked, 1);
+        let after: Vec<(f64, usize)> = recording.chunks.iter().map(|c| (c.at_ms, c.bytes.len())).collect();
+        assert_eq!(after, sizes);
+        let body = String::from_utf8(recording.body()).unwrap();
+        assert_eq!(
+            body,
+            format!(
+                "{{\"error\":\"Incorrect API key provided: {}. Also sk-pr here\"}}",
+                "*".repeat(key.len())
+            )
+        );
+        recording.mask_key(&Redactor::new(key));
+        assert_eq!(recording.key_runs_masked, 1, "nothing more to mask");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -19,8 +20,12 @@ use std::sync::Arc;
 /// only whole.
 pub const MIN_RUN: usize = 8;
 
-/// What a masked run becomes.
+/// What a masked run becomes in text for people.
 pub const MASK: &str = "[redacted]";
+
+/// What each byte of a masked run becomes in bytes kept at rest ([`Redactor::mask_bytes`]): the
+/// run keeps its length, so offsets into the bytes stay valid.
+pub const MASK_BYTE: u8 = b'*';
 
 tokio::task_local! {
     static ACTIVE: Redactor;
@@ -29,9 +34,40 @@ tokio::task_local! {
 /// Masks fragments of one key. Cheap to clone; `Debug` never shows the key.
 #[derive(Clone, Default)]
 pub struct Redactor {
-    /// Every `width`-byte window of the key (the whole key when it is shorter).
-    windows: Arc<HashSet<Box<[u8]>>>,
+    /// Every `width`-byte window of the key (the whole key when it is shorter), packed into a
+    /// `u64` ([`pack`]: exact, since `width` is at most 8), so a scan of many megabytes costs a
+    /// few nanoseconds a byte.
+    windows: Arc<HashSet<u64, BuildHasherDefault<WindowHasher>>>,
     width: usize,
+}
+
+/// The bytes of a window (at most 8) as one number; all windows of a key have the same width, so
+/// two windows are equal exactly when their numbers are.
+fn pack(window: &[u8]) -> u64 {
+    let mut bytes = [0u8; 8];
+    bytes[..window.len()].copy_from_slice(window);
+    u64::from_le_bytes(bytes)
+}
+
+/// A hasher for packed windows: one multiplication (they are not chosen by an attacker who
+/// could make them collide: they come from the key).
+#[derive(Default)]
+struct WindowHasher(u64);
+
+impl Hasher for WindowHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (value ^ (value >> 29)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
 }
 
 impl Redactor {
@@ -42,7 +78,7 @@ impl Redactor {
         if width == 0 {
             return Self::default();
         }
-        let windows = bytes.windows(width).map(Box::from).collect();
+        let windows = bytes.windows(width).map(pack).collect();
         Self {
             windows: Arc::new(windows),
             width,
@@ -74,6 +110,16 @@ impl Redactor {
         Cow::Owned(out)
     }
 
+    /// Masks every run of the key's characters in `bytes` in place, each byte of a run becoming
+    /// [`MASK_BYTE`], so the bytes keep their length; returns how many runs were masked.
+    pub fn mask_bytes(&self, bytes: &mut [u8]) -> usize {
+        let ranges = self.find(bytes);
+        for range in &ranges {
+            bytes[range.clone()].fill(MASK_BYTE);
+        }
+        ranges.len()
+    }
+
     /// The byte ranges of `haystack` covered by windows of the key, merged where they touch.
     fn find(&self, haystack: &[u8]) -> Vec<Range<usize>> {
         let mut ranges: Vec<Range<usize>> = Vec::new();
@@ -81,7 +127,7 @@ impl Redactor {
             return ranges;
         }
         for (start, window) in haystack.windows(self.width).enumerate() {
-            if !self.windows.contains(window) {
+            if !self.windows.contains(&pack(window)) {
                 continue;
             }
             let end = start + self.width;
@@ -172,6 +218,23 @@ mod tests {
     fn masking_keeps_text_valid_around_multibyte_characters() {
         let redactor = Redactor::new("ékeyékeyékey");
         assert_eq!(redactor.text("«ékeyékeyé»"), "«[redacted]»");
+    }
+
+    #[test]
+    fn bytes_are_masked_in_place_keeping_their_length() {
+        let redactor = Redactor::new(KEY);
+        let mut body = format!(r#"{{"error":"bad key {KEY}","tail":"KWPVmnbv7766","short":"sk-ant-"}}"#).into_bytes();
+        let length = body.len();
+        assert_eq!(redactor.mask_bytes(&mut body), 2);
+        assert_eq!(body.len(), length);
+        let stars = "*".repeat(KEY.len());
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            format!(r#"{{"error":"bad key {stars}","tail":"************","short":"sk-ant-"}}"#)
+        );
+        let mut nothing = b"nothing here".to_vec();
+        assert_eq!(redactor.mask_bytes(&mut nothing), 0);
+        assert_eq!(Redactor::default().mask_bytes(&mut nothing), 0);
     }
 
     #[tokio::test]

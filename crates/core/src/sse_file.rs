@@ -15,6 +15,7 @@
 //!   "content_type": "text/event-stream",
 //!   "head_ms": 212.4,
 //!   "truncated": false,
+//!   "key_runs_masked": 1,
 //!   "chunks": [
 //!     [215.03, 412],
 //!     [260.981, 388]
@@ -23,7 +24,9 @@
 //! ```
 //!
 //! Each chunk is `[arrival ms since the request was sent, bytes]`; the bytes add up to the body's
-//! length. A file is hostile input: both parts are read under limits
+//! length. `key_runs_masked` (written only when not 0) says how many runs of the request's API key
+//! the body held — a server or proxy echoing it in an error — each replaced by as many `*`s, so
+//! the offsets and times still hold ([`Recording::key_runs_masked`]). A file is hostile input: both parts are read under limits
 //! ([`Limits::recording_bytes`] for the body, [`SIDECAR_BYTES`] for the sidecar) and every field
 //! is checked, each failure naming the file and what is wrong. A missing sidecar is no error: the
 //! body is replayed in one piece, its protocol guessed by decoding it with each protocol.
@@ -120,6 +123,12 @@ struct Header {
     head_ms: Option<f64>,
     #[serde(default)]
     truncated: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    key_runs_masked: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// The sidecar as read: the header and the chunks.
@@ -164,6 +173,7 @@ pub fn sidecar(recording: &Recording) -> Result<String, SseFileError> {
         content_type: recording.content_type.clone(),
         head_ms: recording.head_ms.map(round_ms),
         truncated: recording.truncated,
+        key_runs_masked: recording.key_runs_masked,
     };
     Ok(sidecar_text(&header, &recording.chunks))
 }
@@ -240,6 +250,7 @@ pub fn parse(body: Bytes, text: &[u8], sidecar: &Path, limits: &Limits) -> Resul
         head_ms: header.head_ms,
         chunks,
         truncated: header.truncated,
+        key_runs_masked: header.key_runs_masked,
     })
 }
 

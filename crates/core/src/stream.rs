@@ -1,7 +1,9 @@
 //! One stream: request → SSE frames → typed events, on a task of its own.
 //!
-//! The task owns the HTTP response and reads it as fast as it arrives, whatever the consumer
-//! does; events reach the consumer through an unbounded channel. Stopping cancels the task,
+//! The task owns the HTTP response and reads it as it arrives while the consumer keeps up: events
+//! reach the consumer through a bounded channel, and when it is full the task waits before it
+//! reads on, so a slow consumer slows the socket (TCP's own flow control reaches the server) instead
+//! of piling events up in memory. Stopping cancels the task,
 //! which drops the response at once: on HTTP/1.1 the connection closes, on HTTP/2 the stream is
 //! reset, also while the server is silent. Dropping the [`ChatStream`] stops it too.
 
@@ -36,6 +38,10 @@ const DRAIN_AFTER_DONE: Duration = Duration::from_millis(250);
 /// reads at hand (up to this many events), not one message each: a fast stream costs one channel
 /// hop and one wake-up per burst of reads, and a large read still never piles up its events.
 const BATCH: usize = 256;
+
+/// Messages the channel to the consumer holds before the task waits for it: with [`BATCH`], at
+/// most this many batches of events are in flight besides the one read being decoded.
+const CHANNEL_MESSAGES: usize = 8;
 
 /// Options for one stream.
 #[derive(Debug, Clone, Copy, Default)]
@@ -86,7 +92,7 @@ struct Batch {
 
 /// A running chat stream: its events in order, its stop handle, and what it collected so far.
 pub struct ChatStream {
-    receiver: mpsc::UnboundedReceiver<Message>,
+    receiver: mpsc::Receiver<Message>,
     batch: Batch,
     stop: StopHandle,
     tap: Option<RecordingTap>,
@@ -107,7 +113,7 @@ impl ChatStream {
         options: StreamOptions,
     ) -> Self {
         let started = Instant::now();
-        let (sender, receiver) = mpsc::unbounded_channel();
+        let (sender, receiver) = mpsc::channel(CHANNEL_MESSAGES);
         let stop = StopHandle::default();
         let recorder = options
             .record
@@ -145,8 +151,8 @@ impl ChatStream {
     /// A stream that could not be sent: it ends at once with `error`.
     pub(crate) fn failed(error: StreamError, limits: Limits) -> Self {
         let started = Instant::now();
-        let (sender, receiver) = mpsc::unbounded_channel();
-        let _ = sender.send(Message::Events {
+        let (sender, receiver) = mpsc::channel(1);
+        let _ = sender.try_send(Message::Events {
             at: started,
             bytes: 0,
             events: vec![StreamEvent::Error(error)],
@@ -155,7 +161,7 @@ impl ChatStream {
     }
 
     fn receiving(
-        receiver: mpsc::UnboundedReceiver<Message>,
+        receiver: mpsc::Receiver<Message>,
         stop: StopHandle,
         tap: Option<RecordingTap>,
         started: Instant,
@@ -250,7 +256,7 @@ impl Drop for ChatStream {
 
 /// The task side of a stream.
 struct Driver {
-    sender: mpsc::UnboundedSender<Message>,
+    sender: mpsc::Sender<Message>,
     started: Instant,
     bytes: u64,
     /// Emit every frame as [`StreamEvent::Raw`] ([`StreamOptions::raw`]).
@@ -287,29 +293,45 @@ impl Driver {
             other => other,
         };
         tracing::debug!(bytes = self.bytes, ?ending, "stream ended");
-        self.end(ending);
+        self.end(ending).await;
     }
 
     /// Sends the recording, if any, then the ending event, so that the consumer's completion
-    /// holds the recording by the time it sees the ending.
-    fn end(&mut self, ending: StreamEvent) {
-        if let Some(recorder) = self.recorder.take() {
-            let _ = self.sender.send(Message::Recorded(recorder.finish()));
-        }
-        self.emit(ending);
-    }
-
-    fn emit(&self, event: StreamEvent) {
-        self.send(vec![event]);
-    }
-
-    fn send(&self, events: Vec<StreamEvent>) {
+    /// holds the recording by the time it sees the ending. Both go at once, once the channel
+    /// has room for both: a stop that comes while this waits sends nothing yet and leaves the
+    /// recording for the `Stopped` ending.
+    async fn end(&mut self, ending: StreamEvent) {
         // A consumer that went away has stopped the stream; nothing to report to.
-        let _ = self.sender.send(Message::Events {
-            at: Instant::now(),
-            bytes: self.bytes,
-            events,
-        });
+        let Ok(mut permits) = self.sender.reserve_many(2).await else {
+            return;
+        };
+        if let Some(recorder) = self.recorder.take()
+            && let Some(permit) = permits.next()
+        {
+            let mut recording = recorder.finish();
+            recording.mask_key(&self.redactor);
+            permit.send(Message::Recorded(recording));
+        }
+        if let Some(permit) = permits.next() {
+            permit.send(Message::Events {
+                at: Instant::now(),
+                bytes: self.bytes,
+                events: vec![ending],
+            });
+        }
+    }
+
+    /// Sends `events` as one message, waiting while the consumer's channel is full.
+    async fn send(&mut self, events: Vec<StreamEvent>) {
+        // A consumer that went away has stopped the stream; nothing to report to.
+        let _ = self
+            .sender
+            .send(Message::Events {
+                at: Instant::now(),
+                bytes: self.bytes,
+                events,
+            })
+            .await;
     }
 
     /// Reads the response to its end. Returns the ending event, or `None` when the stream
@@ -319,7 +341,7 @@ impl Driver {
             Ok(response) => response,
             Err(error) => return Some(StreamEvent::Error(error)),
         };
-        let _ = self.sender.send(Message::Connected(Instant::now()));
+        let _ = self.sender.send(Message::Connected(Instant::now())).await;
         let status = response.status();
         if let Some(recorder) = &mut self.recorder {
             let content_type = response
@@ -344,7 +366,9 @@ impl Driver {
         }
         let mut body = response.bytes_stream().peekable();
         let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
+        // The batch being filled, and the full ones of this read waiting to be sent.
         let mut events = Vec::new();
+        let mut full: Vec<Vec<StreamEvent>> = Vec::new();
         loop {
             let chunk = match timeout(self.timeouts.idle, body.next()).await {
                 Err(_) => {
@@ -367,13 +391,13 @@ impl Driver {
             if let Some(recorder) = &mut self.recorder {
                 recorder.chunk(ms_since(self.started), &chunk);
             }
-            // Each event is decoded as soon as it is framed, and sent with the rest of its read (or
-            // its batch of a large read).
+            // Each event is decoded as soon as it is framed; a read's events go in batches, sent
+            // before the next read (the events one read holds are bounded by its size).
             let mut ended = None;
             let framed = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
                 Ok(Step::More) => {
                     if events.len() >= BATCH {
-                        self.emit_all(&mut events);
+                        full.push(std::mem::take(&mut events));
                     }
                     ControlFlow::Continue(())
                 }
@@ -386,23 +410,26 @@ impl Driver {
                     ControlFlow::Break(())
                 }
             });
+            for batch in full.drain(..) {
+                self.send(batch).await;
+            }
             if let Err(too_big) = framed {
-                self.emit_all(&mut events);
+                self.emit_all(&mut events).await;
                 return Some(StreamEvent::Error(too_large("one event of the stream", too_big.limit)));
             }
             match ended {
                 // The next read, when it is already here, joins this batch: a burst of small
                 // reads costs the consumer one message and one wake-up, not one each.
                 None if matches!(Pin::new(&mut body).peek().now_or_never(), Some(Some(Ok(_)))) => {}
-                None => self.emit_all(&mut events),
+                None => self.emit_all(&mut events).await,
                 Some(Ok(finish)) => {
-                    self.complete(&mut events, finish);
+                    self.complete(&mut events, finish).await;
                     // Let the body end so the connection can go back to the pool.
                     let _ = timeout(DRAIN_AFTER_DONE, async { while let Some(Ok(_)) = body.next().await {} }).await;
                     return None;
                 }
                 Some(Err(error)) => {
-                    self.emit_all(&mut events);
+                    self.emit_all(&mut events).await;
                     return Some(StreamEvent::Error(error));
                 }
             }
@@ -413,16 +440,16 @@ impl Driver {
                 // read it; anything else the cut-off event carried is kept, but is partial.
                 match self.decode(&open, &mut events) {
                     Ok(Step::Done(finish)) => {
-                        self.complete(&mut events, finish);
+                        self.complete(&mut events, finish).await;
                         return None;
                     }
                     Err(error) if error.kind == ErrorKind::TooLarge => {
-                        self.emit_all(&mut events);
+                        self.emit_all(&mut events).await;
                         return Some(StreamEvent::Error(error));
                     }
                     Ok(Step::More) | Err(_) => {}
                 }
-                self.emit_all(&mut events);
+                self.emit_all(&mut events).await;
                 true
             }
             None => false,
@@ -434,9 +461,9 @@ impl Driver {
     }
 
     /// Sends `events`, then the ending: the `Finish` the terminator brought.
-    fn complete(&mut self, events: &mut Vec<StreamEvent>, finish: Finish) {
-        self.emit_all(events);
-        self.end(finish.into());
+    async fn complete(&mut self, events: &mut Vec<StreamEvent>, finish: Finish) {
+        self.emit_all(events).await;
+        self.end(finish.into()).await;
         self.finished = true;
     }
 
@@ -467,9 +494,9 @@ impl Driver {
     }
 
     /// Sends `events` (if any) as one batch.
-    fn emit_all(&self, events: &mut Vec<StreamEvent>) {
+    async fn emit_all(&mut self, events: &mut Vec<StreamEvent>) {
         if !events.is_empty() {
-            self.send(std::mem::take(events));
+            self.send(std::mem::take(events)).await;
         }
     }
 

@@ -77,11 +77,11 @@ async fn an_answer_past_its_limit_ends_too_large_with_exactly_the_text_before() 
     assert_eq!(error.message, "the answer passed the limit of 1000 bytes");
     let full = openai_text_of(10_000);
     assert!(full.starts_with(&completion.text));
-    assert!(
-        completion.text.len() <= 1000 && completion.text.len() > 990,
-        "{}",
-        completion.text.len()
-    );
+    // The response id and model name of the stream's start count too.
+    let counted = completion.text.len()
+        + completion.response_id.as_ref().map_or(0, String::len)
+        + completion.model.as_ref().map_or(0, String::len);
+    assert!(counted <= 1000 && counted > 990, "{counted}");
 }
 
 #[tokio::test]
@@ -194,4 +194,110 @@ async fn an_endless_error_body_is_read_only_up_to_its_limit() {
         .unwrap()
         .unwrap_err();
     assert_eq!(error.kind, ErrorKind::Server);
+}
+
+/// An OpenAI chunk that carries only a usage report: an event with no text.
+const USAGE_CHUNK: &str =
+    "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2,\"total_tokens\":3}}\n\n";
+
+#[tokio::test]
+async fn a_flood_of_events_without_text_ends_at_the_event_limit_keeping_the_text() {
+    let limits = Limits {
+        answer_events: 5_000,
+        ..Limits::default()
+    };
+    for raw in [false, true] {
+        let server = FakeServer::start().await;
+        server.enqueue(Reply::sse(text_chunk("Before")).end(End::Endless(USAGE_CHUNK.repeat(100).into_bytes())));
+        let options = StreamOptions { raw, record: false };
+        let stream = limited(limits).stream(&endpoint(&server, "openai"), &request(), options);
+        let completion = tokio::time::timeout(PATIENCE, stream.finish())
+            .await
+            .expect("a flood must end at the event limit");
+        assert_eq!(completion.text, "Before");
+        let error = failure(&completion);
+        assert_eq!(error.kind, ErrorKind::TooLarge);
+        assert_eq!(
+            error.message, "the answer passed the limit of 5000 events",
+            "raw: {raw}"
+        );
+        assert!(
+            server
+                .connection(0)
+                .wait_closed_by_client(Duration::from_secs(10))
+                .await
+                .is_some(),
+            "the client hangs up at the limit"
+        );
+    }
+}
+
+#[tokio::test]
+async fn starts_with_megabyte_ids_count_against_the_answer_bytes() {
+    let id = "i".repeat(1 << 20);
+    let start = format!(
+        "event: message_start\ndata: {{\"type\":\"message_start\",\"message\":{{\"id\":\"{id}\",\"model\":\"m\"}}}}\n\n"
+    );
+    let limits = Limits {
+        answer_bytes: 8 << 20,
+        ..Limits::default()
+    };
+    let reply = Reply::sse(Vec::new()).end(End::Endless(start.into_bytes()));
+    let (_, completion) = play(&limited(limits), "anthropic", reply).await;
+    let error = failure(&completion);
+    assert_eq!(error.kind, ErrorKind::TooLarge);
+    assert_eq!(error.message, "the answer passed the limit of 8 MiB");
+}
+
+#[tokio::test]
+async fn a_consumer_that_does_not_read_stops_the_socket_being_read() {
+    for raw in [false, true] {
+        let server = FakeServer::start().await;
+        server.enqueue(Reply::sse(text_chunk("Before")).end(End::Endless(USAGE_CHUNK.repeat(100).into_bytes())));
+        let options = StreamOptions { raw, record: false };
+        let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), options);
+        // Read up to the first usage report, then read nothing.
+        while let Some(event) = stream.next().await {
+            if matches!(event, runnel_core::StreamEvent::Usage(_)) {
+                break;
+            }
+        }
+        let connection = server.connection(0);
+        let mut written = connection.bytes_written();
+        // Once the channel and the socket's buffers are full, the server can write no more.
+        let mut still = 0;
+        for _ in 0..100 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let now = connection.bytes_written();
+            still = if now == written { still + 1 } else { 0 };
+            written = now;
+            if still == 5 {
+                break;
+            }
+        }
+        assert_eq!(
+            still, 5,
+            "raw: {raw}: the server was still writing after 10 s ({written} bytes)"
+        );
+        assert!(
+            written < 64 << 20,
+            "raw: {raw}: {written} bytes were read ahead of the consumer"
+        );
+        // Stop still closes the connection at once, however full the channel is.
+        stream.stop();
+        assert!(
+            connection.wait_closed_by_client(Duration::from_secs(5)).await.is_some(),
+            "raw: {raw}: stop closes the connection"
+        );
+        let rest = tokio::time::timeout(PATIENCE, async {
+            let mut last = None;
+            while let Some(event) = stream.next().await {
+                last = Some(event);
+            }
+            last
+        })
+        .await
+        .expect("the stream ends after a stop");
+        assert_eq!(rest, Some(runnel_core::StreamEvent::Stopped), "raw: {raw}");
+    }
 }
