@@ -26,9 +26,13 @@ pub struct ChatArgs {
     /// Model, as the provider names it.
     #[arg(long)]
     model: Option<String>,
-    /// Base URL (OpenAI-style includes /v1; Anthropic's does not).
+    /// Base URL (OpenAI-style includes /v1; Anthropic's does not). With a provider named, its key
+    /// goes there; alone, it is a custom endpoint that gets no provider's env key.
     #[arg(long)]
     base_url: Option<String>,
+    /// The protocol of an endpoint given by --base-url alone: openai (the default) or anthropic.
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id)]
+    protocol: Option<String>,
     /// Print one JSON object per event instead of text.
     #[arg(long)]
     events: bool,
@@ -54,10 +58,18 @@ pub struct ChatArgs {
 pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
     let interactive = args.interactive || (args.prompt.is_empty() && std::io::stdin().is_terminal());
     let (model_id, provider, model) = (args.model_id.clone(), args.provider.clone(), args.model.clone());
-    let choice =
-        tokio::task::spawn_blocking(move || select::choose(model_id.as_deref(), provider.as_deref(), model.as_deref()))
-            .await
-            .map_err(|error| error.to_string())?;
+    let (base_url, protocol) = (args.base_url.clone(), args.protocol.clone());
+    let choice = tokio::task::spawn_blocking(move || {
+        select::choose(select::Flags {
+            model_id: model_id.as_deref(),
+            provider: provider.as_deref(),
+            model: model.as_deref(),
+            base_url: base_url.as_deref(),
+            protocol: protocol.as_deref(),
+        })
+    })
+    .await
+    .map_err(|error| error.to_string())??;
     let (endpoint, _) = select::endpoint_async(&choice, args.base_url.as_deref()).await?;
     let engine = args.request.engine()?;
     if interactive {

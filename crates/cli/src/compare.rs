@@ -8,7 +8,7 @@ use clap::Args;
 use runnel_core::{ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet};
 
 use crate::failure::Failure;
-use crate::select::{self, Choice};
+use crate::select::{self, Choice, Flags};
 use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, show};
 
 /// Arguments of `runnel compare`.
@@ -20,14 +20,96 @@ pub struct CompareArgs {
     /// A labelled prompt; give several to run each model on each prompt.
     #[arg(short = 'p', long = "prompt", value_name = "LABEL=PROMPT", value_parser = labelled)]
     prompts: Vec<Labelled>,
-    /// Base URL for every model (otherwise each provider's own).
-    #[arg(long)]
-    base_url: Option<String>,
+    /// Base URL: `URL` when every model is of one provider (its key goes there), or
+    /// `PROVIDER=URL` for one provider's models (repeatable); otherwise each provider's own.
+    #[arg(long = "base-url", value_name = "[PROVIDER=]URL", value_parser = base_url)]
+    base_urls: Vec<BaseUrl>,
+    /// The protocol of `custom` models' endpoint: openai (the default) or anthropic.
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id)]
+    protocol: Option<String>,
     #[command(flatten)]
     request: RequestArgs,
     /// The prompt (unless `-p` gives labelled ones).
     #[arg(required_unless_present = "prompts", conflicts_with = "prompts")]
     prompt: Vec<String>,
+}
+
+/// A `--base-url`: for the models of one provider, or (no provider) for all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct BaseUrl {
+    provider: Option<String>,
+    url: String,
+}
+
+fn base_url(text: &str) -> Result<BaseUrl, String> {
+    let is_id = |id: &str| {
+        !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    Ok(match text.split_once('=') {
+        Some((provider, url)) if is_id(provider) => {
+            if url.is_empty() {
+                return Err(format!("`{text}` needs a URL after `{provider}=`"));
+            }
+            BaseUrl {
+                provider: Some(provider.to_owned()),
+                url: url.to_owned(),
+            }
+        }
+        _ => BaseUrl {
+            provider: None,
+            url: text.to_owned(),
+        },
+    })
+}
+
+/// The base URL for each of `choices` (`None`: the provider's own). One URL for models of
+/// several providers is refused: it would send each one's key to the same server.
+fn base_urls(choices: &[Choice], given: &[BaseUrl]) -> Result<Vec<Option<String>>, Failure> {
+    let mut providers: Vec<&str> = Vec::new();
+    for choice in choices {
+        if !providers.contains(&choice.provider.as_str()) {
+            providers.push(&choice.provider);
+        }
+    }
+    let mut shared = None;
+    let mut own = std::collections::HashMap::new();
+    for base in given {
+        let taken = match &base.provider {
+            None => shared.replace(base.url.clone()).is_some(),
+            Some(provider) => {
+                if !providers.contains(&provider.as_str()) {
+                    return Err(Failure::Usage(format!(
+                        "--base-url {provider}=… names no model's provider (models of: {})",
+                        providers.join(", ")
+                    )));
+                }
+                own.insert(provider.clone(), base.url.clone()).is_some()
+            }
+        };
+        if taken {
+            let whose = base
+                .provider
+                .as_deref()
+                .map_or_else(String::new, |p| format!(" for {p}"));
+            return Err(Failure::Usage(format!("--base-url is given twice{whose}")));
+        }
+    }
+    if shared.is_some() && (providers.len() > 1 || !own.is_empty()) {
+        let each: Vec<String> = providers.iter().map(|p| format!("--base-url {p}=URL")).collect();
+        return Err(Failure::Usage(format!(
+            "one --base-url for models of several providers ({}) would send each one's key to the same \
+             server; give each provider its own: {}",
+            providers.join(", "),
+            each.join(" ")
+        )));
+    }
+    Ok(choices
+        .iter()
+        .map(|choice| own.get(&choice.provider).cloned().or_else(|| shared.clone()))
+        .collect())
 }
 
 /// A prompt with its label, from `LABEL=PROMPT`.
@@ -105,10 +187,19 @@ impl Lane {
 pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
     let prompts = prompts(&args)?;
     let engine = args.request.engine()?;
-    let choices: Vec<Choice> = args.models.iter().map(|text| Choice::parse(text)).collect();
+    let mut choices: Vec<Choice> = args.models.iter().map(|text| Choice::parse(text)).collect();
+    let urls = base_urls(&choices, &args.base_urls)?;
+    for (choice, url) in choices.iter_mut().zip(&urls) {
+        let flags = Flags {
+            base_url: url.as_deref(),
+            protocol: args.protocol.as_deref(),
+            ..Flags::default()
+        };
+        choice.protocol = select::custom_protocol(choice, flags)?;
+    }
     let mut endpoints = Vec::new();
-    for choice in &choices {
-        let (endpoint, _) = select::endpoint_async(choice, args.base_url.as_deref()).await?;
+    for (choice, url) in choices.iter().zip(&urls) {
+        let (endpoint, _) = select::endpoint_async(choice, url.as_deref()).await?;
         endpoints.push(endpoint);
     }
     let mut set = StreamSet::new();
@@ -242,6 +333,41 @@ mod tests {
         assert!(labelled("no label").is_err());
         assert!(labelled("=empty label").is_err());
         assert!(labelled("EMPTY=").is_err());
+    }
+
+    #[test]
+    fn one_base_url_serves_one_providers_models_and_several_need_one_each() {
+        let choices: Vec<Choice> = ["openai/a", "openai/b"].map(Choice::parse).to_vec();
+        let one = base_url("http://h:1/v1?x=y").unwrap();
+        assert_eq!(one.provider, None);
+        assert_eq!(
+            base_urls(&choices, &[one.clone()]).unwrap(),
+            [
+                Some("http://h:1/v1?x=y".to_owned()),
+                Some("http://h:1/v1?x=y".to_owned())
+            ]
+        );
+        let mixed: Vec<Choice> = ["openai/a", "anthropic/b"].map(Choice::parse).to_vec();
+        let Err(Failure::Usage(message)) = base_urls(&mixed, &[one]) else {
+            panic!("one URL for two providers must be refused");
+        };
+        assert!(
+            message.contains("--base-url openai=URL --base-url anthropic=URL"),
+            "{message}"
+        );
+        let each = [
+            base_url("openai=http://a:1/v1").unwrap(),
+            base_url("anthropic=http://b:2").unwrap(),
+        ];
+        assert_eq!(
+            base_urls(&mixed, &each).unwrap(),
+            [Some("http://a:1/v1".to_owned()), Some("http://b:2".to_owned())]
+        );
+        let only_openai = base_urls(&mixed, &each[..1]).unwrap();
+        assert_eq!(only_openai, [Some("http://a:1/v1".to_owned()), None]);
+        assert!(base_urls(&mixed, &[base_url("groq=http://g:1").unwrap()]).is_err());
+        assert!(base_urls(&mixed, &[each[0].clone(), each[0].clone()]).is_err());
+        assert!(base_url("openai=").is_err());
     }
 
     #[test]

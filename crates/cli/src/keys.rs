@@ -28,7 +28,7 @@ enum Action {
         #[arg(long)]
         base_url: Option<String>,
     },
-    /// Show which providers have a key, and where it comes from.
+    /// Show which providers have a key, where it comes from, and which env var each reads.
     Status {
         /// One provider (all that take keys when omitted).
         provider: Option<String>,
@@ -88,11 +88,15 @@ fn status(provider: Option<&str>) -> Result<u8, Failure> {
     let store = keychain();
     for def in defs {
         let from_env = def.key_env.as_deref().filter(|var| env_key(var).is_some());
+        let reads = match &def.key_env {
+            Some(var) => format!("reads {var}, then the OS keychain"),
+            None => "reads only the OS keychain".to_owned(),
+        };
         let line = match (from_env, store.get(&def.id)) {
             (Some(var), _) => format!("key from {var}"),
-            (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}", stored.origin),
-            (None, Ok(None)) => "no key".to_owned(),
-            (None, Err(error)) => format!("unknown ({error})"),
+            (None, Ok(Some(stored))) => format!("key set in the OS keychain for {}; {reads}", stored.origin),
+            (None, Ok(None)) => format!("no key; {reads}"),
+            (None, Err(error)) => format!("unknown ({error}); {reads}"),
         };
         println!("{}: {line}", def.id);
     }

@@ -71,7 +71,7 @@ fn stdin_lines() -> mpsc::UnboundedReceiver<String> {
 
 /// Runs the conversation until `/quit`, end of input or Ctrl-C at the prompt.
 pub async fn run(mut session: Session) -> Result<u8, Failure> {
-    let base_url_provider = session.choice.provider.clone();
+    let base_url_provider = session.choice.clone();
     let mut lines = stdin_lines();
     let mut history: Vec<Message> = Vec::new();
     eprintln!(
@@ -100,11 +100,15 @@ pub async fn run(mut session: Session) -> Result<u8, Failure> {
                 continue;
             }
             Line::Model(model) => {
-                let choice = Choice::parse(model);
+                let mut choice = Choice::parse(model);
                 let base_url = session
                     .base_url
                     .as_deref()
-                    .filter(|_| choice.provider == base_url_provider);
+                    .filter(|_| choice.provider == base_url_provider.provider);
+                if base_url.is_some() {
+                    // The same custom endpoint: it still speaks what it spoke.
+                    choice.protocol = base_url_provider.protocol.clone();
+                }
                 match select::endpoint_async(&choice, base_url).await {
                     Ok((endpoint, _)) => {
                         eprintln!("(now {}; the conversation so far goes with it)", choice.label());

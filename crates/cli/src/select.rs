@@ -1,10 +1,17 @@
-//! Which provider and model a command talks to: `-m provider/model`, `--provider`, `--model`,
-//! `RUNNEL_MODEL`, else the first provider with a key (env var, then keychain), else the demo.
+//! Which provider and model a command talks to, and where its key may go.
+//!
+//! A provider is named by `-m provider/model`, `--provider` or `RUNNEL_MODEL`; a named provider
+//! given `--base-url` sends its own key there, as the official SDKs do. A `--base-url` with no
+//! provider named is a custom endpoint (`custom`, speaking `--protocol`, OpenAI's by default):
+//! it reads no env key, so a URL never receives a key of a provider the person did not name. With
+//! neither, the first built-in provider with a key (env var, then keychain) answers, else the demo:
+//! a providers-file entry is used only when named, so its env key goes out only then.
 
 use std::sync::OnceLock;
 
-use runnel_core::catalog::DEMO;
+use runnel_core::catalog::{CUSTOM, DEMO, Origin};
 use runnel_core::keys::{KeySource, env_key};
+use runnel_core::provider::{PROTOCOLS, protocol};
 use runnel_core::{Catalog, Endpoint, KeyStore, KeychainStore, ProviderDef, ResolveError};
 
 use crate::failure::Failure;
@@ -16,24 +23,21 @@ pub struct Choice {
     pub provider: String,
     /// The model; the provider's default when `None`.
     pub model: Option<String>,
+    /// The protocol a [`CUSTOM`] endpoint speaks (`--protocol`); `None` for its default.
+    pub protocol: Option<String>,
 }
 
 impl Choice {
     /// Parses `provider/model` or `provider` (a model id may itself hold `/`, as on OpenRouter).
     pub fn parse(text: &str) -> Choice {
-        match text.split_once('/') {
-            Some((provider, model)) if !model.is_empty() => Choice {
-                provider: provider.to_owned(),
-                model: Some(model.to_owned()),
-            },
-            Some((provider, _)) => Choice {
-                provider: provider.to_owned(),
-                model: None,
-            },
-            None => Choice {
-                provider: text.to_owned(),
-                model: None,
-            },
+        let (provider, model) = match text.split_once('/') {
+            Some((provider, model)) => (provider, Some(model).filter(|model| !model.is_empty())),
+            None => (text, None),
+        };
+        Choice {
+            provider: provider.to_owned(),
+            model: model.map(str::to_owned),
+            protocol: None,
         }
     }
 
@@ -51,27 +55,70 @@ impl Choice {
     }
 }
 
-/// The choice from the flags, `RUNNEL_MODEL`, or the first provider that has a key; the demo when
-/// none has. Blocking (may read the keychain).
-pub fn choose(model_flag: Option<&str>, provider_flag: Option<&str>, model_only: Option<&str>) -> Choice {
-    let mut choice = match (model_flag, provider_flag) {
-        (Some(both), _) => Choice::parse(both),
-        (None, Some(provider)) => Choice {
-            provider: provider.to_owned(),
-            model: None,
-        },
+/// What the command line says about where requests go.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags<'a> {
+    /// `-m provider/model`.
+    pub model_id: Option<&'a str>,
+    /// `--provider`.
+    pub provider: Option<&'a str>,
+    /// `--model`.
+    pub model: Option<&'a str>,
+    /// `--base-url`.
+    pub base_url: Option<&'a str>,
+    /// `--protocol`.
+    pub protocol: Option<&'a str>,
+}
+
+/// The choice from the flags, else `RUNNEL_MODEL`, else the first built-in provider that has a
+/// key; the demo when none has. Blocking (may read the keychain).
+pub fn choose(flags: Flags<'_>) -> Result<Choice, Failure> {
+    let named = match (flags.model_id, flags.provider) {
+        (Some(both), _) => Some(Choice::parse(both)),
+        (None, Some(provider)) => Some(Choice::parse(provider)),
+        (None, None) => None,
+    };
+    let mut choice = match (named, flags.base_url) {
+        (Some(named), _) => named,
+        // A URL alone: a custom endpoint, never the first provider that has a key.
+        (None, Some(_)) => Choice::parse(CUSTOM),
         (None, None) => match std::env::var("RUNNEL_MODEL").ok().filter(|value| !value.is_empty()) {
             Some(from_env) => Choice::parse(&from_env),
-            None => Choice {
-                provider: first_provider_with_key(),
-                model: None,
-            },
+            None => Choice::parse(&first_builtin_with_key()),
         },
     };
-    if let Some(model) = model_only {
+    if let Some(model) = flags.model {
         choice.model = Some(model.to_owned());
     }
-    choice
+    choice.protocol = custom_protocol(&choice, flags)?;
+    Ok(choice)
+}
+
+/// `--protocol`, checked: it says what a custom endpoint given by `--base-url` speaks; a named
+/// provider speaks its own.
+pub fn custom_protocol(choice: &Choice, flags: Flags<'_>) -> Result<Option<String>, Failure> {
+    let Some(protocol) = flags.protocol else {
+        return Ok(None);
+    };
+    if choice.provider != CUSTOM {
+        return Err(Failure::Usage(format!(
+            "--protocol is for an endpoint given by --base-url alone; `{}` speaks its own protocol",
+            choice.provider
+        )));
+    }
+    if flags.base_url.is_none() {
+        return Err(Failure::Usage("--protocol goes with --base-url".to_owned()));
+    }
+    Ok(Some(protocol.to_owned()))
+}
+
+/// Parses `--protocol`: a protocol the core speaks.
+pub fn protocol_id(text: &str) -> Result<String, String> {
+    if protocol(text).is_some() {
+        return Ok(text.to_owned());
+    }
+    let known: Vec<&str> = PROTOCOLS.iter().map(|protocol| protocol.id()).collect();
+    Err(format!("unknown protocol `{text}` (known: {})", known.join(", ")))
 }
 
 /// Every provider: the built-in ones, then those of `RUNNEL_PROVIDERS_FILE`. A file that cannot
@@ -102,8 +149,15 @@ pub fn keychain() -> KeychainStore {
     KeychainStore::from_env()
 }
 
-fn first_provider_with_key() -> String {
-    let remote = || catalog().usable().filter(|def| def.key_required);
+/// The first built-in provider needing a key that has one (its env var, then the keychain).
+/// Only built-in providers: a providers-file entry may name any env var (and any URL), so it is
+/// used only when named.
+fn first_builtin_with_key() -> String {
+    let remote = || {
+        catalog()
+            .usable()
+            .filter(|def| def.key_required && def.origin == Origin::Builtin)
+    };
     if let Some(def) = remote().find(|def| def.key_env.as_deref().is_some_and(|var| env_key(var).is_some())) {
         return def.id.clone();
     }
@@ -113,17 +167,27 @@ fn first_provider_with_key() -> String {
         .map_or_else(|| DEMO.to_owned(), |def| def.id.clone())
 }
 
+/// The definition `choice` names, speaking its `--protocol` when it has one.
+fn definition(choice: &Choice) -> Result<ProviderDef, Failure> {
+    let def = known(&choice.provider)?;
+    match &choice.protocol {
+        Some(protocol) => def
+            .speaking(protocol)
+            .ok_or_else(|| Failure::Usage(format!("unknown protocol `{protocol}`"))),
+        None => Ok(def.clone()),
+    }
+}
+
 /// Makes the chosen provider ready (blocking: keychain), with a hint on how to add a missing key.
 pub fn endpoint(choice: &Choice, base_url: Option<&str>) -> Result<(Endpoint, Option<KeySource>), Failure> {
-    catalog()
-        .resolve(&choice.provider, base_url, &keychain())
-        .map_err(|error| match error {
-            ResolveError::MissingKey { .. } => Failure::from(error).with_hint(&format!(
-                ". Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
-                choice.provider
-            )),
-            other => Failure::from(other),
-        })
+    let def = definition(choice)?;
+    runnel_core::resolve_def(&def, base_url, &keychain()).map_err(|error| match error {
+        ResolveError::MissingKey { .. } => Failure::from(error).with_hint(&format!(
+            ". Store one with `runnel keys set {}`, or use `-m demo` for the offline demo",
+            choice.provider
+        )),
+        other => Failure::from(other),
+    })
 }
 
 /// Like [`endpoint`], off the async runtime.
@@ -145,7 +209,8 @@ mod tests {
             Choice::parse("openai/gpt-4o"),
             Choice {
                 provider: "openai".into(),
-                model: Some("gpt-4o".into())
+                model: Some("gpt-4o".into()),
+                protocol: None,
             }
         );
         assert_eq!(
@@ -154,5 +219,52 @@ mod tests {
         );
         assert_eq!(Choice::parse("anthropic").label(), "anthropic/claude-sonnet-4-5");
         assert_eq!(Choice::parse("demo/").model(), "runnel-demo");
+    }
+
+    #[test]
+    fn a_base_url_alone_is_a_custom_endpoint_and_protocol_only_goes_with_it() {
+        let url = Some("http://127.0.0.1:9/v1");
+        let choice = choose(Flags {
+            base_url: url,
+            protocol: Some("anthropic"),
+            model: Some("m"),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(
+            (
+                choice.provider.as_str(),
+                choice.model.as_deref(),
+                choice.protocol.as_deref()
+            ),
+            ("custom", Some("m"), Some("anthropic"))
+        );
+        let named = choose(Flags {
+            model_id: Some("openai/gpt-4o"),
+            base_url: url,
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(
+            named.provider, "openai",
+            "a named provider keeps its name with a base URL"
+        );
+        for flags in [
+            Flags {
+                model_id: Some("openai/gpt-4o"),
+                base_url: url,
+                protocol: Some("anthropic"),
+                ..Flags::default()
+            },
+            Flags {
+                provider: Some("custom"),
+                protocol: Some("anthropic"),
+                ..Flags::default()
+            },
+        ] {
+            assert!(matches!(choose(flags), Err(Failure::Usage(_))), "{flags:?}");
+        }
+        assert!(protocol_id("anthropic").is_ok());
+        assert!(protocol_id("gopher").unwrap_err().contains("known: openai, anthropic"));
     }
 }

@@ -329,7 +329,10 @@ async fn an_env_key_wins_over_a_keychain_key_for_the_same_host_and_status_says_s
     let status = |env: &[(&str, &str)]| tokio::task::block_in_place(|| keys(SERVICE, &["status"], None, env).1);
     let before = status(&[]);
     assert!(
-        before.contains(&format!("openai: key set in the OS keychain for {}\n", openai.url())),
+        before.contains(&format!(
+            "openai: key set in the OS keychain for {}; reads OPENAI_API_KEY, then the OS keychain\n",
+            openai.url()
+        )),
         "{before}"
     );
 

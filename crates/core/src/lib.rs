@@ -81,6 +81,6 @@ pub use parallel::{SetEvent, StreamId, StreamSet};
 pub use provider::ModelInfo;
 pub use recording::{RecordedChunk, Recording, RecordingTap};
 pub use request::{ChatOptions, ChatRequest, Message, Role};
-pub use resolve::{ResolveError, resolve, resolve_def};
+pub use resolve::{ResolveError, resolve, resolve_def, resolve_keyless};
 pub use stream::{ChatStream, StopHandle, StreamOptions};
 pub use timeouts::Timeouts;

@@ -75,6 +75,23 @@ pub fn resolve(
     Catalog::builtin().resolve(id, base_url, store)
 }
 
+/// Makes `def` ready to call at `base_url` (or its own) with no key at all: neither its env var
+/// nor the keychain is read. For requests the person did not aim at this provider — detecting
+/// local servers, listing every provider's models — which must never carry a key.
+pub fn resolve_keyless(def: &ProviderDef, base_url: Option<&str>) -> Result<Endpoint, ResolveError> {
+    let base_url = base_url_for(def, base_url)?;
+    let mut endpoint = Endpoint::new(&def.id, protocol_of(def)?, &base_url, None);
+    endpoint.quirks = def.quirks;
+    Ok(endpoint)
+}
+
+fn protocol_of(def: &ProviderDef) -> Result<&'static dyn crate::provider::Protocol, ResolveError> {
+    protocol(&def.protocol).ok_or_else(|| ResolveError::UnknownProtocol {
+        id: def.id.clone(),
+        protocol: def.protocol.clone(),
+    })
+}
+
 /// Makes `def` ready to call at `base_url` (or its own). Blocking: it may read the keychain.
 pub fn resolve_def(
     def: &ProviderDef,
@@ -108,11 +125,7 @@ pub fn resolve_def(
         }
         None => (None, None),
     };
-    let protocol = protocol(&def.protocol).ok_or_else(|| ResolveError::UnknownProtocol {
-        id: def.id.clone(),
-        protocol: def.protocol.clone(),
-    })?;
-    let mut endpoint = Endpoint::new(&def.id, protocol, &base_url, key);
+    let mut endpoint = Endpoint::new(&def.id, protocol_of(def)?, &base_url, key);
     endpoint.quirks = def.quirks;
     Ok((endpoint, source))
 }
@@ -155,6 +168,7 @@ pub fn base_url_for(def: &ProviderDef, explicit: Option<&str>) -> Result<String,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::Catalog;
     use crate::keys::{ApiKey, MemoryStore, StoredKey};
 
     #[test]
@@ -173,6 +187,27 @@ mod tests {
         assert_eq!(endpoint.base_url, "http://127.0.0.1:9");
         assert_eq!(endpoint.protocol.id(), "anthropic");
         assert_eq!(source, Some(KeySource::Keychain));
+    }
+
+    #[test]
+    fn a_keyless_endpoint_reads_neither_the_env_nor_the_keychain() {
+        let store = MemoryStore::default();
+        let key = StoredKey::for_url(ApiKey::new("stored"), "http://localhost:8000").unwrap();
+        store.set("vllm", &key).unwrap();
+        let vllm = Catalog::builtin().get("vllm").unwrap().clone();
+        assert!(
+            resolve_def(&vllm, None, &store).unwrap().0.key.is_some(),
+            "named, it has its key"
+        );
+        let endpoint = resolve_keyless(&vllm, None).unwrap();
+        assert!(endpoint.key.is_none());
+        assert_eq!(endpoint.base_url, "http://localhost:8000/v1");
+        let anthropic = Catalog::builtin().get("custom").unwrap().speaking("anthropic").unwrap();
+        let endpoint = resolve_keyless(&anthropic, Some("http://h:1")).unwrap();
+        assert_eq!(
+            (endpoint.protocol.id(), endpoint.provider.as_str()),
+            ("anthropic", "custom")
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! What every process test of `runnel` starts from.
 
+#![allow(dead_code)] // each test binary uses its own subset
+
 use std::process::{Child, Command, Output, Stdio};
 
 /// `runnel` with a clean environment: no keys, no base URLs, no `RUNNEL_MODEL`, no providers

@@ -17,6 +17,10 @@ use crate::provider::{Quirks, protocol};
 /// The id of the built-in offline demo provider.
 pub const DEMO: &str = "demo";
 
+/// The id of the built-in template for an endpoint given only by its base URL: it reads no env
+/// key, so a URL given without naming a provider never receives another provider's key.
+pub const CUSTOM: &str = "custom";
+
 /// The env var naming a providers file (a JSON array of [`ProviderDef`]s).
 pub const PROVIDERS_FILE_ENV: &str = "RUNNEL_PROVIDERS_FILE";
 
@@ -128,6 +132,16 @@ impl ProviderDef {
     /// The model used when none is named.
     pub fn default_model(&self) -> &str {
         self.models.first().map_or("default", String::as_str)
+    }
+
+    /// This definition speaking `protocol` instead (a [`CUSTOM`] endpoint whose server speaks
+    /// Anthropic's protocol, say); `None` for a protocol the core does not know.
+    pub fn speaking(&self, protocol_id: &str) -> Option<Self> {
+        protocol(protocol_id)?;
+        Some(Self {
+            protocol: protocol_id.to_owned(),
+            ..self.clone()
+        })
     }
 
     /// True for a template that is only usable with a base URL given (`custom`).
