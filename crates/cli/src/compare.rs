@@ -341,7 +341,7 @@ mod tests {
         let one = base_url("http://h:1/v1?x=y").unwrap();
         assert_eq!(one.provider, None);
         assert_eq!(
-            base_urls(&choices, &[one.clone()]).unwrap(),
+            base_urls(&choices, std::slice::from_ref(&one)).unwrap(),
             [
                 Some("http://h:1/v1?x=y".to_owned()),
                 Some("http://h:1/v1?x=y".to_owned())
