@@ -592,8 +592,24 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
         "not offered before it answered"
     );
 
+    // A key stored for vLLM where it runs: detection must not send it (nobody chose vLLM yet).
+    let stored = runnel_core::StoredKey::for_url(runnel_core::ApiKey::new(KEY), &openai.url()).unwrap();
+    harness.keys.set("vllm", &stored).unwrap();
+
     let found = commands::detect_local_servers(harness.state()).await.unwrap();
     assert_eq!(found.iter().map(|view| view.id.as_str()).collect::<Vec<_>>(), ["vllm"]);
+    let probes = openai.requests();
+    assert!(!probes.is_empty());
+    assert!(
+        probes.iter().all(|probe| probe.header("authorization").is_none()),
+        "detection probes carry no key"
+    );
+    // Asking for vLLM's list (the person chose it) sends its key.
+    commands::refresh_models(harness.state(), "vllm".into()).await.unwrap();
+    assert_eq!(
+        openai.requests().last().unwrap().header("authorization"),
+        Some(format!("Bearer {KEY}").as_str())
+    );
     let after = commands::model_catalog(harness.state()).await.unwrap();
     let vllm = after.iter().find(|group| group.id == "vllm").expect("vLLM is offered");
     assert!(vllm.available && vllm.local && vllm.models.len() > 1, "{vllm:?}");

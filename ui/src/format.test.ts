@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayGroup, formatStats, groupByDay, keyStatus, modelLabel, providerName } from "./format";
+import { dayGroup, formatStats, groupByDay, keyEnvNote, keyStatus, modelLabel, providerName } from "./format";
 import type { Stats } from "./types";
 import { providerView } from "./testing";
 
@@ -45,6 +45,11 @@ describe("names", () => {
     expect(keyStatus({ key: "env", key_env: "OPENAI_API_KEY", takes_key: true })).toBe("From OPENAI_API_KEY");
     expect(keyStatus({ key: "none", key_env: null, takes_key: true })).toBe("No key");
     expect(keyStatus({ key: "unavailable", key_env: null, takes_key: true })).toBe("Keychain unavailable");
+    expect(keyEnvNote({ key: "none", key_env: "OPENAI_API_KEY", takes_key: true })).toBe("Reads OPENAI_API_KEY first");
+    expect(keyEnvNote({ key: "keychain", key_env: "OPENAI_API_KEY", takes_key: true })).toBe("Reads OPENAI_API_KEY first");
+    expect(keyEnvNote({ key: "env", key_env: "OPENAI_API_KEY", takes_key: true })).toBeNull();
+    expect(keyEnvNote({ key: "none", key_env: null, takes_key: true })).toBeNull();
+    expect(keyEnvNote({ key: "none", key_env: "X", takes_key: false })).toBeNull();
   });
 });
 

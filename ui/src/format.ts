@@ -66,6 +66,16 @@ export function groupByDay<T extends { updated_at: number }>(items: T[], now: Da
   return DAY_GROUPS.filter((g) => map.has(g)).map((g) => [g, map.get(g)!]);
 }
 
+/**
+ * Which env var a provider reads its key from, when the status does not already say it:
+ * "Reads OPENAI_API_KEY first" (it wins over the keychain); null when the key comes from it, or
+ * the provider reads none.
+ */
+export function keyEnvNote(view: { key: string; key_env: string | null; takes_key: boolean }): string | null {
+  if (!view.takes_key || view.key_env === null || view.key === "env") return null;
+  return `Reads ${view.key_env} first`;
+}
+
 /** "Key set ✓ (keychain)" / "From OPENAI_API_KEY" / "No key" / "Keychain unavailable". */
 export function keyStatus(view: { key: string; key_env: string | null; takes_key: boolean }): string {
   if (!view.takes_key) return "No key needed";

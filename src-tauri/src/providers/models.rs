@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use runnel_core::{Engine, ProviderDef, Timeouts};
+use runnel_core::{Endpoint, Engine, ProviderDef, Timeouts, resolve_keyless};
 
 use super::Providers;
 use crate::error::AppResult;
@@ -28,11 +28,17 @@ impl Providers {
             .unwrap_or_else(|| def.models.clone())
     }
 
-    /// Fetches `def`'s models live and remembers them. Blocking part: the keychain.
+    /// Fetches `def`'s models live, with its key, and remembers them: the person asked for this
+    /// provider's list. Blocking part: the keychain.
     pub async fn fetch_models(&self, engine: &Engine, def: &ProviderDef) -> AppResult<Vec<String>> {
         let endpoint = tokio::task::block_in_place(|| self.endpoint(def))?;
+        self.list_models(engine, def, &endpoint).await
+    }
+
+    /// Lists `def`'s models at `endpoint` and remembers them.
+    async fn list_models(&self, engine: &Engine, def: &ProviderDef, endpoint: &Endpoint) -> AppResult<Vec<String>> {
         let models: Vec<String> = engine
-            .models(&endpoint)
+            .models(endpoint)
             .await?
             .into_iter()
             .map(|model| model.id)
@@ -45,7 +51,9 @@ impl Providers {
     }
 
     /// Looks for the local servers of the catalog at their base URLs (an SDK env var such as
-    /// `VLLM_BASE_URL` moves one); returns the ids that answered with a model list.
+    /// `VLLM_BASE_URL` moves one); returns the ids that answered with a model list. The probes
+    /// carry no key (not `VLLM_API_KEY`, not a keychain entry): nobody chose these servers, and
+    /// whatever answers on a local port may be anything.
     pub async fn detect_local(&self, store: &Store) -> AppResult<Vec<String>> {
         let engine = Engine::new(DETECTION)?;
         let candidates: Vec<ProviderDef> = self
@@ -56,7 +64,10 @@ impl Providers {
             .collect();
         let mut found = Vec::new();
         for def in candidates {
-            let answered = self.fetch_models(&engine, &def).await.is_ok();
+            let answered = match resolve_keyless(&def, None) {
+                Ok(endpoint) => self.list_models(&engine, &def, &endpoint).await.is_ok(),
+                Err(_) => false,
+            };
             let mut detected = self.detected.lock().expect("detected lock");
             if answered {
                 detected.insert(def.id.clone());

@@ -7,7 +7,7 @@
  */
 import { button, h } from "../dom";
 import { describeError } from "../errors";
-import { keyStatus } from "../format";
+import { keyEnvNote, keyStatus } from "../format";
 import { icon } from "../icons";
 import type { Ipc } from "../ipc";
 import type { ProviderView, UiError } from "../types";
@@ -32,6 +32,7 @@ type SettingsIpc = Pick<
 class ProviderRow {
   readonly el: HTMLElement;
   private readonly status: HTMLElement;
+  private readonly keyEnv: HTMLElement;
   private readonly result: HTMLElement;
   private readonly models: HTMLElement;
   private readonly keyArea: HTMLElement;
@@ -48,6 +49,7 @@ class ProviderRow {
     private readonly removed: (row: ProviderRow) => void,
   ) {
     this.status = h("span", { class: "key-status", "data-testid": "api-key-status", role: "status" });
+    this.keyEnv = h("span", { class: "key-env", "data-testid": "api-key-env" });
     this.result = h("div", { class: "test-result", "data-testid": "test-result", "aria-live": "polite" });
     this.models = h("div", { class: "model-chips", "aria-label": `${view.name} models` });
     this.keyArea = h("div", { class: "key-area" });
@@ -64,7 +66,7 @@ class ProviderRow {
       "section",
       { class: "provider-row", "data-testid": "provider-row", "data-provider": view.id, "aria-labelledby": nameId },
       h("div", { class: "row-head" }, h("h3", { id: nameId, class: "provider-name" }, view.name), this.badges, actions),
-      h("div", { class: "row-meta" }, this.baseUrl, this.status),
+      h("div", { class: "row-meta" }, this.baseUrl, this.status, this.keyEnv),
       this.keyArea,
       this.result,
       this.models,
@@ -77,6 +79,9 @@ class ProviderRow {
     this.baseUrl.textContent = view.base_url;
     this.status.textContent = keyStatus(view);
     this.status.dataset.key = view.takes_key ? view.key : "not-needed";
+    const note = keyEnvNote(view);
+    this.keyEnv.textContent = note ?? "";
+    this.keyEnv.hidden = note === null;
     const badges = [
       view.local ? h("span", { class: "badge" }, "local") : null,
       view.custom ? h("span", { class: "badge" }, "custom") : null,
