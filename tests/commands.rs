@@ -409,6 +409,161 @@ async fn a_page_that_never_acks_gets_a_burst_coalesced_from_the_first_read_on_wi
     );
 }
 
+/// Resident memory of process `pid`, in bytes (Linux).
+fn resident_bytes(pid: u32) -> Option<usize> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    Some(line.split_whitespace().nth(1)?.parse::<usize>().ok()? * 1024)
+}
+
+/// What the flood test prints when the server can write no more, and when it held that for 2 s.
+const FLOOD_HELD: &str = "flood: held";
+const FLOOD_STILL: &str = "flood: still";
+
+/// A page that never acknowledges, a server sending text then an endless flood of usage reports:
+/// once the outbox and the stream's channel are full the server can write no more; Stop still
+/// ends the answer with its text saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run in a process of its own by the test below, which measures its memory (scripts/test runs it here too)"]
+async fn a_flood_of_events_without_text_to_a_page_that_never_acks() {
+    let (openai, anthropic) = servers().await;
+    let before = "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Before\"}}]}\n\n";
+    let usage = "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":2}}\n\n";
+    openai.enqueue(Reply::sse(before).end(runnel_testkit::End::Endless(usage.repeat(100).into_bytes())));
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    openai.wait_requests(1, Duration::from_secs(10)).await;
+    let connection = openai.connection(0);
+    let (mut written, mut still) = (connection.bytes_written(), 0);
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = connection.bytes_written();
+        still = if now == written { still + 1 } else { 0 };
+        written = now;
+        if still == 5 {
+            break;
+        }
+    }
+    assert_eq!(still, 5, "the server was still writing after 20 s ({written} bytes)");
+    assert!(written < 64 << 20, "{written} bytes were read ahead of the page");
+    println!("{FLOOD_STILL}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(connection.bytes_written(), written, "nothing more was read in 2 s");
+    println!("{FLOOD_HELD}");
+    let sent = received.lock().unwrap().len();
+    assert!(sent <= 16, "{sent} messages went out unacknowledged");
+
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+    assert!(connection.wait_closed_by_client(Duration::from_secs(5)).await.is_some());
+    let messages = until_end(&received).await;
+    assert_eq!(messages.last().unwrap()["saved"]["state"], "stopped");
+    assert_eq!(text_of(&messages), "Before");
+    let saved = commands::get_conversation(harness.state(), conversation.id)
+        .await
+        .unwrap();
+    assert_eq!(saved.messages[1].content, "Before");
+}
+
+#[test]
+fn a_flood_of_events_without_text_keeps_the_apps_memory_under_256_mib_and_flat() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_flood_of_events_without_text_to_a_page_that_never_acks",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let peak = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sampler = {
+        let peak = peak.clone();
+        std::thread::spawn(move || {
+            while let Some(bytes) = resident_bytes(pid) {
+                peak.fetch_max(bytes, std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let (mut at_still, mut at_held) = (None, None);
+    for line in std::io::BufReader::new(child.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.ends_with(FLOOD_STILL) {
+            at_still = resident_bytes(pid);
+        } else if line.ends_with(FLOOD_HELD) {
+            at_held = resident_bytes(pid);
+        }
+    }
+    assert!(
+        child.wait().unwrap().success(),
+        "the flood test failed in its own process"
+    );
+    sampler.join().unwrap();
+    let peak = peak.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(peak < 256 << 20, "peak memory {} MiB", peak >> 20);
+    let (still, held) = (at_still.unwrap(), at_held.unwrap());
+    assert!(
+        held <= still + (4 << 20),
+        "memory grew from {} to {} MiB while the flood was held",
+        still >> 20,
+        held >> 20
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_echoed_in_an_error_body_is_masked_before_the_recording_is_stored_or_exported() {
+    let (openai, anthropic) = servers().await;
+    let body =
+        format!(r#"{{"type":"error","error":{{"type":"authentication_error","message":"invalid x-api-key: {KEY}"}}}}"#);
+    anthropic.enqueue(Reply::json(401, &body));
+    let downloads = tempfile::tempdir().unwrap();
+    let harness = harness_in(tempfile::tempdir().unwrap(), &openai, &anthropic, downloads.path());
+    commands::set_api_key(harness.state(), "fake-anthropic".into(), KEY.into())
+        .await
+        .unwrap();
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "hi", "fake-anthropic/claude-fake").await;
+    let messages = until_end(&received).await;
+    assert_eq!(messages.last().unwrap()["saved"]["error"]["kind"], "authentication");
+    assert_eq!(
+        anthropic.requests()[0].header("x-api-key"),
+        Some(KEY),
+        "the key was sent, and echoed back"
+    );
+
+    // Nothing written to disk holds it: the database (and its write-ahead log)…
+    let database = harness.database();
+    let mut files = vec![database.clone()];
+    files.push(database.with_extension("sqlite3-wal"));
+    for file in files.iter().filter(|file| file.exists()) {
+        let bytes = std::fs::read(file).unwrap();
+        assert!(
+            !bytes.windows(KEY.len()).any(|window| window == KEY.as_bytes()),
+            "{} holds the key",
+            file.display()
+        );
+        assert!(
+            !bytes.windows(12).any(|window| window == &KEY.as_bytes()[4..16]),
+            "{}",
+            file.display()
+        );
+    }
+    // … nor the export, whose offsets still hold: the key's run is as many `*`s.
+    let answer = turn.assistant.id;
+    let masked = "*".repeat(KEY.len());
+    let path = commands::export_stream(harness.state(), answer).await.unwrap();
+    let exported = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(exported.len(), body.len());
+    assert_eq!(exported, body.replace(KEY, &masked));
+    let sidecar = std::fs::read_to_string(format!("{path}.json")).unwrap();
+    assert!(sidecar.contains("\"key_runs_masked\": 1"), "{sidecar}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_acks_gets_every_delta_alone() {
     let (openai, anthropic) = servers().await;

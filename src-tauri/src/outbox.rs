@@ -8,6 +8,11 @@
 //! the page catches up; a message that can grow no more still goes out, up to the whole window. So
 //! a fast page sees every delta at once, a burst reaches the page in full messages without waiting
 //! for a frame, and a slow or hidden page is never flooded.
+//!
+//! What waits here is bounded too ([`Outbox::is_full`]: [`MAX_QUEUED_MESSAGES`] messages or
+//! [`MAX_QUEUED_BYTES`]): while it is full, `streams::forward` takes no more events from the stream,
+//! whose bounded channel then stops the socket being read — a page that paints nothing does not
+//! make the app hold a flood of events.
 
 use std::collections::VecDeque;
 use std::mem::discriminant;
@@ -24,6 +29,11 @@ pub const WINDOW: u64 = 16;
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 /// Room left in a message for everything but the text.
 const ENVELOPE_BYTES: usize = 64;
+/// Messages that may wait for the page before the stream is read no further.
+pub const MAX_QUEUED_MESSAGES: usize = 1024;
+/// Bytes (of text and other strings, about what they take in JSON) that may wait for the page
+/// before the stream is read no further: 128 full messages, far more than any burst.
+pub const MAX_QUEUED_BYTES: usize = 8 << 20;
 /// Room for text in one message.
 const TEXT_BUDGET: usize = MAX_MESSAGE_BYTES - ENVELOPE_BYTES;
 
@@ -44,6 +54,13 @@ impl Sink for tauri::ipc::Channel<StreamMessage> {
 struct Queued {
     event: StreamEvent,
     text_bytes: usize,
+}
+
+impl Queued {
+    /// About what this message costs while it waits: its text or other strings, and an envelope.
+    fn weight(&self) -> usize {
+        ENVELOPE_BYTES + self.text_bytes.max(self.event.payload_bytes())
+    }
 }
 
 /// The text of a delta that may coalesce.
@@ -90,6 +107,8 @@ fn fitting(text: &str, room: usize) -> (usize, usize) {
 #[derive(Debug, Default)]
 pub struct Outbox {
     queue: VecDeque<Queued>,
+    /// The weights of what `queue` holds, summed.
+    queued_bytes: usize,
     last_seq: u64,
 }
 
@@ -99,7 +118,9 @@ impl Outbox {
     /// recording, `inspector.rs`).
     pub fn push(&mut self, mut event: StreamEvent) {
         let Some(text) = text_mut(&mut event).map(std::mem::take) else {
-            self.queue.push_back(Queued { event, text_bytes: 0 });
+            let queued = Queued { event, text_bytes: 0 };
+            self.queued_bytes += queued.weight();
+            self.queue.push_back(queued);
             return;
         };
         // `event` is now an empty delta of its kind, the seed of each new message.
@@ -116,14 +137,24 @@ impl Outbox {
                         .expect("a delta of the same kind")
                         .push_str(&rest[..cut]);
                     last.text_bytes += bytes;
+                    self.queued_bytes += bytes;
                     rest = &rest[cut..];
                 }
-                _ => self.queue.push_back(Queued {
-                    event: event.clone(),
-                    text_bytes: 0,
-                }),
+                _ => {
+                    self.queued_bytes += ENVELOPE_BYTES;
+                    self.queue.push_back(Queued {
+                        event: event.clone(),
+                        text_bytes: 0,
+                    });
+                }
             }
         }
+    }
+
+    /// Whether as much waits for the page as may: the stream should be read no further until the
+    /// page acknowledges some.
+    pub fn is_full(&self) -> bool {
+        self.queue.len() >= MAX_QUEUED_MESSAGES || self.queued_bytes >= MAX_QUEUED_BYTES
     }
 
     /// Whether the first queued message can take no more text: another was begun after it, or it
@@ -145,6 +176,7 @@ impl Outbox {
                 break;
             }
             let Some(queued) = self.queue.pop_front() else { break };
+            self.queued_bytes -= queued.weight();
             if !self.send(sink, queued.event, None) {
                 return false;
             }
@@ -221,6 +253,31 @@ mod tests {
             messages,
             vec![message(1, text("a")), message(2, text("b")), message(3, text("c"))]
         );
+    }
+
+    #[test]
+    fn the_queue_is_full_at_its_bound_of_messages_or_bytes_and_empties_as_it_is_sent() {
+        let (sink, _received) = collector();
+        let mut outbox = Outbox::default();
+        let usage = StreamEvent::Usage(Usage::default());
+        for _ in 0..MAX_QUEUED_MESSAGES - 1 {
+            outbox.push(usage.clone());
+        }
+        assert!(!outbox.is_full());
+        outbox.push(usage);
+        assert!(outbox.is_full(), "text-free events count one message each");
+        assert!(outbox.flush_all(&sink));
+        assert_eq!((outbox.is_full(), outbox.queued_bytes), (false, 0));
+
+        // Text coalesces, so its bytes are what fill the queue.
+        let chunk = "x".repeat(4096);
+        while !outbox.is_full() {
+            outbox.push(text(&chunk));
+        }
+        assert!(outbox.queue.len() < MAX_QUEUED_MESSAGES);
+        assert!(outbox.queued_bytes >= MAX_QUEUED_BYTES && outbox.queued_bytes < MAX_QUEUED_BYTES + 8192);
+        assert!(outbox.flush_all(&sink));
+        assert_eq!(outbox.queued_bytes, 0, "every byte counted in is counted out");
     }
 
     #[test]

@@ -184,9 +184,15 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
     let mut outbox = Outbox::default();
     let mut checkpoints = Checkpoints::new(store.clone(), started.id);
     let mut page_open = true;
+    let stop = stream.stop_handle();
+    let mut stopped = false;
     let ending = loop {
+        // While as much waits for the page as may, the stream is read no further (its bounded
+        // channel then stops the socket being read) — unless it was stopped: then its last events
+        // and its ending are taken, so a page that paints nothing cannot hold up a stop.
+        let room = !page_open || !outbox.is_full() || stopped;
         tokio::select! {
-            event = stream.next() => {
+            event = stream.next(), if room => {
                 let Some(event) = event else {
                     break StreamEvent::Error(StreamError::incomplete("the stream ended without an ending"));
                 };
@@ -207,17 +213,21 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
                         Err(error) => tracing::warn!(%error, "could not replace the previous answer yet"),
                     }
                 }
+                if !page_open {
+                    continue; // nobody to send it to: the text is still collected and saved
+                }
                 outbox.push(event);
                 // The events of one read go together: a burst fills messages (up to the message
                 // limit) instead of spending the page's window on a delta each.
                 if !stream.has_ready() || outbox.holds_full_message() {
-                    page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
+                    page_open = outbox.flush(sink, acks.painted(), WINDOW);
                 }
             }
             // While events are ready, the branch above sends once they are in (or fill a message).
-            () = acks.changed.notified(), if !stream.has_ready() => {
+            () = acks.changed.notified(), if !stream.has_ready() || !room => {
                 page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
             }
+            () = stop.stopped(), if !room => stopped = true,
             () = checkpoints.due() => checkpoints.write(stream.completion()),
         }
     };

@@ -74,6 +74,23 @@ impl StreamEvent {
         matches!(self, Self::Finish { .. } | Self::Error(_) | Self::Stopped)
     }
 
+    /// Bytes of the strings this event carries: what holding it costs beyond its fixed size,
+    /// as [`Limits::answer_bytes`](crate::Limits::answer_bytes) counts it.
+    pub fn payload_bytes(&self) -> usize {
+        let len = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+        match self {
+            Self::TextDelta { text } | Self::ThinkingDelta { text } | Self::RefusalDelta { text } => text.len(),
+            Self::ToolCallDelta {
+                id, name, arguments, ..
+            } => arguments.len() + len(id) + len(name),
+            Self::Start { response_id, model } => len(response_id) + len(model),
+            Self::Finish { raw_reason, .. } => len(raw_reason),
+            Self::Raw(frame) => frame.event.len() + frame.data.len(),
+            Self::Error(error) => error.message.len() + len(&error.error_type),
+            Self::Usage(_) | Self::Stopped => 0,
+        }
+    }
+
     /// True for the events that carry a piece of the answer (text, thinking, refusal, tool call).
     pub fn is_content(&self) -> bool {
         matches!(

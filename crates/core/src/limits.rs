@@ -101,31 +101,13 @@ impl AnswerMeter {
                 format!("the answer passed the limit of {} events", self.limits.answer_events),
             ));
         }
-        let total = self.answer_bytes.saturating_add(event_bytes(event));
+        let total = self.answer_bytes.saturating_add(event.payload_bytes());
         if total > self.limits.answer_bytes {
             return Err(too_large("the answer", self.limits.answer_bytes));
         }
         self.answer_bytes = total;
         self.answer_events += 1;
         Ok(())
-    }
-}
-
-/// The bytes of the strings `event` carries: what holding it costs beyond its fixed size.
-fn event_bytes(event: &StreamEvent) -> usize {
-    let len = |text: &Option<String>| text.as_ref().map_or(0, String::len);
-    match event {
-        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
-            text.len()
-        }
-        StreamEvent::ToolCallDelta {
-            id, name, arguments, ..
-        } => arguments.len() + len(id) + len(name),
-        StreamEvent::Start { response_id, model } => len(response_id) + len(model),
-        StreamEvent::Finish { raw_reason, .. } => len(raw_reason),
-        StreamEvent::Raw(frame) => frame.event.len() + frame.data.len(),
-        StreamEvent::Error(error) => error.message.len() + len(&error.error_type),
-        StreamEvent::Usage(_) | StreamEvent::Stopped => 0,
     }
 }
 

@@ -65,6 +65,11 @@ impl StopHandle {
         self.0.cancel();
     }
 
+    /// Waits until [`stop`](Self::stop) is called (at once if it was).
+    pub async fn stopped(&self) {
+        self.0.cancelled().await;
+    }
+
     /// True once [`stop`](Self::stop) was called.
     pub fn is_stopped(&self) -> bool {
         self.0.is_cancelled()
