@@ -129,7 +129,11 @@ pub fn export(store: &Store, message_id: i64, title: &str, dir: &Path) -> AppRes
         path: dir.to_owned(),
         source,
     })?;
-    Ok(sse_file::write_numbered(dir, &file_stem(title, message_id), &recording)?)
+    Ok(sse_file::write_numbered(
+        dir,
+        &file_stem(title, message_id),
+        &recording,
+    )?)
 }
 
 /// The downloads folder: `XDG_DOWNLOAD_DIR`, else `~/Downloads` (`None` without a home).

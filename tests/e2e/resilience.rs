@@ -223,15 +223,31 @@ fn a_second_launch_on_another_spelling_of_the_data_folder_exits_too() {
             let status = status.unwrap_or_else(|| panic!("the launch on {spelling} still ran after 60 s"));
             assert!(status.success(), "the launch on {spelling} exited with {status}");
         }
-        assert_eq!(ui::last_answer(wd).await.state, "streaming", "the first window still streams");
-        assert_eq!(saved_answer_states(&app), ["streaming"], "the answer was not marked interrupted");
+        assert_eq!(
+            ui::last_answer(wd).await.state,
+            "streaming",
+            "the first window still streams"
+        );
+        assert_eq!(
+            saved_answer_states(&app),
+            ["streaming"],
+            "the answer was not marked interrupted"
+        );
 
         let answer = ui::wait_answer_end(wd).await;
         assert_eq!(answer.state, "done", "{answer:?}");
         assert_eq!(words(&answer.text).len(), 10 * WORDS_PER_SECOND);
         let log = std::fs::read_to_string(app.data_dir().join(runnel_app::LOG_FILE)).unwrap_or_default();
-        assert_eq!(log.matches("Runnel started").count(), 1, "no other launch opened the database");
-        assert_eq!(log.matches("another launch handed over to this instance").count(), 2, "{log}");
+        assert_eq!(
+            log.matches("Runnel started").count(),
+            1,
+            "no other launch opened the database"
+        );
+        assert_eq!(
+            log.matches("another launch handed over to this instance").count(),
+            2,
+            "{log}"
+        );
         app.quit().await;
     });
 }

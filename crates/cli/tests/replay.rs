@@ -203,8 +203,15 @@ async fn save_sse_replaces_a_regular_file_and_never_follows_a_symbolic_link() {
     std::fs::write(&named, "an older save").unwrap();
     std::fs::write(format!("{}.json", named.display()), "its sidecar").unwrap();
     record(&OPENAI, Reply::sse(body.clone()), &named).await;
-    assert_eq!(std::fs::read(&named).unwrap(), body, "the named regular file is replaced");
-    assert_eq!(sidecar_chunks(&named).iter().map(|(_, len)| len).sum::<usize>(), body.len());
+    assert_eq!(
+        std::fs::read(&named).unwrap(),
+        body,
+        "the named regular file is replaced"
+    );
+    assert_eq!(
+        sidecar_chunks(&named).iter().map(|(_, len)| len).sum::<usize>(),
+        body.len()
+    );
 
     let elsewhere = tempfile::tempdir().unwrap();
     let precious = elsewhere.path().join("precious");
@@ -220,12 +227,21 @@ async fn save_sse_replaces_a_regular_file_and_never_follows_a_symbolic_link() {
         assert_eq!(code, 1, "{stderr}");
         assert!(!stdout.is_empty(), "the answer is still printed");
         assert!(
-            stderr.contains(&format!("error: {saved} is a symbolic link, not a regular file: it is left as it is")),
+            stderr.contains(&format!(
+                "error: {saved} is a symbolic link, not a regular file: it is left as it is"
+            )),
             "{stderr}"
         );
     }
-    assert_eq!(std::fs::read(&precious).unwrap(), b"keep me", "the link's target is untouched");
-    assert!(!elsewhere.path().join("victim").exists(), "a dangling link's target is never created");
+    assert_eq!(
+        std::fs::read(&precious).unwrap(),
+        b"keep me",
+        "the link's target is untouched"
+    );
+    assert!(
+        !elsewhere.path().join("victim").exists(),
+        "a dangling link's target is never created"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -780,7 +780,16 @@ event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
         let folder = dir.path().join("folder.sse");
         fs::create_dir(&folder).unwrap();
         let error = write(&folder, &recording(OPENAI, &[])).unwrap_err();
-        assert!(matches!(error, SseFileError::NotAFile { what: "a directory", .. }), "{error:?}");
+        assert!(
+            matches!(
+                error,
+                SseFileError::NotAFile {
+                    what: "a directory",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 
     #[cfg(unix)]
@@ -807,8 +816,21 @@ event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
                 symlink(target, sidecar_path(&path)).unwrap();
             }
             let error = write(&path, &recording(OPENAI, &[])).unwrap_err();
-            assert!(matches!(error, SseFileError::NotAFile { what: "a symbolic link", .. }), "{name}: {error:?}");
-            assert!(error.to_string().ends_with("is a symbolic link, not a regular file: it is left as it is"));
+            assert!(
+                matches!(
+                    error,
+                    SseFileError::NotAFile {
+                        what: "a symbolic link",
+                        ..
+                    }
+                ),
+                "{name}: {error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .ends_with("is a symbolic link, not a regular file: it is left as it is")
+            );
             if body_link.is_none() {
                 assert_eq!(fs::read(&path).unwrap(), b"old body", "{name}: nothing is touched");
             }

@@ -11,7 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The recorded body: what a refused request must never see.
-const BODY: &[u8] = b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"secret answer\"}}]}\n\ndata: [DONE]\n\n";
+const BODY: &[u8] =
+    b"data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"secret answer\"}}]}\n\ndata: [DONE]\n\n";
 
 /// A replay of [`BODY`] on 127.0.0.1, served on a task.
 async fn replay() -> SocketAddr {
@@ -56,11 +57,23 @@ fn holds_the_answer(body: &str) -> bool {
 #[tokio::test]
 async fn a_replay_refuses_a_foreign_host_without_the_body() {
     let address = replay().await;
-    for host in ["evil.example", "127.0.0.1.evil.example", "evil.example:8765", "localhost.evil.example"] {
-        let (status, body) = send(address, &format!("POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n")).await;
+    for host in [
+        "evil.example",
+        "127.0.0.1.evil.example",
+        "evil.example:8765",
+        "localhost.evil.example",
+    ] {
+        let (status, body) = send(
+            address,
+            &format!("POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"),
+        )
+        .await;
         assert_eq!(status, 421, "{host}: {body}");
         assert!(!holds_the_answer(&body), "{host}: {body}");
-        assert!(body.contains("only requests for 127.0.0.1, localhost or [::1]"), "{host}: {body}");
+        assert!(
+            body.contains("only requests for 127.0.0.1, localhost or [::1]"),
+            "{host}: {body}"
+        );
     }
     let (status, body) = send(address, "GET /v1/models HTTP/1.1\r\nHost: evil.example\r\n").await;
     assert_eq!(status, 421, "the model list too: {body}");
@@ -95,7 +108,11 @@ async fn a_replay_answers_every_loopback_host_with_or_without_its_port() {
         format!("[::1]:{port}"),
         "[::1]".to_owned(),
     ] {
-        let (status, body) = send(address, &format!("POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n")).await;
+        let (status, body) = send(
+            address,
+            &format!("POST /v1/chat/completions HTTP/1.1\r\nHost: {host}\r\n"),
+        )
+        .await;
         assert_eq!(status, 200, "{host}: {body}");
         assert!(holds_the_answer(&body), "{host}: {body}");
     }

@@ -74,7 +74,12 @@ async fn read(socket: &mut TcpStream) -> Result<Request, Rejected> {
         if buffer.len() > MAX_REQUEST {
             return Err(Rejected::Dropped);
         }
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0).ok_or(Rejected::Dropped)?;
+        let read = socket
+            .read(&mut chunk)
+            .await
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(Rejected::Dropped)?;
         buffer.extend_from_slice(&chunk[..read]);
     };
     let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
@@ -96,10 +101,18 @@ async fn read(socket: &mut TcpStream) -> Result<Request, Rejected> {
     if length > MAX_REQUEST {
         return Err(Rejected::Dropped);
     }
-    let (method, path) = (method.to_owned(), target.split('?').next().unwrap_or_default().to_owned());
+    let (method, path) = (
+        method.to_owned(),
+        target.split('?').next().unwrap_or_default().to_owned(),
+    );
     let mut body = buffer.split_off(head_end);
     while body.len() < length {
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0).ok_or(Rejected::Dropped)?;
+        let read = socket
+            .read(&mut chunk)
+            .await
+            .ok()
+            .filter(|&n| n > 0)
+            .ok_or(Rejected::Dropped)?;
         body.extend_from_slice(&chunk[..read]);
     }
     body.truncate(length);
@@ -157,7 +170,12 @@ mod tests {
     use super::*;
 
     /// A listener on 127.0.0.1 whose first connection is read by `read_request_within(timeout)`.
-    async fn server(timeout: Duration) -> (std::net::SocketAddr, tokio::task::JoinHandle<(Option<Request>, Duration)>) {
+    async fn server(
+        timeout: Duration,
+    ) -> (
+        std::net::SocketAddr,
+        tokio::task::JoinHandle<(Option<Request>, Duration)>,
+    ) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let task = tokio::spawn(async move {
