@@ -34,7 +34,7 @@ pub fn single_instance<R: Runtime>(data_dir: &Path) -> TauriPlugin<R> {
 /// The single-instance key of a data folder, the same for every spelling of it (`/d`, `/d/`, a
 /// link to it): a D-Bus name (Linux) made of the app's identifier and a hash of the folder's
 /// canonical path ([`data_dir::canonical`], which creates the folder if it is missing).
-pub fn instance_key(data_dir: &Path) -> String {
+fn instance_key(data_dir: &Path) -> String {
     // FNV-1a: stable across builds, unlike std's hasher.
     let hash = data_dir::canonical(data_dir)
         .as_os_str()
