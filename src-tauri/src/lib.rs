@@ -12,6 +12,7 @@
 //! - [`recordings`]: each answer's recorded stream: kept, pruned, the inspector's rows, export.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
+//! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
 //! - [`state`], [`models`], [`error`]: shared state, IPC types, the serializable error.
 //! - [`bench`]: the IPC measurement, off unless `RUNNEL_IPC_BENCH=1`.
@@ -24,6 +25,7 @@ pub mod bench;
 pub mod checkpoint;
 pub mod commands;
 pub mod compare;
+pub mod data_dir;
 pub mod drops;
 pub mod ending;
 pub mod error;
@@ -39,7 +41,7 @@ pub mod store;
 pub mod streams;
 pub mod turns;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use runnel_core::KeychainStore;
@@ -50,21 +52,6 @@ use crate::state::AppState;
 
 /// The log file's name inside the data folder.
 pub const LOG_FILE: &str = "runnel.log";
-
-/// `RUNNEL_DATA_DIR`, when set.
-fn data_dir_from_env() -> Option<PathBuf> {
-    std::env::var_os("RUNNEL_DATA_DIR")
-        .filter(|dir| !dir.is_empty())
-        .map(PathBuf::from)
-}
-
-/// The data folder: `RUNNEL_DATA_DIR`, else the OS app-data folder.
-fn data_dir(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    match data_dir_from_env() {
-        Some(dir) => Ok(dir),
-        None => Ok(app.path().app_data_dir()?),
-    }
-}
 
 /// Logs to stderr and to `runnel.log` in the data folder, filtered by `RUNNEL_LOG` (default
 /// `info`). Keys are never logged: they only exist as `ApiKey`s and sensitive header values.
@@ -85,15 +72,14 @@ fn init_logging(data_dir: &std::path::Path) {
     };
 }
 
-/// Opens the state. A providers file or a data folder that cannot be used does not stop the app:
-/// the window opens and shows the problem (`startup`).
-fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
-    let dir = data_dir(app)?;
-    // The log lives in the data folder when it can be created; stderr gets it either way.
-    let _ = std::fs::create_dir_all(&dir);
-    init_logging(&dir);
+/// Opens the state on the data folder `dir` (canonical, created when it could be: `data_dir`). A
+/// providers file or a data folder that cannot be used does not stop the app: the window opens
+/// and shows the problem (`startup`).
+fn setup(app: &mut tauri::App, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    // The log lives in the data folder when it exists; stderr gets it either way.
+    init_logging(dir);
     let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
-    let state = AppState::start(&dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;
+    let state = AppState::start(dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Runnel started");
     app.manage(state);
     #[cfg(unix)]
@@ -114,10 +100,18 @@ fn setup(app: &mut tauri::App) -> Result<(), Box<dyn std::error::Error>> {
 
 /// Runs the app until it quits.
 pub fn run() {
+    let context = tauri::generate_context!();
+    let dir = match data_dir::named(&context.config().identifier) {
+        Ok(dir) => data_dir::canonical(&dir),
+        Err(error) => {
+            eprintln!("error: Runnel could not run: {error}");
+            std::process::exit(1);
+        }
+    };
     tauri::Builder::default()
         // First: a second instance must exit before anything else is set up.
-        .plugin(lifecycle::single_instance(data_dir_from_env().as_deref()))
-        .setup(setup)
+        .plugin(lifecycle::single_instance(&dir))
+        .setup(move |app| setup(app, &dir))
         .manage(drops::FileDrops::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
@@ -160,7 +154,7 @@ pub fn run() {
             commands::watch_file_drops,
             bench::ipc_bench,
         ])
-        .build(tauri::generate_context!())
+        .build(context)
         .unwrap_or_else(|error| {
             eprintln!("error: Runnel could not run: {error}");
             std::process::exit(1);

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
 
+use crate::data_dir;
 use crate::state::AppState;
 
 /// How long quitting waits for running answers to be saved.
@@ -20,20 +21,22 @@ pub const SAVE_ON_QUIT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Set once running answers were saved for quitting: the next exit request goes through.
 static SAVED_FOR_EXIT: AtomicBool = AtomicBool::new(false);
 
-/// The single-instance plugin, keyed on `data_dir` when one is set (`RUNNEL_DATA_DIR`), so that
-/// apps on different data folders run side by side and two on the same one never do.
-pub fn single_instance<R: Runtime>(data_dir: Option<&Path>) -> TauriPlugin<R> {
-    let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _argv, _cwd| focus_main(app));
-    match data_dir {
-        Some(dir) => builder.dbus_id(dbus_id(dir)).build(),
-        None => builder.build(),
-    }
+/// The single-instance plugin, keyed on the data folder (the default one too), so that apps on
+/// different data folders run side by side and two on the same one never do, however each
+/// spells it.
+pub fn single_instance<R: Runtime>(data_dir: &Path) -> TauriPlugin<R> {
+    tauri_plugin_single_instance::Builder::new()
+        .callback(|app, _argv, _cwd| focus_main(app))
+        .dbus_id(instance_key(data_dir))
+        .build()
 }
 
-/// A D-Bus name (Linux) unique to a data folder: the app's identifier and a hash of the path.
-fn dbus_id(data_dir: &Path) -> String {
+/// The single-instance key of a data folder, the same for every spelling of it (`/d`, `/d/`, a
+/// link to it): a D-Bus name (Linux) made of the app's identifier and a hash of the folder's
+/// canonical path ([`data_dir::canonical`], which creates the folder if it is missing).
+fn instance_key(data_dir: &Path) -> String {
     // FNV-1a: stable across builds, unlike std's hasher.
-    let hash = data_dir
+    let hash = data_dir::canonical(data_dir)
         .as_os_str()
         .as_encoded_bytes()
         .iter()
@@ -105,14 +108,33 @@ mod tests {
 
     #[test]
     fn each_data_folder_has_its_own_valid_dbus_name() {
-        let a = dbus_id(Path::new("/home/a/.local/share/dev.runnel.app"));
-        let b = dbus_id(Path::new("/tmp/runnel-e2e-x/data"));
-        assert_ne!(a, b);
-        assert_eq!(a, dbus_id(Path::new("/home/a/.local/share/dev.runnel.app")));
+        let root = tempfile::tempdir().unwrap();
+        let (a, b) = (root.path().join("a"), root.path().join("b"));
+        let key = instance_key(&a);
+        assert_ne!(key, instance_key(&b));
+        assert_eq!(key, instance_key(&a));
         // D-Bus name elements: [A-Za-z0-9_-], not starting with a digit.
-        for element in a.split('.') {
-            assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{a}");
-            assert!(element.chars().all(|c| c.is_ascii_alphanumeric()), "{a}");
+        for element in key.split('.') {
+            assert!(!element.starts_with(|c: char| c.is_ascii_digit()), "{key}");
+            assert!(element.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn every_spelling_of_a_data_folder_has_one_instance_key() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("d");
+        let key = instance_key(&dir);
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&dir, &link).unwrap();
+        for spelling in [
+            format!("{}/", dir.display()),
+            format!("{}/./", dir.display()),
+            link.display().to_string(),
+            format!("{}/", link.display()),
+        ] {
+            assert_eq!(instance_key(Path::new(&spelling)), key, "{spelling}");
         }
     }
 }

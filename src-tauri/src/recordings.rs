@@ -121,16 +121,19 @@ pub fn open_file(path: &Path) -> AppResult<StreamEvents> {
 }
 
 /// Writes answer `message_id`'s recorded stream to `dir` (created if missing) as an `.sse` file
-/// and its sidecar, named after `title`, never over an existing file; returns the file's path.
+/// and its sidecar, named after `title` (`title-2.sse`, … when taken), never over or through
+/// anything already there ([`sse_file::write_numbered`]); returns the file's path.
 pub fn export(store: &Store, message_id: i64, title: &str, dir: &Path) -> AppResult<PathBuf> {
     let recording = load(store, message_id)?;
     std::fs::create_dir_all(dir).map_err(|source| SseFileError::Write {
         path: dir.to_owned(),
         source,
     })?;
-    let path = free_path(dir, &file_stem(title, message_id));
-    sse_file::write(&path, &recording)?;
-    Ok(path)
+    Ok(sse_file::write_numbered(
+        dir,
+        &file_stem(title, message_id),
+        &recording,
+    )?)
 }
 
 /// The downloads folder: `XDG_DOWNLOAD_DIR`, else `~/Downloads` (`None` without a home).
@@ -157,17 +160,6 @@ fn file_stem(title: &str, message_id: i64) -> String {
     } else {
         words.join("-")
     }
-}
-
-/// `dir/stem.sse`, or `dir/stem-2.sse`, … : the first whose file and sidecar both do not exist.
-fn free_path(dir: &Path, stem: &str) -> PathBuf {
-    (1u32..)
-        .map(|n| match n {
-            1 => dir.join(format!("{stem}.sse")),
-            n => dir.join(format!("{stem}-{n}.sse")),
-        })
-        .find(|path| !path.exists() && !sse_file::sidecar_path(path).exists())
-        .expect("some numbered name is free")
 }
 
 /// Turns an inspector's frames into rows, in order: each SSE event decoded again by the
@@ -336,14 +328,51 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_names_come_from_the_title_and_never_overwrite() {
+    fn file_names_come_from_the_title() {
         assert_eq!(file_stem("What is Rust? (2/2)", 7), "What-is-Rust-2-2");
         assert_eq!(file_stem("../../etc", 7), "etc");
         assert_eq!(file_stem("???", 7), "answer-7");
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(free_path(dir.path(), "a"), dir.path().join("a.sse"));
-        std::fs::write(dir.path().join("a.sse.json"), "").unwrap();
-        assert_eq!(free_path(dir.path(), "a"), dir.path().join("a-2.sse"));
+    }
+
+    /// An answer with a recorded stream of `body` in `store`.
+    fn recorded_answer(store: &Store, body: &'static [u8]) -> i64 {
+        let conversation = store.create_conversation().unwrap();
+        let answer = store
+            .add_message(conversation.id, "assistant", "", None, MessageState::Done)
+            .unwrap();
+        let mut recording = Recording::new("openai", None);
+        recording.status = Some(200);
+        recording.chunks.push(runnel_core::RecordedChunk {
+            at_ms: 1.0,
+            bytes: Bytes::from_static(body),
+        });
+        keep(store, answer.id, Some(&recording));
+        answer.id
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn exports_at_once_take_their_own_names_and_never_follow_a_link() {
+        let store = Store::in_memory().unwrap();
+        let answer = recorded_answer(&store, b"data: [DONE]\n\n");
+        let downloads = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let victim = elsewhere.path().join("victim");
+        std::os::unix::fs::symlink(&victim, downloads.path().join("Title.sse")).unwrap();
+        let paths: Vec<PathBuf> = std::thread::scope(|scope| {
+            let exports: Vec<_> = (0..4)
+                .map(|_| scope.spawn(|| export(&store, answer, "Title", downloads.path()).unwrap()))
+                .collect();
+            exports.into_iter().map(|export| export.join().unwrap()).collect()
+        });
+        let mut names: Vec<_> = paths.iter().map(|path| path.file_name().unwrap().to_owned()).collect();
+        names.sort();
+        assert_eq!(names, ["Title-2.sse", "Title-3.sse", "Title-4.sse", "Title-5.sse"]);
+        for path in &paths {
+            assert_eq!(std::fs::read(path).unwrap(), b"data: [DONE]\n\n", "{}", path.display());
+            assert!(sse_file::sidecar_path(path).is_file(), "{}", path.display());
+        }
+        assert!(!victim.exists(), "the link at Title.sse was never followed");
     }
 
     #[test]

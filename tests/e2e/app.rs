@@ -110,9 +110,10 @@ impl App {
         self.wd = self.driver.open_app().await;
     }
 
-    /// Runs the app binary a second time, outside the driver, with the same environment; waits up
-    /// to `timeout` for it to exit. `None` if it was still running (it is then killed).
-    pub async fn launch_again(&self, name: &str, timeout: Duration) -> Option<ExitStatus> {
+    /// Runs the app binary a second time, outside the driver, with the same environment but for
+    /// `changed` (`RUNNEL_DATA_DIR` spelled another way); waits up to `timeout` for it to exit.
+    /// `None` if it was still running (it is then killed).
+    pub async fn launch_again(&self, name: &str, changed: &[(&str, &str)], timeout: Duration) -> Option<ExitStatus> {
         let log = crate::artifacts().join("logs").join(format!("{name}.log"));
         let output = File::create(&log).expect("creating the second launch's log");
         let mut command = Command::new(app_binary());
@@ -124,6 +125,7 @@ impl App {
             command.env_remove(name);
         }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
+        command.envs(changed.iter().copied());
         let mut child = command.spawn().expect("running the app binary");
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline {

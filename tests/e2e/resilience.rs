@@ -1,5 +1,6 @@
 //! Apps of their own that lose nothing: a start-up problem shown in a banner, quitting mid-answer,
-//! a second launch, and a crash (`kill -9`) mid-answer.
+//! a second launch (on the data folder spelled as the first did or otherwise), and a crash
+//! (`kill -9`) mid-answer.
 //!
 //! Quitting is driven with SIGTERM (what the system sends at logout or shutdown): closing the
 //! window through WebDriver makes WebKitWebDriver end the app with SIGKILL. A closed window reaches
@@ -161,7 +162,7 @@ fn a_second_launch_exits_and_leaves_the_first_one_streaming() {
         ui::wait_answer_text(wd, 20).await;
 
         let second = app
-            .launch_again("single-instance-second", Duration::from_secs(60))
+            .launch_again("single-instance-second", &[], Duration::from_secs(60))
             .await;
         let status = second.expect("the second launch exited on its own");
         assert!(status.success(), "the second launch exited with {status}");
@@ -187,6 +188,66 @@ fn a_second_launch_exits_and_leaves_the_first_one_streaming() {
             "the second launch never set up (never opened the database)"
         );
         assert!(log.contains("another launch handed over to this instance"), "{log}");
+        app.quit().await;
+    });
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
+fn a_second_launch_on_another_spelling_of_the_data_folder_exits_too() {
+    alone(async || {
+        let fakes = Fakes::start().await;
+        fakes.openai.route(OPENAI_CHAT, paced(10 * WORDS_PER_SECOND));
+        let app = App::launch(Launch {
+            name: "single-instance-spellings",
+            providers: Some(fakes.providers_file()),
+            env: vec![],
+        })
+        .await;
+        let wd = &app.wd;
+        ui::choose_model(wd, GPT).await;
+        ui::send(wd, "Keep talking").await;
+        ui::wait_answer_text(wd, 20).await;
+
+        let data = app.data_dir();
+        let link = data.with_file_name("data-link");
+        std::os::unix::fs::symlink(&data, &link).expect("a link to the data folder");
+        let spellings = [
+            ("single-instance-slash", format!("{}/", data.display())),
+            ("single-instance-link", link.display().to_string()),
+        ];
+        for (name, spelling) in &spellings {
+            let status = app
+                .launch_again(name, &[("RUNNEL_DATA_DIR", spelling)], Duration::from_secs(60))
+                .await;
+            let status = status.unwrap_or_else(|| panic!("the launch on {spelling} still ran after 60 s"));
+            assert!(status.success(), "the launch on {spelling} exited with {status}");
+        }
+        assert_eq!(
+            ui::last_answer(wd).await.state,
+            "streaming",
+            "the first window still streams"
+        );
+        assert_eq!(
+            saved_answer_states(&app),
+            ["streaming"],
+            "the answer was not marked interrupted"
+        );
+
+        let answer = ui::wait_answer_end(wd).await;
+        assert_eq!(answer.state, "done", "{answer:?}");
+        assert_eq!(words(&answer.text).len(), 10 * WORDS_PER_SECOND);
+        let log = std::fs::read_to_string(app.data_dir().join(runnel_app::LOG_FILE)).unwrap_or_default();
+        assert_eq!(
+            log.matches("Runnel started").count(),
+            1,
+            "no other launch opened the database"
+        );
+        assert_eq!(
+            log.matches("another launch handed over to this instance").count(),
+            2,
+            "{log}"
+        );
         app.quit().await;
     });
 }

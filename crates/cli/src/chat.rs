@@ -43,7 +43,8 @@ pub struct ChatArgs {
     #[arg(long)]
     stats: bool,
     /// Save the answer's stream to FILE as it arrived (the body byte for byte) with its timings
-    /// in FILE.json, for `runnel replay` (one-shot only).
+    /// in FILE.json, for `runnel replay` (one-shot only). A regular file at FILE or FILE.json is
+    /// replaced; a symbolic link (or a folder) at either is refused, never followed.
     #[arg(long, value_name = "FILE")]
     save_sse: Option<PathBuf>,
     /// A conversation, turn by turn, read from stdin (the default with no prompt at a terminal).

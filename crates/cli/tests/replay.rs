@@ -196,6 +196,55 @@ async fn a_saved_stream_is_byte_exact_and_replays_the_same_bytes_to_the_cli_and_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn save_sse_replaces_a_regular_file_and_never_follows_a_symbolic_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let body = fixture(OPENAI.fixture);
+    let named = temp_file(&dir, "named.sse");
+    std::fs::write(&named, "an older save").unwrap();
+    std::fs::write(format!("{}.json", named.display()), "its sidecar").unwrap();
+    record(&OPENAI, Reply::sse(body.clone()), &named).await;
+    assert_eq!(
+        std::fs::read(&named).unwrap(),
+        body,
+        "the named regular file is replaced"
+    );
+    assert_eq!(
+        sidecar_chunks(&named).iter().map(|(_, len)| len).sum::<usize>(),
+        body.len()
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let precious = elsewhere.path().join("precious");
+    std::fs::write(&precious, "keep me").unwrap();
+    let (linked, dangling) = (temp_file(&dir, "linked.sse"), temp_file(&dir, "dangling.sse"));
+    std::os::unix::fs::symlink(&precious, &linked).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path().join("victim"), &dangling).unwrap();
+    for path in [&linked, &dangling] {
+        let server = FakeServer::start().await;
+        server.enqueue(Reply::sse(body.clone()));
+        let saved = path.to_str().unwrap();
+        let (code, stdout, stderr) = OPENAI.chat(&OPENAI.base_url(&server), &["--save-sse", saved]).await;
+        assert_eq!(code, 1, "{stderr}");
+        assert!(!stdout.is_empty(), "the answer is still printed");
+        assert!(
+            stderr.contains(&format!(
+                "error: {saved} is a symbolic link, not a regular file: it is left as it is"
+            )),
+            "{stderr}"
+        );
+    }
+    assert_eq!(
+        std::fs::read(&precious).unwrap(),
+        b"keep me",
+        "the link's target is untouched"
+    );
+    assert!(
+        !elsewhere.path().join("victim").exists(),
+        "a dangling link's target is never created"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_pace_keeps_the_recorded_offsets_from_the_request() {
     let dir = tempfile::tempdir().unwrap();
     let path = temp_file(&dir, "paced.sse");

@@ -7,7 +7,9 @@
 //! recorded 300 ms after its request was sent leaves 300 ms after the replayed request arrived.
 //! Each recorded chunk is one HTTP chunk, written on its own with Nagle off, so a client reading
 //! at the recorded pace sees the recorded boundaries (the network may still merge writes that
-//! leave at the same moment, as it may anywhere). The HTTP is the demo's (`crate::loopback`).
+//! leave at the same moment, as it may anywhere). The HTTP is the demo's (`crate::loopback`),
+//! which serves only requests addressed to a loopback name (no web page reads a replay through
+//! DNS rebinding) and drops a client that has not sent its request within 10 s.
 
 use std::fmt;
 use std::net::SocketAddr;

@@ -30,9 +30,13 @@
 //! ([`Limits::recording_bytes`] for the body, [`SIDECAR_BYTES`] for the sidecar) and every field
 //! is checked, each failure naming the file and what is wrong. A missing sidecar is no error: the
 //! body is replayed in one piece, its protocol guessed by decoding it with each protocol.
+//!
+//! Writing never follows a symbolic link: [`write`] (a path a person named) replaces only
+//! regular files, and [`write_numbered`] (a name Runnel chose) creates both files new, taking
+//! the next free name for the pair.
 
 use std::ffi::OsString;
-use std::fs::File;
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -52,6 +56,8 @@ pub const VERSION: u32 = 1;
 /// The most bytes a sidecar may have: enough for [`Limits::recording_chunks`] chunks of a
 /// 64 MiB body (about 26 bytes a line).
 pub const SIDECAR_BYTES: usize = 32 << 20;
+/// How many numbered names [`write_numbered`] tries (`a.sse`, `a-2.sse`, … `a-10000.sse`).
+const NAMES_TRIED: u32 = 10_000;
 /// The latest arrival time a sidecar may name (about 11 days): no stream is that long, and a
 /// replay never waits longer than it.
 const MAX_MS: f64 = 1e9;
@@ -103,6 +109,31 @@ pub enum SseFileError {
         /// What is wrong, for a person.
         reason: String,
     },
+    /// Something other than a regular file is where a file would be written: it is left as it
+    /// is (a symbolic link is never followed).
+    #[error("{} is {what}, not a regular file: it is left as it is", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What is there (`a symbolic link`, `a directory`).
+        what: &'static str,
+    },
+    /// A file (or anything else, a dangling symbolic link included) is already at the path.
+    #[error("{} already exists", path.display())]
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Every numbered name [`write_numbered`] tries is taken.
+    #[error("no free name for {stem}.sse in {}: {tried} names are taken", dir.display())]
+    NoFreeName {
+        /// The folder.
+        dir: PathBuf,
+        /// The name before the number.
+        stem: String,
+        /// How many names were tried.
+        tried: u32,
+    },
     /// The recording has no response to save (the request never got one).
     #[error("no response arrived, so there is no stream to save")]
     NoResponse,
@@ -147,17 +178,113 @@ pub fn sidecar_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `recording` to `path` (the body, byte for byte) and its sidecar beside it; returns the
-/// sidecar's path.
+/// sidecar's path. A regular file at either path is replaced (the person named it); anything
+/// else there, a symbolic link above all, is refused and left as it is before either is touched.
 pub fn write(path: &Path, recording: &Recording) -> Result<PathBuf, SseFileError> {
-    let sidecar_text = sidecar(recording)?;
-    let mut body = io::BufWriter::new(File::create(path).map_err(write_error(path))?);
-    for chunk in &recording.chunks {
-        body.write_all(&chunk.bytes).map_err(write_error(path))?;
-    }
-    body.flush().map_err(write_error(path))?;
+    let text = sidecar(recording)?;
     let sidecar = sidecar_path(path);
-    std::fs::write(&sidecar, sidecar_text).map_err(write_error(&sidecar))?;
+    for path in [path, &sidecar] {
+        check_replaceable(path)?;
+    }
+    for path in [path, &sidecar] {
+        remove_file(path)?;
+    }
+    // New files: if a link appeared since the check, creating fails instead of following it.
+    create_pair(path, &sidecar, recording, &text)?;
     Ok(sidecar)
+}
+
+/// Writes `recording` into `dir` as `stem.sse` and its sidecar, or as `stem-2.sse`, `stem-3.sse`,
+/// …: the first name free for both files, never over anything already there (a dangling
+/// symbolic link included). Writes that run at once take different names. Returns the body's path.
+pub fn write_numbered(dir: &Path, stem: &str, recording: &Recording) -> Result<PathBuf, SseFileError> {
+    let text = sidecar(recording)?;
+    for number in 1..=NAMES_TRIED {
+        let path = match number {
+            1 => dir.join(format!("{stem}.sse")),
+            number => dir.join(format!("{stem}-{number}.sse")),
+        };
+        match create_pair(&path, &sidecar_path(&path), recording, &text) {
+            Err(SseFileError::Exists { .. }) => continue,
+            written => return written.map(|()| path),
+        }
+    }
+    Err(SseFileError::NoFreeName {
+        dir: dir.to_owned(),
+        stem: stem.to_owned(),
+        tried: NAMES_TRIED,
+    })
+}
+
+/// Creates the body at `path` and the sidecar `text` at `sidecar` as new files
+/// ([`OpenOptions::create_new`], which fails on anything already there and never follows a
+/// symbolic link), and fills them. On a failure, removes what it created: a pair is written whole
+/// or not at all.
+fn create_pair(path: &Path, sidecar: &Path, recording: &Recording, text: &str) -> Result<(), SseFileError> {
+    let body = create_new(path)?;
+    let sidecar_file = create_new(sidecar).inspect_err(|_| {
+        let _ = fs::remove_file(path);
+    })?;
+    let filled = fill(body, path, recording.chunks.iter().map(|chunk| &chunk.bytes[..]))
+        .and_then(|()| fill(sidecar_file, sidecar, [text.as_bytes()]));
+    if filled.is_err() {
+        let _ = fs::remove_file(path);
+        let _ = fs::remove_file(sidecar);
+    }
+    filled
+}
+
+/// Opens `path` as a new file.
+fn create_new(path: &Path) -> Result<File, SseFileError> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|source| match source.kind() {
+            io::ErrorKind::AlreadyExists => SseFileError::Exists { path: path.to_owned() },
+            _ => write_error(path)(source),
+        })
+}
+
+/// Writes `parts` to `file` (at `path`, which errors name) and flushes it.
+fn fill<'a>(file: File, path: &Path, parts: impl IntoIterator<Item = &'a [u8]>) -> Result<(), SseFileError> {
+    let mut file = io::BufWriter::new(file);
+    for part in parts {
+        file.write_all(part).map_err(write_error(path))?;
+    }
+    file.flush().map_err(write_error(path))
+}
+
+/// Nothing or a regular file is at `path` (checked without following a symbolic link).
+fn check_replaceable(path: &Path) -> Result<(), SseFileError> {
+    let kind = match fs::symlink_metadata(path) {
+        Ok(metadata) => metadata.file_type(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(write_error(path)(source)),
+    };
+    if kind.is_file() {
+        return Ok(());
+    }
+    let what = if kind.is_symlink() {
+        "a symbolic link"
+    } else if kind.is_dir() {
+        "a directory"
+    } else {
+        "a special file"
+    };
+    Err(SseFileError::NotAFile {
+        path: path.to_owned(),
+        what,
+    })
+}
+
+/// Removes the file at `path`, if one is there: the file is then created new, so a hard link to
+/// it elsewhere keeps its content.
+fn remove_file(path: &Path) -> Result<(), SseFileError> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(write_error(path)(error)),
+        _ => Ok(()),
+    }
 }
 
 /// The sidecar `write` puts beside the body of `recording`: for keeping a recording elsewhere
@@ -574,6 +701,153 @@ event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
         );
         let error = read(&path, &chunks).unwrap_err().to_string();
         assert!(error.contains("it lists 2 chunks, more than the limit of 1"), "{error}");
+    }
+
+    /// The names in `dir`, sorted.
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_numbered_write_never_follows_a_symbolic_link_and_takes_the_next_name() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let (victim, precious) = (elsewhere.path().join("victim"), elsewhere.path().join("precious"));
+        fs::write(&precious, "keep me").unwrap();
+        // A dangling link at the first name, one at the second name's sidecar, and a link to a
+        // file at the third: each name is taken, and no target is created or truncated.
+        symlink(&victim, dir.path().join("a.sse")).unwrap();
+        symlink(elsewhere.path().join("victim2"), dir.path().join("a-2.sse.json")).unwrap();
+        symlink(&precious, dir.path().join("a-3.sse")).unwrap();
+        let written = recording(OPENAI, &[5]);
+        let path = write_numbered(dir.path(), "a", &written).unwrap();
+        assert_eq!(path, dir.path().join("a-4.sse"));
+        assert_eq!(read(&path, &Limits::default()).unwrap().recording.body(), OPENAI);
+        assert_eq!(names(elsewhere.path()), ["precious"], "no link was followed");
+        assert_eq!(fs::read(&precious).unwrap(), b"keep me");
+        assert_eq!(
+            names(dir.path()),
+            ["a-2.sse.json", "a-3.sse", "a-4.sse", "a-4.sse.json", "a.sse"],
+            "the body made for a-2.sse was removed with its name"
+        );
+    }
+
+    #[test]
+    fn a_sidecar_name_taken_alone_skips_the_pair() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("a.sse.json"), "theirs").unwrap();
+        let path = write_numbered(dir.path(), "a", &recording(OPENAI, &[])).unwrap();
+        assert_eq!(path, dir.path().join("a-2.sse"));
+        assert_eq!(names(dir.path()), ["a-2.sse", "a-2.sse.json", "a.sse.json"]);
+        assert_eq!(fs::read(dir.path().join("a.sse.json")).unwrap(), b"theirs");
+    }
+
+    #[test]
+    fn numbered_writes_of_one_recording_at_once_take_different_names_each_complete() {
+        const WRITERS: usize = 8;
+        let written = recording(OPENAI, &[1, 7, 40]);
+        for _round in 0..20 {
+            let dir = tempfile::tempdir().unwrap();
+            let start = std::sync::Barrier::new(WRITERS);
+            let paths: Vec<PathBuf> = std::thread::scope(|scope| {
+                let writers: Vec<_> = (0..WRITERS)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            start.wait();
+                            write_numbered(dir.path(), "same", &written).unwrap()
+                        })
+                    })
+                    .collect();
+                writers.into_iter().map(|writer| writer.join().unwrap()).collect()
+            });
+            let mut distinct = paths.clone();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(distinct.len(), WRITERS, "each write has a name of its own: {paths:?}");
+            for path in &paths {
+                let file = read(path, &Limits::default()).unwrap();
+                assert_eq!(file.recording.chunks, written.chunks, "{}", path.display());
+            }
+            assert_eq!(names(dir.path()).len(), 2 * WRITERS);
+        }
+    }
+
+    #[test]
+    fn a_named_write_replaces_a_regular_file_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answer.sse");
+        fs::write(&path, "old body").unwrap();
+        fs::write(sidecar_path(&path), "old sidecar").unwrap();
+        write(&path, &recording(OPENAI, &[3])).unwrap();
+        assert_eq!(read(&path, &Limits::default()).unwrap().recording.body(), OPENAI);
+
+        let folder = dir.path().join("folder.sse");
+        fs::create_dir(&folder).unwrap();
+        let error = write(&folder, &recording(OPENAI, &[])).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SseFileError::NotAFile {
+                    what: "a directory",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_write_never_follows_a_symbolic_link() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = tempfile::tempdir().unwrap();
+        let precious = elsewhere.path().join("precious");
+        fs::write(&precious, "keep me").unwrap();
+        let cases = [
+            // A link to a file, a dangling link, and a regular body whose sidecar name is a link.
+            ("linked.sse", Some(precious.clone()), None),
+            ("dangling.sse", Some(elsewhere.path().join("victim")), None),
+            ("body.sse", None, Some(elsewhere.path().join("victim2"))),
+        ];
+        for (name, body_link, sidecar_link) in cases {
+            let path = dir.path().join(name);
+            match &body_link {
+                Some(target) => symlink(target, &path).unwrap(),
+                None => fs::write(&path, "old body").unwrap(),
+            }
+            if let Some(target) = &sidecar_link {
+                symlink(target, sidecar_path(&path)).unwrap();
+            }
+            let error = write(&path, &recording(OPENAI, &[])).unwrap_err();
+            assert!(
+                matches!(
+                    error,
+                    SseFileError::NotAFile {
+                        what: "a symbolic link",
+                        ..
+                    }
+                ),
+                "{name}: {error:?}"
+            );
+            assert!(
+                error
+                    .to_string()
+                    .ends_with("is a symbolic link, not a regular file: it is left as it is")
+            );
+            if body_link.is_none() {
+                assert_eq!(fs::read(&path).unwrap(), b"old body", "{name}: nothing is touched");
+            }
+        }
+        assert_eq!(names(elsewhere.path()), ["precious"], "no link was followed");
+        assert_eq!(fs::read(&precious).unwrap(), b"keep me");
     }
 
     #[test]

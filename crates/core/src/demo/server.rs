@@ -1,5 +1,6 @@
 //! The demo's HTTP/1.1 server: `POST /v1/chat/completions` (streaming only) and
-//! `GET /v1/models`, one request per connection (`crate::loopback`), chunked SSE at a typing pace.
+//! `GET /v1/models`, one request per connection (`crate::loopback`: loopback `Host`s only, 10 s to
+//! send it), chunked SSE at a typing pace.
 
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

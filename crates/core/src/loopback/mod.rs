@@ -1,59 +1,16 @@
 //! The HTTP/1.1 that Runnel's own loopback servers speak (the demo model, `runnel replay`): one
-//! request per connection, read under a size limit, answered with JSON or a chunked body, then
+//! request per connection, read within a time and size limit and served only for a loopback
+//! `Host` (`request.rs`, `host.rs`), answered with JSON or a chunked body, then
 //! `connection: close`. Only what those servers need; not a general HTTP server.
 
+mod host;
+mod request;
+
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-/// Requests larger than this are refused: these servers take chat requests, not uploads.
-const MAX_REQUEST: usize = 8 * 1024 * 1024;
-
-/// One request as read off a connection.
-pub(crate) struct Request {
-    /// `GET`, `POST`, …
-    pub method: String,
-    /// The request target without its query string.
-    pub path: String,
-    /// The body (`Content-Length` bytes).
-    pub body: Vec<u8>,
-}
-
-/// Reads one request; `None` when the connection closed first or the request is too large.
-pub(crate) async fn read_request(socket: &mut TcpStream) -> Option<Request> {
-    let mut buffer = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(end) = buffer.windows(4).position(|window| window == b"\r\n\r\n") {
-            break end + 4;
-        }
-        if buffer.len() > MAX_REQUEST {
-            return None;
-        }
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        buffer.extend_from_slice(&chunk[..read]);
-    };
-    let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next()?.split(' ');
-    let (method, target) = (request_line.next()?.to_owned(), request_line.next()?);
-    let path = target.split('?').next().unwrap_or_default().to_owned();
-    let length = lines
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, value)| value.trim().parse::<usize>().ok())
-        .unwrap_or(0);
-    if length > MAX_REQUEST {
-        return None;
-    }
-    let mut body = buffer.split_off(head_end);
-    while body.len() < length {
-        let read = socket.read(&mut chunk).await.ok().filter(|&n| n > 0)?;
-        body.extend_from_slice(&chunk[..read]);
-    }
-    body.truncate(length);
-    Some(Request { method, path, body })
-}
+pub(crate) use request::read_request;
 
 /// An error body in the shape OpenAI and Anthropic share (`{"error": {"type", "message"}}`).
 pub(crate) fn error_body(error_type: &str, message: &str) -> Value {
@@ -70,6 +27,18 @@ pub(crate) async fn write_json(socket: &mut TcpStream, status: u16, body: &Value
     );
     socket.write_all(head.as_bytes()).await?;
     socket.write_all(body.as_bytes()).await
+}
+
+/// Writes a short plain-text response (a refusal).
+async fn write_text(socket: &mut TcpStream, status: u16, text: &str) -> std::io::Result<()> {
+    let head = format!(
+        "HTTP/1.1 {status} {}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        reason(status),
+        text.len()
+    );
+    socket.write_all(head.as_bytes()).await?;
+    socket.write_all(text.as_bytes()).await?;
+    socket.shutdown().await
 }
 
 /// Writes the head of a chunked response; `content_type` is sent as given (the caller checks
@@ -109,6 +78,7 @@ fn reason(status: u16) -> &'static str {
         401 => "Unauthorized",
         403 => "Forbidden",
         404 => "Not Found",
+        421 => "Misdirected Request",
         429 => "Too Many Requests",
         500 => "Internal Server Error",
         503 => "Service Unavailable",
