@@ -77,6 +77,7 @@ impl World {
             "id": "box",
             "base_url": format!("{}/v1", boxed.url()),
             "key_env": "AWS_SECRET_ACCESS_KEY",
+            "key_required": true,
             "models": ["box-model"],
         }]);
         std::fs::write(&providers_file, entry.to_string()).unwrap();
@@ -197,15 +198,15 @@ async fn without_a_named_provider_no_request_carries_any_of_six_env_keys() {
         "hi",
     ]))
     .await;
+    assert_eq!(world.keys_since(&before), [], "nothing was sent");
     assert_eq!(code, 2, "{stderr}");
     assert!(
         stderr.contains("--base-url openai=URL --base-url anthropic=URL"),
         "the message says how to give each its own: {stderr}"
     );
-    assert_eq!(world.counts(), before, "nothing was sent");
 
-    // `models` for every provider: those that need a key are not asked; the others are asked
-    // without one (vLLM's own key and the file entry's included).
+    // `models` for every provider: those that need a key (the file's entry too) are not asked;
+    // the others are asked without one (not even vLLM's own key).
     let before = world.counts();
     let (code, stdout, stderr) = run(world.runnel(&["models"])).await;
     let asked = world.keys_since(&before);
@@ -217,7 +218,7 @@ async fn without_a_named_provider_no_request_carries_any_of_six_env_keys() {
     );
     assert!(stderr.contains("`runnel models openai` asks with its key"), "{stderr}");
     let servers: std::collections::BTreeSet<&str> = asked.iter().map(|(name, _)| *name).collect();
-    assert_eq!(servers, ["box", "local", "vllm"].into(), "{asked:?}");
+    assert_eq!(servers, ["local", "vllm"].into(), "{asked:?}");
 
     // `chat` with nothing named: a built-in provider with its own key, never the file's entry.
     let before = world.counts();
@@ -234,9 +235,9 @@ async fn without_a_named_provider_no_request_carries_any_of_six_env_keys() {
     }
     let before = world.counts();
     let (code, stdout, stderr) = run(only_the_files_key).await;
+    assert_eq!(world.keys_since(&before), [], "the file's entry was not chosen");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.starts_with("Hello!"), "the offline demo answers: {stdout}");
-    assert_eq!(world.counts(), before, "the file's entry was not chosen");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
