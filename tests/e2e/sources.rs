@@ -177,6 +177,14 @@ fn an_env_key_wins_over_the_keychain_is_shown_as_the_source_and_is_the_one_sent(
             )
             .await;
         assert!(delete_hidden, "Delete is offered for a key that comes from the env");
+        // A provider whose key is not set says which env var it would read first.
+        let reads: String = wd
+            .read(
+                &script("return $('[data-testid=provider-row][data-provider=anthropic] [data-testid=api-key-env]').textContent;"),
+                vec![],
+            )
+            .await;
+        assert_eq!(reads, "Reads ANTHROPIC_API_KEY first");
         wd.run::<()>(
             &script("$(arguments[0]).scrollIntoView({ block: 'center' });"),
             vec![json!(row)],
