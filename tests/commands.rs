@@ -435,17 +435,10 @@ async fn a_flood_of_events_without_text_to_a_page_that_never_acks() {
     let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
     openai.wait_requests(1, Duration::from_secs(10)).await;
     let connection = openai.connection(0);
-    let (mut written, mut still) = (connection.bytes_written(), 0);
-    for _ in 0..200 {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = connection.bytes_written();
-        still = if now == written { still + 1 } else { 0 };
-        written = now;
-        if still == 5 {
-            break;
-        }
-    }
-    assert_eq!(still, 5, "the server was still writing after 20 s ({written} bytes)");
+    let written = connection
+        .wait_stalled(Duration::from_millis(500), Duration::from_secs(20))
+        .await
+        .expect("the server was still writing after 20 s");
     assert!(written < 64 << 20, "{written} bytes were read ahead of the page");
     println!("{FLOOD_STILL}");
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -143,6 +143,22 @@ impl World {
     }
 }
 
+/// `runnel compare` of an OpenAI and an Anthropic model, with these `--base-url`s.
+fn compare_openai_and_anthropic<'a>(base_urls: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini",
+        "-m",
+        "anthropic/claude-haiku-4-5",
+    ];
+    for url in base_urls {
+        args.extend(["--base-url", url]);
+    }
+    args.push("hi");
+    args
+}
+
 /// Runs `command` off the async runtime (the fake servers run on it).
 async fn run(mut command: Command) -> (i32, String, String) {
     tokio::task::spawn_blocking(move || output(&mut command)).await.unwrap()
@@ -187,17 +203,7 @@ async fn without_a_named_provider_no_request_carries_any_of_six_env_keys() {
 
     // `compare` with one URL for two providers' models: refused before anything is sent.
     let before = world.counts();
-    let (code, _, stderr) = run(world.runnel(&[
-        "compare",
-        "-m",
-        "openai/gpt-4o-mini",
-        "-m",
-        "anthropic/claude-haiku-4-5",
-        "--base-url",
-        &v1,
-        "hi",
-    ]))
-    .await;
+    let (code, _, stderr) = run(world.runnel(&compare_openai_and_anthropic(&[&v1]))).await;
     assert_eq!(world.keys_since(&before), [], "nothing was sent");
     assert_eq!(code, 2, "{stderr}");
     assert!(
@@ -270,19 +276,8 @@ async fn a_named_provider_with_a_base_url_sends_its_own_key_there_and_only_its_o
     // Two providers' models, each given its own URL: each key goes to its own URL only.
     let (openai_url, anthropic_url) = (format!("{}/v1", world.openai.url()), world.anthropic.url());
     let before = world.counts();
-    let (code, stdout, stderr) = run(world.runnel(&[
-        "compare",
-        "-m",
-        "openai/gpt-4o-mini",
-        "-m",
-        "anthropic/claude-haiku-4-5",
-        "--base-url",
-        &format!("openai={openai_url}"),
-        "--base-url",
-        &format!("anthropic={anthropic_url}"),
-        "hi",
-    ]))
-    .await;
+    let (openai_url, anthropic_url) = (format!("openai={openai_url}"), format!("anthropic={anthropic_url}"));
+    let (code, stdout, stderr) = run(world.runnel(&compare_openai_and_anthropic(&[&openai_url, &anthropic_url]))).await;
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("openai/gpt-4o-mini") && stdout.contains("anthropic/claude-haiku-4-5"),

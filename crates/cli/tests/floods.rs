@@ -9,10 +9,10 @@ use std::io::Read;
 use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::runnel;
-use runnel_testkit::{ConnectionLog, End, FakeServer, Reply};
+use runnel_testkit::{End, FakeServer, Reply};
 
 const KEY: &str = "sk-flood-test-key-0001";
 
@@ -74,23 +74,6 @@ fn slow_reader(child: &mut Child, pause: Arc<AtomicBool>) -> std::thread::JoinHa
     })
 }
 
-/// Waits until `connection` has written nothing more for 500 ms; returns its bytes then.
-async fn written_when_still(connection: &ConnectionLog) -> usize {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let (mut written, mut still) = (connection.bytes_written(), 0);
-    while still < 5 {
-        assert!(
-            Instant::now() < deadline,
-            "the server was still writing after 20 s ({written} bytes)"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = connection.bytes_written();
-        still = if now == written { still + 1 } else { 0 };
-        written = now;
-    }
-    written
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_without_text_read_slowly_is_read_off_the_socket_only_as_fast_and_memory_stays_flat() {
     let cases = [
@@ -124,7 +107,10 @@ async fn a_flood_without_text_read_slowly_is_read_off_the_socket_only_as_fast_an
         tokio::time::sleep(Duration::from_secs(3)).await;
         pause.store(true, Ordering::Relaxed);
         let connection = server.connection(0);
-        let written = written_when_still(&connection).await;
+        let written = connection
+            .wait_stalled(Duration::from_millis(500), Duration::from_secs(20))
+            .await
+            .unwrap_or_else(|| panic!("{case}: the server was still writing after 20 s"));
         let before = resident_bytes(pid).unwrap();
         tokio::time::sleep(Duration::from_secs(2)).await;
         let after = resident_bytes(pid).unwrap();

@@ -56,6 +56,33 @@ impl ConnectionLog {
         );
     }
 
+    /// Waits until the server has written nothing more for `quiet` (the client stopped reading and
+    /// the socket's buffers are full, or the body ended) and returns the body bytes written then;
+    /// `None` if writes still went on after `timeout`.
+    pub async fn wait_stalled(&self, quiet: Duration, timeout: Duration) -> Option<usize> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let mut changes = self.inner.changed.subscribe();
+        loop {
+            let written = self.bytes_written();
+            changes.borrow_and_update();
+            let quiet_until = tokio::time::Instant::now() + quiet;
+            if quiet_until > deadline {
+                return None;
+            }
+            // Closing is a change too: a close while quiet does not restart the wait.
+            let stalled = loop {
+                match tokio::time::timeout_at(quiet_until, changes.changed()).await {
+                    Err(_) => break true,
+                    Ok(_) if self.bytes_written() != written => break false,
+                    Ok(_) => {}
+                }
+            };
+            if stalled {
+                return Some(written);
+            }
+        }
+    }
+
     /// Waits for the client to close the connection and returns the `Instant`
     /// the server observed it (a read returned 0 or failed, or a write failed);
     /// `None` on timeout.

@@ -227,6 +227,35 @@ async fn client_close_mid_stream_stops_the_writes() {
 }
 
 #[tokio::test]
+async fn writes_stall_when_the_client_stops_reading_and_not_while_it_reads() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(Vec::new()).end(End::Endless(vec![b'x'; 1024])));
+    let mut stream = connect_and_send(&server, &get("/")).await;
+    let log = server.wait_connection(0, WAIT).await;
+    // Read for a while: the writes go on, so they never stall for 200 ms within 1 s.
+    let reading = async {
+        let mut buffer = vec![0u8; 64 << 10];
+        loop {
+            if stream.read(&mut buffer).await.unwrap() == 0 {
+                break;
+            }
+        }
+    };
+    let stalled = tokio::select! {
+        stalled = log.wait_stalled(Duration::from_millis(200), Duration::from_secs(1)) => stalled,
+        () = reading => panic!("the endless body ended"),
+    };
+    assert_eq!(stalled, None, "writes stalled while the client read");
+    // Stop reading: the socket's buffers fill and the writes stop.
+    let written = log
+        .wait_stalled(Duration::from_millis(200), WAIT)
+        .await
+        .expect("the writes never stalled");
+    assert_eq!(log.bytes_written(), written);
+    drop(stream);
+}
+
+#[tokio::test]
 async fn first_byte_delay_holds_back_the_status_line() {
     let server = FakeServer::start().await;
     server.enqueue(Reply::json(200, "{}").first_byte_delay(Duration::from_millis(80)));
