@@ -74,13 +74,7 @@ async fn read(socket: &mut TcpStream) -> Result<Request, Rejected> {
         if buffer.len() > MAX_REQUEST {
             return Err(Rejected::Dropped);
         }
-        let read = socket
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or(Rejected::Dropped)?;
-        buffer.extend_from_slice(&chunk[..read]);
+        read_more(socket, &mut chunk, &mut buffer).await?;
     };
     let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
     let mut lines = head.split("\r\n");
@@ -107,16 +101,23 @@ async fn read(socket: &mut TcpStream) -> Result<Request, Rejected> {
     );
     let mut body = buffer.split_off(head_end);
     while body.len() < length {
-        let read = socket
-            .read(&mut chunk)
-            .await
-            .ok()
-            .filter(|&n| n > 0)
-            .ok_or(Rejected::Dropped)?;
-        body.extend_from_slice(&chunk[..read]);
+        read_more(socket, &mut chunk, &mut body).await?;
     }
     body.truncate(length);
     Ok(Request { method, path, body })
+}
+
+/// Reads what the socket has into `buffer` (through `chunk`); a closed or failed socket drops the
+/// request.
+async fn read_more(socket: &mut TcpStream, chunk: &mut [u8], buffer: &mut Vec<u8>) -> Result<(), Rejected> {
+    let read = socket
+        .read(chunk)
+        .await
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or(Rejected::Dropped)?;
+    buffer.extend_from_slice(&chunk[..read]);
+    Ok(())
 }
 
 /// A request is served only when its one `Host` is a loopback name (`host.rs`); HTTP/1.0 may
