@@ -1,11 +1,12 @@
 //! Which provider and model a command talks to, and where its key may go.
 //!
-//! A provider is named by `-m provider/model`, `--provider` or `RUNNEL_MODEL`; a named provider
-//! given `--base-url` sends its own key there, as the official SDKs do. A `--base-url` with no
-//! provider named is a custom endpoint (`custom`, speaking `--protocol`, OpenAI's by default):
-//! it reads no env key, so a URL never receives a key of a provider the person did not name. With
-//! neither, the first built-in provider with a key (env var, then keychain) answers, else the demo:
-//! a providers-file entry is used only when named, so its env key goes out only then.
+//! A provider is named on the command line by `-m provider/model` or `--provider`; a named
+//! provider given `--base-url` sends its own key there, as the official SDKs do. A `--base-url`
+//! with no provider named is a custom endpoint (`custom`, speaking `--protocol`, OpenAI's by
+//! default): it reads no env key, so a URL never receives a key of a provider the person did not
+//! name on that command line (not even `RUNNEL_MODEL`'s). With neither, `RUNNEL_MODEL` names the
+//! provider, else the first built-in provider with a key (env var, then keychain) answers, else
+//! the demo: a providers-file entry is used only when named, so its env key goes out only then.
 
 use std::sync::OnceLock;
 
