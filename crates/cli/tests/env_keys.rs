@@ -108,6 +108,8 @@ impl World {
             .env("LMSTUDIO_BASE_URL", v1(&self.local))
             .env("LLAMACPP_BASE_URL", v1(&self.local))
             .env("RUNNEL_PROVIDERS_FILE", &self.providers_file)
+            // A default model names no provider for a command that gives a base URL.
+            .env("RUNNEL_MODEL", "openai/gpt-4o-mini")
             .args(args);
         command
     }
@@ -239,6 +241,7 @@ async fn without_a_named_provider_no_request_carries_any_of_six_env_keys() {
     for (var, _) in &KEYS[..5] {
         only_the_files_key.env_remove(var);
     }
+    only_the_files_key.env_remove("RUNNEL_MODEL");
     let before = world.counts();
     let (code, stdout, stderr) = run(only_the_files_key).await;
     assert_eq!(world.keys_since(&before), [], "the file's entry was not chosen");
