@@ -1589,7 +1589,11 @@ async fn an_answers_rows_come_a_window_at_a_time_filtered_or_not_as_the_whole_st
     until_end(&received).await;
     let id = turn.assistant.id;
     let whole = events_of(harness.state(), id).await.unwrap();
-    assert_eq!(row_events(&whole), sse_events(&body), "one window holds a small stream whole");
+    assert_eq!(
+        row_events(&whole),
+        sse_events(&body),
+        "one window holds a small stream whole"
+    );
     let n = whole.rows.len() as u64;
     assert_eq!((whole.start, whole.total, whole.more), (0, n, 0));
     for (start, count) in [(0, 1), (1, 7), (97, 100), (n - 3, 10), (n, 5), (n + 10, 5), (5, 0)] {
@@ -1608,7 +1612,10 @@ async fn an_answers_rows_come_a_window_at_a_time_filtered_or_not_as_the_whole_st
     let first = commands::stream_events(harness.state(), id, 0, 3, "COMMENT".into())
         .await
         .unwrap();
-    assert_eq!((first.total as usize, first.rows.as_slice()), (comments.len(), &comments[..3]));
+    assert_eq!(
+        (first.total as usize, first.rows.as_slice()),
+        (comments.len(), &comments[..3])
+    );
     let rest = commands::stream_events(harness.state(), id, 3, 10_000, " comment ".into())
         .await
         .unwrap();
@@ -1624,7 +1631,10 @@ async fn an_answers_rows_come_a_window_at_a_time_filtered_or_not_as_the_whole_st
     let window = commands::open_stream_file(harness.state(), path, 50, 20, String::new())
         .await
         .unwrap();
-    assert_eq!((window.start, window.total, window.rows.as_slice()), (50, n, &whole.rows[50..70]));
+    assert_eq!(
+        (window.start, window.total, window.rows.as_slice()),
+        (50, n, &whole.rows[50..70])
+    );
 }
 
 /// The process's resident memory, bytes (`VmRSS` of `/proc/self/status`).
@@ -1728,7 +1738,10 @@ async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_qu
     let last = commands::stream_events(harness.state(), answer.id, bound - 50, 100, String::new())
         .await
         .unwrap();
-    assert_eq!((last.start, last.rows.len(), last.more), (bound - 50, 50, lines - bound));
+    assert_eq!(
+        (last.start, last.rows.len(), last.more),
+        (bound - 50, 50, lines - bound)
+    );
     let middle = commands::stream_events(harness.state(), answer.id, bound / 2, u64::MAX, String::new())
         .await
         .unwrap();
@@ -1752,7 +1765,10 @@ async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_qu
         kept >> 20
     );
     assert!(peak < 256 << 20, "memory grew by {} MiB", peak >> 20);
-    assert!(paging < Duration::from_secs(1), "windows of a decoded stream took {paging:?}");
+    assert!(
+        paging < Duration::from_secs(1),
+        "windows of a decoded stream took {paging:?}"
+    );
     // Framing 33 million lines: about a second in a release build, far more unoptimized.
     let budget = Duration::from_secs(if cfg!(debug_assertions) { 120 } else { 10 });
     assert!(decoding < budget && opening < budget, "{decoding:?}, {opening:?}");
@@ -1815,5 +1831,9 @@ async fn a_live_inspection_sends_the_bounds_rows_in_bounded_batches_then_the_cou
     let saved = commands::stream_events(harness.state(), turn.assistant.id, 0, 10, String::new())
         .await
         .unwrap();
-    assert_eq!((saved.total, saved.more), (bound as u64, more), "as the saved recording's");
+    assert_eq!(
+        (saved.total, saved.more),
+        (bound as u64, more),
+        "as the saved recording's"
+    );
 }

@@ -283,11 +283,7 @@ pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResul
 /// the count of events past it). `false` when the stream is not running (the page then reads
 /// `stream_events`).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn inspect_stream(
-    state: State<'_, AppState>,
-    stream_id: u64,
-    on_rows: Channel<LiveRows>,
-) -> AppResult<bool> {
+pub async fn inspect_stream(state: State<'_, AppState>, stream_id: u64, on_rows: Channel<LiveRows>) -> AppResult<bool> {
     Ok(state.streams.inspect(stream_id, on_rows))
 }
 

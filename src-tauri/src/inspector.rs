@@ -174,10 +174,7 @@ mod tests {
         assert!(out.frames(&mut frames) && out.flush());
         let batches = sink.0.lock().unwrap();
         let sizes: Vec<(usize, u64)> = batches.iter().map(|batch| (batch.rows.len(), batch.more)).collect();
-        assert_eq!(
-            sizes,
-            [(1_000, 0), (1_000, 0), (100, 0), (400, 500), (0, 501)]
-        );
+        assert_eq!(sizes, [(1_000, 0), (1_000, 0), (100, 0), (400, 500), (0, 501)]);
         let data: Vec<String> = batches
             .iter()
             .flat_map(|batch| batch.rows.iter().map(|row| row.data.clone()))

@@ -74,9 +74,7 @@ pub fn keep(store: &Store, message_id: i64, recording: Option<&Recording>) {
 
 /// The recording kept with answer `message_id`.
 pub fn load(store: &Store, message_id: i64) -> AppResult<Recording> {
-    let (sidecar, body) = store
-        .recording(message_id)?
-        .ok_or_else(|| missing(store, message_id))?;
+    let (sidecar, body) = store.recording(message_id)?.ok_or_else(|| missing(store, message_id))?;
     let origin = PathBuf::from(format!("recording of answer {message_id}"));
     Ok(sse_file::parse(
         Bytes::from(body),

@@ -187,7 +187,11 @@ fn words(filter: &str) -> Vec<String> {
 /// Whether every one of `words` is in `row`'s event name (`comment` for a comment line) or its
 /// data, ignoring case: the page's `rowMatches` (`ui/src/inspector/rows.ts`).
 fn passes(row: &EventRow, words: &[String]) -> bool {
-    let name = if row.event == COMMENT { "comment".to_owned() } else { row.event.to_lowercase() };
+    let name = if row.event == COMMENT {
+        "comment".to_owned()
+    } else {
+        row.event.to_lowercase()
+    };
     let data = row.data.to_lowercase();
     words
         .iter()

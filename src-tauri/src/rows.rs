@@ -22,12 +22,10 @@ pub const PIECE_BYTES: usize = 64 << 10;
 
 /// `chunk` cut into pieces of at most [`PIECE_BYTES`] (slices, no copy), each at its arrival time.
 pub fn pieces(chunk: &RecordedChunk) -> impl Iterator<Item = RecordedChunk> + '_ {
-    (0..chunk.bytes.len())
-        .step_by(PIECE_BYTES)
-        .map(|start| RecordedChunk {
-            at_ms: chunk.at_ms,
-            bytes: chunk.bytes.slice(start..(start + PIECE_BYTES).min(chunk.bytes.len())),
-        })
+    (0..chunk.bytes.len()).step_by(PIECE_BYTES).map(|start| RecordedChunk {
+        at_ms: chunk.at_ms,
+        bytes: chunk.bytes.slice(start..(start + PIECE_BYTES).min(chunk.bytes.len())),
+    })
 }
 
 /// Decodes an inspector's frames, in order: each SSE event again by the protocol's own decoder
@@ -357,7 +355,11 @@ mod tests {
             Some("stop"),
             "the events past the bound are still read for the summary"
         );
-        assert_eq!(decoded.timeline.comments.iter().sum::<u32>(), 50, "the chart covers the rows kept");
+        assert_eq!(
+            decoded.timeline.comments.iter().sum::<u32>(),
+            50,
+            "the chart covers the rows kept"
+        );
     }
 
     #[test]
@@ -372,7 +374,12 @@ mod tests {
         );
         let bounded = decode(&recording, None, 2);
         assert_eq!(bounded.more, 2);
-        assert!(bounded.rows.iter().all(|row| !row.decoded.iter().any(|event| matches!(event, StreamEvent::Error(_)))));
+        assert!(
+            bounded
+                .rows
+                .iter()
+                .all(|row| !row.decoded.iter().any(|event| matches!(event, StreamEvent::Error(_))))
+        );
     }
 
     #[test]

@@ -79,10 +79,7 @@ mod tests {
         let at = |ms: f64| (ms / 960.0 * SLICES as f64) as usize;
         assert_eq!(timeline.events[0], 1);
         assert_eq!(timeline.comments[at(100.0)], 1);
-        assert_eq!(
-            (timeline.events[at(400.0)], timeline.content[at(400.0)]),
-            (1, 2)
-        );
+        assert_eq!((timeline.events[at(400.0)], timeline.content[at(400.0)]), (1, 2));
         assert_eq!(timeline.events[SLICES - 1], 1, "the last row is in the last slice");
         assert_eq!(timeline.content.iter().sum::<u32>(), 3, "an empty text is no content");
         assert_eq!(timeline.longest_gap_ms, 560.0);

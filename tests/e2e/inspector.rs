@@ -245,7 +245,8 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let filter = wd.find("[data-testid=inspector-filter]", UI_TIMEOUT).await;
         wd.fill(&filter, "comment").await;
         let comments = openai_events.iter().filter(|(e, _)| e.is_empty()).count();
-        let filtered = "return Number(document.querySelector('[data-testid=inspector-rows]').dataset.total) === arguments[0];";
+        let filtered =
+            "return Number(document.querySelector('[data-testid=inspector-rows]').dataset.total) === arguments[0];";
         wd.wait("the filter", UI_TIMEOUT, filtered, vec![json!(comments)]).await;
         let passing = listed(wd).await;
         assert_eq!(passing.len(), comments);
@@ -323,7 +324,11 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let refused = "return $('[data-testid=inspector-status]').textContent.includes('is not an .sse file');";
         wd.click_until(&open, "the refusal", &script(refused), vec![]).await;
         let refused = drawn(wd, None).await;
-        assert_eq!((refused.total, refused.rows.len()), (0, 0), "no rows from a refused file");
+        assert_eq!(
+            (refused.total, refused.rows.len()),
+            (0, 0),
+            "no rows from a refused file"
+        );
         app.quit().await;
 
         // Replay: the exported file served by `runnel replay`'s server (the core's ReplayServer)
