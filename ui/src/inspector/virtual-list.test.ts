@@ -55,6 +55,19 @@ describe("the virtual list", () => {
     expect(indexes(), "rows above go in before the others").toEqual(run(49_985, 50_005));
   });
 
+  it("keeps the focus on a row drawn anew", () => {
+    const { vlist, drawn, render } = list(10);
+    render.mockImplementation((index: number) => {
+      const el = document.createElement("div");
+      el.append(Object.assign(document.createElement("button"), { textContent: `row ${index}` }));
+      return el;
+    });
+    vlist.refresh();
+    drawn()[2].querySelector("button")!.focus();
+    vlist.refresh();
+    expect(document.activeElement).toBe(drawn()[2].querySelector("button"));
+  });
+
   it("stops at the last row, draws rows anew on refresh and forgets them on clear", () => {
     const { vlist, indexes, scroll, frame, render, box } = list(30);
     scroll(25 * 20);

@@ -56,12 +56,17 @@ export class VirtualList {
     this.draw();
   }
 
-  /** Draws the rows in view anew (what they show changed), and any that came into view. */
+  /**
+   * Draws the rows in view anew (what they show changed), and any that came into view. A row
+   * that held the focus hands it to its new element's first control.
+   */
   refresh(): void {
     for (const [index, el] of this.drawn) {
       const fresh = this.place(this.options.render(index), index);
+      const focused = el.contains(document.activeElement);
       el.replaceWith(fresh);
       this.drawn.set(index, fresh);
+      if (focused) fresh.querySelector<HTMLElement>("button, [tabindex]")?.focus({ preventScroll: true });
     }
     this.draw();
   }
