@@ -5,8 +5,8 @@
 use runnel_app::error::UiError;
 use runnel_app::models::StartupProblem;
 use runnel_app::models::{
-    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, MessageState, MessageView,
-    ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage, StreamSummary, Turn,
+    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
+    MessageView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage, StreamSummary, Timeline, Turn,
 };
 use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
@@ -74,6 +74,8 @@ fn generated() -> String {
         declaration::<StreamEvents>(&config),
         declaration::<EventRow>(&config),
         declaration::<StreamSummary>(&config),
+        declaration::<Timeline>(&config),
+        declaration::<LiveRows>(&config),
     ];
     format!(
         "// Generated from the Rust types by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.\n\n{}\n",

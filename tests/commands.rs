@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{ConversationKind, EventRow, KeyState, MessageState, Turn};
+use runnel_app::models::{ConversationKind, KeyState, LiveRows, MessageState, StreamEvents, Turn};
+use runnel_app::row_windows::WINDOW_ROWS;
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
 use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
@@ -1396,6 +1397,33 @@ fn decoded_text(events: &runnel_app::models::StreamEvents) -> String {
         .collect()
 }
 
+/// The first `WINDOW_ROWS` rows of answer `id`'s recorded stream (all of a small one's).
+async fn events_of(state: tauri::State<'_, AppState>, id: i64) -> Result<StreamEvents, runnel_app::error::AppError> {
+    commands::stream_events(state, id, 0, WINDOW_ROWS, String::new()).await
+}
+
+/// Every row of answer `id`'s recorded stream, read a window at a time.
+async fn paged_events(harness: &Harness, id: i64) -> StreamEvents {
+    let mut events = events_of(harness.state(), id).await.unwrap();
+    while (events.rows.len() as u64) < events.total {
+        let start = events.rows.len() as u64;
+        let next = commands::stream_events(harness.state(), id, start, WINDOW_ROWS, String::new())
+            .await
+            .unwrap();
+        assert!(next.start == start && !next.rows.is_empty(), "{start}");
+        events.rows.extend(next.rows);
+    }
+    events
+}
+
+/// The first `WINDOW_ROWS` rows of the `.sse` file at `path` (all of a small one's).
+async fn file_events(
+    state: tauri::State<'_, AppState>,
+    path: &str,
+) -> Result<StreamEvents, runnel_app::error::AppError> {
+    commands::open_stream_file(state, path.to_owned(), 0, WINDOW_ROWS, String::new()).await
+}
+
 /// An app on the data folder `dir` with the fake providers, exporting to `downloads`.
 fn harness_in(
     dir: tempfile::TempDir,
@@ -1448,9 +1476,7 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
         let messages = until_end(&received).await;
         let ending = messages.last().unwrap();
         assert_eq!(ending["saved"]["state"], "done", "{name}: {ending}");
-        let events = commands::stream_events(harness.state(), turn.assistant.id)
-            .await
-            .unwrap();
+        let events = events_of(harness.state(), turn.assistant.id).await.unwrap();
         let written = fixture(name);
         assert_eq!(
             row_events(&events),
@@ -1475,6 +1501,7 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
         );
         let summary = &events.summary;
         assert_eq!(summary.events as usize, events.rows.len());
+        assert_eq!((events.total as usize, events.more), (events.rows.len(), 0));
         assert_eq!(summary.bytes as usize, written.len());
         assert_eq!(summary.status, Some(200));
         assert_eq!(
@@ -1493,7 +1520,7 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
             written,
             "{name}: the export is byte-exact"
         );
-        let opened = commands::open_stream_file(path.clone()).await.unwrap();
+        let opened = file_events(harness.state(), &path).await.unwrap();
         assert_eq!(opened.rows, events.rows, "{name}: the export opens as the same rows");
         seen.push((turn.assistant.id, events, path));
     }
@@ -1513,7 +1540,7 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
     drop(app);
     let reopened = harness_in(dir, &openai, &anthropic, &export_dir);
     for (id, events, _) in &seen {
-        let again = commands::stream_events(reopened.state(), *id).await.unwrap();
+        let again = events_of(reopened.state(), *id).await.unwrap();
         assert_eq!(&again, events, "the same rows after a restart");
     }
 }
@@ -1540,11 +1567,7 @@ async fn recordings_follow_their_retention_and_their_answers() {
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (first, received) = harness.send(conversation.id, "one", "fake-openai/gpt-fake").await;
     until_end(&received).await;
-    assert!(
-        commands::stream_events(harness.state(), first.assistant.id)
-            .await
-            .is_ok()
-    );
+    assert!(events_of(harness.state(), first.assistant.id).await.is_ok());
     commands::delete_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
@@ -1564,7 +1587,7 @@ async fn recordings_follow_their_retention_and_their_answers() {
     let (third, received) = harness.send(conversation.id, "three", "fake-openai/gpt-fake").await;
     until_end(&received).await;
     for id in [second.assistant.id, third.assistant.id] {
-        let error = commands::stream_events(harness.state(), id).await.unwrap_err();
+        let error = events_of(harness.state(), id).await.unwrap_err();
         assert_eq!(runnel_app::error::UiError::from(&error).kind, "not_found", "{error}");
         let error = commands::export_stream(harness.state(), id).await.unwrap_err();
         assert_eq!(error.kind(), "not_found");
@@ -1602,18 +1625,16 @@ async fn an_answer_whose_recording_cannot_be_saved_is_saved() {
         (saved.messages[1].content.as_str(), saved.messages[1].state),
         (FIXTURE_TEXT, MessageState::Done)
     );
-    assert!(
-        commands::stream_events(harness.state(), turn.assistant.id)
-            .await
-            .is_err()
-    );
+    assert!(events_of(harness.state(), turn.assistant.id).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_file_that_cannot_be_read_says_why() {
+    let (openai, anthropic) = servers().await;
+    let harness = Harness::new(&openai, &anthropic);
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("absent.sse");
-    let error = commands::open_stream_file(missing.display().to_string())
+    let error = file_events(harness.state(), &missing.display().to_string())
         .await
         .unwrap_err();
     assert_eq!(error.kind(), "file");
@@ -1621,17 +1642,21 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     let bad = dir.path().join("bad.sse");
     std::fs::write(&bad, fixture("openai_text.sse")).unwrap();
     std::fs::write(runnel_core::sse_file::sidecar_path(&bad), "{\"format\":\"har\"}").unwrap();
-    let error = commands::open_stream_file(bad.display().to_string()).await.unwrap_err();
+    let error = file_events(harness.state(), &bad.display().to_string())
+        .await
+        .unwrap_err();
     assert!(
         error.to_string().contains("bad.sse.json is not a valid sidecar"),
         "{error}"
     );
-    let error = commands::open_stream_file(" ".into()).await.unwrap_err();
+    let error = file_events(harness.state(), " ").await.unwrap_err();
     assert_eq!(error.kind(), "invalid_input");
     // Without a sidecar: the body, untimed, read in the protocol it decodes as.
     let plain = dir.path().join("plain.sse");
     std::fs::write(&plain, fixture("anthropic_text.sse")).unwrap();
-    let opened = commands::open_stream_file(plain.display().to_string()).await.unwrap();
+    let opened = file_events(harness.state(), &plain.display().to_string())
+        .await
+        .unwrap();
     assert_eq!(opened.summary.protocol, "anthropic");
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
@@ -1639,7 +1664,7 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
 /// The rows an inspector's channel received (batches of them), as (event name, data), in order.
 fn rows_of(batches: &Received) -> Vec<(String, String)> {
     let batches = batches.lock().unwrap();
-    let rows = batches.iter().flat_map(|batch| batch.as_array().unwrap());
+    let rows = batches.iter().flat_map(|batch| batch["rows"].as_array().unwrap());
     rows.map(|row| {
         (
             row["event"].as_str().unwrap().to_owned(),
@@ -1652,7 +1677,7 @@ fn rows_of(batches: &Received) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_order() {
     let (_openai, _anthropic, harness, _conversation_id, turn, received) = slow_answer_under_way().await;
-    let (channel, batches) = collecting_channel::<Vec<EventRow>>();
+    let (channel, batches) = collecting_channel::<LiveRows>();
     assert!(
         commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await
@@ -1686,20 +1711,291 @@ async fn an_inspector_opened_mid_stream_gets_every_event_from_the_first_once_in_
         last.0 == next.0 && next.1.starts_with(&last.1),
         "the last is the event the stop cut off, or all of it: {last:?}"
     );
-    let events = commands::stream_events(harness.state(), turn.assistant.id)
-        .await
-        .unwrap();
+    let events = paged_events(&harness, turn.assistant.id).await;
     assert_eq!(row_events(&events), live, "the same rows as the answer's in history");
     assert_eq!(
         events.rows.last().unwrap().decoded.last(),
         Some(&runnel_core::StreamEvent::Stopped),
         "a stopped answer's rows end as it did"
     );
-    let (channel, _) = collecting_channel::<Vec<EventRow>>();
+    let (channel, _) = collecting_channel::<LiveRows>();
     assert!(
         !commands::inspect_stream(harness.state(), turn.stream_id, channel)
             .await
             .unwrap(),
         "it has ended"
+    );
+}
+
+/// `body` (an OpenAI stream) with a `: keep-alive` comment block before every 10th event.
+fn with_comments(body: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    let mut out = String::new();
+    for (n, event) in text.split_terminator("\n\n").enumerate() {
+        if n % 10 == 0 {
+            out += ": keep-alive\n\n";
+        }
+        out += event;
+        out += "\n\n";
+    }
+    out.into_bytes()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answers_rows_come_a_window_at_a_time_filtered_or_not_as_the_whole_streams_rows() {
+    let (openai, anthropic) = servers().await;
+    let body = with_comments(&openai_stream(400));
+    openai.enqueue(Reply::sse(body.clone()).chunking(Chunking::Random { seed: 3, max: 700 }));
+    let downloads = tempfile::tempdir().unwrap();
+    let harness = harness_in(tempfile::tempdir().unwrap(), &openai, &anthropic, downloads.path());
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_end(&received).await;
+    let id = turn.assistant.id;
+    let whole = events_of(harness.state(), id).await.unwrap();
+    assert_eq!(
+        row_events(&whole),
+        sse_events(&body),
+        "one window holds a small stream whole"
+    );
+    let n = whole.rows.len() as u64;
+    assert_eq!((whole.start, whole.total, whole.more), (0, n, 0));
+    for (start, count) in [(0, 1), (1, 7), (97, 100), (n - 3, 10), (n, 5), (n + 10, 5), (5, 0)] {
+        let window = commands::stream_events(harness.state(), id, start, count, String::new())
+            .await
+            .unwrap();
+        let wanted = start.min(n) as usize..(start + count).min(n) as usize;
+        assert_eq!(window.rows, whole.rows[wanted], "rows {start}, {count} of them");
+        assert_eq!((window.start, window.total, window.more), (start, n, 0));
+        assert_eq!((&window.summary, &window.timeline), (&whole.summary, &whole.timeline));
+    }
+
+    // Filtered, the windows page over the rows that pass, and `total` counts them.
+    let comments: Vec<_> = whole.rows.iter().filter(|row| row.event.is_empty()).cloned().collect();
+    assert!(comments.len() > 10);
+    let first = commands::stream_events(harness.state(), id, 0, 3, "COMMENT".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.total as usize, first.rows.as_slice()),
+        (comments.len(), &comments[..3])
+    );
+    let rest = commands::stream_events(harness.state(), id, 3, 10_000, " comment ".into())
+        .await
+        .unwrap();
+    assert_eq!(rest.rows, comments[3..]);
+    let tok = commands::stream_events(harness.state(), id, 0, 100, "message TOK12".into())
+        .await
+        .unwrap();
+    let data: Vec<bool> = tok.rows.iter().map(|row| row.data.contains("tok12")).collect();
+    assert_eq!((tok.total, data), (11, vec![true; 11]), "tok12 and tok120–tok129");
+
+    // The stream as an `.sse` file pages the same.
+    let path = commands::export_stream(harness.state(), id).await.unwrap();
+    let window = commands::open_stream_file(harness.state(), path, 50, 20, String::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (window.start, window.total, window.rows.as_slice()),
+        (50, n, &whole.rows[50..70])
+    );
+}
+
+/// This process's resident memory, bytes.
+fn own_resident_bytes() -> u64 {
+    resident_bytes(std::process::id()).expect("this process's status") as u64
+}
+
+/// The most resident memory the process had while it was watched, sampled every 2 ms by a thread.
+/// Past `ABORT_ABOVE` more than at the start it aborts the process: a runaway test must not take
+/// the machine (shared with other builds) down with it.
+struct PeakMemory {
+    baseline: u64,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<u64>,
+}
+
+impl PeakMemory {
+    const ABORT_ABOVE: u64 = 1 << 30;
+
+    fn watch() -> Self {
+        let baseline = own_resident_bytes();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut peak = baseline;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                peak = peak.max(own_resident_bytes());
+                if peak - baseline > Self::ABORT_ABOVE {
+                    eprintln!("resident memory grew by {} MiB: aborting", (peak - baseline) >> 20);
+                    std::process::abort();
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak
+        });
+        Self { baseline, stop, thread }
+    }
+
+    /// The growth at the peak, and now, in bytes.
+    fn stop(self) -> (u64, u64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = self.thread.join().unwrap();
+        (peak - self.baseline, own_resident_bytes().saturating_sub(self.baseline))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_quickly_in_bounded_memory() {
+    let limits = runnel_core::Limits::default();
+    let lines = limits.recording_bytes as u64 / 2;
+    let bound = limits.inspector_rows as u64;
+    let (openai, anthropic) = servers().await;
+    let harness = Harness::new(&openai, &anthropic);
+    // An answer whose server sent 64 MiB of `:\n` in reads of 64 KiB, kept as every answer's
+    // recording is; and an `.sse` file of its first 2 MiB (a million lines: its rows are bounded
+    // the same, and framing it costs less than the whole in a test build).
+    let body = bytes::Bytes::from(b":\n".repeat(lines as usize));
+    let recording = |bytes: usize| {
+        let mut recording = runnel_core::Recording::new("openai", Some("gpt-fake".into()));
+        recording.status = Some(200);
+        recording.content_type = Some("text/event-stream".into());
+        recording.chunks = (0..bytes)
+            .step_by(64 << 10)
+            .map(|start| runnel_core::RecordedChunk {
+                at_ms: (start >> 16) as f64,
+                bytes: body.slice(start..(start + (64 << 10)).min(bytes)),
+            })
+            .collect();
+        recording
+    };
+    let store = &harness.state().store;
+    let conversation = store.create_conversation().unwrap();
+    let answer = store
+        .add_message(conversation.id, "assistant", "", None, MessageState::Error)
+        .unwrap();
+    runnel_app::recordings::keep(store, answer.id, Some(&recording(body.len())));
+    let file = harness.dir.path().join("comments.sse");
+    let file_lines = 1 << 20;
+    runnel_core::sse_file::write(&file, &recording(2 * file_lines)).unwrap();
+    drop(body);
+
+    let memory = PeakMemory::watch();
+    let started = std::time::Instant::now();
+    let first = commands::stream_events(harness.state(), answer.id, 0, 100, String::new())
+        .await
+        .unwrap();
+    let decoding = started.elapsed();
+    assert_eq!(first.rows.len(), 100);
+    assert!(first.rows.iter().all(|row| row.event.is_empty() && row.data.is_empty()));
+    assert_eq!(
+        (first.total, first.more),
+        (bound, lines - bound),
+        "the bound's rows, and the count of the events past it"
+    );
+    assert_eq!((first.summary.events, first.summary.bytes), (lines, lines * 2));
+
+    // Later windows read the stream decoded once: no window decodes it again.
+    let started = std::time::Instant::now();
+    let last = commands::stream_events(harness.state(), answer.id, bound - 50, 100, String::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (last.start, last.rows.len(), last.more),
+        (bound - 50, 50, lines - bound)
+    );
+    let middle = commands::stream_events(harness.state(), answer.id, bound / 2, u64::MAX, String::new())
+        .await
+        .unwrap();
+    assert_eq!(middle.rows.len() as u64, WINDOW_ROWS, "a window is capped");
+    let paging = started.elapsed();
+
+    let started = std::time::Instant::now();
+    let opened = commands::open_stream_file(harness.state(), file.display().to_string(), 0, 100, String::new())
+        .await
+        .unwrap();
+    let opening = started.elapsed();
+    assert_eq!(
+        (opened.rows.len(), opened.total, opened.more),
+        (100, bound, file_lines as u64 - bound)
+    );
+    let (peak, kept) = memory.stop();
+    println!(
+        "64 MiB of `:\\n`: first window {decoding:.2?}, two more {paging:.2?}, a 2 MiB .sse file {opening:.2?}; \
+         resident memory +{} MiB at the peak, +{} MiB after",
+        peak >> 20,
+        kept >> 20
+    );
+    assert!(peak < 256 << 20, "memory grew by {} MiB", peak >> 20);
+    assert!(
+        paging < Duration::from_secs(1),
+        "windows of a decoded stream took {paging:?}"
+    );
+    // Framing 33 million lines: about a second in a release build, far more unoptimized.
+    let budget = Duration::from_secs(if cfg!(debug_assertions) { 120 } else { 10 });
+    assert!(decoding < budget && opening < budget, "{decoding:?}, {opening:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_live_inspection_sends_the_bounds_rows_in_bounded_batches_then_the_count_of_more() {
+    let bound = runnel_core::Limits::default().inspector_rows;
+    let comments = bound * 5 / 2;
+    let (openai, anthropic) = servers().await;
+    // A first delta, then a flood of empty comments, then the server stays silent.
+    let stream = String::from_utf8(openai_stream(1)).unwrap();
+    let mut body: String = stream.split_inclusive("\n\n").take(2).collect();
+    body += &":\n".repeat(comments);
+    let expected = sse_events(body.as_bytes());
+    assert_eq!(expected.len(), comments + 2);
+    openai.enqueue(
+        Reply::sse(body)
+            .chunking(Chunking::Fixed(16 << 10))
+            .end(runnel_testkit::End::Hang),
+    );
+    let harness = Harness::new(&openai, &anthropic);
+    let conversation = commands::create_conversation(harness.state()).await.unwrap();
+    let (turn, received) = harness.send(conversation.id, "go", "fake-openai/gpt-fake").await;
+    until_text(&received, 1).await;
+    let (channel, batches) = collecting_channel::<LiveRows>();
+    assert!(
+        commands::inspect_stream(harness.state(), turn.stream_id, channel)
+            .await
+            .unwrap()
+    );
+    let more = (expected.len() - bound) as u64;
+    let told = |batches: &Received| {
+        batches
+            .lock()
+            .unwrap()
+            .last()
+            .map_or(0, |batch| batch["more"].as_u64().unwrap())
+    };
+    for _ in 0..6000 {
+        if told(&batches) == more {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(told(&batches), more, "the count of the events past the bound");
+    let sizes: Vec<usize> = batches
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|batch| batch["rows"].as_array().unwrap().len())
+        .collect();
+    assert!(
+        sizes.iter().all(|&size| size <= runnel_app::inspector::BATCH_ROWS),
+        "bounded batches: {sizes:?}"
+    );
+    assert_eq!(rows_of(&batches), expected[..bound], "the bound's rows, in order");
+    commands::stop_stream(harness.state(), turn.stream_id).await.unwrap();
+    until_end(&received).await;
+    let saved = commands::stream_events(harness.state(), turn.assistant.id, 0, 10, String::new())
+        .await
+        .unwrap();
+    assert_eq!(
+        (saved.total, saved.more),
+        (bound as u64, more),
+        "as the saved recording's"
     );
 }

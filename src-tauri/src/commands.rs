@@ -10,9 +10,10 @@ use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
 use crate::models::{
-    AppInfo, Conversation, ConversationSummary, EventRow, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, LiveRows, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
+use crate::row_windows::Window;
 use crate::state::AppState;
 use crate::{compare, recordings, turns};
 
@@ -278,14 +279,11 @@ pub async fn stop_stream(state: State<'_, AppState>, stream_id: u64) -> AppResul
 }
 
 /// Sends a running stream's inspector rows over `on_rows`, in batches: every event from the
-/// first, then each as it arrives, until the stream ends. `false` when the stream is not running
-/// (the page then reads `stream_events`).
+/// first, then each as it arrives, until the stream ends (rows up to the inspector's bound, then
+/// the count of events past it). `false` when the stream is not running (the page then reads
+/// `stream_events`).
 #[tauri::command(rename_all = "snake_case")]
-pub async fn inspect_stream(
-    state: State<'_, AppState>,
-    stream_id: u64,
-    on_rows: Channel<Vec<EventRow>>,
-) -> AppResult<bool> {
+pub async fn inspect_stream(state: State<'_, AppState>, stream_id: u64, on_rows: Channel<LiveRows>) -> AppResult<bool> {
     Ok(state.streams.inspect(stream_id, on_rows))
 }
 
@@ -303,10 +301,19 @@ pub async fn ack_stream(state: State<'_, AppState>, stream_id: u64, seq: u64) ->
     Ok(())
 }
 
-/// An answer's recorded stream for the inspector: a row per SSE event and a summary.
+/// A window of an answer's recorded stream for the inspector: `count` rows (at most
+/// `row_windows::WINDOW_ROWS`) from `start` among those passing `filter`, how many there are,
+/// and the stream's summary and timeline.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn stream_events(state: State<'_, AppState>, message_id: i64) -> AppResult<StreamEvents> {
-    blocking(|| recordings::stream_events(&state.store, message_id))
+pub async fn stream_events(
+    state: State<'_, AppState>,
+    message_id: i64,
+    start: u64,
+    count: u64,
+    filter: String,
+) -> AppResult<StreamEvents> {
+    let window = Window { start, count, filter };
+    blocking(|| recordings::stream_events(&state.store, &state.inspected, message_id, &window))
 }
 
 /// Writes an answer's recorded stream to the downloads folder as an `.sse` file and its sidecar;
@@ -323,14 +330,21 @@ pub async fn export_stream(state: State<'_, AppState>, message_id: i64) -> AppRe
     Ok(path.display().to_string())
 }
 
-/// Opens an `.sse` file (and its sidecar, when there is one) into the inspector: the same rows
-/// and summary as `stream_events`.
+/// Opens an `.sse` file (and its sidecar, when there is one) into the inspector: a window of its
+/// rows, as `stream_events` gives an answer's.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn open_stream_file(path: String) -> AppResult<StreamEvents> {
+pub async fn open_stream_file(
+    state: State<'_, AppState>,
+    path: String,
+    start: u64,
+    count: u64,
+    filter: String,
+) -> AppResult<StreamEvents> {
     if path.trim().is_empty() {
         return Err(AppError::InvalidInput("no file was given".into()));
     }
-    blocking(|| recordings::open_file(std::path::Path::new(&path)))
+    let window = Window { start, count, filter };
+    blocking(|| recordings::open_file(&state.inspected, std::path::Path::new(&path), &window))
 }
 
 /// Hands the paths of files dropped onto the window to `on_drop` from now on (the page opens an

@@ -10,6 +10,9 @@
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
 //! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints; keys; models.
 //! - [`recordings`]: each answer's recorded stream: kept, pruned, the inspector's rows, export.
+//! - [`rows`], [`row_windows`], [`timeline`]: the inspector's rows of a stream (bounded), the
+//!   windows of them the page asks for (a small cache of decoded streams), its chart's numbers.
+//! - [`inspector`]: a running answer's rows, live.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
@@ -35,10 +38,13 @@ pub mod models;
 pub mod outbox;
 pub mod providers;
 pub mod recordings;
+pub mod row_windows;
+pub mod rows;
 pub mod startup;
 pub mod state;
 pub mod store;
 pub mod streams;
+pub mod timeline;
 pub mod turns;
 
 use std::path::{Path, PathBuf};

@@ -329,7 +329,7 @@ pub struct StreamSummary {
     pub model: Option<String>,
     /// The response's HTTP status.
     pub status: Option<u16>,
-    /// SSE events.
+    /// SSE events and comment lines: the rows kept and the events past the inspector's bound.
     pub events: u64,
     /// Bytes of body received.
     pub bytes: u64,
@@ -351,13 +351,49 @@ pub struct StreamSummary {
     pub truncated: bool,
 }
 
-/// A recorded stream for the inspector: `stream_events` and `open_stream_file`.
+/// A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the
+/// rows asked for, how many there are, and the stream's summary and timeline.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamEvents {
-    /// One row per SSE event, in order.
+    /// The position of the first of `rows` among the rows that pass the filter.
+    pub start: u64,
+    /// The rows from `start` on, in order: at most the count asked for.
     pub rows: Vec<EventRow>,
-    /// Its numbers.
+    /// The rows that pass the filter: every row kept when there is none. Rows are kept up to
+    /// `Limits::inspector_rows`.
+    pub total: u64,
+    /// Events past the inspector's bound (`Limits::inspector_rows`): counted, no row built (the
+    /// filter does not apply to them).
+    pub more: u64,
+    /// The stream's numbers.
     pub summary: StreamSummary,
+    /// The rows kept, per slice of time, for the chart.
+    pub timeline: Timeline,
+}
+
+/// The inspector's chart of a stream: its rows counted per slice of time (every slice the same
+/// length, the last ending at the last row), so it is small whatever the number of rows.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Timeline {
+    /// Where the time axis ends: the last row's arrival, ms (at least 1).
+    pub span_ms: f64,
+    /// Events per slice, comment lines apart.
+    pub events: Vec<u32>,
+    /// Comment lines per slice.
+    pub comments: Vec<u32>,
+    /// Content deltas (text, thinking or refusal with text, a tool call) per slice.
+    pub content: Vec<u32>,
+    /// The longest silence between two rows, ms.
+    pub longest_gap_ms: f64,
+}
+
+/// A batch of a running answer's inspector rows (`inspect_stream`).
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct LiveRows {
+    /// The next rows, in order (none once the bound is reached).
+    pub rows: Vec<EventRow>,
+    /// Events so far past the inspector's bound (`Limits::inspector_rows`): counted, no row built.
+    pub more: u64,
 }
 
 /// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).

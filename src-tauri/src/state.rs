@@ -9,6 +9,7 @@ use runnel_core::{Catalog, Engine, KeyStore, Timeouts};
 use crate::error::AppResult;
 use crate::providers::Providers;
 use crate::recordings;
+use crate::row_windows::RowCache;
 use crate::startup::{self, Problem};
 use crate::store::Store;
 use crate::streams::Streams;
@@ -21,6 +22,9 @@ pub struct AppState {
     pub providers: Providers,
     /// Streams running now.
     pub streams: Arc<Streams>,
+    /// The recorded streams the inspector decoded last, whose rows the page asks for a window at
+    /// a time.
+    pub inspected: RowCache,
     /// The HTTP engine.
     pub engine: Engine,
     /// Where history and logs live.
@@ -61,6 +65,7 @@ impl AppState {
             store: Arc::new(store),
             providers: Providers::new(keys, catalog),
             streams: Arc::new(Streams::default()),
+            inspected: RowCache::default(),
             engine: Engine::new(Timeouts::default())?,
             data_dir: data_dir.to_owned(),
             downloads_dir: recordings::downloads_dir(),

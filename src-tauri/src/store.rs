@@ -409,6 +409,19 @@ impl Store {
         })
     }
 
+    /// When answer `message_id`'s recording was saved (unix ms) and its body's length, if it has
+    /// one: what tells a recording from the one it replaced, without reading it.
+    pub fn recording_stamp(&self, message_id: i64) -> AppResult<Option<(i64, u64)>> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT created_at, length(body) FROM recordings WHERE message_id = ?1",
+                [message_id],
+                |row| Ok((row.get(0)?, row.get::<_, i64>(1)?.unsigned_abs())),
+            )
+            .optional()
+        })
+    }
+
     /// Deletes the recordings kept before `before_ms` (unix ms); returns how many.
     pub fn delete_recordings_before(&self, before_ms: i64) -> AppResult<usize> {
         self.with(|db| db.execute("DELETE FROM recordings WHERE created_at < ?1", [before_ms]))
@@ -658,8 +671,11 @@ mod tests {
             store.recording(answer.id).unwrap(),
             Some(("{}".into(), b"again".to_vec()))
         );
+        let (saved_at, bytes) = store.recording_stamp(answer.id).unwrap().unwrap();
+        assert!(saved_at > 0 && bytes == 5, "{saved_at} {bytes}");
         store.restart_message(answer.id).unwrap();
         assert_eq!(store.recording(answer.id).unwrap(), None);
+        assert_eq!(store.recording_stamp(answer.id).unwrap(), None);
         store.save_recording(answer.id, "{}", b"data").unwrap();
         store.delete_messages(&[answer.id]).unwrap();
         assert_eq!(store.recording(answer.id).unwrap(), None);

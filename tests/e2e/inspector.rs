@@ -20,35 +20,88 @@ use crate::webdriver::{WebDriver, arg, keys};
 
 const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Reads the inspector's rows and the last answer's state in one go.
+/// Reads the rows the inspector's virtual list has drawn now (each with its index), how many
+/// rows the list has (those passing the filter), whether a drawn row still waits for its window,
+/// and the last answer's state. With a number as `arguments[0]`, it first scrolls the list to put
+/// that row at its top (the list draws the rows there at the next frame).
 const ROWS: &str = "
-const rows = Array.from(document.querySelectorAll('[data-testid=inspector-event]')).map((r) => ({
+const box = $('[data-testid=inspector-rows]');
+if (typeof arguments[0] === 'number') box.scrollTop = arguments[0] * Number(box.dataset.rowHeight);
+const rows = Array.from(box.querySelectorAll('[data-testid=inspector-event]')).map((r) => ({
+  index: Number(r.closest('.vlist-row').dataset.index),
   event: r.dataset.event, t_ms: Number(r.dataset.tMs),
   data: r.querySelector('[data-testid=inspector-data]').textContent,
 }));
 const last = messages().filter((m) => m.role === 'assistant').pop();
-return { rows, state: last ? last.state : '' };";
+return {
+  rows, total: Number(box.dataset.total || 0), loading: box.querySelector('.is-loading') !== null,
+  state: last ? last.state : '',
+};";
 
 #[derive(Debug, Deserialize)]
 struct Row {
+    index: usize,
     event: String,
     t_ms: f64,
     data: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct Inspected {
+struct Drawn {
+    /// The rows drawn, in order.
     rows: Vec<Row>,
+    /// The rows the list has.
+    total: usize,
+    /// A drawn row waits for its window.
+    loading: bool,
     /// The last answer's state when the rows were read.
     state: String,
 }
 
-async fn inspected(wd: &WebDriver) -> Inspected {
-    wd.read(&script(ROWS), vec![]).await
+/// The rows drawn now, after scrolling row `top` to the top of the list (`None`: where it is).
+async fn drawn(wd: &WebDriver, top: Option<usize>) -> Drawn {
+    wd.read(&script(ROWS), vec![json!(top)]).await
+}
+
+/// Every row of the inspector's list, in order, read a screenful at a time: the list is scrolled
+/// from the top to its end, each screen read once its rows are drawn and fetched (the list holds
+/// only those in view, and fetches a finished stream's rows a window at a time).
+async fn listed(wd: &WebDriver) -> Vec<Row> {
+    let deadline = std::time::Instant::now() + UI_TIMEOUT;
+    let mut rows = std::collections::BTreeMap::new();
+    loop {
+        let next = (0..).find(|index| !rows.contains_key(index)).expect("a free index");
+        let shown = drawn(wd, Some(next)).await;
+        if !shown.loading {
+            rows.extend(shown.rows.into_iter().map(|row| (row.index, row)));
+        }
+        let next = (0..).find(|index| !rows.contains_key(index)).expect("a free index");
+        if next >= shown.total {
+            return rows.into_values().take(shown.total).collect();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the list's rows from {next} on never came (of {})",
+            shown.total
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 fn pairs(rows: &[Row]) -> Vec<(String, String)> {
     rows.iter().map(|r| (r.event.clone(), r.data.clone())).collect()
+}
+
+/// Each of `rows` (rows the list drew) is the server's event of its index.
+fn assert_rows_are_events(rows: &[Row], events: &[(String, String)], what: &str) {
+    for row in rows {
+        assert_eq!(
+            (row.event.as_str(), row.data.as_str()),
+            (events[row.index].0.as_str(), events[row.index].1.as_str()),
+            "{what}: row {}",
+            row.index
+        );
+    }
 }
 
 /// An OpenAI stream of `deltas` with comment lines among its events: a `: keep-alive` block
@@ -89,15 +142,15 @@ async fn inspect_answer(wd: &WebDriver, nth: usize) {
     .await;
 }
 
-/// Waits until the inspector shows exactly `expected` (event, data) rows, in order; on timeout,
-/// fails showing the difference.
+/// Waits until the inspector lists exactly `expected` (event, data) rows, in order, reading them
+/// all by scrolling through the list; on timeout, fails showing the difference.
 async fn wait_rows(wd: &WebDriver, what: &str, expected: &[(String, String)]) -> Vec<Row> {
     let deadline = std::time::Instant::now() + ui::ANSWER_TIMEOUT;
     loop {
-        let shown = inspected(wd).await;
-        if pairs(&shown.rows) == expected || std::time::Instant::now() > deadline {
-            assert_eq!(pairs(&shown.rows), expected, "{what}");
-            return shown.rows;
+        let rows = listed(wd).await;
+        if pairs(&rows) == expected || std::time::Instant::now() > deadline {
+            assert_eq!(pairs(&rows), expected, "{what}");
+            return rows;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -152,19 +205,25 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         ui::send(wd, "Inspect this stream").await;
         ui::wait_answer_text(wd, 40).await;
         inspect_answer(wd, 1).await;
-        let live_rows = "const n = document.querySelectorAll('[data-testid=inspector-event]').length;
+        let live_rows = "const n = Number($('[data-testid=inspector-rows]').dataset.total || 0);
             const last = messages().filter((m) => m.role === 'assistant').pop();
             return n >= 20 || last.state !== 'streaming';";
         wd.wait("live rows", ui::ANSWER_TIMEOUT, &script(live_rows), vec![])
             .await;
-        let live = inspected(wd).await;
-        assert_eq!(live.state, "streaming", "the rows came while the answer streamed");
-        assert!(!live.rows.is_empty());
-        assert_eq!(
-            pairs(&live.rows),
-            openai_events[..live.rows.len()],
-            "live rows: the server's events from the first, none missing, none twice"
+        // The first rows, then (scrolled to it) the end so far: each row drawn is the server's
+        // event of its index.
+        let first = drawn(wd, None).await;
+        drawn(wd, Some(first.total - 1)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let end = drawn(wd, None).await;
+        assert_eq!(end.state, "streaming", "the rows came while the answer streamed");
+        assert!(first.rows.first().is_some_and(|row| row.index == 0), "{first:?}");
+        assert!(
+            end.rows.iter().any(|row| row.index + 1 == first.total),
+            "the end so far was drawn: {end:?}"
         );
+        assert_rows_are_events(&first.rows, &openai_events, "live rows from the first");
+        assert_rows_are_events(&end.rows, &openai_events, "live rows at the end so far");
         assert_eq!(ui::wait_answer_end(wd).await.state, "done");
         let rows = wait_rows(wd, "the answer's rows once it ended", &openai_events).await;
         assert!(
@@ -186,9 +245,12 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let filter = wd.find("[data-testid=inspector-filter]", UI_TIMEOUT).await;
         wd.fill(&filter, "comment").await;
         let comments = openai_events.iter().filter(|(e, _)| e.is_empty()).count();
-        let filtered = "return Array.from(document.querySelectorAll('[data-testid=inspector-event]'))
-            .filter((r) => !r.hidden).length === arguments[0];";
+        let filtered =
+            "return Number(document.querySelector('[data-testid=inspector-rows]').dataset.total) === arguments[0];";
         wd.wait("the filter", UI_TIMEOUT, filtered, vec![json!(comments)]).await;
+        let passing = listed(wd).await;
+        assert_eq!(passing.len(), comments);
+        assert!(passing.iter().all(|row| row.event.is_empty()), "only comments pass");
         let _: Value = wd
             .run(
                 "arguments[0].value = ''; arguments[0].dispatchEvent(new Event('input')); return null;",
@@ -261,7 +323,12 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         let open = wd.find("[data-testid=inspector-open]", UI_TIMEOUT).await;
         let refused = "return $('[data-testid=inspector-status]').textContent.includes('is not an .sse file');";
         wd.click_until(&open, "the refusal", &script(refused), vec![]).await;
-        assert_eq!(inspected(wd).await.rows.len(), 0, "no rows from a refused file");
+        let refused = drawn(wd, None).await;
+        assert_eq!(
+            (refused.total, refused.rows.len()),
+            (0, 0),
+            "no rows from a refused file"
+        );
         app.quit().await;
 
         // Replay: the exported file served by `runnel replay`'s server (the core's ReplayServer)
@@ -347,7 +414,8 @@ fn window_bench_inspector_open_on_5000_events() {
             const tick = (t) => { window.__gaps.push(t - last); last = t; if (window.__recording) requestAnimationFrame(tick); };
             requestAnimationFrame(tick); return null;";
         let collect = "window.__recording = false;
-            return { gaps: window.__gaps, rows: document.querySelectorAll('[data-testid=inspector-event]').length };";
+            const list = document.querySelector('[data-testid=inspector-rows]');
+            return { gaps: window.__gaps, rows: Number(list.dataset.total || 0) };";
         println!("\nframe gaps while 5,000 events stream (ms): p50, p95, p99, max, gaps > 50 ms, rows shown");
         for inspect in [false, true] {
             ui::new_conversation(wd).await;

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import type { EventRow, MessageView, ProviderView, StreamEvents, Turn } from "./types";
+import type { EventRow, LiveRows, MessageView, ProviderView, StreamEvents, Turn } from "./types";
+import { PAGE_ROWS } from "./inspector/sources";
 import { flush, manualFrames, providerView } from "./testing";
 
 const catalog: ProviderView[] = [
@@ -30,11 +31,15 @@ const press = (key: string, mods: KeyboardEventInit = {}, target: EventTarget = 
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 
 let handler: StreamHandler | null = null;
-let onRows: (rows: EventRow[]) => void = () => undefined;
+let onRows: (batch: LiveRows) => void = () => undefined;
 let onDrop: (paths: string[]) => void = () => undefined;
 const eventRow = (at_ms: number, data: string): EventRow => ({ at_ms, event: "message", bytes: data.length, data, decoded: [] });
 const recorded: StreamEvents = {
+  start: 0,
   rows: [eventRow(5, '{"a":1}'), eventRow(9, "[DONE]")],
+  total: 2,
+  more: 0,
+  timeline: { span_ms: 9, events: [1, 1], comments: [0, 0], content: [0, 0], longest_gap_ms: 4 },
   summary: { protocol: "openai", model: "m", status: 200, events: 2, bytes: 30, duration_ms: 9, ttfb_ms: 4, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: null, output_tokens: null, truncated: false },
 };
 const ipc = {
@@ -73,7 +78,7 @@ const ipc = {
   streamEvents: vi.fn(async () => recorded),
   exportStream: vi.fn(),
   openStreamFile: vi.fn(async () => recorded),
-  inspectStream: vi.fn(async (_id: number, on: (rows: EventRow[]) => void) => {
+  inspectStream: vi.fn(async (_id: number, on: (batch: LiveRows) => void) => {
     onRows = on;
     return true;
   }),
@@ -274,20 +279,20 @@ describe("the app, end to end against a fake IPC", () => {
     expect(ipc.inspectStream).toHaveBeenLastCalledWith(42, expect.any(Function));
     expect($("[data-testid=inspector]").hidden).toBe(false);
     expect(document.querySelector(".app")!.classList.contains("inspecting")).toBe(true);
-    onRows([eventRow(3, '{"live":true}')]);
+    onRows({ rows: [eventRow(3, '{"live":true}')], more: 0 });
     frame();
     const shown = () => [...document.querySelectorAll<HTMLElement>("[data-testid=inspector-event]")].map((r) => r.dataset.tMs);
     expect(shown()).toEqual(["3"]);
     handler!({ type: "finish", seq: 2, reason: "stop", raw_reason: null, saved: { id: 16, state: "done", error: null, stats: null } });
     frame();
     await flush();
-    expect(ipc.streamEvents).toHaveBeenLastCalledWith(16);
+    expect(ipc.streamEvents).toHaveBeenLastCalledWith(16, 0, PAGE_ROWS, "");
     expect(shown()).toEqual(["5", "9"]);
     expect(($("[data-testid=inspector-export]") as HTMLButtonElement).disabled).toBe(false);
 
     onDrop(["/tmp/dropped.sse"]);
     await flush();
-    expect(ipc.openStreamFile).toHaveBeenLastCalledWith("/tmp/dropped.sse");
+    expect(ipc.openStreamFile).toHaveBeenLastCalledWith("/tmp/dropped.sse", 0, PAGE_ROWS, "");
     expect($("[data-testid=inspector]").textContent).toContain("dropped.sse");
     press("Escape", {}, $("[data-testid=inspector-filter]"));
     await flush();

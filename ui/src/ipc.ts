@@ -10,7 +10,7 @@ import type {
   AppInfo,
   Conversation,
   ConversationSummary,
-  EventRow,
+  LiveRows,
   ProviderView,
   Settings,
   StreamEvents,
@@ -111,12 +111,16 @@ export const ipc = {
 
   openLink: (url: string) => call<null>("open_link", { url }),
 
-  streamEvents: (message_id: number) => call<StreamEvents>("stream_events", { message_id }),
+  /** `count` rows from `start` of an answer's recorded stream, among those passing `filter`. */
+  streamEvents: (message_id: number, start: number, count: number, filter: string) =>
+    call<StreamEvents>("stream_events", { message_id, start, count, filter }),
   exportStream: (message_id: number) => call<string>("export_stream", { message_id }),
-  openStreamFile: (path: string) => call<StreamEvents>("open_stream_file", { path }),
+  /** `count` rows from `start` of an `.sse` file's stream, among those passing `filter`. */
+  openStreamFile: (path: string, start: number, count: number, filter: string) =>
+    call<StreamEvents>("open_stream_file", { path, start, count, filter }),
   /** Rows of a running answer from its first event, in batches, until it ends; `false` if it ended. */
-  inspectStream: (stream_id: number, onRows: (rows: EventRow[]) => void) => {
-    const on_rows = new Channel<EventRow[]>();
+  inspectStream: (stream_id: number, onRows: (batch: LiveRows) => void) => {
+    const on_rows = new Channel<LiveRows>();
     on_rows.onmessage = onRows;
     return call<boolean>("inspect_stream", { stream_id, on_rows });
   },

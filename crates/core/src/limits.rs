@@ -39,6 +39,10 @@ pub struct Limits {
     /// its time), so a server that trickles its body a byte at a time cannot multiply the memory
     /// a recording holds.
     pub recording_chunks: usize,
+    /// Rows an inspector builds of one stream (a row per SSE event or comment line): past it no
+    /// row is built and the events are only counted, so a body of tiny events (64 MiB of `:\n`
+    /// is 33 million comment lines) costs the inspector this many rows, not gigabytes.
+    pub inspector_rows: usize,
 }
 
 impl Default for Limits {
@@ -52,6 +56,7 @@ impl Default for Limits {
             error_body_bytes: 64 << 10,
             recording_bytes: 64 << 20,
             recording_chunks: 1 << 20,
+            inspector_rows: 100_000,
         }
     }
 }

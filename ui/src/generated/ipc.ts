@@ -66,11 +66,17 @@ export type StartupProblem = { kind: string, message: string, action: string, pa
 /** Settings the page reads. */
 export type Settings = { last_model: string, recordings_keep_days: number, };
 
-/** A recorded stream for the inspector: `stream_events` and `open_stream_file`. */
-export type StreamEvents = { rows: Array<EventRow>, summary: StreamSummary, };
+/** A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the rows asked for, how many there are, and the stream's summary and timeline. */
+export type StreamEvents = { start: number, rows: Array<EventRow>, total: number, more: number, summary: StreamSummary, timeline: Timeline, };
 
 /** One SSE event of a recorded stream, as the inspector shows it. */
 export type EventRow = { at_ms: number, event: string, bytes: number, data: string, decoded: Array<StreamEvent>, };
 
 /** The numbers of a recorded stream: from the answer's saved stats where they exist, else worked out from the recording. */
 export type StreamSummary = { protocol: string, model: string | null, status: number | null, events: number, bytes: number, duration_ms: number | null, ttfb_ms: number | null, ttft_ms: number | null, tokens_per_sec: number | null, finish_reason: string | null, input_tokens: number | null, output_tokens: number | null, truncated: boolean, };
+
+/** The inspector's chart of a stream: its rows counted per slice of time (every slice the same length, the last ending at the last row), so it is small whatever the number of rows. */
+export type Timeline = { span_ms: number, events: Array<number>, comments: Array<number>, content: Array<number>, longest_gap_ms: number, };
+
+/** A batch of a running answer's inspector rows (`inspect_stream`). */
+export type LiveRows = { rows: Array<EventRow>, more: number, };

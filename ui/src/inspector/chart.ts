@@ -1,24 +1,28 @@
 /**
  * The inspector's timeline, as SVG built with DOM calls (the CSP allows no inline markup or
- * styles; colours come from classes in app.css): a tick per event at its arrival time (comment
+ * styles; colours come from classes in app.css): a tick per slice of time holding events (comment
  * lines fainter), so gaps show as empty stretches; a dashed line at the time to first token; and
  * below, tokens per second over the answer (content deltas per time slice, an area).
  *
- * `timelineGeometry` is the pure part (paths and numbers), tested on its own.
+ * It draws a `Timeline`: rows counted per slice of time, which Rust sends with a finished
+ * stream's rows (`src-tauri/src/timeline.rs`) and `timelineOf` works out the same way from a live
+ * answer's. `timelineGeometry` is the pure part (paths and numbers), tested on its own.
  */
 import { COMMENT, contentCount } from "./rows";
-import type { EventRow } from "../types";
+import type { EventRow, Timeline } from "../types";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** The chart's drawing box; it is stretched to the panel's width. */
 export const WIDTH = 600;
 export const HEIGHT = 72;
 const TICKS_BOTTOM = 26;
-/** Time slices for tokens/s. */
-const SLICES = 48;
+/** Slices of the time axis a timeline counts rows in (Rust's `timeline::SLICES`). */
+export const TIMELINE_SLICES = 480;
+/** Time slices for tokens/s: groups of the timeline's slices. */
+const RATE_SLICES = 48;
 
 export interface TimelineGeometry {
-  /** One `M x y V y` segment per event (comments apart). */
+  /** One `M x y V y` segment per slice holding events (comments apart). */
   ticks: string;
   comments: string;
   /** The tokens/s area, closed along the bottom; "" without content. */
@@ -31,25 +35,49 @@ export interface TimelineGeometry {
   peakRate: number;
   /** The longest silence between two events, ms. */
   longestGapMs: number;
+  /** The rows the timeline counts. */
+  rows: number;
 }
 
-/** The chart's shapes for `rows` (in arrival order) and the time to first token. */
-export function timelineGeometry(rows: EventRow[], ttftMs: number | null): TimelineGeometry {
-  const spanMs = Math.max(1, ...rows.map((r) => r.at_ms));
+/** `rows` (in arrival order) counted per slice of time, as Rust counts a finished stream's. */
+export function timelineOf(rows: EventRow[]): Timeline {
+  const spanMs = rows.reduce((span, row) => Math.max(span, row.at_ms), 1);
+  const timeline: Timeline = {
+    span_ms: spanMs,
+    events: new Array<number>(TIMELINE_SLICES).fill(0),
+    comments: new Array<number>(TIMELINE_SLICES).fill(0),
+    content: new Array<number>(TIMELINE_SLICES).fill(0),
+    longest_gap_ms: 0,
+  };
+  rows.forEach((row, i) => {
+    const slice = Math.min(TIMELINE_SLICES - 1, Math.floor((row.at_ms / spanMs) * TIMELINE_SLICES));
+    if (row.event === COMMENT) timeline.comments[slice]++;
+    else timeline.events[slice]++;
+    timeline.content[slice] += contentCount(row);
+    if (i > 0) timeline.longest_gap_ms = Math.max(timeline.longest_gap_ms, row.at_ms - rows[i - 1].at_ms);
+  });
+  return timeline;
+}
+
+/** The chart's shapes for `timeline` and the time to first token. */
+export function timelineGeometry(timeline: Timeline, ttftMs: number | null): TimelineGeometry {
+  const spanMs = timeline.span_ms;
+  const slices = timeline.events.length;
   const x = (ms: number) => round((ms / spanMs) * WIDTH);
+  // A slice's tick at its middle.
+  const sliceX = (slice: number) => round(((slice + 0.5) / slices) * WIDTH);
   let ticks = "";
   let comments = "";
-  let longestGapMs = 0;
-  const counts = new Array<number>(SLICES).fill(0);
-  rows.forEach((row, i) => {
-    const segment = `M${x(row.at_ms)} 2V${TICKS_BOTTOM}`;
-    if (row.event === COMMENT) comments += segment;
-    else ticks += segment;
-    if (i > 0) longestGapMs = Math.max(longestGapMs, row.at_ms - rows[i - 1].at_ms);
-    const slice = Math.min(SLICES - 1, Math.floor((row.at_ms / spanMs) * SLICES));
-    counts[slice] += contentCount(row);
-  });
-  const sliceSeconds = spanMs / SLICES / 1000;
+  let rows = 0;
+  const counts = new Array<number>(RATE_SLICES).fill(0);
+  for (let slice = 0; slice < slices; slice++) {
+    const segment = `M${sliceX(slice)} 2V${TICKS_BOTTOM}`;
+    if (timeline.events[slice]) ticks += segment;
+    if (timeline.comments[slice]) comments += segment;
+    rows += timeline.events[slice] + timeline.comments[slice];
+    counts[Math.floor((slice * RATE_SLICES) / slices)] += timeline.content[slice];
+  }
+  const sliceSeconds = spanMs / RATE_SLICES / 1000;
   const rates = counts.map((c) => c / sliceSeconds);
   const peakRate = Math.max(0, ...rates);
   let rate = "";
@@ -58,7 +86,7 @@ export function timelineGeometry(rows: EventRow[], ttftMs: number | null): Timel
     const y = (r: number) => round(HEIGHT - (r / peakRate) * (HEIGHT - top));
     rate = `M0 ${HEIGHT}`;
     rates.forEach((r, i) => {
-      rate += `L${round((i / SLICES) * WIDTH)} ${y(r)}L${round(((i + 1) / SLICES) * WIDTH)} ${y(r)}`;
+      rate += `L${round((i / RATE_SLICES) * WIDTH)} ${y(r)}L${round(((i + 1) / RATE_SLICES) * WIDTH)} ${y(r)}`;
     });
     rate += `L${WIDTH} ${HEIGHT}Z`;
   }
@@ -66,10 +94,11 @@ export function timelineGeometry(rows: EventRow[], ttftMs: number | null): Timel
     ticks,
     comments,
     rate,
-    ttftX: ttftMs === null ? null : x(ttftMs),
+    ttftX: ttftMs === null ? null : x(Math.min(ttftMs, spanMs)),
     spanMs,
     peakRate,
-    longestGapMs,
+    longestGapMs: timeline.longest_gap_ms,
+    rows,
   };
 }
 
@@ -83,9 +112,9 @@ function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string,
   return el;
 }
 
-/** The timeline's SVG for `rows`, with a text alternative in its title. */
-export function timelineChart(rows: EventRow[], ttftMs: number | null): SVGSVGElement {
-  const g = timelineGeometry(rows, ttftMs);
+/** The SVG of `timeline`, with a text alternative in its title. */
+export function timelineChart(timeline: Timeline, ttftMs: number | null): SVGSVGElement {
+  const g = timelineGeometry(timeline, ttftMs);
   const root = svg("svg", {
     class: "inspector-chart",
     viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
@@ -95,7 +124,7 @@ export function timelineChart(rows: EventRow[], ttftMs: number | null): SVGSVGEl
   });
   const title = svg("title", {});
   title.textContent =
-    `${rows.length} events over ${Math.round(g.spanMs)} ms; longest gap ${Math.round(g.longestGapMs)} ms` +
+    `${g.rows} events over ${Math.round(g.spanMs)} ms; longest gap ${Math.round(g.longestGapMs)} ms` +
     (ttftMs === null ? "" : `; first token at ${Math.round(ttftMs)} ms`) +
     (g.peakRate > 0 ? `; peak ${Math.round(g.peakRate)} tokens/s` : "");
   root.append(title);

@@ -1,14 +1,16 @@
 /**
  * What the inspector shows and where it gets it: an answer's recorded stream (`stream_events`),
  * a running answer's rows as they come (`inspect_stream`, from its first event; when it ends, the
- * saved recording replaces them), or an `.sse` file (`open_stream_file`). Rows that arrive for a
- * source no longer shown are dropped (each source gets a token).
+ * saved recording replaces them), or an `.sse` file (`open_stream_file`). A finished stream's rows
+ * come a window at a time: the first here, the others as the list scrolls to them. Rows that
+ * arrive for a source no longer shown are dropped (each source gets a token).
  */
 import type { Ipc } from "../ipc";
 import type { UiError } from "../types";
 import { InspectorView } from "../views/inspector";
 import type { FrameScheduler } from "../stream";
 import { copyText } from "../clipboard";
+import { type FetchWindow, PAGE_ROWS } from "./sources";
 
 /** An inspector error in words: Rust's own message names the answer or file and what is wrong. */
 function errorText(error: UiError): string {
@@ -113,8 +115,9 @@ export class InspectorController {
     this.view.open(name, path, false);
     this.view.showFileForm(true, path);
     try {
-      const events = await this.ipc.openStreamFile(path);
-      if (token === this.token) this.view.setEvents(events);
+      const fetch: FetchWindow = (start, count, filter) => this.ipc.openStreamFile(path, start, count, filter);
+      const first = await fetch(0, PAGE_ROWS, "");
+      if (token === this.token) this.view.showStream(first, fetch);
     } catch (e) {
       if (token === this.token) this.view.showError(errorText(e as UiError));
     }
@@ -152,8 +155,8 @@ export class InspectorController {
     this.liveStreamId = streamId;
     let running = false;
     try {
-      running = await this.ipc.inspectStream(streamId, (rows) => {
-        if (token === this.token) this.view.appendRows(rows);
+      running = await this.ipc.inspectStream(streamId, (batch) => {
+        if (token === this.token) this.view.appendRows(batch);
       });
     } catch (e) {
       if (token === this.token) this.view.showError(errorText(e as UiError));
@@ -166,10 +169,11 @@ export class InspectorController {
 
   private async loadAnswer(id: number, token: number): Promise<void> {
     try {
-      const events = await this.ipc.streamEvents(id);
+      const fetch: FetchWindow = (start, count, filter) => this.ipc.streamEvents(id, start, count, filter);
+      const first = await fetch(0, PAGE_ROWS, "");
       if (token !== this.token) return;
       this.messageId = id;
-      this.view.setEvents(events);
+      this.view.showStream(first, fetch);
       this.view.setExportable(true);
     } catch (e) {
       if (token === this.token) this.view.showError(errorText(e as UiError));

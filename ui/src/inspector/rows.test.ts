@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EventRow, StreamEvent } from "../types";
-import { timelineGeometry } from "./chart";
+import { TIMELINE_SLICES, timelineGeometry, timelineOf } from "./chart";
 import { COMMENT, describeEvent, eventLabel, prettyData, rowFields, rowMatches, summarizeRows, summaryItems, toJsonLines } from "./rows";
 
 const row = (at_ms: number, event: string, data: string, decoded: StreamEvent[] = []): EventRow => ({
@@ -113,15 +113,24 @@ describe("the live summary and the chart", () => {
     expect(s.tokens_per_sec).toBeCloseTo(11 / 1.2, 5);
   });
 
-  it("puts a tick per event at its time, comments apart, marks the first token and the longest gap", () => {
-    const g = timelineGeometry(rows, 300);
+  it("counts rows per slice of time, as Rust does, and draws a tick per slice with events, the first token and the longest gap", () => {
+    const timeline = timelineOf(rows);
+    expect(timeline.span_ms).toBe(1400);
+    expect(timeline.events.length).toBe(TIMELINE_SLICES);
+    const slice = (ms: number) => Math.min(TIMELINE_SLICES - 1, Math.floor((ms / 1400) * TIMELINE_SLICES));
+    expect(timeline.events[slice(100)]).toBe(1);
+    expect(timeline.events[slice(1300)]).toBe(1);
+    expect(timeline.comments[slice(1300)]).toBe(1);
+    expect(timeline.events[TIMELINE_SLICES - 1]).toBe(1);
+    expect(timeline.content.reduce((a, b) => a + b)).toBe(2);
+    const g = timelineGeometry(timeline, 300);
     expect(g.ticks.match(/M/g)).toHaveLength(4);
     expect(g.comments.match(/M/g)).toHaveLength(1);
-    expect(g.ticks.startsWith("M42.9 ")).toBe(true); // 100 of 1400 ms across 600
+    expect(g.ticks.startsWith("M43.1 ")).toBe(true); // the middle of 100 ms's slice, of 1400 ms across 600
     expect(g.ttftX).toBeCloseTo(128.6, 1);
-    expect(g.longestGapMs).toBe(1000);
+    expect([g.longestGapMs, g.rows]).toEqual([1000, 5]);
     expect(g.peakRate).toBeGreaterThan(0);
     expect(g.rate.endsWith("Z")).toBe(true);
-    expect(timelineGeometry([rows[0]], null).rate).toBe("");
+    expect(timelineGeometry(timelineOf([rows[0]]), null).rate).toBe("");
   });
 });

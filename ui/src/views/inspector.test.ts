@@ -1,91 +1,224 @@
 import { describe, expect, it, vi } from "vitest";
-import { manualFrames } from "../testing";
-import type { EventRow, StreamEvents } from "../types";
-import { InspectorView, ROWS_PER_CHUNK, ROWS_PER_FRAME } from "./inspector";
+import { PAGE_ROWS, WINDOW_ROWS } from "../inspector/sources";
+import { flush, manualFrames } from "../testing";
+import type { EventRow, StreamEvents, StreamSummary } from "../types";
+import { COPY_ROWS, InspectorView, ROW_HEIGHT } from "./inspector";
 
 const row = (at_ms: number, event = "message", data = "{}"): EventRow => ({ at_ms, event, bytes: data.length, data, decoded: [] });
 
+const summary = (fields: Partial<StreamSummary> = {}): StreamSummary => ({
+  protocol: "openai",
+  model: "gpt",
+  status: 200,
+  events: 0,
+  bytes: 0,
+  duration_ms: null,
+  ttfb_ms: null,
+  ttft_ms: null,
+  tokens_per_sec: null,
+  finish_reason: null,
+  input_tokens: null,
+  output_tokens: null,
+  truncated: false,
+  ...fields,
+});
+
+/** Windows of `rows` (kept in "Rust", with `more` past the bound), as `stream_events` cuts them. */
+function recorded(rows: EventRow[], more = 0, fields: Partial<StreamSummary> = {}) {
+  const window = (start: number, count: number, filter: string): StreamEvents => {
+    const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const passing = rows.filter((r) => words.every((w) => (r.event === "" ? "comment" : r.event).includes(w) || r.data.toLowerCase().includes(w)));
+    return {
+      start,
+      rows: passing.slice(start, start + Math.min(count, WINDOW_ROWS)),
+      total: passing.length,
+      more,
+      summary: summary({ events: rows.length + more, ...fields }),
+      timeline: { span_ms: 30, events: [1, 1], comments: [1, 0], content: [0, 0], longest_gap_ms: 10 },
+    };
+  };
+  const fetch = vi.fn(async (start: number, count: number, filter: string) => window(start, count, filter));
+  return { first: window(0, PAGE_ROWS, ""), fetch };
+}
+
+/** A panel whose rows box is 330 px tall: five rows in view, eight drawn beyond on each side. */
 function view() {
   const frames = manualFrames();
-  const hooks = { onClose: vi.fn(), onExport: vi.fn(async () => "/home/u/Downloads/Hi.sse"), onCopy: vi.fn(async () => true), onOpenFile: vi.fn() };
+  const hooks = { onClose: vi.fn(), onExport: vi.fn(async () => "/home/u/Downloads/Hi.sse"), onCopy: vi.fn(async (_text: string) => true), onOpenFile: vi.fn() };
   const inspector = new InspectorView(hooks, { schedule: frames.schedule });
   document.body.replaceChildren(inspector.el);
+  Object.defineProperty($("inspector-rows"), "clientHeight", { value: 5 * ROW_HEIGHT, configurable: true });
   return { inspector, hooks, frame: frames.frame };
 }
 
 const shownRows = () => Array.from(document.querySelectorAll<HTMLElement>("[data-testid=inspector-event]"));
 const $ = (id: string) => document.querySelector(`[data-testid=${id}]`) as HTMLElement;
+const indexOf = (el: HTMLElement) => Number(el.closest<HTMLElement>(".vlist-row")!.dataset.index);
+const scrollTo = (index: number) => {
+  const box = $("inspector-rows");
+  box.scrollTop = index * ROW_HEIGHT;
+  box.dispatchEvent(new Event("scroll"));
+};
 
 describe("the inspector panel", () => {
   it("shows a recorded stream's rows with their hooks, summary and chart", () => {
     const { inspector } = view();
     inspector.open("Stream inspector", "gpt", true);
-    const events: StreamEvents = {
-      rows: [row(10.25, "message", '{"a":1}'), row(20, ""), row(30, "message", "[DONE]")],
-      summary: { protocol: "openai", model: "gpt", status: 200, events: 3, bytes: 40, duration_ms: 31, ttfb_ms: 9, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: 1, output_tokens: 2, truncated: false },
-    };
-    inspector.setEvents(events);
+    const { first, fetch } = recorded([row(10.25, "message", '{"a":1}'), row(20, ""), row(30, "message", "[DONE]")], 0, { finish_reason: "stop", input_tokens: 1, output_tokens: 2 });
+    inspector.showStream(first, fetch);
     expect(shownRows().map((r) => [r.dataset.event, r.dataset.tMs])).toEqual([["message", "10.25"], ["", "20"], ["message", "30"]]);
     expect($("inspector-summary").textContent).toContain("Events3");
     expect($("inspector-summary").textContent).toContain("Usage1 in · 2 out");
     expect($("inspector-chart")).not.toBeNull();
+    expect($("inspector-more")).toBeNull();
+    expect($("inspector-count").textContent).toBe("3 events");
     expect(($("inspector-export") as HTMLButtonElement).disabled).toBe(false);
+    expect(fetch).not.toHaveBeenCalled();
   });
 
-  it("opens a row to its pretty-printed data", () => {
+  it("holds only the rows in view, fetches the window scrolled to, and ends with a row counting the events not shown", async () => {
+    const { inspector, frame } = view();
+    inspector.open("t", "", true);
+    const kept = 100_000;
+    const { first, fetch } = recorded(Array.from({ length: kept }, (_, n) => row(n)), 33_454_332);
+    inspector.showStream(first, fetch);
+    expect(shownRows().map((r) => indexOf(r))).toEqual(Array.from({ length: 13 }, (_, n) => n));
+    expect($("inspector-count").textContent).toBe("33,554,332 events");
+    expect($("inspector-rows").dataset.total).toBe(String(kept));
+
+    scrollTo(50_000);
+    frame();
+    expect(fetch.mock.calls).toEqual([[49_900, PAGE_ROWS, ""], [50_000, PAGE_ROWS, ""]]);
+    expect(document.querySelectorAll(".insp-row.is-loading")).toHaveLength(21);
+    await flush();
+    const shown = shownRows();
+    expect(shown.map((r) => [indexOf(r), Number(r.dataset.tMs)])).toEqual(Array.from({ length: 21 }, (_, n) => [49_992 + n, 49_992 + n]));
+    expect(document.querySelectorAll(".vlist-row")).toHaveLength(21);
+
+    scrollTo(kept);
+    frame();
+    await flush();
+    const more = $("inspector-more");
+    expect(more.textContent).toContain("… 33,454,332 more events not shown");
+    expect(indexOf(more)).toBe(kept);
+    expect(Number(shownRows().at(-1)!.dataset.tMs)).toBe(kept - 1);
+  });
+
+  it("opens a row's detail below the list, its data pretty-printed, and closes it", () => {
     const { inspector } = view();
     inspector.open("t", "", false);
-    inspector.startLive("openai", null);
-    inspector.appendRows([row(1, "message", '{"a":[1,2]}')]);
-    inspector.setEvents({ rows: [row(1, "message", '{"a":[1,2]}')], summary: { protocol: "openai", model: null, status: 200, events: 1, bytes: 11, duration_ms: 1, ttfb_ms: 1, ttft_ms: null, tokens_per_sec: null, finish_reason: null, input_tokens: null, output_tokens: null, truncated: false } });
+    const { first, fetch } = recorded([row(1, "message", '{"a":[1,2]}')]);
+    inspector.showStream(first, fetch);
     const head = shownRows()[0].querySelector("button")!;
     head.click();
-    expect(head.getAttribute("aria-expanded")).toBe("true");
-    expect(shownRows()[0].querySelector("pre")!.textContent).toBe('{\n  "a": [\n    1,\n    2\n  ]\n}');
-    head.click();
-    expect(shownRows()[0].querySelector("pre")).toBeNull();
+    expect(shownRows()[0].querySelector("button")!.getAttribute("aria-expanded")).toBe("true");
+    expect($("inspector-detail").hidden).toBe(false);
+    expect($("inspector-detail").querySelector("pre")!.textContent).toBe('{\n  "a": [\n    1,\n    2\n  ]\n}');
+    shownRows()[0].querySelector("button")!.click();
+    expect($("inspector-detail").hidden).toBe(true);
+    expect(shownRows()[0].querySelector("button")!.getAttribute("aria-expanded")).toBe("false");
   });
 
-  it("appends live rows in batches per frame, in order, and keeps a live summary", () => {
+  it("takes live batches at once and draws them at the next frame, with a live summary and the count past the bound", () => {
     const { inspector, frame } = view();
     inspector.open("t", "", false);
     inspector.startLive("openai", null);
-    const rows = Array.from({ length: ROWS_PER_FRAME + 10 }, (_, i) => row(i));
-    inspector.appendRows(rows.slice(0, 5));
-    inspector.appendRows(rows.slice(5));
+    const rows = Array.from({ length: 1_500 }, (_, i) => row(i));
+    inspector.appendRows({ rows: rows.slice(0, 1_000), more: 0 });
+    inspector.appendRows({ rows: rows.slice(1_000), more: 0 });
     expect(shownRows()).toHaveLength(0);
     frame();
-    expect(shownRows()).toHaveLength(ROWS_PER_FRAME);
-    frame();
-    expect(shownRows().map((r) => Number(r.dataset.tMs))).toEqual(rows.map((r) => r.at_ms));
+    expect(shownRows().map((r) => Number(r.dataset.tMs))).toEqual(Array.from({ length: 13 }, (_, n) => n));
     expect($("inspector-summary").textContent).toContain(`Events${rows.length}`);
-    expect(inspector.rows).toHaveLength(rows.length);
-    const chunks = Array.from(document.querySelectorAll(".insp-chunk"));
-    expect(chunks.map((c) => c.childElementCount)).toEqual([ROWS_PER_CHUNK, ROWS_PER_CHUNK, rows.length - 2 * ROWS_PER_CHUNK]);
+    expect($("inspector-count").textContent).toBe("1,500 events");
+    inspector.appendRows({ rows: [], more: 40 });
+    frame();
+    scrollTo(1_500);
+    frame();
+    expect($("inspector-more").textContent).toContain("… 40 more events not shown");
+    inspector.appendRows({ rows: [], more: 41 });
+    frame();
+    expect($("inspector-more").textContent).toContain("… 41 more events not shown");
+    expect($("inspector-count").textContent).toBe("1,541 events");
   });
 
-  it("filters rows by name or text, new ones too, and copies what passes as JSON Lines", async () => {
+  it("filters a live answer's rows here, new ones too, and copies those that pass as JSON Lines", async () => {
     const { inspector, hooks, frame } = view();
     inspector.open("t", "", false);
     inspector.startLive("anthropic", null);
-    inspector.appendRows([row(1, "ping"), row(2, "content_block_delta", '{"text":"hi"}')]);
+    inspector.appendRows({ rows: [row(1, "ping"), row(2, "content_block_delta", '{"text":"hi"}')], more: 0 });
     frame();
     const filter = $("inspector-filter") as HTMLInputElement;
     filter.value = "ping";
     filter.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
-    inspector.appendRows([row(3, "ping"), row(4, "message_stop")]);
+    inspector.appendRows({ rows: [row(3, "ping"), row(4, "message_stop")], more: 0 });
     frame();
-    expect(shownRows().filter((r) => !r.hidden).map((r) => r.dataset.tMs)).toEqual(["1", "3"]);
+    expect(shownRows().map((r) => r.dataset.tMs)).toEqual(["1", "3"]);
+    expect($("inspector-count").textContent).toBe("2 of 4");
     $("inspector-copy").click();
-    await Promise.resolve();
+    await flush();
     expect(hooks.onCopy).toHaveBeenCalledWith(`${JSON.stringify(row(1, "ping"))}\n${JSON.stringify(row(3, "ping"))}\n`);
+    expect($("inspector-status").textContent).toBe("Copied 2 events as JSON Lines.");
+  });
+
+  it("filters a finished stream in Rust, windows of what passes, and copies at most COPY_ROWS of them", async () => {
+    const { inspector, hooks } = view();
+    inspector.open("t", "", true);
+    const rows = Array.from({ length: 30_000 }, (_, n) => row(n, n % 2 ? "message" : "ping"));
+    const { first, fetch } = recorded(rows);
+    inspector.showStream(first, fetch);
+    const filter = $("inspector-filter") as HTMLInputElement;
+    filter.value = "ping";
+    filter.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
+    expect(fetch).toHaveBeenLastCalledWith(0, PAGE_ROWS, "ping");
+    await flush();
+    expect(shownRows().every((r) => r.dataset.event === "ping")).toBe(true);
+    expect($("inspector-count").textContent).toBe("15,000 of 30,000");
+    $("inspector-copy").click();
+    for (let i = 0; i < 8; i++) await flush();
+    const copied = hooks.onCopy.mock.calls[0][0].trimEnd().split("\n");
+    expect(copied).toHaveLength(COPY_ROWS);
+    expect(fetch).toHaveBeenLastCalledWith(8_000, WINDOW_ROWS, "ping");
+    expect($("inspector-status").textContent).toBe("Copied 10,000 events as JSON Lines (the first 10,000 of 15,000).");
+  });
+
+  it("keeps the live rows' place when the saved recording replaces them", async () => {
+    const { inspector, frame } = view();
+    inspector.open("t", "", false);
+    inspector.startLive("openai", null);
+    const live = Array.from({ length: 300 }, (_, n) => row(n));
+    inspector.appendRows({ rows: live, more: 0 });
+    frame();
+    scrollTo(200);
+    frame();
+    const saved = [...live.slice(0, 299), { ...live[299], decoded: [{ type: "finish" as const, reason: "stop" as const, raw_reason: null }] }];
+    const { first, fetch } = recorded(saved, 0, { finish_reason: "stop" });
+    inspector.showStream(first, fetch);
+    await flush();
+    expect(shownRows().map((r) => indexOf(r))).toEqual(Array.from({ length: 21 }, (_, n) => 192 + n));
+    scrollTo(299);
+    frame();
+    await flush();
+    expect(shownRows().at(-1)!.textContent).toContain("→ finish stop");
+    expect($("inspector-summary").textContent).toContain("Finishstop");
+  });
+
+  it("shows each row's data exactly as it came", () => {
+    const { inspector, frame } = view();
+    inspector.open("t", "", false);
+    inspector.startLive("openai", null);
+    inspector.appendRows({ rows: [row(1, "message", '{"choices":[{"delta":{"content":""}}]}'), row(2, "", " ping")], more: 0 });
+    frame();
+    expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"choices":[{"delta":{"content":""}}]}', " ping"]);
+    expect(shownRows()[0].querySelector("[data-field=content]")!.textContent).toBe('""');
+    expect(shownRows()[1].querySelector(".insp-event")!.textContent).toBe(": comment");
   });
 
   it("exports and shows the saved path; Esc closes", async () => {
     const { inspector, hooks } = view();
     inspector.open("t", "", true);
     $("inspector-export").click();
-    await new Promise((r) => setTimeout(r, 0));
+    await flush();
     expect($("inspector-status").textContent).toBe("Saved to /home/u/Downloads/Hi.sse");
     $("inspector-filter").dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     expect(hooks.onClose).toHaveBeenCalled();
@@ -102,40 +235,18 @@ describe("the inspector panel", () => {
     expect(hooks.onOpenFile).toHaveBeenCalledWith("/tmp/a b.sse");
   });
 
-  it("shows each row's data exactly as it came", () => {
-    const { inspector } = view();
-    inspector.open("t", "", false);
-    inspector.startLive("openai", null);
-    inspector.appendRows([row(1, "message", '{"choices":[{"delta":{"content":""}}]}'), row(2, "", " ping")]);
-    inspector.setEvents({ rows: inspector.rows, summary: { protocol: "openai", model: null, status: 200, events: 2, bytes: 0, duration_ms: 2, ttfb_ms: 1, ttft_ms: null, tokens_per_sec: null, finish_reason: null, input_tokens: null, output_tokens: null, truncated: false } });
-    expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"choices":[{"delta":{"content":""}}]}', " ping"]);
-    expect(shownRows()[0].querySelector("[data-field=content]")!.textContent).toBe('""');
-    expect(shownRows()[1].querySelector(".insp-event")!.textContent).toBe(": comment");
-  });
-
-  it("keeps the live rows when the saved recording replaces them, rebuilding only those that differ", () => {
+  it("says why there is nothing to show, or that a window could not be read", async () => {
     const { inspector, frame } = view();
-    inspector.open("t", "", false);
-    inspector.startLive("openai", null);
-    const live = [row(1), row(2), row(3, "message", "[DONE]")];
-    inspector.appendRows(live);
-    frame();
-    const before = shownRows();
-    const saved = [...live.slice(0, 2), { ...live[2], decoded: [{ type: "finish" as const, reason: "stop" as const, raw_reason: null }] }];
-    inspector.setEvents({ rows: saved, summary: { protocol: "openai", model: null, status: 200, events: 3, bytes: 9, duration_ms: 3, ttfb_ms: 1, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: null, output_tokens: null, truncated: false } });
-    const after = shownRows();
-    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
-    expect(after[0]).toBe(before[0]);
-    expect(after[2]).not.toBe(before[2]);
-    expect(after[2].textContent).toContain("→ finish stop");
-    expect($("inspector-summary").textContent).toContain("Finishstop");
-  });
-
-  it("says why there is nothing to show", () => {
-    const { inspector } = view();
     inspector.open("t", "", true);
     inspector.showError("answer 3 has no recorded stream");
     expect($("inspector-status").textContent).toBe("answer 3 has no recorded stream");
     expect($("inspector-status").classList.contains("is-error")).toBe(true);
+    const { first } = recorded(Array.from({ length: 1_000 }, (_, n) => row(n)));
+    inspector.showStream(first, async () => Promise.reject({ kind: "not_found", message: "answer 3 has no recorded stream" }));
+    expect($("inspector-status").hidden).toBe(true);
+    scrollTo(500);
+    frame();
+    await flush();
+    expect($("inspector-status").textContent).toBe("answer 3 has no recorded stream");
   });
 });

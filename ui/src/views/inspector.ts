@@ -2,43 +2,37 @@
  * The stream inspector: a panel beside the conversation showing one answer's stream (or an
  * opened `.sse` file) as it came off the wire — a row per SSE event and comment line, with its
  * arrival time, name, size, the fields the streaming guides print, and the events Runnel decoded
- * from it; a row opens to its data, pretty-printed. Above the rows: a filter, "Copy as JSON
- * Lines", Export, the summary and the timeline.
+ * from it; a row opens its detail below the list, its data pretty-printed. Above the rows: a
+ * filter, "Copy as JSON Lines", Export, the summary and the timeline.
  *
  * It shows what it is given and reports clicks; where rows come from (`stream_events`, a live
- * inspection, a file) is the app's business. Live rows are queued and appended once per animation
- * frame, at most `ROWS_PER_FRAME` at a time, into groups of `ROWS_PER_CHUNK`, so a stream of
- * thousands of events stays smooth while every row stays in the DOM.
+ * inspection, a file) is the app's business. The rows are a virtual list (`inspector/virtual-list`):
+ * only those in view exist in the DOM, a finished stream's are fetched a page at a time as the list
+ * scrolls (`inspector/sources`), and a live answer's batches are taken at once and drawn at the
+ * next frame. Rust keeps at most `Limits::inspector_rows` rows of a stream; the events past them
+ * are counted, and the list's last row says how many.
  */
 import { button, h } from "../dom";
 import { icon } from "../icons";
-import { timelineChart } from "../inspector/chart";
-import {
-  describeEvent,
-  eventLabel,
-  type Field,
-  formatAt,
-  formatBytes,
-  prettyData,
-  rowFields,
-  rowMatches,
-  summarizeRows,
-  summaryItems,
-  toJsonLines,
-} from "../inspector/rows";
+import { timelineChart, timelineOf } from "../inspector/chart";
+import { loadingRow, moreRow, rowElement } from "../inspector/row-element";
+import { prettyData, summarizeRows, summaryItems, toJsonLines } from "../inspector/rows";
+import { type FetchWindow, LiveRowSet, PagedRows, type RowSource } from "../inspector/sources";
+import { VirtualList } from "../inspector/virtual-list";
 import { animationFrame, type FrameScheduler } from "../stream";
-import type { EventRow, StreamEvents, StreamSummary } from "../types";
+import type { EventRow, LiveRows, StreamEvents, StreamSummary, Timeline, UiError } from "../types";
 
-/**
- * Rows are kept in groups of this many: appending a row lays out its group and steps over the
- * others, where a flat list of thousands of rows was laid out whole at every append (measured in
- * WebKitGTK: 0.2 ms a row already shown).
- */
-export const ROWS_PER_CHUNK = 100;
-/** The most rows appended in one frame while rows pour in. */
-export const ROWS_PER_FRAME = 200;
-/** The summary and chart are redrawn at most this often while rows arrive. */
+/** Every row's height, px: three lines (app.css sizes `.insp-row` from `--insp-row-height`). */
+export const ROW_HEIGHT = 66;
+/** Rows drawn beyond those in view, above and below. */
+const OVERSCAN = 8;
+/** The most rows "Copy as JSON Lines" copies. */
+export const COPY_ROWS = 10_000;
+/** The summary and chart are redrawn at most this often while live rows arrive. */
 const REDRAW_INTERVAL_MS = 250;
+
+/** A number for a person: "33,554,331". */
+const grouped = (n: number): string => n.toLocaleString("en-US");
 
 export interface InspectorHooks {
   onClose(): void;
@@ -49,11 +43,6 @@ export interface InspectorHooks {
   onOpenFile(path: string): void;
 }
 
-interface ShownRow {
-  row: EventRow;
-  el: HTMLElement;
-}
-
 export class InspectorView {
   readonly el: HTMLElement;
   private readonly title: HTMLElement;
@@ -62,7 +51,9 @@ export class InspectorView {
   private readonly count: HTMLElement;
   private readonly summary: HTMLElement;
   private readonly chart: HTMLElement;
-  private readonly list: HTMLElement;
+  private readonly rowsBox: HTMLElement;
+  private readonly list: VirtualList;
+  private readonly detail: HTMLElement;
   private readonly status: HTMLElement;
   private readonly exportButton: HTMLButtonElement;
   private readonly copyButton: HTMLButtonElement;
@@ -70,15 +61,21 @@ export class InspectorView {
   private readonly pathInput: HTMLInputElement;
   private readonly schedule: FrameScheduler;
 
-  private shown: ShownRow[] = [];
-  /** The group the next row goes into (see `ROWS_PER_CHUNK`). */
-  private chunk: HTMLElement | null = null;
-  private queue: EventRow[] = [];
+  /** Where the rows come from; null while nothing is shown. */
+  private source: RowSource | null = null;
+  /** The live answer's rows, while one is shown. */
+  private live: LiveRowSet | null = null;
+  /** A finished stream's summary and timeline, from Rust. */
+  private fixed: { summary: StreamSummary; timeline: Timeline } | null = null;
+  /** The row whose detail is open. */
+  private selected: EventRow | null = null;
   private cancelFrame: (() => void) | null = null;
+  /** The live count of events past the bound the list shows. */
+  private shownMore = 0;
+  private redrawTimer: ReturnType<typeof setTimeout> | null = null;
   private drawnAt = 0;
   private query = "";
   private filterTimer: ReturnType<typeof setTimeout> | null = null;
-  private summaryFixed: StreamSummary | null = null;
   private protocol = "";
   private model: string | null = null;
 
@@ -103,7 +100,7 @@ export class InspectorView {
     this.filter.addEventListener("keydown", (e) => {
       if (e.key === "Enter") this.applyFilter(this.filter.value);
     });
-    this.count = h("span", { class: "inspector-count muted", "aria-live": "polite" });
+    this.count = h("span", { class: "inspector-count muted", "aria-live": "polite", "data-testid": "inspector-count" });
     this.copyButton = button(
       "Copy as JSON Lines",
       () => void this.copy(),
@@ -140,11 +137,27 @@ export class InspectorView {
       const path = this.pathInput.value.trim();
       if (path) this.hooks.onOpenFile(path);
     });
-    this.list = h("div", { class: "inspector-rows", role: "list", "aria-label": "Events" });
-    this.list.addEventListener("click", (e) => {
-      const head = (e.target as Element | null)?.closest?.(".insp-row-head");
-      if (head) this.toggleRow(head.parentElement as HTMLElement);
+    this.rowsBox = h("div", {
+      class: "inspector-rows",
+      role: "list",
+      "aria-label": "Events",
+      "data-testid": "inspector-rows",
+      "data-row-height": String(ROW_HEIGHT),
     });
+    this.rowsBox.style.setProperty("--insp-row-height", `${ROW_HEIGHT}px`);
+    this.rowsBox.addEventListener("click", (e) => {
+      const head = (e.target as Element | null)?.closest?.(".insp-row-head");
+      const index = head?.closest<HTMLElement>(".vlist-row")?.dataset.index;
+      if (index !== undefined) this.toggleDetail(Number(index));
+    });
+    this.list = new VirtualList(this.rowsBox, {
+      rowHeight: ROW_HEIGHT,
+      overscan: OVERSCAN,
+      render: (index) => this.renderRow(index),
+      onRange: (first, last) => this.source?.want(first, last),
+      schedule: this.schedule,
+    });
+    this.detail = h("section", { class: "insp-detail", "aria-label": "The selected event", "data-testid": "inspector-detail", hidden: true });
 
     this.el = h(
       "aside",
@@ -166,7 +179,8 @@ export class InspectorView {
       this.status,
       this.summary,
       this.chart,
-      this.list,
+      this.rowsBox,
+      this.detail,
     );
     this.el.addEventListener("keydown", (e) => {
       if (e.key === "Escape") {
@@ -179,11 +193,6 @@ export class InspectorView {
 
   get isOpen(): boolean {
     return !this.el.hidden;
-  }
-
-  /** The rows shown now (all of them, filtered or not). */
-  get rows(): EventRow[] {
-    return this.shown.map((s) => s.row).concat(this.queue);
   }
 
   /**
@@ -224,23 +233,33 @@ export class InspectorView {
   }
 
   /**
-   * Shows a whole recorded stream, replacing what was shown. Rows already shown that are the same
-   * (a live answer's, now saved) stay as they are; the others are appended over the next frames.
+   * Shows a finished stream, replacing what was shown (a live answer's rows, now saved, stay in
+   * place: the list keeps its scroll). `first` is its first window (from row 0, unfiltered);
+   * `fetch` asks Rust for the others as the list scrolls to them.
    */
-  setEvents(events: StreamEvents): void {
-    this.cancelFrame?.();
-    this.cancelFrame = null;
-    let kept = 0;
-    while (kept < this.shown.length && kept < events.rows.length && sameRow(this.shown[kept].row, events.rows[kept])) kept++;
-    for (const gone of this.shown.splice(kept)) gone.el.remove();
-    for (const chunk of Array.from(this.list.children)) if (!chunk.childElementCount) chunk.remove();
-    this.chunk = (this.list.lastElementChild as HTMLElement | null) ?? null;
-    this.summaryFixed = events.summary;
-    this.protocol = events.summary.protocol;
-    this.model = events.summary.model;
-    this.setStatus(events.rows.length ? "" : "The stream has no events.");
-    this.queue = events.rows.slice(kept);
-    this.flush();
+  showStream(first: StreamEvents, fetch: FetchWindow): void {
+    this.stopLive();
+    this.selectRow(null);
+    this.fixed = { summary: first.summary, timeline: first.timeline };
+    this.protocol = first.summary.protocol;
+    this.model = first.summary.model;
+    // A page that arrives for a stream no longer shown changes nothing.
+    const paged: PagedRows = new PagedRows(
+      first,
+      fetch,
+      () => {
+        if (this.source === paged) this.rowsArrived();
+      },
+      (e) => {
+        if (this.source === paged) this.setStatus((e as UiError).message || "Could not read the stream's rows.", true);
+      },
+    );
+    this.source = paged;
+    if (this.query) paged.filter(this.query);
+    this.setStatus(first.total || first.more ? "" : "The stream has no events.");
+    this.rowsArrived();
+    this.renderSummary();
+    this.renderChart();
   }
 
   /** Starts showing a live stream in `protocol` for `model`; rows follow with `appendRows`. */
@@ -248,15 +267,18 @@ export class InspectorView {
     this.clear();
     this.protocol = protocol;
     this.model = model;
+    this.live = new LiveRowSet();
+    this.live.filter(this.query);
+    this.source = this.live;
     this.setStatus("Live: events appear as they arrive.");
     this.renderSummary();
   }
 
-  /** Queues live rows; they are appended at the next frame. */
-  appendRows(rows: EventRow[]): void {
-    if (!rows.length) return;
-    this.queue.push(...rows);
-    if (!this.cancelFrame) this.cancelFrame = this.schedule(() => this.flush());
+  /** Takes a live batch; its rows are drawn at the next frame. */
+  appendRows(batch: LiveRows): void {
+    if (!this.live || (!batch.rows.length && batch.more === this.live.more)) return;
+    this.live.append(batch);
+    if (!this.cancelFrame) this.cancelFrame = this.schedule(() => this.liveFrame());
   }
 
   /** Shows why nothing can be shown. */
@@ -277,93 +299,123 @@ export class InspectorView {
   // ---- rows ---------------------------------------------------------------------------------------
 
   private clear(): void {
-    this.cancelFrame?.();
-    this.cancelFrame = null;
-    this.queue = [];
-    this.shown = [];
-    this.chunk = null;
-    this.list.replaceChildren();
-    this.summaryFixed = null;
+    this.stopLive();
+    this.source = null;
+    this.fixed = null;
+    this.selectRow(null);
+    this.list.clear();
     this.summary.replaceChildren();
     this.chart.replaceChildren();
-    this.count.textContent = "";
+    this.updateCount();
     this.setStatus("");
   }
 
-  private flush(): void {
+  private stopLive(): void {
+    this.cancelFrame?.();
     this.cancelFrame = null;
-    const batch = this.queue.splice(0, ROWS_PER_FRAME);
-    this.appendNow(batch);
-    // The summary and the chart read every row: redrawn a few times a second, and at the end.
-    if (performance.now() - this.drawnAt >= REDRAW_INTERVAL_MS || !this.queue.length) {
-      this.drawnAt = performance.now();
-      this.renderSummary();
-      this.renderChart();
-    }
-    if (this.queue.length) this.cancelFrame = this.schedule(() => this.flush());
+    if (this.redrawTimer) clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+    this.live = null;
+    this.shownMore = 0;
   }
 
-  private appendNow(rows: EventRow[]): void {
-    let next = 0;
-    while (next < rows.length) {
-      if (!this.chunk || this.chunk.childElementCount >= ROWS_PER_CHUNK) {
-        this.chunk = h("div", { class: "insp-chunk", role: "none" });
-        this.list.append(this.chunk);
-      }
-      const fragment = document.createDocumentFragment();
-      for (const row of rows.slice(next, next + ROWS_PER_CHUNK - this.chunk.childElementCount)) {
-        const el = rowElement(row, this.shown.length);
-        el.hidden = !rowMatches(row, this.query);
-        this.shown.push({ row, el });
-        fragment.append(el);
-        next++;
-      }
-      this.chunk.append(fragment);
-    }
+  /** The list's rows: those passing the filter, and a last one for the events past the bound. */
+  private rowCount(): number {
+    const source = this.source;
+    return source ? source.total + (source.more ? 1 : 0) : 0;
+  }
+
+  private renderRow(index: number): HTMLElement {
+    const source = this.source;
+    if (source && index >= source.total) return moreRow(source.more, source.kept);
+    const row = source?.row(index);
+    return row ? rowElement(row, row === this.selected) : loadingRow();
+  }
+
+  /** Rows (or the count past the bound) changed: the list shows them. */
+  private rowsArrived(): void {
+    this.list.setCount(this.rowCount());
+    this.list.refresh();
     this.updateCount();
+  }
+
+  private liveFrame(): void {
+    this.cancelFrame = null;
+    const live = this.live;
+    if (!live) return;
+    this.list.setCount(this.rowCount());
+    // Rows never change once drawn; the last row's count of events past the bound does.
+    if (live.more !== this.shownMore) this.list.refresh();
+    this.shownMore = live.more;
+    this.updateCount();
+    // The summary and the chart read every row: redrawn a few times a second, and after the last.
+    const since = performance.now() - this.drawnAt;
+    if (since >= REDRAW_INTERVAL_MS) this.redraw();
+    else this.redrawTimer ??= setTimeout(() => this.redraw(), REDRAW_INTERVAL_MS - since);
+  }
+
+  private redraw(): void {
+    if (this.redrawTimer) clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+    this.drawnAt = performance.now();
+    this.renderSummary();
+    this.renderChart();
   }
 
   private applyFilter(query: string): void {
     if (this.filterTimer) clearTimeout(this.filterTimer);
     this.filterTimer = null;
+    if (query === this.query) return;
     this.query = query;
-    for (const s of this.shown) s.el.hidden = !rowMatches(s.row, query);
-    this.updateCount();
+    this.source?.filter(query);
+    this.rowsBox.scrollTop = 0;
+    this.rowsArrived();
   }
 
   private updateCount(): void {
-    const total = this.shown.length;
-    const passing = this.query ? this.shown.filter((s) => !s.el.hidden).length : total;
-    this.count.textContent = this.query ? `${passing} of ${total}` : `${total} events`;
-  }
-
-  private toggleRow(el: HTMLElement): void {
-    const head = el.querySelector(".insp-row-head") as HTMLElement;
-    const open = head.getAttribute("aria-expanded") === "true";
-    head.setAttribute("aria-expanded", String(!open));
-    const detail = el.querySelector(".insp-row-detail");
-    if (open) {
-      detail?.remove();
+    const source = this.source;
+    this.rowsBox.dataset.total = String(source?.total ?? 0);
+    if (!source) {
+      this.count.textContent = "";
       return;
     }
-    const row = this.shown[Number(el.dataset.index)]?.row;
-    if (!row) return;
-    el.append(
-      h(
-        "div",
-        { class: "insp-row-detail" },
+    this.count.textContent = this.query ? `${grouped(source.total)} of ${grouped(source.kept)}` : `${grouped(source.kept + source.more)} events`;
+  }
+
+  private toggleDetail(index: number): void {
+    const row = this.source?.row(index);
+    if (row) this.selectRow(row === this.selected ? null : row);
+  }
+
+  /** Opens `row`'s detail below the list (null: closes it). */
+  private selectRow(row: EventRow | null): void {
+    const changed = row !== this.selected;
+    this.selected = row;
+    this.detail.hidden = !row;
+    if (!row) {
+      this.detail.replaceChildren();
+    } else {
+      this.detail.replaceChildren(
+        h(
+          "div",
+          { class: "insp-detail-head" },
+          h("span", { class: "insp-detail-title" }, `${row.event === "" ? ": comment" : row.event} at ${row.at_ms.toFixed(1)} ms`),
+          button("Close the event's detail", () => this.selectRow(null), { class: "icon-button small" }, icon("close")),
+        ),
         h("pre", { class: "insp-data", "aria-label": "Data" }, prettyData(row.data)),
-        row.decoded.length
-          ? h("ul", { class: "insp-decoded-list", "aria-label": "Decoded by Runnel" }, row.decoded.map((e) => h("li", null, JSON.stringify(e))))
-          : null,
-      ),
-    );
+        h("ul", { class: "insp-decoded-list", "aria-label": "Decoded by Runnel", hidden: !row.decoded.length }, row.decoded.map((e) => h("li", null, JSON.stringify(e)))),
+      );
+    }
+    if (changed) this.list.refresh();
   }
 
   // ---- summary, chart, actions ---------------------------------------------------------------
 
   private currentSummary(): StreamSummary {
-    return this.summaryFixed ?? summarizeRows(this.shown.map((s) => s.row), this.protocol, this.model);
+    if (this.fixed) return this.fixed.summary;
+    const live = this.live;
+    const summary = summarizeRows(live?.rows ?? [], this.protocol, this.model);
+    return { ...summary, events: summary.events + (live?.more ?? 0) };
   }
 
   private renderSummary(): void {
@@ -374,29 +426,39 @@ export class InspectorView {
   }
 
   private renderChart(): void {
-    const rows = this.shown.map((s) => s.row);
-    if (!rows.length) {
+    const timeline = this.fixed?.timeline ?? (this.live ? timelineOf(this.live.rows) : null);
+    const rows = timeline ? [...timeline.events, ...timeline.comments].reduce((a, b) => a + b, 0) : 0;
+    if (!timeline || !rows) {
       this.chart.replaceChildren();
       return;
     }
     const summary = this.currentSummary();
     this.chart.replaceChildren(
-      timelineChart(rows, summary.ttft_ms),
+      timelineChart(timeline, summary.ttft_ms),
       h(
         "p",
         { class: "chart-legend muted" },
         h("span", { class: "legend-ticks" }, "events"),
         h("span", { class: "legend-ttft" }, summary.ttft_ms === null ? "no first token" : `first token ${Math.round(summary.ttft_ms)} ms`),
         h("span", { class: "legend-rate" }, "tokens/s"),
-        h("span", { class: "legend-span" }, `0 – ${Math.round(rows[rows.length - 1].at_ms)} ms`),
+        h("span", { class: "legend-span" }, `0 – ${Math.round(timeline.span_ms)} ms`),
       ),
     );
   }
 
   private async copy(): Promise<void> {
-    const rows = this.shown.filter((s) => !s.el.hidden).map((s) => s.row);
+    const source = this.source;
+    if (!source) return;
+    let rows: EventRow[];
+    try {
+      rows = await source.collect(COPY_ROWS);
+    } catch (e) {
+      this.setStatus((e as UiError).message || "Could not read the stream's rows.", true);
+      return;
+    }
     const ok = await this.hooks.onCopy(toJsonLines(rows));
-    this.setStatus(ok ? `Copied ${rows.length} events as JSON Lines.` : "Could not copy to the clipboard.", !ok);
+    const part = source.total > rows.length ? ` (the first ${grouped(rows.length)} of ${grouped(source.total)})` : "";
+    this.setStatus(ok ? `Copied ${grouped(rows.length)} events as JSON Lines${part}.` : "Could not copy to the clipboard.", !ok);
   }
 
   private async export(): Promise<void> {
@@ -417,63 +479,4 @@ export class InspectorView {
     this.status.hidden = !text;
     this.status.classList.toggle("is-error", error);
   }
-}
-
-/** Whether two rows show the same: a live row and the saved one differ only by the ending's decoded event. */
-function sameRow(a: EventRow, b: EventRow): boolean {
-  return (
-    // The saved recording keeps times to the microsecond; a live row has them unrounded.
-    Math.abs(a.at_ms - b.at_ms) < 0.01 &&
-    a.event === b.event &&
-    a.data === b.data &&
-    a.decoded.length === b.decoded.length &&
-    a.decoded.every((event, i) => event.type === b.decoded[i].type)
-  );
-}
-
-/** The fields that name a stream rather than say what one chunk carries. */
-const IDENTITY = ["id", "model"];
-
-/** One line of fields (none: nothing). */
-function fieldLine(fields: Field[]): HTMLElement | null {
-  if (!fields.length) return null;
-  return h(
-    "span",
-    { class: "insp-fields" },
-    fields.map(([label, value]) => h("span", { class: "insp-field" }, h("span", { class: "insp-field-label" }, label), " ", h("span", { class: "insp-field-value", "data-field": label }, value))),
-  );
-}
-
-/** One row: a button-like head (time, event, size, fields, raw data, decoded) that opens its data. */
-function rowElement(row: EventRow, index: number): HTMLElement {
-  const fields = rowFields(row);
-  const decoded = row.decoded.map(describeEvent);
-  return h(
-    "div",
-    {
-      class: `insp-row${row.event === "" ? " is-comment" : ""}`,
-      role: "listitem",
-      "data-testid": "inspector-event",
-      "data-event": row.event,
-      "data-t-ms": String(row.at_ms),
-      "data-index": String(index),
-    },
-    h(
-      "button",
-      { type: "button", class: "insp-row-head", "aria-expanded": "false" },
-      h(
-        "span",
-        { class: "insp-line" },
-        h("span", { class: "insp-time" }, formatAt(row.at_ms)),
-        h("span", { class: "insp-event" }, eventLabel(row)),
-        h("span", { class: "insp-size muted" }, formatBytes(row.bytes)),
-      ),
-      // What changes from chunk to chunk first; the id and model, the same on every chunk, below.
-      fieldLine(fields.filter(([label]) => !IDENTITY.includes(label))),
-      fieldLine(fields.filter(([label]) => IDENTITY.includes(label))),
-      // The data exactly as it came, on one line (it opens pretty-printed).
-      h("span", { class: "insp-raw", "data-testid": "inspector-data" }, row.data),
-      decoded.length ? h("span", { class: "insp-decoded" }, decoded.map((d) => h("span", { class: "insp-decoded-event" }, `→ ${d}`))) : null,
-    ),
-  );
 }
