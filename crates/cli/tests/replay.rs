@@ -245,7 +245,7 @@ async fn recorded_pace_keeps_the_recorded_offsets_from_the_request() {
         assert_eq!(received, body, "{pace}: the same bytes");
         assert_eq!(arrivals.len(), chunks.len());
         for ((recorded_ms, _), arrived_ms) in chunks.iter().zip(&arrivals) {
-            // 5 ms of timer slack early; never seconds.
+            // Never early (but for 5 ms of timer slack), never late by more than the slack.
             let due_ms = recorded_ms / speed;
             assert!(
                 (due_ms - 5.0..=due_ms + PACE_SLACK_MS).contains(arrived_ms),
