@@ -268,6 +268,13 @@ where
     let reply = shared.answer(request);
     let client_closed = watch_for_close(reader, &log);
     tokio::pin!(client_closed);
+    let reply = match reply.rendezvous.clone() {
+        None => reply,
+        Some(rendezvous) => tokio::select! {
+            () = &mut client_closed => return,
+            reply = rendezvous.meet(reply) => reply,
+        },
+    };
     tokio::select! {
         () = &mut client_closed => return,
         written = write_reply(&mut writer, &reply, &log) => if written.is_err() {

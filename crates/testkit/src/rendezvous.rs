@@ -1,0 +1,79 @@
+//! A meeting point for replies, shared by any number of servers: proof that a client's requests
+//! were in flight at the same time, without timing anything.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::reply::Reply;
+
+/// A point where replies wait for each other. A reply that [meets](Reply::meet) here sends
+/// nothing, not even its status line, until `parties` requests have arrived here (on any server
+/// holding a reply that meets here). When they have, every reply goes on, so the client must have
+/// sent all of them before it got an answer to any: requests sent one after another never meet.
+/// A reply still waiting after `patience` becomes a 504 whose error message says how many came,
+/// so such a client fails with a clear error instead of hanging.
+#[derive(Clone)]
+pub struct Rendezvous {
+    parties: usize,
+    patience: Duration,
+    arrived: Arc<watch::Sender<usize>>,
+}
+
+impl Rendezvous {
+    /// A rendezvous of `parties` requests, each waiting at most `patience` for the others.
+    pub fn new(parties: usize, patience: Duration) -> Rendezvous {
+        Rendezvous {
+            parties,
+            patience,
+            arrived: Arc::new(watch::Sender::new(0)),
+        }
+    }
+
+    /// How many requests have arrived so far.
+    pub fn arrived(&self) -> usize {
+        *self.arrived.borrow()
+    }
+
+    /// Counts a request in and waits for the others: `reply` once all have come, the 504 if
+    /// `patience` runs out first.
+    pub(crate) async fn meet(&self, reply: Reply) -> Reply {
+        self.arrived.send_modify(|arrived| *arrived += 1);
+        let mut arrivals = self.arrived.subscribe();
+        let all_came = arrivals.wait_for(|arrived| *arrived >= self.parties);
+        if matches!(tokio::time::timeout(self.patience, all_came).await, Ok(Ok(_))) {
+            return reply;
+        }
+        let message = format!(
+            "testkit: {} of the {} requests due at this rendezvous arrived within {:?}: they were not in flight at the same time",
+            self.arrived(),
+            self.parties,
+            self.patience
+        );
+        Reply::json(
+            504,
+            &serde_json::json!({"error": {"message": message, "type": "testkit"}}).to_string(),
+        )
+    }
+}
+
+impl fmt::Debug for Rendezvous {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rendezvous")
+            .field("parties", &self.parties)
+            .field("patience", &self.patience)
+            .field("arrived", &self.arrived())
+            .finish()
+    }
+}
+
+/// The same rendezvous, not one with equal settings.
+impl PartialEq for Rendezvous {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.arrived, &other.arrived)
+    }
+}
+
+impl Eq for Rendezvous {}
