@@ -37,13 +37,18 @@ impl Rendezvous {
         *self.arrived.borrow()
     }
 
+    /// Waits until every request due here has arrived, at most `timeout`; whether they all did.
+    pub async fn all_arrived(&self, timeout: Duration) -> bool {
+        let mut arrivals = self.arrived.subscribe();
+        let all_came = arrivals.wait_for(|arrived| *arrived >= self.parties);
+        matches!(tokio::time::timeout(timeout, all_came).await, Ok(Ok(_)))
+    }
+
     /// Counts a request in and waits for the others: `reply` once all have come, the 504 if
     /// `patience` runs out first.
     pub(crate) async fn meet(&self, reply: Reply) -> Reply {
         self.arrived.send_modify(|arrived| *arrived += 1);
-        let mut arrivals = self.arrived.subscribe();
-        let all_came = arrivals.wait_for(|arrived| *arrived >= self.parties);
-        if matches!(tokio::time::timeout(self.patience, all_came).await, Ok(Ok(_))) {
+        if self.all_arrived(self.patience).await {
             return reply;
         }
         let message = format!(

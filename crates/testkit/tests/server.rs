@@ -251,11 +251,13 @@ async fn a_rendezvous_holds_every_reply_until_all_its_requests_arrived_on_any_se
     let early = tokio::time::timeout(Duration::from_millis(200), first.read(&mut byte)).await;
     assert!(early.is_err(), "a reply went out before the other request came");
     assert_eq!(rendezvous.arrived(), 1);
+    assert!(!rendezvous.all_arrived(Duration::ZERO).await);
     let (second_head, second) = fetch(&servers[1], "/").await;
     let (first_head, first) = split(&read_to_end(&mut first).await);
     assert!(first_head.starts_with("HTTP/1.1 200 ") && second_head.starts_with("HTTP/1.1 200 "));
     assert_eq!(dechunk(&first).0, b"data: a\n\n");
     assert_eq!(dechunk(&second).0, b"data: b\n\n");
+    assert!(rendezvous.all_arrived(Duration::ZERO).await);
 }
 
 #[tokio::test]
