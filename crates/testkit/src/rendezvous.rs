@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::reply::Reply;
-
-/// A point where replies wait for each other. A reply that [meets](Reply::meet) here sends
+/// A point where replies wait for each other. A reply that [meets](crate::Reply::meet) here sends
 /// nothing, not even its status line, until `parties` requests have arrived here (on any server
 /// holding a reply that meets here). When they have, every reply goes on, so the client must have
 /// sent all of them before it got an answer to any: requests sent one after another never meet.
@@ -44,22 +42,19 @@ impl Rendezvous {
         matches!(tokio::time::timeout(timeout, all_came).await, Ok(Ok(_)))
     }
 
-    /// Counts a request in and waits for the others: `reply` once all have come, the 504 if
-    /// `patience` runs out first.
-    pub(crate) async fn meet(&self, reply: Reply) -> Reply {
+    /// Counts a request in and waits for the others, at most the patience; whether they all came.
+    pub(crate) async fn meet(&self) -> bool {
         self.arrived.send_modify(|arrived| *arrived += 1);
-        if self.all_arrived(self.patience).await {
-            return reply;
-        }
-        let message = format!(
+        self.all_arrived(self.patience).await
+    }
+
+    /// The error message a request gets when the others did not come in time.
+    pub(crate) fn missed(&self) -> String {
+        format!(
             "testkit: {} of the {} requests due at this rendezvous arrived within {:?}: they were not in flight at the same time",
             self.arrived(),
             self.parties,
             self.patience
-        );
-        Reply::json(
-            504,
-            &serde_json::json!({"error": {"message": message, "type": "testkit"}}).to_string(),
         )
     }
 }

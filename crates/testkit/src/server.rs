@@ -272,7 +272,12 @@ where
         None => reply,
         Some(rendezvous) => tokio::select! {
             () = &mut client_closed => return,
-            reply = rendezvous.meet(reply) => reply,
+            met = rendezvous.meet() => if met {
+                reply
+            } else {
+                let error = serde_json::json!({"error": {"message": rendezvous.missed(), "type": "testkit"}});
+                Reply::json(504, &error.to_string())
+            },
         },
     };
     tokio::select! {
