@@ -85,6 +85,7 @@ impl App {
             ("RUNNEL_DATA_DIR".into(), data_dir.display().to_string()),
             ("RUNNEL_KEYCHAIN_SERVICE".into(), keychain_service()),
             ("RUNNEL_LOG".into(), "debug".into()),
+            ("PATH".into(), path_with_browser_recorder(root.path())),
         ];
         if let Some(providers) = &launch.providers {
             let file = root.path().join("providers.json");
@@ -153,6 +154,15 @@ impl App {
         drop(self);
     }
 
+    /// The URLs the app handed to the system browser (`xdg-open`, a recorder here), in order.
+    pub fn opened_links(&self) -> Vec<String> {
+        std::fs::read_to_string(self.root.path().join(OPENED_LINKS))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The data folder (`RUNNEL_DATA_DIR`).
     pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")
@@ -162,6 +172,23 @@ impl App {
     pub fn output(&self) -> Vec<u8> {
         std::fs::read(&self.driver.log).unwrap_or_default()
     }
+}
+
+/// The file in an app's temporary folder where its "system browser" writes each URL it is given.
+const OPENED_LINKS: &str = "opened-links";
+
+/// `PATH` with a folder in front holding an `xdg-open` (the system opener `open_link` runs) that
+/// only appends its argument to [`OPENED_LINKS`]: links the app opens are seen by the tests, and
+/// no real browser ever starts.
+fn path_with_browser_recorder(root: &Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).expect("creating the recorder's folder");
+    let opener = bin.join("xdg-open");
+    let script = format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> \"$(dirname \"$0\")/../{OPENED_LINKS}\"\n");
+    std::fs::write(&opener, script).expect("writing the browser recorder");
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).expect("making it runnable");
+    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())
 }
 
 /// The keychain service every app of this run keeps its keys under (`RUNNEL_KEYCHAIN_SERVICE`).

@@ -1,11 +1,12 @@
 //! Models side by side in the real window: three fake providers (one fast, one rejecting the key
-//! with a 401, one slow) answer one prompt in three columns at once; the slow column is stopped,
+//! with a 401, one slow) answer one prompt in three columns at once (none answers before all
+//! three requests have come, so columns started one after another fail); the slow column is stopped,
 //! the failed one shows its error with Retry, the table sums them up, the fast answer is
 //! continued as a chat, and the run reopens after a restart as it ended.
 
 use std::time::Duration;
 
-use runnel_testkit::{FakeServer, Reply, fixture};
+use runnel_testkit::{FakeServer, Rendezvous, Reply, fixture};
 use serde_json::{Value, json};
 
 use crate::alone;
@@ -73,12 +74,17 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
             FakeServer::start().await,
             FakeServer::start().await,
         );
-        fast.route(OPENAI_CHAT, Reply::sse(fixture("openai_text.sse")));
+        // The columns' requests are all in flight before any is answered.
+        let columns_at_once = Rendezvous::new(3, UI_TIMEOUT);
+        fast.route(
+            OPENAI_CHAT,
+            Reply::sse(fixture("openai_text.sse")).meet(&columns_at_once),
+        );
         let rejected = std::str::from_utf8(&fixture("openai_error_401.json"))
             .expect("utf-8")
             .to_owned();
-        failing.route(OPENAI_CHAT, Reply::json(401, &rejected));
-        slow.route(OPENAI_CHAT, endless());
+        failing.route(OPENAI_CHAT, Reply::json(401, &rejected).meet(&columns_at_once));
+        slow.route(OPENAI_CHAT, endless().meet(&columns_at_once));
         let mut app = App::launch(Launch {
             name: "compare",
             providers: Some(providers_file([(FAST, &fast), (FAILING, &failing), (SLOW, &slow)])),
@@ -99,6 +105,11 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
         )
         .await;
 
+        assert!(
+            columns_at_once.all_arrived(UI_TIMEOUT).await,
+            "the columns' requests were not in flight at once: {} of 3 came",
+            columns_at_once.arrived()
+        );
         // The slow column streams while the others end on their own.
         let slow_connection = slow.wait_connection(0, UI_TIMEOUT).await;
         wait_column(wd, FAST, "done").await;

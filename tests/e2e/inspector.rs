@@ -11,12 +11,12 @@ use runnel_testkit::{Chunking, Reply, fixture, openai_stream, sse_events};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::alone;
 use crate::app::{App, Launch};
 use crate::chat::unique;
-use crate::fakes::{ANTHROPIC_MESSAGES, CLAUDE, Fakes, GPT, OPENAI_CHAT};
+use crate::fakes::{ANTHROPIC_MESSAGES, CLAUDE, Fakes, GPT, OPENAI_CHAT, openai_sse};
 use crate::ui::{self, script};
 use crate::webdriver::{WebDriver, arg, keys};
+use crate::{Shared, alone, on_shared_app};
 
 const UI_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -377,6 +377,53 @@ fn the_inspector_shows_what_the_server_wrote_live_after_a_restart_and_from_a_fil
         );
         replayed.quit().await;
         serving.abort();
+    });
+}
+
+/// Ctrl+I opens the inspector on the chat's last answer (its rows are that answer's events, not
+/// the answer before it) and closes it again.
+#[test]
+#[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
+fn ctrl_i_opens_the_inspector_on_the_last_answer_and_closes_it() {
+    on_shared_app(async |s: &mut Shared| {
+        let wd = &s.app.wd;
+        let last_body = openai_sse(&["Inspect ", "the ", "last ", "answer."]);
+        ui::choose_model(wd, GPT).await;
+        for (prompt, body) in [("First", fixture("openai_text.sse")), ("Second", last_body.clone())] {
+            s.fakes.openai.route(OPENAI_CHAT, Reply::sse(body));
+            ui::send(wd, prompt).await;
+            assert_eq!(ui::wait_answer_end(wd).await.state, "done");
+        }
+        let shown: bool = wd
+            .read(&script("return visible('[data-testid=inspector]');"), vec![])
+            .await;
+        assert!(!shown, "the inspector is closed before Ctrl+I");
+
+        let ctrl_i = format!("{}i", keys::CONTROL);
+        let composer = wd.find("[data-testid=composer]", UI_TIMEOUT).await;
+        let open_on_last =
+            "const toggles = document.querySelectorAll('[data-role=assistant] [data-testid=inspector-toggle]');
+            return visible('[data-testid=inspector]')
+              && Array.from(toggles).map((t) => t.getAttribute('aria-pressed')).join() === 'false,true';";
+        wd.keys_until(
+            &composer,
+            &ctrl_i,
+            "Ctrl+I to open the inspector on the last answer",
+            &script(open_on_last),
+            vec![],
+        )
+        .await;
+        wait_rows(wd, "the last answer's rows", &sse_events(&last_body)).await;
+
+        let filter = wd.find("[data-testid=inspector-filter]", UI_TIMEOUT).await;
+        wd.keys_until(
+            &filter,
+            &ctrl_i,
+            "Ctrl+I to close the inspector",
+            &script("return !visible('[data-testid=inspector]');"),
+            vec![],
+        )
+        .await;
     });
 }
 

@@ -299,4 +299,21 @@ describe("the app, end to end against a fake IPC", () => {
     expect($("[data-testid=inspector]").hidden).toBe(true);
     expect(document.querySelector(".app")!.classList.contains("inspecting")).toBe(false);
   });
+
+  it("Ctrl+I opens the inspector on the last answer, its filter focused, and closes it", async () => {
+    const answers = [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")];
+    const pressed = () => answers.map((a) => a.querySelector("[data-testid=inspector-toggle]")!.getAttribute("aria-pressed"));
+    ipc.streamEvents.mockClear();
+    press("i", { ctrlKey: true }, $("[data-testid=composer]"));
+    await flush();
+    expect(ipc.streamEvents).toHaveBeenCalledExactlyOnceWith(16);
+    expect($("[data-testid=inspector]").hidden).toBe(false);
+    expect(pressed().at(-1)).toBe("true");
+    expect(pressed().filter((p) => p === "true").length).toBe(1);
+    expect(document.activeElement).toBe($("[data-testid=inspector-filter]"));
+    press("i", { ctrlKey: true });
+    await flush();
+    expect($("[data-testid=inspector]").hidden).toBe(true);
+    expect(pressed().every((p) => p === "false")).toBe(true);
+  });
 });

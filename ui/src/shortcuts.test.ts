@@ -13,12 +13,15 @@ const key = (k: string, mods: Partial<Record<"ctrlKey" | "metaKey" | "altKey" | 
 });
 
 describe("shortcuts", () => {
-  it("Ctrl or Cmd with K, N, comma, B", () => {
+  it("Ctrl or Cmd with K, N, comma, B, I", () => {
     expect(matchShortcut(key("k", { ctrlKey: true }))).toBe("picker");
     expect(matchShortcut(key("K", { metaKey: true }))).toBe("picker");
     expect(matchShortcut(key("n", { ctrlKey: true }))).toBe("new");
     expect(matchShortcut(key(",", { metaKey: true }))).toBe("settings");
     expect(matchShortcut(key("b", { ctrlKey: true }))).toBe("sidebar");
+    expect(matchShortcut(key("i", { ctrlKey: true }))).toBe("inspector");
+    expect(matchShortcut(key("I", { metaKey: true }))).toBe("inspector");
+    expect(matchShortcut(key("i", { ctrlKey: true, shiftKey: true }))).toBeNull();
   });
   it("Ctrl or Cmd with Shift+M compares models", () => {
     expect(matchShortcut(key("M", { ctrlKey: true, shiftKey: true }))).toBe("compare");

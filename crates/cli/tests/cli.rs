@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 mod common;
 
 use common::{interrupt, output, runnel};
-use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, slow_openai_reply};
+use runnel_testkit::{Chunking, End, FakeServer, Rendezvous, Reply, fixture, slow_openai_reply};
 
 const SECRET: &str = "sk-cli-DO-NOT-LEAK-77aa";
 const OPENAI_TEXT: &str = "Hello! Café au lait, 日本語 and a crab 🦀.\nDone \"quoted\".";
+/// How long a compare's lanes wait for each other's requests at the fake server before they fail:
+/// far longer than a loaded machine takes to start them.
+const LANES_PATIENCE: Duration = Duration::from_secs(10);
 
 fn assert_no_secret(texts: &[&str]) {
     for text in texts {
@@ -325,12 +328,16 @@ async fn ctrl_c_stops_mid_stream_keeps_the_text_and_closes_the_connection() {
     assert!(!text.contains("tok19999"), "stopped early");
 }
 
+/// The lanes run at the same time: the server answers none until all three requests are in.
 #[tokio::test]
 async fn compare_runs_labelled_prompts_in_parallel_lanes() {
     let server = FakeServer::start().await;
+    let lanes = Rendezvous::new(3, LANES_PATIENCE);
     server.route(
         "/v1/chat/completions",
-        Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(7)),
+        Reply::sse(fixture("openai_text.sse"))
+            .chunking(Chunking::Fixed(7))
+            .meet(&lanes),
     );
     let mut command = runnel("compare-labels");
     command.env("OPENAI_API_KEY", SECRET);
@@ -374,12 +381,16 @@ async fn compare_runs_labelled_prompts_in_parallel_lanes() {
     assert!(stderr.contains("LABEL=PROMPT"), "{stderr}");
 }
 
+/// The models stream at the same time: the server answers neither until both requests are in.
 #[tokio::test]
 async fn compare_streams_models_in_parallel_and_prints_a_summary() {
     let server = FakeServer::start().await;
+    let lanes = Rendezvous::new(2, LANES_PATIENCE);
     server.route(
         "/v1/chat/completions",
-        Reply::sse(fixture("openai_text.sse")).chunking(Chunking::Fixed(50)),
+        Reply::sse(fixture("openai_text.sse"))
+            .chunking(Chunking::Fixed(50))
+            .meet(&lanes),
     );
     let mut command = runnel("compare");
     command.env("OPENAI_API_KEY", SECRET);

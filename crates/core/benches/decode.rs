@@ -26,6 +26,9 @@ const TARGET_DELTAS_PER_SEC: f64 = 1_000_000.0;
 const TARGET_LONG_LINE: Duration = Duration::from_millis(100);
 /// A baseline predicted to take longer than this is measured on a smaller input and extrapolated.
 const BASELINE_BUDGET: Duration = Duration::from_secs(20);
+/// Target: a stopped stream's connection seen closed by the server (the README's promise), in
+/// every run.
+const TARGET_STOP: Duration = Duration::from_millis(50);
 /// How long a stopped connection may take to be seen closed before the run counts as failed.
 const CLOSE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -632,6 +635,11 @@ async fn stop_latency(config: &Config, engine: &Engine, case: StopCase, report: 
         ratio(ours.median(), floor.median()),
         Better::Lower,
         Some(note),
+    );
+    report.target(
+        &format!("Stop closes the connection within 50 ms, every run ({})", case.name()),
+        format!("max {}", show_time(ours.max())),
+        ours.max() <= TARGET_STOP,
     );
 }
 

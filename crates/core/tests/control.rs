@@ -11,12 +11,16 @@ use runnel_core::{
     Endpoint, Engine, ErrorKind, MemoryStore, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet, TimeoutPhase,
     Timeouts, resolve,
 };
-use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, tarpit};
+use runnel_testkit::{Chunking, End, FakeServer, Rendezvous, Reply, fixture, openai_stream, slow_openai_reply, tarpit};
 
 /// How soon the server must see a stopped stream's connection go. Generous, so a busy 2-core
 /// machine passes; the stream it stops would run for minutes, so a Stop that did not close the
 /// connection still fails. The real figure (tens of µs) is measured by `cargo bench` (PERFORMANCE.md).
 const STOP_BUDGET: Duration = Duration::from_secs(1);
+
+/// How long parallel streams wait for each other before a test fails: far longer than a loaded
+/// machine takes to start them, far shorter than the slow stream (about a minute).
+const OVERLAP_PATIENCE: Duration = Duration::from_secs(20);
 
 /// A reply that sends a few deltas and then goes silent with the connection open.
 fn silent_reply() -> Reply {
@@ -43,8 +47,12 @@ async fn first_text(stream: &mut runnel_core::ChatStream) {
     panic!("the stream ended before any text");
 }
 
+/// Stop closes the connection within [`STOP_BUDGET`] (a second). The 50 ms the README promises is
+/// the benchmark's to check: `cargo bench -p runnel-core --bench decode -- stop` times it
+/// (`stop/streaming`, `stop/silent`: tens of µs, docs/PERFORMANCE.md) and reports its slowest run
+/// against 50 ms among its targets.
 #[tokio::test]
-async fn stop_closes_the_connection_within_50ms_while_streaming_and_while_silent() {
+async fn stop_closes_the_connection_within_a_second_while_streaming_and_while_silent() {
     for reply in [slow_openai_reply(), silent_reply()] {
         let (server, stream) = streaming(reply).await;
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -187,20 +195,25 @@ async fn a_refused_connection_is_a_network_error() {
     }
 }
 
+/// The streams of a set run at the same time: the three servers hold their replies until all
+/// three requests have arrived, and the slow stream is stopped only once the other two have ended
+/// (a set that ran its streams one after another would wait for the slow one for minutes).
 #[tokio::test]
-async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
+async fn parallel_streams_run_at_the_same_time_tagged_and_stopped_alone_or_together() {
     let servers = [
         FakeServer::start().await,
         FakeServer::start().await,
         FakeServer::start().await,
     ];
+    let rendezvous = Rendezvous::new(3, OVERLAP_PATIENCE);
     servers[0].enqueue(
         Reply::sse(fixture("openai_text.sse"))
             .chunking(Chunking::Fixed(40))
-            .delay(Duration::from_millis(2)),
+            .delay(Duration::from_millis(2))
+            .meet(&rendezvous),
     );
-    servers[1].enqueue(slow_openai_reply());
-    servers[2].enqueue(Reply::sse(fixture("anthropic_text.sse")));
+    servers[1].enqueue(slow_openai_reply().meet(&rendezvous));
+    servers[2].enqueue(Reply::sse(fixture("anthropic_text.sse")).meet(&rendezvous));
     let engine = engine();
     let mut set = StreamSet::new();
     let ids = [
@@ -214,24 +227,27 @@ async fn parallel_streams_are_tagged_and_stop_alone_or_together() {
     ];
     let mut texts = [String::new(), String::new(), String::new()];
     let mut outcomes = [None, None, None];
-    while let Some(event) = set.next().await {
-        match event {
-            SetEvent::Event {
-                id,
-                event: StreamEvent::TextDelta { text },
-            } => {
-                texts[id].push_str(&text);
-                if id == ids[1] && texts[id].len() > 20 {
-                    set.stop(ids[1]);
-                }
+    let all_ended = async {
+        while let Some(event) = set.next().await {
+            match event {
+                SetEvent::Event {
+                    id,
+                    event: StreamEvent::TextDelta { text },
+                } => texts[id].push_str(&text),
+                SetEvent::Event { .. } => {}
+                SetEvent::Done { id, completion } => outcomes[id] = Some(completion.outcome),
             }
-            SetEvent::Event { .. } => {}
-            SetEvent::Done { id, completion } => outcomes[id] = Some(completion.outcome),
+            if outcomes[ids[0]].is_some() && outcomes[ids[2]].is_some() && texts[ids[1]].len() > 20 {
+                set.stop(ids[1]);
+            }
         }
-    }
-    assert!(matches!(outcomes[0], Some(Outcome::Done { .. })));
+    };
+    tokio::time::timeout(OVERLAP_PATIENCE, all_ended)
+        .await
+        .expect("the others ended while the slow stream ran");
+    assert!(matches!(outcomes[0], Some(Outcome::Done { .. })), "{:?}", outcomes[0]);
     assert_eq!(outcomes[1], Some(Outcome::Stopped));
-    assert!(matches!(outcomes[2], Some(Outcome::Done { .. })));
+    assert!(matches!(outcomes[2], Some(Outcome::Done { .. })), "{:?}", outcomes[2]);
     assert!(texts[0].starts_with("Hello!") && texts[2].starts_with("Bonjour"));
     assert!(
         servers[1]

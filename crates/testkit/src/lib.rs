@@ -6,6 +6,8 @@
 //!   framing and how the response ends, and records every request and every
 //!   connection ([`RecordedRequest`], [`ConnectionLog`]); over TLS too
 //!   ([`FakeServer::start_tls`]).
+//! - [`Rendezvous`]: replies that wait for each other's requests, across servers, to prove a
+//!   client sent them at the same time.
 //! - [`tarpit()`]: a loopback address whose connects hang, for connect-timeout tests.
 //! - [`fixture()`]: real OpenAI / Anthropic SSE streams and error bodies, byte for
 //!   byte (documented in `fixtures/EXPECTED.md`).
@@ -40,6 +42,7 @@
 mod connection;
 mod fixtures;
 mod generate;
+mod rendezvous;
 mod reply;
 mod request;
 mod server;
@@ -52,6 +55,7 @@ pub use fixtures::{fixture, fixture_names};
 pub use generate::{
     anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of, slow_openai_reply,
 };
+pub use rendezvous::Rendezvous;
 pub use reply::{Chunking, End, Framing, Reply};
 pub use request::RecordedRequest;
 pub use server::FakeServer;

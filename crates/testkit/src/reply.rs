@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
+use crate::rendezvous::Rendezvous;
+
 /// One scripted HTTP response. Build it with [`Reply::sse`] or [`Reply::json`]
 /// and adjust it with the builder methods, or set the fields directly.
 ///
@@ -28,6 +30,8 @@ pub struct Reply {
     pub framing: Framing,
     /// What happens after the body.
     pub end: End,
+    /// Where the reply waits for other requests before it sends anything.
+    pub rendezvous: Option<Rendezvous>,
 }
 
 /// How the body is cut into chunks; each chunk is written (and flushed) on its own.
@@ -89,6 +93,7 @@ impl Reply {
             first_byte_delay: Duration::ZERO,
             framing: Framing::Chunked,
             end: End::Finish,
+            rendezvous: None,
         }
     }
 
@@ -143,6 +148,12 @@ impl Reply {
     /// Sets what happens after the body.
     pub fn end(mut self, end: End) -> Reply {
         self.end = end;
+        self
+    }
+
+    /// Sends nothing until every request due at `rendezvous` has arrived (see [`Rendezvous`]).
+    pub fn meet(mut self, rendezvous: &Rendezvous) -> Reply {
+        self.rendezvous = Some(rendezvous.clone());
         self
     }
 

@@ -268,6 +268,18 @@ where
     let reply = shared.answer(request);
     let client_closed = watch_for_close(reader, &log);
     tokio::pin!(client_closed);
+    let reply = match reply.rendezvous.clone() {
+        None => reply,
+        Some(rendezvous) => tokio::select! {
+            () = &mut client_closed => return,
+            met = rendezvous.meet() => if met {
+                reply
+            } else {
+                let error = serde_json::json!({"error": {"message": rendezvous.missed(), "type": "testkit"}});
+                Reply::json(504, &error.to_string())
+            },
+        },
+    };
     tokio::select! {
         () = &mut client_closed => return,
         written = write_reply(&mut writer, &reply, &log) => if written.is_err() {

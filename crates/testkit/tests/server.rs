@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use runnel_testkit::{Chunking, End, FakeServer, Framing, Reply};
+use runnel_testkit::{Chunking, End, FakeServer, Framing, Rendezvous, Reply};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -265,6 +265,42 @@ async fn first_byte_delay_holds_back_the_status_line() {
     stream.read_exact(&mut byte).await.unwrap();
     assert!(started.elapsed() >= Duration::from_millis(80));
     assert_eq!(&byte, b"H");
+}
+
+#[tokio::test]
+async fn a_rendezvous_holds_every_reply_until_all_its_requests_arrived_on_any_server() {
+    let servers = [FakeServer::start().await, FakeServer::start().await];
+    let rendezvous = Rendezvous::new(2, WAIT);
+    for (server, body) in servers.iter().zip(["data: a\n\n", "data: b\n\n"]) {
+        server.enqueue(Reply::sse(body).meet(&rendezvous));
+    }
+    let mut first = connect_and_send(&servers[0], &get("/")).await;
+    servers[0].wait_requests(1, WAIT).await;
+    let mut byte = [0u8; 1];
+    let early = tokio::time::timeout(Duration::from_millis(200), first.read(&mut byte)).await;
+    assert!(early.is_err(), "a reply went out before the other request came");
+    assert_eq!(rendezvous.arrived(), 1);
+    assert!(!rendezvous.all_arrived(Duration::ZERO).await);
+    let (second_head, second) = fetch(&servers[1], "/").await;
+    let (first_head, first) = split(&read_to_end(&mut first).await);
+    assert!(first_head.starts_with("HTTP/1.1 200 ") && second_head.starts_with("HTTP/1.1 200 "));
+    assert_eq!(dechunk(&first).0, b"data: a\n\n");
+    assert_eq!(dechunk(&second).0, b"data: b\n\n");
+    assert!(rendezvous.all_arrived(Duration::ZERO).await);
+}
+
+#[tokio::test]
+async fn a_request_left_alone_at_a_rendezvous_gets_a_504_saying_so() {
+    let server = FakeServer::start().await;
+    let rendezvous = Rendezvous::new(2, Duration::from_millis(100));
+    server.enqueue(Reply::sse("data: a\n\n").meet(&rendezvous));
+    let (head, body) = fetch(&server, "/").await;
+    assert!(head.starts_with("HTTP/1.1 504 "), "{head}");
+    let body = String::from_utf8(body).unwrap();
+    assert!(
+        body.contains("1 of the 2 requests due at this rendezvous arrived within 100ms"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
