@@ -195,8 +195,8 @@ mod tests {
         assert_eq!(file_stem("???", 7), "answer-7");
     }
 
-    /// An answer with a recorded stream of `body` in `store`.
-    fn recorded_answer(store: &Store, body: &'static [u8]) -> i64 {
+    /// An answer with a recorded stream of `chunks` kept in `store`.
+    fn recorded_answer(store: &Store, chunks: &[&'static [u8]]) -> i64 {
         let conversation = store.create_conversation().unwrap();
         let answer = store
             .add_message(
@@ -209,10 +209,13 @@ mod tests {
             .unwrap();
         let mut recording = Recording::new("openai", None);
         recording.status = Some(200);
-        recording.chunks.push(runnel_core::RecordedChunk {
-            at_ms: 1.0,
-            bytes: Bytes::from_static(body),
-        });
+        recording.chunks = chunks
+            .iter()
+            .map(|bytes| runnel_core::RecordedChunk {
+                at_ms: 1.0,
+                bytes: Bytes::from_static(bytes),
+            })
+            .collect();
         keep(store, answer.id, Some(&recording));
         answer.id
     }
@@ -221,7 +224,7 @@ mod tests {
     #[test]
     fn exports_at_once_take_their_own_names_and_never_follow_a_link() {
         let store = Store::in_memory().unwrap();
-        let answer = recorded_answer(&store, b"data: [DONE]\n\n");
+        let answer = recorded_answer(&store, &[b"data: [DONE]\n\n"]);
         let downloads = tempfile::tempdir().unwrap();
         let elsewhere = tempfile::tempdir().unwrap();
         let victim = elsewhere.path().join("victim");
@@ -245,24 +248,12 @@ mod tests {
     #[test]
     fn retention_zero_keeps_nothing_and_deletes_what_was_kept() {
         let store = Store::in_memory().unwrap();
-        let conversation = store.create_conversation().unwrap();
-        let answer = store
-            .add_message(
-                conversation.id,
-                "assistant",
-                "",
-                None,
-                crate::models::MessageState::Done,
-            )
-            .unwrap();
-        let mut recording = Recording::new("openai", None);
-        recording.status = Some(200);
-        keep(&store, answer.id, Some(&recording));
-        assert!(load(&store, answer.id).is_ok());
+        let kept = recorded_answer(&store, &[]);
+        assert!(load(&store, kept).is_ok());
         set_keep_days(&store, 0).unwrap();
-        assert!(matches!(load(&store, answer.id), Err(AppError::NotFound(_))));
-        keep(&store, answer.id, Some(&recording));
-        assert!(matches!(load(&store, answer.id), Err(AppError::NotFound(_))));
+        assert!(matches!(load(&store, kept), Err(AppError::NotFound(_))));
+        let answered_since = recorded_answer(&store, &[]);
+        assert!(matches!(load(&store, answered_since), Err(AppError::NotFound(_))));
         assert!(set_keep_days(&store, MAX_KEEP_DAYS + 1).is_err());
     }
 }
