@@ -8,6 +8,7 @@ use runnel_app::models::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
     MessageView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage, StreamSummary, Timeline, Turn,
 };
+use runnel_core::provider::Field;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
 
@@ -73,6 +74,7 @@ fn generated() -> String {
         declaration::<Settings>(&config),
         declaration::<StreamEvents>(&config),
         declaration::<EventRow>(&config),
+        declaration::<Field>(&config),
         declaration::<StreamSummary>(&config),
         declaration::<Timeline>(&config),
         declaration::<LiveRows>(&config),

@@ -27,9 +27,11 @@ import { TopBarView } from "./views/topbar";
 
 const HINT_DISMISSED = "runnel.demo-hint-dismissed";
 
-/** Whether a stream message is part of the answer itself (not its start, usage or end). */
-const hasContent = (m: StreamMessage): boolean =>
-  m.type === "tool_call" || ((m.type === "text" || m.type === "thinking" || m.type === "refusal") && m.text !== "");
+/**
+ * Whether the answer has content by this message: its numbers then have a time to first token,
+ * which the core sets at the first content (the rule by which Rust replaces a superseded answer, streams.rs).
+ */
+const hasContent = (m: StreamMessage): boolean => m.stats?.ttft_ms != null;
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
 
 interface LiveStream {
@@ -575,8 +577,7 @@ export class App {
    */
   private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
     const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
-    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "openai";
-    this.inspector.toggle(message, running ? { streamId: running.streamId, protocol } : null);
+    this.inspector.toggle(message, running ? { streamId: running.streamId } : null);
   }
 
   // ---- compare ------------------------------------------------------------------------------------
