@@ -13,8 +13,8 @@ import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
-import { StreamPump, type FrameScheduler } from "./stream";
-import type { AppInfo, ConversationSummary, MessageView, ProviderView, StreamMessage, Turn, UiError } from "./types";
+import { StreamPump, hasContent, type FrameScheduler } from "./stream";
+import type { AppInfo, ConversationSummary, MessageView, ProviderView, Turn, UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { CompareView } from "./views/compare";
@@ -26,12 +26,6 @@ import { SidebarView } from "./views/sidebar";
 import { TopBarView } from "./views/topbar";
 
 const HINT_DISMISSED = "runnel.demo-hint-dismissed";
-
-/**
- * Whether the answer has content by this message: its numbers then have a time to first token,
- * which the core sets at the first content (the rule by which Rust replaces a superseded answer, streams.rs).
- */
-const hasContent = (m: StreamMessage): boolean => m.stats?.ttft_ms != null;
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
 
 interface LiveStream {

@@ -25,6 +25,15 @@ export function isEnding(m: StreamMessage): m is StreamMessage & { saved: Saved 
   return m.saved !== undefined;
 }
 
+/**
+ * Whether the answer has content by `m`: its numbers then have a time to first token, which the
+ * core sets at the first content event (`StreamEvent::is_content`, the rule by which Rust also
+ * replaces a superseded answer, streams.rs).
+ */
+export function hasContent(m: StreamMessage): boolean {
+  return m.stats?.ttft_ms != null;
+}
+
 /** Runs `callback` before the next paint; returns a function that cancels it. */
 export type FrameScheduler = (callback: () => void) => () => void;
 

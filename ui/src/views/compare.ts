@@ -17,7 +17,7 @@ import type { Ipc, StreamHandler } from "../ipc";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
 import { isSubmitKey } from "../shortcuts";
-import { StreamPump, animationFrame, sharedFrames, type FrameScheduler } from "../stream";
+import { StreamPump, animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
 import type { Conversation, ConversationSummary, MessageView, ProviderView, Stats, Turn, UiError } from "../types";
 import { MessageElement } from "./message";
 
@@ -413,8 +413,8 @@ export class CompareView {
         // The ending's formatting, and following the end, are the next frame's.
         if (element.receive(message)) {
           this.ended(run, column);
-        } else if (!tokenShown && message.type === "text") {
-          // The first token's text is on the page now: so is its time, not at the next frame.
+        } else if (!tokenShown && hasContent(message)) {
+          // The first token is on the page now: so is its time, not at the next frame.
           tokenShown = true;
           column.paintLive();
         }
