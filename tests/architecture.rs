@@ -1,8 +1,15 @@
 //! The road from socket to page goes one way: no module of a crate (or of the page) imports,
-//! directly or through others, a module that imports it back (docs/ARCHITECTURE.md).
+//! directly or through others, a module that imports it back (docs/ARCHITECTURE.md). And the
+//! core alone knows the providers and protocols: the app and the page learn them through IPC.
+
+mod literals;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+use runnel_core::Catalog;
+use runnel_core::catalog::CUSTOM;
+use runnel_core::provider::PROTOCOLS;
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
@@ -139,4 +146,120 @@ fn the_cycle_finder_finds_cycles() {
         .map(|(from, to)| (from.to_owned(), BTreeSet::from([to.to_owned()])))
         .collect();
     assert_eq!(cycle(&graph), None);
+}
+
+/// Every id and name of a built-in provider (the `custom` template's id is a word, not a
+/// provider) and of a protocol, in lower case.
+fn provider_and_protocol_names() -> BTreeSet<String> {
+    let catalog = Catalog::builtin();
+    let providers = catalog.all().iter().flat_map(|def| {
+        let id = (def.id != CUSTOM).then(|| def.id.clone());
+        id.into_iter().chain([def.name.clone()])
+    });
+    let protocols = PROTOCOLS
+        .iter()
+        .flat_map(|protocol| [protocol.id().to_owned(), protocol.name().to_owned()]);
+    providers.chain(protocols).map(|name| name.to_lowercase()).collect()
+}
+
+/// Whether `text` holds `name` as a word of its own (not inside a longer run of letters and
+/// digits), ignoring case.
+fn names(text: &str, name: &str) -> bool {
+    let (text, name) = (text.to_lowercase(), name.to_lowercase());
+    text.match_indices(&name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(|c| c.is_alphanumeric()) && !after.is_some_and(|c| c.is_alphanumeric())
+    })
+}
+
+/// `text` without the `{name}` placeholders of a format string: they name a value, in code.
+fn without_placeholders(text: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        kept.push_str(&rest[..open]);
+        let inside = &rest[open + 1..];
+        let name_len = inside
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(inside.len());
+        match inside[name_len..].find('}') {
+            Some(close) if name_len > 0 && (close == 0 || inside[name_len..].starts_with(':')) => {
+                rest = &inside[name_len + close + 1..];
+            }
+            _ => {
+                kept.push('{');
+                rest = inside;
+            }
+        }
+    }
+    kept.push_str(rest);
+    kept
+}
+
+/// The string literals of the app's Rust (tests left out) and of the page's TypeScript (tests,
+/// their helpers in `testing.ts` and the generated types left out), each with its file.
+fn app_and_page_literals(root: &Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut paths = Vec::new();
+    files(&root.join("src-tauri/src"), "rs", &mut paths);
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        let file = path.strip_prefix(root).unwrap().display().to_string();
+        found.extend(
+            literals::rust(code)
+                .into_iter()
+                .map(|literal| (file.clone(), without_placeholders(&literal))),
+        );
+    }
+    paths.clear();
+    files(&root.join("ui/src"), "ts", &mut paths);
+    for path in &paths {
+        let file = path.strip_prefix(root).unwrap().display().to_string();
+        if file.ends_with(".test.ts") || file == "ui/src/testing.ts" || file.starts_with("ui/src/generated/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        found.extend(
+            literals::typescript(&text)
+                .into_iter()
+                .map(|literal| (file.clone(), literal)),
+        );
+    }
+    found
+}
+
+#[test]
+fn the_app_and_the_page_name_no_provider_or_protocol() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let names_known = provider_and_protocol_names();
+    assert!(names_known.len() > 10, "the catalog was read: {names_known:?}");
+    let literals = app_and_page_literals(root);
+    assert!(literals.len() > 500, "the sources were read");
+    let naming: Vec<String> = literals
+        .iter()
+        .flat_map(|(file, literal)| {
+            names_known
+                .iter()
+                .filter(|name| names(literal, name))
+                .map(move |name| format!("{file}: {literal:?} names {name:?}"))
+        })
+        .collect();
+    assert!(
+        naming.is_empty(),
+        "a provider or protocol is named outside the core (learn it through IPC):\n{}",
+        naming.join("\n")
+    );
+}
+
+#[test]
+fn a_name_is_found_as_a_word_only() {
+    assert!(names("You're on the offline demo model", "demo"));
+    assert!(names("runnel.demo-hint", "demo"));
+    assert!(names("From OPENAI_API_KEY", "openai"));
+    assert!(names("Chat with OpenAI or Anthropic", "Anthropic"));
+    assert!(!names("a demonstration", "demo"));
+    assert!(!names("grok", "groq"));
+    assert_eq!(without_placeholders("{DEMO}/{} {x:?} {"), "/{}  {");
 }

@@ -10,7 +10,7 @@ use runnel_app::models::{ConversationKind, KeyState, LiveRows, MessageState, Str
 use runnel_app::row_windows::WINDOW_ROWS;
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
-use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
+use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef, Role};
 use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, sse_events};
 use serde_json::Value;
 use tauri::Manager;
@@ -941,18 +941,14 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
-    let shown: Vec<_> = saved
-        .messages
-        .iter()
-        .map(|m| (m.role.as_str(), m.content.as_str()))
-        .collect();
+    let shown: Vec<_> = saved.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
     assert_eq!(
         shown,
         [
-            ("user", "crabs?"),
-            ("assistant", first.as_str()),
-            ("user", "lobsters?"),
-            ("assistant", "")
+            (Role::User, "crabs?"),
+            (Role::Assistant, first.as_str()),
+            (Role::User, "lobsters?"),
+            (Role::Assistant, "")
         ]
     );
     assert_eq!(
@@ -1872,7 +1868,7 @@ async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_qu
     let store = &harness.state().store;
     let conversation = store.create_conversation().unwrap();
     let answer = store
-        .add_message(conversation.id, "assistant", "", None, MessageState::Error)
+        .add_message(conversation.id, Role::Assistant, "", None, MessageState::Error)
         .unwrap();
     runnel_app::recordings::keep(store, answer.id, Some(&recording(body.len())));
     let file = harness.dir.path().join("comments.sse");

@@ -1,6 +1,6 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
-use runnel_core::{Completion, Outcome, StreamEvent};
+use runnel_core::{Completion, Outcome, Role, StreamEvent};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -135,9 +135,8 @@ pub struct MessageView {
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
-    /// `user` or `assistant`.
-    #[ts(type = "\"user\" | \"assistant\"")]
-    pub role: String,
+    /// Who wrote it: the person or a model (never `system`: the history keeps no system messages).
+    pub role: Role,
     /// Its text.
     pub content: String,
     /// The model's reasoning, if any.
@@ -241,7 +240,7 @@ pub struct ProviderView {
     pub id: String,
     /// Provider name.
     pub name: String,
-    /// `openai` or `anthropic`.
+    /// The id of the protocol it speaks (a [`ProtocolView`]'s).
     pub protocol: String,
     /// Its base URL.
     pub base_url: String,
@@ -249,6 +248,8 @@ pub struct ProviderView {
     pub custom: bool,
     /// Runs on this machine (answers cost nothing and leave it).
     pub local: bool,
+    /// A local server looked for at its base URL (at start-up and by `detect_local_servers`).
+    pub detectable: bool,
     /// Shows a key field.
     pub takes_key: bool,
     /// Fails without a key.
@@ -263,6 +264,16 @@ pub struct ProviderView {
     pub available: bool,
     /// Why it cannot answer, when it cannot.
     pub hint: Option<String>,
+}
+
+/// A wire protocol a provider may speak, as the page offers it for a new endpoint: from the
+/// core's registry (`PROTOCOLS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProtocolView {
+    /// Its id, as `add_custom_provider` takes it and `ProviderView::protocol` names it.
+    pub id: String,
+    /// What people call a server speaking it (`OpenAI-compatible`).
+    pub name: String,
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.
@@ -289,6 +300,9 @@ pub struct AppInfo {
     pub has_key: bool,
     /// The model a new conversation starts on.
     pub default_model: String,
+    /// The id of the offline demo provider, which answers without a key (the page suggests a
+    /// key while it is chosen).
+    pub demo_provider: String,
     /// What went wrong at start-up (the page shows a banner for each); usually empty.
     pub startup_problems: Vec<StartupProblem>,
 }

@@ -8,13 +8,13 @@
  */
 import { button, h } from "./dom";
 import { describeError } from "./errors";
-import { providerName, splitModel } from "./format";
+import { demoHint, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, type FrameScheduler } from "./stream";
-import type { AppInfo, ConversationSummary, MessageView, ProviderView, StreamMessage, Turn, UiError } from "./types";
+import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type StreamMessage, type Turn, type UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { CompareView } from "./views/compare";
@@ -25,7 +25,7 @@ import { SettingsView } from "./views/settings";
 import { SidebarView } from "./views/sidebar";
 import { TopBarView } from "./views/topbar";
 
-const HINT_DISMISSED = "runnel.demo-hint-dismissed";
+const HINT_DISMISSED = "runnel.first-run-hint-dismissed";
 
 /** Whether a stream message is part of the answer itself (not its start, usage or end). */
 const hasContent = (m: StreamMessage): boolean =>
@@ -50,6 +50,7 @@ export class App {
   private readonly settings: SettingsView;
   private readonly topbar: TopBarView;
   private readonly hint: HTMLElement;
+  private readonly hintText: HTMLElement;
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
@@ -184,13 +185,14 @@ export class App {
       this.picker.el,
     );
 
+    this.hintText = h("span", { class: "hint-text" });
     this.hint = h(
       "div",
       { class: "column hint", "data-testid": "first-run-hint", role: "note", hidden: true },
       h(
         "div",
         { class: "hint-box" },
-        h("span", { class: "hint-text" }, "You're on the offline demo model — add an API key in Settings to chat with OpenAI or Anthropic."),
+        this.hintText,
         button("Open Settings", () => this.openSettings(), { class: "text-button hint-action" }),
         button("Dismiss this hint", () => this.dismissHint(), { class: "icon-button small", "data-testid": "dismiss-hint" }, icon("close")),
       ),
@@ -245,7 +247,7 @@ export class App {
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
     this.lastModel = model;
     this.setModel(model);
-    // Local servers (Ollama, LM Studio, llama.cpp) may answer after the catalog above was read
+    // Local servers may answer after the catalog above was read
     // (the app's own look at start-up can still be under way): look for them and offer what
     // answered, in the picker too if it is open by then.
     // An .sse file dropped onto the window opens in the stream inspector.
@@ -272,8 +274,9 @@ export class App {
 
   private updateHint(): void {
     const info = this.info;
-    const onDemo = splitModel(this.model).provider === "demo";
+    const onDemo = !!info && splitModel(this.model).provider === info.demo_provider;
     const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(HINT_DISMISSED) !== "1";
+    if (show) this.hintText.textContent = demoHint(this.catalog, info.demo_provider);
     this.hint.hidden = !show;
   }
 
@@ -361,7 +364,7 @@ export class App {
     if (live && !elements.includes(live.element)) elements.push(live.element);
     this.chat.setMessages(elements);
     const summary = this.conversations.find((c) => c.id === id);
-    const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === "assistant" && m.model);
+    const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === Role.assistant && m.model);
     // Continue on the model this conversation last used, if it can still be used.
     const previous = summary?.last_model || lastAnswer?.model;
     this.setModel(previous && this.isAvailable(previous) ? previous : this.lastModel || this.model);
@@ -380,7 +383,7 @@ export class App {
 
   // ---- turns --------------------------------------------------------------------------------
 
-  private placeholder(role: "user" | "assistant", conversationId: number, content: string, model: string | null): MessageView {
+  private placeholder(role: Role, conversationId: number, content: string, model: string | null): MessageView {
     return {
       id: -Date.now(),
       conversation_id: conversationId,
@@ -388,7 +391,7 @@ export class App {
       content,
       thinking: "",
       model,
-      state: role === "user" ? "done" : "streaming",
+      state: role === Role.user ? "done" : "streaming",
       error: null,
       stats: null,
       created_at: Date.now(),
@@ -414,8 +417,8 @@ export class App {
       }
     }
     const cid = conversationId;
-    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     this.chat.append(user, answer);
     this.lastModel = model;
     this.retryOverrides.set(answer, () => {
@@ -435,7 +438,7 @@ export class App {
       return;
     }
     const model = this.model;
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     // As in Rust (turns.rs): answers without text go now; the others stay until the new one has text.
     const user = this.chat.lastUserMessage();
     const after = user ? this.chat.messages.slice(this.chat.messages.indexOf(user) + 1) : [];
@@ -455,8 +458,8 @@ export class App {
     }
     const model = this.model;
     const messageId = message.id;
-    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     // The edited turn stays until the new answer has text (as in Rust, turns.rs).
     const superseded = this.chat.messages.slice(this.chat.messages.indexOf(message));
     this.chat.append(user, answer);
@@ -575,7 +578,7 @@ export class App {
    */
   private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
     const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
-    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "openai";
+    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "";
     this.inspector.toggle(message, running ? { streamId: running.streamId, protocol } : null);
   }
 

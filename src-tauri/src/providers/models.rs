@@ -59,8 +59,7 @@ impl Providers {
         let candidates: Vec<ProviderDef> = self
             .all(store)?
             .into_iter()
-            // A featured one (the demo) is offered whether it runs or not.
-            .filter(|def| def.local && !def.featured)
+            .filter(|def| Self::detectable(def))
             .collect();
         let mut found = Vec::new();
         for def in candidates {
@@ -77,6 +76,12 @@ impl Providers {
             }
         }
         Ok(found)
+    }
+
+    /// Whether `def` is a local server to look for: a featured one (the offline demo) is offered
+    /// whether it runs or not, so it is not.
+    pub(super) fn detectable(def: &ProviderDef) -> bool {
+        def.local && !def.featured
     }
 
     /// Whether local server `def` answered when it was last looked for.

@@ -43,6 +43,7 @@ impl Providers {
             base_url: def.base_url.clone(),
             custom: def.origin == Origin::Custom,
             local: def.local,
+            detectable: Self::detectable(def),
             takes_key: def.takes_key(),
             key_required: def.key_required,
             key,
