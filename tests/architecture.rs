@@ -1,15 +1,16 @@
 //! The road from socket to page goes one way: no module of a crate (or of the page) imports,
 //! directly or through others, a module that imports it back (docs/ARCHITECTURE.md). And the
-//! core alone knows the providers and protocols: the app and the page learn them through IPC.
+//! core alone knows the providers and protocols: the app and the page learn them through IPC,
+//! and compare a message's role by the generated `Role`, never as a string.
 
 mod literals;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use runnel_core::Catalog;
 use runnel_core::catalog::CUSTOM;
 use runnel_core::provider::PROTOCOLS;
+use runnel_core::{Catalog, Role};
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
 
@@ -250,6 +251,24 @@ fn the_app_and_the_page_name_no_provider_or_protocol() {
         naming.is_empty(),
         "a provider or protocol is named outside the core (learn it through IPC):\n{}",
         naming.join("\n")
+    );
+}
+
+#[test]
+fn no_role_is_a_string_of_the_app_or_the_page() {
+    // TypeScript lets a string enum be compared with a string: only this keeps `role === "user"`
+    // out, so roles are compared by name (`Role.user`, `Role::User`).
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let words: Vec<&str> = Role::ALL.iter().map(|role| role.as_str()).collect();
+    let strings: Vec<String> = app_and_page_literals(root)
+        .into_iter()
+        .filter(|(_, literal)| words.contains(&literal.as_str()))
+        .map(|(file, literal)| format!("{file}: {literal:?}"))
+        .collect();
+    assert!(
+        strings.is_empty(),
+        "a role written as a string (use the generated Role):\n{}",
+        strings.join("\n")
     );
 }
 

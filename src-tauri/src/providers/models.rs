@@ -56,11 +56,7 @@ impl Providers {
     /// whatever answers on a local port may be anything.
     pub async fn detect_local(&self, store: &Store) -> AppResult<Vec<String>> {
         let engine = Engine::new(DETECTION)?;
-        let candidates: Vec<ProviderDef> = self
-            .all(store)?
-            .into_iter()
-            .filter(|def| Self::detectable(def))
-            .collect();
+        let candidates: Vec<ProviderDef> = self.all(store)?.into_iter().filter(Self::detectable).collect();
         let mut found = Vec::new();
         for def in candidates {
             let answered = match resolve_keyless(&def, None) {
