@@ -1,15 +1,16 @@
 // Every command the app handles, named once. This file is a module of the app (lib.rs: the
 // invoke handler, `PAGE_COMMANDS`, `BENCH_COMMANDS`) and is also `include!`d by build.rs (the
-// commands capabilities may grant), so it holds only macros and what they expand to: no inner
-// doc comment, no `use`. tests/bindings.rs checks capabilities/default.json against
-// `PAGE_COMMANDS` and generates the page's `Commands` (ui/src/generated/ipc.ts) from the
-// signatures of these functions, which ui/src/ipc.ts is typed against.
+// permissions, and the `page-commands` set capabilities/default.json grants), so it holds only
+// macros and what they expand to: no inner doc comment, no `use`. tests/bindings.rs generates the
+// page's `Commands` (ui/src/generated/ipc.ts), which ui/src/ipc.ts is typed against, from these
+// functions' signatures; tests/capabilities.rs checks what the built app grants.
 
 /// Calls `$then! { page: [module::command, …], bench: [module::command, …] }` with every command.
-/// `page`: the commands of docs/IPC.md, granted by capabilities/default.json and wrapped by
-/// ui/src/ipc.ts. `bench`: handled, but granted only while `RUNNEL_IPC_BENCH=1` (bench.rs).
-/// Adding a command: its function (`#[tauri::command(rename_all = "snake_case")]`), a line here,
-/// `allow-NAME` in the capability, and its wrapper in ipc.ts — the tests name whatever is missing.
+/// `page`: the commands of docs/IPC.md, granted by capabilities/default.json (its `page-commands`
+/// set) and wrapped by ui/src/ipc.ts. `bench`: handled, but granted only while
+/// `RUNNEL_IPC_BENCH=1` (bench.rs). Adding a command: its function
+/// (`#[tauri::command(rename_all = "snake_case")]`), a line here, `scripts/gen-types`, and its
+/// wrapper in ipc.ts — the tests and the type check name whatever is missing.
 macro_rules! app_commands {
     ($then:ident) => {
         $then! {
@@ -54,7 +55,7 @@ macro_rules! app_commands {
     };
 }
 
-/// Defines `PAGE_COMMANDS` and `BENCH_COMMANDS`, the names of [`app_commands`]'s two groups.
+/// Defines `PAGE_COMMANDS` and `BENCH_COMMANDS`, the names of `app_commands!`'s two groups.
 macro_rules! command_names {
     (page: [$($page_module:ident::$page:ident),* $(,)?], bench: [$($bench_module:ident::$bench:ident),* $(,)?] $(,)?) => {
         /// The page's commands, in the order docs/IPC.md lists them: each granted by

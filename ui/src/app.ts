@@ -247,9 +247,9 @@ export class App {
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
     this.lastModel = model;
     this.setModel(model);
-    // Local servers may answer after the catalog above was read
-    // (the app's own look at start-up can still be under way): look for them and offer what
-    // answered, in the picker too if it is open by then.
+    // Local servers may answer after the catalog above was read (the app's own look at start-up
+    // can still be under way): look for them and offer what answered, in the picker too if it is
+    // open by then.
     // An .sse file dropped onto the window opens in the stream inspector.
     void this.ipc.watchFileDrops((paths) => void this.inspector.openFile(paths[0])).catch(() => undefined);
     void this.ipc

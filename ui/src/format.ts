@@ -46,9 +46,9 @@ export function orList(words: string[]): string {
 }
 
 /**
- * The hint shown while the offline demo (`AppInfo.demo_provider`) is chosen, made from the catalog: the
- * demo's name and the providers that wait for a key ("You're on Demo — add an API key in
- * Settings to chat with A or B.").
+ * The hint shown while the offline demo (`AppInfo.demo_provider`) is chosen, made from the
+ * catalog: the demo's name and the providers that wait for a key ("You're on Demo — add an API
+ * key in Settings to chat with A or B.").
  */
 export function demoHint(catalog: ProviderView[], demo: string): string {
   const name = catalog.find((g) => g.id === demo)?.name ?? demo;

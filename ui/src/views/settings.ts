@@ -212,8 +212,7 @@ export class SettingsView {
     this.heading = h("h2", { tabindex: "-1" }, "Settings");
 
     const name = h("input", { type: "text", placeholder: "Name, e.g. My GPU box", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
-    const protocol = h("select", { "aria-label": "Protocol", "data-testid": "custom-protocol" });
-    this.protocol = protocol;
+    this.protocol = h("select", { "aria-label": "Protocol", "data-testid": "custom-protocol" });
     const baseUrl = h("input", { type: "url", placeholder: "Base URL, e.g. http://host:8000/v1", "aria-label": "Base URL", "data-testid": "custom-base-url", required: true });
     const add = async () => {
       const n = name.value.trim();
@@ -223,7 +222,7 @@ export class SettingsView {
         return;
       }
       try {
-        const view = await this.ipc.addCustomProvider(n, protocol.value, u);
+        const view = await this.ipc.addCustomProvider(n, this.protocol.value, u);
         this.upsert(view);
         name.value = "";
         baseUrl.value = "";
@@ -269,7 +268,7 @@ export class SettingsView {
           "form",
           { class: "custom-form", onsubmit: (e: Event) => (e.preventDefault(), void add()) },
           name,
-          protocol,
+          this.protocol,
           baseUrl,
           h("button", { type: "submit", class: "button button-primary", "data-testid": "custom-add" }, "Add"),
         ),
