@@ -25,7 +25,11 @@ import { SettingsView } from "./views/settings";
 import { SidebarView } from "./views/sidebar";
 import { TopBarView } from "./views/topbar";
 
-const HINT_DISMISSED = "runnel.first-run-hint-dismissed";
+/**
+ * Where a dismissal of the demo provider's hint is kept: for the built-in demo, the same key as
+ * before the demo's id came from Rust (`runnel.demo-hint-dismissed`), so an old dismissal holds.
+ */
+const hintDismissed = (demo: string): string => `runnel.${demo}-hint-dismissed`;
 
 /** Whether a stream message is part of the answer itself (not its start, usage or end). */
 const hasContent = (m: StreamMessage): boolean =>
@@ -275,13 +279,13 @@ export class App {
   private updateHint(): void {
     const info = this.info;
     const onDemo = !!info && splitModel(this.model).provider === info.demo_provider;
-    const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(HINT_DISMISSED) !== "1";
+    const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(hintDismissed(info.demo_provider)) !== "1";
     if (show) this.hintText.textContent = demoHint(this.catalog, info.demo_provider);
     this.hint.hidden = !show;
   }
 
   private dismissHint(): void {
-    this.storage?.setItem(HINT_DISMISSED, "1");
+    if (this.info) this.storage?.setItem(hintDismissed(this.info.demo_provider), "1");
     this.hint.hidden = true;
     this.composer.focus();
   }

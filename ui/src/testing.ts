@@ -6,7 +6,7 @@ import type { ProviderView } from "./types";
 export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, "id">): ProviderView {
   return {
     name: fields.id,
-    protocol: "openai",
+    protocol: "some-protocol",
     base_url: "",
     custom: false,
     local: false,
