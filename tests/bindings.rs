@@ -14,8 +14,8 @@ use runnel_app::error::UiError;
 use runnel_app::models::StartupProblem;
 use runnel_app::models::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
-    MessageView, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage, StreamSummary,
-    Timeline, Turn,
+    MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
+    StreamSummary, Timeline, Turn,
 };
 use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS};
 use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
@@ -80,6 +80,7 @@ fn generated() -> String {
         declaration::<Conversation>(&config),
         declaration::<Turn>(&config),
         declaration::<KeyState>(&config),
+        declaration::<ProtocolId>(&config),
         declaration::<ProviderView>(&config),
         declaration::<ProtocolView>(&config),
         declaration::<AppInfo>(&config),

@@ -11,8 +11,8 @@ use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
 use crate::models::{
-    AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolView, ProviderView, Settings, StreamEvents,
-    StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
+    StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::row_windows::Window;
@@ -123,7 +123,7 @@ pub async fn list_protocols() -> AppResult<Vec<ProtocolView>> {
     Ok(PROTOCOLS
         .iter()
         .map(|protocol| ProtocolView {
-            id: protocol.id().to_owned(),
+            id: ProtocolId(protocol.id().to_owned()),
             name: protocol.name().to_owned(),
         })
         .collect())
@@ -134,10 +134,10 @@ pub async fn list_protocols() -> AppResult<Vec<ProtocolView>> {
 pub async fn add_custom_provider(
     state: State<'_, AppState>,
     name: String,
-    protocol: String,
+    protocol: ProtocolId,
     base_url: String,
 ) -> AppResult<ProviderView> {
-    let def = new_custom(&state.store, &name, &protocol, &base_url)?;
+    let def = new_custom(&state.store, &name, &protocol.0, &base_url)?;
     state.store.add_custom_provider(&def)?;
     Ok(blocking(|| state.providers.view(&def)))
 }

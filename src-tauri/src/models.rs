@@ -240,8 +240,8 @@ pub struct ProviderView {
     pub id: String,
     /// Provider name.
     pub name: String,
-    /// The id of the protocol it speaks (a [`ProtocolView`]'s).
-    pub protocol: String,
+    /// The protocol it speaks.
+    pub protocol: ProtocolId,
     /// Its base URL.
     pub base_url: String,
     /// Added by the person in Settings; removable.
@@ -266,13 +266,20 @@ pub struct ProviderView {
     pub hint: Option<String>,
 }
 
+/// A wire protocol's id, as `add_custom_provider` takes it and `ProviderView::protocol` names
+/// it: one of the core's registry (`PROTOCOLS`), learned through `list_protocols` (the page
+/// writes none of its own), and checked by the core wherever one comes in. An open set, not a
+/// union of today's ids: a protocol is added in the core alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProtocolId(pub String);
+
 /// A wire protocol a provider may speak, as the page offers it for a new endpoint: from the
 /// core's registry (`PROTOCOLS`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ProtocolView {
-    /// Its id, as `add_custom_provider` takes it and `ProviderView::protocol` names it.
-    pub id: String,
-    /// What people call a server speaking it (`OpenAI-compatible`).
+    /// Its id.
+    pub id: ProtocolId,
+    /// What people call a server speaking it, from the protocol itself (`Protocol::name`).
     pub name: String,
 }
 
@@ -337,7 +344,7 @@ pub struct EventRow {
 /// worked out from the recording.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamSummary {
-    /// The protocol spoken (`openai`, `anthropic`).
+    /// The id of the protocol spoken.
     pub protocol: String,
     /// The model asked for.
     pub model: Option<String>,

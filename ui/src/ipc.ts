@@ -9,7 +9,7 @@
  * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Commands, LiveRows, StreamMessage, UiError } from "./types";
+import type { Commands, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
 
 /** Receives each message of one answer's stream, in `seq` order. */
 export type StreamHandler = (message: StreamMessage) => void;
@@ -66,7 +66,7 @@ export const ipc = {
   setApiKey: (provider: string, key: string) => call("set_api_key", { provider, key }),
   deleteApiKey: (provider: string) => call("delete_api_key", { provider }),
   testProvider: (provider: string) => call("test_provider", { provider }),
-  addCustomProvider: (name: string, protocol: string, base_url: string) =>
+  addCustomProvider: (name: string, protocol: ProtocolId, base_url: string) =>
     call("add_custom_provider", { name, protocol, base_url }),
   removeCustomProvider: (provider: string) => call("remove_custom_provider", { provider }),
   detectLocalServers: () => call("detect_local_servers", {}),

@@ -58,11 +58,14 @@ export type Turn = { user: MessageView, assistant: MessageView, stream_id: numbe
 /** Where a provider's key comes from (never the key). */
 export type KeyState = "keychain" | "env" | "none" | "unavailable";
 
+/** A wire protocol's id, as `add_custom_provider` takes it and `ProviderView::protocol` names it: one of the core's registry (`PROTOCOLS`), learned through `list_protocols` (the page writes none of its own), and checked by the core wherever one comes in. An open set, not a union of today's ids: a protocol is added in the core alone. */
+export type ProtocolId = string;
+
 /** A provider as the page shows it: a group of the model picker and a row of Settings. Never carries a key, only where one comes from. */
-export type ProviderView = { id: string, name: string, protocol: string, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
+export type ProviderView = { id: string, name: string, protocol: ProtocolId, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
 
 /** A wire protocol a provider may speak, as the page offers it for a new endpoint: from the core's registry (`PROTOCOLS`). */
-export type ProtocolView = { id: string, name: string, };
+export type ProtocolView = { id: ProtocolId, name: string, };
 
 /** Facts the page needs at start. */
 export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, demo_provider: string, startup_problems: Array<StartupProblem>, };
@@ -100,7 +103,7 @@ export type Commands = {
   set_api_key: { args: { provider: string, key: string }, returns: ProviderView },
   delete_api_key: { args: { provider: string }, returns: ProviderView },
   test_provider: { args: { provider: string }, returns: ProviderView },
-  add_custom_provider: { args: { name: string, protocol: string, base_url: string }, returns: ProviderView },
+  add_custom_provider: { args: { name: string, protocol: ProtocolId, base_url: string }, returns: ProviderView },
   remove_custom_provider: { args: { provider: string }, returns: null },
   detect_local_servers: { args: Record<string, never>, returns: ProviderView[] },
   list_conversations: { args: { query: string | null }, returns: ConversationSummary[] },

@@ -17,6 +17,7 @@ import {
   type ConversationSummary,
   type ErrorKind,
   type MessageView,
+  type ProtocolId,
   type ProtocolView,
   type ProviderView,
   type Saved,
@@ -58,7 +59,7 @@ const protocols: ProtocolView[] = [
   { id: "anthropic", name: "Anthropic-style" },
 ];
 
-function view(id: string, name: string, protocol: string, base_url: string, extra: Partial<ProviderView>): ProviderView {
+function view(id: string, name: string, protocol: ProtocolId, base_url: string, extra: Partial<ProviderView>): ProviderView {
   return { id, name, protocol, base_url, custom: false, local: false, detectable: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], available: true, hint: null, ...extra };
 }
 
@@ -475,9 +476,8 @@ const commands: Record<string, (a: Args) => unknown> = {
     const base = String(a.base_url ?? "").trim();
     if (!name || !/^https?:\/\//.test(base)) throw err("invalid_input", "A name and an http(s) base URL are needed.");
     const id = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-    const protocol = protocols.find((known) => known.id === a.protocol);
-    if (!protocol) throw err("invalid_input", `Unknown protocol ${String(a.protocol)}.`);
-    const p = view(id, name, protocol.id, base, { custom: true, takes_key: true, key_required: false, models: [] });
+    // The protocol as the page chose it from list_protocols (Rust checks ids: tests/commands.rs).
+    const p = view(id, name, String(a.protocol), base, { custom: true, takes_key: true, key_required: false, models: [] });
     providers.splice(providers.length - 1, 0, p);
     return providerView(p);
   },
