@@ -1860,7 +1860,7 @@ impl PeakMemory {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_quickly_in_bounded_memory() {
+async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_decoded_once_in_bounded_memory() {
     let limits = runnel_core::Limits::default();
     let lines = limits.recording_bytes as u64 / 2;
     let bound = limits.inspector_rows as u64;
@@ -1941,13 +1941,13 @@ async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_qu
         kept >> 20
     );
     assert!(peak < 256 << 20, "memory grew by {} MiB", peak >> 20);
+    // Two windows read from the stream decoded once cost a small part of decoding it; decoded
+    // again for each, they would cost twice as much. (The times themselves are reported above:
+    // framing 33 million lines takes about a second in a release build, far more unoptimized.)
     assert!(
-        paging < Duration::from_secs(1),
-        "windows of a decoded stream took {paging:?}"
+        paging * 4 < decoding,
+        "two windows took {paging:?}, decoding the stream {decoding:?}: were they decoded again?"
     );
-    // Framing 33 million lines: about a second in a release build, far more unoptimized.
-    let budget = Duration::from_secs(if cfg!(debug_assertions) { 120 } else { 10 });
-    assert!(decoding < budget && opening < budget, "{decoding:?}, {opening:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,34 +25,25 @@ pub fn app_binary() -> String {
 /// The window size every test runs at (tauri.conf.json's default).
 pub const WINDOW: (u32, u32) = (1120, 760);
 
-/// Variables of the test's own environment the app must not see: Runnel's own settings, real
-/// keys, base URLs and proxies would make the tests depend on the machine.
-const SCRUBBED: &[&str] = &[
+/// Variables of the test's own environment the app must not see besides the test kit's
+/// (`runnel_testkit::user_env`: keys, base URLs, Runnel's settings, proxies): the app's own
+/// folders and switches, and the desktop's theme.
+const SCRUBBED_FOR_THE_APP: &[&str] = &[
     "RUNNEL_DATA_DIR",
-    "RUNNEL_PROVIDERS_FILE",
     "RUNNEL_KEYCHAIN_SERVICE",
-    "RUNNEL_LOG",
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "VLLM_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_BASE_URL",
-    "OLLAMA_BASE_URL",
-    "LMSTUDIO_BASE_URL",
-    "LLAMACPP_BASE_URL",
-    "VLLM_BASE_URL",
-    "RUNNEL_MODEL",
     "RUNNEL_IPC_BENCH",
     "GTK_THEME",
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
 ];
+
+/// Removes from `command`'s environment every variable the app must not inherit from the test's.
+fn scrub(command: &mut Command) {
+    for name in runnel_testkit::user_env() {
+        command.env_remove(name);
+    }
+    for name in SCRUBBED_FOR_THE_APP {
+        command.env_remove(name);
+    }
+}
 
 /// How an app is started.
 pub struct Launch<'a> {
@@ -122,9 +113,7 @@ impl App {
             .stdin(Stdio::null())
             .stdout(output.try_clone().expect("a second handle on the log"))
             .stderr(output);
-        for name in SCRUBBED {
-            command.env_remove(name);
-        }
+        scrub(&mut command);
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         command.envs(changed.iter().copied());
         let mut child = command.spawn().expect("running the app binary");
@@ -220,9 +209,7 @@ impl Driver {
             .stdout(output.try_clone().expect("a second handle on the log"))
             .stderr(output)
             .process_group(0);
-        for name in SCRUBBED {
-            command.env_remove(name);
-        }
+        scrub(&mut command);
         command.envs(env.iter().map(|(k, v)| (k, v)));
         let child = command
             .spawn()

@@ -62,21 +62,32 @@ pub use server::FakeServer;
 pub use spec::sse_events;
 pub use tarpit::{Tarpit, tarpit};
 
-/// The env vars through which a person's own keys, base URLs, default model, log filter and
-/// providers file would reach a `runnel` process: tests and benchmarks remove them all.
-pub const USER_ENV: &[&str] = &[
-    "OPENAI_API_KEY",
-    "ANTHROPIC_API_KEY",
-    "OPENROUTER_API_KEY",
-    "GROQ_API_KEY",
-    "VLLM_API_KEY",
-    "OPENAI_BASE_URL",
-    "ANTHROPIC_BASE_URL",
-    "OLLAMA_BASE_URL",
-    "LMSTUDIO_BASE_URL",
-    "LLAMACPP_BASE_URL",
-    "VLLM_BASE_URL",
-    "RUNNEL_MODEL",
-    "RUNNEL_LOG",
-    "RUNNEL_PROVIDERS_FILE",
+/// Runnel's own settings that would make a test depend on the machine it runs on.
+const RUNNEL_ENV: &[&str] = &["RUNNEL_MODEL", "RUNNEL_LOG", "RUNNEL_PROVIDERS_FILE"];
+
+/// The proxies the engine reads (upper and lower case), which would route a test's requests.
+const PROXY_ENV: &[&str] = &[
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
 ];
+
+/// The env vars through which a person's own keys, base URLs, default model, log filter,
+/// providers file and proxies would reach a `runnel` process: every key and base-URL variable a
+/// built-in provider names (read from the core's catalog, so a new provider's are included),
+/// Runnel's own settings and the proxies. Tests and benchmarks remove them all.
+pub fn user_env() -> Vec<String> {
+    let mut vars: Vec<String> = runnel_core::Catalog::builtin()
+        .all()
+        .iter()
+        .flat_map(|def| [def.key_env.clone(), def.base_url_env.clone()])
+        .flatten()
+        .chain(RUNNEL_ENV.iter().chain(PROXY_ENV).map(|var| (*var).to_owned()))
+        .collect();
+    vars.sort();
+    vars.dedup();
+    vars
+}

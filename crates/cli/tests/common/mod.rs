@@ -9,7 +9,7 @@ use std::process::{Child, Command, Output, Stdio};
 /// service of its own (`runnel-cli-test-{service}-{pid}`), so tests never meet the user's keys.
 pub fn runnel(service: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_runnel"));
-    for var in runnel_testkit::USER_ENV {
+    for var in runnel_testkit::user_env() {
         command.env_remove(var);
     }
     command

@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use runnel_testkit::{
-    Chunking, FakeServer, Framing, Reply, USER_ENV, anthropic_stream, anthropic_text_of, openai_stream, openai_text_of,
+    Chunking, FakeServer, Framing, Reply, anthropic_stream, anthropic_text_of, openai_stream, openai_text_of,
 };
 
 /// The request body curl sends (the server answers whatever it is).
@@ -136,7 +136,7 @@ struct Sample {
 /// service of its own.
 fn runnel(path: &Path) -> Command {
     let mut command = Command::new(path);
-    for var in USER_ENV {
+    for var in runnel_testkit::user_env() {
         command.env_remove(var);
     }
     command.env("RUNNEL_KEYCHAIN_SERVICE", "runnel-cli-bench");
