@@ -1,52 +1,46 @@
 //! Builds the web UI (ui/ → ui/dist, which the app embeds) when its sources change, then runs
-//! tauri-build with the app's own commands listed, so that capabilities — not luck — decide what
-//! the page may call.
+//! tauri-build with the app's own commands listed (src-tauri/src/command_list.rs), so that
+//! capabilities — not luck — decide what the page may call; capabilities/default.json grants the
+//! page's commands as one permission set written here from that list.
 
 use std::path::Path;
 use std::process::Command;
 
-/// Every command the page may be granted (capabilities/default.json grants them by name).
-const COMMANDS: &[&str] = &[
-    "app_info",
-    "get_settings",
-    "model_catalog",
-    "refresh_models",
-    "list_providers",
-    "set_api_key",
-    "delete_api_key",
-    "test_provider",
-    "add_custom_provider",
-    "remove_custom_provider",
-    "detect_local_servers",
-    "list_conversations",
-    "create_conversation",
-    "get_conversation",
-    "rename_conversation",
-    "delete_conversation",
-    "send_message",
-    "regenerate",
-    "edit_message",
-    "create_compare",
-    "compare_column",
-    "retry_column",
-    "keep_answer",
-    "stop_stream",
-    "ack_stream",
-    "open_link",
-    "set_recordings_keep_days",
-    "stream_events",
-    "export_stream",
-    "open_stream_file",
-    "inspect_stream",
-    "stop_inspecting",
-    "watch_file_drops",
-    "ipc_bench",
-];
+// `app_commands!`, `PAGE_COMMANDS` and `BENCH_COMMANDS`: the one list of the app's commands.
+include!("src/command_list.rs");
+
+/// The permission set of every page command, which capabilities/default.json grants.
+const PAGE_SET: &str = "page-commands";
 
 fn main() {
     build_ui();
-    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    println!("cargo:rerun-if-changed=src-tauri/src/command_list.rs");
+    let commands: &'static [&'static str] = Vec::leak([PAGE_COMMANDS, BENCH_COMMANDS].concat());
+    let manifest = tauri_build::AppManifest::new()
+        .commands(commands)
+        .permissions_path_pattern(page_permission_set());
     tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)).expect("tauri-build failed");
+}
+
+/// Writes the permission set `PAGE_SET` (`allow-…` of every page command) under `OUT_DIR`, and
+/// returns the pattern that finds it: the capability grants the set, so the list above is the
+/// only place a page command is named.
+fn page_permission_set() -> &'static str {
+    let dir = Path::new(&std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("permissions");
+    std::fs::create_dir_all(&dir).expect("creating OUT_DIR/permissions");
+    let allowed: Vec<String> = PAGE_COMMANDS
+        .iter()
+        .map(|command| format!("\"allow-{}\"", command.replace('_', "-")))
+        .collect();
+    let set = format!(
+        "[[set]]\nidentifier = \"{PAGE_SET}\"\ndescription = \"Every command of the page (src-tauri/src/command_list.rs).\"\npermissions = [{}]\n",
+        allowed.join(", ")
+    );
+    let file = dir.join(format!("{PAGE_SET}.toml"));
+    if std::fs::read_to_string(&file).ok().as_deref() != Some(set.as_str()) {
+        std::fs::write(&file, set).expect("writing the page's permission set");
+    }
+    String::leak(dir.join("*.toml").display().to_string())
 }
 
 /// Runs `npm run build` (after `npm ci` when node_modules is missing) unless RUNNEL_SKIP_UI_BUILD

@@ -1,15 +1,25 @@
 //! The page's types (`ui/src/generated/ipc.ts`) are generated from the Rust types that cross IPC
-//! (ts-rs). This test generates them in memory and fails when the committed file differs;
-//! `scripts/gen-types` rewrites it. A type that starts crossing IPC is added to [`generated`].
+//! (ts-rs), and its `Commands` — every command's arguments and result, which `ui/src/ipc.ts` is
+//! typed against — from the commands' own signatures (`signatures`), in the order
+//! `PAGE_COMMANDS` (src-tauri/src/command_list.rs) lists them. This test generates the file in
+//! memory and fails when the committed one differs; `scripts/gen-types` rewrites it. A type that
+//! starts crossing IPC is added to [`generated`].
+
+mod signatures;
+
+use std::collections::BTreeSet;
+use std::path::Path;
 
 use runnel_app::error::UiError;
 use runnel_app::models::StartupProblem;
 use runnel_app::models::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
-    MessageView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage, StreamSummary, Timeline, Turn,
+    MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
+    StreamSummary, Timeline, Turn,
 };
+use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS};
 use runnel_core::provider::Field;
-use runnel_core::{ErrorKind, FinishReason, RawFrame, StreamError, StreamEvent, TimeoutPhase, Usage};
+use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
 
 /// The committed file.
@@ -17,11 +27,13 @@ const FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/ui/src/generated/ipc.ts
 /// Set to rewrite [`FILE`] instead of comparing (what `scripts/gen-types` does).
 const WRITE: &str = "RUNNEL_WRITE_TYPES";
 
-/// One exported declaration on one line, after its doc comment on one line. The fields' own
-/// docs stay in the Rust source: a declaration per line keeps the file short to read and diff.
-fn declaration<T: TS>(config: &Config) -> String {
+/// One exported declaration on one line, after its doc comment on one line, with the name it
+/// declares. The fields' own docs stay in the Rust source: a declaration per line keeps the file
+/// short to read and diff.
+fn declaration<T: TS>(config: &Config) -> (String, String) {
     let docs = one_line(&T::docs().unwrap_or_default());
-    format!("{docs}\nexport {}", one_line(&without_docs(&T::decl(config))))
+    let text = format!("{docs}\nexport {}", one_line(&without_docs(&T::decl(config))));
+    (T::ident(config), text)
 }
 
 /// `text` without its `/** … */` comments.
@@ -45,7 +57,7 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-/// The whole file: every type that crosses IPC, the core's vocabulary first.
+/// The whole file: every type that crosses IPC, the core's vocabulary first, then `Commands`.
 fn generated() -> String {
     // Every integer crossing IPC (ids, unix ms, token counts) is far below 2^53.
     let config = Config::new().with_large_int("number");
@@ -57,6 +69,7 @@ fn generated() -> String {
         declaration::<StreamError>(&config),
         declaration::<ErrorKind>(&config),
         declaration::<TimeoutPhase>(&config),
+        declaration::<Role>(&config),
         declaration::<StreamMessage>(&config),
         declaration::<Saved>(&config),
         declaration::<UiError>(&config),
@@ -68,7 +81,9 @@ fn generated() -> String {
         declaration::<Conversation>(&config),
         declaration::<Turn>(&config),
         declaration::<KeyState>(&config),
+        declaration::<ProtocolId>(&config),
         declaration::<ProviderView>(&config),
+        declaration::<ProtocolView>(&config),
         declaration::<AppInfo>(&config),
         declaration::<StartupProblem>(&config),
         declaration::<Settings>(&config),
@@ -79,10 +94,68 @@ fn generated() -> String {
         declaration::<Timeline>(&config),
         declaration::<LiveRows>(&config),
     ];
+    let declared: BTreeSet<String> = declarations.iter().map(|(name, _)| name.clone()).collect();
+    let texts: Vec<&str> = declarations.iter().map(|(_, text)| text.as_str()).collect();
     format!(
-        "// Generated from the Rust types by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.\n\n{}\n",
-        declarations.join("\n\n")
+        "// Generated from the Rust types and commands by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.\n\
+         import type {{ Channel }} from \"@tauri-apps/api/core\";\n\n{}\n\n{}\n",
+        texts.join("\n\n"),
+        commands(&declared)
     )
+}
+
+/// The app's sources, where the commands are.
+fn sources() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src")
+}
+
+/// `Commands`: for each of `PAGE_COMMANDS`, in order, the arguments `invoke` takes and what it
+/// resolves to, read from its function; `declared` are the generated types' names.
+fn commands(declared: &BTreeSet<String>) -> String {
+    let found = signatures::commands(&sources());
+    let typescript = |ty| signatures::typescript(ty, declared).unwrap_or_else(|error| panic!("{error}"));
+    let entries: Vec<String> = PAGE_COMMANDS
+        .iter()
+        .map(|name| {
+            let command = found
+                .get(*name)
+                .unwrap_or_else(|| panic!("command_list.rs lists `{name}`, but no #[tauri::command] fn is named so"));
+            let args: Vec<String> = command
+                .args
+                .iter()
+                .map(|(arg, ty)| format!("{arg}: {}", typescript(ty)))
+                .collect();
+            let args = if args.is_empty() {
+                "Record<string, never>".to_owned()
+            } else {
+                format!("{{ {} }}", args.join(", "))
+            };
+            format!(
+                "  {name}: {{ args: {args}, returns: {} }},",
+                typescript(&command.returns)
+            )
+        })
+        .collect();
+    format!(
+        "/** Every command of the page (src-tauri/src/command_list.rs): the arguments `invoke` takes, by their snake_case names, and what it resolves to; each rejects with a `UiError`. */\n\
+         export type Commands = {{\n{}\n}};",
+        entries.join("\n")
+    )
+}
+
+#[test]
+fn every_command_function_is_listed_once() {
+    let found: BTreeSet<String> = signatures::commands(&sources()).into_keys().collect();
+    let listed: Vec<&str> = PAGE_COMMANDS.iter().chain(BENCH_COMMANDS).copied().collect();
+    let unique: BTreeSet<String> = listed.iter().map(|name| (*name).to_owned()).collect();
+    assert_eq!(unique.len(), listed.len(), "command_list.rs names a command twice");
+    let unlisted: Vec<&String> = found.difference(&unique).collect();
+    let gone: Vec<&String> = unique.difference(&found).collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "src-tauri/src/command_list.rs does not list the #[tauri::command] functions {unlisted:?}, \
+         and lists {gone:?}, which are none"
+    );
 }
 
 #[test]
@@ -95,6 +168,6 @@ fn the_generated_typescript_matches_the_rust_types() {
     let committed = std::fs::read_to_string(FILE).unwrap_or_default();
     assert!(
         committed == fresh,
-        "ui/src/generated/ipc.ts is stale (the Rust types crossing IPC changed); refresh it with: scripts/gen-types"
+        "ui/src/generated/ipc.ts is stale (the Rust types or commands crossing IPC changed); refresh it with: scripts/gen-types"
     );
 }

@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{ConversationKind, KeyState, LiveRows, MessageState, StreamEvents, Turn};
+use runnel_app::models::{ConversationKind, KeyState, LiveRows, MessageState, ProtocolId, StreamEvents, Turn};
 use runnel_app::row_windows::WINDOW_ROWS;
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
-use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef};
+use runnel_core::provider::PROTOCOLS;
+use runnel_core::{Catalog, KeyStore, MemoryStore, ProviderDef, Role};
 use runnel_testkit::{Chunking, FakeServer, Reply, fixture, openai_stream, slow_openai_reply, sse_events};
 use serde_json::Value;
 use tauri::Manager;
@@ -693,10 +694,27 @@ async fn custom_endpoints_and_the_model_catalog() {
         Reply::json(200, std::str::from_utf8(&fixture("openai_models.json")).unwrap()),
     );
     let harness = Harness::new(&openai, &anthropic);
+    // The protocols offered are the core's registry, in its order; no other id is taken.
+    let protocols = commands::list_protocols().await.unwrap();
+    let ids: Vec<&str> = protocols.iter().map(|protocol| protocol.id.0.as_str()).collect();
+    let registry: Vec<&str> = PROTOCOLS.iter().map(|protocol| protocol.id()).collect();
+    assert_eq!(ids, registry);
+    let unknown = commands::add_custom_provider(
+        harness.state(),
+        "Box".into(),
+        ProtocolId("not-a-protocol".into()),
+        format!("{}/v1", openai.url()),
+    )
+    .await;
+    assert!(
+        matches!(unknown, Err(runnel_app::error::AppError::InvalidInput(_))),
+        "{unknown:?}"
+    );
+    let speaks_openai = protocols.iter().find(|protocol| protocol.id.0 == "openai").unwrap();
     let added = commands::add_custom_provider(
         harness.state(),
         "Box".into(),
-        "openai".into(),
+        speaks_openai.id.clone(),
         format!("{}/v1", openai.url()),
     )
     .await
@@ -947,18 +965,14 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
-    let shown: Vec<_> = saved
-        .messages
-        .iter()
-        .map(|m| (m.role.as_str(), m.content.as_str()))
-        .collect();
+    let shown: Vec<_> = saved.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
     assert_eq!(
         shown,
         [
-            ("user", "crabs?"),
-            ("assistant", first.as_str()),
-            ("user", "lobsters?"),
-            ("assistant", "")
+            (Role::User, "crabs?"),
+            (Role::Assistant, first.as_str()),
+            (Role::User, "lobsters?"),
+            (Role::Assistant, "")
         ]
     );
     assert_eq!(
@@ -1919,7 +1933,7 @@ async fn a_64_mib_body_of_empty_comments_opens_as_the_bounds_rows_and_a_count_de
     let store = &harness.state().store;
     let conversation = store.create_conversation().unwrap();
     let answer = store
-        .add_message(conversation.id, "assistant", "", None, MessageState::Error)
+        .add_message(conversation.id, Role::Assistant, "", None, MessageState::Error)
         .unwrap();
     runnel_app::recordings::keep(store, answer.id, Some(&recording(body.len())));
     let file = harness.dir.path().join("comments.sse");

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 use tauri::ipc::{CapabilityBuilder, Channel};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 
 use crate::error::{AppError, AppResult};
 
@@ -42,8 +42,8 @@ pub fn grant_if_enabled(app: &tauri::App) -> tauri::Result<()> {
 /// Sends `count` messages of `size` text bytes as fast as possible, through `on_event`
 /// (`mode` "channel") or as events (`mode` "event"); returns the milliseconds Rust spent sending.
 #[tauri::command(rename_all = "snake_case")]
-pub async fn ipc_bench(
-    app: AppHandle,
+pub async fn ipc_bench<R: Runtime>(
+    app: AppHandle<R>,
     mode: String,
     count: u32,
     size: u32,

@@ -3,6 +3,7 @@
 //! `block_in_place`, off the async workers' hot path.
 
 use runnel_core::catalog::DEMO;
+use runnel_core::provider::PROTOCOLS;
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -10,7 +11,8 @@ use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::models::StartupProblem;
 use crate::models::{
-    AppInfo, Conversation, ConversationSummary, LiveRows, ProviderView, Settings, StreamEvents, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
+    StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::row_windows::Window;
@@ -38,6 +40,7 @@ pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
         first_run: state.store.list_conversations(None)?.is_empty(),
         has_key: blocking(|| state.providers.any_key(&state.store))?,
         default_model: default_model(&state)?,
+        demo_provider: DEMO.to_owned(),
         startup_problems: state.startup_problems.iter().map(StartupProblem::from).collect(),
     })
 }
@@ -114,15 +117,27 @@ pub async fn delete_api_key(state: State<'_, AppState>, provider: String) -> App
     })
 }
 
-/// Adds a custom OpenAI-compatible or Anthropic-style endpoint.
+/// The protocols a custom endpoint may speak: the core's registry, in its order.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn list_protocols() -> AppResult<Vec<ProtocolView>> {
+    Ok(PROTOCOLS
+        .iter()
+        .map(|protocol| ProtocolView {
+            id: ProtocolId(protocol.id().to_owned()),
+            name: protocol.name().to_owned(),
+        })
+        .collect())
+}
+
+/// Adds a custom endpoint speaking one of the core's protocols (`list_protocols`).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn add_custom_provider(
     state: State<'_, AppState>,
     name: String,
-    protocol: String,
+    protocol: ProtocolId,
     base_url: String,
 ) -> AppResult<ProviderView> {
-    let def = new_custom(&state.store, &name, &protocol, &base_url)?;
+    let def = new_custom(&state.store, &name, &protocol.0, &base_url)?;
     state.store.add_custom_provider(&def)?;
     Ok(blocking(|| state.providers.view(&def)))
 }
@@ -142,7 +157,7 @@ pub async fn remove_custom_provider(state: State<'_, AppState>, provider: String
     Ok(())
 }
 
-/// Looks for Ollama, LM Studio and llama.cpp servers on their default ports.
+/// Looks for the catalog's local servers at their base URLs.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn detect_local_servers(state: State<'_, AppState>) -> AppResult<Vec<ProviderView>> {
     let found = state.providers.detect_local(&state.store).await?;

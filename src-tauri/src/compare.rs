@@ -5,7 +5,7 @@
 //! stopped never touches the others. "Continue with this answer" copies the prompt and one
 //! column into a new chat, and the run stays as it was.
 
-use runnel_core::Message;
+use runnel_core::{Message, Role};
 
 use crate::error::{AppError, AppResult};
 use crate::models::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Turn};
@@ -39,7 +39,7 @@ pub fn create(state: &AppState, prompt: &str, models: &[String]) -> AppResult<Co
     }
     let store = &state.store;
     let run = store.create(ConversationKind::Compare)?;
-    store.add_message(run.id, "user", prompt, None, MessageState::Done)?;
+    store.add_message(run.id, Role::User, prompt, None, MessageState::Done)?;
     store.touch_conversation(run.id, &models[0], prompt)?;
     store.summary(run.id)
 }
@@ -55,7 +55,7 @@ fn run(state: &AppState, id: i64) -> AppResult<(Conversation, MessageView)> {
     let prompt = run
         .messages
         .iter()
-        .find(|message| message.role == "user")
+        .find(|message| message.role == Role::User)
         .cloned()
         .ok_or_else(|| AppError::InvalidInput(format!("compare run {id} has no prompt")))?;
     Ok((run, prompt))
@@ -65,7 +65,7 @@ fn run(state: &AppState, id: i64) -> AppResult<(Conversation, MessageView)> {
 pub fn column(state: &AppState, compare_id: i64, model: &str, sink: impl Sink) -> AppResult<Turn> {
     split_model(model)?;
     let (run, prompt) = run(state, compare_id)?;
-    let columns: Vec<&MessageView> = run.messages.iter().filter(|m| m.role == "assistant").collect();
+    let columns: Vec<&MessageView> = run.messages.iter().filter(|m| m.role == Role::Assistant).collect();
     if columns.len() >= MAX_MODELS {
         return Err(AppError::InvalidInput(format!(
             "a compare run has at most {MAX_MODELS} columns"
@@ -76,7 +76,7 @@ pub fn column(state: &AppState, compare_id: i64, model: &str, sink: impl Sink) -
     }
     let assistant = state
         .store
-        .add_message(compare_id, "assistant", "", Some(model), MessageState::Streaming)?;
+        .add_message(compare_id, Role::Assistant, "", Some(model), MessageState::Streaming)?;
     answer(state, prompt, assistant, sink)
 }
 
@@ -96,7 +96,7 @@ fn ended_column(run: &Conversation, message_id: i64) -> AppResult<MessageView> {
     let column = run
         .messages
         .iter()
-        .find(|message| message.id == message_id && message.role == "assistant")
+        .find(|message| message.id == message_id && message.role == Role::Assistant)
         .cloned()
         .ok_or_else(|| AppError::NotFound(format!("compare run {} has no column {message_id}", run.id)))?;
     if column.state == MessageState::Streaming {
@@ -126,8 +126,8 @@ pub fn keep(state: &AppState, compare_id: i64, message_id: i64) -> AppResult<Con
     let model = column.model.clone().unwrap_or_default();
     let store = &state.store;
     let chat = store.create(ConversationKind::Chat)?;
-    store.add_message(chat.id, "user", &prompt.content, None, MessageState::Done)?;
-    let answer = store.add_message(chat.id, "assistant", "", Some(&model), MessageState::Streaming)?;
+    store.add_message(chat.id, Role::User, &prompt.content, None, MessageState::Done)?;
+    let answer = store.add_message(chat.id, Role::Assistant, "", Some(&model), MessageState::Streaming)?;
     store.finish_message(
         answer.id,
         &column.content,

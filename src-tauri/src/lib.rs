@@ -1,7 +1,8 @@
 //! Runnel's desktop app: a Tauri v2 window on Runnel's streaming core.
 //!
 //! # Layout
-//! - [`commands`]: the thin commands the page calls (docs/IPC.md).
+//! - [`commands`]: the thin commands the page calls (docs/IPC.md); `command_list.rs` names each
+//!   once, for the handler, build.rs's permissions and the page's generated `Commands`.
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
 //! - [`compare`]: compare runs: one prompt, 2–4 models, a column (an answer) each.
 //! - [`streams`]: running streams by id: forwarding, stop, acks.
@@ -23,6 +24,9 @@
 //! Environment: `RUNNEL_DATA_DIR` (history and log folder, default the OS app-data folder),
 //! `RUNNEL_PROVIDERS_FILE` (extra endpoints, see the README), `RUNNEL_LOG` (log filter),
 //! `RUNNEL_KEYCHAIN_SERVICE` (keychain service name), and the SDKs' key and base-URL env vars.
+
+#[macro_use]
+mod command_list;
 
 pub mod bench;
 pub mod checkpoint;
@@ -54,7 +58,20 @@ use runnel_core::KeychainStore;
 use tauri::Manager;
 use tracing_subscriber::fmt::writer::MakeWriterExt;
 
+pub use crate::command_list::{BENCH_COMMANDS, PAGE_COMMANDS};
 use crate::state::AppState;
+
+/// `tauri::generate_handler!` of every command of `app_commands!` (command_list.rs).
+macro_rules! generate_handler {
+    (page: [$($page_module:ident::$page:ident),* $(,)?], bench: [$($bench_module:ident::$bench:ident),* $(,)?] $(,)?) => {
+        tauri::generate_handler![$($page_module::$page,)* $($bench_module::$bench),*]
+    };
+}
+
+/// The app's invoke handler: every command of command_list.rs, and no other.
+pub fn invoke_handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    app_commands!(generate_handler)
+}
 
 /// The log file's name inside the data folder.
 pub const LOG_FILE: &str = "runnel.log";
@@ -91,7 +108,7 @@ fn setup(app: &mut tauri::App, dir: &Path) -> Result<(), Box<dyn std::error::Err
     #[cfg(unix)]
     lifecycle::quit_on_signals(app.handle());
     bench::grant_if_enabled(app)?;
-    // Local servers (Ollama, LM Studio, llama.cpp) join the model picker when they answer.
+    // The catalog's local servers join the model picker when they answer.
     let handle = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         let state = handle.state::<AppState>();
@@ -124,42 +141,7 @@ pub fn run() {
                 window.state::<drops::FileDrops>().dropped(paths);
             }
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::app_info,
-            commands::get_settings,
-            commands::model_catalog,
-            commands::refresh_models,
-            commands::list_providers,
-            commands::set_api_key,
-            commands::delete_api_key,
-            commands::test_provider,
-            commands::add_custom_provider,
-            commands::remove_custom_provider,
-            commands::detect_local_servers,
-            commands::list_conversations,
-            commands::create_conversation,
-            commands::get_conversation,
-            commands::rename_conversation,
-            commands::delete_conversation,
-            commands::send_message,
-            commands::regenerate,
-            commands::edit_message,
-            commands::create_compare,
-            commands::compare_column,
-            commands::retry_column,
-            commands::keep_answer,
-            commands::stop_stream,
-            commands::ack_stream,
-            commands::open_link,
-            commands::set_recordings_keep_days,
-            commands::stream_events,
-            commands::export_stream,
-            commands::open_stream_file,
-            commands::inspect_stream,
-            commands::stop_inspecting,
-            commands::watch_file_drops,
-            bench::ipc_bench,
-        ])
+        .invoke_handler(invoke_handler())
         .build(context)
         .unwrap_or_else(|error| {
             eprintln!("error: Runnel could not run: {error}");

@@ -1,7 +1,7 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
 pub use runnel_core::inspect::EventRow;
-use runnel_core::{Completion, FinishReason, Metrics, Outcome, StreamEvent};
+use runnel_core::{Completion, FinishReason, Metrics, Outcome, Role, StreamEvent};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -58,17 +58,18 @@ impl MessageState {
 /// answer finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Stats {
-    /// Milliseconds to the first token.
+    /// Milliseconds from the request to the first content event (`StreamEvent::is_content`).
     pub ttft_ms: Option<f64>,
-    /// Output tokens per second.
+    /// Output tokens per second from the first content event to the last event, the ending
+    /// included; none under two tokens.
     pub tokens_per_sec: Option<f64>,
-    /// Output tokens.
+    /// Output tokens: the provider's count, else the content events counted.
     pub output_tokens: Option<u64>,
-    /// True when `output_tokens` counts deltas rather than the provider's usage.
+    /// True when `output_tokens` counts content events rather than the provider's usage.
     pub tokens_estimated: bool,
     /// Prompt tokens, when reported.
     pub input_tokens: Option<u64>,
-    /// Milliseconds from request to end.
+    /// Milliseconds from the request to the last event.
     pub duration_ms: f64,
     /// The normalized finish reason, when the answer finished.
     pub finish_reason: Option<String>,
@@ -151,9 +152,8 @@ pub struct MessageView {
     pub id: i64,
     /// Its conversation.
     pub conversation_id: i64,
-    /// `user` or `assistant`.
-    #[ts(type = "\"user\" | \"assistant\"")]
-    pub role: String,
+    /// Who wrote it: the person or a model (never `system`: the history keeps no system messages).
+    pub role: Role,
     /// Its text.
     pub content: String,
     /// The model's reasoning, if any.
@@ -257,14 +257,16 @@ pub struct ProviderView {
     pub id: String,
     /// Provider name.
     pub name: String,
-    /// `openai` or `anthropic`.
-    pub protocol: String,
+    /// The protocol it speaks.
+    pub protocol: ProtocolId,
     /// Its base URL.
     pub base_url: String,
     /// Added by the person in Settings; removable.
     pub custom: bool,
     /// Runs on this machine (answers cost nothing and leave it).
     pub local: bool,
+    /// A local server looked for at its base URL (at start-up and by `detect_local_servers`).
+    pub detectable: bool,
     /// Shows a key field.
     pub takes_key: bool,
     /// Fails without a key.
@@ -279,6 +281,23 @@ pub struct ProviderView {
     pub available: bool,
     /// Why it cannot answer, when it cannot.
     pub hint: Option<String>,
+}
+
+/// A wire protocol's id, as `add_custom_provider` takes it and `ProviderView::protocol` names
+/// it: one of the core's registry (`PROTOCOLS`), learned through `list_protocols` (the page
+/// writes none of its own), and checked by the core wherever one comes in. An open set, not a
+/// union of today's ids: a protocol is added in the core alone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProtocolId(pub String);
+
+/// A wire protocol a provider may speak, as the page offers it for a new endpoint: from the
+/// core's registry (`PROTOCOLS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ProtocolView {
+    /// Its id.
+    pub id: ProtocolId,
+    /// What people call a server speaking it, from the protocol itself (`Protocol::name`).
+    pub name: String,
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.
@@ -305,6 +324,9 @@ pub struct AppInfo {
     pub has_key: bool,
     /// The model a new conversation starts on.
     pub default_model: String,
+    /// The id of the offline demo provider, which answers without a key (the page suggests a
+    /// key while it is chosen).
+    pub demo_provider: String,
     /// What went wrong at start-up (the page shows a banner for each); usually empty.
     pub startup_problems: Vec<StartupProblem>,
 }
@@ -322,7 +344,7 @@ pub struct Settings {
 /// numbers (an answer's saved stats, else counted by the core from the recording).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamSummary {
-    /// The protocol spoken (`openai`, `anthropic`).
+    /// The id of the protocol spoken.
     pub protocol: String,
     /// The model asked for.
     pub model: Option<String>,
@@ -336,7 +358,8 @@ pub struct StreamSummary {
     pub ttfb_ms: Option<f64>,
     /// True when the body passed the recording limit and only its start was kept.
     pub truncated: bool,
-    /// Its numbers: those shown under the answer.
+    /// Its numbers: an answer's, those saved under it; a file's, or a live answer's so far,
+    /// counted by the core from the recording.
     pub stats: Stats,
 }
 

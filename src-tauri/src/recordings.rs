@@ -197,7 +197,7 @@ mod tests {
         let answer = store
             .add_message(
                 conversation.id,
-                "assistant",
+                runnel_core::Role::Assistant,
                 "",
                 None,
                 crate::models::MessageState::Done,

@@ -132,7 +132,7 @@ mod tests {
         MessageView {
             id: 1,
             conversation_id: 1,
-            role: "assistant".into(),
+            role: runnel_core::Role::Assistant,
             content: String::new(),
             thinking: String::new(),
             model: None,

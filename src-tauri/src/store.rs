@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use runnel_core::ProviderDef;
 use runnel_core::catalog::Origin;
+use runnel_core::{ProviderDef, Role};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use runnel_core::StreamError;
@@ -271,7 +271,7 @@ impl Store {
     pub fn add_message(
         &self,
         conversation_id: i64,
-        role: &str,
+        role: Role,
         content: &str,
         model: Option<&str>,
         state: MessageState,
@@ -281,7 +281,7 @@ impl Store {
             db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, state, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![conversation_id, role, content, model, state.as_str(), now],
+                params![conversation_id, role.as_str(), content, model, state.as_str(), now],
             )?;
             Ok(db.last_insert_rowid())
         })?;
@@ -479,7 +479,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageView> {
     Ok(MessageView {
         id: row.get(0)?,
         conversation_id: row.get(1)?,
-        role: row.get(2)?,
+        role: role_from_row(row, 2)?,
         content: row.get(3)?,
         thinking: row.get(4)?,
         model: row.get(5)?,
@@ -488,6 +488,16 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageView> {
         stats: stats.and_then(|json| serde_json::from_str(&json).ok()),
         created_at: row.get(9)?,
     })
+}
+
+/// The role in column `index` (the schema allows only `user` and `assistant`).
+fn role_from_row(row: &Row<'_>, index: usize) -> rusqlite::Result<Role> {
+    let word: String = row.get(index)?;
+    Role::parse(&word).ok_or(rusqlite::Error::InvalidColumnType(
+        index,
+        "role".into(),
+        rusqlite::types::Type::Text,
+    ))
 }
 
 fn summary_from_row(row: &Row<'_>) -> rusqlite::Result<ConversationSummary> {
@@ -573,12 +583,12 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let conversation = store.create_conversation().unwrap();
         store
-            .add_message(conversation.id, "user", "Hello there", None, MessageState::Done)
+            .add_message(conversation.id, Role::User, "Hello there", None, MessageState::Done)
             .unwrap();
         let answer = store
             .add_message(
                 conversation.id,
-                "assistant",
+                Role::Assistant,
                 "",
                 Some("demo/runnel-demo"),
                 MessageState::Streaming,
@@ -625,7 +635,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let conversation = store.create_conversation().unwrap();
         let answer = store
-            .add_message(conversation.id, "assistant", "", None, MessageState::Streaming)
+            .add_message(conversation.id, Role::Assistant, "", None, MessageState::Streaming)
             .unwrap();
         store.checkpoint(answer.id, "kept", "").unwrap();
         assert_eq!(store.recover_interrupted().unwrap(), 1);
@@ -641,7 +651,7 @@ mod tests {
         store.rename_conversation(first.id, "Rust lifetimes").unwrap();
         let second = store.create_conversation().unwrap();
         store
-            .add_message(second.id, "user", "what does 100% mean", None, MessageState::Done)
+            .add_message(second.id, Role::User, "what does 100% mean", None, MessageState::Done)
             .unwrap();
         let ids = |query| {
             store
@@ -663,7 +673,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let conversation = store.create_conversation().unwrap();
         let answer = store
-            .add_message(conversation.id, "assistant", "", None, MessageState::Done)
+            .add_message(conversation.id, Role::Assistant, "", None, MessageState::Done)
             .unwrap();
         store.save_recording(answer.id, "{}", b"data").unwrap();
         store.save_recording(answer.id, "{}", b"again").unwrap();
@@ -686,7 +696,7 @@ mod tests {
         let store = Store::in_memory().unwrap();
         let conversation = store.create_conversation().unwrap();
         let message = store
-            .add_message(conversation.id, "user", "x", None, MessageState::Done)
+            .add_message(conversation.id, Role::User, "x", None, MessageState::Done)
             .unwrap();
         store.delete_conversation(conversation.id).unwrap();
         assert!(matches!(store.message(message.id), Err(AppError::NotFound(_))));

@@ -6,7 +6,7 @@
 //! they replace stays until the new answer has its first text (see `streams::Answer`), so one
 //! that fails at once leaves the previous answer in place, with the failed one after it.
 
-use runnel_core::{ChatRequest, Message, StreamOptions};
+use runnel_core::{ChatRequest, Message, Role, StreamOptions};
 
 use crate::ending::fail_before_start;
 use crate::error::{AppError, AppResult};
@@ -46,7 +46,7 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
     chat(state, conversation_id)?;
     let user = state
         .store
-        .add_message(conversation_id, "user", text, None, MessageState::Done)?;
+        .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
     answer(state, conversation_id, user, model, sink, Vec::new()).await
 }
 
@@ -59,7 +59,7 @@ pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sin
         .messages
         .iter()
         .rev()
-        .find(|message| message.role == "user")
+        .find(|message| message.role == Role::User)
         .cloned()
         .ok_or_else(|| AppError::InvalidInput("there is no message to answer".into()))?;
     let (empty, superseded): (Vec<&MessageView>, Vec<&MessageView>) = conversation
@@ -90,7 +90,7 @@ pub async fn edit(
     }
     split_model(model)?;
     let message = state.store.message(message_id)?;
-    if message.conversation_id != conversation_id || message.role != "user" {
+    if message.conversation_id != conversation_id || message.role != Role::User {
         return Err(AppError::InvalidInput(
             "only your own messages of this conversation can be edited".into(),
         ));
@@ -103,7 +103,7 @@ pub async fn edit(
         .collect();
     let user = state
         .store
-        .add_message(conversation_id, "user", text, None, MessageState::Done)?;
+        .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
     answer(state, conversation_id, user, model, sink, superseded).await
 }
 
@@ -114,10 +114,10 @@ fn history(messages: &[MessageView], last: i64, superseded: &[i64]) -> Vec<Messa
     messages
         .iter()
         .filter(|message| message.id <= last && !superseded.contains(&message.id))
-        .filter_map(|message| match message.role.as_str() {
-            "user" => Some(Message::user(message.content.clone())),
-            "assistant" if !message.content.trim().is_empty() => Some(Message::assistant(message.content.clone())),
-            _ => None,
+        .filter(|message| message.role == Role::User || !message.content.trim().is_empty())
+        .map(|message| Message {
+            role: message.role,
+            content: message.content.clone(),
         })
         .collect()
 }
@@ -136,12 +136,18 @@ async fn answer(
     let first_text = conversation
         .messages
         .iter()
-        .find(|m| m.role == "user" && !superseded.contains(&m.id))
+        .find(|m| m.role == Role::User && !superseded.contains(&m.id))
         .map_or(user.content.as_str(), |m| &m.content);
     store.touch_conversation(conversation_id, model, first_text)?;
     store.set_setting("last_model", model)?;
     let messages = history(&conversation.messages, user.id, &superseded);
-    let assistant = store.add_message(conversation_id, "assistant", "", Some(model), MessageState::Streaming)?;
+    let assistant = store.add_message(
+        conversation_id,
+        Role::Assistant,
+        "",
+        Some(model),
+        MessageState::Streaming,
+    )?;
     let (assistant, stream_id) = stream_into(state, assistant, messages, sink, superseded)?;
     Ok(Turn {
         user,
@@ -196,11 +202,11 @@ pub fn stream_into(
 mod tests {
     use super::*;
 
-    fn message(id: i64, role: &str, content: &str) -> MessageView {
+    fn message(id: i64, role: Role, content: &str) -> MessageView {
         MessageView {
             id,
             conversation_id: 1,
-            role: role.into(),
+            role,
             content: content.into(),
             thinking: String::new(),
             model: None,
@@ -214,12 +220,12 @@ mod tests {
     #[test]
     fn history_keeps_partial_answers_and_drops_empty_ones_and_later_turns() {
         let messages = [
-            message(1, "user", "one"),
-            message(2, "assistant", "partial"),
-            message(3, "user", "two"),
-            message(4, "assistant", ""),
-            message(5, "user", "three"),
-            message(6, "assistant", "later"),
+            message(1, Role::User, "one"),
+            message(2, Role::Assistant, "partial"),
+            message(3, Role::User, "two"),
+            message(4, Role::Assistant, ""),
+            message(5, Role::User, "three"),
+            message(6, Role::Assistant, "later"),
         ];
         assert_eq!(
             history(&messages, 5, &[]),

@@ -15,7 +15,7 @@ describe("a local server that answers after the window loaded its catalog", () =
     let answer: (found: ProviderView[]) => void = () => undefined;
     const catalogs = [[demo], [demo, ollama]];
     const ipc = {
-      appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: false, has_key: false, default_model: "demo/runnel-demo" })),
+      appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: false, has_key: false, default_model: "demo/runnel-demo", demo_provider: "demo" })),
       getSettings: vi.fn(async () => ({ last_model: null })),
       modelCatalog: vi.fn(async () => catalogs.shift() ?? [demo, ollama]),
       listConversations: vi.fn(async () => []),

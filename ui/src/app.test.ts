@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import type { EventRow, LiveRows, MessageView, ProviderView, StreamEvents, Turn } from "./types";
+import { Role, type EventRow, type LiveRows, type MessageView, type ProviderView, type StreamEvents, type Turn } from "./types";
 import { PAGE_ROWS } from "./inspector/sources";
 import { flush, liveRows, manualFrames, providerView, stats, streamSummary } from "./testing";
 
@@ -14,7 +14,7 @@ const catalog: ProviderView[] = [
 const view = (extra: Partial<MessageView>): MessageView => ({
   id: 1,
   conversation_id: 5,
-  role: "assistant",
+  role: Role.assistant,
   content: "",
   thinking: "",
   model: "demo/runnel-demo",
@@ -43,11 +43,13 @@ const recorded: StreamEvents = {
   summary: streamSummary({ model: "m", events: 2, bytes: 30, ttfb_ms: 4, stats: stats({ duration_ms: 9, finish_reason: "stop" }) }),
 };
 const ipc = {
-  appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo" })),
+  appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo", demo_provider: "demo" })),
   getSettings: vi.fn(async () => ({ last_model: "ollama/llama3.2" })),
+  setRecordingsKeepDays: vi.fn(),
   modelCatalog: vi.fn(async () => catalog),
   refreshModels: vi.fn(),
   listProviders: vi.fn(async () => []),
+  listProtocols: vi.fn(async () => []),
   setApiKey: vi.fn(),
   deleteApiKey: vi.fn(),
   testProvider: vi.fn(),
@@ -61,11 +63,11 @@ const ipc = {
   deleteConversation: vi.fn(),
   sendMessage: vi.fn(async (_c: number, text: string, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    return { user: view({ id: 10, role: "user", content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42 };
+    return { user: view({ id: 10, role: Role.user, content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42 };
   }),
   regenerate: vi.fn(async (_c: number, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    return { user: view({ id: 12, role: "user", content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43 };
+    return { user: view({ id: 12, role: Role.user, content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43 };
   }),
   editMessage: vi.fn(),
   createCompare: vi.fn(),
@@ -99,6 +101,10 @@ describe("the app, end to end against a fake IPC", () => {
   it("starts on the demo model on first run, with the hint, composer focused", () => {
     expect($("[data-testid=model-picker]").textContent).toBe("runnel-demo");
     expect($("[data-testid=first-run-hint]").hidden).toBe(false);
+    // Named from the catalog: the demo's name, and the providers waiting for a key.
+    expect($("[data-testid=first-run-hint] .hint-text").textContent).toBe(
+      "You're on Demo (offline) — add an API key in Settings to chat with OpenAI.",
+    );
     expect((document.activeElement as HTMLElement).dataset.testid).toBe("composer");
   });
 

@@ -8,13 +8,13 @@
  */
 import { button, h } from "./dom";
 import { describeError } from "./errors";
-import { providerName, splitModel } from "./format";
+import { demoHint, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { StreamPump, hasContent, type FrameScheduler } from "./stream";
-import type { AppInfo, ConversationSummary, MessageView, ProviderView, Turn, UiError } from "./types";
+import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { CompareView } from "./views/compare";
@@ -25,7 +25,12 @@ import { SettingsView } from "./views/settings";
 import { SidebarView } from "./views/sidebar";
 import { TopBarView } from "./views/topbar";
 
-const HINT_DISMISSED = "runnel.demo-hint-dismissed";
+/**
+ * Where a dismissal of the demo provider's hint is kept: for the built-in demo, the same key as
+ * before the demo's id came from Rust (`runnel.demo-hint-dismissed`), so an old dismissal holds.
+ */
+const hintDismissed = (demo: string): string => `runnel.${demo}-hint-dismissed`;
+
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
 
 interface LiveStream {
@@ -46,6 +51,7 @@ export class App {
   private readonly settings: SettingsView;
   private readonly topbar: TopBarView;
   private readonly hint: HTMLElement;
+  private readonly hintText: HTMLElement;
   private readonly mainView: HTMLElement;
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
@@ -180,13 +186,14 @@ export class App {
       this.picker.el,
     );
 
+    this.hintText = h("span", { class: "hint-text" });
     this.hint = h(
       "div",
       { class: "column hint", "data-testid": "first-run-hint", role: "note", hidden: true },
       h(
         "div",
         { class: "hint-box" },
-        h("span", { class: "hint-text" }, "You're on the offline demo model — add an API key in Settings to chat with OpenAI or Anthropic."),
+        this.hintText,
         button("Open Settings", () => this.openSettings(), { class: "text-button hint-action" }),
         button("Dismiss this hint", () => this.dismissHint(), { class: "icon-button small", "data-testid": "dismiss-hint" }, icon("close")),
       ),
@@ -241,9 +248,9 @@ export class App {
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
     this.lastModel = model;
     this.setModel(model);
-    // Local servers (Ollama, LM Studio, llama.cpp) may answer after the catalog above was read
-    // (the app's own look at start-up can still be under way): look for them and offer what
-    // answered, in the picker too if it is open by then.
+    // Local servers may answer after the catalog above was read (the app's own look at start-up
+    // can still be under way): look for them and offer what answered, in the picker too if it is
+    // open by then.
     // An .sse file dropped onto the window opens in the stream inspector.
     void this.ipc.watchFileDrops((paths) => void this.inspector.openFile(paths[0])).catch(() => undefined);
     void this.ipc
@@ -268,13 +275,14 @@ export class App {
 
   private updateHint(): void {
     const info = this.info;
-    const onDemo = splitModel(this.model).provider === "demo";
-    const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(HINT_DISMISSED) !== "1";
+    const onDemo = !!info && splitModel(this.model).provider === info.demo_provider;
+    const show = !!info && (info.first_run || !info.has_key) && onDemo && this.storage?.getItem(hintDismissed(info.demo_provider)) !== "1";
+    if (show) this.hintText.textContent = demoHint(this.catalog, info.demo_provider);
     this.hint.hidden = !show;
   }
 
   private dismissHint(): void {
-    this.storage?.setItem(HINT_DISMISSED, "1");
+    if (this.info) this.storage?.setItem(hintDismissed(this.info.demo_provider), "1");
     this.hint.hidden = true;
     this.composer.focus();
   }
@@ -357,7 +365,7 @@ export class App {
     if (live && !elements.includes(live.element)) elements.push(live.element);
     this.chat.setMessages(elements);
     const summary = this.conversations.find((c) => c.id === id);
-    const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === "assistant" && m.model);
+    const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === Role.assistant && m.model);
     // Continue on the model this conversation last used, if it can still be used.
     const previous = summary?.last_model || lastAnswer?.model;
     this.setModel(previous && this.isAvailable(previous) ? previous : this.lastModel || this.model);
@@ -376,7 +384,7 @@ export class App {
 
   // ---- turns --------------------------------------------------------------------------------
 
-  private placeholder(role: "user" | "assistant", conversationId: number, content: string, model: string | null): MessageView {
+  private placeholder(role: Role, conversationId: number, content: string, model: string | null): MessageView {
     return {
       id: -Date.now(),
       conversation_id: conversationId,
@@ -384,7 +392,7 @@ export class App {
       content,
       thinking: "",
       model,
-      state: role === "user" ? "done" : "streaming",
+      state: role === Role.user ? "done" : "streaming",
       error: null,
       stats: null,
       created_at: Date.now(),
@@ -410,8 +418,8 @@ export class App {
       }
     }
     const cid = conversationId;
-    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     this.chat.append(user, answer);
     this.lastModel = model;
     this.retryOverrides.set(answer, () => {
@@ -431,7 +439,7 @@ export class App {
       return;
     }
     const model = this.model;
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     // As in Rust (turns.rs): answers without text go now; the others stay until the new one has text.
     const user = this.chat.lastUserMessage();
     const after = user ? this.chat.messages.slice(this.chat.messages.indexOf(user) + 1) : [];
@@ -451,8 +459,8 @@ export class App {
     }
     const model = this.model;
     const messageId = message.id;
-    const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
-    const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
+    const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
+    const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     // The edited turn stays until the new answer has text (as in Rust, turns.rs).
     const superseded = this.chat.messages.slice(this.chat.messages.indexOf(message));
     this.chat.append(user, answer);

@@ -4,7 +4,7 @@
  */
 import type { UiError } from "./types";
 
-/** `providerName` is the display name of the provider that failed ("OpenAI"), if known. */
+/** `providerName` is the display name of the provider that failed (from the catalog), if known. */
 export function describeError(error: UiError, providerName?: string | null): string {
   const who = providerName || "The provider";
   const whoLower = providerName || "the provider";

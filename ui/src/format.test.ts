@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayGroup, formatStats, groupByDay, keyEnvNote, keyStatus, modelLabel, providerName } from "./format";
+import { dayGroup, demoHint, formatStats, groupByDay, keyEnvNote, keyStatus, modelLabel, orList, providerName } from "./format";
 import type { Stats } from "./types";
 import { providerView } from "./testing";
 
@@ -37,8 +37,26 @@ describe("names", () => {
   it("provider names come from the catalog", () => {
     const catalog = [providerView({ id: "my-vllm", name: "My vLLM", models: [], available: true, local: false, hint: null })];
     expect(providerName("my-vllm/x", catalog)).toBe("My vLLM");
-    expect(providerName("openai/x", [])).toBe("OpenAI");
+    // Not in the catalog (it failed to load, or the provider is gone): its id, capitalized.
     expect(providerName("groq/x", [])).toBe("Groq");
+    expect(providerName("x", [])).toBeNull();
+  });
+  it("the demo's hint names the demo and the providers waiting for a key, from the catalog", () => {
+    const catalog = [
+      providerView({ id: "offline", name: "Canned (offline)" }),
+      providerView({ id: "alpha", name: "Alpha", available: false }),
+      providerView({ id: "local", name: "Box" }),
+      providerView({ id: "beta", name: "Beta", available: false }),
+    ];
+    expect(demoHint(catalog, "offline")).toBe("You're on Canned (offline) — add an API key in Settings to chat with Alpha or Beta.");
+    expect(demoHint(catalog.slice(0, 1), "offline")).toBe("You're on Canned (offline) — add an API key in Settings to chat with another provider.");
+    expect(demoHint([], "offline")).toContain("You're on offline —");
+  });
+  it("lists with or", () => {
+    expect(orList([])).toBe("");
+    expect(orList(["A"])).toBe("A");
+    expect(orList(["A", "B"])).toBe("A or B");
+    expect(orList(["A", "B", "C"])).toBe("A, B or C");
   });
   it("key status words", () => {
     expect(keyStatus({ key: "keychain", key_env: null, takes_key: true })).toBe("Key set ✓ (keychain)");

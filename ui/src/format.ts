@@ -17,7 +17,7 @@ export function formatStats(stats: Stats | null): string {
   return parts.join(" · ");
 }
 
-/** "openai/gpt-4o-mini" → { provider: "openai", model: "gpt-4o-mini" }. */
+/** "provider/some-model" → { provider: "provider", model: "some-model" }. */
 export function splitModel(full: string): { provider: string; model: string } {
   const i = full.indexOf("/");
   if (i < 0) return { provider: "", model: full };
@@ -30,15 +30,30 @@ export function modelLabel(full: string | null | undefined): string {
   return splitModel(full).model || full;
 }
 
-/** The display name of a model's provider ("OpenAI"), from the catalog, else its id. */
+/** The display name of a model's provider, from the catalog, else its id capitalized. */
 export function providerName(full: string | null | undefined, catalog: ProviderView[]): string | null {
   if (!full) return null;
   const { provider } = splitModel(full);
   const group = catalog.find((g) => g.id === provider);
   if (group) return group.name;
   if (!provider) return null;
-  const known: Record<string, string> = { openai: "OpenAI", anthropic: "Anthropic" };
-  return known[provider] ?? provider.charAt(0).toUpperCase() + provider.slice(1);
+  return provider.charAt(0).toUpperCase() + provider.slice(1);
+}
+
+/** "A", "A or B", "A, B or C". */
+export function orList(words: string[]): string {
+  return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;
+}
+
+/**
+ * The hint shown while the offline demo (`AppInfo.demo_provider`) is chosen, made from the
+ * catalog: the demo's name and the providers that wait for a key ("You're on Demo — add an API
+ * key in Settings to chat with A or B.").
+ */
+export function demoHint(catalog: ProviderView[], demo: string): string {
+  const name = catalog.find((g) => g.id === demo)?.name ?? demo;
+  const waiting = catalog.filter((g) => !g.available).map((g) => g.name);
+  return `You're on ${name} — add an API key in Settings to chat with ${waiting.length ? orList(waiting) : "another provider"}.`;
 }
 
 export type DayGroup = "Today" | "Yesterday" | "Previous 7 days" | "Older";
@@ -68,7 +83,7 @@ export function groupByDay<T extends { updated_at: number }>(items: T[], now: Da
 
 /**
  * Which env var a provider reads its key from, when the status does not already say it:
- * "Reads OPENAI_API_KEY first" (it wins over the keychain); null when the key comes from it, or
+ * "Reads SOME_API_KEY first" (it wins over the keychain); null when the key comes from it, or
  * the provider reads none.
  */
 export function keyEnvNote(view: { key: string; key_env: string | null; takes_key: boolean }): string | null {
@@ -76,7 +91,7 @@ export function keyEnvNote(view: { key: string; key_env: string | null; takes_ke
   return `Reads ${view.key_env} first`;
 }
 
-/** "Key set ✓ (keychain)" / "From OPENAI_API_KEY" / "No key" / "Keychain unavailable". */
+/** "Key set ✓ (keychain)" / "From SOME_API_KEY" / "No key" / "Keychain unavailable". */
 export function keyStatus(view: { key: string; key_env: string | null; takes_key: boolean }): string {
   if (!view.takes_key) return "No key needed";
   switch (view.key) {

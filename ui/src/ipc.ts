@@ -2,22 +2,14 @@
  * The page's only road to Rust: every Tauri command of docs/IPC.md as a typed function, and one
  * `Channel` per streaming answer. No other module imports `@tauri-apps/api/core`.
  *
- * Arguments are passed with the snake_case names IPC.md lists (`conversation_id`, `on_event`…).
+ * The commands, their arguments and results are the generated `Commands`
+ * (src-tauri/src/command_list.rs, read from the Rust functions): `call` takes only a command of
+ * it, with exactly its arguments (snake_case: `conversation_id`, `on_event`…), and `ipc` must
+ * wrap every one of them under its camelCase name, so the compiler names any that disagree.
  * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type {
-  AppInfo,
-  Conversation,
-  ConversationSummary,
-  LiveRows,
-  ProviderView,
-  Settings,
-  StreamEvents,
-  StreamMessage,
-  Turn,
-  UiError,
-} from "./types";
+import type { Commands, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
 
 /** Receives each message of one answer's stream, in `seq` order. */
 export type StreamHandler = (message: StreamMessage) => void;
@@ -41,9 +33,15 @@ export function toUiError(reason: unknown): UiError {
   return { kind: "unknown", message, status: null, error_type: null, retry_after: null, retryable: true };
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+/** `snake_case` → `camelCase`, as a type. */
+type Camel<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;
+
+/** One wrapper per command, named in camelCase, resolving to what the command returns. */
+type Wrappers = { [C in keyof Commands as Camel<C>]: (...args: never[]) => Promise<Commands[C]["returns"]> };
+
+async function call<C extends keyof Commands>(command: C, args: Commands[C]["args"]): Promise<Commands[C]["returns"]> {
   try {
-    return await invoke<T>(command, args);
+    return await invoke<Commands[C]["returns"]>(command, args);
   } catch (reason) {
     throw toUiError(reason);
   }
@@ -56,33 +54,33 @@ function channel(onMessage: StreamHandler): Channel<StreamMessage> {
 }
 
 export const ipc = {
-  appInfo: () => call<AppInfo>("app_info"),
-  getSettings: () => call<Settings>("get_settings"),
+  appInfo: () => call("app_info", {}),
+  getSettings: () => call("get_settings", {}),
+  setRecordingsKeepDays: (days: number) => call("set_recordings_keep_days", { days }),
 
-  modelCatalog: () => call<ProviderView[]>("model_catalog"),
-  refreshModels: (provider: string) => call<ProviderView>("refresh_models", { provider }),
+  modelCatalog: () => call("model_catalog", {}),
+  refreshModels: (provider: string) => call("refresh_models", { provider }),
 
-  listProviders: () => call<ProviderView[]>("list_providers"),
-  setApiKey: (provider: string, key: string) => call<ProviderView>("set_api_key", { provider, key }),
-  deleteApiKey: (provider: string) => call<ProviderView>("delete_api_key", { provider }),
-  testProvider: (provider: string) => call<ProviderView>("test_provider", { provider }),
-  addCustomProvider: (name: string, protocol: "openai" | "anthropic", base_url: string) =>
-    call<ProviderView>("add_custom_provider", { name, protocol, base_url }),
-  removeCustomProvider: (provider: string) => call<null>("remove_custom_provider", { provider }),
-  detectLocalServers: () => call<ProviderView[]>("detect_local_servers"),
+  listProviders: () => call("list_providers", {}),
+  listProtocols: () => call("list_protocols", {}),
+  setApiKey: (provider: string, key: string) => call("set_api_key", { provider, key }),
+  deleteApiKey: (provider: string) => call("delete_api_key", { provider }),
+  testProvider: (provider: string) => call("test_provider", { provider }),
+  addCustomProvider: (name: string, protocol: ProtocolId, base_url: string) =>
+    call("add_custom_provider", { name, protocol, base_url }),
+  removeCustomProvider: (provider: string) => call("remove_custom_provider", { provider }),
+  detectLocalServers: () => call("detect_local_servers", {}),
 
-  listConversations: (query: string | null) =>
-    call<ConversationSummary[]>("list_conversations", { query }),
-  createConversation: () => call<ConversationSummary>("create_conversation"),
-  getConversation: (id: number) => call<Conversation>("get_conversation", { id }),
-  renameConversation: (id: number, title: string) =>
-    call<ConversationSummary>("rename_conversation", { id, title }),
-  deleteConversation: (id: number) => call<null>("delete_conversation", { id }),
+  listConversations: (query: string | null) => call("list_conversations", { query }),
+  createConversation: () => call("create_conversation", {}),
+  getConversation: (id: number) => call("get_conversation", { id }),
+  renameConversation: (id: number, title: string) => call("rename_conversation", { id, title }),
+  deleteConversation: (id: number) => call("delete_conversation", { id }),
 
   sendMessage: (conversation_id: number, text: string, model: string, onMessage: StreamHandler) =>
-    call<Turn>("send_message", { conversation_id, text, model, on_event: channel(onMessage) }),
+    call("send_message", { conversation_id, text, model, on_event: channel(onMessage) }),
   regenerate: (conversation_id: number, model: string, onMessage: StreamHandler) =>
-    call<Turn>("regenerate", { conversation_id, model, on_event: channel(onMessage) }),
+    call("regenerate", { conversation_id, model, on_event: channel(onMessage) }),
   editMessage: (
     conversation_id: number,
     message_id: number,
@@ -90,47 +88,45 @@ export const ipc = {
     model: string,
     onMessage: StreamHandler,
   ) =>
-    call<Turn>("edit_message", {
+    call("edit_message", {
       conversation_id,
       message_id,
       text,
       model,
       on_event: channel(onMessage),
     }),
-  createCompare: (prompt: string, models: string[]) =>
-    call<ConversationSummary>("create_compare", { prompt, models }),
+  createCompare: (prompt: string, models: string[]) => call("create_compare", { prompt, models }),
   compareColumn: (compare_id: number, model: string, onMessage: StreamHandler) =>
-    call<Turn>("compare_column", { compare_id, model, on_event: channel(onMessage) }),
+    call("compare_column", { compare_id, model, on_event: channel(onMessage) }),
   retryColumn: (compare_id: number, message_id: number, onMessage: StreamHandler) =>
-    call<Turn>("retry_column", { compare_id, message_id, on_event: channel(onMessage) }),
-  keepAnswer: (compare_id: number, message_id: number) =>
-    call<ConversationSummary>("keep_answer", { compare_id, message_id }),
+    call("retry_column", { compare_id, message_id, on_event: channel(onMessage) }),
+  keepAnswer: (compare_id: number, message_id: number) => call("keep_answer", { compare_id, message_id }),
 
-  stopStream: (stream_id: number) => call<null>("stop_stream", { stream_id }),
-  ackStream: (stream_id: number, seq: number) => call<null>("ack_stream", { stream_id, seq }),
+  stopStream: (stream_id: number) => call("stop_stream", { stream_id }),
+  ackStream: (stream_id: number, seq: number) => call("ack_stream", { stream_id, seq }),
 
-  openLink: (url: string) => call<null>("open_link", { url }),
+  openLink: (url: string) => call("open_link", { url }),
 
   /** `count` rows from `start` of an answer's recorded stream, among those passing `filter`. */
   streamEvents: (message_id: number, start: number, count: number, filter: string) =>
-    call<StreamEvents>("stream_events", { message_id, start, count, filter }),
-  exportStream: (message_id: number) => call<string>("export_stream", { message_id }),
+    call("stream_events", { message_id, start, count, filter }),
+  exportStream: (message_id: number) => call("export_stream", { message_id }),
   /** `count` rows from `start` of an `.sse` file's stream, among those passing `filter`. */
   openStreamFile: (path: string, start: number, count: number, filter: string) =>
-    call<StreamEvents>("open_stream_file", { path, start, count, filter }),
+    call("open_stream_file", { path, start, count, filter }),
   /** Rows of a running answer from its first event, in batches, until it ends; `false` if it ended. */
   inspectStream: (stream_id: number, onRows: (batch: LiveRows) => void) => {
     const on_rows = new Channel<LiveRows>();
     on_rows.onmessage = onRows;
-    return call<boolean>("inspect_stream", { stream_id, on_rows });
+    return call("inspect_stream", { stream_id, on_rows });
   },
-  stopInspecting: (stream_id: number) => call<null>("stop_inspecting", { stream_id }),
+  stopInspecting: (stream_id: number) => call("stop_inspecting", { stream_id }),
   /** Calls `onDrop` with the paths of files dropped onto the window, from now on. */
   watchFileDrops: (onDrop: (paths: string[]) => void) => {
     const on_drop = new Channel<string[]>();
     on_drop.onmessage = onDrop;
-    return call<null>("watch_file_drops", { on_drop });
+    return call("watch_file_drops", { on_drop });
   },
-};
+} satisfies Wrappers;
 
 export type Ipc = typeof ipc;

@@ -6,10 +6,11 @@ import type { EventRow, LiveRows, ProviderView, Stats, StreamSummary } from "./t
 export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, "id">): ProviderView {
   return {
     name: fields.id,
-    protocol: "openai",
+    protocol: "some-protocol",
     base_url: "",
     custom: false,
     local: false,
+    detectable: false,
     takes_key: false,
     key_required: false,
     key: "none",

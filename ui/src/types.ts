@@ -4,3 +4,5 @@
  * stale). Nothing here is kept by hand; `ipc.ts` is the only module that moves these values.
  */
 export type * from "./generated/ipc";
+/** Who wrote a message: compared by name (`Role.user`), never by a string of the page's own. */
+export { Role } from "./generated/ipc";

@@ -9,10 +9,12 @@ use clap::Args;
 use runnel_core::sse_file::{self, SseFileError};
 use runnel_core::{ChatRequest, Completion, FinishReason, Limits, Message, Outcome, StreamOptions};
 
+use crate::exit::{EXIT_ERROR, EXIT_STOPPED};
 use crate::failure::Failure;
 use crate::print::{Format, print_stats, print_stream, report_error};
+use crate::repl;
+use crate::request_args::RequestArgs;
 use crate::select;
-use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, repl};
 
 /// Arguments of `runnel chat`.
 #[derive(Args)]

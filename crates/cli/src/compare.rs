@@ -7,9 +7,11 @@ use std::io::Write;
 use clap::Args;
 use runnel_core::{ChatRequest, Completion, Message, Outcome, SetEvent, StreamEvent, StreamOptions, StreamSet};
 
+use crate::exit::{EXIT_ERROR, EXIT_STOPPED};
 use crate::failure::Failure;
+use crate::request_args::RequestArgs;
 use crate::select::{self, Choice, Flags};
-use crate::{EXIT_ERROR, EXIT_STOPPED, RequestArgs, show};
+use crate::show;
 
 /// Arguments of `runnel compare`.
 #[derive(Args)]

@@ -18,8 +18,8 @@ impl Failure {
     /// The process exit code for this failure.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Usage(_) => crate::EXIT_USAGE,
-            Self::Error(_) => crate::EXIT_ERROR,
+            Self::Usage(_) => crate::exit::EXIT_USAGE,
+            Self::Error(_) => crate::exit::EXIT_ERROR,
         }
     }
 

@@ -6,29 +6,23 @@
 
 mod chat;
 mod compare;
+mod exit;
 mod failure;
 mod keys;
 mod models;
 mod print;
 mod repl;
 mod replay;
+mod request_args;
 mod select;
 mod show;
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
-use runnel_core::{ChatOptions, Engine, Timeouts};
+use clap::{Parser, Subcommand};
 
-/// Exit code for an error.
-const EXIT_ERROR: u8 = 1;
-/// Exit code for bad usage (an unknown provider, a bad base URL, an empty prompt).
-const EXIT_USAGE: u8 = 2;
-/// Exit code for a stream that ended before its terminator.
-const EXIT_INCOMPLETE: u8 = 3;
-/// Exit code after Ctrl-C stopped the answer.
-const EXIT_STOPPED: u8 = 130;
+use crate::exit::EXIT_ERROR;
 
 #[derive(Parser)]
 #[command(
@@ -55,54 +49,6 @@ enum Command {
     /// Serve a stream saved with `chat --save-sse` on 127.0.0.1, as its provider's endpoint,
     /// until Ctrl-C.
     Replay(replay::ReplayArgs),
-}
-
-/// Options shared by the commands that send requests.
-#[derive(Args, Clone)]
-pub struct RequestArgs {
-    /// System prompt.
-    #[arg(long)]
-    system: Option<String>,
-    /// Most tokens in the answer.
-    #[arg(long)]
-    max_tokens: Option<u32>,
-    /// Sampling temperature.
-    #[arg(long)]
-    temperature: Option<f32>,
-    /// A sequence that ends the answer (repeatable).
-    #[arg(long = "stop")]
-    stop: Vec<String>,
-    /// Seconds allowed to connect.
-    #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
-    connect_timeout: f64,
-    /// Seconds allowed until the response starts.
-    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
-    first_byte_timeout: f64,
-    /// Seconds the stream may stay silent.
-    #[arg(long, default_value_t = 300.0, value_name = "SECONDS")]
-    idle_timeout: f64,
-}
-
-impl RequestArgs {
-    fn options(&self) -> ChatOptions {
-        ChatOptions {
-            max_tokens: self.max_tokens,
-            temperature: self.temperature,
-            stop: self.stop.clone(),
-        }
-    }
-
-    fn engine(&self) -> Result<Engine, String> {
-        let seconds = |value: f64, name: &str| {
-            Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a positive number of seconds"))
-        };
-        let timeouts = Timeouts {
-            connect: seconds(self.connect_timeout, "connect-timeout")?,
-            first_byte: seconds(self.first_byte_timeout, "first-byte-timeout")?,
-            idle: seconds(self.idle_timeout, "idle-timeout")?,
-        };
-        Engine::new(timeouts).map_err(|error| error.to_string())
-    }
 }
 
 fn main() -> ExitCode {

@@ -47,7 +47,7 @@ pub async fn run(args: ModelsArgs) -> Result<u8, Failure> {
         Ok((endpoint, _)) => engine.models(&endpoint).await.map_err(|error| error.to_string()),
         Err(failure) => Err(failure.to_string()),
     };
-    Ok(if print(def, listed) { 0 } else { crate::EXIT_ERROR })
+    Ok(if print(def, listed) { 0 } else { crate::exit::EXIT_ERROR })
 }
 
 /// The overview: every usable provider, asked without a key when it can answer without one.

@@ -5,8 +5,9 @@ use std::io::{BufWriter, Write};
 
 use runnel_core::{ChatStream, Completion, ErrorKind, StreamError, StreamEvent};
 
+use crate::exit::{EXIT_ERROR, EXIT_INCOMPLETE};
 use crate::select::Choice;
-use crate::{EXIT_ERROR, EXIT_INCOMPLETE, show};
+use crate::show;
 
 /// How events are printed.
 #[derive(Clone, Copy, PartialEq, Eq)]

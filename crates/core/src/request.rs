@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who wrote a message.
+/// Who wrote a message. In the app's generated types it is a TypeScript `enum` (`Role.user`), so
+/// the page compares roles by name, never by a string of its own.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(repr(enum = name)))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -13,6 +15,25 @@ pub enum Role {
     User,
     /// The model.
     Assistant,
+}
+
+impl Role {
+    /// Every role, in the order above.
+    pub const ALL: [Self; 3] = [Self::System, Self::User, Self::Assistant];
+
+    /// Its word, as serialized (`user`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+
+    /// The role a word names (`user`), if any.
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|role| role.as_str() == word)
+    }
 }
 
 /// One turn of a conversation.
@@ -82,5 +103,19 @@ impl ChatRequest {
             messages,
             options: ChatOptions::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Role;
+
+    #[test]
+    fn a_roles_word_is_its_serialized_form() {
+        for role in Role::ALL {
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
+        assert_eq!(Role::parse("tool"), None);
     }
 }

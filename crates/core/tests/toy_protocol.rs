@@ -33,6 +33,10 @@ impl Protocol for Toy {
         }
     }
 
+    fn name(&self) -> &'static str {
+        "Toy"
+    }
+
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(value) = key.and_then(|key| key.header_value("Toy ")) {

@@ -50,18 +50,13 @@ impl Providers {
         Ok(models)
     }
 
-    /// Looks for the local servers of the catalog at their base URLs (an SDK env var such as
-    /// `VLLM_BASE_URL` moves one); returns the ids that answered with a model list. The probes
-    /// carry no key (not `VLLM_API_KEY`, not a keychain entry): nobody chose these servers, and
-    /// whatever answers on a local port may be anything.
+    /// Looks for the local servers of the catalog at their base URLs (as their `base_url_env`
+    /// moves them); returns the ids that answered with a model list. The probes carry no key
+    /// (not their `key_env`'s, not a keychain entry): nobody chose these servers, and whatever
+    /// answers on a local port may be anything.
     pub async fn detect_local(&self, store: &Store) -> AppResult<Vec<String>> {
         let engine = Engine::new(DETECTION)?;
-        let candidates: Vec<ProviderDef> = self
-            .all(store)?
-            .into_iter()
-            // A featured one (the demo) is offered whether it runs or not.
-            .filter(|def| def.local && !def.featured)
-            .collect();
+        let candidates: Vec<ProviderDef> = self.all(store)?.into_iter().filter(Self::detectable).collect();
         let mut found = Vec::new();
         for def in candidates {
             let answered = match resolve_keyless(&def, None) {
@@ -77,6 +72,12 @@ impl Providers {
             }
         }
         Ok(found)
+    }
+
+    /// Whether `def` is a local server to look for: a featured one (the offline demo) is offered
+    /// whether it runs or not, so it is not.
+    pub(super) fn detectable(def: &ProviderDef) -> bool {
+        def.local && !def.featured
     }
 
     /// Whether local server `def` answered when it was last looked for.

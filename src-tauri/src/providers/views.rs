@@ -6,7 +6,7 @@ use runnel_core::catalog::Origin;
 
 use super::Providers;
 use crate::error::AppResult;
-use crate::models::{KeyState, ProviderView};
+use crate::models::{KeyState, ProtocolId, ProviderView};
 use crate::store::Store;
 
 impl Providers {
@@ -39,10 +39,11 @@ impl Providers {
         ProviderView {
             id: def.id.clone(),
             name: def.name.clone(),
-            protocol: def.protocol.clone(),
+            protocol: ProtocolId(def.protocol.clone()),
             base_url: def.base_url.clone(),
             custom: def.origin == Origin::Custom,
             local: def.local,
+            detectable: Self::detectable(def),
             takes_key: def.takes_key(),
             key_required: def.key_required,
             key,

@@ -1,4 +1,5 @@
-// Generated from the Rust types by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.
+// Generated from the Rust types and commands by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.
+import type { Channel } from "@tauri-apps/api/core";
 
 /** One typed event of a chat stream, whatever the provider. */
 export type StreamEvent = { "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame;
@@ -21,6 +22,9 @@ export type ErrorKind = "authentication" | "permission" | "not_found" | "rate_li
 /** Which timeout expired. */
 export type TimeoutPhase = "connect" | "first_byte" | "idle";
 
+/** Who wrote a message. In the app's generated types it is a TypeScript `enum` (`Role.user`), so the page compares roles by name, never by a string of its own. */
+export enum Role { "system" = "system", "user" = "user", "assistant" = "assistant" }
+
 /** One message of a stream's channel: the core's event, numbered for acks. Its JSON is the event's own (the CLI's `--events` shape) with `seq` beside `type`, the answer's numbers so far in `stats`, and `saved` on the ending. */
 export type StreamMessage = { seq: number, stats?: Stats, saved?: Saved, } & ({ "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame);
 
@@ -37,7 +41,7 @@ export type MessageState = "streaming" | "done" | "stopped" | "error";
 export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, };
 
 /** One message of a conversation. */
-export type MessageView = { id: number, conversation_id: number, role: "user" | "assistant", content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, };
+export type MessageView = { id: number, conversation_id: number, role: Role, content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, };
 
 /** What a conversation of the history is: a chat, or a compare run (one prompt, one answer per model, each a column). */
 export type ConversationKind = "chat" | "compare";
@@ -54,11 +58,17 @@ export type Turn = { user: MessageView, assistant: MessageView, stream_id: numbe
 /** Where a provider's key comes from (never the key). */
 export type KeyState = "keychain" | "env" | "none" | "unavailable";
 
+/** A wire protocol's id, as `add_custom_provider` takes it and `ProviderView::protocol` names it: one of the core's registry (`PROTOCOLS`), learned through `list_protocols` (the page writes none of its own), and checked by the core wherever one comes in. An open set, not a union of today's ids: a protocol is added in the core alone. */
+export type ProtocolId = string;
+
 /** A provider as the page shows it: a group of the model picker and a row of Settings. Never carries a key, only where one comes from. */
-export type ProviderView = { id: string, name: string, protocol: string, base_url: string, custom: boolean, local: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
+export type ProviderView = { id: string, name: string, protocol: ProtocolId, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
+
+/** A wire protocol a provider may speak, as the page offers it for a new endpoint: from the core's registry (`PROTOCOLS`). */
+export type ProtocolView = { id: ProtocolId, name: string, };
 
 /** Facts the page needs at start. */
-export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, startup_problems: Array<StartupProblem>, };
+export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, demo_provider: string, startup_problems: Array<StartupProblem>, };
 
 /** A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md). */
 export type StartupProblem = { kind: string, message: string, action: string, path: string, line: number | null, column: number | null, };
@@ -83,3 +93,41 @@ export type Timeline = { span_ms: number, events: Array<number>, comments: Array
 
 /** A batch of a running answer's inspector rows (`inspect_stream`), with the stream's summary and timeline so far. */
 export type LiveRows = { rows: Array<EventRow>, more: number, summary: StreamSummary, timeline: Timeline, };
+
+/** Every command of the page (src-tauri/src/command_list.rs): the arguments `invoke` takes, by their snake_case names, and what it resolves to; each rejects with a `UiError`. */
+export type Commands = {
+  app_info: { args: Record<string, never>, returns: AppInfo },
+  get_settings: { args: Record<string, never>, returns: Settings },
+  set_recordings_keep_days: { args: { days: number }, returns: Settings },
+  model_catalog: { args: Record<string, never>, returns: ProviderView[] },
+  refresh_models: { args: { provider: string }, returns: ProviderView },
+  list_providers: { args: Record<string, never>, returns: ProviderView[] },
+  list_protocols: { args: Record<string, never>, returns: ProtocolView[] },
+  set_api_key: { args: { provider: string, key: string }, returns: ProviderView },
+  delete_api_key: { args: { provider: string }, returns: ProviderView },
+  test_provider: { args: { provider: string }, returns: ProviderView },
+  add_custom_provider: { args: { name: string, protocol: ProtocolId, base_url: string }, returns: ProviderView },
+  remove_custom_provider: { args: { provider: string }, returns: null },
+  detect_local_servers: { args: Record<string, never>, returns: ProviderView[] },
+  list_conversations: { args: { query: string | null }, returns: ConversationSummary[] },
+  create_conversation: { args: Record<string, never>, returns: ConversationSummary },
+  get_conversation: { args: { id: number }, returns: Conversation },
+  rename_conversation: { args: { id: number, title: string }, returns: ConversationSummary },
+  delete_conversation: { args: { id: number }, returns: null },
+  send_message: { args: { conversation_id: number, text: string, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
+  regenerate: { args: { conversation_id: number, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
+  edit_message: { args: { conversation_id: number, message_id: number, text: string, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
+  create_compare: { args: { prompt: string, models: string[] }, returns: ConversationSummary },
+  compare_column: { args: { compare_id: number, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
+  retry_column: { args: { compare_id: number, message_id: number, on_event: Channel<StreamMessage> }, returns: Turn },
+  keep_answer: { args: { compare_id: number, message_id: number }, returns: ConversationSummary },
+  stop_stream: { args: { stream_id: number }, returns: null },
+  ack_stream: { args: { stream_id: number, seq: number }, returns: null },
+  open_link: { args: { url: string }, returns: null },
+  stream_events: { args: { message_id: number, start: number, count: number, filter: string }, returns: StreamEvents },
+  export_stream: { args: { message_id: number }, returns: string },
+  inspect_stream: { args: { stream_id: number, on_rows: Channel<LiveRows> }, returns: boolean },
+  stop_inspecting: { args: { stream_id: number }, returns: null },
+  watch_file_drops: { args: { on_drop: Channel<string[]> }, returns: null },
+  open_stream_file: { args: { path: string, start: number, count: number, filter: string }, returns: StreamEvents },
+};

@@ -10,6 +10,7 @@ import { EndFollower, button, h } from "../dom";
 import { icon } from "../icons";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
+import { Role } from "../types";
 import type { MessageElement } from "./message";
 
 export interface ChatHooks {
@@ -123,18 +124,18 @@ export class ChatView {
   }
 
   lastUserMessage(): MessageElement | undefined {
-    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === "user") return this.messages[i];
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === Role.user) return this.messages[i];
     return undefined;
   }
 
   lastAssistant(): MessageElement | undefined {
-    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === "assistant") return this.messages[i];
+    for (let i = this.messages.length - 1; i >= 0; i--) if (this.messages[i].view.role === Role.assistant) return this.messages[i];
     return undefined;
   }
 
   refreshLast(): void {
     const last = this.lastAssistant();
-    for (const m of this.messages) if (m.view.role === "assistant") m.setLast(m === last);
+    for (const m of this.messages) if (m.view.role === Role.assistant) m.setLast(m === last);
   }
 
   private updateEmpty(): void {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { StreamHandler } from "../ipc";
 import { flush, manualFrames, providerView } from "../testing";
-import type { MessageView, Saved, StreamMessage, Turn } from "../types";
+import { Role, type MessageView, type Saved, type StreamMessage, type Turn } from "../types";
 import { CompareView, type CompareHooks, type CompareIpc } from "./compare";
 
 const catalog = [
@@ -16,7 +16,7 @@ const { schedule, frame } = manualFrames();
 const answer = (id: number, model: string): MessageView => ({
   id,
   conversation_id: 7,
-  role: "assistant",
+  role: Role.assistant,
   content: "",
   thinking: "",
   model,
@@ -25,7 +25,7 @@ const answer = (id: number, model: string): MessageView => ({
   stats: null,
   created_at: 0,
 });
-const prompt: MessageView = { ...answer(1, ""), role: "user", model: null, state: "done", content: "Which is best?" };
+const prompt: MessageView = { ...answer(1, ""), role: Role.user, model: null, state: "done", content: "Which is best?" };
 
 let handlers: Record<string, StreamHandler>;
 let ipc: { [K in keyof CompareIpc]: ReturnType<typeof vi.fn> };

@@ -18,7 +18,7 @@ import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
 import { isSubmitKey } from "../shortcuts";
 import { StreamPump, animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
-import type { Conversation, ConversationSummary, MessageView, ProviderView, Stats, Turn, UiError } from "../types";
+import { Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Stats, type Turn, type UiError } from "../types";
 import { MessageElement } from "./message";
 
 /** The fewest and most models a run compares (as Rust checks, compare.rs). */
@@ -228,9 +228,9 @@ export class CompareView {
       this.showRun(live);
       return;
     }
-    const prompt = conversation.messages.find((m) => m.role === "user")?.content ?? "";
+    const prompt = conversation.messages.find((m) => m.role === Role.user)?.content ?? "";
     const run: Run = { id: conversation.id, prompt, columns: [] };
-    for (const answer of conversation.messages.filter((m) => m.role === "assistant")) {
+    for (const answer of conversation.messages.filter((m) => m.role === Role.assistant)) {
       const column = this.column(run, answer.model ?? "");
       column.show(this.answer(run, column, answer, false));
       run.columns.push(column);
@@ -392,7 +392,7 @@ export class CompareView {
     const placeholder: MessageView = {
       id: -1,
       conversation_id: run.id,
-      role: "assistant",
+      role: Role.assistant,
       content: "",
       thinking: "",
       model: column.model,

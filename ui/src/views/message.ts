@@ -16,7 +16,7 @@ import { IncrementalMarkdown } from "../render/incremental";
 import { normalizeNewlines } from "../render/markdown";
 import { isSubmitKey } from "../shortcuts";
 import { isEnding } from "../stream";
-import type { MessageView, StreamMessage } from "../types";
+import { Role, type MessageView, type StreamMessage } from "../types";
 
 export interface MessageHooks {
   providerName(model: string | null): string | null;
@@ -60,7 +60,7 @@ export class MessageElement {
   ) {
     this.view = view;
     this.text = h("div", { class: "msg-text", "data-testid": "message-text" });
-    if (view.role === "user") {
+    if (view.role === Role.user) {
       this.el = this.buildUser();
     } else {
       this.el = this.buildAssistant();
@@ -149,7 +149,7 @@ export class MessageElement {
   private render(): void {
     const v = this.view;
     this.el.dataset.state = v.state;
-    if (v.role === "user") {
+    if (v.role === Role.user) {
       if (!this.editor) this.text.textContent = v.content;
       return;
     }
@@ -338,7 +338,7 @@ export class MessageElement {
 
   /** Turns the user message into a textarea with Save & resend and Cancel. */
   startEdit(): void {
-    if (this.view.role !== "user" || this.editor) return;
+    if (this.view.role !== Role.user || this.editor) return;
     const area = h("textarea", {
       class: "edit-area",
       rows: 1,

@@ -2,8 +2,9 @@
  * Settings: one row per provider (built-in, custom endpoints, detected local servers) with its
  * base URL, where its key comes from, a password field to set one (never showing a saved key;
  * the field is cleared after Save), Delete, a Test that lists the models the key can use, and
- * the provider's model list. Custom OpenAI-compatible or Anthropic-style endpoints can be added
- * and removed. Local servers are detected when the page opens and on request.
+ * the provider's model list. Custom endpoints can be added, speaking any protocol the core knows
+ * (offered by name from `listProtocols`), and removed. Local servers are detected when the page
+ * opens and on request. No provider or protocol is named here: every name comes from Rust.
  */
 import { button, h } from "../dom";
 import { describeError } from "../errors";
@@ -21,6 +22,7 @@ export interface SettingsHooks {
 type SettingsIpc = Pick<
   Ipc,
   | "listProviders"
+  | "listProtocols"
   | "setApiKey"
   | "deleteApiKey"
   | "testProvider"
@@ -198,6 +200,7 @@ export class SettingsView {
   private readonly addStatus: HTMLElement;
   private rows = new Map<string, ProviderRow>();
   private readonly heading: HTMLElement;
+  private readonly protocol: HTMLSelectElement;
 
   constructor(
     private readonly ipc: SettingsIpc,
@@ -208,13 +211,8 @@ export class SettingsView {
     this.addStatus = h("p", { class: "form-status", role: "status" });
     this.heading = h("h2", { tabindex: "-1" }, "Settings");
 
-    const name = h("input", { type: "text", placeholder: "Name, e.g. My vLLM", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
-    const protocol = h(
-      "select",
-      { "aria-label": "Protocol", "data-testid": "custom-protocol" },
-      h("option", { value: "openai" }, "OpenAI-compatible"),
-      h("option", { value: "anthropic" }, "Anthropic-style"),
-    );
+    const name = h("input", { type: "text", placeholder: "Name, e.g. My GPU box", "aria-label": "Endpoint name", "data-testid": "custom-name", required: true });
+    this.protocol = h("select", { "aria-label": "Protocol", "data-testid": "custom-protocol" });
     const baseUrl = h("input", { type: "url", placeholder: "Base URL, e.g. http://host:8000/v1", "aria-label": "Base URL", "data-testid": "custom-base-url", required: true });
     const add = async () => {
       const n = name.value.trim();
@@ -224,7 +222,7 @@ export class SettingsView {
         return;
       }
       try {
-        const view = await this.ipc.addCustomProvider(n, protocol.value as "openai" | "anthropic", u);
+        const view = await this.ipc.addCustomProvider(n, this.protocol.value, u);
         this.upsert(view);
         name.value = "";
         baseUrl.value = "";
@@ -270,7 +268,7 @@ export class SettingsView {
           "form",
           { class: "custom-form", onsubmit: (e: Event) => (e.preventDefault(), void add()) },
           name,
-          protocol,
+          this.protocol,
           baseUrl,
           h("button", { type: "submit", class: "button button-primary", "data-testid": "custom-add" }, "Add"),
         ),
@@ -279,9 +277,10 @@ export class SettingsView {
     );
   }
 
-  /** Loads the rows and runs local-server detection once. */
+  /** Loads the rows (and, the first time, the protocols) and runs local-server detection once. */
   async open(): Promise<void> {
     this.heading.focus();
+    if (!this.protocol.options.length) void this.loadProtocols();
     try {
       const providers = await this.ipc.listProviders();
       const ids = new Set(providers.map((p) => p.id));
@@ -296,6 +295,16 @@ export class SettingsView {
       this.rowsEl.replaceChildren(h("p", { class: "form-status" }, describeError(e as UiError) + explain(e as UiError)));
     }
     void this.detect();
+  }
+
+  /** The protocols a new endpoint may speak, by name, the first one chosen. */
+  private async loadProtocols(): Promise<void> {
+    try {
+      const protocols = await this.ipc.listProtocols();
+      this.protocol.replaceChildren(...protocols.map((p) => h("option", { value: p.id }, p.name)));
+    } catch (e) {
+      this.addStatus.textContent = describeError(e as UiError) + explain(e as UiError);
+    }
   }
 
   private upsert(view: ProviderView): void {
@@ -327,9 +336,12 @@ export class SettingsView {
         row.detected = true;
         row.update(view);
       }
+      const lookedFor = [...this.rows.values()].filter((row) => row.view.detectable).map((row) => row.view.name);
       this.detectStatus.textContent = found.length
         ? `Found ${found.map((f) => f.name).join(", ")}`
-        : "No local servers running (Ollama, LM Studio, llama.cpp)";
+        : lookedFor.length
+          ? `No local servers running (${lookedFor.join(", ")})`
+          : "No local servers running";
       if (found.length) this.hooks.onProvidersChanged();
     } catch (e) {
       this.detectStatus.textContent = describeError(e as UiError) + explain(e as UiError);

@@ -12,18 +12,21 @@
  * column depends on its model instead (`pickColumn`).
  */
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type {
-  Conversation,
-  ConversationSummary,
-  ErrorKind,
-  MessageView,
-  ProviderView,
-  Saved,
-  Stats,
-  StreamError,
-  StreamEvent,
-  StreamMessage,
-  UiError,
+import {
+  Role,
+  type Conversation,
+  type ConversationSummary,
+  type ErrorKind,
+  type MessageView,
+  type ProtocolId,
+  type ProtocolView,
+  type ProviderView,
+  type Saved,
+  type Stats,
+  type StreamError,
+  type StreamEvent,
+  type StreamMessage,
+  type UiError,
 } from "../../src/types";
 
 interface MockConfig {
@@ -49,12 +52,17 @@ const DAY = 86_400_000;
 const providers: ProviderView[] = [
   view("openai", "OpenAI", "openai", "https://api.openai.com/v1", { takes_key: true, key_required: true, key_env: "OPENAI_API_KEY", models: ["gpt-4o-mini", "gpt-4o", "o3-mini"] }),
   view("anthropic", "Anthropic", "anthropic", "https://api.anthropic.com", { takes_key: true, key_required: true, key_env: "ANTHROPIC_API_KEY", models: ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"] }),
-  view("ollama", "Ollama", "openai", "http://127.0.0.1:11434/v1", { local: true, models: ["llama3.2", "qwen2.5-coder:7b", "mistral-nemo"] }),
+  view("ollama", "Ollama", "openai", "http://127.0.0.1:11434/v1", { local: true, detectable: true, models: ["llama3.2", "qwen2.5-coder:7b", "mistral-nemo"] }),
   view("demo", "Demo (offline)", "openai", "http://127.0.0.1:0/v1", { local: true, models: ["runnel-demo"] }),
 ];
 
-function view(id: string, name: string, protocol: "openai" | "anthropic", base_url: string, extra: Partial<ProviderView>): ProviderView {
-  return { id, name, protocol, base_url, custom: false, local: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], available: true, hint: null, ...extra };
+const protocols: ProtocolView[] = [
+  { id: "openai", name: "OpenAI-compatible" },
+  { id: "anthropic", name: "Anthropic-style" },
+];
+
+function view(id: string, name: string, protocol: ProtocolId, base_url: string, extra: Partial<ProviderView>): ProviderView {
+  return { id, name, protocol, base_url, custom: false, local: false, detectable: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], available: true, hint: null, ...extra };
 }
 
 const keys = new Map<string, string>();
@@ -109,7 +117,7 @@ function summary(c: Conversation & { last_model: string | null }): ConversationS
   return { id: c.id, title: c.title, updated_at: c.updated_at, last_model: c.last_model, kind: c.kind };
 }
 
-function message(conversation_id: number, role: "user" | "assistant", content: string, model: string | null, at: number): MessageView {
+function message(conversation_id: number, role: Role, content: string, model: string | null, at: number): MessageView {
   return { id: nextId++, conversation_id, role, content, thinking: "", model, state: "done", error: null, stats: null, created_at: at };
 }
 
@@ -117,9 +125,9 @@ function seed(): void {
   const add = (title: string, ago: number, q: string, a: string, model: string) => {
     const id = nextId++;
     const at = now - ago;
-    const answer = message(id, "assistant", a, model, at);
+    const answer = message(id, Role.assistant, a, model, at);
     answer.stats = { ttft_ms: 380, tokens_per_sec: 88.4, output_tokens: 142, tokens_estimated: false, input_tokens: 20, duration_ms: 1900, finish_reason: "stop" };
-    conversations.set(id, { id, title, kind: "chat", created_at: at, updated_at: at, last_model: model, messages: [message(id, "user", q, null, at), answer] });
+    conversations.set(id, { id, title, kind: "chat", created_at: at, updated_at: at, last_model: model, messages: [message(id, Role.user, q, null, at), answer] });
   };
   add("Regex for ISO dates", 40 * DAY, "A regex for ISO dates?", "Use `^\\d{4}-\\d{2}-\\d{2}$` — it checks the shape, not the calendar.", "openai/gpt-4o-mini");
   add("Trip ideas for Lisbon", 3 * DAY, "Three things to do in Lisbon?", "1. Ride tram 28\n2. Eat a pastel de nata in Belém\n3. Watch the sunset from a miradouro", "anthropic/claude-sonnet-4-5");
@@ -324,12 +332,12 @@ function startTurn(
   if (!available(p)) throw err("authentication", `No API key for ${p.name}.`, { status: 401 });
   let user: MessageView;
   if (text !== null) {
-    user = message(c.id, "user", text, null, Date.now());
+    user = message(c.id, Role.user, text, null, Date.now());
     c.messages.push(user);
     if (c.title === "New conversation") c.title = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   } else {
     // regenerate: answers without text go now, the others once the new one has text
-    const last = [...c.messages].reverse().find((m) => m.role === "user");
+    const last = [...c.messages].reverse().find((m) => m.role === Role.user);
     if (!last) throw err("invalid_input", "Nothing to answer.");
     user = last;
     const after = c.messages.slice(c.messages.indexOf(last) + 1);
@@ -337,7 +345,7 @@ function startTurn(
     c.messages = c.messages.filter((m) => !empty.includes(m));
     superseded = after.filter((m) => !empty.includes(m));
   }
-  const answer = message(c.id, "assistant", "", model, Date.now());
+  const answer = message(c.id, Role.assistant, "", model, Date.now());
   answer.state = "streaming";
   c.messages.push(answer);
   c.last_model = model;
@@ -384,7 +392,7 @@ function compareRun(id: unknown): Conversation & { last_model: string | null } {
 }
 
 function endedColumn(c: Conversation, id: unknown): MessageView {
-  const column = c.messages.find((m) => m.id === Number(id) && m.role === "assistant");
+  const column = c.messages.find((m) => m.id === Number(id) && m.role === Role.assistant);
   if (!column) throw err("not_found", "No such column.");
   if (column.state === "streaming") throw err("invalid_input", "That column is still streaming.");
   return column;
@@ -399,14 +407,14 @@ const compareCommands: Record<string, (a: Args) => unknown> = {
     const id = nextId++;
     const at = Date.now();
     const title = prompt.length > 60 ? `${prompt.slice(0, 60)}…` : prompt;
-    const c: Conversation & { last_model: string | null } = { id, title, kind: "compare", created_at: at, updated_at: at, last_model: models[0], messages: [message(id, "user", prompt, null, at)] };
+    const c: Conversation & { last_model: string | null } = { id, title, kind: "compare", created_at: at, updated_at: at, last_model: models[0], messages: [message(id, Role.user, prompt, null, at)] };
     conversations.set(id, c);
     return summary(c);
   },
   compare_column: (a) => {
     const c = compareRun(a.compare_id);
     const model = String(a.model);
-    const answer = message(c.id, "assistant", "", model, Date.now());
+    const answer = message(c.id, Role.assistant, "", model, Date.now());
     answer.state = "streaming";
     c.messages.push(answer);
     return startStream(c, c.messages[0], answer, a.on_event as { id: number }, pickColumn(model, false));
@@ -430,7 +438,7 @@ const compareCommands: Record<string, (a: Args) => unknown> = {
       created_at: at,
       updated_at: at,
       last_model: kept.model,
-      messages: [message(id, "user", run.messages[0].content, null, at), { ...structuredClone(kept), id: nextId++, conversation_id: id }],
+      messages: [message(id, Role.user, run.messages[0].content, null, at), { ...structuredClone(kept), id: nextId++, conversation_id: id }],
     };
     conversations.set(id, chat);
     lastModel = kept.model ?? lastModel;
@@ -443,7 +451,7 @@ const compareCommands: Record<string, (a: Args) => unknown> = {
 type Args = Record<string, unknown>;
 
 const commands: Record<string, (a: Args) => unknown> = {
-  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", startup_problems: [] }),
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", demo_provider: "demo", startup_problems: [] }),
   get_settings: () => ({ last_model: lastModel }),
   model_catalog: () => catalog(),
   refresh_models: (a) => {
@@ -452,6 +460,7 @@ const commands: Record<string, (a: Args) => unknown> = {
     return catalog().find((g) => g.id === p.id);
   },
   list_providers: () => providers.map(providerView),
+  list_protocols: () => protocols,
   set_api_key: (a) => {
     const p = findProvider(a.provider);
     if (typeof a.key !== "string" || !a.key.trim()) throw err("invalid_input", "The key is empty.");
@@ -473,7 +482,8 @@ const commands: Record<string, (a: Args) => unknown> = {
     const base = String(a.base_url ?? "").trim();
     if (!name || !/^https?:\/\//.test(base)) throw err("invalid_input", "A name and an http(s) base URL are needed.");
     const id = name.toLowerCase().replace(/[^a-z0-9]+/g, "-");
-    const p = view(id, name, a.protocol === "anthropic" ? "anthropic" : "openai", base, { custom: true, takes_key: true, key_required: false, models: [] });
+    // The protocol as the page chose it from list_protocols (Rust checks ids: tests/commands.rs).
+    const p = view(id, name, String(a.protocol), base, { custom: true, takes_key: true, key_required: false, models: [] });
     providers.splice(providers.length - 1, 0, p);
     return providerView(p);
   },
@@ -519,7 +529,7 @@ const commands: Record<string, (a: Args) => unknown> = {
   edit_message: (a) => {
     const c = conversations.get(Number(a.conversation_id));
     if (!c) throw err("not_found", "That conversation no longer exists.");
-    const i = c.messages.findIndex((m) => m.id === Number(a.message_id) && m.role === "user");
+    const i = c.messages.findIndex((m) => m.id === Number(a.message_id) && m.role === Role.user);
     if (i < 0) throw err("not_found", "That message no longer exists.");
     // The edited turn stays until the new answer has text, as in Rust.
     return startTurn(c.id, String(a.text), String(a.model), a.on_event as { id: number }, c.messages.slice(i));

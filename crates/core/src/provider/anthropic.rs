@@ -42,6 +42,10 @@ impl Protocol for Anthropic {
         }
     }
 
+    fn name(&self) -> &'static str {
+        "Anthropic-style"
+    }
+
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(value) = key.and_then(|key| key.header_value("")) {

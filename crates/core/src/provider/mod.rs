@@ -42,6 +42,8 @@ pub trait Protocol: Send + Sync {
     fn id(&self) -> &'static str {
         self.routes().id
     }
+    /// What people call a server speaking it, for choosing one (`OpenAI-compatible`).
+    fn name(&self) -> &'static str;
     /// The chat endpoint under `base_url`.
     fn chat_url(&self, base_url: &str) -> String {
         format!("{base_url}{}", self.routes().chat_path)

@@ -36,6 +36,10 @@ impl Protocol for OpenAi {
         }
     }
 
+    fn name(&self) -> &'static str {
+        "OpenAI-compatible"
+    }
+
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {

@@ -1,0 +1,78 @@
+import { describe, expect, it, vi } from "vitest";
+import { flush, providerView } from "../testing";
+import type { ProviderView } from "../types";
+import { SettingsView } from "./settings";
+
+// Names no real provider or protocol: everything Settings shows comes from these.
+const protocols = [
+  { id: "wire-a", name: "Wire A-compatible" },
+  { id: "wire-b", name: "Wire B-style" },
+];
+const rows: ProviderView[] = [
+  providerView({ id: "cloud", name: "Cloud Co", takes_key: true, key_required: true, available: false }),
+  providerView({ id: "box", name: "Box Server", local: true, detectable: true }),
+  providerView({ id: "shed", name: "Shed Server", local: true, detectable: true }),
+  providerView({ id: "canned", name: "Canned", local: true }),
+];
+
+function settings(found: ProviderView[] = []) {
+  const ipc = {
+    listProviders: vi.fn(async () => rows),
+    listProtocols: vi.fn(async () => protocols),
+    setApiKey: vi.fn(),
+    deleteApiKey: vi.fn(),
+    testProvider: vi.fn(),
+    addCustomProvider: vi.fn(async (name: string, protocol: string, base_url: string) =>
+      providerView({ id: "custom-mine", name, protocol, base_url, custom: true })),
+    removeCustomProvider: vi.fn(),
+    detectLocalServers: vi.fn(async () => found),
+  };
+  const view = new SettingsView(ipc, { onClose: vi.fn(), onProvidersChanged: vi.fn() });
+  document.body.replaceChildren(view.el);
+  return { view, ipc };
+}
+
+const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
+
+describe("Settings, built from what Rust sends", () => {
+  it("offers the core's protocols by name for a new endpoint, and adds with the chosen id", async () => {
+    const { view, ipc } = settings();
+    await view.open();
+    await flush();
+    const select = $("[data-testid=custom-protocol]") as HTMLSelectElement;
+    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["wire-a", "Wire A-compatible"],
+      ["wire-b", "Wire B-style"],
+    ]);
+    select.value = "wire-b";
+    ($("[data-testid=custom-name]") as HTMLInputElement).value = "Mine";
+    ($("[data-testid=custom-base-url]") as HTMLInputElement).value = "http://h:1/v1";
+    $("[data-testid=custom-add]").click();
+    await flush();
+    expect(ipc.addCustomProvider).toHaveBeenCalledWith("Mine", "wire-b", "http://h:1/v1");
+    expect(document.querySelector("[data-testid=provider-row][data-provider=custom-mine]")).not.toBeNull();
+    await view.open();
+    expect(ipc.listProtocols).toHaveBeenCalledTimes(1);
+  });
+
+  it("names the local servers it looked for, from the rows Rust marked detectable", async () => {
+    const { view } = settings();
+    await view.open();
+    await flush();
+    expect($("[data-testid=detect-status]").textContent).toBe("No local servers running (Box Server, Shed Server)");
+    expect([...document.querySelectorAll("[data-testid=provider-row] .provider-name")].map((n) => n.textContent)).toEqual([
+      "Cloud Co",
+      "Box Server",
+      "Shed Server",
+      "Canned",
+    ]);
+  });
+
+  it("names the servers that answered", async () => {
+    const { view } = settings([rows[2]]);
+    await view.open();
+    await flush();
+    expect($("[data-testid=detect-status]").textContent).toBe("Found Shed Server");
+    expect($("[data-testid=provider-row][data-provider=shed] .badges").textContent).toContain("running");
+  });
+});
