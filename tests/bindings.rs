@@ -18,6 +18,7 @@ use runnel_app::models::{
     StreamSummary, Timeline, Turn,
 };
 use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS};
+use runnel_core::provider::Field;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
 
@@ -88,6 +89,7 @@ fn generated() -> String {
         declaration::<Settings>(&config),
         declaration::<StreamEvents>(&config),
         declaration::<EventRow>(&config),
+        declaration::<Field>(&config),
         declaration::<StreamSummary>(&config),
         declaration::<Timeline>(&config),
         declaration::<LiveRows>(&config),

@@ -184,6 +184,12 @@ async fn a_sent_message_streams_over_the_channel_and_is_saved() {
     assert_eq!(end["id"], turn.assistant.id);
     assert_eq!(end["stats"]["finish_reason"], "stop");
     assert_eq!(end["stats"]["output_tokens"], 14);
+    // Every message carries the answer's numbers so far: the first token's time from the first
+    // text on (the page's sign that the answer has content), the final numbers on the ending.
+    assert!(messages.iter().all(|m| m["stats"].is_object()), "{messages:?}");
+    let first_text = messages.iter().position(|m| m["type"] == "text").unwrap();
+    assert!(messages[first_text..].iter().all(|m| m["stats"]["ttft_ms"].is_number()));
+    assert_eq!(ending["stats"], end["stats"]);
 
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
@@ -1264,7 +1270,8 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
         .await
         .unwrap();
     assert_eq!(retried.assistant.id, failed_id);
-    assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
+    let retried_messages = until_end(&received).await;
+    assert_eq!(retried_messages.last().unwrap()["saved"]["state"], "done");
 
     let saved = commands::get_conversation(harness.state(), run.id).await.unwrap();
     assert_eq!(saved.kind, ConversationKind::Compare);
@@ -1283,6 +1290,22 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     );
     assert_eq!(saved.messages[1].content, FIXTURE_TEXT);
     assert!(saved.messages[1].stats.as_ref().unwrap().ttft_ms.is_some());
+    // One stream, one set of numbers: each column's saved stats (the compare table's, and those
+    // under the answer) are those its last message carried live, and its inspector summary's.
+    let columns_messages = [&fast_messages, &retried_messages, &slow_messages, &dropped_messages];
+    for (answer, messages) in saved.messages[1..].iter().zip(columns_messages) {
+        let stats = answer.stats.as_ref().expect("an ended column has numbers");
+        let numbers = serde_json::to_value(stats).unwrap();
+        let ending = messages.last().unwrap();
+        assert_eq!(
+            (&ending["saved"]["stats"], &ending["stats"]),
+            (&numbers, &numbers),
+            "{:?}",
+            answer.model
+        );
+        let inspected = events_of(harness.state(), answer.id).await.unwrap();
+        assert_eq!(&inspected.summary.stats, stats, "{:?}", answer.model);
+    }
     assert_eq!(saved.messages[3].content, text_of(&slow_messages));
 
     // Continue with the slow model's stopped answer: a new chat whose history has it.
@@ -1518,12 +1541,18 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
         assert_eq!((events.total as usize, events.more), (events.rows.len(), 0));
         assert_eq!(summary.bytes as usize, written.len());
         assert_eq!(summary.status, Some(200));
+        // The inspector's numbers are the answer's: those saved under it, and those its last
+        // message carried.
+        let numbers = serde_json::to_value(&summary.stats).unwrap();
         assert_eq!(
-            summary.finish_reason.as_deref(),
-            ending["saved"]["stats"]["finish_reason"].as_str()
+            (&numbers, &numbers),
+            (&ending["saved"]["stats"], &ending["stats"]),
+            "{name}"
         );
-        assert_eq!(summary.ttft_ms, ending["saved"]["stats"]["ttft_ms"].as_f64());
-        assert!(summary.ttfb_ms.unwrap() <= summary.ttft_ms.unwrap(), "{summary:?}");
+        assert!(
+            summary.ttfb_ms.unwrap() <= summary.stats.ttft_ms.unwrap(),
+            "{summary:?}"
+        );
 
         let path = commands::export_stream(harness.state(), turn.assistant.id)
             .await
@@ -1536,6 +1565,24 @@ async fn the_inspector_shows_the_events_the_server_wrote_live_after_a_restart_an
         );
         let opened = file_events(harness.state(), &path).await.unwrap();
         assert_eq!(opened.rows, events.rows, "{name}: the export opens as the same rows");
+        // A file has no saved numbers: the core counts them from the recording, by the same
+        // rules (its times are the reads' arrivals, not the stream consumer's).
+        let (counted, saved) = (&opened.summary.stats, &summary.stats);
+        assert_eq!(
+            (
+                counted.output_tokens,
+                counted.tokens_estimated,
+                counted.input_tokens,
+                &counted.finish_reason
+            ),
+            (
+                saved.output_tokens,
+                saved.tokens_estimated,
+                saved.input_tokens,
+                &saved.finish_reason
+            ),
+            "{name}"
+        );
         seen.push((turn.assistant.id, events, path));
     }
     let paths: std::collections::HashSet<_> = seen.iter().map(|(_, _, path)| path).collect();

@@ -63,6 +63,7 @@ pub fn fail_before_start(sink: &dyn Sink, store: &Store, started: &MessageView, 
     sink.deliver(StreamMessage {
         seq: 1,
         event: StreamEvent::Error(error.to_stream_error()),
+        stats: None,
         saved: Some(Saved::from(&message)),
     });
     message

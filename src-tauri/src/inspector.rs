@@ -1,8 +1,9 @@
 //! A running answer inspected live: its recording, read from the first chunk through the
-//! stream's [`RecordingTap`], framed and decoded again as `stream_events` does for a finished one,
-//! goes to the page as batches of rows over a `Channel` of the inspector's own. So opening the
-//! inspector mid-stream shows every event from the start, each once and in order, and the
-//! answer's own channel carries exactly what it carries uninspected.
+//! stream's [`RecordingTap`] by the core's [`RowReader`] as `stream_events` reads a finished one,
+//! goes to the page as batches of rows over a `Channel` of the inspector's own, each with the
+//! stream's summary and timeline so far. So opening the inspector mid-stream shows every event
+//! from the start, each once and in order, and the answer's own channel carries exactly what it
+//! carries uninspected.
 //!
 //! The work happens on a task of its own, off the stream's road: the stream only appends chunks
 //! to the tap. Rows go out at most every [`BATCH_INTERVAL`], so a fast stream becomes a few
@@ -13,12 +14,14 @@
 
 use std::time::Duration;
 
-use runnel_core::recording::Framer;
-use runnel_core::{Limits, RawFrame, RecordingTap};
+use runnel_core::inspect::{EventRow, RowReader};
+use runnel_core::provider::Protocol;
+use runnel_core::{Limits, RecordingTap};
 use tauri::async_runtime::JoinHandle;
 
-use crate::models::{EventRow, LiveRows};
-use crate::rows::{BoundedRows, RowDecoder, pieces};
+use crate::models::LiveRows;
+use crate::rows::{Origin, counted, summary};
+use crate::timeline::Marks;
 
 /// The shortest time between two batches of rows.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(50);
@@ -43,11 +46,20 @@ impl RowSink for tauri::ipc::Channel<LiveRows> {
 pub struct Inspection(JoinHandle<()>);
 
 impl Inspection {
-    /// Starts sending the rows of the stream recorded in `tap` (spoken in `protocol`) to `sink`:
-    /// all those so far at once, then each batch as it arrives.
-    pub fn start(tap: RecordingTap, protocol: &str, sink: impl RowSink) -> Self {
-        let rows = BoundedRows::new(RowDecoder::new(protocol, true), Limits::default().inspector_rows);
-        Self(tauri::async_runtime::spawn(run(tap, rows, sink)))
+    /// Starts sending the rows of the stream recorded in `tap` (spoken in `protocol`, asking for
+    /// `model`) to `sink`: all those so far at once, then each batch as it arrives.
+    pub fn start(tap: RecordingTap, protocol: &'static dyn Protocol, model: &str, sink: impl RowSink) -> Self {
+        let origin = Origin {
+            protocol: protocol.id().to_owned(),
+            model: Some(model.to_owned()),
+            status: None,
+            truncated: false,
+        };
+        let reader = RowReader::new(protocol, true, &Limits::default());
+        Self(tauri::async_runtime::spawn(run(
+            tap,
+            Outgoing::new(reader, origin, sink),
+        )))
     }
 
     /// Stops sending rows.
@@ -56,83 +68,91 @@ impl Inspection {
     }
 }
 
-async fn run(tap: RecordingTap, rows: BoundedRows, sink: impl RowSink) {
+async fn run(tap: RecordingTap, mut out: Outgoing<impl RowSink>) {
     tap.watch();
-    let mut framer = Framer::new();
-    let mut out = Outgoing::new(rows, sink);
     let mut next = 0;
-    let mut frames = Vec::new();
     loop {
         tap.changed().await;
         let (chunks, ended) = tap.since(next);
         next += chunks.len();
-        let mut broken = false;
-        'read: for chunk in &chunks {
-            for piece in pieces(chunk) {
-                broken = framer.push(&piece, &mut frames).is_err();
-                if !out.frames(&mut frames) {
-                    return;
-                }
-                if broken {
-                    break 'read;
-                }
-            }
-        }
-        if ended && !broken {
-            framer.finish(&mut frames);
-            if !out.frames(&mut frames) {
+        for chunk in &chunks {
+            if !out.chunk(|reader, rows| reader.push(chunk, rows)) {
                 return;
             }
         }
-        if !out.flush() || ended || broken {
+        if ended
+            && !out.chunk(|reader, rows| {
+                let _ = reader.finish(rows);
+            })
+        {
+            return;
+        }
+        if !out.flush() || ended {
             return;
         }
         tokio::time::sleep(BATCH_INTERVAL).await;
     }
 }
 
-/// Rows on their way to the page, in messages of at most [`BATCH_ROWS`].
+/// Rows on their way to the page, in messages of at most [`BATCH_ROWS`], each with the summary
+/// and timeline of every row so far.
 struct Outgoing<S> {
-    rows: BoundedRows,
+    reader: RowReader,
+    origin: Origin,
     sink: S,
+    /// The rows read and not yet sent.
     batch: Vec<EventRow>,
+    /// Every row so far, as the timeline counts them.
+    marks: Marks,
     /// The count of events past the bound the page was last told.
     told_more: u64,
 }
 
 impl<S: RowSink> Outgoing<S> {
-    fn new(rows: BoundedRows, sink: S) -> Self {
+    fn new(reader: RowReader, origin: Origin, sink: S) -> Self {
         Self {
-            rows,
+            reader,
+            origin,
             sink,
             batch: Vec::new(),
+            marks: Marks::default(),
             told_more: 0,
         }
     }
 
-    /// Builds the rows of `frames` (taking them all), sending each full batch; `false` when the
-    /// page is gone.
-    fn frames(&mut self, frames: &mut Vec<RawFrame>) -> bool {
-        for frame in frames.drain(..) {
-            self.batch.extend(self.rows.push(frame, false));
-            if self.batch.len() == BATCH_ROWS && !self.send() {
+    /// Reads more of the body with `read` (which appends rows), sending each full batch; `false`
+    /// when the page is gone.
+    fn chunk(&mut self, read: impl FnOnce(&mut RowReader, &mut Vec<EventRow>)) -> bool {
+        let start = self.batch.len();
+        read(&mut self.reader, &mut self.batch);
+        for row in &self.batch[start..] {
+            self.marks.push(row);
+        }
+        while self.batch.len() >= BATCH_ROWS {
+            let rest = self.batch.split_off(BATCH_ROWS);
+            if !self.send() {
                 return false;
             }
+            self.batch = rest;
         }
         true
     }
 
-    /// Sends the rows built since the last message, or a new count of events past the bound;
+    /// Sends the rows read since the last message, or a new count of events past the bound;
     /// `false` when the page is gone.
     fn flush(&mut self) -> bool {
-        self.batch.is_empty() && self.rows.more() == self.told_more || self.send()
+        self.batch.is_empty() && self.reader.more() == self.told_more || self.send()
     }
 
+    /// Sends the rows of `batch`, with the summary and timeline so far.
     fn send(&mut self) -> bool {
-        self.told_more = self.rows.more();
+        self.told_more = self.reader.more();
+        let stats = counted(&self.reader);
         self.sink.deliver(LiveRows {
             rows: std::mem::take(&mut self.batch),
             more: self.told_more,
+            summary: summary(self.origin.clone(), &self.reader, stats),
+            timeline: self.marks.timeline(),
         })
     }
 }
@@ -153,32 +173,66 @@ mod tests {
         }
     }
 
-    fn frame(n: usize) -> RawFrame {
-        RawFrame {
-            at_ms: n as f64,
-            event: String::new(),
-            data: n.to_string(),
+    /// An OpenAI body of `deltas` text deltas.
+    fn body(deltas: usize) -> Vec<u8> {
+        runnel_testkit::openai_stream(deltas)
+    }
+
+    fn chunk(at_ms: f64, bytes: &[u8]) -> runnel_core::RecordedChunk {
+        runnel_core::RecordedChunk {
+            at_ms,
+            bytes: bytes::Bytes::copy_from_slice(bytes),
         }
     }
 
     #[test]
-    fn rows_go_in_bounded_batches_up_to_the_bound_then_only_the_count_of_more() {
+    fn rows_go_in_bounded_batches_up_to_the_bound_then_only_the_count_of_more_each_with_the_summary() {
         let sink = Collected::default();
-        let mut out = Outgoing::new(BoundedRows::new(RowDecoder::new("openai", true), 2_500), sink.clone());
-        let mut frames: Vec<RawFrame> = (0..2_100).map(frame).collect();
-        assert!(out.frames(&mut frames) && out.flush());
-        let mut frames: Vec<RawFrame> = (2_100..3_000).map(frame).collect();
-        assert!(out.frames(&mut frames) && out.flush());
+        let limits = Limits {
+            inspector_rows: 2_500,
+            ..Limits::default()
+        };
+        let reader = RowReader::new(runnel_core::provider::protocol("openai").unwrap(), true, &limits);
+        let origin = Origin {
+            protocol: "openai".into(),
+            model: Some("gpt".into()),
+            status: None,
+            truncated: false,
+        };
+        let mut out = Outgoing::new(reader, origin, sink.clone());
+        let body = body(3_000);
+        let (first, second) = body.split_at(body.len() * 2 / 3);
+        assert!(out.chunk(|reader, rows| reader.push(&chunk(1.0, first), rows)) && out.flush());
+        assert!(out.chunk(|reader, rows| reader.push(&chunk(2.0, second), rows)) && out.flush());
         assert!(out.flush(), "nothing new: nothing sent");
-        let mut frames = vec![frame(3_000)];
-        assert!(out.frames(&mut frames) && out.flush());
+        assert!(
+            out.chunk(|reader, rows| {
+                let _ = reader.finish(rows);
+            }) && out.flush()
+        );
         let batches = sink.0.lock().unwrap();
         let sizes: Vec<(usize, u64)> = batches.iter().map(|batch| (batch.rows.len(), batch.more)).collect();
-        assert_eq!(sizes, [(1_000, 0), (1_000, 0), (100, 0), (400, 500), (0, 501)]);
-        let data: Vec<String> = batches
-            .iter()
-            .flat_map(|batch| batch.rows.iter().map(|row| row.data.clone()))
-            .collect();
-        assert_eq!(data, (0..2_500).map(|n| n.to_string()).collect::<Vec<_>>());
+        let all = sse_rows(&body);
+        assert_eq!(sizes[..2], [(1_000, 0), (1_000, 0)]);
+        let built: usize = sizes.iter().map(|(rows, _)| rows).sum();
+        assert_eq!((built, sizes.last().unwrap().1), (2_500, all - 2_500));
+        let last = batches.last().unwrap();
+        assert_eq!(last.summary.events, all);
+        assert_eq!(
+            last.summary.stats.output_tokens,
+            Some(3_000),
+            "counted past the bound too"
+        );
+        assert_eq!(last.summary.stats.finish_reason.as_deref(), Some("stop"));
+        assert_eq!(
+            last.timeline.events.iter().sum::<u32>(),
+            2_500,
+            "the chart covers the rows built"
+        );
+    }
+
+    /// Events in an SSE `body`.
+    fn sse_rows(body: &[u8]) -> u64 {
+        runnel_testkit::sse_events(body).len() as u64
     }
 }

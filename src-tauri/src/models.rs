@@ -1,6 +1,7 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
-use runnel_core::{Completion, Outcome, Role, StreamEvent};
+pub use runnel_core::inspect::EventRow;
+use runnel_core::{Completion, FinishReason, Metrics, Outcome, Role, StreamEvent};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -52,7 +53,9 @@ impl MessageState {
     }
 }
 
-/// The numbers under an answer.
+/// A stream's numbers as the page shows them (under an answer, in the compare table and a live
+/// column, in the inspector's summary): the core's `Metrics`, which define them, and how the
+/// answer finished.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Stats {
     /// Milliseconds to the first token.
@@ -71,26 +74,34 @@ pub struct Stats {
     pub finish_reason: Option<String>,
 }
 
-impl From<&Completion> for Stats {
-    fn from(completion: &Completion) -> Self {
-        let metrics = &completion.metrics;
+impl Stats {
+    /// The numbers `metrics` holds, for an answer that finished for `finish` (if it did).
+    pub fn new(metrics: &Metrics, finish: Option<FinishReason>) -> Self {
         Self {
             ttft_ms: metrics.ttft_ms,
             tokens_per_sec: metrics.tokens_per_sec,
             output_tokens: metrics.output_tokens,
             tokens_estimated: metrics.tokens_estimated,
-            input_tokens: completion.usage.input_tokens,
+            input_tokens: metrics.input_tokens,
             duration_ms: metrics.duration_ms,
-            finish_reason: match &completion.outcome {
-                Outcome::Done { reason, .. } => Some(reason.as_str().to_owned()),
-                _ => None,
-            },
+            finish_reason: finish.map(|reason| reason.as_str().to_owned()),
         }
     }
 }
 
+impl From<&Completion> for Stats {
+    fn from(completion: &Completion) -> Self {
+        let finish = match &completion.outcome {
+            Outcome::Done { reason, .. } => Some(*reason),
+            _ => None,
+        };
+        Self::new(&completion.metrics, finish)
+    }
+}
+
 /// One message of a stream's channel: the core's event, numbered for acks. Its JSON is the
-/// event's own (the CLI's `--events` shape) with `seq` beside `type`, and `saved` on the ending.
+/// event's own (the CLI's `--events` shape) with `seq` beside `type`, the answer's numbers so far
+/// in `stats`, and `saved` on the ending.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamMessage {
     /// Order of this message in its stream, from 1.
@@ -98,6 +109,11 @@ pub struct StreamMessage {
     /// The event: a delta (deltas of one kind may be coalesced), or the ending.
     #[serde(flatten)]
     pub event: StreamEvent,
+    /// The answer's numbers as the core counted them when the message was sent (its time to first
+    /// token is set from the first message carrying content); absent when no stream started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub stats: Option<Stats>,
     /// Only on the ending (`finish`, `error`, `stopped`): the answer as saved.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -323,53 +339,26 @@ pub struct Settings {
     pub recordings_keep_days: u32,
 }
 
-/// One SSE event of a recorded stream, as the inspector shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct EventRow {
-    /// Milliseconds from sending the request to the arrival of the read that completed it.
-    pub at_ms: f64,
-    /// The SSE event name (`message` when it had none); `""` for a comment line (`: ping`), a
-    /// name no real event has.
-    pub event: String,
-    /// Bytes of its data (UTF-8; the `event:`/`data:` field names and line ends not counted).
-    pub bytes: u64,
-    /// Its data, lines joined by `\n`, as received; a comment's text after its `:`.
-    pub data: String,
-    /// The events Runnel decoded from it, as the page received them (before coalescing); the
-    /// stream's ending on the event that ended it.
-    pub decoded: Vec<StreamEvent>,
-}
-
-/// The numbers of a recorded stream: from the answer's saved stats where they exist, else
-/// worked out from the recording.
+/// What the inspector says of a stream above its rows: where it came from, its size, and its
+/// numbers (an answer's saved stats, else counted by the core from the recording).
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamSummary {
     /// The id of the protocol spoken.
     pub protocol: String,
     /// The model asked for.
     pub model: Option<String>,
-    /// The response's HTTP status.
+    /// The response's HTTP status (`None` while an answer streams).
     pub status: Option<u16>,
     /// SSE events and comment lines: the rows kept and the events past the inspector's bound.
     pub events: u64,
     /// Bytes of body received.
     pub bytes: u64,
-    /// Milliseconds from request to end (to the last read, for a file).
-    pub duration_ms: Option<f64>,
     /// Milliseconds to the first byte of the body.
     pub ttfb_ms: Option<f64>,
-    /// Milliseconds to the first token.
-    pub ttft_ms: Option<f64>,
-    /// Output tokens per second.
-    pub tokens_per_sec: Option<f64>,
-    /// The normalized finish reason, when the stream finished.
-    pub finish_reason: Option<String>,
-    /// Prompt tokens, when reported.
-    pub input_tokens: Option<u64>,
-    /// Output tokens, when reported (or counted).
-    pub output_tokens: Option<u64>,
     /// True when the body passed the recording limit and only its start was kept.
     pub truncated: bool,
+    /// Its numbers: those shown under the answer.
+    pub stats: Stats,
 }
 
 /// A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the
@@ -402,19 +391,24 @@ pub struct Timeline {
     pub events: Vec<u32>,
     /// Comment lines per slice.
     pub comments: Vec<u32>,
-    /// Content deltas (text, thinking or refusal with text, a tool call) per slice.
+    /// Content events (the core's `StreamEvent::is_content`) per slice.
     pub content: Vec<u32>,
     /// The longest silence between two rows, ms.
     pub longest_gap_ms: f64,
 }
 
-/// A batch of a running answer's inspector rows (`inspect_stream`).
+/// A batch of a running answer's inspector rows (`inspect_stream`), with the stream's summary and
+/// timeline so far.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct LiveRows {
     /// The next rows, in order (none once the bound is reached).
     pub rows: Vec<EventRow>,
     /// Events so far past the inspector's bound (`Limits::inspector_rows`): counted, no row built.
     pub more: u64,
+    /// The stream's summary so far.
+    pub summary: StreamSummary,
+    /// Every row so far, per slice of time.
+    pub timeline: Timeline,
 }
 
 /// A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md).

@@ -1,5 +1,6 @@
 //! The queue between one core stream and the page: numbers messages (`seq`), holds them while
-//! too many are unacknowledged, and coalesces while it holds them.
+//! too many are unacknowledged, and coalesces while it holds them. Each message goes out with the
+//! answer's numbers as the core counted them by then (`stats`).
 //!
 //! Events go out one message each while the page keeps up, except that the events of one read go
 //! together (`streams::forward` sends when no further event is ready). The page acknowledges what
@@ -19,7 +20,7 @@ use std::mem::discriminant;
 
 use runnel_core::StreamEvent;
 
-use crate::models::{Saved, StreamMessage};
+use crate::models::{Saved, Stats, StreamMessage};
 
 /// Unacknowledged messages allowed; from half of it on, only messages that can grow no more.
 pub const WINDOW: u64 = 16;
@@ -27,8 +28,9 @@ pub const WINDOW: u64 = 16;
 /// burst (hundreds of KB) reaches the page within one window of messages: at 8 KB a 470 KB burst
 /// took four frames' acks to arrive (docs/PERFORMANCE.md).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
-/// Room left in a message for everything but the text.
-const ENVELOPE_BYTES: usize = 64;
+/// Room left in a message for everything but the text: `seq`, `type` and the answer's numbers
+/// (`stats`: at most about 300 bytes of JSON, every number at its longest).
+const ENVELOPE_BYTES: usize = 384;
 /// Messages that may wait for the page before the stream is read no further.
 pub const MAX_QUEUED_MESSAGES: usize = 1024;
 /// Bytes (of text and other strings, about what they take in JSON) that may wait for the page
@@ -166,9 +168,10 @@ impl Outbox {
         }
     }
 
-    /// Sends queued messages while fewer than `window` are unacknowledged past `acked`, and a
-    /// message that could still grow only while fewer than half are; `false` when the page is gone.
-    pub fn flush(&mut self, sink: &dyn Sink, acked: u64, window: u64) -> bool {
+    /// Sends queued messages, each with `stats`, while fewer than `window` are unacknowledged past
+    /// `acked`, and a message that could still grow only while fewer than half are; `false` when
+    /// the page is gone.
+    pub fn flush(&mut self, sink: &dyn Sink, acked: u64, window: u64, stats: &Stats) -> bool {
         loop {
             let unacked = self.last_seq.saturating_sub(acked);
             let room = if self.holds_full_message() { window } else { window / 2 };
@@ -177,32 +180,34 @@ impl Outbox {
             }
             let Some(queued) = self.queue.pop_front() else { break };
             self.queued_bytes -= queued.weight();
-            if !self.send(sink, queued.event, None) {
+            if !self.send(sink, queued.event, stats, None) {
                 return false;
             }
         }
         true
     }
 
-    /// Sends everything queued, whatever the page acknowledged (the stream is over); `false` when
-    /// the page is gone.
-    pub fn flush_all(&mut self, sink: &dyn Sink) -> bool {
+    /// Sends everything queued, with `stats`, whatever the page acknowledged (the stream is
+    /// over); `false` when the page is gone.
+    pub fn flush_all(&mut self, sink: &dyn Sink, stats: &Stats) -> bool {
         // Nothing counts as unacknowledged past an ack of u64::MAX.
-        self.flush(sink, u64::MAX, u64::MAX)
+        self.flush(sink, u64::MAX, u64::MAX, stats)
     }
 
-    /// Sends everything queued, then the ending with what was saved: the stream's last message.
-    pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved) {
-        if self.flush_all(sink) {
-            self.send(sink, ending, Some(saved));
+    /// Sends everything queued, then the ending with what was saved: the stream's last message,
+    /// with its final `stats`.
+    pub fn finish(&mut self, sink: &dyn Sink, ending: StreamEvent, saved: Saved, stats: &Stats) {
+        if self.flush_all(sink, stats) {
+            self.send(sink, ending, stats, Some(saved));
         }
     }
 
-    fn send(&mut self, sink: &dyn Sink, event: StreamEvent, saved: Option<Saved>) -> bool {
+    fn send(&mut self, sink: &dyn Sink, event: StreamEvent, stats: &Stats, saved: Option<Saved>) -> bool {
         self.last_seq += 1;
         sink.deliver(StreamMessage {
             seq: self.last_seq,
             event,
+            stats: Some(stats.clone()),
             saved,
         })
     }
@@ -232,12 +237,45 @@ mod tests {
         StreamEvent::TextDelta { text: delta.into() }
     }
 
+    /// The numbers every message of these tests goes out with.
+    fn stats() -> Stats {
+        Stats {
+            ttft_ms: Some(120.0),
+            tokens_per_sec: None,
+            output_tokens: Some(1),
+            tokens_estimated: true,
+            input_tokens: None,
+            duration_ms: 130.0,
+            finish_reason: None,
+        }
+    }
+
     fn message(seq: u64, event: StreamEvent) -> StreamMessage {
         StreamMessage {
             seq,
             event,
+            stats: Some(stats()),
             saved: None,
         }
+    }
+
+    #[test]
+    fn each_message_carries_the_numbers_of_its_flush() {
+        let (sink, received) = collector();
+        let mut outbox = Outbox::default();
+        outbox.push(StreamEvent::Start {
+            response_id: None,
+            model: None,
+        });
+        outbox.push(text("a"));
+        let later = Stats {
+            duration_ms: 500.0,
+            ..stats()
+        };
+        assert!(outbox.flush(&sink, 0, WINDOW, &later));
+        let messages: Vec<_> = received.try_iter().collect();
+        assert_eq!(messages.len(), 2);
+        assert!(messages.iter().all(|message| message.stats.as_ref() == Some(&later)));
     }
 
     #[test]
@@ -246,7 +284,7 @@ mod tests {
         let mut outbox = Outbox::default();
         for (i, delta) in ["a", "b", "c"].into_iter().enumerate() {
             outbox.push(text(delta));
-            assert!(outbox.flush(&sink, i as u64, WINDOW));
+            assert!(outbox.flush(&sink, i as u64, WINDOW, &stats()));
         }
         let messages: Vec<_> = received.try_iter().collect();
         assert_eq!(
@@ -266,7 +304,7 @@ mod tests {
         assert!(!outbox.is_full());
         outbox.push(usage);
         assert!(outbox.is_full(), "text-free events count one message each");
-        assert!(outbox.flush_all(&sink));
+        assert!(outbox.flush_all(&sink, &stats()));
         assert_eq!((outbox.is_full(), outbox.queued_bytes), (false, 0));
 
         // Text coalesces, so its bytes are what fill the queue.
@@ -276,7 +314,7 @@ mod tests {
         }
         assert!(outbox.queue.len() < MAX_QUEUED_MESSAGES);
         assert!(outbox.queued_bytes >= MAX_QUEUED_BYTES && outbox.queued_bytes < MAX_QUEUED_BYTES + 8192);
-        assert!(outbox.flush_all(&sink));
+        assert!(outbox.flush_all(&sink, &stats()));
         assert_eq!(outbox.queued_bytes, 0, "every byte counted in is counted out");
     }
 
@@ -286,7 +324,7 @@ mod tests {
         let mut outbox = Outbox::default();
         for n in 0..100 {
             outbox.push(text(&format!("{n},")));
-            outbox.flush(&sink, 0, WINDOW);
+            outbox.flush(&sink, 0, WINDOW, &stats());
         }
         let first: Vec<_> = received.try_iter().collect();
         assert_eq!(
@@ -294,7 +332,7 @@ mod tests {
             WINDOW / 2,
             "messages that could grow: half a window before the ack"
         );
-        outbox.flush(&sink, WINDOW / 2, WINDOW);
+        outbox.flush(&sink, WINDOW / 2, WINDOW, &stats());
         let rest: Vec<_> = received.try_iter().collect();
         assert_eq!(rest.len(), 1, "the backlog arrives as one coalesced message");
         let all: String = first
@@ -314,11 +352,11 @@ mod tests {
         let mut outbox = Outbox::default();
         for n in 0..WINDOW / 2 {
             outbox.push(text(&n.to_string()));
-            outbox.flush(&sink, 0, WINDOW);
+            outbox.flush(&sink, 0, WINDOW, &stats());
         }
         // A burst: two full messages and the start of a third.
         outbox.push(text(&"x".repeat(2 * TEXT_BUDGET + 10)));
-        outbox.flush(&sink, 0, WINDOW);
+        outbox.flush(&sink, 0, WINDOW, &stats());
         let sizes: Vec<usize> = received
             .try_iter()
             .map(|message| match message.event {
@@ -329,7 +367,7 @@ mod tests {
         let mut expected = vec![1; WINDOW as usize / 2];
         expected.extend([TEXT_BUDGET, TEXT_BUDGET]);
         assert_eq!(sizes, expected, "the full messages went out, the growing one waits");
-        outbox.flush(&sink, WINDOW / 2, WINDOW);
+        outbox.flush(&sink, WINDOW / 2, WINDOW, &stats());
         let rest: Vec<_> = received.try_iter().collect();
         assert_eq!(rest, vec![message(WINDOW / 2 + 3, text(&"x".repeat(10)))]);
     }
@@ -344,7 +382,17 @@ mod tests {
         outbox.push(StreamEvent::ThinkingDelta {
             text: "日本語".repeat(12 * MAX_MESSAGE_BYTES / 9),
         });
-        outbox.flush_all(&sink);
+        // Numbers at their longest in JSON.
+        let longest = Stats {
+            ttft_ms: Some(-f64::MAX),
+            tokens_per_sec: Some(-f64::MAX),
+            output_tokens: Some(u64::MAX),
+            tokens_estimated: false,
+            input_tokens: Some(u64::MAX),
+            duration_ms: -f64::MAX,
+            finish_reason: Some("content_filter".into()),
+        };
+        outbox.flush_all(&sink, &longest);
         let messages: Vec<_> = received.try_iter().collect();
         assert!(messages.len() > 20);
         for message in &messages {
@@ -391,7 +439,7 @@ mod tests {
         outbox.push(raw.clone());
         outbox.push(text("B"));
         outbox.push(usage.clone());
-        outbox.flush(&sink, 0, WINDOW);
+        outbox.flush(&sink, 0, WINDOW, &stats());
         let messages: Vec<_> = received.try_iter().collect();
         assert_eq!(
             messages,
@@ -411,7 +459,7 @@ mod tests {
         let mut outbox = Outbox::default();
         for n in 0..40 {
             outbox.push(text(&n.to_string()));
-            outbox.flush(&sink, 0, WINDOW);
+            outbox.flush(&sink, 0, WINDOW, &stats());
         }
         let saved = Saved {
             id: 7,
@@ -423,16 +471,17 @@ mod tests {
             reason: FinishReason::Stop,
             raw_reason: Some("stop".into()),
         };
-        outbox.finish(&sink, finish.clone(), saved.clone());
+        outbox.finish(&sink, finish.clone(), saved.clone(), &stats());
         let messages: Vec<_> = received.try_iter().collect();
         let last = messages.last().unwrap();
         assert_eq!((&last.event, last.saved.as_ref()), (&finish, Some(&saved)));
         assert_eq!(last.seq, messages.len() as u64);
         assert!(messages[..messages.len() - 1].iter().all(|m| m.saved.is_none()));
+        let numbers = serde_json::to_value(stats()).unwrap();
         assert_eq!(
             serde_json::to_value(last).unwrap(),
             serde_json::json!({"seq": last.seq, "type": "finish", "reason": "stop", "raw_reason": "stop",
-                "saved": {"id": 7, "state": "done", "error": null, "stats": null}})
+                "stats": numbers, "saved": {"id": 7, "state": "done", "error": null, "stats": null}})
         );
     }
 }

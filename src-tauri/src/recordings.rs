@@ -3,8 +3,8 @@
 //! deleting the answer deletes it), kept `recordings_keep_days` days, shown as the inspector's
 //! rows, and exported as an `.sse` file to the downloads folder.
 //!
-//! The rows (`rows.rs`) are the recording's SSE events each decoded again by the protocol's own
-//! decoder, so they show what the page received; the page gets them a window at a time, from the
+//! The rows (`rows.rs`) are the recording's SSE events read again by the core, as the stream read
+//! them, so they show what the page received; the page gets them a window at a time, from the
 //! decoded streams `row_windows.rs` keeps. An `.sse` file opened from disk gives the same rows.
 
 use std::path::{Path, PathBuf};
@@ -107,11 +107,7 @@ pub fn stream_events(store: &Store, cache: &RowCache, message_id: i64, window: &
     cache.window(source, window, || {
         let recording = load(store, message_id)?;
         let message = store.message(message_id)?;
-        Ok(rows::decode(
-            &recording,
-            Some(&message),
-            Limits::default().inspector_rows,
-        ))
+        rows::decode(&recording, Some(&message), &Limits::default())
     })
 }
 
@@ -132,7 +128,7 @@ pub fn open_file(cache: &RowCache, path: &Path, window: &Window) -> AppResult<St
     cache.window(source, window, || {
         let limits = Limits::default();
         let file = sse_file::read(path, &limits)?;
-        let decoded = rows::decode(&file.recording, None, limits.inspector_rows);
+        let decoded = rows::decode(&file.recording, None, &limits)?;
         if decoded.rows.is_empty() && file.recording.body_len() > 0 {
             return Err(AppError::InvalidInput(format!(
                 "{name} holds no SSE events (no `data:` lines): it is not a saved stream"

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
-use runnel_core::recording::COMMENT;
+use runnel_core::inspect::COMMENT;
 
 use crate::error::AppResult;
 use crate::models::{EventRow, StreamEvents};
@@ -201,7 +201,9 @@ fn passes(row: &EventRow, words: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::StreamSummary;
+    use runnel_core::Metrics;
+
+    use crate::models::{Stats, StreamSummary};
 
     fn row(event: &str, data: &str) -> EventRow {
         EventRow {
@@ -209,6 +211,7 @@ mod tests {
             event: event.into(),
             bytes: data.len() as u64,
             data: data.into(),
+            fields: Vec::new(),
             decoded: Vec::new(),
         }
     }
@@ -221,14 +224,9 @@ mod tests {
                 status: Some(200),
                 events: rows.len() as u64 + more,
                 bytes: 0,
-                duration_ms: None,
                 ttfb_ms: None,
-                ttft_ms: None,
-                tokens_per_sec: None,
-                finish_reason: None,
-                input_tokens: None,
-                output_tokens: None,
                 truncated: false,
+                stats: Stats::new(&Metrics::default(), None),
             },
             timeline: crate::timeline::of(&rows),
             rows,

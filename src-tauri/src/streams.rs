@@ -9,13 +9,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use runnel_core::provider::Protocol;
 use runnel_core::{ChatStream, RecordingTap, StopHandle, StreamError, StreamEvent};
 use tokio::sync::Notify;
 
 use crate::checkpoint::Checkpoints;
 use crate::ending;
 use crate::inspector::{Inspection, RowSink};
-use crate::models::MessageView;
+use crate::models::{MessageView, Stats};
 use crate::outbox::{Outbox, Sink, WINDOW};
 use crate::store::Store;
 
@@ -38,10 +39,18 @@ impl Acks {
     }
 }
 
+/// A stream's recording as it grows, for an inspector: the tap, the protocol it is in and the
+/// model asked for.
+struct Recorded {
+    tap: RecordingTap,
+    protocol: &'static dyn Protocol,
+    model: String,
+}
+
 struct Running {
     stop: StopHandle,
-    /// The recording as it grows, and the protocol it is in.
-    tap: Option<(RecordingTap, String)>,
+    /// The recording as it grows.
+    recorded: Option<Recorded>,
     inspection: Option<Inspection>,
     acks: Arc<Acks>,
 }
@@ -66,11 +75,13 @@ pub struct Streams {
 
 impl Streams {
     /// Forwards `stream` (filling in `answer`) to `sink` on a task of its own; returns its id.
-    /// `protocol` is the stream's wire protocol, for an inspector's rows.
+    /// `protocol` is the stream's wire protocol and `model` the model it asked for, for an
+    /// inspector's rows.
     pub fn start(
         self: &Arc<Self>,
         stream: ChatStream,
-        protocol: &str,
+        protocol: &'static dyn Protocol,
+        model: &str,
         sink: impl Sink,
         store: Arc<Store>,
         answer: Answer,
@@ -81,7 +92,11 @@ impl Streams {
             id,
             Running {
                 stop: stream.stop_handle(),
-                tap: stream.recording_tap().map(|tap| (tap, protocol.to_owned())),
+                recorded: stream.recording_tap().map(|tap| Recorded {
+                    tap,
+                    protocol,
+                    model: model.to_owned(),
+                }),
                 inspection: None,
                 acks: acks.clone(),
             },
@@ -119,14 +134,15 @@ impl Streams {
         let Some(running) = running.get_mut(&id) else {
             return false;
         };
-        let Some((tap, protocol)) = &running.tap else {
+        let Some(recorded) = &running.recorded else {
             return false;
         };
         // The previous inspection stops first: the tap wakes one reader.
         if let Some(previous) = running.inspection.take() {
             previous.cancel();
         }
-        running.inspection = Some(Inspection::start(tap.clone(), protocol, sink));
+        let inspection = Inspection::start(recorded.tap.clone(), recorded.protocol, &recorded.model, sink);
+        running.inspection = Some(inspection);
         true
     }
 
@@ -220,12 +236,13 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
                 // The events of one read go together: a burst fills messages (up to the message
                 // limit) instead of spending the page's window on a delta each.
                 if !stream.has_ready() || outbox.holds_full_message() {
-                    page_open = outbox.flush(sink, acks.painted(), WINDOW);
+                    page_open = outbox.flush(sink, acks.painted(), WINDOW, &Stats::from(stream.completion()));
                 }
             }
             // While events are ready, the branch above sends once they are in (or fill a message).
             () = acks.changed.notified(), if !stream.has_ready() || !room => {
-                page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW);
+                let stats = Stats::from(stream.completion());
+                page_open = page_open && outbox.flush(sink, acks.painted(), WINDOW, &stats);
             }
             () = stop.stopped(), if !room => stopped = true,
             () = checkpoints.due() => checkpoints.write(stream.completion()),
@@ -233,12 +250,12 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
     };
     // What the page has not been sent yet goes now, whatever it acknowledged: the stream is over,
     // and its last text must not wait for the database (a checkpoint in flight, the save).
-    page_open = page_open && outbox.flush_all(sink);
+    page_open = page_open && outbox.flush_all(sink, &Stats::from(stream.completion()));
     checkpoints.settle().await;
     let completion = stream.finish().await;
     let saved = blocking(|| ending::save(store, started.id, &ending, &completion));
     if page_open {
-        outbox.finish(sink, ending, saved);
+        outbox.finish(sink, ending, saved, &Stats::from(&completion));
     }
 }
 

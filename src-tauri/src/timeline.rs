@@ -1,56 +1,77 @@
-//! The inspector's timeline of a stream's rows: events, comment lines and content deltas counted
-//! per slice of time, what the page's chart draws (a tick per slice with events, tokens per
-//! second from the content). It is [`SLICES`] numbers a kind however many rows there are, so a
-//! window of rows can carry it; the page works out the same from a live answer's rows
-//! (`ui/src/inspector/chart.ts`, `timelineOf`).
+//! The inspector's timeline of a stream's rows: events, comment lines and content counted per
+//! slice of time, what the page's chart draws (a tick per slice with events, tokens per second
+//! from the content). It is [`SLICES`] numbers a kind however many rows there are, so a window of
+//! rows, or a live answer's batch, can carry it. Content is the core's
+//! (`StreamEvent::is_content`), as the stream's numbers count it.
 
-use runnel_core::StreamEvent;
-use runnel_core::recording::COMMENT;
+use runnel_core::inspect::{COMMENT, EventRow};
 
-use crate::models::{EventRow, Timeline};
+use crate::models::Timeline;
 
 /// Slices of the time axis: about a pixel each at the panel's width.
 pub const SLICES: usize = 480;
 
-/// The timeline of `rows` (in arrival order).
-pub fn of(rows: &[EventRow]) -> Timeline {
-    let span_ms = rows.iter().map(|row| row.at_ms).fold(1.0, f64::max);
-    let mut timeline = Timeline {
-        span_ms,
-        events: vec![0; SLICES],
-        comments: vec![0; SLICES],
-        content: vec![0; SLICES],
-        longest_gap_ms: 0.0,
-    };
-    for (index, row) in rows.iter().enumerate() {
-        // Truncation is the slice's floor; a row at the very end belongs to the last slice.
-        let slice = ((row.at_ms / span_ms * SLICES as f64) as usize).min(SLICES - 1);
-        if row.event == COMMENT {
-            timeline.comments[slice] += 1;
-        } else {
-            timeline.events[slice] += 1;
-        }
-        timeline.content[slice] += row.decoded.iter().filter(|event| is_content(event)).count() as u32;
-        if index > 0 {
-            timeline.longest_gap_ms = timeline.longest_gap_ms.max(row.at_ms - rows[index - 1].at_ms);
-        }
-    }
-    timeline
+/// What the timeline counts of each row, kept as rows go by (a live answer's are sent, not kept),
+/// so that a timeline can be drawn at any time.
+#[derive(Debug, Default)]
+pub struct Marks(Vec<Mark>);
+
+#[derive(Debug)]
+struct Mark {
+    at_ms: f64,
+    comment: bool,
+    content: u32,
 }
 
-/// A delta a person reads as a token: text, thinking or refusal with text, or a tool call.
-fn is_content(event: &StreamEvent) -> bool {
-    match event {
-        StreamEvent::TextDelta { text } | StreamEvent::ThinkingDelta { text } | StreamEvent::RefusalDelta { text } => {
-            !text.is_empty()
-        }
-        StreamEvent::ToolCallDelta { .. } => true,
-        _ => false,
+impl Marks {
+    /// Counts `row`, the next in arrival order.
+    pub fn push(&mut self, row: &EventRow) {
+        self.0.push(Mark {
+            at_ms: row.at_ms,
+            comment: row.event == COMMENT,
+            content: row.decoded.iter().filter(|event| event.is_content()).count() as u32,
+        });
     }
+
+    /// The timeline of the rows counted so far.
+    pub fn timeline(&self) -> Timeline {
+        let marks = &self.0;
+        let span_ms = marks.iter().map(|mark| mark.at_ms).fold(1.0, f64::max);
+        let mut timeline = Timeline {
+            span_ms,
+            events: vec![0; SLICES],
+            comments: vec![0; SLICES],
+            content: vec![0; SLICES],
+            longest_gap_ms: 0.0,
+        };
+        for (index, mark) in marks.iter().enumerate() {
+            // Truncation is the slice's floor; a row at the very end belongs to the last slice.
+            let slice = ((mark.at_ms / span_ms * SLICES as f64) as usize).min(SLICES - 1);
+            if mark.comment {
+                timeline.comments[slice] += 1;
+            } else {
+                timeline.events[slice] += 1;
+            }
+            timeline.content[slice] += mark.content;
+            if index > 0 {
+                timeline.longest_gap_ms = timeline.longest_gap_ms.max(mark.at_ms - marks[index - 1].at_ms);
+            }
+        }
+        timeline
+    }
+}
+
+/// The timeline of `rows` (in arrival order).
+pub fn of(rows: &[EventRow]) -> Timeline {
+    let mut marks = Marks::default();
+    rows.iter().for_each(|row| marks.push(row));
+    marks.timeline()
 }
 
 #[cfg(test)]
 mod tests {
+    use runnel_core::StreamEvent;
+
     use super::*;
 
     fn row(at_ms: f64, event: &str, texts: &[&str]) -> EventRow {
@@ -59,6 +80,7 @@ mod tests {
             event: event.into(),
             bytes: 0,
             data: String::new(),
+            fields: Vec::new(),
             decoded: texts
                 .iter()
                 .map(|text| StreamEvent::TextDelta { text: (*text).into() })

@@ -194,7 +194,7 @@ pub fn stream_into(
     };
     let stream_id = state
         .streams
-        .start(stream, endpoint.protocol.id(), sink, state.store.clone(), answer);
+        .start(stream, endpoint.protocol, model_id, sink, state.store.clone(), answer);
     Ok((assistant, stream_id))
 }
 

@@ -3,7 +3,7 @@ import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
 import { Role, type EventRow, type LiveRows, type MessageView, type ProviderView, type StreamEvents, type Turn } from "./types";
 import { PAGE_ROWS } from "./inspector/sources";
-import { flush, manualFrames, providerView } from "./testing";
+import { flush, liveRows, manualFrames, providerView, stats, streamSummary } from "./testing";
 
 const catalog: ProviderView[] = [
   providerView({ id: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" }),
@@ -33,14 +33,14 @@ const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 let handler: StreamHandler | null = null;
 let onRows: (batch: LiveRows) => void = () => undefined;
 let onDrop: (paths: string[]) => void = () => undefined;
-const eventRow = (at_ms: number, data: string): EventRow => ({ at_ms, event: "message", bytes: data.length, data, decoded: [] });
+const eventRow = (at_ms: number, data: string): EventRow => ({ at_ms, event: "message", bytes: data.length, data, fields: [], decoded: [] });
 const recorded: StreamEvents = {
   start: 0,
   rows: [eventRow(5, '{"a":1}'), eventRow(9, "[DONE]")],
   total: 2,
   more: 0,
   timeline: { span_ms: 9, events: [1, 1], comments: [0, 0], content: [0, 0], longest_gap_ms: 4 },
-  summary: { protocol: "openai", model: "m", status: 200, events: 2, bytes: 30, duration_ms: 9, ttfb_ms: 4, ttft_ms: null, tokens_per_sec: null, finish_reason: "stop", input_tokens: null, output_tokens: null, truncated: false },
+  summary: streamSummary({ model: "m", events: 2, bytes: 30, ttfb_ms: 4, stats: stats({ duration_ms: 9, finish_reason: "stop" }) }),
 };
 const ipc = {
   appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo", demo_provider: "demo" })),
@@ -218,7 +218,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect(answer.querySelector("[data-testid=retry]")!.classList.contains("button-primary")).toBe(true);
   });
 
-  it("Retry keeps the previous answer until the new one has text", async () => {
+  it("Retry keeps the previous answer until the new one has text (its numbers have a first token)", async () => {
     const answers = () => [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")];
     const before = answers().length;
     answers().at(-1)!.querySelector<HTMLButtonElement>("[data-testid=retry]")!.click();
@@ -226,10 +226,10 @@ describe("the app, end to end against a fake IPC", () => {
     expect(ipc.regenerate).toHaveBeenCalledTimes(1);
     expect(answers().length).toBe(before + 1);
     expect(answers().at(-2)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Partial");
-    handler!({ type: "start", seq: 1, id: null, model: null });
+    handler!({ type: "start", seq: 1, id: null, model: null, stats: stats() });
     frame();
     expect(answers().length).toBe(before + 1);
-    handler!({ type: "text", seq: 2, text: "Fresh" });
+    handler!({ type: "text", seq: 2, text: "Fresh", stats: stats({ ttft_ms: 80 }) });
     frame();
     expect(answers().length).toBe(before);
     expect(answers().at(-1)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Fresh");
@@ -285,7 +285,7 @@ describe("the app, end to end against a fake IPC", () => {
     expect(ipc.inspectStream).toHaveBeenLastCalledWith(42, expect.any(Function));
     expect($("[data-testid=inspector]").hidden).toBe(false);
     expect(document.querySelector(".app")!.classList.contains("inspecting")).toBe(true);
-    onRows({ rows: [eventRow(3, '{"live":true}')], more: 0 });
+    onRows(liveRows([eventRow(3, '{"live":true}')]));
     frame();
     const shown = () => [...document.querySelectorAll<HTMLElement>("[data-testid=inspector-event]")].map((r) => r.dataset.tMs);
     expect(shown()).toEqual(["3"]);

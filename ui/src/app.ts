@@ -13,8 +13,8 @@ import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
-import { StreamPump, type FrameScheduler } from "./stream";
-import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type StreamMessage, type Turn, type UiError } from "./types";
+import { StreamPump, hasContent, type FrameScheduler } from "./stream";
+import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
 import { CompareView } from "./views/compare";
@@ -31,9 +31,6 @@ import { TopBarView } from "./views/topbar";
  */
 const hintDismissed = (demo: string): string => `runnel.${demo}-hint-dismissed`;
 
-/** Whether a stream message is part of the answer itself (not its start, usage or end). */
-const hasContent = (m: StreamMessage): boolean =>
-  m.type === "tool_call" || ((m.type === "text" || m.type === "thinking" || m.type === "refusal") && m.text !== "");
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
 
 interface LiveStream {
@@ -582,8 +579,7 @@ export class App {
    */
   private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
     const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
-    const protocol = this.catalog.find((g) => g.id === splitModel(message.view.model ?? "").provider)?.protocol ?? "";
-    this.inspector.toggle(message, running ? { streamId: running.streamId, protocol } : null);
+    this.inspector.toggle(message, running ? { streamId: running.streamId } : null);
   }
 
   // ---- compare ------------------------------------------------------------------------------------

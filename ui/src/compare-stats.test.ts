@@ -1,24 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { allEnded, LiveStats, summaryRows } from "./compare-stats";
-import type { Saved, Stats, StreamMessage } from "./types";
-
-const text = (seq: number, t: string): StreamMessage => ({ seq, type: "text", text: t });
-const saved: Saved = { id: 1, state: "done", error: null, stats: null };
-
-describe("a column's live stats", () => {
-  it("time the first token from the request, count deltas until usage arrives, then the provider's count", () => {
-    const live = new LiveStats(1000);
-    expect(live.snapshot(1200)).toMatchObject({ ttft_ms: null, output_tokens: null, tokens_per_sec: null, duration_ms: 200 });
-    live.apply([{ seq: 1, type: "start", id: null, model: null }, text(2, "")], 1300);
-    expect(live.snapshot(1300).ttft_ms).toBeNull();
-    live.apply([text(3, "Hello"), text(4, " world")], 1400);
-    live.apply([text(5, "!")], 1900);
-    expect(live.snapshot(2400)).toMatchObject({ ttft_ms: 400, output_tokens: 3, tokens_estimated: true, tokens_per_sec: 3 });
-    live.apply([{ seq: 6, type: "usage", input_tokens: 4, output_tokens: 10 }], 2400);
-    live.apply([{ seq: 7, type: "finish", reason: "length", raw_reason: "length", saved }], 2400);
-    expect(live.snapshot(2400)).toMatchObject({ output_tokens: 10, tokens_estimated: false, tokens_per_sec: 10, finish_reason: "length" });
-  });
-});
+import { allEnded, summaryRows } from "./compare-stats";
+import type { Stats } from "./types";
 
 describe("the summary table", () => {
   const stats = (fields: Partial<Stats>): Stats => ({

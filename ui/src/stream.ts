@@ -18,11 +18,20 @@ import { pagePerf } from "./perf";
 import type { Saved, StreamMessage } from "./types";
 
 /**
- * Whether `m` is the stream's ending (the core's finish, error or stopped event), its last
- * message, which Rust sends with what was saved.
+ * Whether `m` is the stream's ending, its last message: the one Rust sends with what was saved
+ * (on the core's ending event, which the core decides: `StreamEvent::is_ending`).
  */
-export function isEnding(m: StreamMessage): m is StreamMessage & { type: "finish" | "error" | "stopped"; saved: Saved } {
-  return m.type === "finish" || m.type === "error" || m.type === "stopped";
+export function isEnding(m: StreamMessage): m is StreamMessage & { saved: Saved } {
+  return m.saved !== undefined;
+}
+
+/**
+ * Whether the answer has content by `m`: its numbers then have a time to first token, which the
+ * core sets at the first content event (`StreamEvent::is_content`, the rule by which Rust also
+ * replaces a superseded answer, streams.rs).
+ */
+export function hasContent(m: StreamMessage): boolean {
+  return m.stats?.ttft_ms != null;
 }
 
 /** Runs `callback` before the next paint; returns a function that cancels it. */

@@ -1,6 +1,6 @@
 /** Values for the page's unit tests (never imported by the app). */
 import type { FrameScheduler } from "./stream";
-import type { ProviderView } from "./types";
+import type { EventRow, LiveRows, ProviderView, Stats, StreamSummary } from "./types";
 
 /** A provider as the backend sends it: an available, keyless, remote one unless `fields` say otherwise. */
 export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, "id">): ProviderView {
@@ -34,3 +34,32 @@ export function manualFrames(): { schedule: FrameScheduler; frame: () => void } 
 
 /** Lets pending promise callbacks run. */
 export const flush = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+/** A stream's numbers as Rust sends them: nothing known yet unless `fields` say otherwise. */
+export function stats(fields: Partial<Stats> = {}): Stats {
+  return {
+    ttft_ms: null,
+    tokens_per_sec: null,
+    output_tokens: null,
+    tokens_estimated: false,
+    input_tokens: null,
+    duration_ms: 0,
+    finish_reason: null,
+    ...fields,
+  };
+}
+
+/** An inspector's summary as Rust sends it, of an OpenAI stream with no events unless `fields` say otherwise. */
+export function streamSummary(fields: Partial<StreamSummary> = {}): StreamSummary {
+  return { protocol: "openai", model: "gpt", status: 200, events: 0, bytes: 0, ttfb_ms: null, truncated: false, stats: stats(), ...fields };
+}
+
+/** A live answer's batch of inspector rows, with the summary Rust would send with it. */
+export function liveRows(rows: EventRow[], more = 0, summary: Partial<StreamSummary> = {}): LiveRows {
+  return {
+    rows,
+    more,
+    summary: streamSummary({ status: null, ...summary }),
+    timeline: { span_ms: 1, events: [], comments: [], content: [], longest_gap_ms: 0 },
+  };
+}

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use eventsource_stream::Eventsource;
 use futures_util::StreamExt;
+use runnel_core::body::{self, BodyDecoder, Part};
 use runnel_core::provider::protocol;
 use runnel_core::sse::SseDecoder;
-use runnel_core::{ChatRequest, Endpoint, Engine, Message, StreamEvent, StreamOptions, Timeouts};
+use runnel_core::{ChatRequest, Endpoint, Engine, Limits, Message, StreamEvent, StreamOptions, Timeouts};
 use runnel_testkit::{Chunking, End, FakeServer, Reply, anthropic_stream, long_line_event, openai_stream};
 use tokio::runtime::Runtime;
 
@@ -412,26 +413,27 @@ fn split(body: &Bytes, size: usize) -> Vec<Bytes> {
         .collect()
 }
 
-/// Ours: SSE framing and the protocol decoder, counting text deltas.
+/// Ours: the engine's body decoder (SSE framing and the protocol decoder), counting text deltas.
 fn ours_deltas(wire: Wire, body: &[u8], chunk: usize) -> usize {
-    let mut sse = SseDecoder::new();
-    let mut decoder = protocol(wire.id()).expect("a registered protocol").decoder();
-    let mut events = Vec::new();
+    let protocol = protocol(wire.id()).expect("a registered protocol");
+    let mut decoder = BodyDecoder::new(protocol, Limits::default().event_bytes);
     let mut deltas = 0;
     for piece in body.chunks(chunk) {
         // As the engine does: each event is decoded as soon as it is framed.
-        let _ = sse.feed_each(piece, |frame| {
-            decoder.decode(&frame, &mut events).expect("a well-formed stream");
-            for event in events.drain(..) {
-                if let StreamEvent::TextDelta { text } = event {
-                    black_box(text);
-                    deltas += 1;
+        let _ = decoder.feed(piece, |part| {
+            if let Part::Event(decoded) = part {
+                for event in decoded.events.drain(..) {
+                    if let StreamEvent::TextDelta { text } = event {
+                        black_box(text);
+                        deltas += 1;
+                    }
                 }
             }
             std::ops::ControlFlow::Continue(())
         });
     }
-    assert!(sse.finish().is_none(), "the stream ends between events");
+    let end = decoder.finish(|_| {});
+    assert!(matches!(end, body::End::Complete(_)), "a well-formed stream: {end:?}");
     deltas
 }
 

@@ -1,5 +1,6 @@
 //! Collect while streaming: folds a stream's events into the full message, its usage, its
-//! outcome and its timings, so that whenever and however the stream ends, all of it is at hand.
+//! outcome and its numbers ([`Metrics`]), so that whenever and however the stream ends, all of it
+//! is at hand.
 
 use std::time::Instant;
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::limits::Limits;
+use crate::metrics::Metrics;
 use crate::recording::Recording;
 
 /// How a stream ended (or that it has not yet), in the words the app stores and shows for a
@@ -44,27 +46,6 @@ pub struct ToolCall {
     pub arguments: String,
 }
 
-/// Timings and counts of one stream.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Metrics {
-    /// Milliseconds from sending the request to the response head.
-    pub ttfb_ms: Option<f64>,
-    /// Milliseconds from sending the request to the first piece of the answer.
-    pub ttft_ms: Option<f64>,
-    /// Milliseconds from sending the request to the last event seen.
-    pub duration_ms: f64,
-    /// Content deltas received (text, thinking, refusal, tool-call fragments).
-    pub deltas: u64,
-    /// Body bytes received.
-    pub bytes: u64,
-    /// Output tokens: the provider's count, or the number of deltas when it sent none.
-    pub output_tokens: Option<u64>,
-    /// True when `output_tokens` is the delta count, not the provider's count.
-    pub tokens_estimated: bool,
-    /// Output tokens per second between the first token and the last event.
-    pub tokens_per_sec: Option<f64>,
-}
-
 /// Everything a stream produced: the message, usage, outcome and metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Completion {
@@ -84,7 +65,7 @@ pub struct Completion {
     pub usage: Usage,
     /// How the stream ended.
     pub outcome: Outcome,
-    /// Timings and counts.
+    /// Timings and counts, as [`Metrics`] defines them.
     pub metrics: Metrics,
     /// The response as it arrived, when the stream was recorded
     /// ([`StreamOptions::record`](crate::StreamOptions::record)); set just before the ending.
@@ -98,7 +79,6 @@ pub struct Collector {
     started: Instant,
     /// [`Limits::tool_calls`]: a tool-call index at or past it is never allocated for.
     max_tool_calls: u32,
-    first_token: Option<Instant>,
     completion: Completion,
 }
 
@@ -115,7 +95,6 @@ impl Collector {
         Self {
             started,
             max_tool_calls: limits.tool_calls,
-            first_token: None,
             completion: Completion {
                 response_id: None,
                 model: None,
@@ -133,7 +112,8 @@ impl Collector {
 
     /// Records the arrival of the response head.
     pub fn connected(&mut self, at: Instant) {
-        self.completion.metrics.ttfb_ms = Some(self.ms_since_start(at));
+        let at_ms = self.ms_since_start(at);
+        self.completion.metrics.connected(at_ms);
     }
 
     /// Keeps the stream's recording.
@@ -143,14 +123,9 @@ impl Collector {
 
     /// Folds one event that arrived at `at`, when `bytes` body bytes had been received.
     pub fn apply(&mut self, at: Instant, bytes: u64, event: &StreamEvent) {
+        let at_ms = self.ms_since_start(at);
         let completion = &mut self.completion;
-        if event.is_content() {
-            completion.metrics.deltas += 1;
-            if self.first_token.is_none() {
-                self.first_token = Some(at);
-                completion.metrics.ttft_ms = Some(at.duration_since(self.started).as_secs_f64() * 1000.0);
-            }
-        }
+        completion.metrics.record(at_ms, bytes, event);
         match event {
             StreamEvent::Start { response_id, model } => {
                 completion.response_id.clone_from(response_id);
@@ -189,8 +164,6 @@ impl Collector {
             StreamEvent::Stopped => completion.outcome = Outcome::Stopped,
             StreamEvent::Raw(_) | StreamEvent::ToolCallDelta { .. } => {}
         }
-        completion.metrics.bytes = bytes;
-        self.update_timing(at);
     }
 
     /// The completion so far.
@@ -205,26 +178,6 @@ impl Collector {
 
     fn ms_since_start(&self, at: Instant) -> f64 {
         at.duration_since(self.started).as_secs_f64() * 1000.0
-    }
-
-    fn update_timing(&mut self, at: Instant) {
-        let duration_ms = self.ms_since_start(at);
-        let metrics = &mut self.completion.metrics;
-        metrics.duration_ms = duration_ms;
-        let (tokens, estimated) = match self.completion.usage.output_tokens {
-            Some(tokens) => (Some(tokens), false),
-            None if metrics.deltas > 0 => (Some(metrics.deltas), true),
-            None => (None, false),
-        };
-        metrics.output_tokens = tokens;
-        metrics.tokens_estimated = estimated;
-        metrics.tokens_per_sec = match (tokens, self.first_token) {
-            (Some(tokens), Some(first)) => {
-                let seconds = at.duration_since(first).as_secs_f64();
-                (seconds > 0.0 && tokens > 1).then(|| tokens as f64 / seconds)
-            }
-            _ => None,
-        };
     }
 }
 

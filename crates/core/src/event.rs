@@ -91,15 +91,18 @@ impl StreamEvent {
         }
     }
 
-    /// True for the events that carry a piece of the answer (text, thinking, refusal, tool call).
+    /// True for the events that carry a piece of the answer: text, thinking or refusal with text,
+    /// and any tool-call fragment (its first names the tool, even before any arguments). The one
+    /// rule for "content": the first marks the time to first token, each counts as a token until
+    /// the provider reports its own count ([`Metrics`](crate::Metrics)), the first replaces an
+    /// answer being regenerated, and the inspector's chart counts them. An empty text delta is
+    /// not content: nothing of the answer arrived.
     pub fn is_content(&self) -> bool {
-        matches!(
-            self,
-            Self::TextDelta { .. }
-                | Self::ThinkingDelta { .. }
-                | Self::RefusalDelta { .. }
-                | Self::ToolCallDelta { .. }
-        )
+        match self {
+            Self::TextDelta { text } | Self::ThinkingDelta { text } | Self::RefusalDelta { text } => !text.is_empty(),
+            Self::ToolCallDelta { .. } => true,
+            _ => false,
+        }
     }
 }
 
@@ -158,6 +161,30 @@ pub struct RawFrame {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_is_a_piece_of_the_answer_and_an_ending_is_one_of_three() {
+        let text = |text: &str| StreamEvent::TextDelta { text: text.into() };
+        let tool = StreamEvent::ToolCallDelta {
+            index: 0,
+            id: Some("call_1".into()),
+            name: Some("f".into()),
+            arguments: String::new(),
+        };
+        assert!(text("a").is_content() && tool.is_content());
+        assert!(StreamEvent::ThinkingDelta { text: "hm".into() }.is_content());
+        assert!(!text("").is_content(), "an empty delta carries nothing");
+        assert!(!StreamEvent::RefusalDelta { text: String::new() }.is_content());
+        let usage = StreamEvent::Usage(Usage::default());
+        assert!(!usage.is_content() && !usage.is_ending());
+        let finish = StreamEvent::Finish {
+            reason: FinishReason::Stop,
+            raw_reason: None,
+        };
+        let error = StreamEvent::Error(StreamError::incomplete("cut"));
+        assert!([finish, error, StreamEvent::Stopped].iter().all(StreamEvent::is_ending));
+        assert!(!text("a").is_ending());
+    }
 
     #[test]
     fn events_serialize_to_the_cli_shape() {

@@ -6,7 +6,7 @@
 //! just before the ending event, in
 //! [`Completion::recording`](crate::Completion::recording). It is what an `.sse` export writes
 //! ([`crate::sse_file`]), what `runnel replay` serves ([`crate::replay`]), and what an inspector
-//! re-frames into rows ([`Recording::frames`]).
+//! reads into rows ([`crate::inspect`]).
 //!
 //! A recording is bounded by [`Limits::recording_bytes`] and [`Limits::recording_chunks`]: past
 //! either it keeps nothing more and is marked [`truncated`](Recording::truncated), and the stream
@@ -26,14 +26,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 
-use crate::event::RawFrame;
 use crate::limits::Limits;
 use crate::redact::Redactor;
-use crate::sse::{EventTooLarge, SseDecoder, SseFrame};
-
-/// The event name of a comment line's [`RawFrame`] from a [`Framer`]: the empty string, which no
-/// real event has (an event with no name, or an empty one, is `message`).
-pub const COMMENT: &str = "";
 
 /// The size of the blocks a recorder copies reads into.
 const BLOCK: usize = 256 << 10;
@@ -118,91 +112,6 @@ impl Recording {
             body.extend_from_slice(&chunk.bytes);
         }
         body
-    }
-
-    /// The body's SSE events and comment lines, each stamped with the arrival time of the chunk
-    /// that completed it, as a [`Framer`] gives them; an event cut off at the end of the body
-    /// comes last. Framing stops at an event past the default event limit.
-    pub fn frames(&self) -> Vec<RawFrame> {
-        let mut framer = Framer::new();
-        let mut frames = Vec::new();
-        for chunk in &self.chunks {
-            if framer.push(chunk, &mut frames).is_err() {
-                return frames;
-            }
-        }
-        framer.finish(&mut frames);
-        frames
-    }
-}
-
-/// Re-frames a recorded body, chunk by chunk, into the inspector's [`RawFrame`]s: every SSE event
-/// (named `message` when it had no name) and every comment line (named [`COMMENT`], its data the
-/// text after the `:`), in the order they came, each at the arrival time of the chunk that
-/// completed it. The live stream's decoder drops comments; this one, off the live path, keeps them.
-#[derive(Debug)]
-pub struct Framer {
-    sse: SseDecoder,
-    at_ms: f64,
-    framed: u64,
-}
-
-impl Default for Framer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Framer {
-    /// A framer at the start of a body, with the default event limit.
-    pub fn new() -> Self {
-        Self {
-            sse: SseDecoder::new().keeping_comments(),
-            at_ms: 0.0,
-            framed: 0,
-        }
-    }
-
-    /// Appends the frames `chunk` completes to `out`. After an error (an event past the limit)
-    /// the framer must not be fed again.
-    pub fn push(&mut self, chunk: &RecordedChunk, out: &mut Vec<RawFrame>) -> Result<(), EventTooLarge> {
-        self.at_ms = chunk.at_ms;
-        let mut events = Vec::new();
-        let framed = self.sse.feed(&chunk.bytes, &mut events);
-        self.interleave(events, out);
-        framed
-    }
-
-    /// Ends the body: appends the event it cut off (if any) and the comments after the last event.
-    pub fn finish(&mut self, out: &mut Vec<RawFrame>) {
-        let open = self.sse.finish().into_iter().collect();
-        self.interleave(open, out);
-    }
-
-    /// Appends `events` (the next ones, in order) with the comments that came among them.
-    fn interleave(&mut self, events: Vec<SseFrame>, out: &mut Vec<RawFrame>) {
-        let comments = self.sse.take_comments();
-        out.reserve(events.len() + comments.len());
-        let mut comments = comments.into_iter().peekable();
-        for event in events {
-            while let Some(comment) = comments.next_if(|comment| comment.before_frame <= self.framed) {
-                out.push(raw_frame(self.at_ms, COMMENT, comment.text));
-            }
-            self.framed += 1;
-            let name = event.name().to_owned();
-            out.push(raw_frame(self.at_ms, &name, event.data));
-        }
-        for comment in comments {
-            out.push(raw_frame(self.at_ms, COMMENT, comment.text));
-        }
-    }
-}
-
-fn raw_frame(at_ms: f64, event: &str, data: String) -> RawFrame {
-    RawFrame {
-        at_ms,
-        event: event.to_owned(),
-        data,
     }
 }
 
@@ -448,60 +357,6 @@ mod tests {
         }
         let recording = recorder.finish();
         assert_eq!((recording.chunks.len(), recording.truncated), (2, true));
-    }
-
-    /// A recording of these reads.
-    fn recorded(reads: &[(f64, &[u8])]) -> Recording {
-        let mut recording = Recording::new("openai", None);
-        for &(at_ms, bytes) in reads {
-            recording.chunks.push(RecordedChunk {
-                at_ms,
-                bytes: Bytes::copy_from_slice(bytes),
-            });
-        }
-        recording
-    }
-
-    #[test]
-    fn frames_carry_the_time_of_the_chunk_that_completed_them() {
-        let recording = recorded(&[
-            (1.0, b"event: ping\ndata: {}\n"),
-            (2.0, b"\ndata: one\n\ndata: tw"),
-            (3.0, b"o"),
-        ]);
-        let frames = recording.frames();
-        let seen: Vec<_> = frames
-            .iter()
-            .map(|frame| (frame.at_ms, frame.event.as_str(), frame.data.as_str()))
-            .collect();
-        assert_eq!(
-            seen,
-            [(2.0, "ping", "{}"), (2.0, "message", "one"), (3.0, "message", "two")]
-        );
-    }
-
-    #[test]
-    fn comment_lines_are_frames_of_their_own_in_their_place() {
-        let recording = recorded(&[
-            (1.0, b": OPENROUTER PROCESSING\n\ndata: a\n"),
-            (2.0, b": inside\n\n:"),
-            (3.0, b"tail\n"),
-        ]);
-        let seen: Vec<_> = recording
-            .frames()
-            .into_iter()
-            .map(|frame| (frame.at_ms, frame.event, frame.data))
-            .collect();
-        let frame = |at: f64, event: &str, data: &str| (at, event.to_owned(), data.to_owned());
-        assert_eq!(
-            seen,
-            [
-                frame(1.0, COMMENT, " OPENROUTER PROCESSING"),
-                frame(2.0, COMMENT, " inside"),
-                frame(2.0, "message", "a"),
-                frame(3.0, COMMENT, "tail"),
-            ]
-        );
     }
 
     #[tokio::test]

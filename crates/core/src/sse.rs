@@ -6,9 +6,10 @@
 //! O(total bytes), and a large chunk holding many events costs O(chunk). It handles LF, CRLF and
 //! CR line ends (also a CR at the end of one chunk and its LF at the start of the next), a leading
 //! BOM (also split across chunks), comments, `id:`/`retry:`, multi-line `data:`, and invalid UTF-8
-//! (replaced by U+FFFD, never a stall). At end of input, an event left without its blank line is
-//! handed back separately by [`SseDecoder::finish`], so a caller can tell a cut-off stream from a
-//! complete one.
+//! (replaced by U+FFFD, never a stall). Comment lines are dropped, or handed over in their place
+//! among the events when kept ([`SseDecoder::keeping_comments`], for an inspector). At end of
+//! input, an event left without its blank line is handed back separately by
+//! [`SseDecoder::finish`], so a caller can tell a cut-off stream from a complete one.
 //!
 //! A server decides how long a line or an event is, so the decoder holds at most a limit of bytes
 //! (16 MiB unless set with [`SseDecoder::with_limit`]): the bytes that would take it past the limit
@@ -47,6 +48,16 @@ impl SseFrame {
     }
 }
 
+/// What framing hands over, in the order the body held it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SseItem {
+    /// A dispatched event.
+    Event(SseFrame),
+    /// A comment line's text after its `:` (a leading space kept), from a decoder
+    /// [`keeping_comments`](SseDecoder::keeping_comments).
+    Comment(String),
+}
+
 /// One event needed more than the decoder's limit of buffered bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("one SSE event passed the limit of {limit} bytes")]
@@ -57,7 +68,7 @@ pub struct EventTooLarge {
 
 /// Why decoding a chunk stopped early.
 enum Stop {
-    /// The caller's `on_frame` broke.
+    /// The caller's `on_item` broke.
     Caller,
     /// The event in progress would pass the limit.
     TooLarge,
@@ -78,22 +89,8 @@ pub struct SseDecoder {
     fields_pending: bool,
     last_id: Option<String>,
     retry: Option<u64>,
-    /// Comment lines seen since [`take_comments`](SseDecoder::take_comments), when kept
-    /// ([`keeping_comments`](SseDecoder::keeping_comments)); `None` when they are dropped.
-    comments: Option<Vec<SseComment>>,
-    /// Events dispatched so far.
-    dispatched: u64,
-}
-
-/// A comment line (`: ping`), kept for an inspector by
-/// [`SseDecoder::keeping_comments`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SseComment {
-    /// How many events the stream had dispatched before this line: it comes before the event of
-    /// that index (counted from 0).
-    pub before_frame: u64,
-    /// The line after its `:`, a leading space kept.
-    pub text: String,
+    /// Comment lines are handed over ([`SseItem::Comment`]) rather than dropped.
+    keep_comments: bool,
 }
 
 impl Default for SseDecoder {
@@ -124,45 +121,42 @@ impl SseDecoder {
             fields_pending: false,
             last_id: None,
             retry: None,
-            comments: None,
-            dispatched: 0,
+            keep_comments: false,
         }
     }
 
-    /// This decoder, keeping comment lines (`: ping`) for [`take_comments`](Self::take_comments)
-    /// instead of dropping them: an inspector shows them. The live stream never keeps them, so
-    /// its decoding costs nothing more.
+    /// This decoder, handing comment lines (`: ping`) over in their place among the events
+    /// ([`SseItem::Comment`]) instead of dropping them: an inspector shows them. The live stream
+    /// never keeps them, so its decoding costs nothing more.
     pub fn keeping_comments(mut self) -> Self {
-        self.comments = Some(Vec::new());
+        self.keep_comments = true;
         self
     }
 
-    /// The comment lines seen since the last call, oldest first, each saying which event it came
-    /// before. Empty unless the decoder is [`keeping_comments`](Self::keeping_comments).
-    pub fn take_comments(&mut self) -> Vec<SseComment> {
-        self.comments.as_mut().map(std::mem::take).unwrap_or_default()
-    }
-
-    /// Decodes one chunk, appending every event it completes to `out`. On an error, the events
-    /// completed before it are in `out` and the decoder must not be fed again.
+    /// Decodes one chunk, appending every event it completes to `out` (comments are not
+    /// collected). On an error, the events completed before it are in `out` and the decoder must
+    /// not be fed again.
     pub fn feed(&mut self, chunk: &[u8], out: &mut Vec<SseFrame>) -> Result<(), EventTooLarge> {
-        self.feed_each(chunk, |frame| {
-            out.push(frame);
+        self.feed_each(chunk, |item| {
+            if let SseItem::Event(frame) = item {
+                out.push(frame);
+            }
             ControlFlow::Continue(())
         })
         .map(|_| ())
     }
 
-    /// Decodes one chunk, handing each event to `on_frame` as soon as it is complete, so a large
-    /// chunk never piles up its events. When `on_frame` breaks, the rest of the chunk is dropped
-    /// and `Break` is returned: the stream is over and the decoder must not be fed again. An event
-    /// that would pass the limit is an error, and the decoder must not be fed again either.
+    /// Decodes one chunk, handing each event (and each comment line, when kept) to `on_item` as
+    /// soon as it is complete, so a large chunk never piles up its events. When `on_item` breaks,
+    /// the rest of the chunk is dropped and `Break` is returned: the stream is over and the
+    /// decoder must not be fed again. An event that would pass the limit is an error, and the
+    /// decoder must not be fed again either.
     pub fn feed_each(
         &mut self,
         chunk: &[u8],
-        mut on_frame: impl FnMut(SseFrame) -> ControlFlow<()>,
+        mut on_item: impl FnMut(SseItem) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, EventTooLarge> {
-        match self.decode_chunk(chunk, &mut on_frame) {
+        match self.decode_chunk(chunk, &mut on_item) {
             ControlFlow::Continue(()) => Ok(ControlFlow::Continue(())),
             ControlFlow::Break(Stop::Caller) => Ok(ControlFlow::Break(())),
             ControlFlow::Break(Stop::TooLarge) => Err(EventTooLarge { limit: self.limit }),
@@ -189,7 +183,7 @@ impl SseDecoder {
     fn decode_chunk(
         &mut self,
         chunk: &[u8],
-        on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>,
+        on_item: &mut impl FnMut(SseItem) -> ControlFlow<()>,
     ) -> ControlFlow<Stop> {
         let mut rest = if self.bom_checked {
             chunk
@@ -207,14 +201,14 @@ impl SseDecoder {
             // whole or in pieces: the outcome never depends on the chunking.
             self.room_for(end)?;
             let flow = if self.line.is_empty() {
-                self.process_line(&rest[..end], on_frame)
+                self.process_line(&rest[..end], on_item)
             } else {
                 if let Some(extra) = growth(self.line.len(), self.line.capacity(), end, self.limit) {
                     self.line.reserve_exact(extra);
                 }
                 self.line.extend_from_slice(&rest[..end]);
                 let line = std::mem::take(&mut self.line);
-                let flow = self.process_line(&line, on_frame);
+                let flow = self.process_line(&line, on_item);
                 self.line = line;
                 self.line.clear();
                 flow
@@ -244,10 +238,16 @@ impl SseDecoder {
     /// including a final line that had no line end; `None` when the stream ended cleanly
     /// between events.
     pub fn finish(&mut self) -> Option<SseFrame> {
+        self.finish_each(|_| ControlFlow::Continue(()))
+    }
+
+    /// [`finish`](Self::finish), handing a final comment line that had no line end to `on_item`
+    /// first (when comments are kept).
+    pub fn finish_each(&mut self, mut on_item: impl FnMut(SseItem) -> ControlFlow<()>) -> Option<SseFrame> {
         if !self.line.is_empty() {
             let line = std::mem::take(&mut self.line);
             // A line without its end cannot be blank, so it dispatches nothing.
-            let _ = self.process_line(&line, &mut |_| ControlFlow::Continue(()));
+            let _ = self.process_line(&line, &mut on_item);
         }
         let open = self.fields_pending.then(|| self.take_frame());
         self.event.clear();
@@ -273,20 +273,13 @@ impl SseDecoder {
         ControlFlow::Continue(chunk)
     }
 
-    fn process_line(
-        &mut self,
-        line: &[u8],
-        on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>,
-    ) -> ControlFlow<Stop> {
+    fn process_line(&mut self, line: &[u8], on_item: &mut impl FnMut(SseItem) -> ControlFlow<()>) -> ControlFlow<Stop> {
         if line.is_empty() {
-            return self.dispatch(on_frame);
+            return self.dispatch(on_item);
         }
         if line[0] == b':' {
-            if let Some(comments) = &mut self.comments {
-                comments.push(SseComment {
-                    before_frame: self.dispatched,
-                    text: utf8(&line[1..]).into_owned(),
-                });
+            if self.keep_comments {
+                return hand_over(on_item(SseItem::Comment(utf8(&line[1..]).into_owned())));
             }
             return ControlFlow::Continue(()); // a comment
         }
@@ -332,28 +325,33 @@ impl SseDecoder {
         ControlFlow::Continue(())
     }
 
-    fn dispatch(&mut self, on_frame: &mut impl FnMut(SseFrame) -> ControlFlow<()>) -> ControlFlow<Stop> {
+    fn dispatch(&mut self, on_item: &mut impl FnMut(SseItem) -> ControlFlow<()>) -> ControlFlow<Stop> {
         self.fields_pending = false;
         if self.data_lines == 0 {
             self.event.clear();
             return ControlFlow::Continue(());
         }
         let frame = self.take_frame();
-        match on_frame(frame) {
-            ControlFlow::Continue(()) => ControlFlow::Continue(()),
-            ControlFlow::Break(()) => ControlFlow::Break(Stop::Caller),
-        }
+        hand_over(on_item(SseItem::Event(frame)))
     }
 
     fn take_frame(&mut self) -> SseFrame {
         self.data_lines = 0;
-        self.dispatched += 1;
         SseFrame {
             event: std::mem::take(&mut self.event),
             data: std::mem::take(&mut self.data),
             id: self.last_id.clone(),
             retry: self.retry,
         }
+    }
+}
+
+/// The caller's answer to an item it was handed, as the decoder's own flow.
+#[inline]
+fn hand_over(flow: ControlFlow<()>) -> ControlFlow<Stop> {
+    match flow {
+        ControlFlow::Continue(()) => ControlFlow::Continue(()),
+        ControlFlow::Break(()) => ControlFlow::Break(Stop::Caller),
     }
 }
 
@@ -451,25 +449,45 @@ mod tests {
         assert_eq!(frames[0].retry, Some(3000));
     }
 
-    #[test]
-    fn comments_are_dropped_unless_kept_and_say_where_they_came() {
-        let body: &[u8] = b": hi\n\ndata: one\n:\n:  two \r\ndata: x\n\n: end";
-        let mut plain = SseDecoder::new();
-        let mut frames = Vec::new();
-        plain.feed(body, &mut frames).unwrap();
-        assert!(plain.take_comments().is_empty());
-        let mut kept = SseDecoder::new().keeping_comments();
-        let mut kept_frames = Vec::new();
-        let mut comments = Vec::new();
-        for piece in body.chunks(3) {
-            kept.feed(piece, &mut kept_frames).unwrap();
-            comments.extend(kept.take_comments());
+    /// Every item `decoder` hands over for `body` fed in pieces of `size`, the open frame last.
+    fn items(mut decoder: SseDecoder, body: &[u8], size: usize) -> Vec<SseItem> {
+        let mut items = Vec::new();
+        let mut keep = |item| {
+            items.push(item);
+            ControlFlow::Continue(())
+        };
+        for piece in body.chunks(size) {
+            assert_eq!(decoder.feed_each(piece, &mut keep), Ok(ControlFlow::Continue(())));
         }
-        assert_eq!(kept.finish(), None);
-        comments.extend(kept.take_comments());
-        assert_eq!(kept_frames, frames, "the same frames either way");
-        let seen: Vec<_> = comments.iter().map(|c| (c.before_frame, c.text.as_str())).collect();
-        assert_eq!(seen, [(0, " hi"), (0, ""), (0, "  two "), (1, " end")]);
+        let open = decoder.finish_each(&mut keep);
+        items.extend(open.map(SseItem::Event));
+        items
+    }
+
+    #[test]
+    fn comments_are_dropped_unless_kept_and_then_come_in_their_place() {
+        let body: &[u8] = b": hi\n\ndata: one\n:\n:  two \r\ndata: x\n\n: end";
+        let event = |data: &str| {
+            SseItem::Event(SseFrame {
+                data: data.into(),
+                ..SseFrame::default()
+            })
+        };
+        let comment = |text: &str| SseItem::Comment(text.into());
+        assert_eq!(items(SseDecoder::new(), body, 3), [event("one\nx")]);
+        for size in [1, 3, body.len()] {
+            assert_eq!(
+                items(SseDecoder::new().keeping_comments(), body, size),
+                [
+                    comment(" hi"),
+                    comment(""),
+                    comment("  two "),
+                    event("one\nx"),
+                    comment(" end")
+                ],
+                "in pieces of {size}"
+            );
+        }
     }
 
     #[test]
@@ -492,7 +510,10 @@ mod tests {
     fn feed_each_hands_events_over_as_they_complete_and_stops_on_break() {
         let mut decoder = SseDecoder::new();
         let mut seen = Vec::new();
-        let flow = decoder.feed_each(b"data: a\n\ndata: b\n\ndata: c\n\n", |frame| {
+        let flow = decoder.feed_each(b"data: a\n\ndata: b\n\ndata: c\n\n", |item| {
+            let SseItem::Event(frame) = item else {
+                unreachable!("comments are dropped")
+            };
             seen.push(frame.data);
             if seen.len() == 2 {
                 ControlFlow::Break(())

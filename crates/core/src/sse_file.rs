@@ -44,10 +44,10 @@ use std::path::{Path, PathBuf};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::body::{BodyDecoder, End, Part};
 use crate::limits::{Limits, size};
-use crate::provider::{PROTOCOLS, Protocol, Step, protocol};
+use crate::provider::{PROTOCOLS, Protocol, protocol};
 use crate::recording::{RecordedChunk, Recording};
-use crate::sse::SseDecoder;
 
 /// The sidecar's `format` field.
 pub const FORMAT: &str = "runnel-sse";
@@ -512,22 +512,31 @@ pub fn guess_protocol(body: &[u8]) -> &'static dyn Protocol {
         .expect("at least one protocol is registered")
 }
 
-/// How far `protocol` reads `body`: whether it reached its terminator, and how many content
-/// events it decoded before that or an error.
+/// How far `protocol` reads `body`, as a stream would: whether it reached its terminator, and how
+/// many content events it decoded before that or an error.
 fn decodes(protocol: &dyn Protocol, body: &[u8]) -> (bool, usize) {
-    let mut sse = SseDecoder::new();
-    let mut decoder = protocol.decoder();
-    let mut events = Vec::new();
-    let mut done = false;
-    let _ = sse.feed_each(body, |frame| match decoder.decode(&frame, &mut events) {
-        Ok(Step::More) => ControlFlow::Continue(()),
-        Ok(Step::Done(_)) => {
-            done = true;
-            ControlFlow::Break(())
+    let mut decoder = BodyDecoder::new(protocol, Limits::default().event_bytes);
+    let mut content = 0;
+    let mut complete = false;
+    let mut count = |part: Part<'_>| match part {
+        Part::Event(decoded) => {
+            content += decoded.events.iter().filter(|event| event.is_content()).count();
+            complete = matches!(decoded.end, Some(End::Complete(_)));
+            if decoded.end.is_some() {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
         }
-        Err(_) => ControlFlow::Break(()),
-    });
-    (done, events.iter().filter(|event| event.is_content()).count())
+        Part::Comment(_) => ControlFlow::Continue(()),
+    };
+    // The stream may end at an event (the reading stops there), or with the body.
+    if decoder.feed(body, &mut count) == Ok(ControlFlow::Continue(())) {
+        decoder.finish(|part| {
+            let _ = count(part);
+        });
+    }
+    (complete, content)
 }
 
 #[cfg(test)]

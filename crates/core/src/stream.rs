@@ -1,4 +1,5 @@
-//! One stream: request → SSE frames → typed events, on a task of its own.
+//! One stream: request → its body read as the protocol's events ([`BodyDecoder`]), on a task of
+//! its own.
 //!
 //! The task owns the HTTP response and reads it as it arrives while the consumer keeps up: events
 //! reach the consumer through a bounded channel, and when it is full the task waits before it
@@ -17,6 +18,7 @@ use tokio::sync::mpsc;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
 
+use crate::body::{BodyDecoder, Decoded, End, Part};
 use crate::collect::{Collector, Completion};
 use crate::endpoint::Endpoint;
 use crate::error::{ErrorKind, StreamError, TimeoutPhase};
@@ -24,11 +26,10 @@ use crate::event::{RawFrame, StreamEvent};
 use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
-use crate::provider::{EventDecoder, Finish, Protocol, Step};
+use crate::provider::{Finish, Protocol};
 use crate::recording::{Recorder, Recording, RecordingTap};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
-use crate::sse::{SseDecoder, SseFrame};
 use crate::timeouts::Timeouts;
 
 /// After the terminator, how long the body may take to end so the connection can be reused.
@@ -138,7 +139,6 @@ impl ChatStream {
             raw: options.raw,
             timeouts,
             protocol: endpoint.protocol,
-            decoder: endpoint.protocol.decoder(),
             limits,
             meter: AnswerMeter::new(limits),
             finished: false,
@@ -267,9 +267,8 @@ struct Driver {
     /// Emit every frame as [`StreamEvent::Raw`] ([`StreamOptions::raw`]).
     raw: bool,
     timeouts: Timeouts,
-    /// Whose error bodies and frames these are.
+    /// Whose error bodies and events these are.
     protocol: &'static dyn Protocol,
-    decoder: Box<dyn EventDecoder>,
     limits: Limits,
     /// The answer so far, against `limits`.
     meter: AnswerMeter,
@@ -370,7 +369,7 @@ impl Driver {
             )));
         }
         let mut body = response.bytes_stream().peekable();
-        let mut sse = SseDecoder::with_limit(self.limits.event_bytes);
+        let mut decoder = BodyDecoder::new(self.protocol, self.limits.event_bytes);
         // The batch being filled, and the full ones of this read waiting to be sent.
         let mut events = Vec::new();
         let mut full: Vec<Vec<StreamEvent>> = Vec::new();
@@ -399,21 +398,18 @@ impl Driver {
             // Each event is decoded as soon as it is framed; a read's events go in batches, sent
             // before the next read (the events one read holds are bounded by its size).
             let mut ended = None;
-            let framed = sse.feed_each(&chunk, |frame| match self.decode(&frame, &mut events) {
-                Ok(Step::More) => {
-                    if events.len() >= BATCH {
-                        full.push(std::mem::take(&mut events));
-                    }
-                    ControlFlow::Continue(())
+            let framed = decoder.feed(&chunk, |part| {
+                let Part::Event(decoded) = part else {
+                    return ControlFlow::Continue(()); // comments are not kept
+                };
+                ended = self.take(decoded, &mut events);
+                if ended.is_some() {
+                    return ControlFlow::Break(());
                 }
-                Ok(Step::Done(finish)) => {
-                    ended = Some(Ok(finish));
-                    ControlFlow::Break(())
+                if events.len() >= BATCH {
+                    full.push(std::mem::take(&mut events));
                 }
-                Err(error) => {
-                    ended = Some(Err(error));
-                    ControlFlow::Break(())
-                }
+                ControlFlow::Continue(())
             });
             for batch in full.drain(..) {
                 self.send(batch).await;
@@ -439,30 +435,28 @@ impl Driver {
                 }
             }
         }
-        let mid_event = match sse.finish() {
-            Some(open) => {
-                // A whole terminator whose line end never came completes the stream, as the SDKs
-                // read it; anything else the cut-off event carried is kept, but is partial.
-                match self.decode(&open, &mut events) {
-                    Ok(Step::Done(finish)) => {
-                        self.complete(&mut events, finish).await;
-                        return None;
-                    }
-                    Err(error) if error.kind == ErrorKind::TooLarge => {
-                        self.emit_all(&mut events).await;
-                        return Some(StreamEvent::Error(error));
-                    }
-                    Ok(Step::More) | Err(_) => {}
-                }
-                self.emit_all(&mut events).await;
-                true
+        // The body ended: the event it cut off is kept for what it carried, and completes the
+        // stream only as a whole terminator (`BodyDecoder::finish`).
+        let mut ended = None;
+        let end = decoder.finish(|part| {
+            if let Part::Event(decoded) = part {
+                ended = self.take(decoded, &mut events);
             }
-            None => false,
-        };
-        Some(StreamEvent::Error(StreamError::cut_short(
-            self.decoder.terminator(),
-            mid_event,
-        )))
+        });
+        match ended {
+            Some(Ok(finish)) => {
+                self.complete(&mut events, finish).await;
+                None
+            }
+            Some(Err(error)) => {
+                self.emit_all(&mut events).await;
+                Some(StreamEvent::Error(error))
+            }
+            None => {
+                self.emit_all(&mut events).await;
+                Some(end.into_event())
+            }
+        }
     }
 
     /// Sends `events`, then the ending: the `Finish` the terminator brought.
@@ -472,30 +466,28 @@ impl Driver {
         self.finished = true;
     }
 
-    /// Decodes one frame into `events`, then holds them against the limits: an event past one
-    /// is dropped with those after it, and the frame becomes the limit's error.
-    fn decode(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
+    /// Takes one decoded event's events into `events` (after its raw frame, when asked for), held
+    /// against the limits: an event past one is dropped with those after it, and the limit's
+    /// error ends the stream. Returns how the event ended the stream, if it did.
+    fn take(&mut self, decoded: Decoded<'_>, events: &mut Vec<StreamEvent>) -> Option<Result<Finish, StreamError>> {
         let start = events.len();
-        let step = self.decode_frame(frame, events);
-        match self.meter.admit(&events[start..]) {
-            Ok(()) => step,
-            Err((position, error)) => {
-                events.truncate(start + position);
-                Err(error)
-            }
-        }
-    }
-
-    fn decode_frame(&mut self, frame: &SseFrame, events: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
         if self.raw {
-            let raw = RawFrame {
+            events.push(StreamEvent::Raw(RawFrame {
                 at_ms: ms_since(self.started),
-                event: frame.name().to_owned(),
-                data: frame.data.clone(),
-            };
-            events.push(StreamEvent::Raw(raw));
+                event: decoded.frame.name().to_owned(),
+                data: decoded.frame.data,
+            }));
         }
-        self.decoder.decode(frame, events)
+        events.append(decoded.events);
+        if let Err((position, error)) = self.meter.admit(&events[start..]) {
+            events.truncate(start + position);
+            return Some(Err(error));
+        }
+        match decoded.end {
+            Some(End::Complete(finish)) => Some(Ok(finish.clone())),
+            Some(End::Failed(error)) => Some(Err(error.clone())),
+            _ => None,
+        }
     }
 
     /// Sends `events` (if any) as one batch.

@@ -1,10 +1,13 @@
-//! Property: however a fixture's bytes are split into chunks, the SSE decoder and the provider
-//! decoder yield exactly the events of the unsplit body.
+//! Property: however a fixture's bytes are split into chunks, the body decoder (SSE framing and
+//! the protocol's decoder) yields exactly the events of the unsplit body.
+
+use std::ops::ControlFlow;
 
 use proptest::prelude::*;
-use runnel_core::StreamEvent;
-use runnel_core::provider::{Step, protocol};
+use runnel_core::body::{BodyDecoder, Part};
+use runnel_core::provider::protocol;
 use runnel_core::sse::SseDecoder;
+use runnel_core::{Limits, StreamEvent};
 use runnel_testkit::fixture;
 
 const FIXTURES: &[(&str, &str)] = &[
@@ -21,28 +24,34 @@ const FIXTURES: &[(&str, &str)] = &[
     ("anthropic", "anthropic_unknown_event.sse"),
 ];
 
-/// Decodes `chunks` to events (the result of the last frame included as an error event).
+/// Decodes `chunks` to events, the stream's ending last when an event or the body's end brought one.
 fn decode(protocol_id: &str, chunks: &[&[u8]]) -> Vec<StreamEvent> {
-    let mut sse = SseDecoder::new();
-    let mut decoder = protocol(protocol_id).unwrap().decoder();
-    let (mut frames, mut events) = (Vec::new(), Vec::new());
-    for chunk in chunks {
-        sse.feed(chunk, &mut frames)
-            .expect("fixtures are far within the event limit");
-        for frame in frames.drain(..) {
-            match decoder.decode(&frame, &mut events) {
-                Ok(Step::More) => {}
-                Ok(Step::Done(finish)) => {
-                    events.push(finish.into());
-                    return events;
-                }
-                Err(error) => {
-                    events.push(StreamEvent::Error(error));
-                    return events;
-                }
+    let mut body = BodyDecoder::new(protocol(protocol_id).unwrap(), Limits::default().event_bytes);
+    let mut events = Vec::new();
+    let mut take = |part: Part<'_>| {
+        let Part::Event(decoded) = part else {
+            return ControlFlow::Continue(());
+        };
+        events.append(decoded.events);
+        match decoded.end {
+            Some(end) => {
+                events.push(end.clone().into_event());
+                ControlFlow::Break(())
             }
+            None => ControlFlow::Continue(()),
+        }
+    };
+    for chunk in chunks {
+        let flow = body
+            .feed(chunk, &mut take)
+            .expect("fixtures are far within the event limit");
+        if flow.is_break() {
+            return events;
         }
     }
+    body.finish(|part| {
+        let _ = take(part);
+    });
     events
 }
 

@@ -11,9 +11,9 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+use runnel_core::body::{BodyDecoder, Decoded, End, Part};
 use runnel_core::limits::AnswerMeter;
-use runnel_core::provider::{Step, protocol};
-use runnel_core::sse::SseDecoder;
+use runnel_core::provider::protocol;
 use runnel_core::{Collector, Completion, Limits, StreamEvent};
 
 /// One piece of a generated stream.
@@ -122,40 +122,37 @@ struct Run {
     completion: Completion,
 }
 
-/// The engine's road for one stream, without the socket: SSE framing under the event limit,
-/// the protocol decoder, the answer meter, the collector. Also feeds a second collector the
-/// decoder's events unmetered, which must bound tool calls on its own.
+/// The engine's road for one stream, without the socket: the body decoder (SSE framing under the
+/// event limit, the protocol decoder), the answer meter, the collector. Also feeds a second
+/// collector the decoder's events unmetered, which must bound tool calls on its own.
 fn run(case: &Case, chunks: &[&[u8]]) -> Run {
     let limits = case.limits;
-    let mut sse = SseDecoder::with_limit(limits.event_bytes);
-    let mut decoder = protocol(case.protocol).unwrap().decoder();
+    let mut body = BodyDecoder::new(protocol(case.protocol).unwrap(), limits.event_bytes);
     let mut meter = AnswerMeter::new(limits);
     let mut collector = Collector::with_limits(Instant::now(), limits);
     let mut unmetered = Collector::with_limits(Instant::now(), limits);
     let mut emitted = Vec::new();
     let mut ended = false;
-    let mut on_frame = |frame: runnel_core::sse::SseFrame, ended: &mut bool| {
+    let mut on_event = |decoded: Decoded<'_>, ended: &mut bool| {
         assert!(
-            frame.data.len() + frame.event.len() <= limits.event_bytes,
+            decoded.frame.data.len() + decoded.frame.event.len() <= limits.event_bytes,
             "a frame past the event limit"
         );
-        let mut events = Vec::new();
-        let step = decoder.decode(&frame, &mut events);
-        for event in &events {
+        for event in decoded.events.iter() {
             unmetered.apply(Instant::now(), 0, event);
         }
-        let admitted = meter.admit(&events);
+        let admitted = meter.admit(decoded.events);
         if let Err((position, _)) = admitted {
-            events.truncate(position);
+            decoded.events.truncate(position);
         }
-        emitted.extend(events);
+        emitted.append(decoded.events);
         // As the engine does: the decoder returns the ending, the driver emits it.
         if admitted.is_ok()
-            && let Ok(Step::Done(finish)) = &step
+            && let Some(End::Complete(finish)) = decoded.end
         {
             emitted.push(finish.clone().into());
         }
-        let stop = admitted.is_err() || !matches!(step, Ok(Step::More));
+        let stop = admitted.is_err() || decoded.end.is_some();
         *ended |= stop;
         if stop {
             ControlFlow::Break(())
@@ -164,7 +161,11 @@ fn run(case: &Case, chunks: &[&[u8]]) -> Run {
         }
     };
     for chunk in chunks {
-        match sse.feed_each(chunk, |frame| on_frame(frame, &mut ended)) {
+        let framed = body.feed(chunk, |part| match part {
+            Part::Event(decoded) => on_event(decoded, &mut ended),
+            Part::Comment(_) => ControlFlow::Continue(()),
+        });
+        match framed {
             Ok(ControlFlow::Continue(())) => {}
             Ok(ControlFlow::Break(())) => break,
             Err(_) => {
@@ -173,12 +174,16 @@ fn run(case: &Case, chunks: &[&[u8]]) -> Run {
             }
         }
         assert!(
-            sse.buffered_len() <= limits.event_bytes,
+            body.buffered_len() <= limits.event_bytes,
             "the decoder held past its limit"
         );
     }
-    if !ended && let Some(open) = sse.finish() {
-        let _ = on_frame(open, &mut ended);
+    if !ended {
+        body.finish(|part| {
+            if let Part::Event(decoded) = part {
+                let _ = on_event(decoded, &mut ended);
+            }
+        });
     }
     for event in &emitted {
         collector.apply(Instant::now(), 0, event);

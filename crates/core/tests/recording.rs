@@ -6,6 +6,8 @@ mod common;
 use std::time::Duration;
 
 use common::{endpoint, engine, play_with, request};
+use runnel_core::inspect::RowReader;
+use runnel_core::provider;
 use runnel_core::{ErrorKind, Limits, Outcome, StreamEvent, StreamOptions};
 use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture};
 
@@ -44,7 +46,8 @@ async fn a_recording_holds_the_body_byte_for_byte_in_the_chunks_it_arrived_in() 
         assert!(head_ms >= 20.0, "the head came after the first-byte delay: {head_ms}");
         let times: Vec<f64> = recording.chunks.iter().map(|chunk| chunk.at_ms).collect();
         assert!(times[0] >= head_ms && times.is_sorted(), "{times:?}");
-        // The inspector's rows, rebuilt from the recording, are the frames seen live.
+        // The inspector's rows, read from the recording, are the frames seen live, and their
+        // events are those the stream yielded, to its ending.
         let live: Vec<_> = events
             .iter()
             .filter_map(|event| match event {
@@ -52,12 +55,37 @@ async fn a_recording_holds_the_body_byte_for_byte_in_the_chunks_it_arrived_in() 
                 _ => None,
             })
             .collect();
-        let replayed: Vec<_> = recording
-            .frames()
+        let mut reader = RowReader::new(provider::protocol(protocol).unwrap(), true, &Limits::default());
+        let mut rows = Vec::new();
+        for chunk in &recording.chunks {
+            reader.push(chunk, &mut rows);
+        }
+        assert_eq!(reader.finish(&mut rows), None, "{name}: complete");
+        let framed: Vec<_> = rows.iter().map(|row| (row.event.clone(), row.data.clone())).collect();
+        assert_eq!(framed, live, "{name}");
+        let decoded: Vec<StreamEvent> = rows.into_iter().flat_map(|row| row.decoded).collect();
+        let yielded: Vec<StreamEvent> = events
             .into_iter()
-            .map(|frame| (frame.event, frame.data))
+            .filter(|event| !matches!(event, StreamEvent::Raw(_)))
             .collect();
-        assert_eq!(replayed, live, "{name}");
+        assert_eq!(decoded, yielded, "{name}");
+        // The same numbers, counted from the reads' arrival instead of the consumer's clock.
+        let (read, streamed) = (reader.metrics(), &completion.metrics);
+        assert_eq!(
+            (
+                read.deltas,
+                read.output_tokens,
+                read.input_tokens,
+                read.tokens_estimated
+            ),
+            (
+                streamed.deltas,
+                streamed.output_tokens,
+                streamed.input_tokens,
+                streamed.tokens_estimated
+            ),
+            "{name}"
+        );
     }
 }
 

@@ -1,6 +1,6 @@
 //! A wire protocol added the way docs/adding-a-provider.md says, outside the crate: a unit
 //! struct implementing `Protocol` and its `EventDecoder`, given to an `Endpoint`, streamed by the
-//! real engine from a fake server on 127.0.0.1.
+//! real engine from a fake server on 127.0.0.1, and its recording read into an inspector's rows.
 //!
 //! The toy protocol: `POST {base}/toy/chat` with `{ "model", "prompt" }`; the answer is
 //! `data: {"text": …}` frames, then `data: {"end": REASON}` (the terminator); `data: {"error":
@@ -9,11 +9,12 @@
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, HeaderMap};
-use runnel_core::provider::{EventDecoder, Finish, Protocol, Quirks, Routes, Step, parse_json, reported_error};
+use runnel_core::inspect::{COMMENT, RowReader};
+use runnel_core::provider::{EventDecoder, Field, Finish, Protocol, Quirks, Routes, Step, parse_json, reported_error};
 use runnel_core::sse::SseFrame;
 use runnel_core::{
-    ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Message, ModelInfo, Outcome, Role, StreamError,
-    StreamEvent, StreamOptions, Timeouts,
+    ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Limits, Message, ModelInfo, Outcome, Role,
+    StreamError, StreamEvent, StreamOptions, Timeouts,
 };
 use runnel_testkit::{Chunking, FakeServer, Reply};
 use serde::Deserialize;
@@ -79,6 +80,17 @@ impl Protocol for Toy {
             .map_err(|error| StreamError::protocol(format!("not a toy model list: {error}")))?;
         Ok(ids.into_iter().map(|id| ModelInfo { id }).collect())
     }
+
+    /// A toy frame's text, or the reason it ends with.
+    fn describe(&self, frame: &SseFrame) -> Vec<Field> {
+        let Ok(toy) = serde_json::from_str::<ToyFrame>(&frame.data) else {
+            return Vec::new();
+        };
+        [("text", toy.text), ("end", toy.end)]
+            .into_iter()
+            .filter_map(|(label, value)| value.map(|value| Field::new(label, value)))
+            .collect()
+    }
 }
 
 struct ToyDecoder {
@@ -137,7 +149,11 @@ fn toy_endpoint(server: &FakeServer) -> Endpoint {
 
 async fn play(server: &FakeServer) -> (Vec<StreamEvent>, runnel_core::Completion) {
     let request = ChatRequest::new("toy-1", vec![Message::system("be brief"), Message::user("hi")]);
-    let mut stream = engine().stream(&toy_endpoint(server), &request, StreamOptions::default());
+    let options = StreamOptions {
+        record: true,
+        ..StreamOptions::default()
+    };
+    let mut stream = engine().stream(&toy_endpoint(server), &request, options);
     let mut events = Vec::new();
     while let Some(event) = stream.next().await {
         events.push(event);
@@ -179,6 +195,35 @@ async fn a_toy_protocol_streams_an_answer_to_its_finish_through_the_engine() {
     assert_eq!((request.method.as_str(), request.path.as_str()), ("POST", "/toy/chat"));
     assert_eq!(request.header("authorization"), Some(format!("Toy {KEY}").as_str()));
     assert_eq!(request.json(), json!({ "model": "toy-1", "prompt": "hi" }));
+
+    // The inspector's rows of its recording: each frame with the toy's own fields, and the
+    // events the stream yielded.
+    let recording = completion.recording.expect("recorded");
+    let mut reader = RowReader::new(&Toy, true, &Limits::default());
+    let mut rows = Vec::new();
+    for chunk in &recording.chunks {
+        reader.push(chunk, &mut rows);
+    }
+    assert_eq!(
+        reader.finish(&mut rows),
+        None,
+        "the terminator's row carries the ending"
+    );
+    let fields: Vec<Vec<Field>> = rows.iter().map(|row| row.fields.clone()).collect();
+    assert_eq!(
+        fields,
+        [
+            vec![Field::new("text", "Hel")],
+            vec![Field::new("text", "lo, ")],
+            vec![],
+            vec![Field::new("text", "toy")],
+            vec![Field::new("end", "done")],
+        ]
+    );
+    assert_eq!(rows[2].event, COMMENT);
+    let decoded: Vec<StreamEvent> = rows.into_iter().flat_map(|row| row.decoded).collect();
+    assert_eq!(decoded, events);
+    assert_eq!(reader.metrics().output_tokens, completion.metrics.output_tokens);
 }
 
 #[tokio::test]

@@ -25,8 +25,8 @@ export type TimeoutPhase = "connect" | "first_byte" | "idle";
 /** Who wrote a message. In the app's generated types it is a TypeScript `enum` (`Role.user`), so the page compares roles by name, never by a string of its own. */
 export enum Role { "system" = "system", "user" = "user", "assistant" = "assistant" }
 
-/** One message of a stream's channel: the core's event, numbered for acks. Its JSON is the event's own (the CLI's `--events` shape) with `seq` beside `type`, and `saved` on the ending. */
-export type StreamMessage = { seq: number, saved?: Saved, } & ({ "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame);
+/** One message of a stream's channel: the core's event, numbered for acks. Its JSON is the event's own (the CLI's `--events` shape) with `seq` beside `type`, the answer's numbers so far in `stats`, and `saved` on the ending. */
+export type StreamMessage = { seq: number, stats?: Stats, saved?: Saved, } & ({ "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame);
 
 /** What the page needs of an ended answer's save; its text is what the deltas carried. */
 export type Saved = { id: number, state: MessageState, error: UiError | null, stats: Stats | null, };
@@ -37,7 +37,7 @@ export type UiError = { kind: string, message: string, status: number | null, er
 /** Where an assistant message stands, in the words of the core's [`Outcome`]. */
 export type MessageState = "streaming" | "done" | "stopped" | "error";
 
-/** The numbers under an answer. */
+/** A stream's numbers as the page shows them (under an answer, in the compare table and a live column, in the inspector's summary): the core's `Metrics`, which define them, and how the answer finished. */
 export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, };
 
 /** One message of a conversation. */
@@ -79,17 +79,20 @@ export type Settings = { last_model: string, recordings_keep_days: number, };
 /** A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the rows asked for, how many there are, and the stream's summary and timeline. */
 export type StreamEvents = { start: number, rows: Array<EventRow>, total: number, more: number, summary: StreamSummary, timeline: Timeline, };
 
-/** One SSE event of a recorded stream, as the inspector shows it. */
-export type EventRow = { at_ms: number, event: string, bytes: number, data: string, decoded: Array<StreamEvent>, };
+/** One row of an inspector: an SSE event, or a comment line. */
+export type EventRow = { at_ms: number, event: string, bytes: number, data: string, fields: Array<Field>, decoded: Array<StreamEvent>, };
 
-/** The numbers of a recorded stream: from the answer's saved stats where they exist, else worked out from the recording. */
-export type StreamSummary = { protocol: string, model: string | null, status: number | null, events: number, bytes: number, duration_ms: number | null, ttfb_ms: number | null, ttft_ms: number | null, tokens_per_sec: number | null, finish_reason: string | null, input_tokens: number | null, output_tokens: number | null, truncated: boolean, };
+/** One labelled value an inspector shows of an event (`content` → `"Hello"`). */
+export type Field = { label: string, value: string, };
+
+/** What the inspector says of a stream above its rows: where it came from, its size, and its numbers (an answer's saved stats, else counted by the core from the recording). */
+export type StreamSummary = { protocol: string, model: string | null, status: number | null, events: number, bytes: number, ttfb_ms: number | null, truncated: boolean, stats: Stats, };
 
 /** The inspector's chart of a stream: its rows counted per slice of time (every slice the same length, the last ending at the last row), so it is small whatever the number of rows. */
 export type Timeline = { span_ms: number, events: Array<number>, comments: Array<number>, content: Array<number>, longest_gap_ms: number, };
 
-/** A batch of a running answer's inspector rows (`inspect_stream`). */
-export type LiveRows = { rows: Array<EventRow>, more: number, };
+/** A batch of a running answer's inspector rows (`inspect_stream`), with the stream's summary and timeline so far. */
+export type LiveRows = { rows: Array<EventRow>, more: number, summary: StreamSummary, timeline: Timeline, };
 
 /** Every command of the page (src-tauri/src/command_list.rs): the arguments `invoke` takes, by their snake_case names, and what it resolves to; each rejects with a `UiError`. */
 export type Commands = {

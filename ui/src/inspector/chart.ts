@@ -5,19 +5,16 @@
  * below, tokens per second over the answer (content deltas per time slice, an area).
  *
  * It draws a `Timeline`: rows counted per slice of time, which Rust sends with a finished
- * stream's rows (`src-tauri/src/timeline.rs`) and `timelineOf` works out the same way from a live
- * answer's. `timelineGeometry` is the pure part (paths and numbers), tested on its own.
+ * stream's rows and with each batch of a live answer's (`src-tauri/src/timeline.rs`).
+ * `timelineGeometry` is the pure part (paths and numbers), tested on its own.
  */
-import { COMMENT, contentCount } from "./rows";
-import type { EventRow, Timeline } from "../types";
+import type { Timeline } from "../types";
 
 const SVG = "http://www.w3.org/2000/svg";
 /** The chart's drawing box; it is stretched to the panel's width. */
 export const WIDTH = 600;
 export const HEIGHT = 72;
 const TICKS_BOTTOM = 26;
-/** Slices of the time axis a timeline counts rows in (Rust's `timeline::SLICES`). */
-export const TIMELINE_SLICES = 480;
 /** Time slices for tokens/s: groups of the timeline's slices. */
 const RATE_SLICES = 48;
 
@@ -37,26 +34,6 @@ export interface TimelineGeometry {
   longestGapMs: number;
   /** The rows the timeline counts. */
   rows: number;
-}
-
-/** `rows` (in arrival order) counted per slice of time, as Rust counts a finished stream's. */
-export function timelineOf(rows: EventRow[]): Timeline {
-  const spanMs = rows.reduce((span, row) => Math.max(span, row.at_ms), 1);
-  const timeline: Timeline = {
-    span_ms: spanMs,
-    events: new Array<number>(TIMELINE_SLICES).fill(0),
-    comments: new Array<number>(TIMELINE_SLICES).fill(0),
-    content: new Array<number>(TIMELINE_SLICES).fill(0),
-    longest_gap_ms: 0,
-  };
-  rows.forEach((row, i) => {
-    const slice = Math.min(TIMELINE_SLICES - 1, Math.floor((row.at_ms / spanMs) * TIMELINE_SLICES));
-    if (row.event === COMMENT) timeline.comments[slice]++;
-    else timeline.events[slice]++;
-    timeline.content[slice] += contentCount(row);
-    if (i > 0) timeline.longest_gap_ms = Math.max(timeline.longest_gap_ms, row.at_ms - rows[i - 1].at_ms);
-  });
-  return timeline;
 }
 
 /** The chart's shapes for `timeline` and the time to first token. */

@@ -63,10 +63,10 @@ export class InspectorController {
   }
 
   /**
-   * Shows `answer`'s stream. `live`: it is streaming now, in `protocol`, on stream `streamId`
-   * (null until its command returned: it is shown live once `streamStarted` says so).
+   * Shows `answer`'s stream. `live`: it is streaming now, on stream `streamId` (null until its
+   * command returned: it is shown live once `streamStarted` says so).
    */
-  showAnswer(answer: Inspectable, live: { streamId: number | null; protocol: string } | null): void {
+  showAnswer(answer: Inspectable, live: { streamId: number | null } | null): void {
     const token = this.begin(answer);
     const model = answer.view.model;
     this.view.open("Stream inspector", live ? `${model ?? "answer"} · streaming` : model ?? "answer", false);
@@ -75,7 +75,7 @@ export class InspectorController {
       void this.loadAnswer(answer.id, token);
       return;
     }
-    this.view.startLive(live.protocol, model);
+    this.view.startLive();
     if (live.streamId === null) this.awaitingStream = true;
     else void this.inspectLive(live.streamId, answer.id, token);
   }
@@ -132,7 +132,7 @@ export class InspectorController {
   }
 
   /** Toggles the panel on `answer`. */
-  toggle(answer: Inspectable, live: { streamId: number | null; protocol: string } | null): void {
+  toggle(answer: Inspectable, live: { streamId: number | null } | null): void {
     if (this.current === answer) this.close();
     else this.showAnswer(answer, live);
   }

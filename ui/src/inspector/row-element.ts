@@ -1,12 +1,13 @@
 /**
  * The inspector's rows as elements, each exactly three lines tall (the virtual list places rows by
  * a fixed height): the time, event name, size and the stream's id and model; the fields the
- * streaming guides print and the events Runnel decoded; the data exactly as it came. Every line
- * is cut with an ellipsis; the detail below the list shows a selected row whole.
+ * streaming guides print (as Rust sends them with the row) and the events Runnel decoded; the data
+ * exactly as it came. Every line is cut with an ellipsis; the detail below the list shows a
+ * selected row whole.
  */
 import { h } from "../dom";
-import type { EventRow } from "../types";
-import { COMMENT, describeEvent, eventLabel, type Field, formatAt, formatBytes, rowFields } from "./rows";
+import type { EventRow, Field } from "../types";
+import { COMMENT, describeEvent, eventLabel, formatAt, formatBytes } from "./rows";
 
 /** The fields that name a stream rather than say what one chunk carries. */
 const IDENTITY = ["id", "model"];
@@ -17,13 +18,13 @@ function fields(list: Field[], className: string | null): HTMLElement | null {
   return h(
     "span",
     { class: className },
-    list.map(([label, value]) => h("span", { class: "insp-field" }, h("span", { class: "insp-field-label" }, label), " ", h("span", { class: "insp-field-value", "data-field": label }, value))),
+    list.map(({ label, value }) => h("span", { class: "insp-field" }, h("span", { class: "insp-field-label" }, label), " ", h("span", { class: "insp-field-value", "data-field": label }, value))),
   );
 }
 
 /** `row`'s element; `selected`: its detail is shown. */
 export function rowElement(row: EventRow, selected: boolean): HTMLElement {
-  const all = rowFields(row);
+  const all = row.fields;
   const decoded = row.decoded.map(describeEvent);
   return h(
     "div",
@@ -44,12 +45,12 @@ export function rowElement(row: EventRow, selected: boolean): HTMLElement {
         h("span", { class: "insp-event" }, eventLabel(row)),
         h("span", { class: "insp-size muted" }, formatBytes(row.bytes)),
         // The id and model are the same on every chunk: after what names the row, quietly.
-        fields(all.filter(([label]) => IDENTITY.includes(label)), "insp-identity"),
+        fields(all.filter(({ label }) => IDENTITY.includes(label)), "insp-identity"),
       ),
       h(
         "span",
         { class: "insp-fields" },
-        fields(all.filter(([label]) => !IDENTITY.includes(label)), null),
+        fields(all.filter(({ label }) => !IDENTITY.includes(label)), null),
         decoded.map((d) => h("span", { class: "insp-decoded-event" }, `→ ${d}`)),
       ),
       // The data exactly as it came, on one line (the detail pretty-prints it).

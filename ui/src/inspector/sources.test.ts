@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
-import { flush } from "../testing";
+import { flush, liveRows, streamSummary } from "../testing";
 import type { EventRow, StreamEvents } from "../types";
 import { KEPT_PAGES, LiveRowSet, PAGE_ROWS, PagedRows, WINDOW_ROWS } from "./sources";
 
-const row = (n: number, event = "message"): EventRow => ({ at_ms: n, event, bytes: 1, data: `d${n}`, decoded: [] });
+const row = (n: number, event = "message"): EventRow => ({ at_ms: n, event, bytes: 1, data: `d${n}`, fields: [], decoded: [] });
 
 /** A stream of `total` rows kept in "Rust", and `more` past the bound, that windows are cut from. */
 function stream(total: number, more = 0) {
@@ -15,7 +15,7 @@ function stream(total: number, more = 0) {
       rows: passing.slice(start, start + Math.min(count, WINDOW_ROWS)),
       total: passing.length,
       more,
-      summary: { protocol: "openai", model: null, status: 200, events: total + more, bytes: 0, duration_ms: null, ttfb_ms: null, ttft_ms: null, tokens_per_sec: null, finish_reason: null, input_tokens: null, output_tokens: null, truncated: false },
+      summary: streamSummary({ events: total + more }),
       timeline: { span_ms: 1, events: [], comments: [], content: [], longest_gap_ms: 0 },
     };
   };
@@ -84,12 +84,13 @@ describe("a finished stream's rows, a page at a time", () => {
 });
 
 describe("a live answer's rows", () => {
-  it("holds every batch, filters them here, and keeps the count past the bound", async () => {
+  it("holds every batch, filters them here, and keeps the count past the bound and the last summary", async () => {
     const live = new LiveRowSet();
-    live.append({ rows: [row(0, ""), row(1), row(2, "ping")], more: 0 });
+    live.append(liveRows([row(0, ""), row(1), row(2, "ping")], 0, { events: 3 }));
     live.filter("comment");
-    live.append({ rows: [row(3, "")], more: 7 });
+    live.append(liveRows([row(3, "")], 7, { events: 11 }));
     expect([live.total, live.kept, live.more, live.row(1)?.at_ms]).toEqual([2, 4, 7, 3]);
+    expect(live.summary?.events).toBe(11);
     expect((await live.collect(1)).map((r) => r.at_ms)).toEqual([0]);
     live.filter("");
     expect([live.total, live.row(2)?.event]).toEqual([4, "ping"]);

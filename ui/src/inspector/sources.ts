@@ -3,10 +3,10 @@
  * `.sse` file) stay in Rust, which keeps at most `Limits::inspector_rows` of them: `PagedRows`
  * fetches them a page at a time as the list scrolls to them, and keeps at most `KEPT_PAGES`
  * pages. A live answer's rows arrive in batches and are all held here (`LiveRowSet`; Rust sends
- * at most the bound's). Both filter by the same rule: Rust over a finished stream's rows, the page
+ * at most the bound's), with the summary and timeline of the last batch. Both filter by the same rule: Rust over a finished stream's rows, the page
  * over a live one's (`rowMatches`), each over every row kept.
  */
-import type { EventRow, LiveRows, StreamEvents } from "../types";
+import type { EventRow, LiveRows, StreamEvents, StreamSummary, Timeline } from "../types";
 import { rowMatches } from "./rows";
 
 /** Rows the list fetches at once. */
@@ -135,6 +135,9 @@ export class LiveRowSet implements RowSource {
   /** Every row received, in order. */
   readonly rows: EventRow[] = [];
   more = 0;
+  /** The stream's summary and timeline as of the last batch; null before the first. */
+  summary: StreamSummary | null = null;
+  timeline: Timeline | null = null;
   private query = "";
   /** The positions of the rows passing the filter; null without one. */
   private matched: number[] | null = null;
@@ -154,6 +157,8 @@ export class LiveRowSet implements RowSource {
       this.rows.push(row);
     }
     this.more = batch.more;
+    this.summary = batch.summary;
+    this.timeline = batch.timeline;
   }
 
   row(index: number): EventRow | undefined {

@@ -31,7 +31,6 @@ let handlers: Record<string, StreamHandler>;
 let ipc: { [K in keyof CompareIpc]: ReturnType<typeof vi.fn> };
 let hooks: CompareHooks;
 let view: CompareView;
-let clock = 0;
 
 const $ = (sel: string, root: ParentNode = view.el) => root.querySelector(sel) as HTMLElement;
 const column = (model: string) => $(`[data-testid=compare-column][data-model="${model}"]`);
@@ -60,7 +59,7 @@ beforeEach(() => {
     ackStream: vi.fn(async () => null),
   };
   hooks = { providerName: () => null, onStarted: vi.fn(), onChanged: vi.fn(), onKeep: vi.fn(), onOpenSettings: vi.fn(), onOpenLink: vi.fn() };
-  view = new CompareView(ipc as unknown as CompareIpc, hooks, { schedule, now: () => clock });
+  view = new CompareView(ipc as unknown as CompareIpc, hooks, { schedule });
   document.body.replaceChildren(view.el);
   view.openNew(catalog);
 });
@@ -98,11 +97,12 @@ describe("the compare view", () => {
     const states = () => ["fast/a", "failing/b", "slow/c"].map((m) => column(m).dataset.state);
     expect(states()).toEqual(["streaming", "streaming", "streaming"]);
 
-    clock = 300;
-    handlers["fast/a"]({ seq: 1, type: "text", text: "Fast **one**" });
+    // Each message brings the column's numbers so far, as Rust counted them: the page formats them.
+    const soFar = { ttft_ms: 300, tokens_per_sec: 1, output_tokens: 1, tokens_estimated: true, input_tokens: null, duration_ms: 1300, finish_reason: null };
+    expect($("[data-testid=compare-stats]", column("fast/a")).textContent).toBe("Waiting for the first token…");
+    handlers["fast/a"]({ seq: 1, type: "text", text: "Fast **one**", stats: soFar });
     handlers["slow/c"]({ seq: 1, type: "text", text: "Slow" });
     handlers["failing/b"](ending(1, "error", 12, { error: { kind: "rate_limited", message: "slow down", status: 429, error_type: null, retry_after: 20, retryable: true } }));
-    clock = 1300;
     frame();
     expect(states()).toEqual(["streaming", "error", "streaming"]);
     expect($("[data-testid=compare-text]", column("fast/a")).textContent?.trim()).toBe("Fast one");

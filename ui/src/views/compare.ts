@@ -10,15 +10,15 @@
  * Runs from history are shown as saved.
  */
 import { EndFollower, button, h } from "../dom";
-import { allEnded, LiveStats, summaryRows } from "../compare-stats";
+import { allEnded, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import type { Ipc, StreamHandler } from "../ipc";
 import { handleCopyClick } from "../render/decorate";
 import { openableUrl } from "../render/sanitize";
 import { isSubmitKey } from "../shortcuts";
-import { StreamPump, animationFrame, sharedFrames, type FrameScheduler } from "../stream";
-import { Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "../types";
+import { StreamPump, animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
+import { Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Stats, type Turn, type UiError } from "../types";
 import { MessageElement } from "./message";
 
 /** The fewest and most models a run compares (as Rust checks, compare.rs). */
@@ -52,7 +52,8 @@ class Column {
   pump: StreamPump | null = null;
   streamId: number | null = null;
   stopRequested = false;
-  live: LiveStats | null = null;
+  /** The answer's numbers so far, as the last stream message carried them (Rust's). */
+  live: Stats | null = null;
   private readonly body: HTMLElement;
   private readonly follower: EndFollower;
   /** The answer's stats line (found once: a query from the column would walk the whole answer). */
@@ -116,9 +117,9 @@ class Column {
   }
 
   /** Paints the live numbers into the stats line, until the ending replaces them with the saved ones. */
-  paintLive(now: number): void {
-    if (!this.live || this.state !== "streaming") return;
-    if (this.stats) this.stats.textContent = formatStats(this.live.snapshot(now)) || "Waiting for the first token…";
+  paintLive(): void {
+    if (this.state !== "streaming") return;
+    if (this.stats) this.stats.textContent = formatStats(this.live) || "Waiting for the first token…";
   }
 
   /** The column's state attribute and buttons follow its answer. */
@@ -152,16 +153,14 @@ export class CompareView {
   private run: Run | null = null;
   /** Runs whose columns still stream, by id, so coming back shows the same columns. */
   private readonly live = new Map<number, Run>();
-  private readonly now: () => number;
   /** Every column's pump paints in one frame; then the columns that painted follow their ends. */
   private readonly frames: FrameScheduler;
 
   constructor(
     private readonly ipc: CompareIpc,
     private readonly hooks: CompareHooks,
-    options: { schedule?: FrameScheduler; now?: () => number } = {},
+    options: { schedule?: FrameScheduler } = {},
   ) {
-    this.now = options.now ?? (() => performance.now());
     this.frames = sharedFrames(options.schedule ?? animationFrame, () => this.followColumns());
     this.chooser = h("div", { class: "compare-models", role: "group", "aria-label": "Models to compare" });
     this.choiceHint = h("p", { class: "compare-hint muted", "aria-live": "polite" });
@@ -406,7 +405,7 @@ export class CompareView {
     column.show(element);
     column.streamId = null;
     column.stopRequested = false;
-    column.live = new LiveStats(this.now());
+    column.live = null;
     let tokenShown = false;
     const pump = new StreamPump({
       schedule: this.frames,
@@ -414,22 +413,22 @@ export class CompareView {
         // The ending's formatting, and following the end, are the next frame's.
         if (element.receive(message)) {
           this.ended(run, column);
-        } else if (!tokenShown && message.type === "text") {
-          // The first token's text is on the page now: so is its time, not at the next frame.
+        } else if (!tokenShown && hasContent(message)) {
+          // The first token is on the page now: so is its time, not at the next frame.
           tokenShown = true;
-          column.paintLive(this.now());
+          column.paintLive();
         }
       },
       paint: () => {
         element.paint();
         column.painted = true;
-        column.paintLive(this.now());
+        column.paintLive();
       },
       behind: () => element.behind,
       ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
     });
     column.pump = pump;
-    column.paintLive(this.now());
+    column.paintLive();
     return pump;
   }
 
@@ -438,9 +437,9 @@ export class CompareView {
     const element = column.element;
     this.syncRun();
     try {
-      // The numbers count each message when it arrives; the paint comes at the next frame.
+      // Each message brings the numbers so far; the paint comes at the next frame.
       const turn = await start((message) => {
-        column.live?.apply([message], this.now());
+        if (message.stats) column.live = message.stats;
         pump.push(message);
       });
       element.adopt(turn.assistant);

@@ -1,27 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { PAGE_ROWS, WINDOW_ROWS } from "../inspector/sources";
-import { flush, manualFrames } from "../testing";
+import { flush, liveRows, manualFrames, stats, streamSummary } from "../testing";
 import type { EventRow, StreamEvents, StreamSummary } from "../types";
 import { COPY_ROWS, InspectorView, ROW_HEIGHT } from "./inspector";
 
-const row = (at_ms: number, event = "message", data = "{}"): EventRow => ({ at_ms, event, bytes: data.length, data, decoded: [] });
-
-const summary = (fields: Partial<StreamSummary> = {}): StreamSummary => ({
-  protocol: "openai",
-  model: "gpt",
-  status: 200,
-  events: 0,
-  bytes: 0,
-  duration_ms: null,
-  ttfb_ms: null,
-  ttft_ms: null,
-  tokens_per_sec: null,
-  finish_reason: null,
-  input_tokens: null,
-  output_tokens: null,
-  truncated: false,
-  ...fields,
-});
+const row = (at_ms: number, event = "message", data = "{}"): EventRow => ({ at_ms, event, bytes: data.length, data, fields: [], decoded: [] });
 
 /** Windows of `rows` (kept in "Rust", with `more` past the bound), as `stream_events` cuts them. */
 function recorded(rows: EventRow[], more = 0, fields: Partial<StreamSummary> = {}) {
@@ -33,7 +16,7 @@ function recorded(rows: EventRow[], more = 0, fields: Partial<StreamSummary> = {
       rows: passing.slice(start, start + Math.min(count, WINDOW_ROWS)),
       total: passing.length,
       more,
-      summary: summary({ events: rows.length + more, ...fields }),
+      summary: streamSummary({ events: rows.length + more, ...fields }),
       timeline: { span_ms: 30, events: [1, 1], comments: [1, 0], content: [0, 0], longest_gap_ms: 10 },
     };
   };
@@ -64,11 +47,13 @@ describe("the inspector panel", () => {
   it("shows a recorded stream's rows with their hooks, summary and chart", () => {
     const { inspector } = view();
     inspector.open("Stream inspector", "gpt", true);
-    const { first, fetch } = recorded([row(10.25, "message", '{"a":1}'), row(20, ""), row(30, "message", "[DONE]")], 0, { finish_reason: "stop", input_tokens: 1, output_tokens: 2 });
+    const numbers = stats({ finish_reason: "stop", input_tokens: 1, output_tokens: 2, ttft_ms: 12.4, tokens_per_sec: 96.44, duration_ms: 1234 });
+    const { first, fetch } = recorded([row(10.25, "message", '{"a":1}'), row(20, ""), row(30, "message", "[DONE]")], 0, { bytes: 4_100, ttfb_ms: 10.25, stats: numbers });
     inspector.showStream(first, fetch);
     expect(shownRows().map((r) => [r.dataset.event, r.dataset.tMs])).toEqual([["message", "10.25"], ["", "20"], ["message", "30"]]);
-    expect($("inspector-summary").textContent).toContain("Events3");
-    expect($("inspector-summary").textContent).toContain("Usage1 in · 2 out");
+    // Rust's numbers, formatted.
+    const shown = Object.fromEntries([...$("inspector-summary").querySelectorAll("dd")].map((dd) => [dd.dataset.label, dd.textContent]));
+    expect(shown).toEqual({ Events: "3", Bytes: "4.1 KB", Duration: "1.23 s", TTFB: "10 ms", TTFT: "12 ms", "Tokens/s": "96.4", Finish: "stop", Usage: "1 in · 2 out" });
     expect($("inspector-chart")).not.toBeNull();
     expect($("inspector-more")).toBeNull();
     expect($("inspector-count").textContent).toBe("3 events");
@@ -122,21 +107,22 @@ describe("the inspector panel", () => {
   it("takes live batches at once and draws them at the next frame, with a live summary and the count past the bound", () => {
     const { inspector, frame } = view();
     inspector.open("t", "", false);
-    inspector.startLive("openai", null);
+    inspector.startLive();
     const rows = Array.from({ length: 1_500 }, (_, i) => row(i));
-    inspector.appendRows({ rows: rows.slice(0, 1_000), more: 0 });
-    inspector.appendRows({ rows: rows.slice(1_000), more: 0 });
+    inspector.appendRows(liveRows(rows.slice(0, 1_000), 0, { events: 1_000 }));
+    inspector.appendRows(liveRows(rows.slice(1_000), 0, { events: 1_500, stats: stats({ ttft_ms: 300 }) }));
     expect(shownRows()).toHaveLength(0);
     frame();
     expect(shownRows().map((r) => Number(r.dataset.tMs))).toEqual(Array.from({ length: 13 }, (_, n) => n));
     expect($("inspector-summary").textContent).toContain(`Events${rows.length}`);
+    expect($("inspector-summary").textContent).toContain("TTFT300 ms");
     expect($("inspector-count").textContent).toBe("1,500 events");
-    inspector.appendRows({ rows: [], more: 40 });
+    inspector.appendRows(liveRows([], 40));
     frame();
     scrollTo(1_500);
     frame();
     expect($("inspector-more").textContent).toContain("… 40 more events not shown");
-    inspector.appendRows({ rows: [], more: 41 });
+    inspector.appendRows(liveRows([], 41));
     frame();
     expect($("inspector-more").textContent).toContain("… 41 more events not shown");
     expect($("inspector-count").textContent).toBe("1,541 events");
@@ -145,19 +131,20 @@ describe("the inspector panel", () => {
   it("filters a live answer's rows here, new ones too, and copies those that pass as JSON Lines", async () => {
     const { inspector, hooks, frame } = view();
     inspector.open("t", "", false);
-    inspector.startLive("anthropic", null);
-    inspector.appendRows({ rows: [row(1, "ping"), row(2, "content_block_delta", '{"text":"hi"}')], more: 0 });
+    inspector.startLive();
+    inspector.appendRows(liveRows([row(1, "ping"), row(2, "content_block_delta", '{"text":"hi"}')]));
     frame();
     const filter = $("inspector-filter") as HTMLInputElement;
     filter.value = "ping";
     filter.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter" }));
-    inspector.appendRows({ rows: [row(3, "ping"), row(4, "message_stop")], more: 0 });
+    inspector.appendRows(liveRows([row(3, "ping"), row(4, "message_stop")]));
     frame();
     expect(shownRows().map((r) => r.dataset.tMs)).toEqual(["1", "3"]);
     expect($("inspector-count").textContent).toBe("2 of 4");
     $("inspector-copy").click();
     await flush();
-    expect(hooks.onCopy).toHaveBeenCalledWith(`${JSON.stringify(row(1, "ping"))}\n${JSON.stringify(row(3, "ping"))}\n`);
+    const line = ({ fields: _, ...copied }: EventRow) => JSON.stringify(copied);
+    expect(hooks.onCopy).toHaveBeenCalledWith(`${line(row(1, "ping"))}\n${line(row(3, "ping"))}\n`);
     expect($("inspector-status").textContent).toBe("Copied 2 events as JSON Lines.");
   });
 
@@ -185,14 +172,14 @@ describe("the inspector panel", () => {
   it("keeps the live rows' place when the saved recording replaces them", async () => {
     const { inspector, frame } = view();
     inspector.open("t", "", false);
-    inspector.startLive("openai", null);
+    inspector.startLive();
     const live = Array.from({ length: 300 }, (_, n) => row(n));
-    inspector.appendRows({ rows: live, more: 0 });
+    inspector.appendRows(liveRows(live));
     frame();
     scrollTo(200);
     frame();
     const saved = [...live.slice(0, 299), { ...live[299], decoded: [{ type: "finish" as const, reason: "stop" as const, raw_reason: null }] }];
-    const { first, fetch } = recorded(saved, 0, { finish_reason: "stop" });
+    const { first, fetch } = recorded(saved, 0, { stats: stats({ finish_reason: "stop" }) });
     inspector.showStream(first, fetch);
     await flush();
     expect(shownRows().map((r) => indexOf(r))).toEqual(Array.from({ length: 21 }, (_, n) => 192 + n));
@@ -203,14 +190,16 @@ describe("the inspector panel", () => {
     expect($("inspector-summary").textContent).toContain("Finishstop");
   });
 
-  it("shows each row's data exactly as it came", () => {
+  it("shows each row's data exactly as it came, with the fields Rust sent beside it", () => {
     const { inspector, frame } = view();
     inspector.open("t", "", false);
-    inspector.startLive("openai", null);
-    inspector.appendRows({ rows: [row(1, "message", '{"choices":[{"delta":{"content":""}}]}'), row(2, "", " ping")], more: 0 });
+    inspector.startLive();
+    const chunk = { ...row(1, "message", '{"id":"c1","choices":[{"delta":{"content":""}}]}'), fields: [{ label: "id", value: "c1" }, { label: "content", value: '""' }] };
+    inspector.appendRows(liveRows([chunk, row(2, "", " ping")]));
     frame();
-    expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"choices":[{"delta":{"content":""}}]}', " ping"]);
+    expect(shownRows().map((r) => r.querySelector("[data-testid=inspector-data]")!.textContent)).toEqual(['{"id":"c1","choices":[{"delta":{"content":""}}]}', " ping"]);
     expect(shownRows()[0].querySelector("[data-field=content]")!.textContent).toBe('""');
+    expect(shownRows()[0].querySelector(".insp-identity [data-field=id]")!.textContent).toBe("c1");
     expect(shownRows()[1].querySelector(".insp-event")!.textContent).toBe(": comment");
   });
 

@@ -14,9 +14,9 @@
  */
 import { button, h } from "../dom";
 import { icon } from "../icons";
-import { timelineChart, timelineOf } from "../inspector/chart";
+import { timelineChart } from "../inspector/chart";
 import { loadingRow, moreRow, rowElement } from "../inspector/row-element";
-import { prettyData, summarizeRows, summaryItems, toJsonLines } from "../inspector/rows";
+import { prettyData, summaryItems, toJsonLines } from "../inspector/rows";
 import { type FetchWindow, LiveRowSet, PagedRows, type RowSource } from "../inspector/sources";
 import { VirtualList } from "../inspector/virtual-list";
 import { animationFrame, type FrameScheduler } from "../stream";
@@ -76,8 +76,6 @@ export class InspectorView {
   private drawnAt = 0;
   private query = "";
   private filterTimer: ReturnType<typeof setTimeout> | null = null;
-  private protocol = "";
-  private model: string | null = null;
 
   constructor(
     private readonly hooks: InspectorHooks,
@@ -241,8 +239,6 @@ export class InspectorView {
     this.stopLive();
     this.selectRow(null);
     this.fixed = { summary: first.summary, timeline: first.timeline };
-    this.protocol = first.summary.protocol;
-    this.model = first.summary.model;
     // A page that arrives for a stream no longer shown changes nothing.
     const paged: PagedRows = new PagedRows(
       first,
@@ -262,11 +258,9 @@ export class InspectorView {
     this.renderChart();
   }
 
-  /** Starts showing a live stream in `protocol` for `model`; rows follow with `appendRows`. */
-  startLive(protocol: string, model: string | null): void {
+  /** Starts showing a live stream; rows follow with `appendRows`. */
+  startLive(): void {
     this.clear();
-    this.protocol = protocol;
-    this.model = model;
     this.live = new LiveRowSet();
     this.live.filter(this.query);
     this.source = this.live;
@@ -411,35 +405,34 @@ export class InspectorView {
 
   // ---- summary, chart, actions ---------------------------------------------------------------
 
-  private currentSummary(): StreamSummary {
-    if (this.fixed) return this.fixed.summary;
-    const live = this.live;
-    const summary = summarizeRows(live?.rows ?? [], this.protocol, this.model);
-    return { ...summary, events: summary.events + (live?.more ?? 0) };
+  /** The summary shown: a finished stream's, or a live one's as of its last batch (Rust's either way). */
+  private currentSummary(): StreamSummary | null {
+    return this.fixed?.summary ?? this.live?.summary ?? null;
   }
 
   private renderSummary(): void {
-    const items = summaryItems(this.currentSummary());
+    const summary = this.currentSummary();
+    const items = summary ? summaryItems(summary) : [];
     this.summary.replaceChildren(
       ...items.map(([label, value]) => h("div", { class: "summary-item" }, h("dt", null, label), h("dd", { "data-label": label }, value))),
     );
   }
 
   private renderChart(): void {
-    const timeline = this.fixed?.timeline ?? (this.live ? timelineOf(this.live.rows) : null);
+    const timeline = this.fixed?.timeline ?? this.live?.timeline ?? null;
     const rows = timeline ? [...timeline.events, ...timeline.comments].reduce((a, b) => a + b, 0) : 0;
     if (!timeline || !rows) {
       this.chart.replaceChildren();
       return;
     }
-    const summary = this.currentSummary();
+    const ttft = this.currentSummary()?.stats.ttft_ms ?? null;
     this.chart.replaceChildren(
-      timelineChart(timeline, summary.ttft_ms),
+      timelineChart(timeline, ttft),
       h(
         "p",
         { class: "chart-legend muted" },
         h("span", { class: "legend-ticks" }, "events"),
-        h("span", { class: "legend-ttft" }, summary.ttft_ms === null ? "no first token" : `first token ${Math.round(summary.ttft_ms)} ms`),
+        h("span", { class: "legend-ttft" }, ttft === null ? "no first token" : `first token ${Math.round(ttft)} ms`),
         h("span", { class: "legend-rate" }, "tokens/s"),
         h("span", { class: "legend-span" }, `0 – ${Math.round(timeline.span_ms)} ms`),
       ),

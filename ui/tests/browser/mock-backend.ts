@@ -2,8 +2,9 @@
  * An in-memory stand-in for the Rust side, for the browser tests only (never in ui/dist).
  * It implements every command of docs/IPC.md and streams answers through the real `Channel`
  * the page created, the way Tauri delivers them (`runCallback(channel.id, { index, message })`),
- * with timers, in the wire shape of the generated types: one delta per message, then the ending.
- * Rust's ack window and coalescing are not imitated (they are tested in Rust).
+ * with timers, in the wire shape of the generated types: one delta per message, each with the
+ * answer's numbers so far, then the ending. Rust's ack window and coalescing are not imitated
+ * (they are tested in Rust).
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
@@ -21,6 +22,7 @@ import {
   type ProtocolView,
   type ProviderView,
   type Saved,
+  type Stats,
   type StreamError,
   type StreamEvent,
   type StreamMessage,
@@ -243,7 +245,7 @@ class Stream {
   }
 
   private post(event: StreamEvent, saved?: Saved): void {
-    const message: StreamMessage = { seq: ++this.seq, ...event, ...(saved ? { saved } : {}) };
+    const message: StreamMessage = { seq: ++this.seq, ...event, stats: saved?.stats ?? this.numbers(null), ...(saved ? { saved } : {}) };
     (window as unknown as { __TAURI_INTERNALS__: Internals }).__TAURI_INTERNALS__.runCallback(this.channelId, { index: this.index++, message });
   }
 
@@ -277,6 +279,21 @@ class Stream {
     if (!this.done) this.finish("stopped");
   }
 
+  /** The answer's numbers so far, as Rust sends them with each message. */
+  private numbers(finish: string | null): Stats {
+    const duration = performance.now() - this.startedAt;
+    const ttft = this.firstTokenAt ? this.firstTokenAt - this.startedAt : null;
+    return {
+      ttft_ms: ttft === null ? null : Math.round(ttft),
+      tokens_per_sec: this.deltas && duration > 0 ? (this.deltas * 2) / (duration / 1000) : null,
+      output_tokens: this.deltas * 2,
+      tokens_estimated: this.answer.model?.startsWith("demo/") ?? false,
+      input_tokens: 24,
+      duration_ms: Math.round(duration),
+      finish_reason: finish,
+    };
+  }
+
   private finish(state: "done" | "stopped" | "error"): void {
     this.done = true;
     if (this.timer) clearTimeout(this.timer);
@@ -284,18 +301,7 @@ class Stream {
     a.content = this.text;
     a.state = state;
     a.error = state === "error" ? this.plan.error ?? null : null;
-    const duration = performance.now() - this.startedAt;
-    const ttft = this.firstTokenAt ? this.firstTokenAt - this.startedAt : null;
-    const estimated = a.model?.startsWith("demo/") ?? false;
-    a.stats = {
-      ttft_ms: ttft === null ? null : Math.round(ttft),
-      tokens_per_sec: this.deltas && duration > 0 ? (this.deltas * 2) / (duration / 1000) : null,
-      output_tokens: this.deltas * 2,
-      tokens_estimated: estimated,
-      input_tokens: 24,
-      duration_ms: Math.round(duration),
-      finish_reason: state === "done" ? "stop" : null,
-    };
+    a.stats = this.numbers(state === "done" ? "stop" : null);
     this.post({ type: "usage", input_tokens: 24, output_tokens: this.deltas * 2 });
     this.conversation.updated_at = Date.now();
     // Like the Rust side: the ending carries what was saved and leaves the text to the deltas.

@@ -13,6 +13,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::fields::{self, Field, exact, member, plain, plain_or};
 use super::{
     EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
     parse_model_list,
@@ -109,6 +110,53 @@ impl Protocol for Anthropic {
     /// `{ "data": [{ "type": "model", "id", "display_name", "created_at" }], "has_more", … }`.
     fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
         parse_model_list(body)
+    }
+
+    /// The event's `type` (the guides name events by it), then what that type carries: a
+    /// message's `id` and `model`, a block's `index` and type, a delta's type and its `text`,
+    /// `partial_json`, `thinking` or `signature` exactly, a `stop_reason`, `usage`, an error.
+    fn describe(&self, frame: &SseFrame) -> Vec<Field> {
+        let Some(event) = fields::object(&frame.data) else {
+            return Vec::new();
+        };
+        let Some(event_type) = event.get("type").and_then(serde_json::Value::as_str) else {
+            return fields::error(&event).into_iter().collect();
+        };
+        let mut shown = vec![Field::new("type", event_type)];
+        let message = member(&event, "message");
+        for key in ["id", "model"] {
+            if let Some(value) = message.and_then(|message| message.get(key)) {
+                shown.push(Field::new(key, plain(value)));
+            }
+        }
+        if let Some(index) = event.get("index").filter(|index| index.is_number()) {
+            shown.push(Field::new("index", index.to_string()));
+        }
+        if let Some(block) = member(&event, "content_block") {
+            shown.push(Field::new("block", plain_or(block, "type", "(absent)")));
+        }
+        if let Some(delta) = member(&event, "delta") {
+            if let Some(delta_type) = delta.get("type").and_then(serde_json::Value::as_str) {
+                shown.push(Field::new("delta", delta_type));
+            }
+            for key in ["text", "partial_json", "thinking", "signature", "stop_reason"] {
+                if let Some(value) = delta.get(key) {
+                    shown.push(Field::new(key, exact(Some(value))));
+                }
+            }
+        }
+        if let Some(usage) = member(&event, "usage").or_else(|| message.and_then(|message| member(message, "usage"))) {
+            let count = |key| plain_or(usage, key, "–");
+            shown.push(Field::new(
+                "usage",
+                format!("{} in · {} out", count("input_tokens"), count("output_tokens")),
+            ));
+        }
+        if let Some(error) = member(&event, "error") {
+            let (kind, text) = (plain_or(error, "type", ""), plain_or(error, "message", ""));
+            shown.push(Field::new("error", format!("{kind}: {text}")));
+        }
+        shown
     }
 }
 
@@ -421,6 +469,68 @@ mod tests {
         assert_eq!(error.kind, ErrorKind::Overloaded);
         assert_eq!(error.error_type.as_deref(), Some("overloaded_error"));
         assert_eq!(error.message, "Overloaded");
+    }
+
+    /// What `describe` shows of `data`, as (label, value) pairs.
+    fn described(data: &str) -> Vec<(String, String)> {
+        let frame = SseFrame {
+            data: data.into(),
+            ..SseFrame::default()
+        };
+        Anthropic
+            .describe(&frame)
+            .into_iter()
+            .map(|field| (field.label, field.value))
+            .collect()
+    }
+
+    fn pairs(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+        expected
+            .iter()
+            .map(|(label, value)| ((*label).into(), (*value).into()))
+            .collect()
+    }
+
+    #[test]
+    fn an_event_is_shown_by_its_type_and_what_that_type_carries() {
+        assert_eq!(
+            described(r#"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}"#),
+            pairs(&[
+                ("type", "content_block_delta"),
+                ("index", "0"),
+                ("delta", "text_delta"),
+                ("text", r#""""#)
+            ])
+        );
+        assert_eq!(
+            described(
+                r#"{"type":"message_start","message":{"id":"msg_1","model":"claude","usage":{"input_tokens":9,"output_tokens":1}}}"#
+            ),
+            pairs(&[
+                ("type", "message_start"),
+                ("id", "msg_1"),
+                ("model", "claude"),
+                ("usage", "9 in · 1 out")
+            ])
+        );
+        assert_eq!(
+            described(r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":12}}"#),
+            pairs(&[
+                ("type", "message_delta"),
+                ("stop_reason", r#""end_turn""#),
+                ("usage", "– in · 12 out")
+            ])
+        );
+        assert_eq!(
+            described(r#"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"t"}}"#),
+            pairs(&[("type", "content_block_start"), ("index", "1"), ("block", "tool_use")])
+        );
+        assert_eq!(
+            described(r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#),
+            pairs(&[("type", "error"), ("error", "overloaded_error: Overloaded")])
+        );
+        assert_eq!(described(r#"{"type":"ping"}"#), pairs(&[("type", "ping")]));
+        assert!(described("not json").is_empty());
     }
 
     #[test]

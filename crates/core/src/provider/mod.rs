@@ -1,5 +1,6 @@
 //! Wire protocols: how a request is written, how a provider's SSE frames become
-//! [`StreamEvent`]s, and the provider's own words (finish reasons, error types, model lists).
+//! [`StreamEvent`]s, the provider's own words (finish reasons, error types, model lists), and what
+//! an inspector shows of each of its events ([`Protocol::describe`], [`Field`]).
 //!
 //! A protocol is one file in this folder and one line in [`PROTOCOLS`]; everything it knows
 //! lives behind [`Protocol`], and the helpers here serve every protocol that shares a shape.
@@ -9,8 +10,11 @@
 //! [`crate::catalog`].
 
 mod anthropic;
+mod fields;
 mod json_scan;
 mod openai;
+
+pub use fields::Field;
 
 use reqwest::header::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -64,6 +68,11 @@ pub trait Protocol: Send + Sync {
     /// The models a model-list response (from [`models_url`](Self::models_url)) names, in the
     /// provider's order.
     fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError>;
+    /// What an inspector shows of one of this protocol's events, as its SDK guides print it: the
+    /// event's name where the guides give it one, and the fields they print for that event
+    /// (values exact where they must be: an absent, `null` and `""` delta differ). None for an
+    /// event that carries nothing they name (a terminator, a ping's `{}`).
+    fn describe(&self, frame: &SseFrame) -> Vec<Field>;
 }
 
 /// A protocol's id and the paths of its endpoints under a provider's base URL.

@@ -11,6 +11,7 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::fields::{self, Field, exact, member, plain};
 use super::json_scan::Scan;
 use super::{
     EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
@@ -105,6 +106,85 @@ impl Protocol for OpenAi {
     fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
         parse_model_list(body)
     }
+
+    /// A chunk's `id` and `model`; its first choice's delta (`role`, `content` exactly,
+    /// `reasoning_content`, `refusal`, `tool_calls`) and `finish_reason`; `usage`. An error object,
+    /// in a few words.
+    fn describe(&self, frame: &SseFrame) -> Vec<Field> {
+        let Some(chunk) = fields::object(&frame.data) else {
+            return Vec::new();
+        };
+        let choices = chunk.get("choices");
+        let is_chunk = choices.is_some_and(serde_json::Value::is_array)
+            || chunk.get("object").and_then(serde_json::Value::as_str) == Some("chat.completion.chunk");
+        if !is_chunk {
+            return fields::error(&chunk).into_iter().collect();
+        }
+        let mut shown = Vec::new();
+        for key in ["id", "model"] {
+            if let Some(value) = chunk.get(key) {
+                shown.push(Field::new(key, plain(value)));
+            }
+        }
+        let choices = choices.and_then(serde_json::Value::as_array);
+        match choices
+            .and_then(|choices| choices.first())
+            .and_then(serde_json::Value::as_object)
+        {
+            Some(choice) => {
+                let none = fields::Object::new();
+                let delta = member(choice, "delta").unwrap_or(&none);
+                if let Some(role) = delta.get("role").and_then(serde_json::Value::as_str) {
+                    shown.push(Field::new("role", role));
+                }
+                shown.push(Field::new("content", exact(delta.get("content"))));
+                if let Some(reasoning) = delta.get("reasoning_content") {
+                    shown.push(Field::new("reasoning", exact(Some(reasoning))));
+                }
+                if let Some(refusal) = delta.get("refusal").filter(|refusal| !refusal.is_null()) {
+                    shown.push(Field::new("refusal", exact(Some(refusal))));
+                }
+                if delta.get("tool_calls").is_some_and(serde_json::Value::is_array)
+                    && let Some(calls) = raw_tool_calls(&frame.data)
+                {
+                    shown.push(Field::new("tool_calls", calls));
+                }
+                shown.push(Field::new("finish_reason", exact(choice.get("finish_reason"))));
+            }
+            None if chunk.contains_key("choices") && choices.is_none_or(Vec::is_empty) => {
+                shown.push(Field::new("choices", "[]"));
+            }
+            None => {}
+        }
+        if let Some(usage) = member(&chunk, "usage") {
+            let count = |key| fields::plain_or(usage, key, "?");
+            let counts = format!("{} in · {} out", count("prompt_tokens"), count("completion_tokens"));
+            shown.push(Field::new("usage", counts));
+        }
+        shown
+    }
+}
+
+/// The first choice's `delta.tool_calls` of a chunk, as its JSON came (its keys in their order).
+fn raw_tool_calls(data: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Chunk<'a> {
+        #[serde(borrow)]
+        choices: Vec<&'a serde_json::value::RawValue>,
+    }
+    #[derive(Deserialize)]
+    struct Choice<'a> {
+        #[serde(borrow)]
+        delta: Delta<'a>,
+    }
+    #[derive(Deserialize)]
+    struct Delta<'a> {
+        #[serde(borrow)]
+        tool_calls: &'a serde_json::value::RawValue,
+    }
+    let chunk: Chunk = serde_json::from_str(data).ok()?;
+    let choice: Choice = serde_json::from_str(chunk.choices.first()?.get()).ok()?;
+    Some(choice.delta.tool_calls.get().to_owned())
 }
 
 #[derive(Default)]
@@ -704,6 +784,65 @@ mod tests {
                 proptest::prop_assert_eq!(describe(&chunk), describe(&by_serde.unwrap()), "{}", data);
             }
         }
+    }
+
+    /// What `describe` shows of `data`, by label.
+    fn described(data: &str) -> std::collections::HashMap<String, String> {
+        OpenAi
+            .describe(&frame(data))
+            .into_iter()
+            .map(|field| (field.label, field.value))
+            .collect()
+    }
+
+    fn chunk_with(delta: &str, finish_reason: &str) -> String {
+        format!(
+            r#"{{"id":"chatcmpl-1","object":"chat.completion.chunk","model":"gpt-4o-mini","choices":[{{"index":0,"delta":{delta},"finish_reason":{finish_reason}}}]}}"#
+        )
+    }
+
+    #[test]
+    fn a_chunk_shows_its_id_model_content_exactly_and_finish_reason() {
+        let field = |delta: &str, finish: &str, label: &str| described(&chunk_with(delta, finish)).remove(label);
+        assert_eq!(field(r#"{"content":""}"#, "null", "content").as_deref(), Some(r#""""#));
+        assert_eq!(field(r#"{"content":null}"#, "null", "content").as_deref(), Some("null"));
+        assert_eq!(field("{}", "null", "content").as_deref(), Some("(absent)"));
+        assert_eq!(
+            field(r#"{"content":"Hi\n"}"#, "null", "content").as_deref(),
+            Some(r#""Hi\n""#)
+        );
+        assert_eq!(field("{}", r#""stop""#, "finish_reason").as_deref(), Some(r#""stop""#));
+        assert_eq!(field("{}", "null", "finish_reason").as_deref(), Some("null"));
+        assert_eq!(field("{}", "null", "id").as_deref(), Some("chatcmpl-1"));
+        assert_eq!(field("{}", "null", "model").as_deref(), Some("gpt-4o-mini"));
+        assert_eq!(
+            field(r#"{"role":"assistant"}"#, "null", "role").as_deref(),
+            Some("assistant")
+        );
+        assert_eq!(field(r#"{"refusal":null}"#, "null", "refusal"), None);
+        let calls = r#"[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":""}}]"#;
+        assert_eq!(
+            field(&format!(r#"{{"tool_calls":{calls}}}"#), "null", "tool_calls").as_deref(),
+            Some(calls),
+            "as they came, keys in their order"
+        );
+        let labels: Vec<String> = OpenAi
+            .describe(&frame(&chunk_with(r#"{"content":"a"}"#, "null")))
+            .into_iter()
+            .map(|field| field.label)
+            .collect();
+        assert_eq!(labels, ["id", "model", "content", "finish_reason"]);
+    }
+
+    #[test]
+    fn usage_an_error_and_frames_without_fields() {
+        let usage = described(r#"{"id":"c","choices":[],"usage":{"prompt_tokens":3,"completion_tokens":null}}"#);
+        assert_eq!(usage["choices"], "[]");
+        assert_eq!(usage["usage"], "3 in · ? out");
+        let error = described(r#"{"error":{"message":"Rate limit reached","type":"requests"}}"#);
+        assert_eq!(error["error"], "requests Rate limit reached");
+        assert!(described("[DONE]").is_empty());
+        assert!(described("{}").is_empty());
     }
 
     #[test]
