@@ -102,7 +102,7 @@ pub fn decode(recording: &Recording, answer: Option<&MessageView>, limits: &Limi
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use runnel_core::RecordedChunk;
+    use runnel_core::{RecordedChunk, Role};
 
     use super::*;
 
@@ -132,7 +132,7 @@ mod tests {
         MessageView {
             id: 1,
             conversation_id: 1,
-            role: runnel_core::Role::Assistant,
+            role: Role::Assistant,
             content: String::new(),
             thinking: String::new(),
             model: None,
