@@ -306,7 +306,7 @@ describe("the app, end to end against a fake IPC", () => {
     ipc.streamEvents.mockClear();
     press("i", { ctrlKey: true }, $("[data-testid=composer]"));
     await flush();
-    expect(ipc.streamEvents).toHaveBeenCalledExactlyOnceWith(16);
+    expect(ipc.streamEvents).toHaveBeenCalledExactlyOnceWith(16, 0, PAGE_ROWS, "");
     expect($("[data-testid=inspector]").hidden).toBe(false);
     expect(pressed().at(-1)).toBe("true");
     expect(pressed().filter((p) => p === "true").length).toBe(1);
