@@ -181,15 +181,17 @@ describe("the compare view", () => {
 
   it("offers each column's stream to the inspector, live while it runs, and says when it starts and ends", async () => {
     hooks.onInspect = vi.fn();
-    hooks.onStreamStarted = vi.fn();
-    hooks.onAnswerEnded = vi.fn();
+    const follower = { streamStarted: vi.fn(), answerEnded: vi.fn() };
+    view = new CompareView(ipc as unknown as CompareIpc, hooks, { schedule, follower });
+    document.body.replaceChildren(view.el);
+    view.openNew(catalog);
     await startThree();
-    expect(hooks.onStreamStarted).toHaveBeenCalledTimes(3);
+    expect(follower.streamStarted).toHaveBeenCalledTimes(3);
     $("[data-testid=inspector-toggle]", column("fast/a")).click();
     expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), { streamId: 41 });
     handlers["fast/a"](ending(1, "done", 11));
     frame();
-    expect(hooks.onAnswerEnded).toHaveBeenCalledWith(expect.anything(), 11);
+    expect(follower.answerEnded).toHaveBeenCalledWith(expect.anything(), 11);
     $("[data-testid=inspector-toggle]", column("fast/a")).click();
     expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), null);
   });
