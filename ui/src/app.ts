@@ -205,7 +205,8 @@ export class App {
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
     document.addEventListener("keydown", (e) => this.onKey(e));
-    // The webview must never navigate: links go to the system browser (chat.ts), drops do nothing.
+    // The webview must never navigate: links go to the system browser (render/output-clicks.ts),
+    // drops do nothing.
     document.addEventListener("click", (e) => {
       if ((e.target as Element | null)?.closest?.("a[href]")) e.preventDefault();
     });

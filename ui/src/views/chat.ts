@@ -8,8 +8,7 @@
  */
 import { EndFollower, button, h } from "../dom";
 import { icon } from "../icons";
-import { handleCopyClick } from "../render/decorate";
-import { openableUrl } from "../render/sanitize";
+import { handleOutputClicks } from "../render/output-clicks";
 import type { MessageElement } from "./message";
 
 export interface ChatHooks {
@@ -48,18 +47,7 @@ export class ChatView {
     this.follower = new EndFollower(this.scroller, 48, (following) => {
       if (following) this.jump.hidden = true;
     });
-    this.list.addEventListener("click", (e) => {
-      if (handleCopyClick(e)) return;
-      const a = (e.target as Element | null)?.closest?.("a");
-      if (!a || !this.list.contains(a)) return;
-      e.preventDefault();
-      const href = a.getAttribute("href");
-      const url = href ? openableUrl(href) : null;
-      if (url) hooks.onOpenLink(url);
-    });
-    this.list.addEventListener("auxclick", (e) => {
-      if ((e.target as Element | null)?.closest?.("a")) e.preventDefault();
-    });
+    handleOutputClicks(this.list, (url) => hooks.onOpenLink(url));
     this.updateEmpty();
   }
 

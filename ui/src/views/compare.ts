@@ -15,8 +15,7 @@ import { allEnded, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import type { Ipc, StreamHandler } from "../ipc";
-import { handleCopyClick } from "../render/decorate";
-import { openableUrl } from "../render/sanitize";
+import { handleOutputClicks } from "../render/output-clicks";
 import { isSubmitKey } from "../shortcuts";
 import { animationFrame, sharedFrames, type FrameScheduler } from "../stream";
 import type { Conversation, ConversationSummary, MessageView, ProviderView, Stats, Turn, UiError } from "../types";
@@ -198,15 +197,7 @@ export class CompareView {
       this.runArea,
       this.announcer,
     );
-    this.runArea.addEventListener("click", (e) => {
-      if (handleCopyClick(e)) return;
-      const a = (e.target as Element | null)?.closest?.("a");
-      if (!a || !this.runArea.contains(a)) return;
-      e.preventDefault();
-      const href = a.getAttribute("href");
-      const url = href ? openableUrl(href) : null;
-      if (url) hooks.onOpenLink(url);
-    });
+    handleOutputClicks(this.runArea, (url) => hooks.onOpenLink(url));
   }
 
   /** A new comparison: the models offered are `catalog`'s available ones; earlier choices stay. */
