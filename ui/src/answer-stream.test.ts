@@ -18,7 +18,7 @@ const view = (extra: Partial<MessageView> = {}): MessageView => ({
   created_at: 0,
   ...extra,
 });
-const turn = (streamId: number): Turn => ({ user: view({ id: 1, role: "user", state: "done" }), assistant: view({ id: 2 }), stream_id: streamId });
+const turn = (streamId: number): Turn => ({ user: view({ id: 1, role: "user", state: "done" }), assistant: view({ id: 2 }), stream_id: streamId, deleted: [], superseded: [] });
 const messageHooks = { providerName: () => null, onEdit: vi.fn(), onRegenerate: vi.fn(), onOpenSettings: vi.fn(), onEditClosed: vi.fn() };
 
 /** Mock functions of each method of `T`, typed as they are. */

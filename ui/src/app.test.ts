@@ -61,11 +61,12 @@ const ipc = {
   deleteConversation: vi.fn(),
   sendMessage: vi.fn(async (_c: number, text: string, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    return { user: view({ id: 10, role: "user", content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42 };
+    return { user: view({ id: 10, role: "user", content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42, deleted: [], superseded: [] };
   }),
   regenerate: vi.fn(async (_c: number, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    return { user: view({ id: 12, role: "user", content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43 };
+    // It replaces the answer that failed (saved as 13), as Rust says in the Turn.
+    return { user: view({ id: 12, role: "user", content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43, deleted: [], superseded: [13] };
   }),
   editMessage: vi.fn(),
   createCompare: vi.fn(),

@@ -30,7 +30,7 @@ const HINT_DISMISSED = "runnel.demo-hint-dismissed";
 
 /**
  * Whether the answer has content by this message: its numbers then have a time to first token,
- * which the core sets at the first content (the rule by which Rust replaces a superseded answer, streams.rs).
+ * which the core sets at the first content (when Rust deletes what the answer supersedes, streams.rs).
  */
 const hasContent = (m: StreamMessage): boolean => m.stats?.ttft_ms != null;
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
@@ -430,15 +430,9 @@ export class App {
     }
     const model = this.model;
     const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
-    // As in Rust (turns.rs): answers without text go now; the others stay until the new one has text.
-    const user = this.chat.lastUserMessage();
-    const after = user ? this.chat.messages.slice(this.chat.messages.indexOf(user) + 1) : [];
-    const empty = after.filter((m) => !m.content.trim() && !m.view.thinking.trim());
-    this.chat.remove(...empty);
     this.chat.append(answer);
     this.lastModel = model;
-    const superseded = after.filter((m) => !empty.includes(m));
-    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on), undefined, superseded);
+    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
   }
 
   private async edit(message: MessageElement, text: string): Promise<void> {
@@ -451,38 +445,44 @@ export class App {
     const messageId = message.id;
     const user = new MessageElement(this.placeholder("user", cid, text, null), this.hooks);
     const answer = new MessageElement(this.placeholder("assistant", cid, "", model), this.hooks, true);
-    // The edited turn stays until the new answer has text (as in Rust, turns.rs).
-    const superseded = this.chat.messages.slice(this.chat.messages.indexOf(message));
     this.chat.append(user, answer);
     this.lastModel = model;
-    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user, superseded);
+    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user);
   }
 
   /**
-   * Starts one answer's stream and paints it into `answer` until its ending. The `superseded`
-   * messages (a regenerated answer, an edited turn) leave once the answer has its first text.
+   * Starts one answer's stream and paints it into `answer` until its ending. What Rust says the
+   * answer replaces (the `Turn`: a regenerated answer, an edited turn) leaves once the answer has
+   * its first text; what it deleted leaves at once.
    */
   private async run(
     conversationId: number,
     answer: MessageElement,
     command: (on: StreamHandler) => Promise<Turn>,
     user?: MessageElement,
-    superseded: MessageElement[] = [],
   ): Promise<void> {
-    let replaced = superseded;
+    let superseded: MessageElement[] = [];
+    // The first text may come before the Turn.
+    let hasText = false;
+    const replace = () => {
+      if (!hasText || !superseded.length) return;
+      this.chat.remove(...superseded);
+      superseded = [];
+    };
     const stream: AnswerStream = new AnswerStream(
       answer,
       this.ipc,
       {
         received: (message) => {
-          if (replaced.length && hasContent(message)) {
-            this.chat.remove(...replaced);
-            replaced = [];
-          }
+          hasText ||= hasContent(message);
+          replace();
         },
         painted: () => this.chat.afterPaint(answer),
         started: (turn) => {
           user?.update(turn.user);
+          this.chat.remove(...this.chat.withIds(turn.deleted));
+          superseded = this.chat.withIds(turn.superseded);
+          replace();
           this.retryOverrides.delete(answer);
           void this.refreshConversations();
         },

@@ -87,6 +87,11 @@ export class ChatView {
     this.updateEmpty();
   }
 
+  /** The messages shown that have one of these ids. */
+  withIds(ids: number[]): MessageElement[] {
+    return this.messages.filter((m) => ids.includes(m.id));
+  }
+
   /** Called after a frame painted new text: follow it, or offer to. */
   afterPaint(message: MessageElement): void {
     if (!this.messages.includes(message)) return;

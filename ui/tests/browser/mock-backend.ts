@@ -3,8 +3,9 @@
  * It implements every command of docs/IPC.md and streams answers through the real `Channel`
  * the page created, the way Tauri delivers them (`runCallback(channel.id, { index, message })`),
  * with timers, in the wire shape of the generated types: one delta per message, each with the
- * answer's numbers so far, then the ending. Rust's ack window and coalescing are not imitated
- * (they are tested in Rust).
+ * answer's numbers so far, then the ending. Rust's rules are not imitated — the ack window,
+ * coalescing, which answers a regenerate keeps until the new one has text — they are tested in
+ * Rust (tests/commands.rs); the page takes their outcome from what Rust sends.
  *
  * What the answer is depends on the question: "xss" → hostile Markdown/HTML, "error" → a
  * rate-limit error after some text, "auth" → a rejected key, "long" → a long, slow answer,
@@ -23,6 +24,7 @@ import type {
   StreamError,
   StreamEvent,
   StreamMessage,
+  Turn,
   UiError,
 } from "../../src/types";
 
@@ -222,8 +224,6 @@ class Stream {
   startedAt = performance.now();
   firstTokenAt: number | null = null;
   deltas = 0;
-  /** Messages this answer replaces (regenerate, edit): they go at its first text, as in Rust. */
-  superseded: MessageView[] = [];
 
   constructor(
     readonly id: number,
@@ -254,10 +254,6 @@ class Stream {
     if (!next) {
       this.finish(this.plan.error ? "error" : "done");
       return;
-    }
-    if (this.superseded.length) {
-      this.conversation.messages = this.conversation.messages.filter((m) => !this.superseded.includes(m));
-      this.superseded = [];
     }
     this.firstTokenAt ??= performance.now();
     this.deltas++;
@@ -310,39 +306,31 @@ class Stream {
   }
 }
 
-function startTurn(
-  conversationId: number,
-  text: string | null,
-  model: string,
-  channel: { id: number },
-  superseded: MessageView[] = [],
-) {
+/**
+ * Saves the person's `text` (none for a regenerate) and streams the answer to the last user
+ * message. The `replaced` messages (what a regenerate or an edit answers anew) are deleted now
+ * and named in the Turn as superseded. Which of them Rust deletes at once and which only at the
+ * new answer's first text is Rust's rule (turns.rs, tested in tests/commands.rs), not the mock's.
+ */
+function startTurn(conversationId: number, text: string | null, model: string, channel: { id: number }, replaced: MessageView[] = []): Turn {
   const c = conversations.get(conversationId);
   if (!c) throw err("not_found", "That conversation no longer exists.");
   if (typeof model !== "string" || !model.includes("/")) throw err("invalid_input", "Choose a model first.");
   const p = findProvider(model.split("/")[0]);
   if (!available(p)) throw err("authentication", `No API key for ${p.name}.`, { status: 401 });
-  let user: MessageView;
+  c.messages = c.messages.filter((m) => !replaced.includes(m));
   if (text !== null) {
-    user = message(c.id, "user", text, null, Date.now());
-    c.messages.push(user);
+    c.messages.push(message(c.id, "user", text, null, Date.now()));
     if (c.title === "New conversation") c.title = text.length > 40 ? `${text.slice(0, 40)}…` : text;
-  } else {
-    // regenerate: answers without text go now, the others once the new one has text
-    const last = [...c.messages].reverse().find((m) => m.role === "user");
-    if (!last) throw err("invalid_input", "Nothing to answer.");
-    user = last;
-    const after = c.messages.slice(c.messages.indexOf(last) + 1);
-    const empty = after.filter((m) => !m.content.trim() && !m.thinking.trim());
-    c.messages = c.messages.filter((m) => !empty.includes(m));
-    superseded = after.filter((m) => !empty.includes(m));
   }
+  const user = [...c.messages].reverse().find((m) => m.role === "user");
+  if (!user) throw err("invalid_input", "Nothing to answer.");
   const answer = message(c.id, "assistant", "", model, Date.now());
   answer.state = "streaming";
   c.messages.push(answer);
   c.last_model = model;
   lastModel = model;
-  return startStream(c, user, answer, channel, pickAnswer(user.content), superseded);
+  return { ...startStream(c, user, answer, channel, pickAnswer(user.content)), superseded: replaced.map((m) => m.id) };
 }
 
 /** Streams `plan` into `answer` (saved, streaming) over `channel`. */
@@ -352,17 +340,15 @@ function startStream(
   answer: MessageView,
   channel: { id: number },
   plan: ReturnType<typeof pickAnswer>,
-  superseded: MessageView[] = [],
-) {
+): Turn {
   c.updated_at = Date.now();
   mockState.sentModels.push(answer.model ?? "");
   mockState.streams++;
   const id = nextStream++;
   const stream = new Stream(id, channel.id, answer, c, plan);
-  stream.superseded = superseded;
   streams.set(id, stream);
   stream.start();
-  return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id };
+  return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id, deleted: [], superseded: [] };
 }
 
 // ---- compare runs -----------------------------------------------------------------------------
@@ -515,13 +501,17 @@ const commands: Record<string, (a: Args) => unknown> = {
     return null;
   },
   send_message: (a) => startTurn(Number(a.conversation_id), String(a.text), String(a.model), a.on_event as { id: number }),
-  regenerate: (a) => startTurn(Number(a.conversation_id), null, String(a.model), a.on_event as { id: number }),
+  regenerate: (a) => {
+    // It answers the last user message anew: what follows it is replaced.
+    const messages = conversations.get(Number(a.conversation_id))?.messages ?? [];
+    const last = messages.map((m) => m.role).lastIndexOf("user");
+    return startTurn(Number(a.conversation_id), null, String(a.model), a.on_event as { id: number }, last < 0 ? [] : messages.slice(last + 1));
+  },
   edit_message: (a) => {
     const c = conversations.get(Number(a.conversation_id));
     if (!c) throw err("not_found", "That conversation no longer exists.");
     const i = c.messages.findIndex((m) => m.id === Number(a.message_id) && m.role === "user");
     if (i < 0) throw err("not_found", "That message no longer exists.");
-    // The edited turn stays until the new answer has text, as in Rust.
     return startTurn(c.id, String(a.text), String(a.model), a.on_event as { id: number }, c.messages.slice(i));
   },
   stop_stream: (a) => {
