@@ -292,12 +292,11 @@ export class App {
 
   private async reloadCatalog(): Promise<void> {
     try {
-      this.catalog = await this.ipc.modelCatalog();
-      this.picker.setCatalog(this.catalog);
-      if (this.info) {
-        const has = this.catalog.some((g) => g.available && !g.local);
-        this.info = { ...this.info, has_key: has || this.info.has_key };
-      }
+      const [catalog, info] = await Promise.all([this.ipc.modelCatalog(), this.ipc.appInfo().catch(() => null)]);
+      this.catalog = catalog;
+      this.picker.setCatalog(catalog);
+      // Whether a key is set is Rust's to say (an endpoint may answer without one).
+      if (this.info && info) this.info = { ...this.info, has_key: info.has_key };
       this.updateHint();
     } catch {
       // keep the catalog we have
