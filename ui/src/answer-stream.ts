@@ -45,7 +45,8 @@ export class AnswerStream {
     this.pump = new StreamPump({
       schedule: options.schedule,
       receive: (message) => {
-        // The ending's formatting, and following the end, are the next frame's.
+        // On the ending the answer shows its state now and leaves its text's final formatting to
+        // the next paint; the hooks and the follower learn of the end now.
         const end = answer.receive(message);
         hooks.received?.(message);
         if (end) this.end(end);
@@ -78,7 +79,7 @@ export class AnswerStream {
       // The command itself failed (nothing streamed): the answer shows the error, with Retry.
       this.pump.close();
       const answer = this.answer;
-      answer.finish({ ...answer.view, state: "error", error: e as UiError, content: answer.content });
+      answer.endStream({ ...answer.view, state: "error", error: e as UiError, content: answer.content });
       this.end(answer.view);
     }
   }

@@ -487,7 +487,7 @@ export class App {
           this.retryOverrides.delete(answer);
           void this.refreshConversations();
         },
-        ended: (final) => this.finished(conversationId, stream, final),
+        ended: (final) => this.answerEnded(conversationId, stream, final),
       },
       { schedule: this.options.schedule, follower: this.inspector },
     );
@@ -497,7 +497,7 @@ export class App {
     await stream.start(command);
   }
 
-  private finished(conversationId: number, stream: AnswerStream, final: MessageView): void {
+  private answerEnded(conversationId: number, stream: AnswerStream, final: MessageView): void {
     if (this.live.get(conversationId) === stream) this.live.delete(conversationId);
     this.syncStreaming();
     this.chat.refreshLast();
