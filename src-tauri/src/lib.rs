@@ -10,9 +10,12 @@
 //! - [`turns`]: a conversation turn: save, convert the history, stream the answer (send,
 //!   regenerate, edit).
 //! - [`compare`]: compare runs: one prompt, 2–4 models, a column (an answer) each.
-//! - [`streams`]: running streams by id: forwarding to the page, checkpoints, stop, acks.
-//! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing.
-//! - [`ending`]: saving an ended answer and sending its ending, with what was saved.
+//! - [`streams`]: running streams by id: forwarding to the page, checkpoints, stop, acks; at the
+//!   core's ending event, the save, then the ending sent last.
+//! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing; the ending
+//!   with what was saved, last.
+//! - [`ending`]: saving an ended answer (what its ending carries as `saved`); the lone ending of
+//!   an answer whose stream never started.
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
 //! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints (`custom`),
 //!   where keys come from (`keys`), each provider's models and local servers (`models`), and what
