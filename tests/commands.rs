@@ -912,11 +912,21 @@ async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
     openai.enqueue(Reply::sse(openai_stream(3)));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
-    let (_, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
+    let (sent, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
     let first = text_of(&until_end(&received).await);
+    assert!(
+        sent.deleted.is_empty() && sent.superseded.is_empty(),
+        "a sent message replaces nothing"
+    );
 
-    let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
+    let (failed, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
+    assert!(failed.deleted.is_empty());
+    assert_eq!(
+        failed.superseded,
+        [sent.assistant.id],
+        "the page is told what the answer replaces"
+    );
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
@@ -930,7 +940,13 @@ async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
         ],
         "the previous answer stays, the failed one after it"
     );
-    let (_, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
+    let (turn, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
+    assert_eq!(
+        turn.deleted,
+        [failed.assistant.id],
+        "the answer without text went at once"
+    );
+    assert_eq!(turn.superseded, [sent.assistant.id]);
     let second = text_of(&until_end(&received).await);
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
@@ -951,7 +967,7 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     let (turn, received) = harness.send(conversation.id, "crabs?", "fake-openai/gpt-fake").await;
     let first = text_of(&until_end(&received).await);
     let (channel, received) = collecting_channel();
-    commands::edit_message(
+    let edit = commands::edit_message(
         harness.state(),
         conversation.id,
         turn.user.id,
@@ -961,6 +977,12 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     )
     .await
     .unwrap();
+    assert!(edit.deleted.is_empty());
+    assert_eq!(
+        edit.superseded,
+        [turn.user.id, turn.assistant.id],
+        "the edited turn is replaced"
+    );
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await

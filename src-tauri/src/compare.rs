@@ -88,6 +88,8 @@ fn answer(state: &AppState, prompt: MessageView, assistant: MessageView, sink: i
         user: prompt,
         assistant,
         stream_id,
+        deleted: Vec::new(),
+        superseded: Vec::new(),
     })
 }
 

@@ -1,7 +1,9 @@
-//! An answer's end: saving it with its state, error and numbers, and telling the page with the
-//! stream's last message — the core's ending event carrying what was saved ([`Saved`]). Every
-//! answer the page was told about gets its ending, whatever happens to the save: a failed save
-//! ends the answer with a `storage` error and the page keeps the text it painted.
+//! An answer's end: saving it with its state, error and numbers ([`save`]), which gives what the
+//! stream's last message carries — the core's ending event with what was saved ([`Saved`]);
+//! `streams::forward` saves, then its outbox sends that message. Every answer the page was told
+//! about gets its ending, whatever happens to the save: a failed save ends the answer with a
+//! `storage` error and the page keeps the text it painted. An answer whose stream never started
+//! gets a lone `error` ending from here ([`fail_before_start`]).
 
 use runnel_core::{Completion, StreamEvent};
 

@@ -1,24 +1,39 @@
 //! Runnel's desktop app: a Tauri v2 window on Runnel's streaming core.
 //!
 //! # Layout
-//! - [`commands`]: the thin commands the page calls (docs/IPC.md); `command_list.rs` names each
-//!   once, for the handler, build.rs's permissions and the page's generated `Commands`.
-//! - [`turns`]: a conversation turn: save, convert the history, stream the answer.
+//! Every module of `src-tauri/src`, with its job:
+//! - `main.rs`: the binary; calls [`run`].
+//! - [`commands`]: the thin commands the page calls (docs/IPC.md): validate, call the state, map
+//!   the error.
+//! - `command_list` (command_list.rs): every command named once, for the invoke handler, build.rs's
+//!   permissions and capability set, and the page's generated `Commands`.
+//! - [`turns`]: a conversation turn: save, convert the history, stream the answer (send,
+//!   regenerate, edit).
 //! - [`compare`]: compare runs: one prompt, 2–4 models, a column (an answer) each.
-//! - [`streams`]: running streams by id: forwarding, stop, acks.
-//! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing.
-//! - [`ending`]: saving an ended answer and sending its ending, with what was saved.
+//! - [`streams`]: running streams by id: forwarding to the page, checkpoints, stop, acks; at the
+//!   core's ending event, the save, then the ending sent last.
+//! - [`outbox`]: one stream's messages to the page: `seq`, the ack window, coalescing; the ending
+//!   with what was saved, last.
+//! - [`ending`]: saving an ended answer (what its ending carries as `saved`); the lone ending of
+//!   an answer whose stream never started.
 //! - [`checkpoint`]: saving a streaming answer's text while it arrives, off the deltas' path.
-//! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints; keys; models.
+//! - [`providers`]: the catalog (built-ins, providers file) and custom endpoints (`custom`),
+//!   where keys come from (`keys`), each provider's models and local servers (`models`), and what
+//!   the page shows of a provider (`views`).
 //! - [`recordings`]: each answer's recorded stream: kept, pruned, the inspector's rows, export.
-//! - [`rows`], [`row_windows`], [`timeline`]: the inspector's rows of a stream (bounded), the
-//!   windows of them the page asks for (a small cache of decoded streams), its chart's numbers.
-//! - [`inspector`]: a running answer's rows, live.
+//! - [`rows`]: the inspector's rows of a recorded stream (bounded), with its summary.
+//! - [`row_windows`]: the windows of rows the page asks for, from a small cache of decoded
+//!   streams; the filter.
+//! - [`timeline`]: the numbers of the inspector's chart (rows per slice of time).
+//! - [`inspector`]: a running answer's rows, live, over a channel of the inspector's own.
+//! - [`drops`]: files dropped onto the window, handed to the page as paths.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
-//! - [`state`], [`models`], [`error`]: shared state, IPC types, the serializable error.
+//! - [`state`]: the state every command shares (history, providers, running streams, engine).
+//! - [`models`]: the serde types that cross IPC (not LLM models).
+//! - [`error`]: the serializable error the page sees (`UiError`) and commands return.
 //! - [`bench`]: the IPC measurement, off unless `RUNNEL_IPC_BENCH=1`.
 //!
 //! Environment: `RUNNEL_DATA_DIR` (history and log folder, default the OS app-data folder),

@@ -309,6 +309,11 @@ pub struct Turn {
     pub assistant: MessageView,
     /// The id to stop or ack the stream by.
     pub stream_id: u64,
+    /// The messages deleted before the answer started (a regenerate's answers without text).
+    pub deleted: Vec<i64>,
+    /// The messages the answer replaces: deleted once it has its first text, kept if it has none
+    /// (a regenerate's answers with text; an edited message and everything after it).
+    pub superseded: Vec<i64>,
 }
 
 /// Facts the page needs at start.

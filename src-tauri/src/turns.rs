@@ -47,7 +47,7 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
     let user = state
         .store
         .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
-    answer(state, conversation_id, user, model, sink, Vec::new()).await
+    answer(state, conversation_id, user, model, sink, Vec::new(), Vec::new()).await
 }
 
 /// Answers the last user message again. The answers after it are replaced once the new one has
@@ -67,11 +67,10 @@ pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sin
         .iter()
         .filter(|message| message.id > user.id)
         .partition(|message| message.content.trim().is_empty() && message.thinking.trim().is_empty());
-    state
-        .store
-        .delete_messages(&empty.iter().map(|message| message.id).collect::<Vec<_>>())?;
+    let deleted: Vec<i64> = empty.iter().map(|message| message.id).collect();
+    state.store.delete_messages(&deleted)?;
     let superseded = superseded.iter().map(|message| message.id).collect();
-    answer(state, conversation_id, user, model, sink, superseded).await
+    answer(state, conversation_id, user, model, sink, deleted, superseded).await
 }
 
 /// Answers an edited user message: the edit is a new message after the conversation, and it
@@ -104,7 +103,7 @@ pub async fn edit(
     let user = state
         .store
         .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
-    answer(state, conversation_id, user, model, sink, superseded).await
+    answer(state, conversation_id, user, model, sink, Vec::new(), superseded).await
 }
 
 /// The history up to and including `last`, as the provider will see it, without the messages
@@ -122,12 +121,15 @@ fn history(messages: &[MessageView], last: i64, superseded: &[i64]) -> Vec<Messa
         .collect()
 }
 
+/// Streams the answer to `user` into a new message; `deleted` and `superseded` go back to the
+/// page in the `Turn`, so that it shows what Rust keeps (the page knows no rule of its own).
 async fn answer(
     state: &AppState,
     conversation_id: i64,
     user: MessageView,
     model: &str,
     sink: impl Sink,
+    deleted: Vec<i64>,
     superseded: Vec<i64>,
 ) -> AppResult<Turn> {
     split_model(model)?;
@@ -148,11 +150,13 @@ async fn answer(
         Some(model),
         MessageState::Streaming,
     )?;
-    let (assistant, stream_id) = stream_into(state, assistant, messages, sink, superseded)?;
+    let (assistant, stream_id) = stream_into(state, assistant, messages, sink, superseded.clone())?;
     Ok(Turn {
         user,
         assistant,
         stream_id,
+        deleted,
+        superseded,
     })
 }
 

@@ -2,10 +2,11 @@
  * The app: owns the state (open conversation, chosen model, running streams) and wires the views
  * to the IPC commands. Views know nothing about IPC; `ipc.ts` knows nothing about views.
  *
- * Streams: one per answer, each with its own Channel and StreamPump. A stream belongs to a
+ * Streams: one `AnswerStream` per answer, each with its own Channel. A stream belongs to a
  * conversation and keeps painting into its message element even while another conversation is
  * open; coming back shows that same element.
  */
+import { AnswerStream } from "./answer-stream";
 import { button, h } from "./dom";
 import { describeError } from "./errors";
 import { demoHint, providerName, splitModel } from "./format";
@@ -13,7 +14,7 @@ import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
-import { StreamPump, hasContent, type FrameScheduler } from "./stream";
+import { hasContent, type FrameScheduler } from "./stream";
 import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
@@ -32,14 +33,6 @@ import { TopBarView } from "./views/topbar";
 const hintDismissed = (demo: string): string => `runnel.${demo}-hint-dismissed`;
 
 const SIDEBAR_CLOSED = "runnel.sidebar-closed";
-
-interface LiveStream {
-  conversationId: number;
-  element: MessageElement;
-  pump: StreamPump;
-  streamId: number | null;
-  stopRequested: boolean;
-}
 
 export class App {
   readonly root: HTMLElement;
@@ -67,7 +60,8 @@ export class App {
   private settingsOpen = false;
   /** What the main area shows (under Settings, when it is open): a chat or a compare run. */
   private mode: "chat" | "compare" = "chat";
-  private readonly live = new Map<number, LiveStream>();
+  /** The running stream of each conversation that has one, by conversation id. */
+  private readonly live = new Map<number, AnswerStream>();
   private readonly retryOverrides = new WeakMap<MessageElement, () => void>();
   private openToken = 0;
   private readonly hooks: MessageHooks;
@@ -140,9 +134,7 @@ export class App {
       onOpenSettings: () => this.openSettings(),
       onOpenLink: (url) => void this.ipc.openLink(url).catch(() => undefined),
       onInspect: (answer, live) => this.toggleInspector(answer, live),
-      onStreamStarted: (answer, streamId) => this.inspector.streamStarted(answer, streamId),
-      onAnswerEnded: (answer, id) => this.inspector.answerEnded(answer, id),
-    }, { schedule: this.options.schedule });
+    }, { schedule: this.options.schedule, follower: this.inspector });
 
     this.composer = new ComposerView({
       onSend: (text) => void this.send(text),
@@ -214,7 +206,8 @@ export class App {
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
     document.addEventListener("keydown", (e) => this.onKey(e));
-    // The webview must never navigate: links go to the system browser (chat.ts), drops do nothing.
+    // The webview must never navigate: links go to the system browser (render/output-clicks.ts),
+    // drops do nothing.
     document.addEventListener("click", (e) => {
       if ((e.target as Element | null)?.closest?.("a[href]")) e.preventDefault();
     });
@@ -301,12 +294,11 @@ export class App {
 
   private async reloadCatalog(): Promise<void> {
     try {
-      this.catalog = await this.ipc.modelCatalog();
-      this.picker.setCatalog(this.catalog);
-      if (this.info) {
-        const has = this.catalog.some((g) => g.available && !g.local);
-        this.info = { ...this.info, has_key: has || this.info.has_key };
-      }
+      const [catalog, info] = await Promise.all([this.ipc.modelCatalog(), this.ipc.appInfo().catch(() => null)]);
+      this.catalog = catalog;
+      this.picker.setCatalog(catalog);
+      // Whether a key is set is Rust's to say (an endpoint may answer without one).
+      if (this.info && info) this.info = { ...this.info, has_key: info.has_key };
       this.updateHint();
     } catch {
       // keep the catalog we have
@@ -360,9 +352,9 @@ export class App {
     this.showMode("chat");
     const live = this.live.get(id);
     const elements = conversation.messages.map((m) =>
-      live && live.element.id === m.id ? live.element : new MessageElement(m, this.hooks),
+      live && live.answer.id === m.id ? live.answer : new MessageElement(m, this.hooks),
     );
-    if (live && !elements.includes(live.element)) elements.push(live.element);
+    if (live && !elements.includes(live.answer)) elements.push(live.answer);
     this.chat.setMessages(elements);
     const summary = this.conversations.find((c) => c.id === id);
     const lastAnswer = [...conversation.messages].reverse().find((m) => m.role === Role.assistant && m.model);
@@ -374,8 +366,7 @@ export class App {
   }
 
   private async deleteConversation(id: number): Promise<void> {
-    const live = this.live.get(id);
-    if (live) this.stopLive(live);
+    this.live.get(id)?.stop();
     this.compare.forget(id);
     await this.ipc.deleteConversation(id);
     if (this.currentId === id) this.newConversation();
@@ -440,15 +431,9 @@ export class App {
     }
     const model = this.model;
     const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
-    // As in Rust (turns.rs): answers without text go now; the others stay until the new one has text.
-    const user = this.chat.lastUserMessage();
-    const after = user ? this.chat.messages.slice(this.chat.messages.indexOf(user) + 1) : [];
-    const empty = after.filter((m) => !m.content.trim() && !m.view.thinking.trim());
-    this.chat.remove(...empty);
     this.chat.append(answer);
     this.lastModel = model;
-    const superseded = after.filter((m) => !empty.includes(m));
-    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on), undefined, superseded);
+    await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
   }
 
   private async edit(message: MessageElement, text: string): Promise<void> {
@@ -461,77 +446,62 @@ export class App {
     const messageId = message.id;
     const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
     const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
-    // The edited turn stays until the new answer has text (as in Rust, turns.rs).
-    const superseded = this.chat.messages.slice(this.chat.messages.indexOf(message));
     this.chat.append(user, answer);
     this.lastModel = model;
-    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user, superseded);
+    await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user);
   }
 
   /**
-   * Starts one answer's stream and paints it into `answer` until its "end". The `superseded`
-   * messages (a regenerated answer, an edited turn) leave once the answer has its first text.
+   * Starts one answer's stream and paints it into `answer` until its ending. What Rust says the
+   * answer replaces (the `Turn`: a regenerated answer, an edited turn) leaves once the answer has
+   * its first text; what it deleted leaves at once.
    */
   private async run(
     conversationId: number,
     answer: MessageElement,
-    start: (on: StreamHandler) => Promise<Turn>,
+    command: (on: StreamHandler) => Promise<Turn>,
     user?: MessageElement,
-    superseded: MessageElement[] = [],
   ): Promise<void> {
-    let replaced = superseded;
-    const live: LiveStream = {
-      conversationId,
-      element: answer,
-      streamId: null,
-      stopRequested: false,
-      pump: new StreamPump({
-        schedule: this.options.schedule,
-        receive: (message) => {
-          if (replaced.length && hasContent(message)) {
-            this.chat.remove(...replaced);
-            replaced = [];
-          }
-          // The ending's formatting, and following the end, are the next frame's.
-          const end = answer.receive(message);
-          if (end) this.finished(live, end);
-        },
-        paint: () => {
-          answer.paint();
-          this.chat.afterPaint(answer);
-        },
-        behind: () => answer.behind,
-        ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
-      }),
+    let superseded: MessageElement[] = [];
+    // The first text may come before the Turn.
+    let hasText = false;
+    const replace = () => {
+      if (!hasText || !superseded.length) return;
+      this.chat.remove(...superseded);
+      superseded = [];
     };
-    this.live.set(conversationId, live);
+    const stream: AnswerStream = new AnswerStream(
+      answer,
+      this.ipc,
+      {
+        received: (message) => {
+          hasText ||= hasContent(message);
+          replace();
+        },
+        painted: () => this.chat.afterPaint(answer),
+        started: (turn) => {
+          user?.update(turn.user);
+          this.chat.remove(...this.chat.withIds(turn.deleted));
+          superseded = this.chat.withIds(turn.superseded);
+          replace();
+          this.retryOverrides.delete(answer);
+          void this.refreshConversations();
+        },
+        ended: (final) => this.answerEnded(conversationId, stream, final),
+      },
+      { schedule: this.options.schedule, follower: this.inspector },
+    );
+    this.live.set(conversationId, stream);
     this.syncStreaming();
     this.composer.focus();
-    try {
-      const turn = await start(live.pump.push);
-      user?.update(turn.user);
-      answer.adopt(turn.assistant);
-      this.retryOverrides.delete(answer);
-      live.streamId = turn.stream_id;
-      live.pump.setStreamId(turn.stream_id);
-      this.inspector.streamStarted(answer, turn.stream_id);
-      if (live.stopRequested) this.stopLive(live);
-      void this.refreshConversations();
-    } catch (e) {
-      // The command itself failed (nothing streamed): the answer shows the error, with Retry.
-      live.pump.close();
-      const error = e as UiError;
-      answer.finish({ ...answer.view, state: "error", error, content: answer.content });
-      this.finished(live, answer.view);
-    }
+    await stream.start(command);
   }
 
-  private finished(live: LiveStream, final: MessageView): void {
-    if (this.live.get(live.conversationId) === live) this.live.delete(live.conversationId);
-    this.inspector.answerEnded(live.element, final.id);
+  private answerEnded(conversationId: number, stream: AnswerStream, final: MessageView): void {
+    if (this.live.get(conversationId) === stream) this.live.delete(conversationId);
     this.syncStreaming();
     this.chat.refreshLast();
-    if (live.conversationId === this.currentId) {
+    if (conversationId === this.currentId) {
       const words =
         final.state === "done"
           ? "Answer complete"
@@ -550,17 +520,7 @@ export class App {
       this.compare.stopAll();
       return;
     }
-    if (this.currentId === null) return;
-    const live = this.live.get(this.currentId);
-    if (live) this.stopLive(live);
-  }
-
-  private stopLive(live: LiveStream): void {
-    if (live.streamId === null) {
-      live.stopRequested = true;
-      return;
-    }
-    void this.ipc.stopStream(live.streamId).catch(() => undefined);
+    if (this.currentId !== null) this.live.get(this.currentId)?.stop();
   }
 
   // ---- inspector ----------------------------------------------------------------------------------
@@ -578,7 +538,7 @@ export class App {
    * says on which stream; a chat's answer is looked up when not given).
    */
   private toggleInspector(message: MessageElement, live?: { streamId: number | null } | null): void {
-    const running = live !== undefined ? live : ([...this.live.values()].find((l) => l.element === message) ?? null);
+    const running = live !== undefined ? live : ([...this.live.values()].find((stream) => stream.answer === message) ?? null);
     this.inspector.toggle(message, running ? { streamId: running.streamId } : null);
   }
 

@@ -53,7 +53,7 @@ export type ConversationSummary = { id: number, title: string, updated_at: numbe
 export type Conversation = { id: number, title: string, kind: ConversationKind, created_at: number, updated_at: number, messages: Array<MessageView>, };
 
 /** What `send_message`, `regenerate` and `edit_message` return. */
-export type Turn = { user: MessageView, assistant: MessageView, stream_id: number, };
+export type Turn = { user: MessageView, assistant: MessageView, stream_id: number, deleted: Array<number>, superseded: Array<number>, };
 
 /** Where a provider's key comes from (never the key). */
 export type KeyState = "keychain" | "env" | "none" | "unavailable";

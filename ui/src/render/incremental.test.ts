@@ -64,7 +64,7 @@ function streamInto(text: string, chunkSizes: (i: number) => number): { md: Incr
     md.render();
     i += size;
   }
-  md.finish();
+  md.endAndFormatNow();
   return { md, root };
 }
 
@@ -103,13 +103,13 @@ describe("incremental markdown", () => {
       md.render();
       md.append(" to its end.");
       md.render();
-      md.finish();
+      md.endAndFormatNow();
       expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     }
   });
 
   it("a burst longer than one lexing piece (and a fence longer than one) still equals the full render", () => {
-    // Without reference definitions: those make finish() render the whole answer again anyway.
+    // Without reference definitions: those make the final formatting render the whole answer again anyway.
     const samples = Object.entries(SAMPLES).filter(([name]) => name !== "refs").map(([, text]) => text);
     const long = Array.from({ length: 80 }, () => samples.join("\n\n")).join("\n\n");
     const fence = "```\n" + "a line of code\n".repeat(2000) + "```\n";
@@ -122,7 +122,7 @@ describe("incremental markdown", () => {
       md.append(text.slice(1000));
       md.render();
       expect(md.committedBlocks).toBeGreaterThan(10);
-      md.finish();
+      md.endAndFormatNow();
       expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     }
   });
@@ -152,7 +152,7 @@ describe("incremental markdown", () => {
     expect(backlog.lastElementChild).toBe(lastBlock);
     expect(backlog.textContent!.length).toBeLessThan(firstBacklog);
     expect(md.source.endsWith(backlog.textContent!)).toBe(true);
-    md.finish(); // still behind: the final formatting goes on over the next frames
+    md.endAndFormatNow(); // still behind: the final formatting goes on over the next frames
     let frames = 2;
     while (md.behind) {
       expect(frames++).toBeLessThan(1000);
@@ -161,7 +161,7 @@ describe("incremental markdown", () => {
     expect(frames).toBeGreaterThan(5);
     expect(root.querySelector(".md-backlog")).toBeNull();
     expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
-    md.append("ignored after finish");
+    md.append("ignored after the end");
     expect(md.source.endsWith("the end arrives")).toBe(true);
   });
 
@@ -179,7 +179,7 @@ describe("incremental markdown", () => {
     const backlog = root.querySelector(".md-backlog")!;
     expect(backlog.textContent).toBe(burst);
     for (const block of backlog.children) expect(block.textContent!.length).toBeLessThanOrEqual(BACKLOG_BLOCK);
-    md.finish();
+    md.endAndFormatNow();
     while (md.behind) md.render();
     expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
   });
@@ -201,7 +201,7 @@ describe("incremental markdown", () => {
         const backlog = root.querySelector(".md-backlog");
         if (backlog) expect(md.source.endsWith(backlog.textContent!)).toBe(true);
       }
-      md.finish();
+      md.endAndFormatNow();
       while (md.behind) md.render();
       expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     }
@@ -242,7 +242,7 @@ describe("incremental markdown", () => {
     md.render();
     expect(root.querySelectorAll("p")[1]).toBe(p2);
     expect(md.committedBlocks).toBeGreaterThanOrEqual(3);
-    md.finish();
+    md.endAndFormatNow();
     expect(root.querySelector("h1")).toBe(h1);
   });
 
@@ -279,7 +279,7 @@ describe("incremental markdown", () => {
     growing.append("```rust\nfn main() {}\n");
     growing.render();
     expect(open.querySelector(".hljs-keyword")).toBeNull();
-    growing.finish();
+    growing.endAndFormatNow();
     expect(open.querySelector(".hljs-keyword")?.textContent).toBe("fn");
     expect(open.innerHTML).toBe(renderDocumentHtml("```rust\nfn main() {}\n"));
   });
@@ -329,8 +329,25 @@ describe("incremental markdown", () => {
     md.render();
     expect(root.querySelectorAll(".caret").length).toBe(1);
     expect(root.querySelector("pre > code > .caret")).not.toBeNull();
-    md.finish();
+    md.endAndFormatNow();
     expect(root.querySelector(".caret")).toBeNull();
+  });
+
+  it("leaves the final formatting to the next render after endAndFormatOnNextRender", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true });
+    md.append("Hello\n\n```js\nlet a");
+    md.render();
+    const before = root.innerHTML;
+    md.endAndFormatOnNextRender();
+    expect(root.innerHTML).toBe(before); // nothing formatted yet: the caret is still there
+    expect(root.querySelector(".caret")).not.toBeNull();
+    expect(md.behind).toBe(true);
+    md.append(" ignored after the end");
+    md.render();
+    expect(md.behind).toBe(false);
+    expect(root.querySelector(".caret")).toBeNull();
+    expect(root.innerHTML).toBe(renderDocumentHtml("Hello\n\n```js\nlet a"));
   });
 
   it("shows appended text at once, unformatted, where the caret is; render formats it without doubling it", () => {
@@ -351,7 +368,7 @@ describe("incremental markdown", () => {
     md.render();
     md.append("let b");
     expect(root.querySelector("pre code")!.textContent).toMatch(/let a = 1;\n?let b/); // inside the open code block
-    md.finish();
+    md.endAndFormatNow();
     expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
   });
 
@@ -362,7 +379,7 @@ describe("incremental markdown", () => {
     md.render();
     md.append("[d]: https://example.com/\n");
     md.render();
-    md.finish();
+    md.endAndFormatNow();
     expect(root.querySelector("a")?.getAttribute("href")).toBe("https://example.com/");
   });
 });
@@ -373,7 +390,7 @@ describe("code blocks", () => {
     const root = document.createElement("div");
     const md = new IncrementalMarkdown(root);
     md.append("```rust\nfn main() {}\n```\n");
-    md.finish();
+    md.endAndFormatNow();
     expect(root.querySelector(".code-block .code-lang")?.textContent).toBe("rust");
     expect(root.querySelector("pre > code.language-rust .hljs-keyword")?.textContent).toBe("fn");
     const button = root.querySelector<HTMLButtonElement>(".code-copy")!;

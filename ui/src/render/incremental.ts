@@ -15,12 +15,18 @@
  * line (its kind is settled, so it cannot join the block before it).
  *
  * One thing later text can change that this cannot see coming: a reference definition
- * (`[x]: https://…`) after a committed block that uses `[x]`. `finish()` therefore re-renders the
- * whole answer once if it contains definitions, so the final DOM always equals a full render.
+ * (`[x]: https://…`) after a committed block that uses `[x]`. The final formatting (`formatFinal`)
+ * therefore re-renders the whole answer once if it contains definitions, so the final DOM always
+ * equals a full render.
  *
  * A frame's work is bounded: a long uncommitted text (a burst) is formatted in pieces until the
  * frame's budget is spent, and the rest is shown plain in a *backlog* at the end, which the next
- * `render()`s work off (`behind` says one is due, also after `finish()` or `end()`).
+ * `render()`s work off (`behind` says one is due, also after `endAndFormatNow()` or
+ * `endAndFormatOnNextRender()`).
+ *
+ * The answer's end is told in one of two ways: `endAndFormatNow()` does the final formatting at
+ * once (a failed command, the warm-up), `endAndFormatOnNextRender()` leaves it to the next
+ * `render()` (a stream's ending: receiving it stays cheap, and the work is the next frame's).
  */
 import { pagePerf, timed } from "../perf";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
@@ -75,9 +81,13 @@ export class IncrementalMarkdown {
   private backlog: HTMLElement | null = null;
   private backlogStart = 0;
   private dirty = false;
-  /** `finish()` or `end()` was called; the final formatting may take a few more `render()`s (`behind`). */
-  private ending = false;
-  private finished = false;
+  /**
+   * The text is complete (`endAndFormatNow()` or `endAndFormatOnNextRender()` was called) and its
+   * final formatting is still to do: the next `render()`s do it (`behind` until they have).
+   */
+  private finalFormatDue = false;
+  /** The final formatting is done (or `reset()` rendered a whole message): the DOM is final. */
+  private finalFormatDone = false;
   /** How many blocks were committed (for tests and diagnostics). */
   committedBlocks = 0;
 
@@ -88,10 +98,11 @@ export class IncrementalMarkdown {
 
   /**
    * Whether text received is still waiting to be formatted (a backlog after a burst, shown plain
-   * meanwhile, or the final formatting after `end()`): call `render()` again at the next frame.
+   * meanwhile, or the final formatting after `endAndFormatOnNextRender()`): call `render()` again
+   * at the next frame.
    */
   get behind(): boolean {
-    return this.backlog !== null || this.ending;
+    return this.backlog !== null || this.finalFormatDue;
   }
 
   /** The text so far, line ends normalized. */
@@ -104,7 +115,7 @@ export class IncrementalMarkdown {
    * caret is); `render()` formats it.
    */
   append(chunk: string): void {
-    if (!chunk || this.finished || this.ending) return;
+    if (!chunk || this.finalFormatDone || this.finalFormatDue) return;
     let s = chunk;
     if (this.pendingCR) {
       s = "\r" + s;
@@ -146,40 +157,48 @@ export class IncrementalMarkdown {
 
   /**
    * Formats what arrived since the last call (commits finished blocks, rebuilds the tail), within
-   * the frame's budget when there is a long backlog; after `finish()`, goes on with the final
-   * formatting.
+   * the frame's budget when there is a long backlog; once the text is complete, does (or goes on
+   * with) the final formatting.
    */
   render(): void {
-    if (this.finished) return;
-    if (this.ending) return this.finishing();
+    if (this.finalFormatDone) return;
+    if (this.finalFormatDue) return this.formatFinal();
     if (!this.dirty && this.caretPlaced()) return;
     this.dirty = !this.update(false);
   }
 
-  /** The answer is complete: format everything (over several `render()`s if `behind`), remove the caret. */
-  finish(): void {
-    this.end();
-    if (this.ending) this.finishing();
+  /**
+   * The answer is complete: formats everything now and removes the caret (what a frame's budget
+   * leaves, after a burst, the next `render()`s format: `behind` until they have).
+   */
+  endAndFormatNow(): void {
+    this.endAndFormatOnNextRender();
+    if (this.finalFormatDue) this.formatFinal();
   }
 
   /**
    * The answer is complete, and the next `render()`s format it (`behind` until they have): a
    * stream's ending leaves the work to the frame after it instead of doing it before that frame.
    */
-  end(): void {
-    if (this.finished || this.ending) return;
+  endAndFormatOnNextRender(): void {
+    if (this.finalFormatDone || this.finalFormatDue) return;
     if (this.pendingCR) {
       this.text += "\n";
       this.pendingCR = false;
     }
-    this.ending = true;
+    this.finalFormatDue = true;
   }
 
-  private finishing(): void {
+  /**
+   * The final formatting: commits every block, removes the caret, and re-renders the whole
+   * answer once if it has reference definitions. When a frame's budget runs out first, the rest
+   * waits in the backlog and the next call goes on.
+   */
+  private formatFinal(): void {
     if (!this.update(true)) return;
     this.removeCaret();
-    this.finished = true;
-    this.ending = false;
+    this.finalFormatDone = true;
+    this.finalFormatDue = false;
     if (this.sawDefinition) renderDocument(this.root, this.text);
   }
 
@@ -192,8 +211,8 @@ export class IncrementalMarkdown {
     this.caret = null;
     this.plain = [];
     this.backlog = null;
-    this.ending = false;
-    this.finished = true;
+    this.finalFormatDue = false;
+    this.finalFormatDone = true;
     renderDocument(this.root, this.text);
   }
 

@@ -149,7 +149,7 @@ describe("markdown from a model is inert", () => {
       expect(a.tags).not.toContain("script");
       expect(a.tags).not.toContain("iframe");
     }
-    md.finish();
+    md.endAndFormatNow();
     expect(audit(root).srcs).toEqual([]);
     expect((window as unknown as { __pwned?: number }).__pwned).toBeUndefined();
   });

@@ -22,6 +22,6 @@ export function warmUpRendering(): HTMLElement {
     md.append(piece);
     md.render();
   }
-  md.finish();
+  md.endAndFormatNow();
   return root;
 }

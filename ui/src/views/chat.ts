@@ -8,8 +8,7 @@
  */
 import { EndFollower, button, h } from "../dom";
 import { icon } from "../icons";
-import { handleCopyClick } from "../render/decorate";
-import { openableUrl } from "../render/sanitize";
+import { handleOutputClicks } from "../render/output-clicks";
 import { Role } from "../types";
 import type { MessageElement } from "./message";
 
@@ -49,18 +48,7 @@ export class ChatView {
     this.follower = new EndFollower(this.scroller, 48, (following) => {
       if (following) this.jump.hidden = true;
     });
-    this.list.addEventListener("click", (e) => {
-      if (handleCopyClick(e)) return;
-      const a = (e.target as Element | null)?.closest?.("a");
-      if (!a || !this.list.contains(a)) return;
-      e.preventDefault();
-      const href = a.getAttribute("href");
-      const url = href ? openableUrl(href) : null;
-      if (url) hooks.onOpenLink(url);
-    });
-    this.list.addEventListener("auxclick", (e) => {
-      if ((e.target as Element | null)?.closest?.("a")) e.preventDefault();
-    });
+    handleOutputClicks(this.list, (url) => hooks.onOpenLink(url));
     this.updateEmpty();
   }
 
@@ -98,6 +86,11 @@ export class ChatView {
     for (const m of messages) m.el.remove();
     this.refreshLast();
     this.updateEmpty();
+  }
+
+  /** The messages shown that have one of these ids. */
+  withIds(ids: number[]): MessageElement[] {
+    return this.messages.filter((m) => ids.includes(m.id));
   }
 
   /** Called after a frame painted new text: follow it, or offer to. */

@@ -48,11 +48,11 @@ beforeEach(() => {
     createCompare: vi.fn(async (text: string) => ({ id: 7, title: text, updated_at: 0, last_model: null, kind: "compare" })),
     compareColumn: vi.fn(async (_id: number, model: string, on: StreamHandler): Promise<Turn> => {
       handlers[model] = on;
-      return { user: prompt, assistant: answer(10 + Object.keys(handlers).length, model), stream_id: ++stream };
+      return { user: prompt, assistant: answer(10 + Object.keys(handlers).length, model), stream_id: ++stream, deleted: [], superseded: [] };
     }),
     retryColumn: vi.fn(async (_id: number, message: number, on: StreamHandler): Promise<Turn> => {
       handlers.retry = on;
-      return { user: prompt, assistant: answer(message, "failing/b"), stream_id: 50 };
+      return { user: prompt, assistant: answer(message, "failing/b"), stream_id: 50, deleted: [], superseded: [] };
     }),
     keepAnswer: vi.fn(async () => ({ id: 9, title: "Which is best?", updated_at: 0, last_model: "slow/c", kind: "chat" })),
     stopStream: vi.fn(async () => null),
@@ -181,15 +181,17 @@ describe("the compare view", () => {
 
   it("offers each column's stream to the inspector, live while it runs, and says when it starts and ends", async () => {
     hooks.onInspect = vi.fn();
-    hooks.onStreamStarted = vi.fn();
-    hooks.onAnswerEnded = vi.fn();
+    const follower = { streamStarted: vi.fn(), answerEnded: vi.fn() };
+    view = new CompareView(ipc as unknown as CompareIpc, hooks, { schedule, follower });
+    document.body.replaceChildren(view.el);
+    view.openNew(catalog);
     await startThree();
-    expect(hooks.onStreamStarted).toHaveBeenCalledTimes(3);
+    expect(follower.streamStarted).toHaveBeenCalledTimes(3);
     $("[data-testid=inspector-toggle]", column("fast/a")).click();
     expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), { streamId: 41 });
     handlers["fast/a"](ending(1, "done", 11));
     frame();
-    expect(hooks.onAnswerEnded).toHaveBeenCalledWith(expect.anything(), 11);
+    expect(follower.answerEnded).toHaveBeenCalledWith(expect.anything(), 11);
     $("[data-testid=inspector-toggle]", column("fast/a")).click();
     expect(hooks.onInspect).toHaveBeenLastCalledWith(expect.anything(), null);
   });

@@ -1,7 +1,7 @@
 /**
  * Models side by side: choose 2–4 models, type one prompt, and each model answers in its own
- * column, all streaming at once. A column is an answer like the chat's — its own Channel and
- * StreamPump, painted by the same `MessageElement` — with live stats while it streams, its own
+ * column, all streaming at once. A column is an answer like the chat's — its own `AnswerStream`,
+ * painted by the same `MessageElement` — with live stats while it streams, its own
  * Stop, and its error with Retry; no column's fate touches another's. When every column has
  * ended, a table sums them up (time to first token, total time, tokens, tokens/s, characters).
  * "Continue with this answer" hands one column to the app, which opens the chat Rust made of it.
@@ -9,15 +9,15 @@
  * A run keeps streaming while another view is shown; coming back to it shows the same columns.
  * Runs from history are shown as saved.
  */
+import { AnswerStream, type StreamFollower } from "../answer-stream";
 import { EndFollower, button, h } from "../dom";
 import { allEnded, summaryRows } from "../compare-stats";
 import { formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import type { Ipc, StreamHandler } from "../ipc";
-import { handleCopyClick } from "../render/decorate";
-import { openableUrl } from "../render/sanitize";
+import { handleOutputClicks } from "../render/output-clicks";
 import { isSubmitKey } from "../shortcuts";
-import { StreamPump, animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
+import { animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
 import { Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Stats, type Turn, type UiError } from "../types";
 import { MessageElement } from "./message";
 
@@ -40,18 +40,13 @@ export interface CompareHooks {
   onOpenLink(url: string): void;
   /** A column's Inspect button (shown when given): the stream inspector on its answer. */
   onInspect?(answer: MessageElement, live: { streamId: number | null } | null): void;
-  /** A column's stream got its id, or ended saved as message `id`: the inspector follows it. */
-  onStreamStarted?(answer: MessageElement, streamId: number): void;
-  onAnswerEnded?(answer: MessageElement, id: number): void;
 }
 
 /** One model's column: its answer element, its stream while it runs, its live numbers. */
 class Column {
   readonly el: HTMLElement;
   element!: MessageElement;
-  pump: StreamPump | null = null;
-  streamId: number | null = null;
-  stopRequested = false;
+  stream: AnswerStream | null = null;
   /** The answer's numbers so far, as the last stream message carried them (Rust's). */
   live: Stats | null = null;
   private readonly body: HTMLElement;
@@ -153,13 +148,13 @@ export class CompareView {
   private run: Run | null = null;
   /** Runs whose columns still stream, by id, so coming back shows the same columns. */
   private readonly live = new Map<number, Run>();
-  /** Every column's pump paints in one frame; then the columns that painted follow their ends. */
+  /** Every column's stream paints in one frame; then the columns that painted follow their ends. */
   private readonly frames: FrameScheduler;
 
   constructor(
     private readonly ipc: CompareIpc,
     private readonly hooks: CompareHooks,
-    options: { schedule?: FrameScheduler } = {},
+    private readonly options: { schedule?: FrameScheduler; follower?: StreamFollower } = {},
   ) {
     this.frames = sharedFrames(options.schedule ?? animationFrame, () => this.followColumns());
     this.chooser = h("div", { class: "compare-models", role: "group", "aria-label": "Models to compare" });
@@ -202,15 +197,7 @@ export class CompareView {
       this.runArea,
       this.announcer,
     );
-    this.runArea.addEventListener("click", (e) => {
-      if (handleCopyClick(e)) return;
-      const a = (e.target as Element | null)?.closest?.("a");
-      if (!a || !this.runArea.contains(a)) return;
-      e.preventDefault();
-      const href = a.getAttribute("href");
-      const url = href ? openableUrl(href) : null;
-      if (url) hooks.onOpenLink(url);
-    });
+    handleOutputClicks(this.runArea, (url) => hooks.onOpenLink(url));
   }
 
   /** A new comparison: the models offered are `catalog`'s available ones; earlier choices stay. */
@@ -247,13 +234,13 @@ export class CompareView {
 
   /** Stops every streaming column of the run shown (Esc, Stop all). */
   stopAll(): void {
-    for (const column of this.run?.columns ?? []) if (column.state === "streaming") this.stopColumn(column);
+    for (const column of this.run?.columns ?? []) column.stream?.stop();
   }
 
   /** Stops the streams of run `id` and forgets it (it was deleted). */
   forget(id: number): void {
     const run = this.live.get(id);
-    if (run) for (const column of run.columns) if (column.state === "streaming") this.stopColumn(column);
+    for (const column of run?.columns ?? []) column.stream?.stop();
     this.live.delete(id);
     if (this.run?.id === id) this.showRun(null);
   }
@@ -344,13 +331,13 @@ export class CompareView {
     this.prompt.value = "";
     const run: Run = { id: saved.id, prompt, columns: [] };
     for (const model of models) run.columns.push(this.column(run, model));
-    const pumps = run.columns.map((column) => this.prepare(run, column));
+    const streams = run.columns.map((column) => this.prepare(run, column));
     this.live.set(saved.id, run);
     this.showRun(run);
     this.hooks.onStarted(saved);
     // One after the other: the columns are saved in this order, so they reopen in it.
     for (const [i, column] of run.columns.entries()) {
-      await this.begin(run, column, pumps[i], (on) => this.ipc.compareColumn(saved.id, column.model, on));
+      await this.begin(streams[i], (on) => this.ipc.compareColumn(saved.id, column.model, on));
     }
   }
 
@@ -358,7 +345,7 @@ export class CompareView {
     const column: Column = new Column(
       model,
       this.hooks.providerName(model),
-      () => this.stopColumn(column),
+      () => column.stream?.stop(),
       () => void this.keep(run, column),
     );
     return column;
@@ -374,7 +361,7 @@ export class CompareView {
         // A column is an answer: it has no message of the person's to edit.
         onEdit: () => undefined,
         onEditClosed: () => this.focus(),
-        onInspect: this.hooks.onInspect && ((message) => this.hooks.onInspect?.(message, column.pump ? { streamId: column.streamId } : null)),
+        onInspect: this.hooks.onInspect && ((message) => this.hooks.onInspect?.(message, column.stream ? { streamId: column.stream.streamId } : null)),
       },
       live,
     );
@@ -387,8 +374,8 @@ export class CompareView {
     }
   }
 
-  /** Gives `column` a fresh streaming answer and the pump that will paint it. */
-  private prepare(run: Run, column: Column): StreamPump {
+  /** Gives `column` a fresh streaming answer and the stream that will paint it. */
+  private prepare(run: Run, column: Column): AnswerStream {
     const placeholder: MessageView = {
       id: -1,
       conversation_id: run.id,
@@ -403,61 +390,42 @@ export class CompareView {
     };
     const element = this.answer(run, column, placeholder, true);
     column.show(element);
-    column.streamId = null;
-    column.stopRequested = false;
     column.live = null;
     let tokenShown = false;
-    const pump = new StreamPump({
-      schedule: this.frames,
-      receive: (message) => {
-        // The ending's formatting, and following the end, are the next frame's.
-        if (element.receive(message)) {
-          this.ended(run, column);
-        } else if (!tokenShown && hasContent(message)) {
-          // The first token is on the page now: so is its time, not at the next frame.
-          tokenShown = true;
+    const stream = new AnswerStream(
+      element,
+      this.ipc,
+      {
+        received: (message) => {
+          // Each message brings the numbers so far; the paint comes at the next frame.
+          if (message.stats) column.live = message.stats;
+          if (!tokenShown && hasContent(message)) {
+            // The first token is on the page now: so is its time, not at the next frame.
+            tokenShown = true;
+            column.paintLive();
+          }
+        },
+        painted: () => {
+          column.painted = true;
           column.paintLive();
-        }
+        },
+        ended: () => this.ended(run, column),
       },
-      paint: () => {
-        element.paint();
-        column.painted = true;
-        column.paintLive();
-      },
-      behind: () => element.behind,
-      ack: (streamId, seq) => void this.ipc.ackStream(streamId, seq).catch(() => undefined),
-    });
-    column.pump = pump;
+      { schedule: this.frames, follower: this.options.follower },
+    );
+    column.stream = stream;
     column.paintLive();
-    return pump;
+    return stream;
   }
 
-  /** Starts `column`'s stream with `start`, painted by `pump`, and follows it to its ending. */
-  private async begin(run: Run, column: Column, pump: StreamPump, start: (on: StreamHandler) => Promise<Turn>): Promise<void> {
-    const element = column.element;
+  /** Starts `stream` (its column's) with `command`; it follows the stream to its ending. */
+  private async begin(stream: AnswerStream, command: (on: StreamHandler) => Promise<Turn>): Promise<void> {
     this.syncRun();
-    try {
-      // Each message brings the numbers so far; the paint comes at the next frame.
-      const turn = await start((message) => {
-        if (message.stats) column.live = message.stats;
-        pump.push(message);
-      });
-      element.adopt(turn.assistant);
-      column.streamId = turn.stream_id;
-      pump.setStreamId(turn.stream_id);
-      this.hooks.onStreamStarted?.(element, turn.stream_id);
-      if (column.stopRequested) this.stopColumn(column);
-    } catch (e) {
-      // The command failed (nothing streamed): the column shows the error, with Retry.
-      pump.close();
-      element.finish({ ...element.view, state: "error", error: e as UiError, content: element.content });
-      this.ended(run, column);
-    }
+    await stream.start(command);
   }
 
   private ended(run: Run, column: Column): void {
-    column.pump = null;
-    this.hooks.onAnswerEnded?.(column.element, column.element.id);
+    column.stream = null;
     column.sync();
     if (run.columns.every((c) => c.state !== "streaming")) {
       this.live.delete(run.id);
@@ -467,20 +435,11 @@ export class CompareView {
     this.hooks.onChanged();
   }
 
-  private stopColumn(column: Column): void {
-    if (column.streamId === null) {
-      column.stopRequested = true;
-      return;
-    }
-    void this.ipc.stopStream(column.streamId).catch(() => undefined);
-  }
-
   private async retry(run: Run, column: Column): Promise<void> {
     const id = column.element.id;
     if (column.state === "streaming" || id < 0) return;
     this.live.set(run.id, run);
-    const pump = this.prepare(run, column);
-    await this.begin(run, column, pump, (on) => this.ipc.retryColumn(run.id, id, on));
+    await this.begin(this.prepare(run, column), (on) => this.ipc.retryColumn(run.id, id, on));
   }
 
   private async keep(run: Run, column: Column): Promise<void> {

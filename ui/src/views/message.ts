@@ -221,8 +221,9 @@ export class MessageElement {
 
   /**
    * Takes one stream message as it arrives: its text goes onto the page at once, as plain text
-   * at the growing end (`paint` formats it at the next frame). Returns the final view on the
-   * ending, which it paints right away.
+   * at the growing end (`paint` formats it at the next frame). On the ending, returns the final
+   * view and shows it (`endStream`): state, stats and error now, the text's final formatting at
+   * the next `paint`.
    */
   receive(m: StreamMessage): MessageView | null {
     if (isEnding(m)) {
@@ -230,7 +231,7 @@ export class MessageElement {
       // assembled from the deltas, which is exactly what was saved.
       const { id, state, error, stats } = m.saved;
       const end = { ...this.view, id, state, error, stats, content: this.content, thinking: this.thinkingText?.data ?? "" };
-      this.finish(end, "in frames");
+      this.endStream(end, "at next paint");
       return end;
     }
     switch (m.type) {
@@ -264,18 +265,20 @@ export class MessageElement {
   }
 
   /**
-   * The stream is over: keep the painted DOM if it already shows the final text. Its last
-   * formatting is done now, or "in frames": by the `paint`s that follow (`behind` until then), as
-   * a stream's ending does, so that the frame after it is not delayed by a frame's work.
+   * The stream is over and the message becomes `final`: its state, stats and error are shown now,
+   * and the painted text is kept if it already is the final text (else replaced by a full render
+   * of it). The text's final formatting is done `"now"` (a command that failed), or `"at next
+   * paint"`: by the `paint`s that follow (`behind` until then), as a stream's ending does, so that
+   * receiving the ending is not delayed by a frame's work.
    */
-  finish(final: MessageView, formatting: "now" | "in frames" = "now"): void {
+  endStream(final: MessageView, formatting: "now" | "at next paint" = "now"): void {
     this.view = final;
     this.el.dataset.state = final.state;
     this.el.removeAttribute("aria-busy");
     const md = this.md!;
     if (md.source !== normalizeNewlines(final.content)) md.reset(final.content);
-    else if (formatting === "now") md.finish();
-    else md.end();
+    else if (formatting === "now") md.endAndFormatNow();
+    else md.endAndFormatOnNextRender();
     this.setThinking(final.thinking);
     if (this.thinking) this.thinking.querySelector("summary")!.textContent = "Thoughts";
     this.renderFoot();
