@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use runnel_app::error::UiError;
-use runnel_app::models::StartupProblem;
-use runnel_app::models::{
+use runnel_app::ipc_types::StartupProblem;
+use runnel_app::ipc_types::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
     MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
     StreamSummary, Timeline, Turn,

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::models::{ConversationKind, KeyState, LiveRows, MessageState, ProtocolId, StreamEvents, Turn};
+use runnel_app::ipc_types::{ConversationKind, KeyState, LiveRows, MessageState, ProtocolId, StreamEvents, Turn};
 use runnel_app::row_windows::WINDOW_ROWS;
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
@@ -757,8 +757,9 @@ async fn a_local_server_that_answers_is_offered_and_a_file_entry_shows_up_everyw
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().to_owned();
     let harness = Harness::with_state(dir, |keys| AppState::open(&data_dir, keys, catalog).unwrap());
-    let offered =
-        |catalog: &[runnel_app::models::ProviderView]| catalog.iter().map(|group| group.id.clone()).collect::<Vec<_>>();
+    let offered = |catalog: &[runnel_app::ipc_types::ProviderView]| {
+        catalog.iter().map(|group| group.id.clone()).collect::<Vec<_>>()
+    };
     let before = commands::model_catalog(harness.state()).await.unwrap();
     assert!(
         !offered(&before).contains(&"vllm".to_owned()),
@@ -1435,7 +1436,7 @@ async fn four_columns_at_500_deltas_a_second_each_reach_a_page_that_keeps_up_one
 }
 
 /// The rows' (event name, data), in order.
-fn row_events(events: &runnel_app::models::StreamEvents) -> Vec<(String, String)> {
+fn row_events(events: &runnel_app::ipc_types::StreamEvents) -> Vec<(String, String)> {
     events
         .rows
         .iter()
@@ -1444,7 +1445,7 @@ fn row_events(events: &runnel_app::models::StreamEvents) -> Vec<(String, String)
 }
 
 /// The text the rows' decoded events carry.
-fn decoded_text(events: &runnel_app::models::StreamEvents) -> String {
+fn decoded_text(events: &runnel_app::ipc_types::StreamEvents) -> String {
     events
         .rows
         .iter()
@@ -1740,7 +1741,7 @@ async fn a_stream_file_that_cannot_be_read_says_why() {
     let opened = file_events(harness.state(), &plain.display().to_string())
         .await
         .unwrap();
-    assert_eq!(opened.summary.protocol, "anthropic");
+    assert_eq!(opened.summary.protocol.0, "anthropic");
     assert_eq!(row_events(&opened), sse_events(&fixture("anthropic_text.sse")));
 }
 

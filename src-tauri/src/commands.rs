@@ -9,8 +9,8 @@ use tauri::ipc::Channel;
 
 use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
-use crate::models::StartupProblem;
-use crate::models::{
+use crate::ipc_types::StartupProblem;
+use crate::ipc_types::{
     AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
     StreamEvents, StreamMessage, Turn,
 };

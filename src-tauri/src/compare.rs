@@ -8,7 +8,7 @@
 use runnel_core::{Message, Role};
 
 use crate::error::{AppError, AppResult};
-use crate::models::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Turn};
+use crate::ipc_types::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Turn};
 use crate::outbox::Sink;
 use crate::state::AppState;
 use crate::turns::{split_model, stream_into};

@@ -8,7 +8,7 @@
 use runnel_core::{Completion, StreamEvent};
 
 use crate::error::{AppError, UiError};
-use crate::models::{MessageState, MessageView, Saved, Stats, StreamMessage};
+use crate::ipc_types::{MessageState, MessageView, Saved, Stats, StreamMessage};
 use crate::outbox::Sink;
 use crate::recordings;
 use crate::store::Store;

@@ -19,7 +19,7 @@ use runnel_core::provider::Protocol;
 use runnel_core::{Limits, RecordingTap};
 use tauri::async_runtime::JoinHandle;
 
-use crate::models::LiveRows;
+use crate::ipc_types::{LiveRows, ProtocolId};
 use crate::rows::{Origin, counted, summary};
 use crate::timeline::Marks;
 
@@ -50,7 +50,7 @@ impl Inspection {
     /// `model`) to `sink`: all those so far at once, then each batch as it arrives.
     pub fn start(tap: RecordingTap, protocol: &'static dyn Protocol, model: &str, sink: impl RowSink) -> Self {
         let origin = Origin {
-            protocol: protocol.id().to_owned(),
+            protocol: ProtocolId(protocol.id().to_owned()),
             model: Some(model.to_owned()),
             status: None,
             truncated: false,
@@ -194,7 +194,7 @@ mod tests {
         };
         let reader = RowReader::new(runnel_core::provider::protocol("openai").unwrap(), true, &limits);
         let origin = Origin {
-            protocol: "openai".into(),
+            protocol: ProtocolId("openai".into()),
             model: Some("gpt".into()),
             status: None,
             truncated: false,

@@ -32,7 +32,7 @@
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
 //! - [`state`]: the state every command shares (history, providers, running streams, engine).
-//! - [`models`]: the serde types that cross IPC (not LLM models).
+//! - [`ipc_types`]: the serde types that cross IPC, from which ui/src/generated/ipc.ts is generated.
 //! - [`error`]: the serializable error the page sees (`UiError`) and commands return.
 //! - [`bench`]: the IPC measurement, off unless `RUNNEL_IPC_BENCH=1`.
 //!
@@ -52,8 +52,8 @@ pub mod drops;
 pub mod ending;
 pub mod error;
 pub mod inspector;
+pub mod ipc_types;
 pub mod lifecycle;
-pub mod models;
 pub mod outbox;
 pub mod providers;
 pub mod recordings;

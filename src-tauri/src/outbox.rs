@@ -20,7 +20,7 @@ use std::mem::discriminant;
 
 use runnel_core::StreamEvent;
 
-use crate::models::{Saved, Stats, StreamMessage};
+use crate::ipc_types::{Saved, Stats, StreamMessage};
 
 /// Unacknowledged messages allowed; from half of it on, only messages that can grow no more.
 pub const WINDOW: u64 = 16;
@@ -216,7 +216,7 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::MessageState;
+    use crate::ipc_types::MessageState;
     use runnel_core::{FinishReason, RawFrame, Usage};
     use std::sync::{Mutex, mpsc};
 

@@ -14,7 +14,7 @@ use runnel_core::sse_file::{self, SseFileError};
 use runnel_core::{Limits, Recording};
 
 use crate::error::{AppError, AppResult};
-use crate::models::StreamEvents;
+use crate::ipc_types::StreamEvents;
 use crate::row_windows::{RowCache, Source, Window};
 use crate::rows;
 use crate::store::{Store, now_ms};
@@ -200,7 +200,7 @@ mod tests {
                 runnel_core::Role::Assistant,
                 "",
                 None,
-                crate::models::MessageState::Done,
+                crate::ipc_types::MessageState::Done,
             )
             .unwrap();
         let mut recording = Recording::new("openai", None);

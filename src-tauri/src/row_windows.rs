@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use runnel_core::inspect::COMMENT;
 
 use crate::error::AppResult;
-use crate::models::{EventRow, StreamEvents};
+use crate::ipc_types::{EventRow, StreamEvents};
 use crate::rows::DecodedStream;
 
 /// The most rows one window carries.
@@ -203,7 +203,7 @@ mod tests {
     use super::*;
     use runnel_core::Metrics;
 
-    use crate::models::{Stats, StreamSummary};
+    use crate::ipc_types::{ProtocolId, Stats, StreamSummary};
 
     fn row(event: &str, data: &str) -> EventRow {
         EventRow {
@@ -219,7 +219,7 @@ mod tests {
     fn stream(rows: Vec<EventRow>, more: u64) -> DecodedStream {
         DecodedStream {
             summary: StreamSummary {
-                protocol: "openai".into(),
+                protocol: ProtocolId("openai".into()),
                 model: None,
                 status: Some(200),
                 events: rows.len() as u64 + more,

@@ -9,7 +9,7 @@ use runnel_core::provider::protocol;
 use runnel_core::{Limits, Recording, StreamEvent};
 
 use crate::error::{AppError, AppResult};
-use crate::models::{MessageState, MessageView, Stats, StreamSummary, Timeline};
+use crate::ipc_types::{MessageState, MessageView, ProtocolId, Stats, StreamSummary, Timeline};
 use crate::timeline;
 
 /// A stream decoded for the inspector.
@@ -29,7 +29,7 @@ pub struct DecodedStream {
 #[derive(Debug, Clone)]
 pub struct Origin {
     /// The protocol spoken.
-    pub protocol: String,
+    pub protocol: ProtocolId,
     /// The model asked for.
     pub model: Option<String>,
     /// The response's status, once known.
@@ -86,7 +86,7 @@ pub fn decode(recording: &Recording, answer: Option<&MessageView>, limits: &Limi
         .and_then(|answer| answer.stats.clone())
         .unwrap_or_else(|| counted(&reader));
     let origin = Origin {
-        protocol: recording.protocol.clone(),
+        protocol: ProtocolId(recording.protocol.clone()),
         model: recording.model.clone(),
         status: recording.status,
         truncated: recording.truncated,

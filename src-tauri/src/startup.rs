@@ -9,7 +9,7 @@ use runnel_core::Catalog;
 use runnel_core::catalog::read_providers_file;
 
 use crate::error::AppResult;
-use crate::models::StartupProblem;
+use crate::ipc_types::StartupProblem;
 use crate::store::{OpenError, Store};
 
 /// The history database's file name inside the data folder.

@@ -14,7 +14,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use runnel_core::StreamError;
 
 use crate::error::{AppError, AppResult, UiError};
-use crate::models::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Stats};
+use crate::ipc_types::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Stats};
 
 /// Schema versions, oldest first; `PRAGMA user_version` counts how many are applied.
 const MIGRATIONS: &[&str] = &[

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::checkpoint::Checkpoints;
 use crate::ending;
 use crate::inspector::{Inspection, RowSink};
-use crate::models::{MessageView, Stats};
+use crate::ipc_types::{MessageView, Stats};
 use crate::outbox::{Outbox, Sink, WINDOW};
 use crate::store::Store;
 

@@ -6,7 +6,7 @@
 
 use runnel_core::inspect::{COMMENT, EventRow};
 
-use crate::models::Timeline;
+use crate::ipc_types::Timeline;
 
 /// Slices of the time axis: about a pixel each at the panel's width.
 pub const SLICES: usize = 480;

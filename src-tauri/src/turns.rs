@@ -10,7 +10,7 @@ use runnel_core::{ChatRequest, Message, Role, StreamOptions};
 
 use crate::ending::fail_before_start;
 use crate::error::{AppError, AppResult};
-use crate::models::{Conversation, ConversationKind, MessageState, MessageView, Turn};
+use crate::ipc_types::{Conversation, ConversationKind, MessageState, MessageView, Turn};
 use crate::outbox::Sink;
 use crate::state::AppState;
 use crate::streams::Answer;

@@ -6,7 +6,7 @@ use runnel_core::{ApiKey, Endpoint, KeyError, ProviderDef, ResolveError, StoredK
 
 use super::Providers;
 use crate::error::{AppError, AppResult};
-use crate::models::KeyState;
+use crate::ipc_types::KeyState;
 use crate::store::Store;
 
 impl Providers {

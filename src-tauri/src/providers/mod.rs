@@ -17,7 +17,7 @@ use runnel_core::{Catalog, KeyStore, ProviderDef};
 pub use custom::new_custom;
 
 use crate::error::{AppError, AppResult};
-use crate::models::KeyState;
+use crate::ipc_types::KeyState;
 use crate::store::Store;
 
 /// The app's providers, their key states and model lists.

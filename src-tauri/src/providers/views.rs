@@ -6,7 +6,7 @@ use runnel_core::catalog::Origin;
 
 use super::Providers;
 use crate::error::AppResult;
-use crate::models::{KeyState, ProtocolId, ProviderView};
+use crate::ipc_types::{KeyState, ProtocolId, ProviderView};
 use crate::store::Store;
 
 impl Providers {

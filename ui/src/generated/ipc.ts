@@ -86,7 +86,7 @@ export type EventRow = { at_ms: number, event: string, bytes: number, data: stri
 export type Field = { label: string, value: string, };
 
 /** What the inspector says of a stream above its rows: where it came from, its size, and its numbers (an answer's saved stats, else counted by the core from the recording). */
-export type StreamSummary = { protocol: string, model: string | null, status: number | null, events: number, bytes: number, ttfb_ms: number | null, truncated: boolean, stats: Stats, };
+export type StreamSummary = { protocol: ProtocolId, model: string | null, status: number | null, events: number, bytes: number, ttfb_ms: number | null, truncated: boolean, stats: Stats, };
 
 /** The inspector's chart of a stream: its rows counted per slice of time (every slice the same length, the last ending at the last row), so it is small whatever the number of rows. */
 export type Timeline = { span_ms: number, events: Array<number>, comments: Array<number>, content: Array<number>, longest_gap_ms: number, };

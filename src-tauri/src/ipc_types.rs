@@ -350,7 +350,7 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct StreamSummary {
     /// The id of the protocol spoken.
-    pub protocol: String,
+    pub protocol: ProtocolId,
     /// The model asked for.
     pub model: Option<String>,
     /// The response's HTTP status (`None` while an answer streams).
