@@ -17,7 +17,7 @@ use runnel_app::ipc_types::{
     MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
     StreamSummary, Timeline, Turn,
 };
-use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS};
+use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare};
 use runnel_core::provider::Field;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
@@ -57,7 +57,8 @@ fn one_line(text: &str) -> String {
         .join(" ")
 }
 
-/// The whole file: every type that crosses IPC, the core's vocabulary first, then `Commands`.
+/// The whole file: every type that crosses IPC, the core's vocabulary first, then the bounds the
+/// page shows before Rust checks them, then `Commands`.
 fn generated() -> String {
     // Every integer crossing IPC (ids, unix ms, token counts) is far below 2^53.
     let config = Config::new().with_large_int("number");
@@ -98,9 +99,20 @@ fn generated() -> String {
     let texts: Vec<&str> = declarations.iter().map(|(_, text)| text.as_str()).collect();
     format!(
         "// Generated from the Rust types and commands by tests/bindings.rs (ts-rs). Do not edit: run scripts/gen-types.\n\
-         import type {{ Channel }} from \"@tauri-apps/api/core\";\n\n{}\n\n{}\n",
+         import type {{ Channel }} from \"@tauri-apps/api/core\";\n\n{}\n\n{}\n\n{}\n",
         texts.join("\n\n"),
+        bounds(),
         commands(&declared)
+    )
+}
+
+/// The numbers the page needs before it asks Rust, which checks them (compare.rs).
+fn bounds() -> String {
+    format!(
+        "/** The fewest and most models a compare run takes (compare.rs checks them). */\n\
+         export const COMPARE_MODELS = {{ min: {}, max: {} }} as const;",
+        compare::MIN_MODELS,
+        compare::MAX_MODELS
     )
 }
 

@@ -6,3 +6,5 @@
 export type * from "./generated/ipc";
 /** Who wrote a message: compared by name (`Role.user`), never by a string of the page's own. */
 export { Role } from "./generated/ipc";
+/** The fewest and most models a compare run takes, as Rust checks them (compare.rs). */
+export { COMPARE_MODELS } from "./generated/ipc";

@@ -94,6 +94,9 @@ export type Timeline = { span_ms: number, events: Array<number>, comments: Array
 /** A batch of a running answer's inspector rows (`inspect_stream`), with the stream's summary and timeline so far. */
 export type LiveRows = { rows: Array<EventRow>, more: number, summary: StreamSummary, timeline: Timeline, };
 
+/** The fewest and most models a compare run takes (compare.rs checks them). */
+export const COMPARE_MODELS = { min: 2, max: 4 } as const;
+
 /** Every command of the page (src-tauri/src/command_list.rs): the arguments `invoke` takes, by their snake_case names, and what it resolves to; each rejects with a `UiError`. */
 export type Commands = {
   app_info: { args: Record<string, never>, returns: AppInfo },

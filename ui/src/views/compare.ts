@@ -18,12 +18,11 @@ import type { Ipc, StreamHandler } from "../ipc";
 import { handleOutputClicks } from "../render/output-clicks";
 import { isSubmitKey } from "../shortcuts";
 import { animationFrame, hasContent, sharedFrames, type FrameScheduler } from "../stream";
-import { Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Stats, type Turn, type UiError } from "../types";
+import { COMPARE_MODELS, Role, type Conversation, type ConversationSummary, type MessageView, type ProviderView, type Stats, type Turn, type UiError } from "../types";
 import { MessageElement } from "./message";
 
-/** The fewest and most models a run compares (as Rust checks, compare.rs). */
-export const MIN_MODELS = 2;
-export const MAX_MODELS = 4;
+/** The fewest and most models a run compares (Rust checks them, compare.rs; generated). */
+const { min: MIN_MODELS, max: MAX_MODELS } = COMPARE_MODELS;
 
 /** The commands a compare view calls. */
 export type CompareIpc = Pick<Ipc, "createCompare" | "compareColumn" | "retryColumn" | "keepAnswer" | "stopStream" | "ackStream">;
