@@ -7,7 +7,8 @@
 //! and checks that nothing else differs from the workspace. Then it builds the copy (the CLI, and
 //! a probe test of the app written into the copy after that check: the probe is the harness's
 //! eyes, not part of the change) and sees the toy everywhere a protocol shows:
-//! - `runnel models` lists a toy provider's models, read live by the toy's `parse_models`;
+//! - `runnel models` lists a toy provider's models, read live by the toy's `parse_models`, and
+//!   its help names the toy among the protocols `--protocol` takes;
 //! - `runnel chat --save-sse` streams a toy answer and records it;
 //! - the app's `list_protocols` offers the toy, and `model_catalog` and `refresh_models` (what
 //!   the page receives) carry a toy provider from the providers file with its live models;
@@ -382,6 +383,16 @@ async fn a_protocol_is_one_file_and_one_registry_line() {
     assert!(
         out.lines().any(|line| line == "toybox/toy-2"),
         "`runnel models` lists the toy's live models: {out}"
+    );
+    let help = tokio::task::spawn_blocking({
+        let mut help = runnel(&["models", "--help"]);
+        move || run(&mut help)
+    })
+    .await
+    .unwrap();
+    assert!(
+        help.contains("openai (the default), anthropic or toy"),
+        "`runnel models --help` names the toy among the protocols: {help}"
     );
     let mut chat = runnel(&["chat", "-m", "toybox", "--save-sse"]);
     chat.arg(&sse).arg("hi");
