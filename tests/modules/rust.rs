@@ -23,20 +23,21 @@ pub fn crate_modules(root: &Path) -> Modules {
         let dir = children_dir(&path, module.is_empty());
         for declared in scan.modules.iter().filter(|declared| declared.file) {
             let dir = declared.inside.iter().fold(dir.clone(), |dir, inline| dir.join(inline));
-            let file = [
-                dir.join(format!("{}.rs", declared.name)),
-                dir.join(&declared.name).join("mod.rs"),
-            ]
-            .into_iter()
-            .find(|file| file.is_file())
-            .unwrap_or_else(|| panic!("{}: `mod {};` has no file", path.display(), declared.name));
-            let child = module
-                .iter()
-                .chain(&declared.inside)
-                .chain([&declared.name])
-                .cloned()
-                .collect();
-            pending.push((file, child));
+            // `mod $name;` in a macro (the provider registry's `protocols!`) declares the modules
+            // its invocation lists: the folder's files that no other `mod` there declares.
+            let names = if declared.name.starts_with('$') {
+                undeclared_files(&dir, &path, &scan, &declared.inside)
+            } else {
+                vec![declared.name.clone()]
+            };
+            for name in names {
+                let file = [dir.join(format!("{name}.rs")), dir.join(&name).join("mod.rs")]
+                    .into_iter()
+                    .find(|file| file.is_file())
+                    .unwrap_or_else(|| panic!("{}: `mod {name};` has no file", path.display()));
+                let child = module.iter().chain(&declared.inside).chain([&name]).cloned().collect();
+                pending.push((file, child));
+            }
         }
         read.push((path, module, scan));
     }
@@ -85,6 +86,30 @@ pub fn crate_modules(root: &Path) -> Modules {
         modules.files.insert(path.clone());
     }
     modules
+}
+
+/// The modules whose files are in `dir` (`name.rs`, `name/mod.rs`) and that the file `path`
+/// (read as `scan`) declares by no `mod name` of their own in its inline modules `inside`.
+fn undeclared_files(dir: &Path, path: &Path, scan: &Scan, inside: &[String]) -> Vec<String> {
+    let declared = |name: &str| {
+        scan.modules
+            .iter()
+            .any(|declared| declared.inside == inside && declared.name == name)
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap_or_else(|error| panic!("{}: {error}", dir.display()))
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|file| *file != path)
+        .filter_map(|file| match file.extension() {
+            Some(extension) if extension == "rs" => Some(file.file_stem()?.to_string_lossy().into_owned()),
+            None if file.join("mod.rs").is_file() => Some(file.file_name()?.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .filter(|name| name != "mod" && !declared(name))
+        .collect();
+    names.sort();
+    names
 }
 
 /// Where the files of the modules a file declares are: beside a crate root or a `mod.rs`, in a

@@ -26,8 +26,8 @@ pub struct CompareArgs {
     /// `PROVIDER=URL` for one provider's models (repeatable); otherwise each provider's own.
     #[arg(long = "base-url", value_name = "[PROVIDER=]URL", value_parser = base_url)]
     base_urls: Vec<BaseUrl>,
-    /// The protocol of `custom` models' endpoint: openai (the default) or anthropic.
-    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id)]
+    /// The protocol of `custom` models' endpoint (the help lists the core's protocols).
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol of `custom` models' endpoint"))]
     protocol: Option<String>,
     #[command(flatten)]
     request: RequestArgs,

@@ -21,8 +21,8 @@ pub struct ModelsArgs {
     /// custom endpoint that gets no provider's env key.
     #[arg(long)]
     base_url: Option<String>,
-    /// The protocol of an endpoint given by --base-url alone: openai (the default) or anthropic.
-    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id)]
+    /// The protocol of an endpoint given by --base-url alone (the help lists the core's protocols).
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol of an endpoint given by --base-url alone"))]
     protocol: Option<String>,
 }
 

@@ -113,6 +113,24 @@ pub fn custom_protocol(choice: &Choice, flags: Flags<'_>) -> Result<Option<Strin
     Ok(Some(protocol.to_owned()))
 }
 
+/// `--protocol`'s help: `what` it sets, then the protocols it may name, the one a custom endpoint
+/// speaks when none is given first (from the core's registry and built-in catalog, so the help
+/// names every protocol the core speaks, a new one too).
+pub fn protocol_help(what: &str) -> String {
+    let builtin = Catalog::builtin();
+    let default = builtin.get(CUSTOM).map(|def| def.protocol.as_str());
+    let mut ids: Vec<String> = PROTOCOLS.iter().map(|protocol| protocol.id().to_owned()).collect();
+    ids.sort_by_key(|id| Some(id.as_str()) != default);
+    if let Some(first) = ids.first_mut().filter(|id| Some(id.as_str()) == default) {
+        first.push_str(" (the default)");
+    }
+    let last = ids.pop().unwrap_or_default();
+    match ids.is_empty() {
+        true => format!("{what}: {last}"),
+        false => format!("{what}: {} or {last}", ids.join(", ")),
+    }
+}
+
 /// Parses `--protocol`: a protocol the core speaks.
 pub fn protocol_id(text: &str) -> Result<String, String> {
     if protocol(text).is_some() {
@@ -203,6 +221,15 @@ pub async fn endpoint_async(choice: &Choice, base_url: Option<&str>) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_protocol_help_names_every_registered_protocol_the_default_first() {
+        let help = protocol_help("Speaks");
+        assert!(help.starts_with("Speaks: openai (the default)"), "{help}");
+        for registered in PROTOCOLS {
+            assert!(help.contains(registered.id()), "{help}");
+        }
+    }
 
     #[test]
     fn parses_provider_and_model() {

@@ -1,136 +1,29 @@
-//! A wire protocol added the way docs/adding-a-provider.md says, outside the crate: a unit
-//! struct implementing `Protocol` and its `EventDecoder`, given to an `Endpoint`, streamed by the
-//! real engine from a fake server on 127.0.0.1, and its recording read into an inspector's rows.
-//!
-//! The toy protocol: `POST {base}/toy/chat` with `{ "model", "prompt" }`; the answer is
-//! `data: {"text": …}` frames, then `data: {"end": REASON}` (the terminator); `data: {"error":
-//! TYPE, "message": …}` is an error. `GET {base}/toy/models` answers a JSON array of ids.
+//! A wire protocol added the way docs/adding-a-provider.md says, run before it is registered:
+//! `provider/toy.rs` (a protocol file as it would sit in `crates/core/src/provider/`) is included
+//! here under a `provider` module that stands in for the core's, given to an `Endpoint`, streamed
+//! by the real engine from a fake server on 127.0.0.1, and its recording read into an inspector's
+//! rows. (`tests/adding_a_protocol.rs` registers the same file in a copy of the workspace.)
 
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap};
+// What a protocol file's `crate::` paths name in the core, named the same here.
+use runnel_core::{error, event, keys, request, sse};
+
+/// Stands in for the core's `provider` module: the toy's `super::`.
+mod provider {
+    pub use runnel_core::provider::*;
+    pub mod toy;
+}
+
+use provider::toy::Toy;
 use runnel_core::inspect::{COMMENT, RowReader};
-use runnel_core::provider::{EventDecoder, Field, Finish, Protocol, Quirks, Routes, Step, parse_json, reported_error};
-use runnel_core::sse::SseFrame;
+use runnel_core::provider::Field;
 use runnel_core::{
-    ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Limits, Message, ModelInfo, Outcome, Role,
-    StreamError, StreamEvent, StreamOptions, Timeouts,
+    ApiKey, ChatRequest, Endpoint, Engine, ErrorKind, FinishReason, Limits, Message, Outcome, StreamEvent,
+    StreamOptions, Timeouts,
 };
 use runnel_testkit::{Chunking, FakeServer, Reply};
-use serde::Deserialize;
 use serde_json::json;
-
-/// The toy protocol.
-struct Toy;
-
-impl Protocol for Toy {
-    fn routes(&self) -> Routes {
-        Routes {
-            id: "toy",
-            base_path: "",
-            chat_path: "/toy/chat",
-            models_path: "/toy/models",
-        }
-    }
-
-    fn name(&self) -> &'static str {
-        "Toy"
-    }
-
-    fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("Toy ")) {
-            headers.insert(AUTHORIZATION, value);
-        }
-        headers
-    }
-
-    fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
-        let prompt = request
-            .messages
-            .iter()
-            .rev()
-            .find(|message| message.role == Role::User)
-            .map_or("", |message| message.content.as_str());
-        json!({ "model": request.model, "prompt": prompt })
-    }
-
-    fn decoder(&self) -> Box<dyn EventDecoder> {
-        Box::new(ToyDecoder { started: false })
-    }
-
-    fn finish_reason(&self, raw: &str) -> FinishReason {
-        match raw {
-            "done" => FinishReason::Stop,
-            "cut" => FinishReason::Length,
-            _ => FinishReason::Other,
-        }
-    }
-
-    fn error_kind(&self, error_type: &str) -> Option<ErrorKind> {
-        match error_type {
-            "busy" => Some(ErrorKind::Overloaded),
-            "who_are_you" => Some(ErrorKind::Authentication),
-            _ => None,
-        }
-    }
-
-    fn parse_models(&self, body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
-        let ids: Vec<String> = serde_json::from_slice(body)
-            .map_err(|error| StreamError::protocol(format!("not a toy model list: {error}")))?;
-        Ok(ids.into_iter().map(|id| ModelInfo { id }).collect())
-    }
-
-    /// A toy frame's text, or the reason it ends with.
-    fn describe(&self, frame: &SseFrame) -> Vec<Field> {
-        let Ok(toy) = serde_json::from_str::<ToyFrame>(&frame.data) else {
-            return Vec::new();
-        };
-        [("text", toy.text), ("end", toy.end)]
-            .into_iter()
-            .filter_map(|(label, value)| value.map(|value| Field::new(label, value)))
-            .collect()
-    }
-}
-
-struct ToyDecoder {
-    started: bool,
-}
-
-#[derive(Deserialize)]
-struct ToyFrame {
-    text: Option<String>,
-    end: Option<String>,
-    error: Option<String>,
-    message: Option<String>,
-}
-
-impl EventDecoder for ToyDecoder {
-    fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
-        let toy: ToyFrame = parse_json(frame)?;
-        if let Some(error_type) = toy.error {
-            return Err(reported_error(&Toy, Some(&error_type), toy.message.as_deref()));
-        }
-        if !self.started {
-            self.started = true;
-            out.push(StreamEvent::Start {
-                response_id: None,
-                model: None,
-            });
-        }
-        if let Some(text) = toy.text.filter(|text| !text.is_empty()) {
-            out.push(StreamEvent::TextDelta { text });
-        }
-        match toy.end {
-            Some(reason) => Ok(Step::Done(Finish::from_raw(&Toy, Some(reason)))),
-            None => Ok(Step::More),
-        }
-    }
-
-    fn terminator(&self) -> &'static str {
-        r#"data: {"end": …}"#
-    }
-}
 
 const KEY: &str = "toy-key-123456789";
 

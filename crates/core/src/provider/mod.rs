@@ -2,17 +2,17 @@
 //! [`StreamEvent`]s, the provider's own words (finish reasons, error types, model lists), and what
 //! an inspector shows of each of its events ([`Protocol::describe`], [`Field`]).
 //!
-//! A protocol is one file in this folder and one line in [`PROTOCOLS`]; everything it knows
-//! lives behind [`Protocol`], and the helpers here serve every protocol that shares a shape.
+//! A protocol is one file in this folder and one line in the `protocols!` list below, which
+//! declares its module and puts it in [`PROTOCOLS`]; everything it knows lives behind
+//! [`Protocol`], and the helpers here serve every protocol that shares a shape
+//! (docs/adding-a-provider.md; `tests/adding_a_protocol.rs` proves it with a toy protocol).
 //! [`Endpoint`](crate::Endpoint) takes any `&'static dyn Protocol`, so a protocol defined
 //! outside this crate (a test's) runs through the same engine. Vendors that speak an existing
 //! protocol (Ollama, Groq, OpenRouter, …) are not code at all: they are entries of the
 //! [`crate::catalog`].
 
-mod anthropic;
 mod fields;
 mod json_scan;
-mod openai;
 
 pub use fields::Field;
 
@@ -25,8 +25,23 @@ use crate::keys::ApiKey;
 use crate::request::{ChatOptions, ChatRequest};
 use crate::sse::SseFrame;
 
-/// Every wire protocol Runnel speaks. Adding one: a file in this folder and a line here.
-pub static PROTOCOLS: &[&dyn Protocol] = &[&openai::OpenAi, &anthropic::Anthropic];
+/// Declares each protocol's module and builds [`PROTOCOLS`] from one list of `module => Type`
+/// lines, so that registering a protocol is one line of that list and nothing else.
+macro_rules! protocols {
+    ($($module:ident => $protocol:ident,)+) => {
+        $(mod $module;)+
+
+        /// Every wire protocol Runnel speaks, in the order of the list in `provider/mod.rs`.
+        /// Adding one: a file in this folder (`NAME.rs`) and a line `NAME => Type,` in that list.
+        pub static PROTOCOLS: &[&dyn Protocol] = &[$(&$module::$protocol),+];
+    };
+}
+
+// The registry: one line a protocol, `module => its Protocol type`.
+protocols! {
+    openai => OpenAi,
+    anthropic => Anthropic,
+}
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).
 pub fn protocol(id: &str) -> Option<&'static dyn Protocol> {
