@@ -481,8 +481,11 @@ export class App {
         painted: () => this.chat.afterPaint(answer),
         started: (turn) => {
           user?.update(turn.user);
-          this.chat.remove(...this.chat.withIds(turn.deleted));
-          superseded = this.chat.withIds(turn.superseded);
+          // Ids name the messages shown before this turn: SQLite may give the new answer the id
+          // of one it deleted just before (the largest), so the turn's own messages never match.
+          const before = (ids: number[]) => this.chat.withIds(ids).filter((m) => m !== answer && m !== user);
+          this.chat.remove(...before(turn.deleted));
+          superseded = before(turn.superseded);
           replace();
           this.retryOverrides.delete(answer);
           void this.refreshConversations();
