@@ -22,6 +22,13 @@ const FIXTURES: &[(&str, &str)] = &[
     ("anthropic", "anthropic_thinking.sse"),
     ("anthropic", "anthropic_tool_use.sse"),
     ("anthropic", "anthropic_unknown_event.sse"),
+    ("openai-responses", "openai_responses_text.sse"),
+    ("openai-responses", "openai_responses_reasoning.sse"),
+    ("openai-responses", "openai_responses_tool_call.sse"),
+    ("openai-responses", "openai_responses_incomplete.sse"),
+    ("openai-responses", "openai_responses_failed.sse"),
+    ("openai-responses", "openai_responses_error.sse"),
+    ("openai-responses", "openai_responses_error_nested.sse"),
 ];
 
 /// Decodes `chunks` to events, the stream's ending last when an event or the body's end brought one.
@@ -86,14 +93,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     /// A malformed stream is an error, never a panic: arbitrary bytes, and fixtures with bytes
-    /// flipped, through the SSE decoder and both protocol decoders.
+    /// flipped, through the SSE decoder and the protocol decoders.
     #[test]
     fn garbage_never_panics(
         noise in prop::collection::vec(any::<u8>(), 0..2048),
         index in 0..FIXTURES.len(),
         flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
     ) {
-        for protocol_id in ["openai", "anthropic"] {
+        for protocol_id in ["openai", "anthropic", "openai-responses"] {
             let _ = decode(protocol_id, &[&noise]);
         }
         let (protocol_id, name) = FIXTURES[index];

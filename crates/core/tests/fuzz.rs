@@ -1,4 +1,4 @@
-//! A long property test of everything that reads a server's bytes: SSE framing, both protocol
+//! A long property test of everything that reads a server's bytes: SSE framing, the protocol
 //! decoders, the limits and the collector, fed random streams (well-formed pieces, garbage, lines
 //! far past the limits, absurd indexes) in random chunks, with small random limits.
 //!
@@ -40,7 +40,7 @@ fn piece() -> impl Strategy<Value = Vec<u8>> {
 data: {{"type":"content_block_start","index":{i},"content_block":{{"type":"{kind}","id":"t","name":"f","text":"a","thinking":"b"}}}}"#
         )
         .into_bytes()),
-        (index, text, prop_oneof![Just("text_delta"), Just("thinking_delta"), Just("input_json_delta")]).prop_map(|(i, t, kind)| {
+        (index.clone(), text, prop_oneof![Just("text_delta"), Just("thinking_delta"), Just("input_json_delta")]).prop_map(|(i, t, kind)| {
             let t = serde_json::to_string(&t).unwrap();
             format!(
                 r#"event: content_block_delta
@@ -51,6 +51,23 @@ data: {{"type":"content_block_delta","index":{i},"delta":{{"type":"{kind}","text
         Just(b"event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":3}}".to_vec()),
         Just(b"event: message_stop\ndata: {\"type\":\"message_stop\"}".to_vec()),
         Just(b"event: ping\ndata: {\"type\":\"ping\"}".to_vec()),
+        // OpenAI Responses: typed events, named or not.
+        Just(b"event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"resp_1\",\"model\":\"m\"},\"sequence_number\":0}".to_vec()),
+        (text, prop_oneof![Just("output_text"), Just("reasoning_summary_text"), Just("refusal"), Just("function_call_arguments")]).prop_map(|(t, kind)| format!(
+            r#"data: {{"type":"response.{kind}.delta","output_index":1,"delta":{},"sequence_number":2}}"#,
+            serde_json::to_string(&t).unwrap()
+        )
+        .into_bytes()),
+        (index, prop_oneof![Just("added"), Just("done")]).prop_map(|(i, when)| format!(
+            r#"data: {{"type":"response.output_item.{when}","output_index":{i},"item":{{"type":"function_call","call_id":"c","name":"f","arguments":"{{}}"}}}}"#
+        )
+        .into_bytes()),
+        prop_oneof![Just("completed"), Just("incomplete"), Just("failed")].prop_map(|end| format!(
+            r#"data: {{"type":"response.{end}","response":{{"incomplete_details":{{"reason":"max_output_tokens"}},"usage":{{"input_tokens":1,"output_tokens":2}},"error":{{"code":"server_error","message":"m"}}}}}}"#
+        )
+        .into_bytes()),
+        Just(br#"data: {"type":"error","code":"server_error","message":"m","param":null}"#.to_vec()),
+        Just(br#"data: {"type":"error","error":{"type":"server_error","message":"m"}}"#.to_vec()),
         Just(b": comment".to_vec()),
         Just(b"id: 42\nretry: 100".to_vec()),
         Just(b"\xEF\xBB\xBF".to_vec()),
@@ -87,7 +104,7 @@ fn case() -> impl Strategy<Value = Case> {
         ..Limits::default()
     });
     (
-        prop_oneof![Just("openai"), Just("anthropic")],
+        prop_oneof![Just("openai"), Just("anthropic"), Just("openai-responses")],
         prop::collection::vec((piece(), line_end()), 0..40),
         prop::collection::vec(any::<usize>(), 0..60),
         limits,

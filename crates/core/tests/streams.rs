@@ -496,3 +496,182 @@ async fn a_key_echoed_back_by_a_server_never_reaches_an_error() {
     let server = FakeServer::start().await;
     assert!(!format!("{:?}", endpoint(&server, "openai")).contains(SECRET));
 }
+
+const RESPONSES_TEXT: &str = OPENAI_TEXT;
+
+#[tokio::test]
+async fn openai_responses_text_reasoning_and_tool_call_streams() {
+    let (events, completion) = play("openai-responses", Reply::sse(fixture("openai_responses_text.sse"))).await;
+    assert_eq!(
+        events.first(),
+        Some(&StreamEvent::Start {
+            response_id: Some("resp_68c1f0a2b4e88190a3d5c7e9f1b2d4a60c8e2f4a6b8d0c2e".into()),
+            model: Some("gpt-4o-mini-2024-07-18".into()),
+        })
+    );
+    assert_eq!(text_of(&events), RESPONSES_TEXT);
+    assert_eq!(completion.text, RESPONSES_TEXT);
+    assert_eq!(
+        completion.usage,
+        Usage {
+            input_tokens: Some(19),
+            output_tokens: Some(14)
+        }
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
+    assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
+
+    let (_, completion) = play(
+        "openai-responses",
+        Reply::sse(fixture("openai_responses_reasoning.sse")),
+    )
+    .await;
+    assert_eq!(
+        completion.thinking,
+        "**Counting letters**\n\nThe word “strawberry” has r at positions 3, 8 and 9."
+    );
+    assert_eq!(completion.text, "There are **3** r’s in “strawberry”.");
+    assert_eq!(completion.usage.output_tokens, Some(214));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
+
+    let (_, completion) = play(
+        "openai-responses",
+        Reply::sse(fixture("openai_responses_tool_call.sse")),
+    )
+    .await;
+    assert_eq!(
+        completion.tool_calls,
+        vec![ToolCall {
+            id: Some("call_Xz4mQe1Lr8VbN2cT7pWq9YdA".into()),
+            name: Some("get_weather".into()),
+            arguments: r#"{"location":"Paris, France"}"#.into(),
+        }]
+    );
+    assert_eq!(completion.text, "");
+    assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "completed"));
+}
+
+#[tokio::test]
+async fn openai_responses_incomplete_failed_errors_and_cut_streams() {
+    let (_, completion) = play(
+        "openai-responses",
+        Reply::sse(fixture("openai_responses_incomplete.sse")),
+    )
+    .await;
+    assert_eq!(
+        completion.text,
+        "The history of Paris begins with the Parisii, a Celtic tribe who settled on the Île"
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Length, "max_output_tokens"));
+    assert_eq!(completion.usage.output_tokens, Some(16));
+
+    let (events, completion) = play("openai-responses", Reply::sse(fixture("openai_responses_failed.sse"))).await;
+    assert_eq!(completion.text, "Sure, here is");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref()),
+        (ErrorKind::Server, Some("server_error"))
+    );
+    assert!(
+        error.message.starts_with("The model produced invalid content."),
+        "{}",
+        error.message
+    );
+    assert!(matches!(events.last(), Some(StreamEvent::Error(_))));
+
+    let (_, completion) = play("openai-responses", Reply::sse(fixture("openai_responses_error.sse"))).await;
+    assert_eq!(completion.text, "Sure, here is");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref()),
+        (ErrorKind::RateLimited, Some("rate_limit_exceeded"))
+    );
+    assert!(
+        error.message.starts_with("Rate limit reached for gpt-4o-mini"),
+        "{}",
+        error.message
+    );
+
+    let (_, completion) = play(
+        "openai-responses",
+        Reply::sse(fixture("openai_responses_error_nested.sse")),
+    )
+    .await;
+    assert_eq!(completion.text, "Sure, here is");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref()),
+        (ErrorKind::Server, Some("server_error"))
+    );
+    assert!(
+        error.message.starts_with("The server had an error"),
+        "{}",
+        error.message
+    );
+
+    let (_, completion) = play(
+        "openai-responses",
+        Reply::sse(fixture("openai_responses_no_completed.sse")),
+    )
+    .await;
+    assert_eq!(completion.text, "Hello! Café au lait, 日本語");
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains("response.completed"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn openai_responses_events_without_event_lines_and_any_chunking_read_the_same() {
+    let (whole, _) = play("openai-responses", Reply::sse(fixture("openai_responses_text.sse"))).await;
+    let body = String::from_utf8(fixture("openai_responses_text.sse")).unwrap();
+    let unnamed: String = body
+        .lines()
+        .filter(|line| !line.starts_with("event: "))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let (events, _) = play("openai-responses", Reply::sse(unnamed.into_bytes())).await;
+    assert_eq!(events, whole);
+    for name in [
+        "openai_responses_text.sse",
+        "openai_responses_reasoning.sse",
+        "openai_responses_tool_call.sse",
+        "openai_responses_error_nested.sse",
+    ] {
+        let (whole, _) = play("openai-responses", Reply::sse(fixture(name))).await;
+        let (bytewise, _) = play(
+            "openai-responses",
+            Reply::sse(fixture(name)).chunking(Chunking::EveryByte),
+        )
+        .await;
+        assert_eq!(bytewise, whole, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn openai_responses_requests_post_to_responses_with_input_and_instructions() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_responses_text.sse")));
+    let mut request = request();
+    request.messages.insert(0, runnel_core::Message::system("be brief"));
+    request.options.max_tokens = Some(64);
+    let completion = engine()
+        .stream(
+            &endpoint(&server, "openai-responses"),
+            &request,
+            StreamOptions::default(),
+        )
+        .finish()
+        .await;
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
+    let recorded = server.requests();
+    assert_eq!(recorded[0].path, "/v1/responses");
+    assert_eq!(
+        recorded[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let body = recorded[0].json();
+    assert_eq!(body["stream"], true);
+    assert_eq!(body["instructions"], "be brief");
+    assert_eq!(body["max_output_tokens"], 64);
+    assert!(body["input"].is_array());
+}

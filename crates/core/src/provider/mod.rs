@@ -41,6 +41,7 @@ macro_rules! protocols {
 protocols! {
     openai => OpenAi,
     anthropic => Anthropic,
+    openai_responses => OpenAiResponses,
 }
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).

@@ -670,7 +670,8 @@ mod tests {
         };
         let mut datas: Vec<String> = runnel_testkit::fixture_names()
             .iter()
-            .filter(|name| name.starts_with("openai") && name.ends_with(".sse"))
+            // Chat Completions streams: not those of the Responses protocol (`openai_responses_…`).
+            .filter(|name| name.starts_with("openai_") && !name.starts_with("openai_responses_") && name.ends_with(".sse"))
             .flat_map(|name| frames(&runnel_testkit::fixture(name)))
             .chain(frames(&runnel_testkit::openai_stream(2)))
             .filter(|data| data.starts_with('{'))

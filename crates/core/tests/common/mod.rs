@@ -24,11 +24,10 @@ pub fn engine() -> Engine {
 
 /// An endpoint of `protocol_id` at the fake server, with the test key.
 pub fn endpoint(server: &FakeServer, protocol_id: &str) -> Endpoint {
-    let base = match protocol_id {
-        "openai" => format!("{}/v1", server.url()),
-        _ => server.url(),
-    };
-    Endpoint::new("test", protocol(protocol_id).unwrap(), &base, Some(ApiKey::new(SECRET)))
+    let protocol = protocol(protocol_id).unwrap();
+    // The base URL as the protocol's SDKs take it (`…/v1` for OpenAI's protocols).
+    let base = format!("{}{}", server.url(), protocol.routes().base_path);
+    Endpoint::new("test", protocol, &base, Some(ApiKey::new(SECRET)))
 }
 
 /// A one-message request.
