@@ -675,3 +675,20 @@ async fn openai_responses_requests_post_to_responses_with_input_and_instructions
     assert_eq!(body["max_output_tokens"], 64);
     assert!(body["input"].is_array());
 }
+
+#[test]
+fn an_sse_file_of_the_responses_protocol_is_recognised_as_such() {
+    for name in [
+        "openai_responses_text.sse",
+        "openai_responses_reasoning.sse",
+        "openai_responses_tool_call.sse",
+        "openai_responses_incomplete.sse",
+        "openai_responses_failed.sse",
+        "openai_responses_error.sse",
+        "openai_responses_error_nested.sse",
+        "openai_responses_no_completed.sse",
+    ] {
+        let guessed = runnel_core::sse_file::guess_protocol(&fixture(name));
+        assert_eq!(guessed.id(), "openai-responses", "{name}");
+    }
+}
