@@ -664,7 +664,7 @@ event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
                 "its format is `har`",
             ),
             (r#"{"format":"runnel-sse","version":1,"protocol":"gopher","status":200,"chunks":[]}"#.to_owned(),
-                "unknown protocol `gopher` (known: openai, anthropic, openai-responses)",
+                "unknown protocol `gopher` (known: openai, anthropic",
             ),
             (r#"{"format":"runnel-sse","version":1,"protocol":"openai","status":9000,"chunks":[]}"#.to_owned(),
                 "status 9000 is not an HTTP status",

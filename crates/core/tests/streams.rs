@@ -290,6 +290,14 @@ async fn http_errors_become_typed_errors_with_the_providers_words() {
         ("anthropic", 401, "anthropic_error_401.json", ErrorKind::Authentication),
         ("anthropic", 400, "anthropic_error_400.json", ErrorKind::InvalidRequest),
         ("openai", 404, "ollama_error_404.json", ErrorKind::NotFound),
+        // The Responses API answers HTTP errors with Chat Completions' error body.
+        (
+            "openai-responses",
+            401,
+            "openai_error_401.json",
+            ErrorKind::Authentication,
+        ),
+        ("openai-responses", 429, "openai_error_429.json", ErrorKind::RateLimited),
     ];
     for (protocol, status, name, kind) in cases {
         let body = String::from_utf8(fixture(name)).unwrap();
