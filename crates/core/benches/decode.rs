@@ -18,7 +18,9 @@ use runnel_core::body::{self, BodyDecoder, Part};
 use runnel_core::provider::protocol;
 use runnel_core::sse::SseDecoder;
 use runnel_core::{ChatRequest, Endpoint, Engine, Limits, Message, StreamEvent, StreamOptions, Timeouts};
-use runnel_testkit::{Chunking, End, FakeServer, Reply, anthropic_stream, long_line_event, openai_stream};
+use runnel_testkit::{
+    Chunking, End, FakeServer, Reply, anthropic_stream, long_line_event, openai_stream, responses_stream,
+};
 use tokio::runtime::Runtime;
 
 /// Target: OpenAI deltas decoded per second, whole body in one chunk, one core.
@@ -41,7 +43,7 @@ fn main() {
     let blocking = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("current-thread runtime");
-    for wire in [Wire::OpenAi, Wire::Anthropic] {
+    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses] {
         for case in decode_cases(&config) {
             let name = format!("{}/{}", wire.id(), case.name);
             if config.wants(&name) {
@@ -283,6 +285,7 @@ fn thousands(n: usize) -> String {
 enum Wire {
     OpenAi,
     Anthropic,
+    Responses,
 }
 
 impl Wire {
@@ -290,6 +293,7 @@ impl Wire {
         match self {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
+            Self::Responses => "openai-responses",
         }
     }
 
@@ -297,6 +301,7 @@ impl Wire {
         match self {
             Self::OpenAi => openai_stream(deltas),
             Self::Anthropic => anthropic_stream(deltas),
+            Self::Responses => responses_stream(deltas),
         }
     }
 
@@ -310,6 +315,7 @@ impl Wire {
         let text = match self {
             Self::OpenAi => &value["choices"][0]["delta"]["content"],
             Self::Anthropic => &value["delta"]["text"],
+            Self::Responses => &value["delta"],
         };
         text.as_str().is_some_and(|text| !black_box(text).is_empty())
     }

@@ -700,3 +700,11 @@ fn an_sse_file_of_the_responses_protocol_is_recognised_as_such() {
         assert_eq!(guessed.id(), "openai-responses", "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_generated_responses_stream_decodes_to_its_text_and_usage() {
+    let (_, completion) = play("openai-responses", Reply::sse(runnel_testkit::responses_stream(300))).await;
+    assert_eq!(completion.text, runnel_testkit::anthropic_text_of(300));
+    assert_eq!(completion.usage.output_tokens, Some(300));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
+}

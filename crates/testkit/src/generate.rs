@@ -1,5 +1,5 @@
 //! Streams of any length for benchmarks and stress tests, shaped like the
-//! `openai_text.sse` and `anthropic_text.sse` fixtures.
+//! `openai_text.sse`, `anthropic_text.sse` and `openai_responses_text.sse` fixtures.
 
 use std::time::Duration;
 
@@ -107,4 +107,42 @@ pub fn long_line_event(bytes: usize) -> Vec<u8> {
     out.resize(6 + bytes, b'x');
     out.extend_from_slice(b"\n\n");
     out
+}
+
+/// An OpenAI Responses stream: `response.created`, a message item, `deltas`
+/// `response.output_text.delta` events (the text of [`anthropic_text_of`]), the item's `.done`
+/// events and `response.completed` with the usage; every event named and numbered.
+pub fn responses_stream(deltas: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(190 * (deltas + 8));
+    let mut sequence = 0;
+    let mut event = |name: &str, fields: &str| {
+        out.push_str(&format!(
+            "event: {name}\ndata: {{\"type\":\"{name}\",{fields},\"sequence_number\":{sequence}}}\n\n"
+        ));
+        sequence += 1;
+    };
+    let response = |status: &str, usage: &str| {
+        format!(
+            r#""response":{{"id":"resp_RunnelGenerated000000000000000000000000000000","object":"response","created_at":1757540514,"status":"{status}","error":null,"incomplete_details":null,"model":"gpt-4o-mini-2024-07-18","output":[],"usage":{usage}}}"#
+        )
+    };
+    let item = r#""item_id":"msg_RunnelGenerated0000000000000000000000000000000","output_index":0,"content_index":0"#;
+    event("response.created", &response("in_progress", "null"));
+    event(
+        "response.output_item.added",
+        r#""output_index":0,"item":{"id":"msg_RunnelGenerated0000000000000000000000000000000","type":"message","status":"in_progress","content":[],"role":"assistant"}"#,
+    );
+    for i in 0..deltas {
+        event(
+            "response.output_text.delta",
+            &format!(r#"{item},"delta":"{}","logprobs":[],"obfuscation":"q3X""#, word(i)),
+        );
+    }
+    event("response.output_text.done", &format!(r#"{item},"text":"…""#));
+    let usage = format!(
+        r#"{{"input_tokens":12,"input_tokens_details":{{"cached_tokens":0}},"output_tokens":{deltas},"output_tokens_details":{{"reasoning_tokens":0}},"total_tokens":{}}}"#,
+        12 + deltas
+    );
+    event("response.completed", &response("completed", &usage));
+    out.into_bytes()
 }
