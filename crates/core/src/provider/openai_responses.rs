@@ -250,6 +250,38 @@ struct WireUsage {
     output_tokens: Option<u64>,
 }
 
+/// The event types the decoder reads; any other is ignored, whatever its fields hold.
+const READ: &[&str] = &[
+    "error",
+    "response.created",
+    "response.in_progress",
+    "response.output_text.delta",
+    "response.reasoning_summary_text.delta",
+    "response.refusal.delta",
+    "response.output_item.added",
+    "response.function_call_arguments.delta",
+    "response.output_item.done",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+];
+
+/// Whether `frame` is an event the decoder reads (or not JSON with a `type` at all), so that
+/// failing to read it is an error.
+fn reads(frame: &SseFrame) -> bool {
+    #[derive(Deserialize)]
+    struct Envelope<'a> {
+        #[serde(borrow, rename = "type")]
+        event_type: Option<Cow<'a, str>>,
+    }
+    match serde_json::from_str::<Envelope>(&frame.data) {
+        Ok(Envelope {
+            event_type: Some(event_type),
+        }) => READ.contains(&event_type.as_ref()),
+        _ => true,
+    }
+}
+
 fn non_empty(text: Option<Cow<'_, str>>) -> Option<String> {
     text.filter(|text| !text.is_empty()).map(Cow::into_owned)
 }
@@ -284,7 +316,11 @@ impl ResponsesDecoder {
 
 impl EventDecoder for ResponsesDecoder {
     fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
-        let event: Event = parse_json(frame)?;
+        let event: Event = match parse_json(frame) {
+            Ok(event) => event,
+            // An event of a type this decoder does not read may carry its fields in other shapes.
+            Err(error) => return if reads(frame) { Err(error) } else { Ok(Step::More) },
+        };
         let event_type = event.event_type.as_deref().unwrap_or_default();
         if event_type == "error" {
             let error = match event.error {
@@ -439,6 +475,17 @@ mod tests {
             (error.kind, error.error_type.as_deref(), error.message.as_str()),
             (ErrorKind::InvalidRequest, Some("invalid_request_error"), "Too long")
         );
+    }
+
+    #[test]
+    fn unknown_events_are_ignored_whatever_their_fields_and_malformed_known_ones_are_errors() {
+        let mut decoder = ResponsesDecoder::default();
+        let mut out = Vec::new();
+        let unknown = r#"{"type":"response.gopher.delta","delta":{"x":1},"code":7,"output_index":"one"}"#;
+        assert_eq!(decoder.decode(&frame(unknown), &mut out), Ok(Step::More));
+        let malformed = r#"{"type":"response.output_text.delta","delta":{"x":1}}"#;
+        assert_eq!(decoder.decode(&frame(malformed), &mut out).unwrap_err().kind, ErrorKind::Protocol);
+        assert_eq!(decoder.decode(&frame("[DONE]"), &mut out).unwrap_err().kind, ErrorKind::Protocol);
     }
 
     #[test]
