@@ -1,6 +1,8 @@
 //! The string literals of Rust and TypeScript source, comments left out: what a program says or
 //! shows, as opposed to how it is written (identifiers, paths, comments).
 
+use crate::modules::typescript::regex_end;
+
 /// Rust's string literals (`"…"`, `r#"…"#`, `b"…"`), in order, as written between their quotes.
 pub fn rust(source: &str) -> Vec<String> {
     let chars: Vec<char> = source.chars().collect();
@@ -119,24 +121,6 @@ fn starts_regex(chars: &[char], at: usize, previous: char) -> bool {
         .take_while(|c| c.is_ascii_alphabetic())
         .collect();
     matches!(word.as_str(), "nruter" | "foepyt" | "esac")
-}
-
-/// The index after the regular expression literal opening at `at`.
-fn regex_end(chars: &[char], mut at: usize) -> usize {
-    let mut in_class = false;
-    at += 1;
-    while at < chars.len() {
-        match chars[at] {
-            '\\' => at += 1,
-            '[' => in_class = true,
-            ']' => in_class = false,
-            '/' if !in_class => return at + 1,
-            '\n' => return at,
-            _ => {}
-        }
-        at += 1;
-    }
-    at
 }
 
 /// Reads the literal quoted by `quote` opening at `at` into `found`; returns the index after it.

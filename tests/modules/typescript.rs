@@ -239,8 +239,8 @@ fn starts_regex(previous: Option<&Token>) -> bool {
     }
 }
 
-/// The index after the regular expression whose `/` is at `at`.
-fn regex_end(chars: &[char], mut at: usize) -> usize {
+/// The index after the regular expression whose `/` is at `at` (also the names test's scanner's).
+pub fn regex_end(chars: &[char], mut at: usize) -> usize {
     let mut in_class = false;
     at += 1;
     while at < chars.len() {

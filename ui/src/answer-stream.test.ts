@@ -1,23 +1,11 @@
 import { beforeEach, describe, expect, it, vi, type Mock } from "vitest";
 import { AnswerStream, type AnswerStreamHooks, type AnswerStreamIpc, type StreamFollower } from "./answer-stream";
 import type { StreamHandler } from "./ipc";
-import { flush, manualFrames } from "./testing";
+import { flush, manualFrames, messageView } from "./testing";
 import { Role, type MessageView, type Turn, type UiError } from "./types";
 import { MessageElement } from "./views/message";
 
-const view = (extra: Partial<MessageView> = {}): MessageView => ({
-  id: -1,
-  conversation_id: 3,
-  role: Role.assistant,
-  content: "",
-  thinking: "",
-  model: "demo/runnel-demo",
-  state: "streaming",
-  error: null,
-  stats: null,
-  created_at: 0,
-  ...extra,
-});
+const view = (extra: Partial<MessageView> = {}): MessageView => messageView({ id: -1, conversation_id: 3, ...extra });
 const turn = (streamId: number): Turn => ({ user: view({ id: 1, role: Role.user, state: "done" }), assistant: view({ id: 2 }), stream_id: streamId, deleted: [], superseded: [] });
 const messageHooks = { providerName: () => null, onEdit: vi.fn(), onRegenerate: vi.fn(), onOpenSettings: vi.fn(), onEditClosed: vi.fn() };
 

@@ -1,21 +1,11 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import { flush, manualFrames, providerView, stats } from "./testing";
+import { flush, manualFrames, messageView, providerView, stats } from "./testing";
 import { Role, type Conversation, type MessageView, type Turn } from "./types";
 
-const message = (id: number, role: MessageView["role"], content: string, state: MessageView["state"] = "done"): MessageView => ({
-  id,
-  conversation_id: 7,
-  role,
-  content,
-  thinking: "",
-  model: role === Role.assistant ? "demo/runnel-demo" : null,
-  state,
-  error: null,
-  stats: null,
-  created_at: 0,
-});
+const message = (id: number, role: MessageView["role"], content: string, state: MessageView["state"] = "done"): MessageView =>
+  messageView({ id, conversation_id: 7, role, content, state, model: role === Role.assistant ? "demo/runnel-demo" : null });
 
 /** A chat whose last question has two answers: one failed without text, one stopped with some. */
 const conversation: Conversation = {

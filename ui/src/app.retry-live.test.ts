@@ -1,21 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
-import { flush, manualFrames, providerView, stats } from "./testing";
+import { flush, manualFrames, messageView, providerView, stats } from "./testing";
 import { Role, type MessageView, type StreamMessage, type Turn } from "./types";
 
-const view = (id: number, role: Role, content: string, state: MessageView["state"]): MessageView => ({
-  id,
-  conversation_id: 7,
-  role,
-  content,
-  thinking: "",
-  model: role === Role.assistant ? "demo/runnel-demo" : null,
-  state,
-  error: null,
-  stats: null,
-  created_at: 0,
-});
+const view = (id: number, role: Role, content: string, state: MessageView["state"]): MessageView =>
+  messageView({ id, conversation_id: 7, role, content, state, model: role === Role.assistant ? "demo/runnel-demo" : null });
 
 /** The ending of an answer refused with a 429 before any text, saved as message 11. */
 const refused: StreamMessage = {

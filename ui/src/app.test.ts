@@ -3,7 +3,7 @@ import { App } from "./app";
 import type { Ipc, StreamHandler } from "./ipc";
 import { Role, type EventRow, type LiveRows, type MessageView, type ProviderView, type StreamEvents, type Turn } from "./types";
 import { PAGE_ROWS } from "./inspector/sources";
-import { flush, liveRows, manualFrames, providerView, stats, streamSummary } from "./testing";
+import { flush, liveRows, manualFrames, messageView, providerView, stats, streamSummary } from "./testing";
 
 const catalog: ProviderView[] = [
   providerView({ id: "openai", name: "OpenAI", models: ["gpt-4o-mini", "gpt-4o"], available: false, local: false, hint: "Add a key in Settings" }),
@@ -11,19 +11,7 @@ const catalog: ProviderView[] = [
   providerView({ id: "demo", name: "Demo (offline)", models: ["runnel-demo"], available: true, local: true, hint: null }),
 ];
 
-const view = (extra: Partial<MessageView>): MessageView => ({
-  id: 1,
-  conversation_id: 5,
-  role: Role.assistant,
-  content: "",
-  thinking: "",
-  model: "demo/runnel-demo",
-  state: "streaming",
-  error: null,
-  stats: null,
-  created_at: 0,
-  ...extra,
-});
+const view = (extra: Partial<MessageView>): MessageView => messageView({ conversation_id: 5, ...extra });
 
 const { schedule, frame } = manualFrames();
 const press = (key: string, mods: KeyboardEventInit = {}, target: EventTarget = document.activeElement ?? document.body) =>

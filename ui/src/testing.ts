@@ -1,6 +1,6 @@
 /** Values for the page's unit tests (never imported by the app). */
 import type { FrameScheduler } from "./stream";
-import type { EventRow, LiveRows, ProviderView, Stats, StreamSummary } from "./types";
+import { Role, type EventRow, type LiveRows, type MessageView, type ProviderView, type Stats, type StreamSummary } from "./types";
 
 /** A provider as the backend sends it: an available, keyless, remote one unless `fields` say otherwise. */
 export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, "id">): ProviderView {
@@ -18,6 +18,23 @@ export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, 
     models: [],
     available: true,
     hint: null,
+    ...fields,
+  };
+}
+
+/** A message as Rust sends it: an assistant's answer of the demo model, streaming, unless `fields` say otherwise. */
+export function messageView(fields: Partial<MessageView> = {}): MessageView {
+  return {
+    id: 1,
+    conversation_id: 1,
+    role: Role.assistant,
+    content: "",
+    thinking: "",
+    model: "demo/runnel-demo",
+    state: "streaming",
+    error: null,
+    stats: null,
+    created_at: 0,
     ...fields,
   };
 }
