@@ -949,3 +949,11 @@ fn an_sse_file_of_the_gemini_protocol_is_recognised_as_such() {
         assert_eq!(guessed.id(), "gemini", "{name}");
     }
 }
+
+#[tokio::test]
+async fn a_generated_gemini_stream_decodes_to_its_text_and_usage() {
+    let (_, completion) = play("gemini", Reply::sse(runnel_testkit::gemini_stream(300))).await;
+    assert_eq!(completion.text, runnel_testkit::anthropic_text_of(300));
+    assert_eq!(completion.usage.output_tokens, Some(300));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
+}
