@@ -317,8 +317,10 @@ struct GeminiDecoder {
 
 #[derive(Deserialize)]
 struct Chunk<'a> {
-    #[serde(borrow, default)]
-    candidates: Vec<Candidate<'a>>,
+    /// The first candidate (one is asked for; any others are not this answer, and are skipped
+    /// unread but for their syntax).
+    #[serde(borrow, default, rename = "candidates", deserialize_with = "first")]
+    candidate: Option<Candidate<'a>>,
     #[serde(rename = "usageMetadata")]
     usage_metadata: Option<UsageMetadata>,
     #[serde(borrow, rename = "promptFeedback")]
@@ -329,6 +331,27 @@ struct Chunk<'a> {
     response_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     error: Option<ProviderErrorBody<'a>>,
+}
+
+/// The first element of a JSON array, the others skipped.
+fn first<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct First<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for First<T> {
+        type Value = Option<T>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("an array")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let first = seq.next_element()?;
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(first)
+        }
+    }
+    deserializer.deserialize_seq(First(std::marker::PhantomData))
 }
 
 #[derive(Deserialize)]
@@ -425,8 +448,7 @@ impl EventDecoder for GeminiDecoder {
         if let Some(usage) = chunk.usage_metadata {
             self.usage = Some(usage.into());
         }
-        // One candidate is asked for; any others are not this answer.
-        let Some(candidate) = chunk.candidates.into_iter().next() else {
+        let Some(candidate) = chunk.candidate else {
             // No candidate at all: the prompt itself may have been blocked.
             let blocked = chunk.prompt_feedback.and_then(|feedback| feedback.block_reason);
             return Ok(match blocked {
