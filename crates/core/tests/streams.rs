@@ -737,7 +737,8 @@ async fn gemini_text_thinking_and_function_call_streams() {
         usages,
         [&StreamEvent::Usage(Usage {
             input_tokens: Some(9),
-            output_tokens: Some(24)
+            output_tokens: Some(24),
+            ..Usage::default()
         })]
     );
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
@@ -750,12 +751,14 @@ async fn gemini_text_thinking_and_function_call_streams() {
         "**Counting the letters**\n\nI'm spelling out “strawberry”: s-t-r-a-w-b-e-r-r-y. The letter r appears at positions 3, 8 and 9, so three times.\n\n\n"
     );
     assert_eq!(completion.text, "There are **3** r’s in “strawberry”.");
-    // The answer's tokens are the candidates' and the thoughts'.
+    // The answer's tokens are the candidates' and the thoughts', the thoughts' its reasoning.
     assert_eq!(
         completion.usage,
         Usage {
             input_tokens: Some(11),
-            output_tokens: Some(12 + 412)
+            output_tokens: Some(12 + 412),
+            reasoning_tokens: Some(412),
+            generation_ns: None
         }
     );
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
@@ -771,6 +774,10 @@ async fn gemini_text_thinking_and_function_call_streams() {
     );
     assert_eq!(completion.text, "");
     assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "STOP"));
+    assert_eq!(
+        (completion.usage.output_tokens, completion.usage.reasoning_tokens),
+        (Some(19 + 61), Some(61))
+    );
 }
 
 #[tokio::test]

@@ -406,7 +406,8 @@ struct PromptFeedback<'a> {
 
 impl From<UsageMetadata> for Usage {
     /// The answer's tokens are the candidates' and the thoughts' (both are output, billed as
-    /// such, as other protocols count reasoning in the output).
+    /// such, as other protocols count reasoning in the output); the thoughts' are its reasoning
+    /// tokens.
     fn from(usage: UsageMetadata) -> Self {
         let output_tokens = match (usage.candidates, usage.thoughts) {
             (None, None) => None,
@@ -415,6 +416,8 @@ impl From<UsageMetadata> for Usage {
         Self {
             input_tokens: usage.prompt,
             output_tokens,
+            reasoning_tokens: usage.thoughts,
+            generation_ns: None,
         }
     }
 }
@@ -635,7 +638,9 @@ mod tests {
                 },
                 StreamEvent::Usage(Usage {
                     input_tokens: Some(9),
-                    output_tokens: Some(41)
+                    output_tokens: Some(41),
+                    reasoning_tokens: Some(11),
+                    generation_ns: None
                 })
             ]
         );
@@ -657,7 +662,7 @@ mod tests {
             out[1],
             StreamEvent::Usage(Usage {
                 input_tokens: Some(7),
-                output_tokens: None
+                ..Usage::default()
             })
         );
         let (out, step) = decode_all(&[
