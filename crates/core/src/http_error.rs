@@ -30,14 +30,14 @@ enum ErrorField<'a> {
 /// error type `protocol` reads).
 pub fn error_from_response(protocol: &dyn Protocol, status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
     let status_kind = ErrorKind::from_status(status);
-    let (error_type, provider_message) = provider_words(body);
+    let (error_type, provider_message) = provider_words(protocol, body);
     // The status decides, except where the provider's type is more specific (a 400 that is
-    // really a quota problem, a 500 that says "overloaded").
+    // really a quota problem or a rejected key, a 500 that says "overloaded").
     let kind = match error_type
         .as_deref()
         .and_then(|error_type| protocol.error_kind(error_type))
     {
-        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
+        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded | ErrorKind::Authentication)) => specific,
         _ => status_kind,
     };
     let mut error = StreamError::new(kind, describe(status, provider_message.as_deref()));
@@ -57,7 +57,7 @@ pub fn not_an_event_stream(
     headers: &HeaderMap,
     body: &[u8],
 ) -> StreamError {
-    let (error_type, provider_message) = provider_words(body);
+    let (error_type, provider_message) = provider_words(protocol, body);
     let kind = error_type
         .as_deref()
         .and_then(|error_type| protocol.error_kind(error_type))
@@ -84,8 +84,15 @@ pub fn not_an_event_stream(
 }
 
 /// The provider's error type and message in a body, when it is JSON of a known shape, else the
-/// body's first line as the message.
-fn provider_words(body: &[u8]) -> (Option<String>, Option<String>) {
+/// body's first line as the message; the more specific reason `protocol` reads in the body, if
+/// any, is the type.
+fn provider_words(protocol: &dyn Protocol, body: &[u8]) -> (Option<String>, Option<String>) {
+    let (error_type, message) = common_words(body);
+    (protocol.error_reason(body).or(error_type), message)
+}
+
+/// The error type and message of the body's common shapes.
+fn common_words(body: &[u8]) -> (Option<String>, Option<String>) {
     let parsed = serde_json::from_slice::<Body>(body).ok();
     match parsed {
         Some(Body {

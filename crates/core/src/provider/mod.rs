@@ -78,6 +78,13 @@ pub trait Protocol: Send + Sync {
         let _ = (base_url, body);
         None
     }
+    /// The reason a failed response's `body` gives, where it is more specific than its error
+    /// object's `type`, `code` or `status` (a reason among an error's details): it is then the
+    /// error's type, read by [`error_kind`](Self::error_kind); the default reads none.
+    fn error_reason(&self, body: &[u8]) -> Option<String> {
+        let _ = body;
+        None
+    }
     /// Seconds to wait before retrying, as a failed response's `body` says it (for a provider
     /// that puts it there rather than in a `retry-after` header, which wins when both are
     /// present); the default reads none.
