@@ -864,6 +864,21 @@ async fn gemini_http_errors_are_typed_and_a_retry_info_says_when_to_retry() {
     // A retry-after header, when there is one, wins.
     let (_, completion) = play("gemini", Reply::json(429, &body).header("retry-after", "5")).await;
     assert_eq!(failure(&completion.outcome).retry_after, Some(5.0));
+    // A wrong key is a 400 INVALID_ARGUMENT whose ErrorInfo says API_KEY_INVALID.
+    let (_, completion) = play(
+        "gemini",
+        Reply::json(400, &String::from_utf8(fixture("gemini_error_400.json")).unwrap()),
+    )
+    .await;
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.status, error.error_type.as_deref()),
+        (ErrorKind::Authentication, Some(400), Some("API_KEY_INVALID"))
+    );
+    assert_eq!(
+        error.message,
+        "HTTP 400 Bad Request: API key not valid. Please pass a valid API key."
+    );
     let unavailable = r#"{"error": {"code": 503,"message": "The model is overloaded. Please try again later.","status": "UNAVAILABLE"}}"#;
     let (_, completion) = play("gemini", Reply::json(503, unavailable)).await;
     let error = failure(&completion.outcome);

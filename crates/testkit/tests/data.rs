@@ -509,6 +509,9 @@ fn gemini_fixtures_are_crlf_framed_whole_responses_with_the_documented_endings()
     let details = quota["error"]["details"].as_array().unwrap();
     assert_eq!(details[2]["@type"], "type.googleapis.com/google.rpc.RetryInfo");
     assert_eq!(details[2]["retryDelay"], "29s");
+    let key = body("gemini_error_400.json");
+    assert_eq!(key["error"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(key["error"]["details"][0]["reason"], "API_KEY_INVALID");
     assert!(body("gemini_models.json")["nextPageToken"].is_string());
     assert!(body("gemini_models_page2.json").get("nextPageToken").is_none());
     for page in ["gemini_models.json", "gemini_models_page2.json"] {

@@ -75,24 +75,17 @@ impl Protocol for Gemini {
         (!token.is_empty()).then(|| format!("{}&pageToken={}", self.models_url(base_url), encode(&token)))
     }
 
+    /// A `google.rpc.ErrorInfo` among the error's `details`: its `reason` (`API_KEY_INVALID`, sent
+    /// with a 400 `INVALID_ARGUMENT`), when it is one this protocol knows.
+    fn error_reason(&self, body: &[u8]) -> Option<String> {
+        details(body, "google.rpc.ErrorInfo")
+            .find_map(|detail| detail.get("reason")?.as_str().map(str::to_owned))
+            .filter(|reason| self.error_kind(reason).is_some())
+    }
+
     /// A `google.rpc.RetryInfo` among the error's `details`: its `retryDelay` (`"30s"`).
     fn retry_after(&self, body: &[u8]) -> Option<f64> {
-        #[derive(Deserialize)]
-        struct Body {
-            error: Option<Error>,
-        }
-        #[derive(Deserialize)]
-        struct Error {
-            #[serde(default)]
-            details: Vec<serde_json::Value>,
-        }
-        let details = serde_json::from_slice::<Body>(body).ok()?.error?.details;
-        details
-            .iter()
-            .filter(|detail| {
-                let kind = detail.get("@type").and_then(serde_json::Value::as_str);
-                kind.is_some_and(|kind| kind.ends_with("google.rpc.RetryInfo"))
-            })
+        details(body, "google.rpc.RetryInfo")
             .find_map(|detail| detail.get("retryDelay")?.as_str()?.strip_suffix('s')?.parse::<f64>().ok())
             .filter(|seconds| seconds.is_finite())
             .map(|seconds| seconds.max(0.0))
@@ -168,7 +161,7 @@ impl Protocol for Gemini {
         // The error's `status`, a `google.rpc.Code` name.
         Some(match error_type {
             "INVALID_ARGUMENT" | "FAILED_PRECONDITION" | "OUT_OF_RANGE" => ErrorKind::InvalidRequest,
-            "UNAUTHENTICATED" => ErrorKind::Authentication,
+            "UNAUTHENTICATED" | "API_KEY_INVALID" => ErrorKind::Authentication,
             "PERMISSION_DENIED" => ErrorKind::Permission,
             "NOT_FOUND" => ErrorKind::NotFound,
             "RESOURCE_EXHAUSTED" => ErrorKind::RateLimited,
@@ -268,6 +261,28 @@ impl Protocol for Gemini {
         }
         shown
     }
+}
+
+/// The `details` of an error body's `error` whose `@type` is `kind` (`google.rpc.RetryInfo`).
+fn details(body: &[u8], kind: &str) -> impl Iterator<Item = serde_json::Value> {
+    #[derive(Deserialize)]
+    struct Body {
+        error: Option<Error>,
+    }
+    #[derive(Deserialize)]
+    struct Error {
+        #[serde(default)]
+        details: Vec<serde_json::Value>,
+    }
+    let details = serde_json::from_slice::<Body>(body)
+        .ok()
+        .and_then(|body| body.error)
+        .map(|error| error.details)
+        .unwrap_or_default();
+    let kind = format!("type.googleapis.com/{kind}");
+    details
+        .into_iter()
+        .filter(move |detail| detail.get("@type").and_then(serde_json::Value::as_str) == Some(kind.as_str()))
 }
 
 /// `text` percent-encoded but for the characters a URL never needs to escape
@@ -713,6 +728,29 @@ mod tests {
         assert_eq!(Gemini.retry_after(body), Some(12.5));
         assert_eq!(Gemini.retry_after(br#"{"error": {"code": 429,"details": []}}"#), None);
         assert_eq!(Gemini.retry_after(b"not json"), None);
+    }
+
+    #[test]
+    fn a_rejected_key_is_known_by_its_error_info_reason() {
+        let body = br#"{"error": {"code": 400,"message": "API key not valid. Please pass a valid API key.","status": "INVALID_ARGUMENT","details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo","reason": "API_KEY_INVALID","domain": "googleapis.com"}]}}"#;
+        assert_eq!(Gemini.error_reason(body).as_deref(), Some("API_KEY_INVALID"));
+        let error = crate::http_error::error_from_response(&Gemini, 400, &HeaderMap::new(), body);
+        assert_eq!(
+            (error.kind, error.error_type.as_deref()),
+            (ErrorKind::Authentication, Some("API_KEY_INVALID"))
+        );
+        assert_eq!(
+            error.message,
+            "HTTP 400 Bad Request: API key not valid. Please pass a valid API key."
+        );
+        // A reason this protocol does not know leaves the status as the type.
+        let other = br#"{"error": {"code": 403,"message": "m","status": "PERMISSION_DENIED","details": [{"@type": "type.googleapis.com/google.rpc.ErrorInfo","reason": "SERVICE_DISABLED"}]}}"#;
+        assert_eq!(Gemini.error_reason(other), None);
+        let error = crate::http_error::error_from_response(&Gemini, 403, &HeaderMap::new(), other);
+        assert_eq!(
+            (error.kind, error.error_type.as_deref()),
+            (ErrorKind::Permission, Some("PERMISSION_DENIED"))
+        );
     }
 
     #[test]
