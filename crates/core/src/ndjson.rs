@@ -74,16 +74,20 @@ impl NdjsonDecoder {
             if self.line.len().saturating_add(end) > self.limit {
                 return Err(EventTooLarge { limit: self.limit });
             }
-            let flow = if self.line.is_empty() {
+            let item = if self.line.is_empty() {
                 self.line_item(&rest[..end])
-                    .map_or(ControlFlow::Continue(()), &mut on_item)
             } else {
                 self.line.extend_from_slice(&rest[..end]);
                 let line = std::mem::take(&mut self.line);
-                let flow = self.line_item(&line).map_or(ControlFlow::Continue(()), &mut on_item);
+                let item = self.line_item(&line);
                 self.line = line;
                 self.line.clear();
-                flow
+                item
+            };
+            let flow = match item {
+                Err(too_large) => return Err(too_large),
+                Ok(Some(item)) => on_item(item),
+                Ok(None) => ControlFlow::Continue(()),
             };
             if flow.is_break() {
                 return Ok(ControlFlow::Break(()));
@@ -102,19 +106,22 @@ impl NdjsonDecoder {
         Ok(ControlFlow::Continue(()))
     }
 
-    /// Ends the input. Returns the event of the line that had no `\n` (unless it was blank);
-    /// `None` when the body ended cleanly after a line.
+    /// Ends the input. Returns the event of the line that had no `\n` (unless it was blank; with
+    /// no data when its text would pass the limit); `None` when the body ended cleanly after a
+    /// line.
     pub fn finish(&mut self) -> Option<SseFrame> {
         let line = std::mem::take(&mut self.line);
         match self.line_item(&line) {
-            Some(SseItem::Event(frame)) => Some(frame),
-            _ => None,
+            Ok(Some(SseItem::Event(frame))) => Some(frame),
+            Ok(_) => None,
+            Err(_) => Some(SseFrame::default()),
         }
     }
 
-    /// The event of one line (its `\n` already cut), or none for a blank line.
+    /// The event of one line (its `\n` already cut), or none for a blank line; an error when its
+    /// text passes the limit (invalid UTF-8 grows when replaced).
     #[inline]
-    fn line_item(&mut self, mut line: &[u8]) -> Option<SseItem> {
+    fn line_item(&mut self, mut line: &[u8]) -> Result<Option<SseItem>, EventTooLarge> {
         if let [head @ .., b'\r'] = line {
             line = head;
         }
@@ -122,12 +129,16 @@ impl NdjsonDecoder {
             line = line.strip_prefix(BOM).unwrap_or(line);
         }
         if line.iter().all(u8::is_ascii_whitespace) {
-            return None;
+            return Ok(None);
         }
-        Some(SseItem::Event(SseFrame {
-            data: utf8(line).into_owned(),
+        let data = utf8(line);
+        if data.len() > self.limit {
+            return Err(EventTooLarge { limit: self.limit });
+        }
+        Ok(Some(SseItem::Event(SseFrame {
+            data: data.into_owned(),
             ..SseFrame::default()
-        }))
+        })))
     }
 }
 
@@ -208,6 +219,12 @@ mod tests {
             );
             assert!(decoder.buffered_len() <= 9);
         }
+        let mut grown = NdjsonDecoder::with_limit(4);
+        assert_eq!(
+            grown.feed_each(b"\xFF\xFF\n", |_| ControlFlow::Continue(())),
+            Err(EventTooLarge { limit: 4 }),
+            "two bytes of invalid UTF-8 are six of text"
+        );
         let mut exact = NdjsonDecoder::with_limit(10);
         assert_eq!(
             exact.feed_each(b"0123456789\n", |_| ControlFlow::Continue(())),
