@@ -42,6 +42,7 @@ protocols! {
     openai => OpenAi,
     anthropic => Anthropic,
     openai_responses => OpenAiResponses,
+    ollama => Ollama,
 }
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).
