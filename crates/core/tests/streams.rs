@@ -728,9 +728,15 @@ async fn ollama_text_thinking_tool_call_and_length_streams() {
     assert_eq!(text_of(&events), OPENAI_TEXT);
     assert_eq!(completion.text, OPENAI_TEXT);
     assert_eq!(
-        (completion.usage.input_tokens, completion.usage.output_tokens),
-        (Some(31), Some(15))
+        (
+            completion.usage.input_tokens,
+            completion.usage.output_tokens,
+            completion.usage.generation_ns
+        ),
+        (Some(31), Some(15), Some(1_683_297_255))
     );
+    let server = completion.metrics.server_tokens_per_sec.expect("the server's own rate");
+    assert!((server - 15.0 / 1.683_297_255).abs() < 1e-6, "{server}");
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
     assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
 

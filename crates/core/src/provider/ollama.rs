@@ -4,8 +4,9 @@
 //! `{ "model", "created_at", "message": { "role", "content", "thinking", "tool_calls" }, "done":
 //! false }`, and a last line with `"done": true`, its `done_reason` (`stop`, `length`, `load`, …)
 //! and the server's counters (`prompt_eval_count`, `eval_count`, and the `*_duration`s in
-//! nanoseconds). A tool call comes whole, its `arguments` a JSON object. An error is a line
-//! `{ "error": "message" }` (an HTTP error's body has the same shape). There is no other
+//! nanoseconds: `eval_duration` is the server's own time generating the answer, its tokens per
+//! second free of the network). A tool call comes whole, its `arguments` a JSON object. An error
+//! is a line `{ "error": "message" }` (an HTTP error's body has the same shape). There is no other
 //! terminator: a body that ends without the `done: true` line is incomplete. Unknown fields are
 //! ignored. Models are listed at `GET /api/tags` (`{ "models": [{ "name", "model", … }] }`).
 
@@ -174,6 +175,7 @@ struct Line<'a> {
     done_reason: Option<Cow<'a, str>>,
     prompt_eval_count: Option<u64>,
     eval_count: Option<u64>,
+    eval_duration: Option<u64>,
     #[serde(borrow)]
     error: Option<Cow<'a, str>>,
 }
@@ -257,9 +259,12 @@ impl EventDecoder for OllamaDecoder {
             return Ok(Step::More);
         }
         if line.prompt_eval_count.is_some() || line.eval_count.is_some() {
+            // The server's time generating the output tokens (ns): its own tokens per second.
             out.push(StreamEvent::Usage(Usage {
                 input_tokens: line.prompt_eval_count,
                 output_tokens: line.eval_count,
+                reasoning_tokens: None,
+                generation_ns: line.eval_duration.filter(|&ns| ns > 0),
             }));
         }
         let mut finish = Finish::from_raw(&Ollama, line.done_reason.map(Cow::into_owned));
@@ -347,6 +352,8 @@ mod tests {
                 StreamEvent::Usage(Usage {
                     input_tokens: Some(12),
                     output_tokens: Some(3),
+                    reasoning_tokens: None,
+                    generation_ns: Some(4),
                 }),
             ]
         );
