@@ -1,6 +1,6 @@
 //! Where models and keys come from, in apps of their own: a local Ollama server (a fake one at
-//! `OLLAMA_BASE_URL`) is detected, its own models appear in the picker and an answer streams from
-//! it; an `OPENAI_API_KEY` wins over a keychain key for the same host, Settings says so, and the
+//! `OLLAMA_HOST`, speaking Ollama's own API) is detected, its own models appear in the picker and
+//! an answer streams from it, its thinking shown and the server's own tokens/s under it; an `OPENAI_API_KEY` wins over a keychain key for the same host, Settings says so, and the
 //! env key is the one sent.
 
 use std::time::Duration;
@@ -17,6 +17,31 @@ use crate::ui::{self, normalize, script};
 
 /// A model only the fake Ollama server knows (the preset's built-in list has no such name).
 const LOCAL_MODEL: &str = "e2e-local:7b";
+/// Ollama's own chat and model-list paths.
+const OLLAMA_CHAT: &str = "/api/chat";
+const OLLAMA_TAGS: &str = "/api/tags";
+
+/// An Ollama `/api/chat` answer as the server writes it: a line of thinking, three of text, then
+/// `done: true` with its counters (4 tokens in 0.1 s of the server's time).
+fn ollama_ndjson(model: &str) -> Vec<u8> {
+    let line = |message: serde_json::Value| json!({ "model": model, "created_at": "2025-03-10T14:32:01Z", "message": message, "done": false });
+    let mut lines = vec![line(
+        json!({ "role": "assistant", "content": "", "thinking": "The user greets me." }),
+    )];
+    for text in ["Hello ", "from the ", "local server."] {
+        lines.push(line(json!({ "role": "assistant", "content": text })));
+    }
+    lines.push(json!({
+        "model": model, "created_at": "2025-03-10T14:32:02Z", "message": { "role": "assistant", "content": "" },
+        "done_reason": "stop", "done": true, "total_duration": 200_000_000, "load_duration": 1_000_000,
+        "prompt_eval_count": 9, "prompt_eval_duration": 50_000_000, "eval_count": 4, "eval_duration": 100_000_000
+    }));
+    lines
+        .iter()
+        .map(|line| format!("{line}\n"))
+        .collect::<String>()
+        .into_bytes()
+}
 
 /// A base URL on 127.0.0.1 where nothing listens (connections are refused at once).
 fn closed_base_url() -> String {
@@ -33,25 +58,21 @@ fn a_local_ollama_server_is_detected_offers_its_models_and_answers() {
     alone(async || {
         let ollama = FakeServer::start().await;
         let models = json!({
-            "object": "list",
-            "data": [
-                { "id": LOCAL_MODEL, "object": "model", "created": 1_741_569_952, "owned_by": "library" },
-                { "id": "e2e-other:latest", "object": "model", "created": 1_741_569_952, "owned_by": "library" }
+            "models": [
+                { "name": LOCAL_MODEL, "model": LOCAL_MODEL, "size": 4_661_224_676_u64, "digest": "a80c4f17acd5" },
+                { "name": "e2e-other:latest", "model": "e2e-other:latest", "size": 1_000, "digest": "b1" }
             ]
         });
-        ollama.route("/v1/models", Reply::json(200, &models.to_string()));
-        ollama.route(
-            OPENAI_CHAT,
-            Reply::sse(openai_sse(&["Hello ", "from the ", "local server."])),
-        );
-        let ollama_url = format!("{}/v1", ollama.url());
+        ollama.route(OLLAMA_TAGS, Reply::json(200, &models.to_string()));
+        ollama.route(OLLAMA_CHAT, Reply::ndjson(ollama_ndjson(LOCAL_MODEL)));
+        let ollama_url = ollama.url();
         let closed = closed_base_url();
         let app = App::launch(Launch {
             name: "local-ollama",
             providers: None,
             // The other local servers are looked for too: point them where nothing answers.
             env: vec![
-                ("OLLAMA_BASE_URL", ollama_url.as_str()),
+                ("OLLAMA_HOST", ollama_url.as_str()),
                 ("LMSTUDIO_BASE_URL", closed.as_str()),
                 ("LLAMACPP_BASE_URL", closed.as_str()),
             ],
@@ -63,7 +84,7 @@ fn a_local_ollama_server_is_detected_offers_its_models_and_answers() {
                 .wait_requests(1, Duration::from_secs(20))
                 .await
                 .iter()
-                .any(|r| r.path_without_query() == "/v1/models"),
+                .any(|r| r.path_without_query() == OLLAMA_TAGS),
             "the app asked the local server for its models"
         );
 
@@ -102,6 +123,14 @@ fn a_local_ollama_server_is_detected_offers_its_models_and_answers() {
         assert_eq!(answer.state, "done", "{answer:?}");
         assert_eq!(normalize(&answer.text), "Hello from the local server.");
         assert!(
+            answer.thinking.contains("The user greets me"),
+            "the model's thinking is shown: {answer:?}"
+        );
+        assert!(
+            answer.stats.contains("server 40 tok/s"),
+            "the server's own rate: 4 tokens in its 0.1 s: {answer:?}"
+        );
+        assert!(
             answer.label.contains(LOCAL_MODEL),
             "the answer names its model: {:?}",
             answer.label
@@ -111,7 +140,7 @@ fn a_local_ollama_server_is_detected_offers_its_models_and_answers() {
             .await
             .into_iter()
             .rev()
-            .find(|r| r.path_without_query() == OPENAI_CHAT)
+            .find(|r| r.path_without_query() == OLLAMA_CHAT)
             .expect("a chat request to the local server");
         assert_eq!(chat.json()["model"], LOCAL_MODEL);
         assert_eq!(chat.json()["stream"], true);
@@ -145,7 +174,7 @@ fn an_env_key_wins_over_the_keychain_is_shown_as_the_source_and_is_the_one_sent(
             env: vec![
                 ("OPENAI_API_KEY", env_key.as_str()),
                 ("OPENAI_BASE_URL", openai_url.as_str()),
-                ("OLLAMA_BASE_URL", closed.as_str()),
+                ("OLLAMA_HOST", closed.as_str()),
                 ("LMSTUDIO_BASE_URL", closed.as_str()),
                 ("LLAMACPP_BASE_URL", closed.as_str()),
             ],

@@ -27,6 +27,7 @@ const messages = () => Array.from(document.querySelectorAll('[data-testid=messag
   return {
     role: m.dataset.role || '', state: m.dataset.state || '', text: part('message-text'),
     stats: part('message-stats'), error: part('message-error'),
+    thinking: (m.querySelector('.msg-thinking .thinking-text') || { textContent: '' }).textContent,
     label: head.textContent.replace(/\s+/g, ' ').trim(),
   };
 });
@@ -50,6 +51,8 @@ pub struct Shown {
     pub stats: String,
     /// The text of `message-error`, if any.
     pub error: String,
+    /// The model's thinking, as its collapsed block holds it (empty without one).
+    pub thinking: String,
     /// Everything else the message shows (author or model name).
     pub label: String,
 }

@@ -104,7 +104,7 @@ impl World {
             .env("OPENAI_BASE_URL", v1(&self.openai))
             .env("ANTHROPIC_BASE_URL", self.anthropic.url())
             .env("VLLM_BASE_URL", v1(&self.vllm))
-            .env("OLLAMA_BASE_URL", v1(&self.local))
+            .env("OLLAMA_HOST", self.local.url())
             .env("LMSTUDIO_BASE_URL", v1(&self.local))
             .env("LLAMACPP_BASE_URL", v1(&self.local))
             .env("RUNNEL_PROVIDERS_FILE", &self.providers_file)

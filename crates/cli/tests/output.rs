@@ -19,6 +19,8 @@ fn keyless_chat(server: &FakeServer, service: &str) -> std::process::Command {
         "chat",
         "-m",
         "ollama/m",
+        "--protocol",
+        "openai",
         "--base-url",
         &format!("{}/v1", server.url()),
         "hi",
@@ -56,7 +58,16 @@ async fn a_keyless_http_endpoint_needs_neither_the_keychain_nor_tls_roots() {
     command
         .env("SSL_CERT_FILE", dir.path().join("no-roots.pem"))
         .env("SSL_CERT_DIR", dir.path().join("no-roots"))
-        .args(["chat", "-m", "ollama/m", "--base-url", "https://127.0.0.1:9/v1", "hi"]);
+        .args([
+            "chat",
+            "-m",
+            "ollama/m",
+            "--protocol",
+            "openai",
+            "--base-url",
+            "https://127.0.0.1:9/v1",
+            "hi",
+        ]);
     let (code, stdout, stderr) = output(&mut command);
     assert_eq!((code, stdout.as_str()), (1, ""), "{stderr}");
     assert!(

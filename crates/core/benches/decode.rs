@@ -19,7 +19,8 @@ use runnel_core::provider::protocol;
 use runnel_core::sse::SseDecoder;
 use runnel_core::{ChatRequest, Endpoint, Engine, Limits, Message, StreamEvent, StreamOptions, Timeouts};
 use runnel_testkit::{
-    Chunking, End, FakeServer, Reply, anthropic_stream, gemini_stream, long_line_event, openai_stream, responses_stream,
+    Chunking, End, FakeServer, Reply, anthropic_stream, gemini_stream, long_line_event, ollama_stream, openai_stream,
+    responses_stream,
 };
 use tokio::runtime::Runtime;
 
@@ -43,7 +44,13 @@ fn main() {
     let blocking = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("current-thread runtime");
-    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses, Wire::Gemini] {
+    for wire in [
+        Wire::OpenAi,
+        Wire::Anthropic,
+        Wire::Responses,
+        Wire::Gemini,
+        Wire::Ollama,
+    ] {
         for case in decode_cases(&config) {
             let name = format!("{}/{}", wire.id(), case.name);
             if config.wants(&name) {
@@ -287,6 +294,9 @@ enum Wire {
     Anthropic,
     Responses,
     Gemini,
+    /// Ollama's native NDJSON, which eventsource-stream cannot frame: its baseline reads it line
+    /// by line (`baseline_deltas`).
+    Ollama,
 }
 
 impl Wire {
@@ -296,6 +306,7 @@ impl Wire {
             Self::Anthropic => "anthropic",
             Self::Responses => "openai-responses",
             Self::Gemini => "gemini",
+            Self::Ollama => "ollama",
         }
     }
 
@@ -305,6 +316,7 @@ impl Wire {
             Self::Anthropic => anthropic_stream(deltas),
             Self::Responses => responses_stream(deltas),
             Self::Gemini => gemini_stream(deltas),
+            Self::Ollama => ollama_stream(deltas),
         }
     }
 
@@ -320,6 +332,7 @@ impl Wire {
             Self::Anthropic => &value["delta"]["text"],
             Self::Responses => &value["delta"],
             Self::Gemini => &value["candidates"][0]["content"]["parts"][0]["text"],
+            Self::Ollama => &value["message"]["content"],
         };
         text.as_str().is_some_and(|text| !black_box(text).is_empty())
     }
@@ -379,12 +392,16 @@ fn decode(config: &Config, blocking: &Runtime, wire: Wire, case: &DecodeCase, na
 
     let (ours_rate, baseline_rate) = (ours.rate(case.ours_deltas), baseline.rate(case.baseline_deltas));
     let note = (case.baseline_deltas != case.ours_deltas).then(|| {
-        let why = match case.chunk {
-            None => "its cost per event grows with the chunk size, so on the larger body it would be slower still",
-            Some(_) => "it re-parses the line in progress on every chunk",
+        let (baseline, why) = match (wire, case.chunk) {
+            (Wire::Ollama, _) => ("a plain line reader", "the sizes the SSE baselines get"),
+            (_, None) => (
+                "eventsource-stream",
+                "its cost per event grows with the chunk size, so on the larger body it would be slower still",
+            ),
+            (_, Some(_)) => ("eventsource-stream", "it re-parses the line in progress on every chunk"),
         };
         format!(
-            "{name}: ours on {} deltas, eventsource-stream on {} ({why}); the ratio compares those rates",
+            "{name}: ours on {} deltas, {baseline} on {} ({why}); the ratio compares those rates",
             thousands(case.ours_deltas),
             thousands(case.baseline_deltas),
         )
@@ -447,8 +464,27 @@ fn ours_deltas(wire: Wire, body: &[u8], chunk: usize) -> usize {
     deltas
 }
 
-/// The baseline: a stream of `Bytes` → `.eventsource()` → `serde_json::Value`, counting text deltas.
+/// The baseline: a stream of `Bytes` → `.eventsource()` → `serde_json::Value`, counting text deltas;
+/// for NDJSON, which eventsource-stream cannot frame, the plain line reader the official clients
+/// use (bytes buffered, split at `\n`, each line parsed as a `serde_json::Value`).
 fn baseline_deltas(blocking: &Runtime, wire: Wire, chunks: Vec<Bytes>) -> usize {
+    if matches!(wire, Wire::Ollama) {
+        let mut buffer = Vec::new();
+        let mut deltas = 0;
+        for chunk in chunks {
+            buffer.extend_from_slice(&chunk);
+            let mut start = 0;
+            while let Some(end) = buffer[start..].iter().position(|&byte| byte == b'\n') {
+                let line = std::str::from_utf8(&buffer[start..start + end]).expect("valid UTF-8");
+                if !line.trim().is_empty() {
+                    deltas += usize::from(wire.baseline_delta(line));
+                }
+                start += end + 1;
+            }
+            buffer.drain(..start);
+        }
+        return deltas;
+    }
     blocking.block_on(async {
         let mut events = futures_util::stream::iter(chunks.into_iter().map(Ok::<_, Infallible>)).eventsource();
         let mut deltas = 0;

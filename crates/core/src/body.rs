@@ -1,15 +1,16 @@
 //! A response body read as its protocol's events, the one way every reader reads one: the engine's
 //! stream (`stream.rs`), the `.sse` file's protocol guess (`sse_file.rs`) and an inspector's rows
-//! (`inspect.rs`). Bytes in any chunking are framed (`sse.rs`), each event is decoded by the
-//! protocol's [`EventDecoder`] as soon as it is framed, and how the body ended is an outcome of
-//! its own ([`End`]).
+//! (`inspect.rs`). Bytes in any chunking are framed by the protocol's [`Framing`] (SSE events,
+//! `sse.rs`, or NDJSON lines, `ndjson.rs`, each line handed over as an event whose data is the
+//! line), each event is decoded by the protocol's [`EventDecoder`] as soon as it is framed, and
+//! how the body ended is an outcome of its own ([`End`]).
 //!
 //! As with tokio mini-redis's `Frame::check` returning `Incomplete`, running out of bytes is not an
 //! error of the decoder: [`BodyDecoder::finish`] says whether the body reached its protocol's
 //! terminator, failed on an error event, or ended `Incomplete`, between two events or in the
 //! middle of one. An event the end cut off is still decoded for what it carried, and it completes
 //! the stream only when it is a whole terminator whose final line end never came (`data: [DONE]`
-//! with no newline), as the official SDKs read it; it never fails the stream on its own, since it
+//! with no newline, an NDJSON terminator line without its `\n`), as the official SDKs read it; it never fails the stream on its own, since it
 //! is partial by nature.
 //!
 //! Once the terminator or an error came, later events are still framed (an inspector shows them)
@@ -19,7 +20,8 @@ use std::ops::ControlFlow;
 
 use crate::error::StreamError;
 use crate::event::StreamEvent;
-use crate::provider::{EventDecoder, Finish, Protocol, Step};
+use crate::ndjson::NdjsonDecoder;
+use crate::provider::{EventDecoder, Finish, Framing, Protocol, Step};
 use crate::sse::{EventTooLarge, SseDecoder, SseFrame, SseItem};
 
 /// How a body's stream ended.
@@ -31,7 +33,7 @@ pub enum End {
     Failed(StreamError),
     /// The body ended before the terminator: between two events, or in the middle of one.
     Incomplete {
-        /// The body stopped inside an event (no blank line closed it).
+        /// The body stopped inside an event (no blank line closed it; for NDJSON, no `\n`).
         mid_event: bool,
         /// The terminator the protocol waited for, for the error's message.
         terminator: &'static str,
@@ -54,14 +56,14 @@ impl End {
 /// One part of a body, in the order it came.
 #[derive(Debug)]
 pub enum Part<'a> {
-    /// An SSE event and what its protocol read from it.
+    /// An event (an SSE event, or an NDJSON line) and what its protocol read from it.
     Event(Decoded<'a>),
     /// A comment line's text after its `:` (a leading space kept), from a decoder
     /// [`keeping_comments`](BodyDecoder::keeping_comments).
     Comment(String),
 }
 
-/// An SSE event and what its protocol read from it.
+/// An event (an SSE event, or an NDJSON line) and what its protocol read from it.
 #[derive(Debug)]
 pub struct Decoded<'a> {
     /// The event.
@@ -74,7 +76,7 @@ pub struct Decoded<'a> {
 
 /// Reads one body: feed it chunks with [`feed`](Self::feed), then call [`finish`](Self::finish).
 pub struct BodyDecoder {
-    sse: SseDecoder,
+    framer: Framer,
     decoder: Box<dyn EventDecoder>,
     /// The events of the event being handed over.
     events: Vec<StreamEvent>,
@@ -82,27 +84,44 @@ pub struct BodyDecoder {
     end: Option<End>,
 }
 
+/// The framing of a body, as its protocol frames it.
+enum Framer {
+    Sse(SseDecoder),
+    Ndjson(NdjsonDecoder),
+}
+
 impl BodyDecoder {
-    /// A decoder for a body in `protocol`, holding at most `event_bytes` of one event
-    /// ([`Limits::event_bytes`](crate::Limits::event_bytes)).
+    /// A decoder for a body in `protocol`, framed by its [`Framing`], holding at most
+    /// `event_bytes` of one event or line ([`Limits::event_bytes`](crate::Limits::event_bytes)).
     pub fn new(protocol: &dyn Protocol, event_bytes: usize) -> Self {
+        let framer = match protocol.framing() {
+            Framing::Sse => Framer::Sse(SseDecoder::with_limit(event_bytes)),
+            Framing::Ndjson => Framer::Ndjson(NdjsonDecoder::with_limit(event_bytes)),
+        };
         Self {
-            sse: SseDecoder::with_limit(event_bytes),
+            framer,
             decoder: protocol.decoder(),
             events: Vec::new(),
             end: None,
         }
     }
 
-    /// This decoder, handing comment lines over in their place ([`Part::Comment`]).
+    /// This decoder, handing comment lines over in their place ([`Part::Comment`]); NDJSON has
+    /// none.
     pub fn keeping_comments(mut self) -> Self {
-        self.sse = self.sse.keeping_comments();
+        self.framer = match self.framer {
+            Framer::Sse(sse) => Framer::Sse(sse.keeping_comments()),
+            ndjson @ Framer::Ndjson(_) => ndjson,
+        };
         self
     }
 
     /// Bytes held for the event in progress; never more than the event limit.
     pub fn buffered_len(&self) -> usize {
-        self.sse.buffered_len()
+        match &self.framer {
+            Framer::Sse(sse) => sse.buffered_len(),
+            Framer::Ndjson(ndjson) => ndjson.buffered_len(),
+        }
     }
 
     /// Reads one chunk, handing each part it completes to `on_part` at once. When `on_part`
@@ -115,32 +134,39 @@ impl BodyDecoder {
         mut on_part: impl FnMut(Part<'_>) -> ControlFlow<()>,
     ) -> Result<ControlFlow<()>, EventTooLarge> {
         let Self {
-            sse,
+            framer,
             decoder,
             events,
             end,
         } = self;
-        sse.feed_each(chunk, |item| match item {
+        let on_item = |item: SseItem| match item {
             SseItem::Comment(text) => on_part(Part::Comment(text)),
             SseItem::Event(frame) => on_part(Part::Event(decode(decoder.as_mut(), events, end, frame, false))),
-        })
+        };
+        match framer {
+            Framer::Sse(sse) => sse.feed_each(chunk, on_item),
+            Framer::Ndjson(ndjson) => ndjson.feed_each(chunk, on_item),
+        }
     }
 
     /// Ends the body: hands over a last comment line and the event the end cut off, if any, and
     /// returns how the stream ended (the end an earlier event brought, if one did).
     pub fn finish(&mut self, mut on_part: impl FnMut(Part<'_>)) -> End {
         let Self {
-            sse,
+            framer,
             decoder,
             events,
             end,
         } = self;
-        let open = sse.finish_each(|item| {
-            if let SseItem::Comment(text) = item {
-                on_part(Part::Comment(text));
-            }
-            ControlFlow::Continue(())
-        });
+        let open = match framer {
+            Framer::Sse(sse) => sse.finish_each(|item| {
+                if let SseItem::Comment(text) = item {
+                    on_part(Part::Comment(text));
+                }
+                ControlFlow::Continue(())
+            }),
+            Framer::Ndjson(ndjson) => ndjson.finish(),
+        };
         let mid_event = open.is_some();
         if let Some(frame) = open {
             on_part(Part::Event(decode(decoder.as_mut(), events, end, frame, true)));
@@ -312,5 +338,126 @@ mod tests {
         let too_long =
             BodyDecoder::new(protocol("openai").unwrap(), 10).feed(DELTA.as_bytes(), |_| ControlFlow::Continue(()));
         assert_eq!(too_long, Err(EventTooLarge { limit: 10 }));
+    }
+
+    /// A protocol framed by NDJSON lines: `{"text": …}` deltas, ended by `{"end": true}`.
+    struct Lines;
+
+    struct LinesDecoder;
+
+    impl EventDecoder for LinesDecoder {
+        fn decode(&mut self, frame: &SseFrame, out: &mut Vec<StreamEvent>) -> Result<Step, StreamError> {
+            let line: serde_json::Value = crate::provider::parse_json(frame)?;
+            if line["end"] == true {
+                return Ok(Step::Done(Finish::from_raw(&Lines, None)));
+            }
+            let text = line["text"].as_str().ok_or_else(|| StreamError::protocol("no text"))?;
+            out.push(StreamEvent::TextDelta { text: text.into() });
+            Ok(Step::More)
+        }
+
+        fn terminator(&self) -> &'static str {
+            "{\"end\": true}"
+        }
+    }
+
+    impl Protocol for Lines {
+        fn routes(&self) -> crate::provider::Routes {
+            crate::provider::Routes {
+                id: "lines",
+                base_path: "",
+                chat_path: "/chat",
+                models_path: "/models",
+            }
+        }
+        fn name(&self) -> &'static str {
+            "Lines"
+        }
+        fn headers(&self, _: Option<&crate::keys::ApiKey>) -> reqwest::header::HeaderMap {
+            reqwest::header::HeaderMap::new()
+        }
+        fn chat_body(&self, _: &crate::request::ChatRequest, _: &crate::provider::Quirks) -> serde_json::Value {
+            serde_json::Value::Null
+        }
+        fn decoder(&self) -> Box<dyn EventDecoder> {
+            Box::new(LinesDecoder)
+        }
+        fn finish_reason(&self, _: &str) -> FinishReason {
+            FinishReason::Other
+        }
+        fn error_kind(&self, _: &str) -> Option<ErrorKind> {
+            None
+        }
+        fn parse_models(&self, _: &[u8]) -> Result<Vec<crate::provider::ModelInfo>, StreamError> {
+            Ok(Vec::new())
+        }
+        fn describe(&self, _: &SseFrame) -> Vec<crate::provider::Field> {
+            Vec::new()
+        }
+        fn framing(&self) -> Framing {
+            Framing::Ndjson
+        }
+    }
+
+    /// The text `body` in [`Lines`] decodes to, fed in pieces of `size`, and its end.
+    fn read_lines(body: &[u8], size: usize, limit: usize) -> (String, Result<End, EventTooLarge>) {
+        let mut decoder = BodyDecoder::new(&Lines, limit).keeping_comments();
+        let mut text = String::new();
+        let mut take = |part: Part<'_>| {
+            let Part::Event(decoded) = part else {
+                panic!("NDJSON has no comments")
+            };
+            assert_eq!(decoded.frame.name(), "message");
+            for event in decoded.events.drain(..) {
+                if let StreamEvent::TextDelta { text: delta } = event {
+                    text.push_str(&delta);
+                }
+            }
+        };
+        for piece in body.chunks(size) {
+            if let Err(error) = decoder.feed(piece, |part| {
+                take(part);
+                ControlFlow::Continue(())
+            }) {
+                return (text, Err(error));
+            }
+        }
+        let end = decoder.finish(take);
+        (text, Ok(end))
+    }
+
+    #[test]
+    fn an_ndjson_body_is_framed_by_lines_in_any_chunking() {
+        let body = "{\"text\":\"héllo \"}\r\n\n{\"text\":\"🦀\"}\n{\"end\":true}\n{\"text\":\"after\"}\n";
+        for size in 1..=body.len() {
+            let (text, end) = read_lines(body.as_bytes(), size, 1 << 20);
+            assert_eq!(text, "héllo 🦀", "in pieces of {size}");
+            assert!(matches!(end, Ok(End::Complete(_))), "{end:?}");
+        }
+    }
+
+    #[test]
+    fn an_ndjson_body_cut_short_is_incomplete_unless_its_cut_line_is_a_whole_terminator() {
+        let (text, end) = read_lines(b"{\"text\":\"a\"}\n", 3, 1 << 20);
+        assert_eq!(text, "a");
+        assert_eq!(
+            end,
+            Ok(End::Incomplete {
+                mid_event: false,
+                terminator: "{\"end\": true}"
+            })
+        );
+        let (text, end) = read_lines(b"{\"text\":\"a\"}\n{\"text\":\"b\"}", 3, 1 << 20);
+        assert_eq!(text, "ab", "a cut line is decoded for what it carried");
+        assert!(matches!(end, Ok(End::Incomplete { mid_event: true, .. })), "{end:?}");
+        let (_, end) = read_lines(b"{\"text\":\"a\"}\n{\"te", 3, 1 << 20);
+        assert!(
+            matches!(end, Ok(End::Incomplete { mid_event: true, .. })),
+            "a cut line fails nothing: {end:?}"
+        );
+        let (_, end) = read_lines(b"{\"text\":\"a\"}\n{\"end\":true}", 3, 1 << 20);
+        assert!(matches!(end, Ok(End::Complete(_))), "{end:?}");
+        let (_, end) = read_lines(b"{\"text\":\"a\"}\n{\"text\":\"0123456789\"}\n", 4, 16);
+        assert_eq!(end, Err(EventTooLarge { limit: 16 }), "a line past the event limit");
     }
 }

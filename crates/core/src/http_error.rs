@@ -47,7 +47,8 @@ pub fn error_from_response(protocol: &dyn Protocol, status: u16, headers: &Heade
     error
 }
 
-/// The error a 200 stands for whose body is not an event stream (its `content_type` is another):
+/// The error a 200 stands for whose body is not an event stream (its `content_type` is another
+/// than its protocol's [`Framing`](crate::provider::Framing) takes):
 /// a captive portal's page, a proxy's notice, a JSON answer to a streaming request. An error the
 /// provider names in a JSON body keeps its kind; anything else is a protocol error naming the
 /// content type and showing the body's first line.
@@ -64,7 +65,8 @@ pub fn not_an_event_stream(
         .unwrap_or(ErrorKind::Protocol);
     let content_type: String = content_type.chars().filter(|c| !c.is_control()).collect();
     let content_type = crate::redact::clip(&content_type, 100);
-    let mut message = format!("expected an event stream (`text/event-stream`), got `{content_type}`");
+    let expected = protocol.framing().content_type();
+    let mut message = format!("expected an event stream (`{expected}`), got `{content_type}`");
     match provider_message
         .as_deref()
         .and_then(first_line)

@@ -1,5 +1,5 @@
-//! An inspector's rows of a recorded body: every SSE event and comment line, in the order they
-//! came, each stamped with the arrival of the read that completed it, with what its protocol's SDK
+//! An inspector's rows of a recorded body: every event (an SSE event, or an NDJSON line for a
+//! protocol framed so) and comment line, in the order they came, each stamped with the arrival of the read that completed it, with what its protocol's SDK
 //! guides print of it ([`Protocol::describe`]) and the events Runnel decoded from it; the stream's
 //! numbers ([`Metrics`]) folded from those events; and how the body ended. The body is read by the
 //! engine's own [`BodyDecoder`], so a row's events are exactly those the live stream yielded
@@ -30,18 +30,20 @@ pub const COMMENT: &str = "";
 /// The most body bytes framed at once.
 pub const PIECE_BYTES: usize = 64 << 10;
 
-/// One row of an inspector: an SSE event, or a comment line.
+/// One row of an inspector: an event (SSE, or an NDJSON line), or a comment line.
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EventRow {
     /// Milliseconds from sending the request to the arrival of the read that completed it.
     pub at_ms: f64,
-    /// The SSE event name (`message` when it had none); [`COMMENT`] for a comment line (`: ping`),
+    /// The SSE event name (`message` when it had none, as an NDJSON line has); [`COMMENT`] for a
+    /// comment line (`: ping`),
     /// a name no real event has.
     pub event: String,
     /// Bytes of its data (UTF-8; the `event:`/`data:` field names and line ends not counted).
     pub bytes: u64,
-    /// Its data, lines joined by `\n`, as received; a comment's text after its `:`.
+    /// Its data, lines joined by `\n`, as received (an NDJSON line whole); a comment's text after
+    /// its `:`.
     pub data: String,
     /// What its protocol's SDK guides print of it; none for a comment line.
     pub fields: Vec<Field>,

@@ -66,6 +66,7 @@ pub mod keys;
 pub mod limits;
 mod loopback;
 pub mod metrics;
+pub mod ndjson;
 pub mod net;
 pub mod parallel;
 pub mod provider;

@@ -1,6 +1,8 @@
 //! Serving a [`Recording`] on 127.0.0.1 as an endpoint of its protocol (`runnel replay`): every
 //! chat request gets the recorded status, content type and body, chunk by chunk, at a chosen
-//! [`Pace`]; `GET …/models` lists the recorded model. Any client (the app, the official SDKs,
+//! [`Pace`]; `GET …/models` (or the protocol's own model-list path) lists the recorded model. A
+//! recording that kept no content type is served with its protocol's framing's
+//! (`text/event-stream`, `application/x-ndjson`). Any client (the app, the official SDKs,
 //! curl) then sees the bytes a provider sent, with their timing: a bug report becomes a file.
 //!
 //! Times are counted from the moment the request has arrived: at [`Pace::Recorded`] a chunk
@@ -141,7 +143,9 @@ async fn serve(mut socket: TcpStream, recording: Arc<Recording>, pace: Pace) {
     let model = recording.model.as_deref().unwrap_or(UNNAMED_MODEL);
     let _ = match request.method.as_str() {
         "POST" => replay(&mut socket, &recording, pace, arrived).await,
-        "GET" if request.path.ends_with("/models") => write_json(&mut socket, 200, &model_list(model)).await,
+        "GET" if request.path.ends_with("/models") || lists_models(&recording, &request.path) => {
+            write_json(&mut socket, 200, &model_list(model)).await
+        }
         _ => {
             let message = "this replay answers every POST (a chat request) with its recording, and GET …/models";
             write_json(&mut socket, 404, &error_body("not_found_error", message)).await
@@ -155,7 +159,12 @@ async fn replay(socket: &mut TcpStream, recording: &Recording, pace: Pace, arriv
     let head_ms = recording.head_ms.unwrap_or(0.0).min(first_chunk);
     sleep_until(arrived + pace.offset(head_ms)).await;
     let status = recording.status.unwrap_or(200);
-    write_chunked_head(socket, status, recording.content_type.as_deref()).await?;
+    // A recording that kept no content type is served as its protocol's stream.
+    let content_type = recording.content_type.as_deref().or_else(|| {
+        let framing = protocol(&recording.protocol)?.framing();
+        (200..300).contains(&status).then(|| framing.content_type())
+    });
+    write_chunked_head(socket, status, content_type).await?;
     for chunk in &recording.chunks {
         sleep_until(arrived + pace.offset(chunk.at_ms)).await;
         write_chunk(socket, &chunk.bytes).await?;
@@ -163,7 +172,16 @@ async fn replay(socket: &mut TcpStream, recording: &Recording, pace: Pace, arriv
     end_chunked(socket).await
 }
 
-/// A model list both protocols' clients read: OpenAI's fields and Anthropic's side by side.
+/// Whether `path` is the recording's protocol's model list (`…/models`, or another path a protocol
+/// lists its models at).
+fn lists_models(recording: &Recording, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    protocol(&recording.protocol).is_some_and(|protocol| path.ends_with(protocol.routes().models_path))
+}
+
+/// A model list the clients of every protocol read: the `{ "data": [{ "id" }] }` shape with
+/// OpenAI's fields and Anthropic's side by side, and the `{ "models": [{ "name", "model" }] }`
+/// shape of servers that list models by name.
 fn model_list(model: &str) -> Value {
     json!({
         "object": "list",
@@ -171,7 +189,8 @@ fn model_list(model: &str) -> Value {
             "id": model, "object": "model", "created": 0, "owned_by": "runnel-replay",
             "type": "model", "display_name": model, "created_at": "1970-01-01T00:00:00Z"
         }],
-        "has_more": false, "first_id": model, "last_id": model
+        "has_more": false, "first_id": model, "last_id": model,
+        "models": [{ "name": model, "model": model }]
     })
 }
 

@@ -358,13 +358,13 @@ fn hand_over(flow: ControlFlow<()>) -> ControlFlow<Stop> {
 /// When a buffer of `len` bytes in `capacity` must take `more`: how much to reserve so that it
 /// doubles as usual but never grows its allocation past `limit` for bytes the limit admitted.
 #[inline]
-fn growth(len: usize, capacity: usize, more: usize, limit: usize) -> Option<usize> {
+pub(crate) fn growth(len: usize, capacity: usize, more: usize, limit: usize) -> Option<usize> {
     let needed = len + more;
     (needed > capacity).then(|| (capacity * 2).clamp(needed, limit.max(needed)) - len)
 }
 
 /// `bytes` as text, invalid UTF-8 replaced by U+FFFD.
-fn utf8(bytes: &[u8]) -> Cow<'_, str> {
+pub(crate) fn utf8(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
         Ok(text) => Cow::Borrowed(text),
         Err(_) => String::from_utf8_lossy(bytes),

@@ -66,7 +66,8 @@ const MAX_MS: f64 = 1e9;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SseFile {
     /// The response: from the sidecar, or (without one) the body in one chunk at 0 ms with
-    /// status 200, `text/event-stream` and the protocol guessed from the body.
+    /// status 200, the protocol guessed from the body and its framing's content type
+    /// (`text/event-stream` for SSE).
     pub recording: Recording,
     /// True when a sidecar gave the arrival times; false when the body came alone.
     pub timed: bool,
@@ -484,11 +485,13 @@ fn is_time(ms: f64) -> bool {
     (0.0..=MAX_MS).contains(&ms)
 }
 
-/// A body without a sidecar: one chunk at 0 ms, a 200 event stream in the protocol it decodes as.
+/// A body without a sidecar: one chunk at 0 ms, a 200 stream in the protocol it decodes as, with
+/// that protocol's content type (`text/event-stream` for SSE, `application/x-ndjson` for NDJSON).
 fn untimed(body: Bytes) -> SseFile {
-    let mut recording = Recording::new(guess_protocol(&body).id(), None);
+    let protocol = guess_protocol(&body);
+    let mut recording = Recording::new(protocol.id(), None);
     recording.status = Some(200);
-    recording.content_type = Some("text/event-stream".to_owned());
+    recording.content_type = Some(protocol.framing().content_type().to_owned());
     if !body.is_empty() {
         recording.chunks.push(RecordedChunk {
             at_ms: 0.0,
@@ -501,8 +504,9 @@ fn untimed(body: Bytes) -> SseFile {
     }
 }
 
-/// The protocol that reads `body` best: one that reaches its terminator, else the one that
-/// decodes the most content before an error; the first registered one on a tie.
+/// The protocol that reads `body` best, each framing it its own way (SSE, NDJSON): one that
+/// reaches its terminator, else the one that decodes the most content before an error; the first
+/// registered one on a tie.
 pub fn guess_protocol(body: &[u8]) -> &'static dyn Protocol {
     PROTOCOLS
         .iter()

@@ -26,7 +26,7 @@ use crate::event::{RawFrame, StreamEvent};
 use crate::http::{read_error_body, send, source_text};
 use crate::http_error::{error_from_response, not_an_event_stream};
 use crate::limits::{AnswerMeter, Limits, too_large};
-use crate::provider::{Finish, Protocol};
+use crate::provider::{Finish, Framing, Protocol};
 use crate::recording::{Recorder, Recording, RecordingTap};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
@@ -357,7 +357,7 @@ impl Driver {
         if !status.is_success() {
             return Some(StreamEvent::Error(self.read_error(response).await));
         }
-        if let Some(content_type) = other_content_type(response.headers()) {
+        if let Some(content_type) = other_content_type(response.headers(), self.protocol.framing()) {
             // A captive portal's page, a JSON answer to `stream: true`, a proxy's notice.
             let headers = response.headers().clone();
             let body = self.read_error_body(response).await;
@@ -522,11 +522,11 @@ fn ms_since(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1000.0
 }
 
-/// The content type of a response that is not an event stream, if it is one of those. A
-/// response without a content type is read as an event stream: some local servers omit it.
-fn other_content_type(headers: &reqwest::header::HeaderMap) -> Option<String> {
+/// The content type of a response that is not a stream in `framing` (an event stream, NDJSON),
+/// if it is one of those. A response without a content type is read as a stream: some local
+/// servers omit it.
+fn other_content_type(headers: &reqwest::header::HeaderMap, framing: Framing) -> Option<String> {
     let value = headers.get(CONTENT_TYPE)?;
     let text = String::from_utf8_lossy(value.as_bytes());
-    let essence = text.split(';').next().unwrap_or_default().trim();
-    (!essence.eq_ignore_ascii_case("text/event-stream")).then(|| text.into_owned())
+    (!framing.accepts(&text)).then(|| text.into_owned())
 }

@@ -1,5 +1,5 @@
-//! Property: however a fixture's bytes are split into chunks, the body decoder (SSE framing and
-//! the protocol's decoder) yields exactly the events of the unsplit body.
+//! Property: however a fixture's bytes are split into chunks, the body decoder (the protocol's
+//! framing, SSE or NDJSON, and its decoder) yields exactly the events of the unsplit body.
 
 use std::ops::ControlFlow;
 
@@ -36,6 +36,11 @@ const FIXTURES: &[(&str, &str)] = &[
     ("gemini", "gemini_safety.sse"),
     ("gemini", "gemini_prompt_blocked.sse"),
     ("gemini", "gemini_error_midstream.sse"),
+    ("ollama", "ollama_text.ndjson"),
+    ("ollama", "ollama_thinking.ndjson"),
+    ("ollama", "ollama_tool_call.ndjson"),
+    ("ollama", "ollama_length.ndjson"),
+    ("ollama", "ollama_error.ndjson"),
 ];
 
 /// Decodes `chunks` to events, the stream's ending last when an event or the body's end brought one.
@@ -107,7 +112,8 @@ proptest! {
         index in 0..FIXTURES.len(),
         flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
     ) {
-        for protocol_id in ["openai", "anthropic", "openai-responses", "gemini"] {
+        for protocol in runnel_core::provider::PROTOCOLS {
+            let protocol_id = protocol.id();
             let _ = decode(protocol_id, &[&noise]);
         }
         let (protocol_id, name) = FIXTURES[index];

@@ -1,4 +1,4 @@
-//! A long property test of everything that reads a server's bytes: SSE framing, the protocol
+//! A long property test of everything that reads a server's bytes: SSE and NDJSON framing, the protocol
 //! decoders, the limits and the collector, fed random streams (well-formed pieces, garbage, lines
 //! far past the limits, absurd indexes) in random chunks, with small random limits.
 //!
@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use runnel_core::body::{BodyDecoder, Decoded, End, Part};
 use runnel_core::limits::AnswerMeter;
-use runnel_core::provider::protocol;
+use runnel_core::provider::{Framing, PROTOCOLS, protocol};
 use runnel_core::{Collector, Completion, Limits, StreamEvent};
 
 /// One piece of a generated stream.
@@ -91,6 +91,42 @@ data: {{"type":"content_block_delta","index":{i},"delta":{{"type":"{kind}","text
     ]
 }
 
+/// One piece of a generated NDJSON stream (Ollama's native protocol): a line without its end.
+fn ndjson_piece() -> impl Strategy<Value = Vec<u8>> {
+    let text = "[a-zé日🦀\"\\\\]{0,12}";
+    prop_oneof![
+        (text, prop_oneof![Just(""), Just(r#""thinking":"t","#)]).prop_map(|(t, thinking)| format!(
+            r#"{{"model":"m","created_at":"t","message":{{"role":"assistant",{thinking}"content":{}}},"done":false}}"#,
+            serde_json::to_string(&t).unwrap()
+        )
+        .into_bytes()),
+        text.prop_map(|t| format!(
+            r#"{{"model":"m","message":{{"role":"assistant","content":"","tool_calls":[{{"function":{{"name":"f","arguments":{{"a":{}}}}}}}]}},"done":false}}"#,
+            serde_json::to_string(&t).unwrap()
+        )
+        .into_bytes()),
+        prop_oneof![Just("stop"), Just("length"), Just("load")].prop_map(|reason| format!(
+            r#"{{"model":"m","message":{{"role":"assistant","content":""}},"done_reason":"{reason}","done":true,"prompt_eval_count":1,"eval_count":2,"eval_duration":3}}"#
+        )
+        .into_bytes()),
+        Just(br#"{"error":"model \"m\" not found, try pulling it first"}"#.to_vec()),
+        Just(br#"{"model":"m","message":{"role":"assistant","content":7},"done":"no"}"#.to_vec()),
+        Just(b"  ".to_vec()),
+        Just(b"\xEF\xBB\xBF".to_vec()),
+        prop::collection::vec(any::<u8>(), 0..48),
+        (1usize..6000, prop_oneof![Just(b'x'), Just(0xFF_u8), Just(b'\n')]).prop_map(|(n, byte)| vec![byte; n]),
+    ]
+}
+
+fn ndjson_line_end() -> impl Strategy<Value = &'static [u8]> {
+    prop_oneof![
+        4 => Just(&b"\n"[..]),
+        1 => Just(&b"\r\n"[..]),
+        1 => Just(&b"\n\n"[..]),
+        1 => Just(&b""[..]),
+    ]
+}
+
 fn line_end() -> impl Strategy<Value = &'static [u8]> {
     prop_oneof![
         4 => Just(&b"\n\n"[..]),
@@ -116,18 +152,20 @@ fn case() -> impl Strategy<Value = Case> {
         tool_calls,
         ..Limits::default()
     });
+    // Each protocol's pieces, framed as its bodies are (SSE events, NDJSON lines).
+    let body = |protocol: &'static str| {
+        let pieces = match runnel_core::provider::protocol(protocol).unwrap().framing() {
+            Framing::Sse => prop::collection::vec((piece(), line_end()), 0..40).boxed(),
+            Framing::Ndjson => prop::collection::vec((ndjson_piece(), ndjson_line_end()), 0..40).boxed(),
+        };
+        pieces.prop_map(move |pieces| (protocol, pieces))
+    };
     (
-        prop_oneof![
-            Just("openai"),
-            Just("anthropic"),
-            Just("openai-responses"),
-            Just("gemini")
-        ],
-        prop::collection::vec((piece(), line_end()), 0..40),
+        prop::sample::select(PROTOCOLS.iter().map(|protocol| protocol.id()).collect::<Vec<_>>()).prop_flat_map(body),
         prop::collection::vec(any::<usize>(), 0..60),
         limits,
     )
-        .prop_map(|(protocol, pieces, cuts, limits)| Case {
+        .prop_map(|((protocol, pieces), cuts, limits)| Case {
             protocol,
             body: pieces
                 .into_iter()

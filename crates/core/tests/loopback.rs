@@ -133,3 +133,40 @@ async fn the_demo_refuses_a_foreign_host_and_answers_its_own() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("runnel-demo"), "{body}");
 }
+
+#[tokio::test]
+async fn a_replay_serves_a_recording_without_a_content_type_in_its_protocols_framing() {
+    let body = runnel_testkit::fixture("ollama_text.ndjson");
+    let mut recording = Recording::new("ollama", Some("llama3.2".into()));
+    recording.status = Some(200);
+    recording.chunks.push(RecordedChunk {
+        at_ms: 0.0,
+        bytes: Bytes::from(body),
+    });
+    let server = ReplayServer::bind(0, recording, Pace::Max).await.unwrap();
+    let (address, base) = (server.address(), server.base_url());
+    tokio::spawn(server.run());
+    assert_eq!(
+        base,
+        format!("http://{address}"),
+        "the protocol's base path is the root"
+    );
+    let mut client = TcpStream::connect(address).await.unwrap();
+    client
+        .write_all(b"POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\n{}")
+        .await
+        .unwrap();
+    let mut response = Vec::new();
+    client.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("content-type: application/x-ndjson\r\n"),
+        "{response}"
+    );
+    assert!(response.contains(r#""done_reason":"stop""#), "{response}");
+    let (status, models) = send(address, "GET /api/tags HTTP/1.1\r\nHost: 127.0.0.1\r\n").await;
+    assert_eq!(status, 200, "{models}");
+    let models: serde_json::Value = serde_json::from_str(&models).unwrap();
+    assert_eq!(models["models"][0]["name"], "llama3.2");
+}

@@ -18,10 +18,14 @@ const RECORD: StreamOptions = StreamOptions {
 
 #[tokio::test]
 async fn a_recording_holds_the_body_byte_for_byte_in_the_chunks_it_arrived_in() {
-    for (protocol, name) in [("openai", "openai_text.sse"), ("anthropic", "anthropic_text.sse")] {
+    for (protocol, name, content_type) in [
+        ("openai", "openai_text.sse", "text/event-stream; charset=utf-8"),
+        ("anthropic", "anthropic_text.sse", "text/event-stream; charset=utf-8"),
+        ("ollama", "ollama_text.ndjson", "application/x-ndjson"),
+    ] {
         let body = fixture(name);
         let reply = Reply::sse(body.clone())
-            .header("content-type", "text/event-stream; charset=utf-8")
+            .header("content-type", content_type)
             .chunking(Chunking::Random { seed: 3, max: 9 })
             .delay(Duration::from_millis(1))
             .first_byte_delay(Duration::from_millis(20));
@@ -36,10 +40,7 @@ async fn a_recording_holds_the_body_byte_for_byte_in_the_chunks_it_arrived_in() 
         assert_eq!(recording.protocol, protocol);
         assert_eq!(recording.model.as_deref(), Some("test-model"));
         assert_eq!(recording.status, Some(200));
-        assert_eq!(
-            recording.content_type.as_deref(),
-            Some("text/event-stream; charset=utf-8")
-        );
+        assert_eq!(recording.content_type.as_deref(), Some(content_type));
         assert!(!recording.truncated);
         assert!(recording.chunks.len() > 1, "{name}: 1 ms apart, the chunks stay apart");
         let head_ms = recording.head_ms.unwrap();
@@ -163,4 +164,43 @@ async fn a_recording_stops_at_its_limit_and_the_answer_goes_on() {
     let recording = completion.recording.unwrap();
     assert!(recording.truncated);
     assert_eq!(recording.body(), &body[..100]);
+}
+
+#[test]
+fn a_file_without_a_sidecar_is_read_in_its_guessed_protocols_framing() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, protocol, content_type, events) in [
+        ("ollama_text.ndjson", "ollama", "application/x-ndjson", 16),
+        ("openai_text.sse", "openai", "text/event-stream", 15),
+    ] {
+        let path = dir.path().join(format!("{name}.sse"));
+        std::fs::write(&path, fixture(name)).unwrap();
+        let file = runnel_core::sse_file::read(&path, &Limits::default()).unwrap();
+        let recording = file.recording;
+        assert_eq!(recording.protocol, protocol, "{name}");
+        assert_eq!(recording.content_type.as_deref(), Some(content_type), "{name}");
+        let mut reader = RowReader::new(provider::protocol(protocol).unwrap(), true, &Limits::default());
+        let mut rows = Vec::new();
+        for chunk in &recording.chunks {
+            reader.push(chunk, &mut rows);
+        }
+        assert_eq!(reader.finish(&mut rows), None, "{name}: complete");
+        assert_eq!(rows.len(), events, "{name}: one row an event");
+        assert!(
+            matches!(rows.last().unwrap().decoded.last(), Some(StreamEvent::Finish { .. })),
+            "{name}"
+        );
+        if protocol == "ollama" {
+            assert!(rows.iter().all(|row| row.event == "message"));
+            assert_eq!(
+                rows[0].data.as_bytes(),
+                fixture(name).split(|&b| b == b'\n').next().unwrap()
+            );
+            let labels: Vec<_> = rows[15].fields.iter().map(|field| field.label.as_str()).collect();
+            assert!(
+                labels.contains(&"done_reason") && labels.contains(&"eval_count"),
+                "{labels:?}"
+            );
+        }
+    }
 }

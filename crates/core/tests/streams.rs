@@ -292,6 +292,7 @@ async fn http_errors_become_typed_errors_with_the_providers_words() {
         ("anthropic", 401, "anthropic_error_401.json", ErrorKind::Authentication),
         ("anthropic", 400, "anthropic_error_400.json", ErrorKind::InvalidRequest),
         ("openai", 404, "ollama_error_404.json", ErrorKind::NotFound),
+        ("ollama", 404, "ollama_error_404.json", ErrorKind::NotFound),
         // The Responses API answers HTTP errors with Chat Completions' error body.
         (
             "openai-responses",
@@ -712,6 +713,205 @@ async fn a_generated_responses_stream_decodes_to_its_text_and_usage() {
     assert_eq!(completion.text, runnel_testkit::anthropic_text_of(300));
     assert_eq!(completion.usage.output_tokens, Some(300));
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
+}
+
+#[tokio::test]
+async fn ollama_text_thinking_tool_call_and_length_streams() {
+    let (events, completion) = play("ollama", Reply::ndjson(fixture("ollama_text.ndjson"))).await;
+    assert_eq!(
+        events.first(),
+        Some(&StreamEvent::Start {
+            response_id: None,
+            model: Some("llama3.2".into()),
+        })
+    );
+    assert_eq!(text_of(&events), OPENAI_TEXT);
+    assert_eq!(completion.text, OPENAI_TEXT);
+    assert_eq!(
+        (
+            completion.usage.input_tokens,
+            completion.usage.output_tokens,
+            completion.usage.generation_ns
+        ),
+        (Some(31), Some(15), Some(1_683_297_255))
+    );
+    let server = completion.metrics.server_tokens_per_sec.expect("the server's own rate");
+    assert!((server - 15.0 / 1.683_297_255).abs() < 1e-6, "{server}");
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+    assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
+
+    let (_, completion) = play("ollama", Reply::ndjson(fixture("ollama_thinking.ndjson"))).await;
+    assert_eq!(completion.thinking, "Okay, the user wants 2 + 2. That is 4.");
+    assert_eq!(completion.text, "2 + 2 = **4**.");
+    assert_eq!(completion.usage.output_tokens, Some(21));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+
+    let (_, completion) = play("ollama", Reply::ndjson(fixture("ollama_tool_call.ndjson"))).await;
+    assert_eq!(
+        completion.tool_calls,
+        vec![
+            ToolCall {
+                id: None,
+                name: Some("get_current_weather".into()),
+                arguments: r#"{"format":"celsius","location":"Paris, France"}"#.into(),
+            },
+            ToolCall {
+                id: None,
+                name: Some("get_time".into()),
+                arguments: r#"{"timezone":"Europe/Paris"}"#.into(),
+            }
+        ]
+    );
+    assert_eq!(completion.text, "");
+    assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "stop"));
+
+    let (_, completion) = play("ollama", Reply::ndjson(fixture("ollama_length.ndjson"))).await;
+    assert_eq!(completion.text, "Once upon a time, in a land");
+    assert_eq!(completion.outcome, finished(FinishReason::Length, "length"));
+}
+
+#[tokio::test]
+async fn ollama_error_lines_cut_streams_and_dropped_connections() {
+    let (events, completion) = play("ollama", Reply::ndjson(fixture("ollama_error.ndjson"))).await;
+    assert_eq!(completion.text, "The answer is");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::Server,
+            "an error was encountered while running the model: unexpected EOF"
+        )
+    );
+    assert!(matches!(events.last(), Some(StreamEvent::Error(_))));
+
+    let (_, completion) = play("ollama", Reply::ndjson(fixture("ollama_no_done.ndjson"))).await;
+    assert_eq!(completion.text, "Hello! Café au");
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert_eq!(
+        error.message,
+        "the stream ended without `a line with \"done\": true`; the answer is partial"
+    );
+
+    // A body that ends inside a line: the line is no terminator, the stream is incomplete
+    // mid-event; a connection dropped there is incomplete too.
+    let body = fixture("ollama_text.ndjson");
+    let cut = body.len() - 40;
+    let (_, completion) = play("ollama", Reply::ndjson(body[..cut].to_vec())).await;
+    assert_eq!(completion.text, OPENAI_TEXT);
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains("in the middle of an event"), "{}", error.message);
+    let (_, completion) = play("ollama", Reply::ndjson(body.clone()).end(End::DropAfter(cut))).await;
+    assert_eq!(completion.text, OPENAI_TEXT);
+    assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete);
+
+    // The done line without its final `\n` is whole: the stream is complete.
+    let (_, completion) = play("ollama", Reply::ndjson(body[..body.len() - 1].to_vec())).await;
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+}
+
+#[tokio::test]
+async fn ollama_streams_read_the_same_in_any_chunking_with_crlf_and_blank_lines() {
+    for name in [
+        "ollama_text.ndjson",
+        "ollama_thinking.ndjson",
+        "ollama_tool_call.ndjson",
+    ] {
+        let (whole, _) = play("ollama", Reply::ndjson(fixture(name))).await;
+        for chunking in [Chunking::EveryByte, Chunking::Fixed(7)] {
+            let reply = Reply::ndjson(fixture(name))
+                .chunking(chunking.clone())
+                .delay(std::time::Duration::from_micros(50));
+            let (events, _) = play("ollama", reply).await;
+            assert_eq!(events, whole, "{name} in {chunking:?}");
+        }
+        let crlf = String::from_utf8(fixture(name)).unwrap().replace('\n', "\r\n\r\n");
+        let (events, _) = play("ollama", Reply::ndjson(crlf.into_bytes())).await;
+        assert_eq!(events, whole, "{name} with CRLF and blank lines");
+    }
+}
+
+#[tokio::test]
+async fn ollama_checks_its_own_content_type() {
+    // `application/ndjson` is NDJSON too; an event stream is not what the protocol reads.
+    let body = fixture("ollama_text.ndjson");
+    let (_, completion) = play(
+        "ollama",
+        Reply::ndjson(body.clone()).header("content-type", "application/ndjson; charset=utf-8"),
+    )
+    .await;
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+    let (_, completion) = play("ollama", Reply::sse(body.clone())).await;
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Protocol);
+    assert!(
+        error
+            .message
+            .starts_with("expected an event stream (`application/x-ndjson`), got `text/event-stream`"),
+        "{}",
+        error.message
+    );
+    let (_, completion) = play("openai", Reply::ndjson(fixture("openai_text.sse"))).await;
+    let error = failure(&completion.outcome);
+    assert!(
+        error
+            .message
+            .starts_with("expected an event stream (`text/event-stream`), got `application/x-ndjson`"),
+        "{}",
+        error.message
+    );
+}
+
+#[tokio::test]
+async fn ollama_requests_post_to_api_chat_with_options() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::ndjson(fixture("ollama_text.ndjson")));
+    let mut request = request();
+    request.messages.insert(0, runnel_core::Message::system("be brief"));
+    request.options.max_tokens = Some(64);
+    let completion = engine()
+        .stream(&endpoint(&server, "ollama"), &request, StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
+    let recorded = server.requests();
+    assert_eq!(recorded[0].path, "/api/chat");
+    assert_eq!(recorded[0].header("accept"), Some("application/x-ndjson"));
+    let body = recorded[0].json();
+    assert_eq!(body["stream"], true);
+    assert_eq!(
+        body["messages"][0],
+        serde_json::json!({ "role": "system", "content": "be brief" })
+    );
+    assert_eq!(body["options"]["num_predict"], 64);
+}
+
+#[test]
+fn an_ndjson_file_of_the_ollama_protocol_is_recognised_as_such() {
+    for name in [
+        "ollama_text.ndjson",
+        "ollama_thinking.ndjson",
+        "ollama_tool_call.ndjson",
+        "ollama_length.ndjson",
+        "ollama_no_done.ndjson",
+        "ollama_error.ndjson",
+    ] {
+        let guessed = runnel_core::sse_file::guess_protocol(&fixture(name));
+        assert_eq!(guessed.id(), "ollama", "{name}");
+    }
+    assert_eq!(
+        runnel_core::sse_file::guess_protocol(&fixture("openai_text.sse")).id(),
+        "openai"
+    );
+}
+
+#[tokio::test]
+async fn a_generated_ollama_stream_decodes_to_its_text_and_usage() {
+    let (_, completion) = play("ollama", Reply::ndjson(runnel_testkit::ollama_stream(300))).await;
+    assert_eq!(completion.text, runnel_testkit::anthropic_text_of(300));
+    assert_eq!(completion.usage.output_tokens, Some(300));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "stop"));
 }
 
 const GEMINI_TEXT: &str = "Bonjour ! Voilà du texte : 日本語, ünïcödé et 🦀 crabes (x < y && \"quoted\").\nAu revoir.";

@@ -1,5 +1,5 @@
-//! Recorded-style provider bytes shipped in `fixtures/`: SSE streams (`.sse`)
-//! and JSON bodies (`.json`). `fixtures/EXPECTED.md` says what each one holds.
+//! Recorded-style provider bytes shipped in `fixtures/`: SSE streams (`.sse`),
+//! NDJSON streams (`.ndjson`) and JSON bodies (`.json`). `fixtures/EXPECTED.md` says what each one holds.
 
 use std::path::Path;
 
@@ -17,12 +17,12 @@ pub fn fixture(name: &str) -> Vec<u8> {
     })
 }
 
-/// The names of all fixtures (`.sse` and `.json` files), sorted.
+/// The names of all fixtures (`.sse`, `.ndjson` and `.json` files), sorted.
 pub fn fixture_names() -> Vec<String> {
     let entries = std::fs::read_dir(DIR).unwrap_or_else(|e| panic!("cannot list fixtures in {DIR}: {e}"));
     let mut names: Vec<String> = entries
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|name| name.ends_with(".sse") || name.ends_with(".json"))
+        .filter(|name| [".sse", ".ndjson", ".json"].iter().any(|ext| name.ends_with(ext)))
         .collect();
     names.sort();
     names

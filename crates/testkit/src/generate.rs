@@ -1,6 +1,6 @@
 //! Streams of any length for benchmarks and stress tests, shaped like the
-//! `openai_text.sse`, `anthropic_text.sse`, `openai_responses_text.sse` and `gemini_text.sse`
-//! fixtures.
+//! `openai_text.sse`, `anthropic_text.sse`, `openai_responses_text.sse`, `gemini_text.sse` and
+//! `ollama_text.ndjson` fixtures.
 
 use std::time::Duration;
 
@@ -169,5 +169,22 @@ pub fn gemini_stream(deltas: usize) -> Vec<u8> {
         12 + deltas
     ));
     out.push_str("\r\n\r\n");
+    out.into_bytes()
+}
+
+/// An Ollama native (`/api/chat`) NDJSON stream: `deltas` lines of `message.content` (the text of
+/// [`anthropic_text_of`]), then the `done: true` line with `done_reason: "stop"` and the
+/// counters (12 prompt tokens, `deltas` output tokens); compact JSON, one object a line.
+pub fn ollama_stream(deltas: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(140 * (deltas + 2));
+    for i in 0..deltas {
+        out.push_str(r#"{"model":"llama3.2","created_at":"2025-03-10T14:32:01.104552317Z","message":{"role":"assistant","content":""#);
+        out.push_str(&word(i));
+        out.push_str("\"},\"done\":false}\n");
+    }
+    out.push_str(&format!(
+        r#"{{"model":"llama3.2","created_at":"2025-03-10T14:32:03.104552317Z","message":{{"role":"assistant","content":""}},"done_reason":"stop","done":true,"total_duration":1893482125,"load_duration":21934708,"prompt_eval_count":12,"prompt_eval_duration":187613000,"eval_count":{deltas},"eval_duration":1683297255}}"#
+    ));
+    out.push('\n');
     out.into_bytes()
 }

@@ -97,6 +97,13 @@ impl Reply {
         }
     }
 
+    /// A 200 `application/x-ndjson` reply (one JSON object a line, as Ollama streams): one
+    /// chunk, chunked framing, finished properly; chunking, delays and ends apply as to
+    /// [`Reply::sse`].
+    pub fn ndjson(body: impl Into<Vec<u8>>) -> Reply {
+        Reply::sse(body).header("content-type", "application/x-ndjson")
+    }
+
     /// An `application/json` reply with this status, `Content-Length` framing, in one chunk.
     pub fn json(status: u16, body: &str) -> Reply {
         Reply {

@@ -1,7 +1,8 @@
 //! The fixtures and generators decode to what `fixtures/EXPECTED.md` says.
 
 use runnel_testkit::{
-    anthropic_stream, anthropic_text_of, fixture, fixture_names, long_line_event, openai_stream, openai_text_of,
+    anthropic_stream, anthropic_text_of, fixture, fixture_names, long_line_event, ollama_stream, openai_stream,
+    openai_text_of,
 };
 use serde_json::{Value, json};
 
@@ -459,6 +460,128 @@ fn long_line_event_is_one_data_line() {
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].data, "x".repeat(100_000));
     assert_eq!(long_line_event(0), b"data: \n\n");
+}
+
+/// What an Ollama NDJSON stream adds up to.
+#[derive(Debug, Default)]
+struct Ollama {
+    lines: usize,
+    text: String,
+    thinking: String,
+    tool_calls: Vec<(String, String)>,
+    done_reason: Option<String>,
+    counters: Option<(u64, u64)>,
+    error: Option<String>,
+}
+
+fn ollama_of(bytes: &[u8]) -> Ollama {
+    let text = std::str::from_utf8(bytes).expect("fixture is UTF-8");
+    assert!(text.ends_with('\n') && !text.contains('\r') && !text.contains("\n\n"));
+    let mut out = Ollama::default();
+    for line in text.lines() {
+        assert!(out.done_reason.is_none() && out.error.is_none(), "a line after the end");
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(!line.contains("\": ") && !line.contains(", \""), "compact JSON: {line}");
+        out.lines += 1;
+        if let Some(error) = value.get("error") {
+            out.error = Some(error.as_str().unwrap().to_owned());
+            continue;
+        }
+        let message = &value["message"];
+        assert_eq!(message["role"], "assistant");
+        out.text += message["content"].as_str().expect("content is always there");
+        out.thinking += message.get("thinking").and_then(Value::as_str).unwrap_or_default();
+        for call in message
+            .get("tool_calls")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let function = &call["function"];
+            out.tool_calls.push((
+                function["name"].as_str().unwrap().to_owned(),
+                serde_json::to_string(&function["arguments"]).unwrap(),
+            ));
+        }
+        if value["done"] == true {
+            out.done_reason = Some(value["done_reason"].as_str().unwrap().to_owned());
+            out.counters = Some((
+                value["prompt_eval_count"].as_u64().unwrap(),
+                value["eval_count"].as_u64().unwrap(),
+            ));
+        } else {
+            assert_eq!(value["done"], false);
+        }
+    }
+    out
+}
+
+#[test]
+fn ollama_streams_are_ndjson_lines_with_their_documented_text_and_ending() {
+    let text = ollama_of(&fixture("ollama_text.ndjson"));
+    assert_eq!(text.text, OPENAI_TEXT);
+    assert_eq!(
+        (text.lines, text.done_reason.as_deref(), text.counters),
+        (16, Some("stop"), Some((31, 15)))
+    );
+    let thinking = ollama_of(&fixture("ollama_thinking.ndjson"));
+    assert_eq!(thinking.thinking, "Okay, the user wants 2 + 2. That is 4.");
+    assert_eq!(thinking.text, "2 + 2 = **4**.");
+    assert_eq!((thinking.lines, thinking.counters), (20, Some((18, 21))));
+    let tools = ollama_of(&fixture("ollama_tool_call.ndjson"));
+    assert_eq!(
+        tools.tool_calls,
+        [
+            (
+                "get_current_weather".to_owned(),
+                r#"{"format":"celsius","location":"Paris, France"}"#.to_owned()
+            ),
+            ("get_time".to_owned(), r#"{"timezone":"Europe/Paris"}"#.to_owned())
+        ]
+    );
+    assert_eq!((tools.text.as_str(), tools.counters), ("", Some((212, 41))));
+    let length = ollama_of(&fixture("ollama_length.ndjson"));
+    assert_eq!(length.text, "Once upon a time, in a land");
+    assert_eq!(
+        (length.done_reason.as_deref(), length.counters),
+        (Some("length"), Some((29, 8)))
+    );
+    let cut = ollama_of(&fixture("ollama_no_done.ndjson"));
+    assert_eq!((cut.text.as_str(), cut.done_reason), ("Hello! Café au", None));
+    assert!(fixture("ollama_text.ndjson").starts_with(&fixture("ollama_no_done.ndjson")));
+    let error = ollama_of(&fixture("ollama_error.ndjson"));
+    assert_eq!(error.text, "The answer is");
+    assert_eq!(
+        error.error.as_deref(),
+        Some("an error was encountered while running the model: unexpected EOF")
+    );
+    let tags: Value = serde_json::from_slice(&fixture("ollama_tags.json")).unwrap();
+    let names: Vec<_> = tags["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["llama3.2:latest", "qwen3:8b", "llama3.1:8b"]);
+    assert!(
+        tags["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["model"] == m["name"])
+    );
+}
+
+#[test]
+fn the_ollama_generator_encodes_exactly_its_text() {
+    for n in [0, 1, 300] {
+        let s = ollama_of(&ollama_stream(n));
+        assert_eq!(s.text, anthropic_text_of(n));
+        assert_eq!(
+            (s.done_reason.as_deref(), s.counters),
+            (Some("stop"), Some((12, n as u64)))
+        );
+    }
 }
 
 #[test]

@@ -79,7 +79,7 @@ export type Settings = { last_model: string, recordings_keep_days: number, };
 /** A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the rows asked for, how many there are, and the stream's summary and timeline. */
 export type StreamEvents = { start: number, rows: Array<EventRow>, total: number, more: number, summary: StreamSummary, timeline: Timeline, };
 
-/** One row of an inspector: an SSE event, or a comment line. */
+/** One row of an inspector: an event (SSE, or an NDJSON line), or a comment line. */
 export type EventRow = { at_ms: number, event: string, bytes: number, data: string, fields: Array<Field>, decoded: Array<StreamEvent>, };
 
 /** One labelled value an inspector shows of an event (`content` → `"Hello"`). */

@@ -43,6 +43,7 @@ protocols! {
     anthropic => Anthropic,
     openai_responses => OpenAiResponses,
     gemini => Gemini,
+    ollama => Ollama,
 }
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).
@@ -113,6 +114,44 @@ pub trait Protocol: Send + Sync {
     /// (values exact where they must be: an absent, `null` and `""` delta differ). None for an
     /// event that carries nothing they name (a terminator, a ping's `{}`).
     fn describe(&self, frame: &SseFrame) -> Vec<Field>;
+    /// How its response bodies are cut into events: SSE (the default) or one JSON object a line.
+    fn framing(&self) -> Framing {
+        Framing::Sse
+    }
+}
+
+/// How a protocol's streaming body is cut into events ([`crate::body::BodyDecoder`] frames it so,
+/// and hands each event to the protocol's [`EventDecoder`] as an [`SseFrame`]), and the content
+/// type such a body comes with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Framing {
+    /// Server-sent events (`text/event-stream`, [`crate::sse`]).
+    #[default]
+    Sse,
+    /// Newline-delimited JSON (`application/x-ndjson`, [`crate::ndjson`]): each line is an event
+    /// whose `data` is the line, with no event name.
+    Ndjson,
+}
+
+impl Framing {
+    /// The content type a streaming body in this framing comes with (the one a server sends).
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Sse => "text/event-stream",
+            Self::Ndjson => "application/x-ndjson",
+        }
+    }
+
+    /// Whether a response's content type (its essence, parameters ignored, any case) says a body
+    /// in this framing: its own type, and for NDJSON the registered `application/ndjson` too.
+    pub fn accepts(self, content_type: &str) -> bool {
+        let essence = content_type.split(';').next().unwrap_or_default().trim();
+        let accepted: &[&str] = match self {
+            Self::Sse => &["text/event-stream"],
+            Self::Ndjson => &["application/x-ndjson", "application/ndjson"],
+        };
+        accepted.iter().any(|accepted| essence.eq_ignore_ascii_case(accepted))
+    }
 }
 
 /// The most pages of a model list the engine reads ([`Protocol::next_models_url`]): a server
@@ -141,7 +180,8 @@ pub struct ModelInfo {
     pub id: String,
 }
 
-/// Turns one provider's SSE frames into [`StreamEvent`]s, one stream at a time.
+/// Turns one provider's events (SSE frames, or NDJSON lines handed over as frames: see
+/// [`Framing`]) into [`StreamEvent`]s, one stream at a time.
 pub trait EventDecoder: Send {
     /// Decodes one frame, appending its events to `out`. `Ok(Step::Done(finish))` once the
     /// stream's terminator arrived, carrying how the answer ended: the caller emits the
@@ -352,6 +392,16 @@ mod tests {
             Some("RESOURCE_EXHAUSTED")
         );
         assert_eq!(type_of(r#"{"code":429,"status":{"x":1}}"#), None);
+    }
+
+    #[test]
+    fn a_framing_accepts_its_content_types_whatever_their_case_and_parameters() {
+        assert!(Framing::Sse.accepts("Text/Event-Stream; charset=utf-8"));
+        assert!(!Framing::Sse.accepts("application/x-ndjson"));
+        assert!(Framing::Ndjson.accepts(Framing::Ndjson.content_type()));
+        assert!(Framing::Ndjson.accepts("application/ndjson; charset=utf-8"));
+        assert!(!Framing::Ndjson.accepts("application/json"));
+        assert_eq!(Framing::default(), Framing::Sse);
     }
 
     #[test]
