@@ -1,58 +1,28 @@
-//! Load: 50 streams at once, 10,000 deltas each, over real loopback HTTP from one fake provider,
-//! half OpenAI and half Anthropic. Every stream must yield exactly its own text (nothing lost,
+//! Load: 50 streams at once, about 10,000 deltas each, over real loopback HTTP from one fake
+//! provider, spread over every protocol in the registry (each stream in its protocol's wire format
+//! and framing, from the test kit's generators). Each stream has a length of its own, so a stream
+//! that got another's body shows it. Every stream must yield exactly its own text (nothing lost,
 //! doubled or crossed), and memory must stay flat over repeated rounds. No wall-clock bounds: a
 //! slow, shared machine only makes it take longer.
 
 mod common;
 
 use common::{SECRET, engine, request};
-use runnel_core::provider::protocol;
+use runnel_core::provider::PROTOCOLS;
 use runnel_core::{ApiKey, Endpoint, Outcome, StreamOptions};
-use runnel_testkit::{Chunking, FakeServer, Reply};
+use runnel_testkit::{Chunking, FakeServer, generated_stream, generated_text_of};
 
 const STREAMS: usize = 50;
 const DELTAS: usize = 10_000;
 /// Rounds measured after a first one that warms up the pool and the allocator.
 const ROUNDS: usize = 3;
 /// Growth of the resident set allowed over the measured rounds. A leak of what one round
-/// carries (about 45 MB of SSE, 4 MB of text) would pass it within three rounds.
+/// carries (about 100 MB of bodies, 4 MB of text) would pass it within three rounds.
 const ALLOWED_GROWTH: u64 = 96 << 20;
 
-fn word(stream: usize, delta: usize) -> String {
-    format!("s{stream}w{delta} ")
-}
-
-fn text_of(stream: usize) -> String {
-    (0..DELTAS).map(|delta| word(stream, delta)).collect()
-}
-
-/// A lean stream of `DELTAS` text deltas whose words name the stream, in `protocol_id`'s shape.
-fn body(protocol_id: &str, stream: usize) -> Vec<u8> {
-    let mut out = String::new();
-    for delta in 0..DELTAS {
-        let word = word(stream, delta);
-        match protocol_id {
-            "openai" => out.push_str(&format!(
-                "data: {{\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"{word}\"}}}}]}}\n\n"
-            )),
-            _ => out.push_str(&format!(
-                "event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{{\"type\":\"text_delta\",\"text\":\"{word}\"}}}}\n\n"
-            )),
-        }
-    }
-    match protocol_id {
-        "openai" => out.push_str("data: [DONE]\n\n"),
-        _ => out.push_str("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"),
-    }
-    out.into_bytes()
-}
-
-fn protocol_of(stream: usize) -> &'static str {
-    if stream.is_multiple_of(2) {
-        "openai"
-    } else {
-        "anthropic"
-    }
+/// The deltas of stream `stream`: a count no other stream has.
+fn deltas_of(stream: usize) -> usize {
+    DELTAS + stream
 }
 
 /// This process's resident set, in bytes.
@@ -67,25 +37,29 @@ async fn fifty_parallel_streams_of_ten_thousand_deltas_lose_nothing_and_memory_s
     let server = FakeServer::start().await;
     let mut endpoints = Vec::new();
     for stream in 0..STREAMS {
-        let protocol_id = protocol_of(stream);
-        let base = format!("{}/s{stream}", server.url());
-        let path = match protocol_id {
-            "openai" => format!("/s{stream}/chat/completions"),
-            _ => format!("/s{stream}/v1/messages"),
-        };
-        let reply = Reply::sse(body(protocol_id, stream)).chunking(Chunking::Random {
-            seed: stream as u64,
-            max: 8192,
+        let protocol = PROTOCOLS[stream % PROTOCOLS.len()];
+        let base = format!("{}/s{stream}{}", server.url(), protocol.routes().base_path);
+        let chat_url = protocol.chat_url(&base, &request());
+        let path = chat_url.strip_prefix(&server.url()).unwrap();
+        let path = path.split('?').next().unwrap();
+        let reply = generated_stream(protocol.id(), deltas_of(stream)).unwrap_or_else(|| {
+            panic!(
+                "the test kit has no generated stream for protocol `{}`: add one to runnel_testkit::generated_stream",
+                protocol.id()
+            )
         });
-        server.route(&path, reply);
-        endpoints.push(Endpoint::new(
-            "load",
-            protocol(protocol_id).unwrap(),
-            &base,
-            Some(ApiKey::new(SECRET)),
-        ));
+        server.route(
+            path,
+            reply.chunking(Chunking::Random {
+                seed: stream as u64,
+                max: 8192,
+            }),
+        );
+        endpoints.push(Endpoint::new("load", protocol, &base, Some(ApiKey::new(SECRET))));
     }
-    let expected: Vec<String> = (0..STREAMS).map(text_of).collect();
+    let expected: Vec<String> = (0..STREAMS)
+        .map(|stream| generated_text_of(deltas_of(stream)))
+        .collect();
     let engine = engine();
     let mut after_warm_up = 0;
     for round in 0..=ROUNDS {
@@ -105,7 +79,8 @@ async fn fifty_parallel_streams_of_ten_thousand_deltas_lose_nothing_and_memory_s
                 completion.outcome
             );
             assert_eq!(
-                completion.metrics.deltas, DELTAS as u64,
+                completion.metrics.deltas,
+                deltas_of(stream) as u64,
                 "round {round}, stream {stream}"
             );
             assert!(

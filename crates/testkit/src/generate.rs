@@ -188,3 +188,23 @@ pub fn ollama_stream(deltas: usize) -> Vec<u8> {
     out.push('\n');
     out.into_bytes()
 }
+
+/// The exact text every generated stream of `deltas` deltas encodes ([`generated_stream`]).
+pub fn generated_text_of(deltas: usize) -> String {
+    (0..deltas).map(word).collect()
+}
+
+/// A generated answer of `deltas` text deltas in the wire format of protocol `protocol_id`, framed
+/// as its bodies are, for the tests that run over every registered protocol (load, stress);
+/// `None` for a protocol the test kit has no generator for yet, which those tests report.
+pub fn generated_stream(protocol_id: &str, deltas: usize) -> Option<Reply> {
+    let sse = |body| Some(Reply::sse(body));
+    match protocol_id {
+        "openai" => sse(openai_stream(deltas)),
+        "anthropic" => sse(anthropic_stream(deltas)),
+        "openai-responses" => sse(responses_stream(deltas)),
+        "gemini" => sse(gemini_stream(deltas)),
+        "ollama" => Some(Reply::ndjson(ollama_stream(deltas))),
+        _ => None,
+    }
+}

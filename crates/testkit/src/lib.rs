@@ -54,8 +54,8 @@ mod tls;
 pub use connection::ConnectionLog;
 pub use fixtures::{fixture, fixture_names};
 pub use generate::{
-    anthropic_stream, anthropic_text_of, gemini_stream, long_line_event, ollama_stream, openai_stream, openai_text_of,
-    responses_stream, slow_openai_reply,
+    anthropic_stream, anthropic_text_of, gemini_stream, generated_stream, generated_text_of, long_line_event,
+    ollama_stream, openai_stream, openai_text_of, responses_stream, slow_openai_reply,
 };
 pub use rendezvous::Rendezvous;
 pub use reply::{Chunking, End, Framing, Reply};
