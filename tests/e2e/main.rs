@@ -21,6 +21,7 @@ mod inspector;
 mod ipc;
 mod keys;
 mod lifecycle;
+mod protocols;
 mod resilience;
 mod security;
 mod sources;
