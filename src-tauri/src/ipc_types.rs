@@ -73,6 +73,14 @@ pub struct Stats {
     pub duration_ms: f64,
     /// The normalized finish reason, when the answer finished.
     pub finish_reason: Option<String>,
+    /// Of the output tokens, those the model spent reasoning, when the provider counts them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub reasoning_tokens: Option<u64>,
+    /// Output tokens per second of the server's own generation time, when it reports one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub server_tokens_per_sec: Option<f64>,
 }
 
 impl Stats {
@@ -86,6 +94,8 @@ impl Stats {
             input_tokens: metrics.input_tokens,
             duration_ms: metrics.duration_ms,
             finish_reason: finish.map(|reason| reason.as_str().to_owned()),
+            reasoning_tokens: metrics.reasoning_tokens,
+            server_tokens_per_sec: metrics.server_tokens_per_sec,
         }
     }
 }

@@ -247,6 +247,8 @@ mod tests {
             input_tokens: None,
             duration_ms: 130.0,
             finish_reason: None,
+            reasoning_tokens: None,
+            server_tokens_per_sec: None,
         }
     }
 
@@ -391,6 +393,8 @@ mod tests {
             input_tokens: Some(u64::MAX),
             duration_ms: -f64::MAX,
             finish_reason: Some("content_filter".into()),
+            reasoning_tokens: None,
+            server_tokens_per_sec: None,
         };
         outbox.flush_all(&sink, &longest);
         let messages: Vec<_> = received.try_iter().collect();
@@ -428,6 +432,7 @@ mod tests {
         let usage = StreamEvent::Usage(Usage {
             input_tokens: Some(1),
             output_tokens: Some(2),
+            ..Usage::default()
         });
         outbox.push(StreamEvent::ThinkingDelta { text: "hmm".into() });
         outbox.push(text("A"));

@@ -607,6 +607,8 @@ mod tests {
             input_tokens: None,
             duration_ms: 20.0,
             finish_reason: None,
+            reasoning_tokens: None,
+            server_tokens_per_sec: None,
         };
         let saved = store
             .finish_message(

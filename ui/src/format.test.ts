@@ -26,6 +26,12 @@ describe("formatStats", () => {
     expect(formatStats(null)).toBe("");
     expect(formatStats(stats({ finish_reason: "content_filter" }))).toContain("content filter");
   });
+  it("adds the reasoning tokens and the server's own rate when the provider reports them", () => {
+    expect(formatStats(stats({ reasoning_tokens: 200, server_tokens_per_sec: 120.4 }))).toBe(
+      "0.41 s to first token · 96 tok/s · 312 tok (200 reasoning) · server 120 tok/s · stop",
+    );
+    expect(formatStats(stats({ reasoning_tokens: 0 }))).toBe("0.41 s to first token · 96 tok/s · 312 tok · stop");
+  });
 });
 
 describe("names", () => {

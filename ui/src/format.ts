@@ -2,8 +2,9 @@
 import type { ProviderView, Stats } from "./types";
 
 /**
- * "0.41 s to first token · 96 tok/s · 312 tok · stop" — "~" marks token counts that were
- * estimated from deltas rather than reported by the provider.
+ * "0.41 s to first token · 96 tok/s · 312 tok (200 reasoning) · server 120 tok/s · stop" — "~"
+ * marks token counts that were estimated from deltas rather than reported by the provider; the
+ * reasoning count and the server's own rate appear only when the provider reports them.
  */
 export function formatStats(stats: Stats | null): string {
   if (!stats) return "";
@@ -12,7 +13,12 @@ export function formatStats(stats: Stats | null): string {
   if (stats.ttft_ms != null) parts.push(`${(stats.ttft_ms / 1000).toFixed(2)} s to first token`);
   if (stats.tokens_per_sec != null && Number.isFinite(stats.tokens_per_sec))
     parts.push(`${est}${Math.round(stats.tokens_per_sec)} tok/s`);
-  if (stats.output_tokens != null) parts.push(`${est}${stats.output_tokens} tok`);
+  if (stats.output_tokens != null) {
+    const reasoning = stats.reasoning_tokens ? ` (${stats.reasoning_tokens} reasoning)` : ""; // 0 is not shown
+    parts.push(`${est}${stats.output_tokens} tok${reasoning}`);
+  }
+  if (stats.server_tokens_per_sec != null && Number.isFinite(stats.server_tokens_per_sec))
+    parts.push(`server ${Math.round(stats.server_tokens_per_sec)} tok/s`);
   if (stats.finish_reason) parts.push(stats.finish_reason.replace(/_/g, " "));
   return parts.join(" · ");
 }

@@ -105,17 +105,20 @@ pub fn report_error(error: &StreamError) -> u8 {
     }
 }
 
-/// Prints the stats line of one answer (`--stats`) on stderr: timings, tokens, rate, size.
+/// Prints the stats line of one answer (`--stats`) on stderr: timings, tokens, rate, size, and
+/// the reasoning tokens and the server's own rate when the provider reports them.
 pub fn print_stats(choice: &Choice, completion: &Completion) {
     let metrics = &completion.metrics;
     eprintln!(
-        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens  {} tok/s  {} deltas  {} bytes",
+        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens{}  {} tok/s{}  {} deltas  {} bytes",
         completion.model.clone().unwrap_or_else(|| choice.label()),
         show::ms(metrics.ttfb_ms),
         show::ms(metrics.ttft_ms),
         metrics.duration_ms,
         show::tokens(metrics),
+        show::reasoning(metrics),
         show::rate(metrics),
+        show::server_rate(metrics),
         metrics.deltas,
         metrics.bytes,
     );

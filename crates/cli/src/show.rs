@@ -22,3 +22,18 @@ pub fn rate(metrics: &Metrics) -> String {
         .tokens_per_sec
         .map_or("-".to_owned(), |rate| format!("{rate:.1}"))
 }
+
+/// ` (N reasoning)` when the provider counted reasoning tokens (some), else nothing.
+pub fn reasoning(metrics: &Metrics) -> String {
+    metrics
+        .reasoning_tokens
+        .filter(|tokens| *tokens > 0)
+        .map_or_else(String::new, |tokens| format!(" ({tokens} reasoning)"))
+}
+
+/// ` (server N)`, the rate by the server's own generation time when it reported one, else nothing.
+pub fn server_rate(metrics: &Metrics) -> String {
+    metrics
+        .server_tokens_per_sec
+        .map_or_else(String::new, |rate| format!(" (server {rate:.1})"))
+}

@@ -214,6 +214,7 @@ mod tests {
             StreamEvent::Usage(Usage {
                 input_tokens: Some(2),
                 output_tokens: Some(10),
+                ..Usage::default()
             }),
             StreamEvent::Finish {
                 reason: FinishReason::Stop,

@@ -114,6 +114,16 @@ pub struct Usage {
     pub input_tokens: Option<u64>,
     /// Tokens of the answer, when reported.
     pub output_tokens: Option<u64>,
+    /// Of the answer's tokens, those the model spent reasoning, when the provider counts them
+    /// (absent from the JSON when not).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub reasoning_tokens: Option<u64>,
+    /// The server's own time generating the answer's tokens, in nanoseconds, when it reports it
+    /// (absent from the JSON when not): its tokens per second, free of the network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub generation_ns: Option<u64>,
 }
 
 /// Why an answer ended, in one vocabulary for every provider.
@@ -201,6 +211,7 @@ mod tests {
         let usage = StreamEvent::Usage(Usage {
             input_tokens: Some(3),
             output_tokens: Some(5),
+            ..Usage::default()
         });
         assert_eq!(
             serde_json::to_string(&usage).unwrap(),

@@ -10,7 +10,11 @@
 //! - **tokens per second**: output tokens divided by the seconds from the first content event to
 //!   the last event seen (the ending included); none until there are two tokens and time between
 //!   them;
-//! - **duration**: to the last event seen.
+//! - **duration**: to the last event seen;
+//! - **reasoning tokens**: of the output tokens, those the provider says the model spent
+//!   reasoning, from the latest usage report that gives them;
+//! - **server tokens per second**: output tokens divided by the server's own generation time,
+//!   when its usage report gives one (Ollama's): the model's pace without the network's.
 //!
 //! A running stream's events are timed by its consumer's clock as each batch of reads arrives
 //! ([`Collector`](crate::Collector)); a recorded stream's by the arrival of the read that completed
@@ -41,6 +45,10 @@ pub struct Metrics {
     pub tokens_estimated: bool,
     /// Output tokens per second between the first content event and the last event.
     pub tokens_per_sec: Option<f64>,
+    /// Of the output tokens, those spent reasoning, as the provider last reported them.
+    pub reasoning_tokens: Option<u64>,
+    /// Output tokens per second of the server's own generation time, when it reports one.
+    pub server_tokens_per_sec: Option<f64>,
 }
 
 impl Metrics {
@@ -66,6 +74,10 @@ impl Metrics {
                 self.tokens_estimated = false;
             }
             self.input_tokens = usage.input_tokens.or(self.input_tokens);
+            self.reasoning_tokens = usage.reasoning_tokens.or(self.reasoning_tokens);
+            if let (Some(tokens), Some(ns)) = (usage.output_tokens, usage.generation_ns.filter(|ns| *ns > 0)) {
+                self.server_tokens_per_sec = Some(tokens as f64 * 1e9 / ns as f64);
+            }
         }
         self.duration_ms = at_ms;
         self.bytes = bytes;
@@ -91,6 +103,7 @@ mod tests {
         StreamEvent::Usage(Usage {
             input_tokens: input,
             output_tokens: output,
+            ..Usage::default()
         })
     }
 
@@ -145,5 +158,38 @@ mod tests {
         metrics.record(500.0, 0, &usage(None, Some(12)));
         assert_eq!(metrics.output_tokens, Some(12));
         assert_eq!(metrics.tokens_per_sec, Some(12.0 / 0.4));
+    }
+
+    #[test]
+    fn reasoning_tokens_and_the_servers_own_rate_come_from_the_usage_that_gives_them() {
+        let mut metrics = Metrics::default();
+        metrics.record(100.0, 0, &text("a"));
+        assert_eq!((metrics.reasoning_tokens, metrics.server_tokens_per_sec), (None, None));
+        let reported = Usage {
+            input_tokens: Some(5),
+            output_tokens: Some(40),
+            reasoning_tokens: Some(30),
+            generation_ns: Some(500_000_000),
+        };
+        metrics.record(200.0, 0, &StreamEvent::Usage(reported));
+        assert_eq!(metrics.reasoning_tokens, Some(30));
+        assert_eq!(
+            metrics.server_tokens_per_sec,
+            Some(80.0),
+            "40 tokens in the server's 0.5 s"
+        );
+        metrics.record(300.0, 0, &usage(None, Some(41)));
+        assert_eq!(
+            (metrics.reasoning_tokens, metrics.server_tokens_per_sec),
+            (Some(30), Some(80.0)),
+            "a later report without them keeps them"
+        );
+        let instant = Usage {
+            output_tokens: Some(3),
+            generation_ns: Some(0),
+            ..Usage::default()
+        };
+        metrics.record(400.0, 0, &StreamEvent::Usage(instant));
+        assert_eq!(metrics.server_tokens_per_sec, Some(80.0), "no time is no rate");
     }
 }

@@ -39,7 +39,8 @@ async fn openai_text_stream_yields_start_text_usage_and_finish_last() {
     assert_eq!(text_of(&events), OPENAI_TEXT);
     assert!(events.contains(&StreamEvent::Usage(Usage {
         input_tokens: Some(19),
-        output_tokens: Some(14)
+        output_tokens: Some(14),
+        ..Usage::default()
     })));
     assert_eq!(
         events.last(),
@@ -147,7 +148,8 @@ async fn anthropic_text_thinking_tools_and_stop_reasons() {
         completion.usage,
         Usage {
             input_tokens: Some(21),
-            output_tokens: Some(27)
+            output_tokens: Some(27),
+            ..Usage::default()
         }
     );
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "end_turn"));
@@ -523,7 +525,9 @@ async fn openai_responses_text_reasoning_and_tool_call_streams() {
         completion.usage,
         Usage {
             input_tokens: Some(19),
-            output_tokens: Some(14)
+            output_tokens: Some(14),
+            reasoning_tokens: Some(0),
+            generation_ns: None,
         }
     );
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
@@ -540,6 +544,7 @@ async fn openai_responses_text_reasoning_and_tool_call_streams() {
     );
     assert_eq!(completion.text, "There are **3** r’s in “strawberry”.");
     assert_eq!(completion.usage.output_tokens, Some(214));
+    assert_eq!(completion.usage.reasoning_tokens, Some(192), "output_tokens_details");
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
 
     let (_, completion) = play(

@@ -5,7 +5,7 @@ import type { Channel } from "@tauri-apps/api/core";
 export type StreamEvent = { "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame;
 
 /** Token counts for one answer. */
-export type Usage = { input_tokens: number | null, output_tokens: number | null, };
+export type Usage = { input_tokens: number | null, output_tokens: number | null, reasoning_tokens?: number, generation_ns?: number, };
 
 /** Why an answer ended, in one vocabulary for every provider. */
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other";
@@ -38,7 +38,7 @@ export type UiError = { kind: string, message: string, status: number | null, er
 export type MessageState = "streaming" | "done" | "stopped" | "error";
 
 /** A stream's numbers as the page shows them (under an answer, in the compare table and a live column, in the inspector's summary): the core's `Metrics`, which define them, and how the answer finished. */
-export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, };
+export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, reasoning_tokens?: number, server_tokens_per_sec?: number, };
 
 /** One message of a conversation. */
 export type MessageView = { id: number, conversation_id: number, role: Role, content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, };

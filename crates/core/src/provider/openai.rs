@@ -500,6 +500,7 @@ impl EventDecoder for OpenAiDecoder {
             out.push(StreamEvent::Usage(Usage {
                 input_tokens: usage.prompt_tokens,
                 output_tokens: usage.completion_tokens,
+                ..Usage::default()
             }));
         }
         Ok(Step::More)
@@ -582,7 +583,8 @@ mod tests {
                 StreamEvent::TextDelta { text: "Hi".into() },
                 StreamEvent::Usage(Usage {
                     input_tokens: Some(3),
-                    output_tokens: Some(1)
+                    output_tokens: Some(1),
+                    ..Usage::default()
                 }),
             ]
         );

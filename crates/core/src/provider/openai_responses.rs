@@ -248,6 +248,12 @@ struct IncompleteDetails<'a> {
 struct WireUsage {
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
+    output_tokens_details: Option<OutputTokensDetails>,
+}
+
+#[derive(Deserialize)]
+struct OutputTokensDetails {
+    reasoning_tokens: Option<u64>,
 }
 
 /// The event types the decoder reads; any other is ignored, whatever its fields hold.
@@ -304,6 +310,8 @@ impl ResponsesDecoder {
             out.push(StreamEvent::Usage(Usage {
                 input_tokens: usage.input_tokens,
                 output_tokens: usage.output_tokens,
+                reasoning_tokens: usage.output_tokens_details.and_then(|details| details.reasoning_tokens),
+                generation_ns: None,
             }));
         }
         let mut finish = Finish::from_raw(&OpenAiResponses, raw);
