@@ -34,11 +34,14 @@ def read(args):
                     emit("text", text=part.text)
         usage = chunk.usage_metadata
         if usage is not None and (usage.prompt_token_count is not None or usage.candidates_token_count is not None):
+            # Runnel's output tokens are all the answer's, its reasoning among them; Gemini counts
+            # the thoughts apart from the candidates.
+            thoughts = usage.thoughts_token_count
             emit(
                 "usage",
                 input_tokens=usage.prompt_token_count,
-                output_tokens=usage.candidates_token_count,
-                thoughts_tokens=usage.thoughts_token_count,
+                output_tokens=(usage.candidates_token_count or 0) + (thoughts or 0),
+                reasoning_tokens=thoughts,
             )
         for candidate in chunk.candidates or []:
             if candidate.finish_reason is not None:

@@ -31,7 +31,12 @@ def read(args):
             emit("tool_call", index=calls, id=None, name=call.function.name, arguments=json.dumps(call.function.arguments))
             calls += 1
         if chunk.done:
-            emit("usage", input_tokens=chunk.prompt_eval_count, output_tokens=chunk.eval_count)
+            emit(
+                "usage",
+                input_tokens=chunk.prompt_eval_count,
+                output_tokens=chunk.eval_count,
+                generation_ns=chunk.eval_duration,
+            )
             emit("finish", raw_reason=chunk.done_reason)
 
 

@@ -30,8 +30,15 @@ def read(args):
             emit("tool_call", index=calls[event.output_index], id=None, name=None, arguments=event.delta)
         elif event.type in ("response.completed", "response.incomplete"):
             response = event.response
-            if response.usage is not None:
-                emit("usage", input_tokens=response.usage.input_tokens, output_tokens=response.usage.output_tokens)
+            usage = response.usage
+            if usage is not None:
+                details = usage.output_tokens_details
+                emit(
+                    "usage",
+                    input_tokens=usage.input_tokens,
+                    output_tokens=usage.output_tokens,
+                    reasoning_tokens=details.reasoning_tokens if details else None,
+                )
             details = response.incomplete_details
             emit("finish", raw_reason=details.reason if details else response.status)
         elif event.type == "response.failed":

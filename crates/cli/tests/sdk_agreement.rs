@@ -3,7 +3,8 @@
 //! venv `scripts/setup` makes from `tests/sdk/requirements.txt`) reads it through the script in
 //! `tests/sdk/` that prints what it read in `runnel chat --events`'s vocabulary, `runnel chat
 //! --events` reads the same bytes, and the two readings must agree on the text, the thinking,
-//! the refusal, the tool calls (name and arguments), the usage (input and output tokens), the
+//! the refusal, the tool calls (name and arguments), the usage (input, output and reasoning tokens, the
+//! server's generation time), the
 //! finish reason (the provider's own word) and the error (its provider code). Where Runnel's
 //! careful-client policy reads more than the SDK — a stream that ends before its terminal event
 //! is an `incomplete` error for Runnel and a silent end for the SDK — the test asserts exactly
@@ -157,6 +158,16 @@ struct ErrorRead {
     message: String,
 }
 
+/// Token counts as a reader reported them (a count it did not report is `None`).
+#[derive(Debug, Default, Clone, PartialEq)]
+struct UsageRead {
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
+    /// The server's own time generating the answer, in nanoseconds.
+    generation_ns: Option<u64>,
+}
+
 /// What a reader read from one stream: the parts the test compares.
 #[derive(Debug, Default, Clone, PartialEq)]
 struct Reading {
@@ -166,8 +177,8 @@ struct Reading {
     /// Each call's name and its whole arguments (as JSON when they parse, so that an SDK that
     /// hands over parsed arguments compares with the streamed text).
     tool_calls: Vec<(String, Value)>,
-    /// The last usage reported: input and output tokens.
-    usage: Option<(Option<u64>, Option<u64>)>,
+    /// The last usage reported.
+    usage: Option<UsageRead>,
     /// The finish's raw reason, the provider's word.
     finish: Option<String>,
     error: Option<ErrorRead>,
@@ -195,7 +206,14 @@ fn reading(lines: &str, who: &str) -> Reading {
                 }
                 arguments[index].push_str(event["arguments"].as_str().unwrap_or_default());
             }
-            "usage" => read.usage = Some((event["input_tokens"].as_u64(), event["output_tokens"].as_u64())),
+            "usage" => {
+                read.usage = Some(UsageRead {
+                    input_tokens: event["input_tokens"].as_u64(),
+                    output_tokens: event["output_tokens"].as_u64(),
+                    reasoning_tokens: event["reasoning_tokens"].as_u64(),
+                    generation_ns: event["generation_ns"].as_u64(),
+                })
+            }
             "finish" => read.finish = word(&event, "raw_reason"),
             "error" => {
                 read.error = Some(ErrorRead {
@@ -300,7 +318,11 @@ fn disagreements(case: &Case, sdk: &Reading, runnel: &Reading, paths: &[String])
         differ("tool calls (name, arguments)", &sdk.tool_calls, &runnel.tool_calls);
     }
     if sdk.usage != runnel.usage {
-        differ("usage (input, output tokens)", &sdk.usage, &runnel.usage);
+        differ(
+            "usage (input, output, reasoning tokens, generation time)",
+            &sdk.usage,
+            &runnel.usage,
+        );
     }
     if sdk.finish != runnel.finish {
         differ("finish reason", &sdk.finish, &runnel.finish);
