@@ -4,7 +4,7 @@
 The stream is read as the SDK's docs show (`client.models.generate_content_stream(...)`, with
 `http_options` pointing the client at the fake); each chunk's parts, usage and finish reason
 become the lines Runnel prints for them. Function calls come whole: their arguments are printed
-as JSON."""
+as JSON; a blocked prompt's block reason is printed as the finish reason."""
 
 import json
 
@@ -37,15 +37,20 @@ def read(args):
             # Runnel's output tokens are all the answer's, its reasoning among them; Gemini counts
             # the thoughts apart from the candidates.
             thoughts = usage.thoughts_token_count
+            counts = [count for count in (usage.candidates_token_count, thoughts) if count is not None]
             emit(
                 "usage",
                 input_tokens=usage.prompt_token_count,
-                output_tokens=(usage.candidates_token_count or 0) + (thoughts or 0),
+                output_tokens=sum(counts) if counts else None,
                 reasoning_tokens=thoughts,
             )
-        for candidate in chunk.candidates or []:
-            if candidate.finish_reason is not None:
-                reason = candidate.finish_reason
+        # How the answer ended: a candidate's finish reason, or the prompt's block reason (the
+        # prompt was refused: no candidate comes).
+        feedback = chunk.prompt_feedback
+        reasons = [candidate.finish_reason for candidate in chunk.candidates or []]
+        reasons.append(feedback.block_reason if feedback else None)
+        for reason in reasons:
+            if reason is not None:
                 emit("finish", raw_reason=getattr(reason, "value", reason))
 
 

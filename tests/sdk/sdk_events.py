@@ -12,11 +12,14 @@ def emit(kind, **fields):
 
 
 def emit_exception(error):
-    """An exception the SDK raised: its class and message, as an error line, with the provider's
-    error code (or type) when the exception carries one as a string."""
-    words = [getattr(error, name, None) for name in ("code", "type")]
+    """An exception the SDK raised: its class and message (the provider's own when the exception
+    holds it apart), as an error line, with the provider's error code, status or type when the
+    exception carries one as a string."""
+    words = [getattr(error, name, None) for name in ("code", "status", "type")]
     error_type = next((word for word in words if isinstance(word, str)), None)
-    emit("error", sdk_class=type(error).__name__, error_type=error_type, message=str(error))
+    messages = [getattr(error, name, None) for name in ("message", "error")]
+    message = next((text for text in messages if isinstance(text, str)), str(error))
+    emit("error", sdk_class=type(error).__name__, error_type=error_type, message=message)
 
 
 def arguments(description):

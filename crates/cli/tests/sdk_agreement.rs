@@ -29,6 +29,8 @@ struct Api {
     script: &'static str,
     /// The path of the streaming request, as both clients must send it.
     chat_path: &'static str,
+    /// The reply that carries a stream's bytes, with the API's content type.
+    reply: fn(Vec<u8>) -> Reply,
     /// The base URL the SDK takes, from the fake server's.
     sdk_base_url: fn(&str) -> String,
     /// `runnel chat`'s arguments that point it at the fake server's URL with this protocol.
@@ -39,6 +41,7 @@ const OPENAI_RESPONSES: Api = Api {
     protocol: "openai-responses",
     script: "openai_responses.py",
     chat_path: "/v1/responses",
+    reply: Reply::sse,
     sdk_base_url: |url| format!("{url}/v1"),
     runnel_args: |url| strings(&["--base-url", &format!("{url}/v1"), "--protocol", "openai-responses"]),
 };
@@ -263,7 +266,7 @@ fn sdk_dir() -> PathBuf {
 /// What the official SDK and `runnel chat --events` each read from one case's bytes.
 async fn read_both(case: &Case, python: &Path) -> (Reading, Reading, Vec<String>) {
     let server = FakeServer::start().await;
-    let reply = Reply::sse(case.body.clone())
+    let reply = (case.api.reply)(case.body.clone())
         .chunking(case.chunking.clone())
         .framing(case.framing.clone())
         .end(case.end.clone());
