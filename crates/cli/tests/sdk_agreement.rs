@@ -389,7 +389,7 @@ async fn runnel_reads_what_the_official_sdks_read_from_the_same_bytes() {
         let (sdk, runnel, paths) = read_both(case, &python).await;
         // A reader that read nothing would agree with another that read nothing.
         assert!(
-            !sdk.text.is_empty() || !sdk.tool_calls.is_empty() || sdk.error.is_some(),
+            !sdk.text.is_empty() || !sdk.tool_calls.is_empty() || sdk.error.is_some() || sdk.finish.is_some(),
             "{} read nothing from {}: {sdk:?}",
             case.api.script,
             case.name
