@@ -19,7 +19,7 @@ use runnel_core::provider::protocol;
 use runnel_core::sse::SseDecoder;
 use runnel_core::{ChatRequest, Endpoint, Engine, Limits, Message, StreamEvent, StreamOptions, Timeouts};
 use runnel_testkit::{
-    Chunking, End, FakeServer, Reply, anthropic_stream, long_line_event, openai_stream, responses_stream,
+    Chunking, End, FakeServer, Reply, anthropic_stream, gemini_stream, long_line_event, openai_stream, responses_stream,
 };
 use tokio::runtime::Runtime;
 
@@ -43,7 +43,7 @@ fn main() {
     let blocking = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("current-thread runtime");
-    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses] {
+    for wire in [Wire::OpenAi, Wire::Anthropic, Wire::Responses, Wire::Gemini] {
         for case in decode_cases(&config) {
             let name = format!("{}/{}", wire.id(), case.name);
             if config.wants(&name) {
@@ -286,6 +286,7 @@ enum Wire {
     OpenAi,
     Anthropic,
     Responses,
+    Gemini,
 }
 
 impl Wire {
@@ -294,6 +295,7 @@ impl Wire {
             Self::OpenAi => "openai",
             Self::Anthropic => "anthropic",
             Self::Responses => "openai-responses",
+            Self::Gemini => "gemini",
         }
     }
 
@@ -302,6 +304,7 @@ impl Wire {
             Self::OpenAi => openai_stream(deltas),
             Self::Anthropic => anthropic_stream(deltas),
             Self::Responses => responses_stream(deltas),
+            Self::Gemini => gemini_stream(deltas),
         }
     }
 
@@ -316,6 +319,7 @@ impl Wire {
             Self::OpenAi => &value["choices"][0]["delta"]["content"],
             Self::Anthropic => &value["delta"]["text"],
             Self::Responses => &value["delta"],
+            Self::Gemini => &value["candidates"][0]["content"]["parts"][0]["text"],
         };
         text.as_str().is_some_and(|text| !black_box(text).is_empty())
     }

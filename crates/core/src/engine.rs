@@ -7,7 +7,7 @@ use crate::http::{read_body, read_error_body, send};
 use crate::http_error::error_from_response;
 use crate::limits::Limits;
 use crate::net::{Clients, Proxies};
-use crate::provider::ModelInfo;
+use crate::provider::{MODEL_LIST_PAGES, ModelInfo};
 use crate::redact::{self, Redactor};
 use crate::request::ChatRequest;
 use crate::stream::{ChatStream, StreamOptions};
@@ -65,14 +65,14 @@ impl Engine {
     /// Starts streaming the answer to `request` from `endpoint`. Must be called inside a Tokio
     /// runtime; the stream runs on a task of its own.
     pub fn stream(&self, endpoint: &Endpoint, request: &ChatRequest, options: StreamOptions) -> ChatStream {
-        let url = endpoint.protocol.chat_url(&endpoint.base_url);
+        let url = endpoint.protocol.chat_url(&endpoint.base_url, request);
         match self.http.for_url(&url) {
             Ok(http) => ChatStream::spawn(http, url, endpoint, request, self.timeouts, self.limits, options),
             Err(error) => ChatStream::failed(error, self.limits),
         }
     }
 
-    /// Lists the models `endpoint` offers (`GET /v1/models`).
+    /// Lists the models `endpoint` offers (`GET /v1/models`, every page of a paged list).
     pub async fn models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
         let redactor = endpoint
             .key
@@ -84,11 +84,30 @@ impl Engine {
             .map_err(|error| error.redact(&redactor))
     }
 
+    /// Every page of the list (up to [`MODEL_LIST_PAGES`], each within the model-list bound), its
+    /// models sorted by id.
     async fn fetch_models(&self, endpoint: &Endpoint) -> Result<Vec<ModelInfo>, StreamError> {
-        let url = endpoint.protocol.models_url(&endpoint.base_url);
+        let protocol = endpoint.protocol;
+        let mut url = protocol.models_url(&endpoint.base_url);
+        let mut models = Vec::new();
+        for page in 1..=MODEL_LIST_PAGES {
+            let body = self.fetch_model_page(endpoint, &url).await?;
+            models.extend(protocol.parse_models(&body)?);
+            match protocol.next_models_url(&endpoint.base_url, &body) {
+                Some(next) if page < MODEL_LIST_PAGES => url = next,
+                Some(_) => tracing::warn!(pages = page, "the model list names more pages than are read"),
+                None => break,
+            }
+        }
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(models)
+    }
+
+    /// One page of the model list at `url`: its body, or the error its response stands for.
+    async fn fetch_model_page(&self, endpoint: &Endpoint, url: &str) -> Result<Vec<u8>, StreamError> {
         let request = self
             .http
-            .for_url(&url)?
+            .for_url(url)?
             .get(url)
             .headers(endpoint.protocol.headers(endpoint.key.as_ref()));
         let response = send(request, &self.timeouts).await?;
@@ -98,16 +117,13 @@ impl Engine {
             let body = read_error_body(response, self.timeouts.idle, &self.limits).await;
             return Err(error_from_response(endpoint.protocol, status.as_u16(), &headers, &body));
         }
-        let body = read_body(
+        read_body(
             response,
             self.timeouts.idle,
             self.limits.model_list_bytes,
             "the model list",
         )
         .await
-        .map_err(|(_, error)| error)?;
-        let mut models = endpoint.protocol.parse_models(&body)?;
-        models.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(models)
+        .map_err(|(_, error)| error)
     }
 }

@@ -30,20 +30,20 @@ enum ErrorField<'a> {
 /// error type `protocol` reads).
 pub fn error_from_response(protocol: &dyn Protocol, status: u16, headers: &HeaderMap, body: &[u8]) -> StreamError {
     let status_kind = ErrorKind::from_status(status);
-    let (error_type, provider_message) = provider_words(body);
+    let (error_type, provider_message) = provider_words(protocol, body);
     // The status decides, except where the provider's type is more specific (a 400 that is
-    // really a quota problem, a 500 that says "overloaded").
+    // really a quota problem or a rejected key, a 500 that says "overloaded").
     let kind = match error_type
         .as_deref()
         .and_then(|error_type| protocol.error_kind(error_type))
     {
-        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded)) => specific,
+        Some(specific @ (ErrorKind::RateLimited | ErrorKind::Overloaded | ErrorKind::Authentication)) => specific,
         _ => status_kind,
     };
     let mut error = StreamError::new(kind, describe(status, provider_message.as_deref()));
     error.status = Some(status);
     error.error_type = error_type;
-    error.retry_after = retry_after(headers);
+    error.retry_after = retry_after(headers).or_else(|| protocol.retry_after(body));
     error
 }
 
@@ -57,7 +57,7 @@ pub fn not_an_event_stream(
     headers: &HeaderMap,
     body: &[u8],
 ) -> StreamError {
-    let (error_type, provider_message) = provider_words(body);
+    let (error_type, provider_message) = provider_words(protocol, body);
     let kind = error_type
         .as_deref()
         .and_then(|error_type| protocol.error_kind(error_type))
@@ -79,13 +79,20 @@ pub fn not_an_event_stream(
     let mut error = StreamError::new(kind, message);
     error.status = Some(200);
     error.error_type = error_type;
-    error.retry_after = retry_after(headers);
+    error.retry_after = retry_after(headers).or_else(|| protocol.retry_after(body));
     error
 }
 
 /// The provider's error type and message in a body, when it is JSON of a known shape, else the
-/// body's first line as the message.
-fn provider_words(body: &[u8]) -> (Option<String>, Option<String>) {
+/// body's first line as the message; the more specific reason `protocol` reads in the body, if
+/// any, is the type.
+fn provider_words(protocol: &dyn Protocol, body: &[u8]) -> (Option<String>, Option<String>) {
+    let (error_type, message) = common_words(body);
+    (protocol.error_reason(body).or(error_type), message)
+}
+
+/// The error type and message of the body's common shapes.
+fn common_words(body: &[u8]) -> (Option<String>, Option<String>) {
     let parsed = serde_json::from_slice::<Body>(body).ok();
     match parsed {
         Some(Body {
@@ -201,6 +208,49 @@ mod tests {
         let later = httpdate::fmt_http_date(SystemTime::now() + std::time::Duration::from_secs(90));
         let wait = retry_after(&headers(&[("retry-after", &later)])).unwrap();
         assert!((85.0..=90.0).contains(&wait), "{wait}");
+    }
+
+    #[test]
+    fn a_protocol_reads_when_to_retry_from_the_body_when_no_header_says() {
+        struct BodySays;
+        impl Protocol for BodySays {
+            fn routes(&self) -> crate::provider::Routes {
+                openai().routes()
+            }
+            fn name(&self) -> &'static str {
+                "body says"
+            }
+            fn headers(&self, key: Option<&crate::ApiKey>) -> HeaderMap {
+                openai().headers(key)
+            }
+            fn chat_body(&self, request: &crate::ChatRequest, quirks: &crate::provider::Quirks) -> serde_json::Value {
+                openai().chat_body(request, quirks)
+            }
+            fn decoder(&self) -> Box<dyn crate::provider::EventDecoder> {
+                openai().decoder()
+            }
+            fn finish_reason(&self, raw: &str) -> crate::FinishReason {
+                openai().finish_reason(raw)
+            }
+            fn error_kind(&self, error_type: &str) -> Option<ErrorKind> {
+                openai().error_kind(error_type)
+            }
+            fn parse_models(&self, body: &[u8]) -> Result<Vec<crate::provider::ModelInfo>, StreamError> {
+                openai().parse_models(body)
+            }
+            fn describe(&self, frame: &crate::sse::SseFrame) -> Vec<crate::provider::Field> {
+                openai().describe(frame)
+            }
+            fn retry_after(&self, body: &[u8]) -> Option<f64> {
+                (body == b"wait 7").then_some(7.0)
+            }
+        }
+        let error = error_from_response(&BodySays, 429, &HeaderMap::new(), b"wait 7");
+        assert_eq!((error.kind, error.retry_after), (ErrorKind::RateLimited, Some(7.0)));
+        let error = error_from_response(&BodySays, 429, &headers(&[("retry-after", "2")]), b"wait 7");
+        assert_eq!(error.retry_after, Some(2.0));
+        let error = error_from_response(openai(), 429, &HeaderMap::new(), b"wait 7");
+        assert_eq!(error.retry_after, None);
     }
 
     #[test]

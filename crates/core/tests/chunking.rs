@@ -29,6 +29,13 @@ const FIXTURES: &[(&str, &str)] = &[
     ("openai-responses", "openai_responses_failed.sse"),
     ("openai-responses", "openai_responses_error.sse"),
     ("openai-responses", "openai_responses_error_nested.sse"),
+    ("gemini", "gemini_text.sse"),
+    ("gemini", "gemini_thinking.sse"),
+    ("gemini", "gemini_function_call.sse"),
+    ("gemini", "gemini_max_tokens.sse"),
+    ("gemini", "gemini_safety.sse"),
+    ("gemini", "gemini_prompt_blocked.sse"),
+    ("gemini", "gemini_error_midstream.sse"),
 ];
 
 /// Decodes `chunks` to events, the stream's ending last when an event or the body's end brought one.
@@ -100,7 +107,7 @@ proptest! {
         index in 0..FIXTURES.len(),
         flips in prop::collection::vec((any::<usize>(), any::<u8>()), 0..16),
     ) {
-        for protocol_id in ["openai", "anthropic", "openai-responses"] {
+        for protocol_id in ["openai", "anthropic", "openai-responses", "gemini"] {
             let _ = decode(protocol_id, &[&noise]);
         }
         let (protocol_id, name) = FIXTURES[index];

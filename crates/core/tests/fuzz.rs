@@ -68,6 +68,19 @@ data: {{"type":"content_block_delta","index":{i},"delta":{{"type":"{kind}","text
         .into_bytes()),
         Just(br#"data: {"type":"error","code":"server_error","message":"m","param":null}"#.to_vec()),
         Just(br#"data: {"type":"error","error":{"type":"server_error","message":"m"}}"#.to_vec()),
+        // Google Gemini: whole responses, in Google's JSON style.
+        (text, any::<bool>(), prop_oneof![Just(""), Just(r#","finishReason": "STOP""#), Just(r#","finishReason": "MAX_TOKENS""#)]).prop_map(|(t, thought, finish)| format!(
+            r#"data: {{"candidates": [{{"content": {{"parts": [{{"text": {},"thought": {thought}}}],"role": "model"}}{finish},"index": 0}}],"usageMetadata": {{"promptTokenCount": 1,"candidatesTokenCount": 2,"thoughtsTokenCount": 3}},"modelVersion": "m","responseId": "r"}}"#,
+            serde_json::to_string(&t).unwrap()
+        )
+        .into_bytes()),
+        text.prop_map(|t| format!(
+            r#"data: {{"candidates": [{{"content": {{"parts": [{{"functionCall": {{"name": "f","args": {{"a": {}}}}}}}],"role": "model"}},"index": 0}}]}}"#,
+            serde_json::to_string(&t).unwrap()
+        )
+        .into_bytes()),
+        Just(br#"data: {"promptFeedback": {"blockReason": "SAFETY"}}"#.to_vec()),
+        Just(br#"data: {"error": {"code": 429,"message": "m","status": "RESOURCE_EXHAUSTED"}}"#.to_vec()),
         Just(b": comment".to_vec()),
         Just(b"id: 42\nretry: 100".to_vec()),
         Just(b"\xEF\xBB\xBF".to_vec()),
@@ -104,7 +117,12 @@ fn case() -> impl Strategy<Value = Case> {
         ..Limits::default()
     });
     (
-        prop_oneof![Just("openai"), Just("anthropic"), Just("openai-responses")],
+        prop_oneof![
+            Just("openai"),
+            Just("anthropic"),
+            Just("openai-responses"),
+            Just("gemini")
+        ],
         prop::collection::vec((piece(), line_end()), 0..40),
         prop::collection::vec(any::<usize>(), 0..60),
         limits,

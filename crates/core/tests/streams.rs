@@ -713,3 +713,274 @@ async fn a_generated_responses_stream_decodes_to_its_text_and_usage() {
     assert_eq!(completion.usage.output_tokens, Some(300));
     assert_eq!(completion.outcome, finished(FinishReason::Stop, "completed"));
 }
+
+const GEMINI_TEXT: &str = "Bonjour ! Voilà du texte : 日本語, ünïcödé et 🦀 crabes (x < y && \"quoted\").\nAu revoir.";
+
+#[tokio::test]
+async fn gemini_text_thinking_and_function_call_streams() {
+    let (events, completion) = play("gemini", Reply::sse(fixture("gemini_text.sse"))).await;
+    assert_eq!(
+        events.first(),
+        Some(&StreamEvent::Start {
+            response_id: Some("Ot4ZaKvBD5-HnvgP4rSh-Q4".into()),
+            model: Some("gemini-2.0-flash".into()),
+        })
+    );
+    assert_eq!(text_of(&events), GEMINI_TEXT);
+    assert_eq!(completion.text, GEMINI_TEXT);
+    // The usage comes on every chunk, a running total: the last one is reported, once.
+    let usages: Vec<_> = events
+        .iter()
+        .filter(|event| matches!(event, StreamEvent::Usage(_)))
+        .collect();
+    assert_eq!(
+        usages,
+        [&StreamEvent::Usage(Usage {
+            input_tokens: Some(9),
+            output_tokens: Some(24),
+            ..Usage::default()
+        })]
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
+    assert_eq!(events.iter().filter(|event| event.is_ending()).count(), 1);
+    assert!(events.last().unwrap().is_ending());
+
+    let (_, completion) = play("gemini", Reply::sse(fixture("gemini_thinking.sse"))).await;
+    assert_eq!(
+        completion.thinking,
+        "**Counting the letters**\n\nI'm spelling out “strawberry”: s-t-r-a-w-b-e-r-r-y. The letter r appears at positions 3, 8 and 9, so three times.\n\n\n"
+    );
+    assert_eq!(completion.text, "There are **3** r’s in “strawberry”.");
+    // The answer's tokens are the candidates' and the thoughts', the thoughts' its reasoning.
+    assert_eq!(
+        completion.usage,
+        Usage {
+            input_tokens: Some(11),
+            output_tokens: Some(12 + 412),
+            reasoning_tokens: Some(412),
+            generation_ns: None
+        }
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
+
+    let (_, completion) = play("gemini", Reply::sse(fixture("gemini_function_call.sse"))).await;
+    assert_eq!(
+        completion.tool_calls,
+        vec![ToolCall {
+            id: None,
+            name: Some("get_weather".into()),
+            arguments: r#"{"location":"Paris, France","unit":"celsius"}"#.into(),
+        }]
+    );
+    assert_eq!(completion.text, "");
+    assert_eq!(completion.outcome, finished(FinishReason::ToolCalls, "STOP"));
+    assert_eq!(
+        (completion.usage.output_tokens, completion.usage.reasoning_tokens),
+        (Some(19 + 61), Some(61))
+    );
+}
+
+#[tokio::test]
+async fn gemini_length_filters_blocked_prompts_errors_and_cut_streams() {
+    let (_, completion) = play("gemini", Reply::sse(fixture("gemini_max_tokens.sse"))).await;
+    assert_eq!(
+        completion.text,
+        "The history of Paris begins with the Parisii, a Celtic tribe who settled on the Île"
+    );
+    assert_eq!(completion.outcome, finished(FinishReason::Length, "MAX_TOKENS"));
+    assert_eq!(completion.usage.output_tokens, Some(16));
+
+    let (_, completion) = play("gemini", Reply::sse(fixture("gemini_safety.sse"))).await;
+    assert_eq!(completion.text, "Here is how");
+    assert_eq!(completion.outcome, finished(FinishReason::ContentFilter, "SAFETY"));
+
+    let (events, completion) = play("gemini", Reply::sse(fixture("gemini_prompt_blocked.sse"))).await;
+    assert_eq!(completion.text, "");
+    assert_eq!(
+        completion.outcome,
+        finished(FinishReason::ContentFilter, "PROHIBITED_CONTENT")
+    );
+    assert_eq!(completion.usage.input_tokens, Some(12));
+    assert!(events.last().unwrap().is_ending());
+
+    let (events, completion) = play("gemini", Reply::sse(fixture("gemini_error_midstream.sse"))).await;
+    assert_eq!(completion.text, "Sure, here is");
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.error_type.as_deref(), error.message.as_str()),
+        (
+            ErrorKind::Overloaded,
+            Some("UNAVAILABLE"),
+            "The model is overloaded. Please try again later."
+        )
+    );
+    assert!(matches!(events.last(), Some(StreamEvent::Error(_))));
+
+    let (_, completion) = play("gemini", Reply::sse(fixture("gemini_no_finish.sse"))).await;
+    assert_eq!(
+        completion.text,
+        "Bonjour ! Voilà du texte : 日本語, ünïcödé et 🦀 crabes"
+    );
+    let error = failure(&completion.outcome);
+    assert_eq!(error.kind, ErrorKind::Incomplete);
+    assert!(error.message.contains("finishReason"), "{}", error.message);
+}
+
+#[tokio::test]
+async fn gemini_fixtures_read_the_same_under_any_chunking_and_with_lf_framing() {
+    for name in [
+        "gemini_text.sse",
+        "gemini_thinking.sse",
+        "gemini_function_call.sse",
+        "gemini_error_midstream.sse",
+    ] {
+        let (whole, _) = play("gemini", Reply::sse(fixture(name))).await;
+        let (bytewise, _) = play("gemini", Reply::sse(fixture(name)).chunking(Chunking::EveryByte)).await;
+        assert_eq!(bytewise, whole, "{name}");
+        let lf = String::from_utf8(fixture(name)).unwrap().replace("\r\n", "\n");
+        let (events, _) = play("gemini", Reply::sse(lf.into_bytes())).await;
+        assert_eq!(events, whole, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn gemini_http_errors_are_typed_and_a_retry_info_says_when_to_retry() {
+    let body = String::from_utf8(fixture("gemini_error_429.json")).unwrap();
+    let (events, completion) = play("gemini", Reply::json(429, &body)).await;
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.status, error.error_type.as_deref()),
+        (ErrorKind::RateLimited, Some(429), Some("RESOURCE_EXHAUSTED"))
+    );
+    assert_eq!(error.retry_after, Some(29.0));
+    assert!(
+        error
+            .message
+            .starts_with("HTTP 429 Too Many Requests: You exceeded your current quota"),
+        "{}",
+        error.message
+    );
+    assert_eq!(events.len(), 1);
+    // A retry-after header, when there is one, wins.
+    let (_, completion) = play("gemini", Reply::json(429, &body).header("retry-after", "5")).await;
+    assert_eq!(failure(&completion.outcome).retry_after, Some(5.0));
+    // A wrong key is a 400 INVALID_ARGUMENT whose ErrorInfo says API_KEY_INVALID.
+    let (_, completion) = play(
+        "gemini",
+        Reply::json(400, &String::from_utf8(fixture("gemini_error_400.json")).unwrap()),
+    )
+    .await;
+    let error = failure(&completion.outcome);
+    assert_eq!(
+        (error.kind, error.status, error.error_type.as_deref()),
+        (ErrorKind::Authentication, Some(400), Some("API_KEY_INVALID"))
+    );
+    assert_eq!(
+        error.message,
+        "HTTP 400 Bad Request: API key not valid. Please pass a valid API key."
+    );
+    let unavailable = r#"{"error": {"code": 503,"message": "The model is overloaded. Please try again later.","status": "UNAVAILABLE"}}"#;
+    let (_, completion) = play("gemini", Reply::json(503, unavailable)).await;
+    let error = failure(&completion.outcome);
+    assert_eq!((error.kind, error.retry_after), (ErrorKind::Overloaded, None));
+}
+
+#[tokio::test]
+async fn gemini_requests_post_to_the_models_path_with_the_key_only_in_its_header() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("gemini_text.sse")));
+    let mut request = request();
+    request.messages.insert(0, runnel_core::Message::system("be brief"));
+    request.options.max_tokens = Some(64);
+    let completion = engine()
+        .stream(&endpoint(&server, "gemini"), &request, StreamOptions::default())
+        .finish()
+        .await;
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
+    let recorded = &server.requests()[0];
+    assert_eq!(
+        (recorded.method.as_str(), recorded.path.as_str()),
+        ("POST", "/v1beta/models/test-model:streamGenerateContent?alt=sse")
+    );
+    assert_eq!(recorded.header("x-goog-api-key"), Some(SECRET));
+    assert!(recorded.header("authorization").is_none());
+    assert!(!recorded.path.contains(SECRET));
+    let body = recorded.json();
+    assert_eq!(
+        body["contents"],
+        serde_json::json!([{ "role": "user", "parts": [{ "text": "hi" }] }])
+    );
+    assert_eq!(body["systemInstruction"]["parts"][0]["text"], "be brief");
+    assert_eq!(body["generationConfig"]["maxOutputTokens"], 64);
+}
+
+#[tokio::test]
+async fn gemini_model_lists_follow_their_pages_up_to_a_bound() {
+    let server = FakeServer::start().await;
+    for name in ["gemini_models.json", "gemini_models_page2.json"] {
+        server.enqueue(Reply::json(200, &String::from_utf8(fixture(name)).unwrap()));
+    }
+    let models = engine().models(&endpoint(&server, "gemini")).await.unwrap();
+    let ids: Vec<_> = models.into_iter().map(|model| model.id).collect();
+    assert_eq!(
+        ids,
+        [
+            "gemini-2.0-flash",
+            "gemini-2.5-flash",
+            "gemini-2.5-flash-lite",
+            "gemini-2.5-pro"
+        ]
+    );
+    let paths: Vec<_> = server.requests().into_iter().map(|request| request.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v1beta/models?pageSize=1000",
+            "/v1beta/models?pageSize=1000&pageToken=ChFtb2RlbHMvZ2VtaW5pLXBybw%3D%3D"
+        ]
+    );
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|request| request.header("x-goog-api-key") == Some(SECRET))
+    );
+
+    // A server that always names a next page is read for a bounded number of pages.
+    let endless = FakeServer::start().await;
+    let pages = runnel_core::provider::MODEL_LIST_PAGES;
+    for page in 0..pages + 5 {
+        let body = format!(
+            r#"{{"models": [{{"name": "models/m{page:03}","supportedGenerationMethods": ["generateContent"]}}],"nextPageToken": "t{page}"}}"#
+        );
+        endless.enqueue(Reply::json(200, &body));
+    }
+    let models = engine().models(&endpoint(&endless, "gemini")).await.unwrap();
+    assert_eq!(models.len(), pages);
+    assert_eq!(endless.requests().len(), pages);
+}
+
+#[test]
+fn an_sse_file_of_the_gemini_protocol_is_recognised_as_such() {
+    for name in [
+        "gemini_text.sse",
+        "gemini_thinking.sse",
+        "gemini_function_call.sse",
+        "gemini_max_tokens.sse",
+        "gemini_safety.sse",
+        "gemini_prompt_blocked.sse",
+        "gemini_no_finish.sse",
+        "gemini_error_midstream.sse",
+    ] {
+        let guessed = runnel_core::sse_file::guess_protocol(&fixture(name));
+        assert_eq!(guessed.id(), "gemini", "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_generated_gemini_stream_decodes_to_its_text_and_usage() {
+    let (_, completion) = play("gemini", Reply::sse(runnel_testkit::gemini_stream(300))).await;
+    assert_eq!(completion.text, runnel_testkit::anthropic_text_of(300));
+    assert_eq!(completion.usage.output_tokens, Some(300));
+    assert_eq!(completion.outcome, finished(FinishReason::Stop, "STOP"));
+}

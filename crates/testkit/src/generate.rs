@@ -1,5 +1,6 @@
 //! Streams of any length for benchmarks and stress tests, shaped like the
-//! `openai_text.sse`, `anthropic_text.sse` and `openai_responses_text.sse` fixtures.
+//! `openai_text.sse`, `anthropic_text.sse`, `openai_responses_text.sse` and `gemini_text.sse`
+//! fixtures.
 
 use std::time::Duration;
 
@@ -144,5 +145,29 @@ pub fn responses_stream(deltas: usize) -> Vec<u8> {
         12 + deltas
     );
     event("response.completed", &response("completed", &usage));
+    out.into_bytes()
+}
+
+/// A Google Gemini stream: `deltas` chunks of one text part each (the text of
+/// [`anthropic_text_of`]) with the running usage, then a chunk whose candidate ends with
+/// `finishReason: "STOP"` and the final usage; CRLF-framed, in Google's JSON style, as
+/// `gemini_text.sse` is.
+pub fn gemini_stream(deltas: usize) -> Vec<u8> {
+    let mut out = String::with_capacity(330 * (deltas + 1));
+    let names = r#","modelVersion": "gemini-2.5-flash","responseId": "RunnelGen00000000000000"}"#;
+    let prompt = r#""promptTokenCount": 12"#;
+    let prompt_details = r#""promptTokensDetails": [{"modality": "TEXT","tokenCount": 12}]"#;
+    for i in 0..deltas {
+        out.push_str(&format!(
+            r#"data: {{"candidates": [{{"content": {{"parts": [{{"text": "{}"}}],"role": "model"}},"index": 0}}],"usageMetadata": {{{prompt},"totalTokenCount": 12,{prompt_details}}}{names}"#,
+            word(i)
+        ));
+        out.push_str("\r\n\r\n");
+    }
+    out.push_str(&format!(
+        r#"data: {{"candidates": [{{"content": {{"parts": [{{"text": ""}}],"role": "model"}},"finishReason": "STOP","index": 0}}],"usageMetadata": {{{prompt},"candidatesTokenCount": {deltas},"totalTokenCount": {},{prompt_details}}}{names}"#,
+        12 + deltas
+    ));
+    out.push_str("\r\n\r\n");
     out.into_bytes()
 }

@@ -9,9 +9,10 @@
 //! - [`Rendezvous`]: replies that wait for each other's requests, across servers, to prove a
 //!   client sent them at the same time.
 //! - [`tarpit()`]: a loopback address whose connects hang, for connect-timeout tests.
-//! - [`fixture()`]: real OpenAI / Anthropic SSE streams and error bodies, byte for
+//! - [`fixture()`]: real provider SSE streams, error bodies and model lists, byte for
 //!   byte (documented in `fixtures/EXPECTED.md`).
-//! - [`openai_stream()`], [`anthropic_stream()`], [`long_line_event()`], [`slow_openai_reply()`]: generated
+//! - [`openai_stream()`], [`anthropic_stream()`], [`responses_stream()`], [`gemini_stream()`],
+//!   [`long_line_event()`], [`slow_openai_reply()`]: generated
 //!   streams of any size for benchmarks and stress tests.
 //! - [`sse_events()`]: a body's SSE events and comment lines read by the spec's rules alone, to
 //!   compare an inspector's rows with.
@@ -53,8 +54,8 @@ mod tls;
 pub use connection::ConnectionLog;
 pub use fixtures::{fixture, fixture_names};
 pub use generate::{
-    anthropic_stream, anthropic_text_of, long_line_event, openai_stream, openai_text_of, responses_stream,
-    slow_openai_reply,
+    anthropic_stream, anthropic_text_of, gemini_stream, long_line_event, openai_stream, openai_text_of,
+    responses_stream, slow_openai_reply,
 };
 pub use rendezvous::Rendezvous;
 pub use reply::{Chunking, End, Framing, Reply};

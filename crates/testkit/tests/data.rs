@@ -460,3 +460,67 @@ fn long_line_event_is_one_data_line() {
     assert_eq!(events[0].data, "x".repeat(100_000));
     assert_eq!(long_line_event(0), b"data: \n\n");
 }
+
+#[test]
+fn gemini_fixtures_are_crlf_framed_whole_responses_with_the_documented_endings() {
+    let gemini: Vec<String> = fixture_names()
+        .into_iter()
+        .filter(|name| name.starts_with("gemini_") && name.ends_with(".sse"))
+        .collect();
+    assert_eq!(gemini.len(), 8, "{gemini:?}");
+    for name in &gemini {
+        let bytes = fixture(name);
+        let text = std::str::from_utf8(&bytes).unwrap();
+        assert!(text.ends_with("}\r\n\r\n"), "{name}");
+        assert_eq!(
+            text.matches("\r\n\r\n").count(),
+            text.matches('\n').count() / 2,
+            "{name}"
+        );
+        let events = parse_sse(&bytes);
+        let mut reasons = Vec::new();
+        for event in &events {
+            assert_eq!(event.name, None, "{name}");
+            let chunk = json_of(event);
+            assert!(chunk.is_object(), "{name}");
+            if let Some(reason) = chunk["candidates"][0]["finishReason"].as_str() {
+                reasons.push(reason.to_owned());
+            }
+        }
+        let expected: &[&str] = match name.as_str() {
+            "gemini_text.sse" | "gemini_thinking.sse" | "gemini_function_call.sse" => &["STOP"],
+            "gemini_max_tokens.sse" => &["MAX_TOKENS"],
+            "gemini_safety.sse" => &["SAFETY"],
+            _ => &[],
+        };
+        assert_eq!(reasons, expected, "{name}");
+    }
+    let blocked = json_of(&parse_sse(&fixture("gemini_prompt_blocked.sse"))[0]);
+    assert_eq!(blocked["promptFeedback"]["blockReason"], "PROHIBITED_CONTENT");
+    let error = parse_sse(&fixture("gemini_error_midstream.sse"));
+    assert_eq!(json_of(error.last().unwrap())["error"]["status"], "UNAVAILABLE");
+
+    let body = |name: &str| -> Value { serde_json::from_slice(&fixture(name)).unwrap() };
+    let quota = body("gemini_error_429.json");
+    assert_eq!(
+        (quota["error"]["code"].as_u64(), quota["error"]["status"].as_str()),
+        (Some(429), Some("RESOURCE_EXHAUSTED"))
+    );
+    let details = quota["error"]["details"].as_array().unwrap();
+    assert_eq!(details[2]["@type"], "type.googleapis.com/google.rpc.RetryInfo");
+    assert_eq!(details[2]["retryDelay"], "29s");
+    let key = body("gemini_error_400.json");
+    assert_eq!(key["error"]["status"], "INVALID_ARGUMENT");
+    assert_eq!(key["error"]["details"][0]["reason"], "API_KEY_INVALID");
+    assert!(body("gemini_models.json")["nextPageToken"].is_string());
+    assert!(body("gemini_models_page2.json").get("nextPageToken").is_none());
+    for page in ["gemini_models.json", "gemini_models_page2.json"] {
+        let models = body(page)["models"].as_array().unwrap().clone();
+        assert_eq!(models.len(), 3);
+        assert!(
+            models
+                .iter()
+                .all(|model| model["name"].as_str().unwrap().starts_with("models/"))
+        );
+    }
+}

@@ -42,6 +42,7 @@ protocols! {
     openai => OpenAi,
     anthropic => Anthropic,
     openai_responses => OpenAiResponses,
+    gemini => Gemini,
 }
 
 /// Looks up a protocol by its id (`openai`, `anthropic`).
@@ -60,13 +61,36 @@ pub trait Protocol: Send + Sync {
     }
     /// What people call a server speaking it, for choosing one (`OpenAI-compatible`).
     fn name(&self) -> &'static str;
-    /// The chat endpoint under `base_url`.
-    fn chat_url(&self, base_url: &str) -> String {
+    /// The chat endpoint under `base_url` for `request` (a protocol that names the model in the
+    /// path reads it from there; the default is the same URL for every request).
+    fn chat_url(&self, base_url: &str, request: &ChatRequest) -> String {
+        let _ = request;
         format!("{base_url}{}", self.routes().chat_path)
     }
     /// The model-list endpoint under `base_url`.
     fn models_url(&self, base_url: &str) -> String {
         format!("{base_url}{}", self.routes().models_path)
+    }
+    /// The next page of a paged model list, from a page's `body` (its next-page token), or
+    /// `None` when that page was the last; the default reads one page. The engine follows at
+    /// most [`MODEL_LIST_PAGES`] pages.
+    fn next_models_url(&self, base_url: &str, body: &[u8]) -> Option<String> {
+        let _ = (base_url, body);
+        None
+    }
+    /// The reason a failed response's `body` gives, where it is more specific than its error
+    /// object's `type`, `code` or `status` (a reason among an error's details): it is then the
+    /// error's type, read by [`error_kind`](Self::error_kind); the default reads none.
+    fn error_reason(&self, body: &[u8]) -> Option<String> {
+        let _ = body;
+        None
+    }
+    /// Seconds to wait before retrying, as a failed response's `body` says it (for a provider
+    /// that puts it there rather than in a `retry-after` header, which wins when both are
+    /// present); the default reads none.
+    fn retry_after(&self, body: &[u8]) -> Option<f64> {
+        let _ = body;
+        None
     }
     /// The headers every request carries: authentication (marked sensitive) and versions.
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap;
@@ -90,6 +114,10 @@ pub trait Protocol: Send + Sync {
     /// event that carries nothing they name (a terminator, a ping's `{}`).
     fn describe(&self, frame: &SseFrame) -> Vec<Field>;
 }
+
+/// The most pages of a model list the engine reads ([`Protocol::next_models_url`]): a server
+/// that always names a next page cannot keep it listing forever.
+pub const MODEL_LIST_PAGES: usize = 50;
 
 /// A protocol's id and the paths of its endpoints under a provider's base URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +273,8 @@ pub fn parse_model_list(body: &[u8]) -> Result<Vec<ModelInfo>, StreamError> {
 }
 
 /// The `error` object providers put in an error body or event: `{ "type", "message" }`
-/// (OpenAI adds `code`).
+/// (OpenAI adds `code`; Google APIs write `{ "code": 429, "message", "status" }`, the status
+/// being the error's name).
 #[derive(Debug, Deserialize)]
 pub(crate) struct ProviderErrorBody<'a> {
     #[serde(borrow, rename = "type")]
@@ -253,13 +282,24 @@ pub(crate) struct ProviderErrorBody<'a> {
     pub code: Option<serde_json::Value>,
     #[serde(borrow)]
     pub message: Option<std::borrow::Cow<'a, str>>,
+    /// Any string here is read; another shape of `status` is no reason to lose the error.
+    #[serde(default, deserialize_with = "string_or_none")]
+    pub status: Option<String>,
+}
+
+/// A string value, or `None` for a value of any other shape.
+fn string_or_none<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(deserializer)? {
+        serde_json::Value::String(text) => Some(text),
+        _ => None,
+    })
 }
 
 impl ProviderErrorBody<'_> {
-    /// The provider's error type: the `type`, else a string `code`.
+    /// The provider's error type: the `type`, else a string `code`, else a string `status`.
     pub fn error_type(&self) -> Option<&str> {
         let code = self.code.as_ref().and_then(|code| code.as_str());
-        self.error_type.as_deref().or(code)
+        self.error_type.as_deref().or(code).or(self.status.as_deref())
     }
 
     /// The typed error this object describes, its kind as `protocol` reads the type.
@@ -297,6 +337,21 @@ mod tests {
         assert_eq!(error.kind, ErrorKind::Server);
         assert_eq!(error.error_type.as_deref(), Some("gopher_error"));
         assert_eq!(error.message, "the provider reported an error mid-stream");
+    }
+
+    #[test]
+    fn an_error_objects_type_is_its_type_else_a_string_code_else_a_string_status() {
+        let type_of = |json: &str| {
+            let body: ProviderErrorBody = serde_json::from_str(json).unwrap();
+            body.error_type().map(str::to_owned)
+        };
+        assert_eq!(type_of(r#"{"type":"t","code":"c","status":"S"}"#).as_deref(), Some("t"));
+        assert_eq!(type_of(r#"{"code":"c","status":"S"}"#).as_deref(), Some("c"));
+        assert_eq!(
+            type_of(r#"{"code":429,"message":"m","status":"RESOURCE_EXHAUSTED"}"#).as_deref(),
+            Some("RESOURCE_EXHAUSTED")
+        );
+        assert_eq!(type_of(r#"{"code":429,"status":{"x":1}}"#), None);
     }
 
     #[test]
