@@ -15,7 +15,9 @@ from sdk_events import arguments, emit, run
 
 
 def read(args):
-    client = genai.Client(api_key="test-key", http_options=types.HttpOptions(base_url=args.base_url))
+    # The API version Runnel speaks, named: this SDK's own default is v1 (not v1beta).
+    options = types.HttpOptions(base_url=args.base_url, api_version="v1beta")
+    client = genai.Client(api_key="test-key", http_options=options)
     calls = 0
     started = False
     for chunk in client.models.generate_content_stream(model=args.model, contents=args.prompt):
