@@ -26,8 +26,8 @@ pub struct CompareArgs {
     /// `PROVIDER=URL` for one provider's models (repeatable); otherwise each provider's own.
     #[arg(long = "base-url", value_name = "[PROVIDER=]URL", value_parser = base_url)]
     base_urls: Vec<BaseUrl>,
-    /// The protocol of `custom` models' endpoint (the help lists the core's protocols).
-    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol of `custom` models' endpoint"))]
+    /// The protocol to speak: one each provider offers, any for `custom` models' endpoint (the help lists the core's protocols).
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol to speak: one each provider offers (its own by default), any for `custom` models' endpoint"))]
     protocol: Option<String>,
     #[command(flatten)]
     request: RequestArgs,
@@ -197,7 +197,7 @@ pub async fn run(args: CompareArgs) -> Result<u8, Failure> {
             protocol: args.protocol.as_deref(),
             ..Flags::default()
         };
-        choice.protocol = select::custom_protocol(choice, flags)?;
+        choice.protocol = select::chosen_protocol(choice, flags)?;
     }
     let mut endpoints = Vec::new();
     for (choice, url) in choices.iter().zip(&urls) {

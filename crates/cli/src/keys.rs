@@ -82,15 +82,16 @@ fn status(provider: Option<&str>) -> Result<u8, Failure> {
         None => catalog()
             .all()
             .iter()
-            .filter(|def| def.key_env.is_some() || def.key_required)
+            .filter(|def| def.key_env_vars().next().is_some() || def.key_required)
             .collect(),
     };
     let store = keychain();
     for def in defs {
-        let from_env = def.key_env.as_deref().filter(|var| env_key(var).is_some());
-        let reads = match &def.key_env {
-            Some(var) => format!("reads {var}, then the OS keychain"),
-            None => "reads only the OS keychain".to_owned(),
+        let from_env = def.key_env_in_use().filter(|var| env_key(var).is_some());
+        let vars: Vec<&str> = def.key_env_vars().collect();
+        let reads = match vars.is_empty() {
+            false => format!("reads {}, then the OS keychain", vars.join(", then ")),
+            true => "reads only the OS keychain".to_owned(),
         };
         let line = match (from_env, store.get(&def.id)) {
             (Some(var), _) => format!("key from {var}"),

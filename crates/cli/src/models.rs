@@ -21,8 +21,8 @@ pub struct ModelsArgs {
     /// custom endpoint that gets no provider's env key.
     #[arg(long)]
     base_url: Option<String>,
-    /// The protocol of an endpoint given by --base-url alone (the help lists the core's protocols).
-    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol of an endpoint given by --base-url alone"))]
+    /// The protocol to speak: one the provider offers, any for an endpoint given by --base-url alone (the help lists the core's protocols).
+    #[arg(long, value_name = "PROTOCOL", value_parser = select::protocol_id, help = select::protocol_help("The protocol to speak: one the provider offers (its own by default), any for an endpoint given by --base-url alone"))]
     protocol: Option<String>,
 }
 

@@ -24,7 +24,8 @@ pub struct Choice {
     pub provider: String,
     /// The model; the provider's default when `None`.
     pub model: Option<String>,
-    /// The protocol a [`CUSTOM`] endpoint speaks (`--protocol`); `None` for its default.
+    /// The protocol chosen for the provider (`--protocol`): one it offers, any for a [`CUSTOM`]
+    /// endpoint; `None` for its default.
     pub protocol: Option<String>,
 }
 
@@ -91,24 +92,26 @@ pub fn choose(flags: Flags<'_>) -> Result<Choice, Failure> {
     if let Some(model) = flags.model {
         choice.model = Some(model.to_owned());
     }
-    choice.protocol = custom_protocol(&choice, flags)?;
+    choice.protocol = chosen_protocol(&choice, flags)?;
     Ok(choice)
 }
 
-/// `--protocol`, checked: it says what a custom endpoint given by `--base-url` speaks; a named
-/// provider speaks its own.
-pub fn custom_protocol(choice: &Choice, flags: Flags<'_>) -> Result<Option<String>, Failure> {
+/// `--protocol`, checked: what a custom endpoint given by `--base-url` speaks, or which of its
+/// protocols a named provider speaks (Ollama's own or its OpenAI-compatible endpoint).
+pub fn chosen_protocol(choice: &Choice, flags: Flags<'_>) -> Result<Option<String>, Failure> {
     let Some(protocol) = flags.protocol else {
         return Ok(None);
     };
-    if choice.provider != CUSTOM {
-        return Err(Failure::Usage(format!(
-            "--protocol is for an endpoint given by --base-url alone; `{}` speaks its own protocol",
-            choice.provider
-        )));
-    }
-    if flags.base_url.is_none() {
+    if choice.provider == CUSTOM && flags.base_url.is_none() {
         return Err(Failure::Usage("--protocol goes with --base-url".to_owned()));
+    }
+    let offered = known(&choice.provider)?.offered_protocols();
+    if !offered.iter().any(|id| id == protocol) {
+        return Err(Failure::Usage(format!(
+            "`{}` speaks {}, not `{protocol}`",
+            choice.provider,
+            offered.join(" or ")
+        )));
     }
     Ok(Some(protocol.to_owned()))
 }
@@ -177,7 +180,7 @@ fn first_builtin_with_key() -> String {
             .usable()
             .filter(|def| def.key_required && def.origin == Origin::Builtin)
     };
-    if let Some(def) = remote().find(|def| def.key_env.as_deref().is_some_and(|var| env_key(var).is_some())) {
+    if let Some(def) = remote().find(|def| def.key_env_in_use().is_some_and(|var| env_key(var).is_some())) {
         return def.id.clone();
     }
     let keychain = keychain();
@@ -192,7 +195,7 @@ fn definition(choice: &Choice) -> Result<ProviderDef, Failure> {
     match &choice.protocol {
         Some(protocol) => def
             .speaking(protocol)
-            .ok_or_else(|| Failure::Usage(format!("unknown protocol `{protocol}`"))),
+            .ok_or_else(|| Failure::Usage(format!("`{}` does not speak `{protocol}`", def.id))),
         None => Ok(def.clone()),
     }
 }
@@ -250,7 +253,7 @@ mod tests {
     }
 
     #[test]
-    fn a_base_url_alone_is_a_custom_endpoint_and_protocol_only_goes_with_it() {
+    fn a_base_url_alone_is_a_custom_endpoint_and_protocol_picks_one_the_provider_offers() {
         let url = Some("http://127.0.0.1:9/v1");
         let choice = choose(Flags {
             base_url: url,
@@ -292,6 +295,17 @@ mod tests {
         ] {
             assert!(matches!(choose(flags), Err(Failure::Usage(_))), "{flags:?}");
         }
+        let chosen = choose(Flags {
+            provider: Some("openai"),
+            protocol: Some("openai"),
+            ..Flags::default()
+        })
+        .unwrap();
+        assert_eq!(
+            chosen.protocol.as_deref(),
+            Some("openai"),
+            "one of the protocols it offers"
+        );
         assert!(protocol_id("anthropic").is_ok());
         assert!(protocol_id("gopher").unwrap_err().contains("known: openai, anthropic"));
     }

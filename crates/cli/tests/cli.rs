@@ -62,6 +62,54 @@ async fn chat_streams_an_openai_answer_with_the_env_key_and_base_url() {
 }
 
 #[tokio::test]
+async fn a_named_provider_speaks_the_protocol_chosen_with_protocol_at_its_env_base_url() {
+    let server = FakeServer::start().await;
+    server.enqueue(Reply::sse(fixture("openai_text.sse")));
+    server.enqueue(Reply::sse(fixture("openai_responses_reasoning.sse")).chunking(Chunking::EveryByte));
+    let url = format!("{}/v1", server.url());
+    let run = |protocol: Option<&'static str>| {
+        let mut command = runnel("openai");
+        command.env("OPENAI_API_KEY", SECRET).env("OPENAI_BASE_URL", &url);
+        command.args(["chat", "--provider", "openai", "--events"]);
+        if let Some(protocol) = protocol {
+            command.args(["--protocol", protocol]);
+        }
+        command.arg("hi");
+        command
+    };
+    let mut compatible = run(None);
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || output(&mut compatible))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    let mut responses = run(Some("openai-responses"));
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut responses))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(r#"{"type":"thinking","text":"**Count"}"#), "{stdout}");
+    assert!(stdout.contains(r#""reasoning_tokens":192"#), "{stdout}");
+    let paths: Vec<String> = server.requests().iter().map(|request| request.path.clone()).collect();
+    assert_eq!(
+        paths,
+        ["/v1/chat/completions", "/v1/responses"],
+        "a server put in OpenAI's place speaks Chat Completions unless Responses is chosen"
+    );
+    assert_eq!(
+        server.requests()[1].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    let mut refused = runnel("openai");
+    refused.args(["chat", "--provider", "openai", "--protocol", "anthropic", "hi"]);
+    let (code, _, stderr) = output(&mut refused);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`openai` speaks openai-responses or openai, not `anthropic`"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn events_are_json_lines_ending_with_finish() {
     let server = FakeServer::start().await;
     server.enqueue(Reply::sse(fixture("anthropic_text.sse")));

@@ -79,10 +79,29 @@ pub fn resolve(
 /// nor the keychain is read. For requests the person did not aim at this provider — detecting
 /// local servers, listing every provider's models — which must never carry a key.
 pub fn resolve_keyless(def: &ProviderDef, base_url: Option<&str>) -> Result<Endpoint, ResolveError> {
-    let base_url = base_url_for(def, base_url)?;
-    let mut endpoint = Endpoint::new(&def.id, protocol_of(def)?, &base_url, None);
+    let def = placed(def, base_url)?;
+    let mut endpoint = Endpoint::new(&def.id, protocol_of(&def)?, &def.base_url, None);
     endpoint.quirks = def.quirks;
     Ok(endpoint)
+}
+
+/// `def` as it is called at `explicit` (or where its env var or its own base URL puts it): its
+/// `base_url` is that URL ([`base_url_for`]), and off its own host it speaks its
+/// `protocol_elsewhere` (OpenAI's Chat Completions at a compatible server behind
+/// `OPENAI_BASE_URL`). Placing a placed definition changes nothing.
+pub fn placed(def: &ProviderDef, explicit: Option<&str>) -> Result<ProviderDef, ResolveError> {
+    let base_url = base_url_for(def, explicit)?;
+    let moved = crate::keys::origin_of(&base_url) != crate::keys::origin_of(&def.base_url);
+    let mut placed = match def.protocol_elsewhere.as_deref() {
+        Some(elsewhere) if moved => def.speaking(elsewhere).ok_or_else(|| ResolveError::UnknownProtocol {
+            id: def.id.clone(),
+            protocol: elsewhere.to_owned(),
+        })?,
+        _ => def.clone(),
+    };
+    placed.base_url = base_url_for(&placed, explicit)?;
+    placed.protocol_elsewhere = None;
+    Ok(placed)
 }
 
 fn protocol_of(def: &ProviderDef) -> Result<&'static dyn crate::provider::Protocol, ResolveError> {
@@ -98,11 +117,12 @@ pub fn resolve_def(
     base_url: Option<&str>,
     store: &dyn KeyStore,
 ) -> Result<(Endpoint, Option<KeySource>), ResolveError> {
-    let base_url = base_url_for(def, base_url)?;
+    let def = &placed(def, base_url)?;
+    let base_url = &def.base_url;
     let found = if !def.takes_key() {
         None // the demo and keyless local servers: never touch the keychain for them
     } else {
-        match resolve_key(store, &def.id, def.key_env.as_deref(), &base_url) {
+        match resolve_key(store, &def.id, def.key_env_in_use(), base_url) {
             Ok(found) => found,
             // A machine without a keychain service can still use keyless (local) providers.
             Err(KeyError::Unavailable(_)) if !def.key_required => None,
@@ -125,7 +145,7 @@ pub fn resolve_def(
         }
         None => (None, None),
     };
-    let mut endpoint = Endpoint::new(&def.id, protocol_of(def)?, &base_url, key);
+    let mut endpoint = Endpoint::new(&def.id, protocol_of(def)?, base_url, key);
     endpoint.quirks = def.quirks;
     Ok((endpoint, source))
 }
@@ -135,21 +155,35 @@ fn missing_key_hint(def: &ProviderDef, keychain_down: Option<&str>) -> String {
         Some(reason) => format!("the OS keychain is not available here ({reason})"),
         None => "or store a key in the OS keychain".to_owned(),
     };
-    match (&def.key_env, keychain_down) {
-        (Some(var), Some(_)) => format!("set {var}; {keychain}"),
-        (Some(var), None) => format!("set {var} {keychain}"),
-        (None, _) => keychain,
+    let vars: Vec<&str> = def.key_env_vars().collect();
+    match (vars.join(" or "), keychain_down) {
+        (vars, _) if vars.is_empty() => keychain,
+        (vars, Some(_)) => format!("set {vars}; {keychain}"),
+        (vars, None) => format!("set {vars} {keychain}"),
     }
 }
 
-/// The base URL for `def`: the one given, else its env var, else its own (the demo's is its
-/// in-process server).
+/// The base URL for `def`: the one given (as the SDKs of the protocol it speaks write it), else
+/// its env var's (written for its own protocol's SDKs, moved to the one it speaks), else its own
+/// (the demo's is its in-process server). An env var's URL without a scheme is `http://`, as
+/// Ollama's `OLLAMA_HOST` is often written (`0.0.0.0:11434`).
 pub fn base_url_for(def: &ProviderDef, explicit: Option<&str>) -> Result<String, ResolveError> {
     let from_env = def
         .base_url_env
         .as_deref()
         .and_then(|var| std::env::var(var).ok())
-        .filter(|url| !url.trim().is_empty());
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .filter(|url| !url.is_empty())
+        .map(|url| match url.contains("://") {
+            true => url,
+            false => format!("http://{url}"),
+        })
+        .map(
+            |url| match (def.url_protocol.as_deref().and_then(protocol), protocol(&def.protocol)) {
+                (Some(from), Some(to)) => crate::catalog::rebase(&url, from, to),
+                _ => url,
+            },
+        );
     let url = match explicit.map(str::to_owned).or(from_env) {
         Some(url) => url,
         None if def.id == DEMO => demo::base_url().map_err(|error| ResolveError::Demo(error.to_string()))?,
@@ -224,5 +258,47 @@ mod tests {
             resolve("custom", None, &store),
             Err(ResolveError::NoBaseUrl(_))
         ));
+    }
+
+    #[test]
+    fn openai_speaks_responses_on_its_own_host_and_chat_completions_at_a_server_put_in_its_place() {
+        let openai = Catalog::builtin().get("openai").unwrap().clone();
+        let own = resolve_keyless(&openai, None).unwrap();
+        assert_eq!(
+            (own.protocol.id(), own.base_url.as_str()),
+            ("openai-responses", "https://api.openai.com/v1")
+        );
+        let elsewhere = resolve_keyless(&openai, Some("http://127.0.0.1:9/v1")).unwrap();
+        assert_eq!(elsewhere.protocol.id(), "openai", "a compatible server behind the URL");
+        let chosen = openai.speaking("openai-responses").unwrap();
+        let chosen = resolve_keyless(&chosen, Some("http://127.0.0.1:9/v1")).unwrap();
+        assert_eq!(chosen.protocol.id(), "openai-responses", "a person's choice wins");
+        assert!(openai.speaking("anthropic").is_none(), "not a protocol it offers");
+        let twice = placed(&placed(&openai, Some("http://127.0.0.1:9/v1")).unwrap(), None).unwrap();
+        assert_eq!(
+            (twice.protocol.as_str(), twice.base_url.as_str()),
+            ("openai", "http://127.0.0.1:9/v1"),
+            "placing a placed definition changes nothing"
+        );
+    }
+
+    #[test]
+    fn speaking_another_protocol_moves_the_base_url_by_the_protocols_base_paths() {
+        let anthropic = protocol("anthropic").unwrap();
+        let openai = protocol("openai").unwrap();
+        assert_eq!(crate::catalog::rebase("http://h:1", anthropic, openai), "http://h:1/v1");
+        assert_eq!(crate::catalog::rebase("http://h:1/v1", openai, anthropic), "http://h:1");
+        assert_eq!(crate::catalog::rebase("http://h:1/v1", openai, openai), "http://h:1/v1");
+        assert_eq!(crate::catalog::rebase("", anthropic, openai), "");
+        let mut def = ProviderDef::new(crate::catalog::Origin::File, "box", "Box", "anthropic", "http://h:1");
+        def.protocols = vec!["openai".into()];
+        let speaking = def.speaking("openai").unwrap();
+        assert_eq!(speaking.base_url, "http://h:1/v1");
+        let back = speaking.speaking("anthropic").unwrap();
+        assert_eq!(
+            (back.base_url.as_str(), back.url_protocol.as_deref()),
+            ("http://h:1", Some("anthropic"))
+        );
+        assert_eq!(def.offered_protocols(), ["anthropic", "openai"]);
     }
 }

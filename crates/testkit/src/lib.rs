@@ -85,8 +85,7 @@ pub fn user_env() -> Vec<String> {
     let mut vars: Vec<String> = runnel_core::Catalog::builtin()
         .all()
         .iter()
-        .flat_map(|def| [def.key_env.clone(), def.base_url_env.clone()])
-        .flatten()
+        .flat_map(|def| def.key_env_vars().chain(def.base_url_env.as_deref()).map(str::to_owned))
         .chain(RUNNEL_ENV.iter().chain(PROXY_ENV).map(|var| (*var).to_owned()))
         .collect();
     vars.sort();

@@ -12,7 +12,7 @@ use crate::store::Store;
 impl Providers {
     /// Where `def`'s key comes from. Blocking on first use (keychain); cached after.
     pub fn key_state(&self, def: &ProviderDef) -> KeyState {
-        if def.key_env.as_deref().is_some_and(|var| env_key(var).is_some()) {
+        if def.key_env_in_use().is_some_and(|var| env_key(var).is_some()) {
             return KeyState::Env;
         }
         if !def.takes_key() {
@@ -62,10 +62,11 @@ impl Providers {
         match resolve_def(def, None, self.keys.as_ref()) {
             Ok((endpoint, _)) => Ok(endpoint),
             Err(ResolveError::MissingKey { name, .. }) => {
-                let or_env = def
-                    .key_env
-                    .as_deref()
-                    .map_or_else(String::new, |var| format!(" or set {var}"));
+                let vars: Vec<&str> = def.key_env_vars().collect();
+                let or_env = match vars.is_empty() {
+                    true => String::new(),
+                    false => format!(" or set {}", vars.join(" or ")),
+                };
                 Err(AppError::Config(format!(
                     "no API key for {name}: add one in Settings{or_env}"
                 )))

@@ -11,7 +11,7 @@ mod views;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use runnel_core::resolve::base_url_for;
+use runnel_core::resolve::placed;
 use runnel_core::{Catalog, KeyStore, ProviderDef};
 
 pub use custom::new_custom;
@@ -47,11 +47,9 @@ impl Providers {
         let mut all: Vec<ProviderDef> = self
             .catalog
             .usable()
-            .map(|def| ProviderDef {
-                // Where requests go now: an SDK env var moves it, the demo's is its own server.
-                base_url: base_url_for(def, None).unwrap_or_else(|_| def.base_url.clone()),
-                ..def.clone()
-            })
+            // Where requests go now (an SDK env var moves it, the demo's is its own server) and
+            // the protocol spoken there.
+            .map(|def| placed(def, None).unwrap_or_else(|_| def.clone()))
             .collect();
         all.extend(store.custom_providers()?);
         Ok(all)

@@ -35,6 +35,25 @@ pub struct ProviderDef {
     /// The wire protocol's id (see [`crate::provider::PROTOCOLS`]); `openai` when absent.
     #[serde(default = "default_protocol", deserialize_with = "known_protocol")]
     pub protocol: String,
+    /// The other protocols its server speaks, which a person may choose instead (`--protocol`):
+    /// Ollama's OpenAI-compatible endpoint beside its own. Its base URL and `base_url_env` stay
+    /// written for `protocol`; speaking another moves them by the protocols' base paths
+    /// ([`Routes::base_path`](crate::provider::Routes::base_path)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "known_protocols")]
+    pub protocols: Vec<String>,
+    /// The protocol spoken when its base URL is moved off its own host (by `base_url_env` or a
+    /// given URL) and no protocol was chosen: OpenAI's own host speaks Responses, a compatible
+    /// server behind `OPENAI_BASE_URL` Chat Completions.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "known_protocol_opt"
+    )]
+    pub protocol_elsewhere: Option<String>,
+    /// The protocol its base URLs (`base_url`, `base_url_env`'s value) are written for, when it
+    /// speaks another (not part of the written form).
+    #[serde(skip)]
+    pub url_protocol: Option<String>,
     /// The base URL, following the official SDKs (OpenAI's includes `/v1`, Anthropic's does
     /// not), without a trailing `/`. Empty for the demo (its loopback server's URL is used) and
     /// for a template that needs one given (`custom`).
@@ -46,6 +65,10 @@ pub struct ProviderDef {
     /// The env var that holds the key, as the official SDKs read it.
     #[serde(default)]
     pub key_env: Option<String>,
+    /// Another env var its SDK reads the key from when `key_env` is unset (Gemini's
+    /// `GOOGLE_API_KEY`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_env_fallback: Option<String>,
     /// Requests fail without a key.
     #[serde(default)]
     pub key_required: bool,
@@ -76,7 +99,25 @@ fn default_protocol() -> String {
 
 /// A protocol id the core knows; anything else fails where it is written.
 fn known_protocol<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    let id = String::deserialize(deserializer)?;
+    checked_protocol(String::deserialize(deserializer)?)
+}
+
+/// Protocol ids the core knows (`protocols`).
+fn known_protocols<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    Vec::<String>::deserialize(deserializer)?
+        .into_iter()
+        .map(checked_protocol)
+        .collect()
+}
+
+/// A protocol id the core knows, when one is given (`protocol_elsewhere`).
+fn known_protocol_opt<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(deserializer)?
+        .map(checked_protocol)
+        .transpose()
+}
+
+fn checked_protocol<E: serde::de::Error>(id: String) -> Result<String, E> {
     if protocol(&id).is_some() {
         return Ok(id);
     }
@@ -84,7 +125,7 @@ fn known_protocol<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<S
         .iter()
         .map(|protocol| format!("\"{}\"", protocol.id()))
         .collect();
-    Err(serde::de::Error::custom(format!(
+    Err(E::custom(format!(
         "unknown protocol `{id}` (use {})",
         known.join(" or ")
     )))
@@ -111,9 +152,13 @@ impl ProviderDef {
             id: id.to_owned(),
             name: name.to_owned(),
             protocol: protocol.to_owned(),
+            protocols: Vec::new(),
+            protocol_elsewhere: None,
+            url_protocol: None,
             base_url: base_url.trim_end_matches('/').to_owned(),
             base_url_env: None,
             key_env: None,
+            key_env_fallback: None,
             key_required: false,
             keyless: false,
             local: false,
@@ -129,17 +174,63 @@ impl ProviderDef {
         !self.keyless
     }
 
+    /// The env var its key is read from: `key_env`, else `key_env_fallback` when only that one is
+    /// set (and not blank), as its SDK reads them.
+    pub fn key_env_in_use(&self) -> Option<&str> {
+        let set = |var: &&str| crate::keys::env_key(var).is_some();
+        let fallback = self.key_env_fallback.as_deref().filter(set);
+        self.key_env
+            .as_deref()
+            .filter(set)
+            .or(fallback)
+            .or(self.key_env.as_deref())
+    }
+
+    /// Every env var its key may be read from, `key_env` first.
+    pub fn key_env_vars(&self) -> impl Iterator<Item = &str> {
+        self.key_env.iter().chain(&self.key_env_fallback).map(String::as_str)
+    }
+
     /// The model used when none is named.
     pub fn default_model(&self) -> &str {
         self.models.first().map_or("default", String::as_str)
     }
 
-    /// This definition speaking `protocol` instead (a [`CUSTOM`] endpoint whose server speaks
-    /// Anthropic's protocol, say); `None` for a protocol the core does not know.
+    /// The protocols a person may choose for it, its own first: any the core speaks for the
+    /// [`CUSTOM`] template (its server is unknown), else `protocol` (the one it speaks now), the
+    /// one it was defined with, `protocols` and `protocol_elsewhere`.
+    pub fn offered_protocols(&self) -> Vec<String> {
+        if self.id == CUSTOM {
+            return crate::provider::PROTOCOLS
+                .iter()
+                .map(|protocol| protocol.id().to_owned())
+                .collect();
+        }
+        let mut offered = vec![self.protocol.clone()];
+        let offered_by_its_entry = self.url_protocol.iter().chain(&self.protocols);
+        for other in offered_by_its_entry.chain(&self.protocol_elsewhere) {
+            if !offered.contains(other) {
+                offered.push(other.clone());
+            }
+        }
+        offered
+    }
+
+    /// This definition speaking `protocol_id`, one of its [`offered_protocols`]
+    /// (Self::offered_protocols), by a person's choice (a [`CUSTOM`] endpoint whose server speaks
+    /// Anthropic's protocol, Ollama through its OpenAI-compatible endpoint): its base URL moves
+    /// from the path its own protocol's SDKs end it with to the chosen one's (`…:11434` →
+    /// `…:11434/v1`). `None` for a protocol it does not speak.
     pub fn speaking(&self, protocol_id: &str) -> Option<Self> {
-        protocol(protocol_id)?;
+        if !self.offered_protocols().iter().any(|offered| offered == protocol_id) {
+            return None;
+        }
+        let (from, to) = (protocol(&self.protocol)?, protocol(protocol_id)?);
         Some(Self {
             protocol: protocol_id.to_owned(),
+            protocol_elsewhere: None,
+            url_protocol: Some(self.url_protocol.clone().unwrap_or_else(|| self.protocol.clone())),
+            base_url: rebase(&self.base_url, from, to),
             ..self.clone()
         })
     }
@@ -164,6 +255,17 @@ impl ProviderDef {
         }
         Ok(self)
     }
+}
+
+/// `base_url`, written for `from`'s SDKs, as `to`'s SDKs write it: `from`'s base path (`/v1`)
+/// taken off its end, `to`'s put on. An empty URL stays empty.
+pub fn rebase(base_url: &str, from: &dyn crate::provider::Protocol, to: &dyn crate::provider::Protocol) -> String {
+    let (from, to) = (from.routes().base_path, to.routes().base_path);
+    if base_url.is_empty() || from == to {
+        return base_url.to_owned();
+    }
+    let root = base_url.strip_suffix(from).unwrap_or(base_url);
+    format!("{root}{to}")
 }
 
 static BUILTIN: LazyLock<Vec<ProviderDef>> = LazyLock::new(|| {

@@ -57,7 +57,10 @@ impl Protocol for OpenAiResponses {
 
     /// System messages become `instructions` (joined by blank lines), the other turns `input`
     /// (an answer stopped before its first word is left out); the token limit is
-    /// `max_output_tokens`. The API takes no stop sequences, so they are not sent.
+    /// `max_output_tokens`. The API takes no stop sequences, so they are not sent. `store: false`:
+    /// the conversation is kept here, not on the provider's servers (the API keeps a response 30
+    /// days by default). A reasoning model ([`is_reasoning_model`]) is asked for its reasoning
+    /// summary, the only reasoning the API streams; other models refuse the field.
     fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
         let mut instructions = Vec::new();
         let mut input = Vec::new();
@@ -73,7 +76,10 @@ impl Protocol for OpenAiResponses {
             };
             input.push(json!({ "role": role, "content": message.content }));
         }
-        let mut body = json!({ "model": request.model, "input": input, "stream": true });
+        let mut body = json!({ "model": request.model, "input": input, "stream": true, "store": false });
+        if is_reasoning_model(&request.model) {
+            body["reasoning"] = json!({ "summary": "auto" });
+        }
         if !instructions.is_empty() {
             body["instructions"] = json!(instructions.join("\n\n"));
         }
@@ -288,6 +294,12 @@ fn reads(frame: &SseFrame) -> bool {
     }
 }
 
+/// OpenAI's reasoning models (the o-series from o3, GPT-5 and Codex), which take
+/// `reasoning.summary`, by their ids' prefixes, dated or not (`o4-mini-2025-04-16`).
+fn is_reasoning_model(model: &str) -> bool {
+    ["o3", "o4", "gpt-5", "codex"].iter().any(|prefix| model.starts_with(prefix))
+}
+
 fn non_empty(text: Option<Cow<'_, str>>) -> Option<String> {
     text.filter(|text| !text.is_empty()).map(Cow::into_owned)
 }
@@ -451,7 +463,11 @@ mod tests {
         let body = OpenAiResponses.chat_body(&request, &Quirks::default());
         assert_eq!(body["instructions"], "be brief\n\nin French");
         assert_eq!(body["max_output_tokens"], 64);
-        assert_eq!(body["stream"], true);
+        assert_eq!((&body["stream"], &body["store"]), (&json!(true), &json!(false)));
+        assert_eq!(body["reasoning"], json!({ "summary": "auto" }), "a reasoning model");
+        let plain = OpenAiResponses.chat_body(&ChatRequest::new("gpt-4o-mini", vec![]), &Quirks::default());
+        assert!(plain.get("reasoning").is_none(), "other models refuse the field");
+        assert!(is_reasoning_model("o4-mini-2025-04-16") && !is_reasoning_model("gpt-4.1"));
         assert_eq!(
             body["input"],
             json!([{ "role": "user", "content": "one" }, { "role": "user", "content": "two" }])
