@@ -35,6 +35,8 @@ struct Api {
     sdk_base_url: fn(&str) -> String,
     /// `runnel chat`'s arguments that point it at the fake server's URL with this protocol.
     runnel_args: fn(&str) -> Vec<String>,
+    /// The environment `runnel chat` gets: the named provider's key.
+    runnel_env: &'static [(&'static str, &'static str)],
 }
 
 const OPENAI_RESPONSES: Api = Api {
@@ -43,7 +45,19 @@ const OPENAI_RESPONSES: Api = Api {
     chat_path: "/v1/responses",
     reply: Reply::sse,
     sdk_base_url: |url| format!("{url}/v1"),
-    runnel_args: |url| strings(&["--base-url", &format!("{url}/v1"), "--protocol", "openai-responses"]),
+    // The command: the named provider, its protocol picked, its server put in its place.
+    runnel_args: |url| {
+        let base_url = format!("{url}/v1");
+        strings(&[
+            "--provider",
+            "openai",
+            "--protocol",
+            "openai-responses",
+            "--base-url",
+            &base_url,
+        ])
+    },
+    runnel_env: &[("OPENAI_API_KEY", "sk-sdk-agreement-0123456789")],
 };
 
 const GEMINI: Api = Api {
@@ -52,7 +66,9 @@ const GEMINI: Api = Api {
     chat_path: "/v1beta/models/m:streamGenerateContent",
     reply: Reply::sse,
     sdk_base_url: |url| url.to_owned(),
+    // A custom endpoint speaking Gemini: the catalog has no `gemini` provider yet.
     runnel_args: |url| strings(&["--base-url", url, "--protocol", "gemini"]),
+    runnel_env: &[],
 };
 
 fn strings(args: &[&str]) -> Vec<String> {
@@ -307,7 +323,8 @@ async fn read_both(case: &Case, python: &Path) -> (Reading, Reading, Vec<String>
     assert_eq!(code, 0, "{} crashed on {}: {sdk_err}", case.api.script, case.name);
 
     let mut chat = runnel("sdk-agreement");
-    chat.args(["chat", "--model", "m", "--events"])
+    chat.envs(case.api.runnel_env.iter().copied())
+        .args(["chat", "--model", "m", "--events"])
         .args((case.api.runnel_args)(&url))
         .arg("hi");
     let (_, runnel_out, _) = tokio::task::spawn_blocking(move || output(&mut chat)).await.unwrap();
