@@ -391,7 +391,7 @@ async fn a_protocol_is_one_file_and_one_registry_line() {
     .await
     .unwrap();
     assert!(
-        help.contains("openai (the default), anthropic or toy"),
+        help.contains(" or toy") && help.contains("openai (the default), anthropic, "),
         "`runnel models --help` names the toy among the protocols: {help}"
     );
     let mut chat = runnel(&["chat", "-m", "toybox", "--save-sse"]);

@@ -28,7 +28,7 @@ use crate::exit::EXIT_ERROR;
 #[command(
     name = "runnel",
     version,
-    about = "Stream answers from LLMs: OpenAI, Anthropic, any OpenAI-compatible server, or the offline demo."
+    about = "Stream answers from LLMs: OpenAI, Anthropic, Google Gemini, Ollama, any OpenAI-compatible server, or the offline demo."
 )]
 struct Cli {
     #[command(subcommand)]

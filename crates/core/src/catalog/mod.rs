@@ -371,7 +371,10 @@ mod tests {
             .filter(|def| def.takes_key())
             .map(|def| def.id.as_str())
             .collect();
-        assert_eq!(takes, ["openai", "anthropic", "vllm", "openrouter", "groq", "custom"]);
+        assert_eq!(
+            takes,
+            ["openai", "anthropic", "gemini", "vllm", "openrouter", "groq", "custom"]
+        );
     }
 
     #[test]

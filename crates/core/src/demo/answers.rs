@@ -4,7 +4,7 @@
 const GREETING: &str = "Hello! I'm **Runnel's demo model**. I run inside the app itself, with no key and no network, \
 so you can try everything right away: watch an answer stream in, press **Stop** (or Esc) mid-sentence, \
 and look at the numbers under each answer.\n\n\
-When you're ready for a real model, add an OpenAI or Anthropic key in Settings, or point Runnel at a local \
+When you're ready for a real model, add an OpenAI, Anthropic or Gemini key in Settings, or point Runnel at a local \
 server such as Ollama or LM Studio. Ask me for *code*, a *table*, or a *long story* to see more.";
 
 const CODE: &str = "Here is a small Rust program that streams lines from standard input and counts words:\n\n\

@@ -102,9 +102,9 @@ impl Protocol for Gemini {
 
     /// System messages become `systemInstruction` (joined by blank lines), the other turns
     /// `contents` (`user` and `model`; an answer stopped before its first word is left out);
-    /// the token limit, temperature and stop sequences go in `generationConfig`. Thoughts are not
-    /// asked for: `thinkingConfig.includeThoughts` is refused by models that do not think, and a
-    /// request says nothing of thinking.
+    /// the token limit, temperature and stop sequences go in `generationConfig`. A thinking model
+    /// ([`thinks`]) is asked for its thoughts (`thinkingConfig.includeThoughts`), which models that
+    /// do not think refuse.
     fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
         let mut system = Vec::new();
         let mut contents = Vec::new();
@@ -134,6 +134,9 @@ impl Protocol for Gemini {
         }
         if !options.stop.is_empty() {
             config.insert("stopSequences".into(), json!(options.stop));
+        }
+        if thinks(&request.model) {
+            config.insert("thinkingConfig".into(), json!({ "includeThoughts": true }));
         }
         if !config.is_empty() {
             body["generationConfig"] = serde_json::Value::Object(config);
@@ -509,6 +512,17 @@ impl EventDecoder for GeminiDecoder {
     }
 }
 
+/// Gemini's thinking models, by their ids (`gemini-2.5-flash`, `models/gemini-3-pro-preview`,
+/// `gemini-2.0-flash-thinking-exp`): from 2.5 on, every Gemini model thinks.
+fn thinks(model: &str) -> bool {
+    let id = model.rsplit('/').next().unwrap_or(model);
+    let version = id.strip_prefix("gemini-").and_then(|rest| rest.split('-').next());
+    let from_2_5 = version
+        .and_then(|version| version.parse::<f32>().ok())
+        .is_some_and(|version| version >= 2.5);
+    from_2_5 || id.contains("thinking")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -565,7 +579,7 @@ mod tests {
     #[test]
     fn system_messages_are_the_system_instruction_and_options_the_generation_config() {
         let mut request = ChatRequest::new(
-            "gemini-2.5-flash",
+            "gemini-2.0-flash",
             vec![
                 Message::system("be brief"),
                 Message::user("one"),
@@ -593,6 +607,23 @@ mod tests {
                 "generationConfig": { "maxOutputTokens": 64, "temperature": 0.5, "stopSequences": ["END"] }
             })
         );
+        request.model = "gemini-2.5-flash".into();
+        let body = Gemini.chat_body(&request, &Quirks::default());
+        assert_eq!(
+            body["generationConfig"]["thinkingConfig"],
+            json!({ "includeThoughts": true }),
+            "a thinking model is asked for its thoughts"
+        );
+    }
+
+    #[test]
+    fn thinking_models_are_known_by_their_ids() {
+        for model in ["gemini-2.5-flash", "gemini-2.5-pro", "models/gemini-3-pro-preview", "gemini-2.0-flash-thinking-exp"] {
+            assert!(thinks(model), "{model}");
+        }
+        for model in ["gemini-2.0-flash", "gemini-1.5-pro", "gemma-3-27b-it", "learnlm-2.0-flash-experimental"] {
+            assert!(!thinks(model), "{model}");
+        }
     }
 
     #[test]
