@@ -66,9 +66,9 @@ const GEMINI: Api = Api {
     chat_path: "/v1beta/models/m:streamGenerateContent",
     reply: Reply::sse,
     sdk_base_url: |url| url.to_owned(),
-    // A custom endpoint speaking Gemini: the catalog has no `gemini` provider yet.
-    runnel_args: |url| strings(&["--base-url", url, "--protocol", "gemini"]),
-    runnel_env: &[],
+    // The command: the named provider, its server put in its place.
+    runnel_args: |url| strings(&["--provider", "gemini", "--protocol", "gemini", "--base-url", url]),
+    runnel_env: &[("GEMINI_API_KEY", "sdk-agreement-0123456789")],
 };
 
 fn strings(args: &[&str]) -> Vec<String> {
