@@ -1246,7 +1246,7 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     let cut = &dropped_messages.last().unwrap()["saved"];
     assert_eq!(
         (cut["state"].as_str(), cut["error"]["kind"].as_str()),
-        (Some("error"), Some("incomplete")),
+        (Some("error"), Some("network")),
         "a dropped stream fails its column alone"
     );
     assert!(

@@ -71,6 +71,17 @@ const GEMINI: Api = Api {
     runnel_env: &[("GEMINI_API_KEY", "sdk-agreement-0123456789")],
 };
 
+const OLLAMA: Api = Api {
+    protocol: "ollama",
+    script: "ollama_chat.py",
+    chat_path: "/api/chat",
+    reply: Reply::ndjson,
+    sdk_base_url: |url| url.to_owned(),
+    // The issue's command: the named provider, its server put in its place.
+    runnel_args: |url| strings(&["--provider", "ollama", "--protocol", "ollama", "--base-url", url]),
+    runnel_env: &[],
+};
+
 fn strings(args: &[&str]) -> Vec<String> {
     args.iter().map(|arg| (*arg).to_owned()).collect()
 }
@@ -84,7 +95,7 @@ enum Ending {
     /// `incomplete` error; everything before it agrees.
     CutShort,
     /// The connection drops in the middle of an event, the HTTP body unfinished: the SDK raises
-    /// its HTTP library's exception, Runnel reports an `incomplete` error naming the broken
+    /// its HTTP library's exception, Runnel reports a `network` error naming the broken
     /// connection; everything before it agrees.
     Dropped,
 }
@@ -127,6 +138,7 @@ fn cases() -> Vec<Case> {
     let api = &OPENAI_RESPONSES;
     let random = Chunking::Random { seed: 19, max: 7 };
     let gemini = &GEMINI;
+    let ollama = &OLLAMA;
     let text = fixture("openai_responses_text.sse");
     // Cut inside the 8th text delta's data line: mid-event.
     let mid_event = find_nth(&text, b"response.output_text.delta\",", 8) + 10;
@@ -135,7 +147,7 @@ fn cases() -> Vec<Case> {
         case(api, "openai_responses_text.sse", Chunking::EveryByte, Ending::Same),
         case(api, "openai_responses_reasoning.sse", random.clone(), Ending::Same),
         case(api, "openai_responses_tool_call.sse", Chunking::EveryByte, Ending::Same),
-        case(api, "openai_responses_incomplete.sse", random, Ending::Same),
+        case(api, "openai_responses_incomplete.sse", random.clone(), Ending::Same),
         case(api, "openai_responses_failed.sse", Chunking::Whole, Ending::Same),
         case(api, "openai_responses_error.sse", Chunking::Whole, Ending::Same),
         case(api, "openai_responses_error_nested.sse", Chunking::Whole, Ending::Same),
@@ -174,6 +186,12 @@ fn cases() -> Vec<Case> {
         case(gemini, "gemini_prompt_blocked.sse", Chunking::Whole, Ending::Same),
         case(gemini, "gemini_error_midstream.sse", Chunking::Whole, Ending::Same),
         case(gemini, "gemini_no_finish.sse", Chunking::EveryByte, Ending::CutShort),
+        case(ollama, "ollama_text.ndjson", Chunking::EveryByte, Ending::Same),
+        case(ollama, "ollama_thinking.ndjson", random, Ending::Same),
+        case(ollama, "ollama_tool_call.ndjson", Chunking::Whole, Ending::Same),
+        case(ollama, "ollama_length.ndjson", Chunking::Whole, Ending::Same),
+        case(ollama, "ollama_error.ndjson", Chunking::Whole, Ending::Same),
+        case(ollama, "ollama_no_done.ndjson", Chunking::EveryByte, Ending::CutShort),
     ]
 }
 
@@ -419,9 +437,9 @@ fn disagreements(case: &Case, sdk: &Reading, runnel: &Reading, paths: &[String])
                 .error
                 .as_ref()
                 .is_some_and(|error| error.message.contains("connection broke mid-stream"));
-            if runnel_kind != Some("incomplete") || !broke {
+            if runnel_kind != Some("network") || !broke {
                 differ(
-                    "Runnel's ending (it should be an incomplete error: the connection broke)",
+                    "Runnel's ending (it should be a network error: the connection broke)",
                     &"",
                     &runnel.error,
                 );

@@ -382,12 +382,14 @@ impl Driver {
                     )));
                 }
                 Ok(None) => break,
+                // A transport failure, as the SDKs raise it (a connection error), keeping the text;
+                // a body that simply ends early is `incomplete` (`BodyDecoder::finish`).
                 Ok(Some(Err(error))) => {
                     let message = format!(
                         "the connection broke mid-stream ({}); the answer is partial",
                         source_text(&error)
                     );
-                    return Some(StreamEvent::Error(StreamError::incomplete(message)));
+                    return Some(StreamEvent::Error(StreamError::new(ErrorKind::Network, message)));
                 }
                 Ok(Some(Ok(chunk))) => chunk,
             };

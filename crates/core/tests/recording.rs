@@ -116,7 +116,7 @@ async fn an_http_error_and_a_cut_stream_are_recorded_too() {
         .chunking(Chunking::Fixed(100))
         .end(End::DropAfter(250));
     let (_, completion) = play_with("openai", cut, RECORD).await;
-    assert!(matches!(&completion.outcome, Outcome::Error { error } if error.kind == ErrorKind::Incomplete));
+    assert!(matches!(&completion.outcome, Outcome::Error { error } if error.kind == ErrorKind::Network));
     assert_eq!(completion.recording.unwrap().body(), &body[..250]);
 }
 

@@ -268,16 +268,22 @@ async fn a_whole_terminator_without_its_final_newlines_completes_the_stream() {
 }
 
 #[tokio::test]
-async fn a_dropped_connection_keeps_the_partial_text_as_incomplete() {
+async fn a_dropped_connection_keeps_the_partial_text_as_a_network_error() {
     let body = fixture("openai_text.sse");
-    for framing in [Framing::Chunked, Framing::ContentLength, Framing::CloseDelimited] {
+    let cases = [
+        (Framing::Chunked, ErrorKind::Network),
+        (Framing::ContentLength, ErrorKind::Network),
+        // Without a length, the end of the connection is the end of the body: cut short.
+        (Framing::CloseDelimited, ErrorKind::Incomplete),
+    ];
+    for (framing, kind) in cases {
         let cut = body.len() / 2;
         let reply = Reply::sse(body.clone())
             .chunking(Chunking::Fixed(64))
             .framing(framing.clone())
             .end(End::DropAfter(cut));
         let (_, completion) = play("openai", reply).await;
-        assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete, "{framing:?}");
+        assert_eq!(failure(&completion.outcome).kind, kind, "{framing:?}");
         assert!(!completion.text.is_empty(), "{framing:?}");
         assert!(OPENAI_TEXT.starts_with(&completion.text), "{framing:?}");
     }
@@ -804,7 +810,11 @@ async fn ollama_error_lines_cut_streams_and_dropped_connections() {
     assert!(error.message.contains("in the middle of an event"), "{}", error.message);
     let (_, completion) = play("ollama", Reply::ndjson(body.clone()).end(End::DropAfter(cut))).await;
     assert_eq!(completion.text, OPENAI_TEXT);
-    assert_eq!(failure(&completion.outcome).kind, ErrorKind::Incomplete);
+    assert_eq!(
+        failure(&completion.outcome).kind,
+        ErrorKind::Network,
+        "a broken connection"
+    );
 
     // The done line without its final `\n` is whole: the stream is complete.
     let (_, completion) = play("ollama", Reply::ndjson(body[..body.len() - 1].to_vec())).await;
