@@ -89,10 +89,23 @@ mod tests {
         let catalog = providers.catalog(&store).unwrap();
         let ids: Vec<&str> = catalog.iter().map(|group| group.id.as_str()).collect();
         assert!(ids.starts_with(&["demo"]), "{ids:?}");
-        assert!(
-            ids.contains(&"fake") && !ids.contains(&"ollama") && !ids.contains(&"groq") && !ids.contains(&"custom"),
-            "{ids:?}"
-        );
+        assert!(ids.contains(&"fake") && !ids.contains(&"custom"), "{ids:?}");
+        let undetected_local = Catalog::builtin()
+            .all()
+            .iter()
+            .find(|def| def.local && !def.featured)
+            .map(|def| def.id.clone());
+        let unkeyed_remote = Catalog::builtin()
+            .all()
+            .iter()
+            .find(|def| def.key_required && !def.featured)
+            .map(|def| def.id.clone());
+        for hidden in [undetected_local.unwrap(), unkeyed_remote.unwrap()] {
+            assert!(
+                !ids.contains(&hidden.as_str()),
+                "{hidden} before it is detected or has a key: {ids:?}"
+            );
+        }
         let demo = &catalog[0];
         assert!(demo.available && demo.models == ["runnel-demo"]);
         if std::env::var("OPENAI_API_KEY").is_err() {
