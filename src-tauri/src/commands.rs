@@ -120,13 +120,19 @@ pub async fn delete_api_key(state: State<'_, AppState>, provider: String) -> App
 /// The protocols a custom endpoint may speak: the core's registry, in its order.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn list_protocols() -> AppResult<Vec<ProtocolView>> {
-    Ok(PROTOCOLS
-        .iter()
-        .map(|protocol| ProtocolView {
-            id: ProtocolId(protocol.id().to_owned()),
-            name: protocol.name().to_owned(),
-        })
-        .collect())
+    Ok(PROTOCOLS.iter().map(|protocol| ProtocolView::of(*protocol)).collect())
+}
+
+/// Makes a built-in provider speak one of the protocols it offers (`ProviderView::protocols`):
+/// Ollama's own API or its OpenAI-compatible one, OpenAI's Responses or Chat Completions.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_provider_protocol(
+    state: State<'_, AppState>,
+    provider: String,
+    protocol: ProtocolId,
+) -> AppResult<ProviderView> {
+    let def = state.providers.choose_protocol(&state.store, &provider, &protocol.0)?;
+    Ok(blocking(|| state.providers.view(&def)))
 }
 
 /// Adds a custom endpoint speaking one of the core's protocols (`list_protocols`).

@@ -269,6 +269,9 @@ pub struct ProviderView {
     pub name: String,
     /// The protocol it speaks.
     pub protocol: ProtocolId,
+    /// The protocols a person may choose for it (`set_provider_protocol`), the one it speaks
+    /// among them; empty when it speaks only one.
+    pub protocols: Vec<ProtocolView>,
     /// Its base URL.
     pub base_url: String,
     /// Added by the person in Settings; removable.
@@ -308,6 +311,16 @@ pub struct ProtocolView {
     pub id: ProtocolId,
     /// What people call a server speaking it, from the protocol itself (`Protocol::name`).
     pub name: String,
+}
+
+impl ProtocolView {
+    /// How the page shows `protocol`.
+    pub fn of(protocol: &dyn runnel_core::provider::Protocol) -> Self {
+        Self {
+            id: ProtocolId(protocol.id().to_owned()),
+            name: protocol.name().to_owned(),
+        }
+    }
 }
 
 /// What `send_message`, `regenerate` and `edit_message` return.

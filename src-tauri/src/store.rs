@@ -374,6 +374,16 @@ impl Store {
         })
     }
 
+    /// Every setting whose key starts with `prefix`, by the rest of its key.
+    pub fn settings_with_prefix(&self, prefix: &str) -> AppResult<std::collections::HashMap<String, String>> {
+        self.with(|db| {
+            let mut statement = db.prepare("SELECT key, value FROM settings WHERE substr(key, 1, length(?1)) = ?1")?;
+            let rows = statement.query_map([prefix], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+            rows.map(|row| row.map(|(key, value)| (key[prefix.len()..].to_owned(), value)))
+                .collect()
+        })
+    }
+
     /// Sets a setting.
     pub fn set_setting(&self, key: &str, value: &str) -> AppResult<()> {
         self.with(|db| {

@@ -14,6 +14,7 @@ use runnel_testkit::{
 use crate::alone;
 use crate::app::{App, Launch};
 use crate::chat::unique;
+use crate::fakes::{OPENAI_CHAT, openai_sse};
 use crate::ui::{self, normalize};
 use crate::webdriver::WebDriver;
 
@@ -299,6 +300,8 @@ fn ollama_shows_an_error_line_and_stops() {
     alone(async || {
         let ollama = FakeServer::start().await;
         ollama.route(OLLAMA_TAGS, Reply::json(200, &fixture_text("ollama_tags.json")));
+        // Its OpenAI-compatible model list, for once Settings switches to it.
+        ollama.route("/v1/models", Reply::json(200, &fixture_text("openai_models.json")));
         let base = ollama.url();
         let closed = closed_url();
         let app = App::launch(Launch {
@@ -337,6 +340,43 @@ fn ollama_shows_an_error_line_and_stops() {
             &anthropic_text_of(LONG),
         )
         .await;
+
+        // Settings switches Ollama to its OpenAI-compatible endpoint: the next answer goes there.
+        ui::open_settings(wd).await;
+        let row = "[data-testid=provider-row][data-provider=ollama]";
+        let switch = ui::script(
+            "const s = $(arguments[0] + ' [data-testid=provider-protocol]');
+             if (!s) return false;
+             if (s.value !== 'openai') { s.value = 'openai'; s.dispatchEvent(new Event('change')); }
+             const url = $(arguments[0] + ' .base-url');
+             return !!url && url.textContent.endsWith('/v1');",
+        );
+        wd.wait(
+            "Ollama to speak OpenAI-compatible",
+            Duration::from_secs(20),
+            &switch,
+            vec![serde_json::json!(row)],
+        )
+        .await;
+        ui::screenshot(wd, "protocol-ollama-switched").await;
+        ui::close_settings(wd).await;
+        let compatible = answer(
+            wd,
+            &ollama,
+            OPENAI_CHAT,
+            Reply::sse(openai_sse(&["Through ", "the compatible ", "endpoint."])),
+            "And now?",
+        )
+        .await;
+        assert_eq!(compatible.state, "done", "{compatible:?}");
+        assert_eq!(normalize(&compatible.text), "Through the compatible endpoint.");
+        assert!(
+            ollama
+                .requests()
+                .iter()
+                .any(|request| request.path_without_query() == OPENAI_CHAT),
+            "the answer came from /v1/chat/completions"
+        );
         app.quit().await;
     });
 }

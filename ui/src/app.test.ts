@@ -38,6 +38,7 @@ const ipc = {
   refreshModels: vi.fn(),
   listProviders: vi.fn(async () => []),
   listProtocols: vi.fn(async () => []),
+  setProviderProtocol: vi.fn(),
   setApiKey: vi.fn(),
   deleteApiKey: vi.fn(),
   testProvider: vi.fn(),

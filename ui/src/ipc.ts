@@ -63,6 +63,7 @@ export const ipc = {
 
   listProviders: () => call("list_providers", {}),
   listProtocols: () => call("list_protocols", {}),
+  setProviderProtocol: (provider: string, protocol: ProtocolId) => call("set_provider_protocol", { provider, protocol }),
   setApiKey: (provider: string, key: string) => call("set_api_key", { provider, key }),
   deleteApiKey: (provider: string) => call("delete_api_key", { provider }),
   testProvider: (provider: string) => call("test_provider", { provider }),

@@ -7,6 +7,7 @@ export function providerView(fields: Partial<ProviderView> & Pick<ProviderView, 
   return {
     name: fields.id,
     protocol: "some-protocol",
+    protocols: [],
     base_url: "",
     custom: false,
     local: false,

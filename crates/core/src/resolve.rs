@@ -100,7 +100,12 @@ pub fn placed(def: &ProviderDef, explicit: Option<&str>) -> Result<ProviderDef, 
         _ => def.clone(),
     };
     placed.base_url = base_url_for(&placed, explicit)?;
-    placed.protocol_elsewhere = None;
+    // Still offered to a person's choice, no longer applied by itself.
+    if let Some(elsewhere) = placed.protocol_elsewhere.take()
+        && !placed.protocols.contains(&elsewhere)
+    {
+        placed.protocols.push(elsewhere);
+    }
     Ok(placed)
 }
 
@@ -279,6 +284,12 @@ mod tests {
             (twice.protocol.as_str(), twice.base_url.as_str()),
             ("openai", "http://127.0.0.1:9/v1"),
             "placing a placed definition changes nothing"
+        );
+        let own = placed(&openai, None).unwrap();
+        assert_eq!(
+            own.offered_protocols(),
+            ["openai-responses", "openai"],
+            "a placed definition still offers both"
         );
     }
 

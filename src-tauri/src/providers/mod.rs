@@ -20,6 +20,9 @@ use crate::error::{AppError, AppResult};
 use crate::ipc_types::KeyState;
 use crate::store::Store;
 
+/// The settings key prefix of a provider's chosen protocol (`protocol:ollama`).
+const PROTOCOL_SETTING: &str = "protocol:";
+
 /// The app's providers, their key states and model lists.
 pub struct Providers {
     keys: Arc<dyn KeyStore>,
@@ -41,18 +44,46 @@ impl Providers {
         }
     }
 
-    /// Every usable provider: the catalog's (templates such as `custom` left out), then custom
-    /// endpoints.
+    /// Every usable provider: the catalog's (templates such as `custom` left out), each speaking
+    /// the protocol chosen for it in Settings if one was, then custom endpoints.
     pub fn all(&self, store: &Store) -> AppResult<Vec<ProviderDef>> {
+        let chosen = store.settings_with_prefix(PROTOCOL_SETTING)?;
         let mut all: Vec<ProviderDef> = self
             .catalog
             .usable()
-            // Where requests go now (an SDK env var moves it, the demo's is its own server) and
-            // the protocol spoken there.
-            .map(|def| placed(def, None).unwrap_or_else(|_| def.clone()))
+            .map(|def| {
+                let def = chosen
+                    .get(&def.id)
+                    .and_then(|protocol| def.speaking(protocol))
+                    .unwrap_or_else(|| def.clone());
+                // Where requests go now (an SDK env var moves it, the demo's is its own server)
+                // and the protocol spoken there.
+                placed(&def, None).unwrap_or(def)
+            })
             .collect();
         all.extend(store.custom_providers()?);
         Ok(all)
+    }
+
+    /// Makes catalog provider `id` (built in or from the providers file) speak `protocol`, one of
+    /// those it offers, from now on (kept in the settings). Its live model list is forgotten: the other protocol lists them elsewhere.
+    pub fn choose_protocol(&self, store: &Store, id: &str, protocol: &str) -> AppResult<ProviderDef> {
+        let def = self
+            .catalog
+            .get(id)
+            .filter(|def| !def.needs_base_url())
+            .ok_or_else(|| AppError::NotFound(format!("no provider `{id}` in the catalog")))?;
+        let offered = placed(def, None).map_or_else(|_| def.offered_protocols(), |def| def.offered_protocols());
+        if !offered.iter().any(|offered| offered == protocol) {
+            return Err(AppError::InvalidInput(format!(
+                "{} speaks {}, not `{protocol}`",
+                def.name,
+                offered.join(" or ")
+            )));
+        }
+        store.set_setting(&format!("{PROTOCOL_SETTING}{id}"), protocol)?;
+        self.forget_models(id);
+        self.get(store, id)
     }
 
     /// One provider by id.
@@ -113,6 +144,34 @@ mod tests {
             assert!(!openai.available);
             assert_eq!(openai.hint.as_deref(), Some("Add an API key in Settings"));
         }
+    }
+
+    #[test]
+    fn a_provider_that_speaks_two_protocols_switches_to_the_one_chosen_and_keeps_it() {
+        let (providers, store) = providers();
+        // The first built-in provider that offers another protocol for its own server.
+        let two = Catalog::builtin()
+            .usable()
+            .find(|def| def.protocols.len() == 1 && def.protocol_elsewhere.is_none())
+            .cloned()
+            .unwrap();
+        let view = providers.view(&providers.get(&store, &two.id).unwrap());
+        let offered: Vec<&str> = view.protocols.iter().map(|protocol| protocol.id.0.as_str()).collect();
+        assert_eq!(offered, [two.protocol.as_str(), two.protocols[0].as_str()]);
+        let other = &two.protocols[0];
+        let chosen = providers.choose_protocol(&store, &two.id, other).unwrap();
+        assert_eq!(&chosen.protocol, other);
+        let again = providers.get(&store, &two.id).unwrap();
+        assert_eq!((&again.protocol, &again.base_url), (other, &chosen.base_url), "kept");
+        assert_ne!(again.base_url, two.base_url, "the URL moved with the protocol");
+        let error = providers.choose_protocol(&store, &two.id, "gopher").unwrap_err();
+        assert!(matches!(error, AppError::InvalidInput(_)), "{error:?}");
+        assert!(
+            providers.choose_protocol(&store, "fake", "openai").is_err(),
+            "not a protocol it offers"
+        );
+        let single = providers.view(&providers.get(&store, "fake").unwrap());
+        assert!(single.protocols.is_empty(), "one protocol, no choice");
     }
 
     #[test]

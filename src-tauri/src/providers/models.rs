@@ -28,6 +28,11 @@ impl Providers {
             .unwrap_or_else(|| def.models.clone())
     }
 
+    /// Forgets provider `id`'s live model list (its own list is shown until it is fetched again).
+    pub fn forget_models(&self, id: &str) {
+        self.live_models.lock().expect("model cache lock").remove(id);
+    }
+
     /// Fetches `def`'s models live, with its key, and remembers them: the person asked for this
     /// provider's list. Blocking part: the keychain.
     pub async fn fetch_models(&self, engine: &Engine, def: &ProviderDef) -> AppResult<Vec<String>> {

@@ -6,7 +6,7 @@ use runnel_core::catalog::Origin;
 
 use super::Providers;
 use crate::error::AppResult;
-use crate::ipc_types::{KeyState, ProtocolId, ProviderView};
+use crate::ipc_types::{KeyState, ProtocolId, ProtocolView, ProviderView};
 use crate::store::Store;
 
 impl Providers {
@@ -27,6 +27,19 @@ impl Providers {
             .collect())
     }
 
+    /// The protocols a person may choose for `def`, by their names; none when it speaks one.
+    fn protocol_choices(def: &ProviderDef) -> Vec<ProtocolView> {
+        let offered = def.offered_protocols();
+        if def.origin == Origin::Custom || offered.len() < 2 {
+            return Vec::new();
+        }
+        offered
+            .iter()
+            .filter_map(|id| runnel_core::provider::protocol(id))
+            .map(ProtocolView::of)
+            .collect()
+    }
+
     /// `def` as the page shows it: its models, where its key comes from, and whether it can
     /// answer now. Blocking on first use (key state).
     pub fn view(&self, def: &ProviderDef) -> ProviderView {
@@ -40,6 +53,7 @@ impl Providers {
             id: def.id.clone(),
             name: def.name.clone(),
             protocol: ProtocolId(def.protocol.clone()),
+            protocols: Self::protocol_choices(def),
             base_url: def.base_url.clone(),
             custom: def.origin == Origin::Custom,
             local: def.local,

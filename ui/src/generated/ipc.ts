@@ -62,7 +62,7 @@ export type KeyState = "keychain" | "env" | "none" | "unavailable";
 export type ProtocolId = string;
 
 /** A provider as the page shows it: a group of the model picker and a row of Settings. Never carries a key, only where one comes from. */
-export type ProviderView = { id: string, name: string, protocol: ProtocolId, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
+export type ProviderView = { id: string, name: string, protocol: ProtocolId, protocols: Array<ProtocolView>, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
 
 /** A wire protocol a provider may speak, as the page offers it for a new endpoint: from the core's registry (`PROTOCOLS`). */
 export type ProtocolView = { id: ProtocolId, name: string, };
@@ -106,6 +106,7 @@ export type Commands = {
   refresh_models: { args: { provider: string }, returns: ProviderView },
   list_providers: { args: Record<string, never>, returns: ProviderView[] },
   list_protocols: { args: Record<string, never>, returns: ProtocolView[] },
+  set_provider_protocol: { args: { provider: string, protocol: ProtocolId }, returns: ProviderView },
   set_api_key: { args: { provider: string, key: string }, returns: ProviderView },
   delete_api_key: { args: { provider: string }, returns: ProviderView },
   test_provider: { args: { provider: string }, returns: ProviderView },

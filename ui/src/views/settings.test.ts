@@ -13,6 +13,7 @@ const rows: ProviderView[] = [
   providerView({ id: "box", name: "Box Server", local: true, detectable: true }),
   providerView({ id: "shed", name: "Shed Server", local: true, detectable: true }),
   providerView({ id: "canned", name: "Canned", local: true }),
+  providerView({ id: "duo", name: "Duo Server", protocol: "wire-a", protocols }),
 ];
 
 function settings(found: ProviderView[] = []) {
@@ -26,6 +27,8 @@ function settings(found: ProviderView[] = []) {
       providerView({ id: "custom-mine", name, protocol, base_url, custom: true })),
     removeCustomProvider: vi.fn(),
     detectLocalServers: vi.fn(async () => found),
+    setProviderProtocol: vi.fn(async (id: string, protocol: string) =>
+      providerView({ ...rows.find((row) => row.id === id)!, protocol, base_url: `http://duo/${protocol}` })),
   };
   const view = new SettingsView(ipc, { onClose: vi.fn(), onProvidersChanged: vi.fn() });
   document.body.replaceChildren(view.el);
@@ -35,6 +38,25 @@ function settings(found: ProviderView[] = []) {
 const $ = (sel: string) => document.querySelector(sel) as HTMLElement;
 
 describe("Settings, built from what Rust sends", () => {
+  it("offers a protocol choice only to a provider that speaks more than one, and switches it", async () => {
+    const { view, ipc } = settings();
+    await view.open();
+    await flush();
+    expect(document.querySelectorAll("[data-testid=provider-protocol]")).toHaveLength(1);
+    const select = $("[data-provider=duo] [data-testid=provider-protocol]") as HTMLSelectElement;
+    expect([...select.options].map((o) => [o.value, o.textContent])).toEqual([
+      ["wire-a", "Wire A-compatible"],
+      ["wire-b", "Wire B-style"],
+    ]);
+    expect(select.value).toBe("wire-a");
+    select.value = "wire-b";
+    select.dispatchEvent(new Event("change"));
+    await flush();
+    expect(ipc.setProviderProtocol).toHaveBeenCalledWith("duo", "wire-b");
+    expect($("[data-provider=duo] .base-url").textContent).toBe("http://duo/wire-b");
+    expect($("[data-provider=duo] [data-testid=test-result]").textContent).toBe("Speaks Wire B-style now.");
+  });
+
   it("offers the core's protocols by name for a new endpoint, and adds with the chosen id", async () => {
     const { view, ipc } = settings();
     await view.open();
@@ -65,6 +87,7 @@ describe("Settings, built from what Rust sends", () => {
       "Box Server",
       "Shed Server",
       "Canned",
+      "Duo Server",
     ]);
   });
 

@@ -2,7 +2,8 @@
  * Settings: one row per provider (built-in, custom endpoints, detected local servers) with its
  * base URL, where its key comes from, a password field to set one (never showing a saved key;
  * the field is cleared after Save), Delete, a Test that lists the models the key can use, and
- * the provider's model list. Custom endpoints can be added, speaking any protocol the core knows
+ * the provider's model list, and a choice of protocol for a provider whose server speaks more than
+ * one (its `protocols`). Custom endpoints can be added, speaking any protocol the core knows
  * (offered by name from `listProtocols`), and removed. Local servers are detected when the page
  * opens and on request. No provider or protocol is named here: every name comes from Rust.
  */
@@ -23,6 +24,7 @@ type SettingsIpc = Pick<
   Ipc,
   | "listProviders"
   | "listProtocols"
+  | "setProviderProtocol"
   | "setApiKey"
   | "deleteApiKey"
   | "testProvider"
@@ -40,6 +42,7 @@ class ProviderRow {
   private readonly keyArea: HTMLElement;
   private readonly badges: HTMLElement;
   private readonly baseUrl: HTMLElement;
+  private readonly protocolArea: HTMLElement;
   private input: HTMLInputElement | null = null;
   private deleteBtn: HTMLButtonElement | null = null;
   detected = false;
@@ -57,6 +60,7 @@ class ProviderRow {
     this.keyArea = h("div", { class: "key-area" });
     this.badges = h("span", { class: "badges" });
     this.baseUrl = h("code", { class: "base-url" });
+    this.protocolArea = h("span", { class: "protocol-choice" });
     const nameId = `provider-${view.id.replace(/[^a-z0-9_-]/gi, "_")}`;
     const actions = h(
       "div",
@@ -68,7 +72,7 @@ class ProviderRow {
       "section",
       { class: "provider-row", "data-testid": "provider-row", "data-provider": view.id, "aria-labelledby": nameId },
       h("div", { class: "row-head" }, h("h3", { id: nameId, class: "provider-name" }, view.name), this.badges, actions),
-      h("div", { class: "row-meta" }, this.baseUrl, this.status, this.keyEnv),
+      h("div", { class: "row-meta" }, this.baseUrl, this.protocolArea, this.status, this.keyEnv),
       this.keyArea,
       this.result,
       this.models,
@@ -91,6 +95,7 @@ class ProviderRow {
     ];
     this.badges.replaceChildren(...badges.filter((b): b is HTMLSpanElement => b !== null));
     this.renderKeyArea();
+    this.renderProtocolChoice();
     this.models.replaceChildren(...view.models.map((m) => h("span", { class: "chip" }, m)));
   }
 
@@ -127,6 +132,34 @@ class ProviderRow {
     this.input.placeholder = v.key === "keychain" ? "Replace the saved key…" : "Paste an API key";
     this.deleteBtn!.hidden = v.key !== "keychain";
     this.input.disabled = v.key === "unavailable";
+  }
+
+  /** A select of the protocols the provider offers, when it offers more than one. */
+  private renderProtocolChoice(): void {
+    const v = this.view;
+    if (v.protocols.length < 2) {
+      this.protocolArea.replaceChildren();
+      return;
+    }
+    const select = h(
+      "select",
+      { class: "protocol-select", "data-testid": "provider-protocol", "aria-label": `${v.name} protocol` },
+      ...v.protocols.map((p) => h("option", { value: p.id }, p.name)),
+    );
+    select.value = v.protocol;
+    select.addEventListener("change", () => void this.chooseProtocol(select.value));
+    this.protocolArea.replaceChildren(select);
+  }
+
+  private async chooseProtocol(protocol: string): Promise<void> {
+    try {
+      this.update(await this.ipc.setProviderProtocol(this.view.id, protocol));
+      this.setResult(`Speaks ${this.view.protocols.find((p) => p.id === protocol)?.name ?? protocol} now.`, "ok");
+      this.changed();
+    } catch (e) {
+      this.update(this.view);
+      this.setResult(describeError(e as UiError, this.view.name) + explain(e as UiError), "error");
+    }
   }
 
   private setResult(text: string, kind: "ok" | "error" | "" = ""): void {
