@@ -18,7 +18,7 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::fields::{self, Field, exact, member, plain, plain_or};
-use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, parse_json};
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -106,23 +106,17 @@ impl Protocol for Gemini {
     /// ([`thinks`]) is asked for its thoughts (`thinkingConfig.includeThoughts`), which models that
     /// do not think refuse.
     fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
-        let mut system = Vec::new();
-        let mut contents = Vec::new();
-        for message in &request.messages {
-            let role = match message.role {
-                Role::System => {
-                    system.push(message.content.as_str());
-                    continue;
-                }
-                Role::User => "user",
-                Role::Assistant if message.content.trim().is_empty() => continue,
-                Role::Assistant => "model",
-            };
-            contents.push(json!({ "role": role, "parts": [{ "text": message.content }] }));
-        }
+        let (system, turns) = instructions_and_turns(&request.messages);
+        let contents: Vec<serde_json::Value> = turns
+            .iter()
+            .map(|message| {
+                let role = if message.role == Role::Assistant { "model" } else { "user" };
+                json!({ "role": role, "parts": [{ "text": message.content }] })
+            })
+            .collect();
         let mut body = json!({ "contents": contents });
-        if !system.is_empty() {
-            body["systemInstruction"] = json!({ "parts": [{ "text": system.join("\n\n") }] });
+        if let Some(system) = system {
+            body["systemInstruction"] = json!({ "parts": [{ "text": system }] });
         }
         let options = &request.options;
         let mut config = serde_json::Map::new();

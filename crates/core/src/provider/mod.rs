@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent};
 use crate::keys::ApiKey;
-use crate::request::{ChatOptions, ChatRequest};
+use crate::request::{ChatOptions, ChatRequest, Message, Role};
 use crate::sse::SseFrame;
 
 /// Declares each protocol's module and builds [`PROTOCOLS`] from one list of `module => Type`
@@ -279,6 +279,21 @@ pub(crate) fn add_sampling(body: &mut serde_json::Value, options: &ChatOptions, 
     if !options.stop.is_empty() {
         body[stop_field] = serde_json::json!(options.stop);
     }
+}
+
+/// A request's messages as the protocols that keep instructions apart from the turns take them
+/// (Responses' `instructions`, Gemini's `systemInstruction`): the system messages' texts joined by
+/// blank lines (`None` without any), and the other turns in order, an answer stopped before its
+/// first word left out (the APIs refuse an empty turn).
+pub(crate) fn instructions_and_turns(messages: &[Message]) -> (Option<String>, Vec<&Message>) {
+    let (system, turns): (Vec<&Message>, Vec<&Message>) =
+        messages.iter().partition(|message| message.role == Role::System);
+    let instructions: Vec<&str> = system.iter().map(|message| message.content.as_str()).collect();
+    let turns = turns
+        .into_iter()
+        .filter(|message| message.role != Role::Assistant || !message.content.trim().is_empty())
+        .collect();
+    ((!instructions.is_empty()).then(|| instructions.join("\n\n")), turns)
 }
 
 /// Parses a frame's JSON data into `T`, or names the frame in a protocol error.

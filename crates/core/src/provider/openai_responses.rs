@@ -20,13 +20,14 @@ use serde_json::json;
 
 use super::fields::{self, Field, exact, member, plain, plain_or};
 use super::{
-    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, parse_json, parse_model_list,
+    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json,
+    parse_model_list,
     reported_error,
 };
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
-use crate::request::{ChatRequest, Role};
+use crate::request::ChatRequest;
 use crate::sse::SseFrame;
 
 /// The OpenAI Responses protocol.
@@ -62,26 +63,17 @@ impl Protocol for OpenAiResponses {
     /// days by default). A reasoning model ([`is_reasoning_model`]) is asked for its reasoning
     /// summary, the only reasoning the API streams; other models refuse the field.
     fn chat_body(&self, request: &ChatRequest, _quirks: &Quirks) -> serde_json::Value {
-        let mut instructions = Vec::new();
-        let mut input = Vec::new();
-        for message in &request.messages {
-            let role = match message.role {
-                Role::System => {
-                    instructions.push(message.content.as_str());
-                    continue;
-                }
-                Role::User => "user",
-                Role::Assistant if message.content.trim().is_empty() => continue,
-                Role::Assistant => "assistant",
-            };
-            input.push(json!({ "role": role, "content": message.content }));
-        }
+        let (instructions, turns) = instructions_and_turns(&request.messages);
+        let input: Vec<serde_json::Value> = turns
+            .iter()
+            .map(|message| json!({ "role": message.role.as_str(), "content": message.content }))
+            .collect();
         let mut body = json!({ "model": request.model, "input": input, "stream": true, "store": false });
         if is_reasoning_model(&request.model) {
             body["reasoning"] = json!({ "summary": "auto" });
         }
-        if !instructions.is_empty() {
-            body["instructions"] = json!(instructions.join("\n\n"));
+        if let Some(instructions) = instructions {
+            body["instructions"] = json!(instructions);
         }
         let options = &request.options;
         if let Some(max_tokens) = options.max_tokens {
