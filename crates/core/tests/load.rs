@@ -19,10 +19,11 @@ const DELTAS: usize = 10_000;
 const WARM_UP: usize = 3;
 /// Rounds measured after the warm-up.
 const ROUNDS: usize = 3;
-/// Growth of the resident set allowed over the measured rounds (eleven rounds in one run stayed
-/// within 141–282 MiB). A leak of the bodies one round carries (about 100 MB) would pass it
-/// within two rounds.
-const ALLOWED_GROWTH: u64 = 128 << 20;
+/// Growth of the resident set allowed over the measured rounds. The allocator's high-water mark
+/// climbs in steps of up to a round's bodies while its arenas fill (eleven rounds in one run stayed
+/// within 134–282 MiB; a 2-core CI run went 139 → 270 MiB over six, with no trend). A leak of the
+/// bodies one round carries (about 100 MB) would pass it within the three measured rounds.
+const ALLOWED_GROWTH: u64 = 192 << 20;
 
 /// The deltas of stream `stream`: a count no other stream has.
 fn deltas_of(stream: usize) -> usize {
