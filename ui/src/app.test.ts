@@ -125,6 +125,9 @@ describe("the app, end to end against a fake IPC", () => {
     expect($("[data-testid=stop]").hidden).toBe(false);
     expect($("[data-testid=send]").hidden).toBe(true);
     expect($("[data-testid=transcript]").getAttribute("aria-busy")).toBe("true");
+    expect($("[data-testid=transcript]").getAttribute("role")).toBe("log");
+    await new Promise((r) => setTimeout(r, 80));
+    expect($("[data-testid=announcer]").textContent).toBe("Answering with qwen2.5-coder…");
 
     handler!({ type: "start", seq: 1, id: "r", model: "qwen" });
     handler!({ type: "text", seq: 2, text: "Hi " });

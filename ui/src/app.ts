@@ -9,7 +9,7 @@
 import { AnswerStream } from "./answer-stream";
 import { button, h } from "./dom";
 import { describeError } from "./errors";
-import { demoHint, providerName, splitModel } from "./format";
+import { demoHint, modelLabel, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
@@ -496,6 +496,7 @@ export class App {
     );
     this.live.set(conversationId, stream);
     this.syncStreaming();
+    if (conversationId === this.currentId) this.chat.answering(modelLabel(answer.view.model));
     this.composer.focus();
     await stream.start(command);
   }
@@ -505,6 +506,7 @@ export class App {
     this.syncStreaming();
     this.chat.refreshLast();
     if (conversationId === this.currentId) {
+      this.chat.answerEnded();
       const words =
         final.state === "done"
           ? "Answer complete"

@@ -3,8 +3,10 @@
  * an answer only while the reader is at the bottom; scrolling up stops following and, when new
  * text arrives, shows a small "↓ new text" button that brings it back.
  *
- * It also owns the page's single polite live region: completion is announced once per answer
- * ("Answer complete", "Stopped", or the error), never per token.
+ * The transcript is a `role="log"`, `aria-busy` while an answer streams, so a screen reader reads
+ * a finished answer as one block. It also owns the page's single polite live region: an answer's
+ * start ("Answering with MODEL…"), a short note every 7 s while it lasts, and its ending
+ * ("Answer complete", "Stopped", or the error), never its tokens.
  */
 import { EndFollower, button, h } from "../dom";
 import { icon } from "../icons";
@@ -16,6 +18,9 @@ export interface ChatHooks {
   onOpenLink(url: string): void;
 }
 
+/** How often a long answer's progress is announced. */
+const PROGRESS_EVERY_MS = 7000;
+
 export class ChatView {
   readonly el: HTMLElement;
   readonly scroller: HTMLElement;
@@ -24,6 +29,7 @@ export class ChatView {
   private readonly live: HTMLElement;
   private readonly empty: HTMLElement;
   messages: MessageElement[] = [];
+  private progress: ReturnType<typeof setInterval> | null = null;
   private readonly follower: EndFollower;
 
   constructor(hooks: ChatHooks, emptyState: HTMLElement) {
@@ -31,7 +37,7 @@ export class ChatView {
     this.empty = emptyState;
     this.scroller = h(
       "div",
-      { class: "transcript", "data-testid": "transcript", role: "region", "aria-label": "Conversation", tabindex: "-1" },
+      { class: "transcript", "data-testid": "transcript", role: "log", "aria-label": "Conversation", tabindex: "-1" },
       this.empty,
       this.list,
     );
@@ -54,6 +60,7 @@ export class ChatView {
 
   /** Replaces the transcript (another conversation was opened). */
   setMessages(messages: MessageElement[]): void {
+    this.answerEnded();
     this.messages = messages;
     this.list.replaceChildren(...messages.map((m) => m.el));
     this.refreshLast();
@@ -103,6 +110,22 @@ export class ChatView {
   scrollToEnd(): void {
     this.jump.hidden = true;
     this.follower.toEnd(true);
+  }
+
+  /**
+   * Says an answer began ("Answering with MODEL…") and, while it lasts, a short note every
+   * `every` ms: a screen reader hears its progress, never its tokens. `answerEnded` stops it.
+   */
+  answering(model: string, every = PROGRESS_EVERY_MS): void {
+    this.answerEnded();
+    this.announce(model ? `Answering with ${model}…` : "Answering…");
+    this.progress = setInterval(() => this.announce("Still answering…"), every);
+  }
+
+  /** Stops the progress notes of the answer that was announced. */
+  answerEnded(): void {
+    if (this.progress !== null) clearInterval(this.progress);
+    this.progress = null;
   }
 
   announce(text: string): void {
