@@ -14,10 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::fields::{self, Field, exact, member, plain, plain_or};
-use super::{
-    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
-    parse_model_list,
-};
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json, parse_model_list, Framing, key_headers};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -47,15 +44,11 @@ impl Protocol for Anthropic {
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("")) {
-            headers.insert(HeaderName::from_static("x-api-key"), value);
-        }
+        let mut headers = key_headers(key, HeaderName::from_static("x-api-key"), "", Framing::Sse);
         headers.insert(
             HeaderName::from_static("anthropic-version"),
             HeaderValue::from_static(API_VERSION),
         );
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
         headers
     }
 

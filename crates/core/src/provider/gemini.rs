@@ -12,13 +12,13 @@
 
 use std::borrow::Cow;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{HeaderMap, HeaderName};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::fields::{self, Field, exact, member, plain, plain_or};
-use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json};
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json, Framing, key_headers};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -92,12 +92,7 @@ impl Protocol for Gemini {
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("")) {
-            headers.insert(HeaderName::from_static("x-goog-api-key"), value);
-        }
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
-        headers
+        key_headers(key, HeaderName::from_static("x-goog-api-key"), "", Framing::Sse)
     }
 
     /// System messages become `systemInstruction` (joined by blank lines), the other turns

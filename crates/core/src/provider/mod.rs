@@ -281,6 +281,23 @@ pub(crate) fn add_sampling(body: &mut serde_json::Value, options: &ChatOptions, 
     }
 }
 
+/// The headers every protocol sends: the key, if any, under `name` after `prefix` (marked
+/// sensitive, [`ApiKey::header_value`]), and an `Accept` of `framing`'s content type.
+pub(crate) fn key_headers(
+    key: Option<&ApiKey>,
+    name: reqwest::header::HeaderName,
+    prefix: &str,
+    framing: Framing,
+) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = key.and_then(|key| key.header_value(prefix)) {
+        headers.insert(name, value);
+    }
+    let accept = reqwest::header::HeaderValue::from_static(framing.content_type());
+    headers.insert(reqwest::header::ACCEPT, accept);
+    headers
+}
+
 /// A request's messages as the protocols that keep instructions apart from the turns take them
 /// (Responses' `instructions`, Gemini's `systemInstruction`): the system messages' texts joined by
 /// blank lines (`None` without any), and the other turns in order, an answer stopped before its

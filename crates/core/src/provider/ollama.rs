@@ -12,13 +12,13 @@
 
 use std::borrow::Cow;
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use serde::Deserialize;
 use serde_json::json;
 use serde_json::value::RawValue;
 
 use super::fields::{self, Field, exact, member, plain};
-use super::{EventDecoder, Finish, Framing, ModelInfo, Protocol, Quirks, Routes, Step, parse_json};
+use super::{EventDecoder, Finish, Framing, ModelInfo, Protocol, Quirks, Routes, Step, parse_json, key_headers};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -58,12 +58,7 @@ impl Protocol for Ollama {
 
     /// A key (Ollama's cloud, or a proxy in front of a server) goes as a bearer token.
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {
-            headers.insert(AUTHORIZATION, value);
-        }
-        headers.insert(ACCEPT, HeaderValue::from_static("application/x-ndjson"));
-        headers
+        key_headers(key, AUTHORIZATION, "Bearer ", self.framing())
     }
 
     /// Every turn is a message (the system prompt as a `system` one); the token limit is

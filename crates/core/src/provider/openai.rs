@@ -7,16 +7,13 @@
 
 use std::borrow::Cow;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::fields::{self, Field, exact, member, plain};
 use super::json_scan::Scan;
-use super::{
-    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json,
-    parse_model_list, reported_error,
-};
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, add_sampling, parse_json, parse_model_list, reported_error, Framing, key_headers};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -41,12 +38,7 @@ impl Protocol for OpenAi {
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {
-            headers.insert(AUTHORIZATION, value);
-        }
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
-        headers
+        key_headers(key, AUTHORIZATION, "Bearer ", Framing::Sse)
     }
 
     fn chat_body(&self, request: &ChatRequest, quirks: &Quirks) -> serde_json::Value {

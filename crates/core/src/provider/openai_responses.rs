@@ -14,16 +14,12 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::header::{AUTHORIZATION, HeaderMap};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::fields::{self, Field, exact, member, plain, plain_or};
-use super::{
-    EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json,
-    parse_model_list,
-    reported_error,
-};
+use super::{EventDecoder, Finish, ModelInfo, Protocol, ProviderErrorBody, Quirks, Routes, Step, instructions_and_turns, parse_json, parse_model_list, reported_error, Framing, key_headers};
 use crate::error::{ErrorKind, StreamError};
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::keys::ApiKey;
@@ -48,12 +44,7 @@ impl Protocol for OpenAiResponses {
     }
 
     fn headers(&self, key: Option<&ApiKey>) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        if let Some(value) = key.and_then(|key| key.header_value("Bearer ")) {
-            headers.insert(AUTHORIZATION, value);
-        }
-        headers.insert(reqwest::header::ACCEPT, HeaderValue::from_static("text/event-stream"));
-        headers
+        key_headers(key, AUTHORIZATION, "Bearer ", Framing::Sse)
     }
 
     /// System messages become `instructions` (joined by blank lines), the other turns `input`
