@@ -146,6 +146,8 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    #[cfg(target_os = "linux")]
+    lifecycle::hand_over_to_running_instance(&dir);
     tauri::Builder::default()
         // First: a second instance must exit before anything else is set up.
         .plugin(lifecycle::single_instance(&dir))

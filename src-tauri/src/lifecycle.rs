@@ -1,8 +1,9 @@
 //! The app's process: one instance per data folder, and quitting that saves running answers.
 //!
 //! A second launch on the same data folder hands over to the first (which comes to the front)
-//! and exits inside the single-instance plugin's setup, before the app's own setup opens,
-//! migrates or marks the database. Quitting — closing the window, `AppHandle::exit`, SIGTERM or
+//! and exits before the window system is set up ([`hand_over_to_running_instance`]); two launches
+//! at the same moment are settled by the single-instance plugin's setup, which still runs before
+//! the app's own setup opens, migrates or marks the database. Quitting — closing the window, `AppHandle::exit`, SIGTERM or
 //! SIGINT — first stops every running answer and waits until each is saved as stopped.
 
 use std::path::Path;
@@ -29,6 +30,55 @@ pub fn single_instance<R: Runtime>(data_dir: &Path) -> TauriPlugin<R> {
         .callback(|app, _argv, _cwd| focus_main(app))
         .dbus_id(instance_key(data_dir))
         .build()
+}
+
+/// What a launch that handed over to the running instance prints (stderr) before it exits.
+pub const HANDED_OVER: &str = "Runnel is already running on this data folder: it was brought to the front";
+
+/// Hands this launch over to the instance already running on data folder `data_dir`, if there is
+/// one: it comes to the front and this process exits with 0 before GTK, WebKit or the runtime
+/// start (exiting from inside the plugin's setup, with those threads running, crashed now and
+/// then). Speaks the plugin's own D-Bus protocol (its name, object path and method), so the
+/// first instance needs nothing more. Without a session bus, or when the call fails, the launch
+/// goes on and the plugin decides.
+#[cfg(target_os = "linux")]
+pub fn hand_over_to_running_instance(data_dir: &Path) {
+    let name = format!("{}.SingleInstance", instance_key(data_dir));
+    match forward_to_owner(&name) {
+        Ok(true) => {
+            eprintln!("{HANDED_OVER}");
+            std::process::exit(0);
+        }
+        Ok(false) => {}
+        Err(error) => eprintln!("warning: could not look for a running Runnel: {error}"),
+    }
+}
+
+/// Calls the single-instance callback of `name`'s owner with this launch's arguments; false when
+/// the name has no owner.
+#[cfg(target_os = "linux")]
+fn forward_to_owner(name: &str) -> zbus::Result<bool> {
+    let connection = zbus::blocking::Connection::session()?;
+    let bus = zbus::blocking::fdo::DBusProxy::new(&connection)?;
+    if !bus.name_has_owner(zbus::names::BusName::try_from(name)?)? {
+        return Ok(false);
+    }
+    let path = format!("/{}", name.replace('.', "/").replace('-', "_"));
+    let argv: Vec<String> = std::env::args_os()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let cwd = std::env::current_dir()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    connection.call_method(
+        Some(name),
+        path.as_str(),
+        Some("org.SingleInstance.DBus"),
+        "ExecuteCallback",
+        &(argv, cwd),
+    )?;
+    Ok(true)
 }
 
 /// The single-instance key of a data folder, the same for every spelling of it (`/d`, `/d/`, a

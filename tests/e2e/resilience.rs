@@ -175,6 +175,12 @@ fn a_second_launch_on_any_spelling_of_the_data_folder_exits_and_leaves_the_first
             let status = app.launch_again(name, &env, Duration::from_secs(60)).await;
             let status = status.unwrap_or_else(|| panic!("the launch on {spelling:?} still ran after 60 s"));
             assert!(status.success(), "the launch on {spelling:?} exited with {status}");
+            let output = std::fs::read_to_string(crate::artifacts().join("logs").join(format!("{name}.log")))
+                .expect("the launch's output");
+            assert!(
+                output.contains(runnel_app::lifecycle::HANDED_OVER),
+                "the launch on {spelling:?} did not hand over before the window system started: {output}"
+            );
         }
         assert_eq!(
             ui::last_answer(wd).await.state,
