@@ -11,20 +11,22 @@ use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::ipc_types::StartupProblem;
 use crate::ipc_types::{
-    AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
+    AppInfo, Conversation, ConversationSummary, Layout, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
     StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::row_windows::Window;
 use crate::state::AppState;
-use crate::{compare, recordings, turns};
+use crate::{compare, layout, recordings, turns};
+
+/// The model used when no other is or can be: the offline demo's.
+fn fallback_model() -> String {
+    format!("{DEMO}/{}", runnel_core::demo::DEMO_MODEL)
+}
 
 /// The model a new conversation starts on: the last one picked, else the demo.
 fn default_model(state: &AppState) -> AppResult<String> {
-    Ok(state
-        .store
-        .setting("last_model")?
-        .unwrap_or_else(|| format!("{DEMO}/{}", runnel_core::demo::DEMO_MODEL)))
+    Ok(state.store.setting("last_model")?.unwrap_or_else(fallback_model))
 }
 
 fn blocking<T>(work: impl FnOnce() -> T) -> T {
@@ -40,6 +42,7 @@ pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
         first_run: state.store.list_conversations(None)?.is_empty(),
         has_key: blocking(|| state.providers.any_key(&state.store))?,
         default_model: default_model(&state)?,
+        fallback_model: fallback_model(),
         demo_provider: DEMO.to_owned(),
         startup_problems: state.startup_problems.iter().map(StartupProblem::from).collect(),
     })
@@ -55,7 +58,14 @@ fn settings(state: &AppState) -> AppResult<Settings> {
     Ok(Settings {
         last_model: default_model(state)?,
         recordings_keep_days: recordings::keep_days(&state.store)?,
+        layout: layout::read(&state.store)?,
     })
+}
+
+/// Keeps the window's panels as the person left them (widths within layout.rs's bounds).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_layout(state: State<'_, AppState>, layout: Layout) -> AppResult<Layout> {
+    layout::save(&state.store, &layout)
 }
 
 /// Sets how many days answers' recorded streams are kept (0: none); older ones go at once.

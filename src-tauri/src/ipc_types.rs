@@ -352,6 +352,9 @@ pub struct AppInfo {
     pub has_key: bool,
     /// The model a new conversation starts on.
     pub default_model: String,
+    /// The model used instead when that one no longer exists (its provider removed, the
+    /// providers file broken): the offline demo's, which always answers.
+    pub fallback_model: String,
     /// The id of the offline demo provider, which answers without a key (the page suggests a
     /// key while it is chosen).
     pub demo_provider: String,
@@ -366,6 +369,20 @@ pub struct Settings {
     pub last_model: String,
     /// Days an answer's recorded stream is kept (the inspector's history); 0 keeps none.
     pub recordings_keep_days: u32,
+    /// The window's panels as they were left.
+    pub layout: Layout,
+}
+
+/// The window's panels as they were left (`set_layout`; bounds in layout.rs, generated for the
+/// page as `PANEL_WIDTHS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Layout {
+    /// The sidebar's width in CSS pixels; `None`: the default.
+    pub sidebar_width: Option<u32>,
+    /// The sidebar is shown.
+    pub sidebar_open: bool,
+    /// The stream inspector's width in CSS pixels; `None`: the default.
+    pub inspector_width: Option<u32>,
 }
 
 /// What the inspector says of a stream above its rows: where it came from, its size, and its
