@@ -137,6 +137,21 @@ impl App {
         self.wd = self.driver.open_app().await;
     }
 
+    /// Quits the app as the system asks it to (SIGTERM: it exits as when its window is closed,
+    /// and what it saves at exit is saved; ending the WebDriver session kills it instead), runs
+    /// `between` on its data folder and temporary folder (the providers file is `providers.json`
+    /// there) while it is gone, and starts it again on the same data folder and environment.
+    pub async fn restart_after(&mut self, between: impl FnOnce(&Path, &Path)) {
+        let group = self.driver.child.id().to_string();
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-g", &group, "-x", "runnel-app"])
+            .status();
+        self.driver.wait_app_gone().await;
+        self.wd.end_after_exit().await;
+        between(&self.data_dir(), self.root.path());
+        self.wd = self.driver.open_app().await;
+    }
+
     /// Quits the app and stops its driver.
     pub async fn quit(self) {
         self.wd.delete().await;
