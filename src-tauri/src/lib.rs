@@ -119,9 +119,15 @@ fn init_logging(data_dir: &std::path::Path) {
 /// Opens the state on the data folder `dir` (canonical, created when it could be: `data_dir`). A
 /// providers file or a data folder that cannot be used does not stop the app: the window opens
 /// and shows the problem (`startup`).
-fn setup(app: &mut tauri::App, dir: &Path, remembers_window: bool) -> Result<(), Box<dyn std::error::Error>> {
-    if remembers_window && let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW) {
-        window_state::restore(&window);
+fn setup(
+    app: &mut tauri::App,
+    dir: &Path,
+    saved_window: Option<Option<window_state::Rect>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(saved) = saved_window
+        && let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW)
+    {
+        window_state::restore(&window, saved);
     }
     let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
     let state = AppState::start(dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;
@@ -157,13 +163,14 @@ pub fn run() {
     init_logging(&dir);
     // First: a second instance must exit before anything else is set up.
     let mut builder = tauri::Builder::default().plugin(lifecycle::single_instance(&dir));
-    let window_state = window_state::plugin(&dir);
-    let remembers_window = window_state.is_some();
-    if let Some(plugin) = window_state {
+    // The window's saved place, when its state is kept (`None`: it is not kept at all).
+    let mut saved_window = None;
+    if let Some((plugin, saved)) = window_state::plugin(&dir) {
         builder = builder.plugin(plugin);
+        saved_window = Some(saved);
     }
     builder
-        .setup(move |app| setup(app, &dir, remembers_window))
+        .setup(move |app| setup(app, &dir, saved_window))
         .manage(drops::FileDrops::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {

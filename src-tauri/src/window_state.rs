@@ -41,33 +41,35 @@ fn flags() -> StateFlags {
 pub const MIN_VISIBLE: (u32, u32) = (160, 48);
 
 /// The window-state plugin with its file in `data_dir`, after the file was checked
-/// ([`check_state_file`]); `None` (with a warning) when the file's path is not valid UTF-8,
-/// which the plugin's file name must be: the window then opens at its default size each time.
-/// The main window's state is restored by [`restore`] in the app's setup, not by the plugin when
-/// the window is made, so that [`bring_on_screen`] runs after it.
-pub fn plugin<R: Runtime>(data_dir: &Path) -> Option<TauriPlugin<R>> {
+/// ([`check_state_file`]), and the main window's saved place (`None` when none was saved);
+/// `None` (with a warning) when the file's path is not valid UTF-8, which the plugin's file name
+/// must be: the window then opens at its default size each time. The main window's state is
+/// restored by [`restore`] in the app's setup, not by the plugin when the window is made, so
+/// that [`bring_on_screen`] runs after it.
+pub fn plugin<R: Runtime>(data_dir: &Path) -> Option<(TauriPlugin<R>, Option<Rect>)> {
     let file = data_dir.join(STATE_FILE);
     let Some(name) = file.to_str() else {
         tracing::warn!(file = %file.display(), "the window's size and position are not kept: the data folder's path is not UTF-8");
         return None;
     };
-    check_state_file(&file);
-    Some(
-        tauri_plugin_window_state::Builder::new()
-            .with_state_flags(flags())
-            .with_filename(name)
-            .skip_initial_state(MAIN_WINDOW)
-            .build(),
-    )
+    let saved = check_state_file(&file);
+    let plugin = tauri_plugin_window_state::Builder::new()
+        .with_state_flags(flags())
+        .with_filename(name)
+        .skip_initial_state(MAIN_WINDOW)
+        .build();
+    Some((plugin, saved))
 }
 
-/// Restores `window`'s saved state, then brings it on screen if it would open off every screen.
-/// Failures are logged: the window then stays as it is.
-pub fn restore<R: Runtime>(window: &WebviewWindow<R>) {
+/// Restores `window`'s saved state, then brings it on screen if its saved place `saved` is off
+/// every screen. Failures are logged: the window then stays as it is.
+pub fn restore<R: Runtime>(window: &WebviewWindow<R>, saved: Option<Rect>) {
     if let Err(error) = window.restore_state(flags()) {
         tracing::warn!(%error, "restoring the window's size and position failed");
     }
-    if let Err(error) = bring_on_screen(window) {
+    if let Some(saved) = saved
+        && let Err(error) = bring_on_screen(window, saved)
+    {
         tracing::warn!(%error, "checking that the window is on a screen failed");
     }
 }
@@ -127,9 +129,10 @@ pub fn placement(window: Rect, work_areas: &[Rect]) -> Option<Rect> {
     })
 }
 
-/// Moves `window` (and shrinks it to fit) onto the primary monitor's work area, else the first
-/// monitor's, when too little of it is on any monitor's work area ([`placement`]).
-pub fn bring_on_screen<R: Runtime>(window: &WebviewWindow<R>) -> tauri::Result<()> {
+/// Moves `window`, restored to `saved`, onto the primary monitor's work area (else the first
+/// monitor's), no larger than it, when too little of `saved` is on any monitor's work area
+/// ([`placement`]).
+pub fn bring_on_screen<R: Runtime>(window: &WebviewWindow<R>, saved: Rect) -> tauri::Result<()> {
     let rect = |position: PhysicalPosition<i32>, size: PhysicalSize<u32>| Rect {
         x: position.x,
         y: position.y,
@@ -146,24 +149,11 @@ pub fn bring_on_screen<R: Runtime>(window: &WebviewWindow<R>) -> tauri::Result<(
         areas.retain(|area| *area != primary);
         areas.insert(0, primary);
     }
-    let now = rect(window.outer_position()?, window.outer_size()?);
-    let Some(to) = placement(now, &areas) else {
+    let Some(to) = placement(saved, &areas) else {
         return Ok(());
     };
-    tracing::warn!(?now, ?to, "the window would have opened off screen: brought back on");
-    if window.is_maximized()? {
-        window.unmaximize()?;
-    }
-    // The outer size shrunk by the frame gives the inner size `set_size` takes.
-    let inner = window.inner_size()?;
-    let frame = (
-        now.width.saturating_sub(inner.width),
-        now.height.saturating_sub(inner.height),
-    );
-    window.set_size(PhysicalSize::new(
-        to.width.saturating_sub(frame.0).max(1),
-        to.height.saturating_sub(frame.1).max(1),
-    ))?;
+    tracing::warn!(?saved, ?to, "the window would have opened off screen: brought back on");
+    window.set_size(PhysicalSize::new(to.width, to.height))?;
     window.set_position(PhysicalPosition::new(to.x, to.y))
 }
 
@@ -185,7 +175,10 @@ pub enum StateFileProblem {
 /// required as the plugin reads it): a file that does not read as a map of these would be
 /// ignored by the plugin without a word.
 #[derive(Deserialize)]
-#[allow(dead_code, reason = "read to check the file's shape, never used")]
+#[allow(
+    dead_code,
+    reason = "every field is read to check the file's shape; only the place is used"
+)]
 struct SavedWindow {
     width: u32,
     height: u32,
@@ -199,27 +192,50 @@ struct SavedWindow {
     fullscreen: bool,
 }
 
-/// Whether the state file at `file` can be read by the plugin: `Ok` when it is missing or a
-/// window state of at most [`MAX_STATE_FILE_BYTES`].
-pub fn state_file_problem(file: &Path) -> Result<(), StateFileProblem> {
+impl SavedWindow {
+    /// Where the window goes when it is restored: its size, and its position before it was
+    /// maximized if it was (the plugin places it so).
+    fn place(&self) -> Rect {
+        let (x, y) = if self.maximized {
+            (self.prev_x, self.prev_y)
+        } else {
+            (self.x, self.y)
+        };
+        Rect {
+            x,
+            y,
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+/// The main window's saved place in the state file at `file`, if the plugin can read the file
+/// (`Ok(None)` when it is missing or holds no state of the main window): at most
+/// [`MAX_STATE_FILE_BYTES`] of window states.
+pub fn saved_place(file: &Path) -> Result<Option<Rect>, StateFileProblem> {
     let size = match std::fs::metadata(file) {
         Ok(metadata) => metadata.len(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => return Err(error.into()),
     };
     if size > MAX_STATE_FILE_BYTES {
         return Err(StateFileProblem::TooLarge(size));
     }
     let text = std::fs::read(file)?;
-    serde_json::from_slice::<HashMap<String, SavedWindow>>(&text)?;
-    Ok(())
+    let states = serde_json::from_slice::<HashMap<String, SavedWindow>>(&text)?;
+    Ok(states.get(MAIN_WINDOW).map(SavedWindow::place))
 }
 
-/// Checks the state file at `file`; one the plugin must not read is moved aside (to
-/// `window-state.json.corrupt-<ms>`), with a warning naming it and why, so the window opens at
-/// its default size and the next exit writes a good one. Returns where it went, if it was moved.
-pub fn check_state_file(file: &Path) -> Option<PathBuf> {
-    let problem = state_file_problem(file).err()?;
+/// Checks the state file at `file` and returns the main window's saved place ([`saved_place`]).
+/// A file the plugin must not read is moved aside (to `window-state.json.corrupt-<ms>`), with a
+/// warning naming it and why, so the window opens at its default size and the next exit writes
+/// a good one.
+pub fn check_state_file(file: &Path) -> Option<Rect> {
+    let problem = match saved_place(file) {
+        Ok(place) => return place,
+        Err(problem) => problem,
+    };
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |since| since.as_millis());
@@ -229,7 +245,6 @@ pub fn check_state_file(file: &Path) -> Option<PathBuf> {
     match std::fs::rename(file, &aside) {
         Ok(()) => {
             tracing::warn!(file = %file.display(), moved_to = %aside.display(), %problem, "the window state file was not used: the window opens at its default size");
-            Some(aside)
         }
         Err(error) => {
             // Left in place, a file the plugin cannot parse is ignored by it; an oversized one
@@ -238,9 +253,9 @@ pub fn check_state_file(file: &Path) -> Option<PathBuf> {
                 let _ = std::fs::write(file, b"{}");
             }
             tracing::warn!(file = %file.display(), %problem, %error, "the window state file was not used and could not be moved aside: the window opens at its default size");
-            None
         }
     }
+    None
 }
 
 #[cfg(test)]
@@ -330,16 +345,46 @@ mod tests {
 
     const GOOD: &str = r#"{"main":{"width":900,"height":600,"x":10,"y":20,"prev_x":0,"prev_y":0,"maximized":false,"visible":true,"decorated":true,"fullscreen":false}}"#;
 
+    /// The files beside `file` that were moved aside.
+    fn moved_aside(file: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(file.parent().unwrap())
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .starts_with("window-state.json.corrupt-")
+            })
+            .collect()
+    }
+
     #[test]
     fn a_good_or_missing_state_file_is_read() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join(STATE_FILE);
-        assert!(state_file_problem(&file).is_ok());
+        assert!(matches!(saved_place(&file), Ok(None)));
         assert_eq!(check_state_file(&file), None);
         std::fs::write(&file, GOOD).unwrap();
-        assert!(state_file_problem(&file).is_ok());
-        assert_eq!(check_state_file(&file), None);
+        let place = Rect {
+            x: 10,
+            y: 20,
+            width: 900,
+            height: 600,
+        };
+        assert_eq!(check_state_file(&file), Some(place));
         assert_eq!(std::fs::read_to_string(&file).unwrap(), GOOD);
+        // Maximized, it goes back to where it was before.
+        let maximized = GOOD
+            .replace("\"maximized\":false", "\"maximized\":true")
+            .replace("\"prev_x\":0", "\"prev_x\":-5");
+        std::fs::write(&file, maximized).unwrap();
+        assert_eq!(check_state_file(&file), Some(Rect { x: -5, y: 0, ..place }));
+        // Another window's state only.
+        std::fs::write(&file, GOOD.replace("\"main\"", "\"other\"")).unwrap();
+        assert_eq!(check_state_file(&file), None);
+        assert!(moved_aside(&file).is_empty());
     }
 
     #[test]
@@ -349,20 +394,14 @@ mod tests {
             let file = dir.path().join(STATE_FILE);
             std::fs::write(&file, broken).unwrap();
             assert!(
-                matches!(state_file_problem(&file), Err(StateFileProblem::Invalid(_))),
+                matches!(saved_place(&file), Err(StateFileProblem::Invalid(_))),
                 "{broken:?}"
             );
-            let aside = check_state_file(&file).expect("moved aside");
+            assert_eq!(check_state_file(&file), None);
             assert!(!file.exists());
-            assert_eq!(std::fs::read_to_string(&aside).unwrap(), broken);
-            assert!(
-                aside
-                    .file_name()
-                    .unwrap()
-                    .to_str()
-                    .unwrap()
-                    .starts_with("window-state.json.corrupt-")
-            );
+            let aside = moved_aside(&file);
+            assert_eq!(aside.len(), 1);
+            assert_eq!(std::fs::read_to_string(&aside[0]).unwrap(), broken);
         }
     }
 
@@ -372,10 +411,11 @@ mod tests {
         let file = dir.path().join(STATE_FILE);
         let padded = format!("{GOOD}{}", " ".repeat(MAX_STATE_FILE_BYTES as usize));
         std::fs::write(&file, &padded).unwrap();
-        let problem = state_file_problem(&file).unwrap_err();
+        let problem = saved_place(&file).unwrap_err();
         assert!(matches!(problem, StateFileProblem::TooLarge(n) if n == padded.len() as u64));
         assert!(problem.to_string().contains("more than the 65536"), "{problem}");
-        assert!(check_state_file(&file).is_some());
+        assert_eq!(check_state_file(&file), None);
         assert!(!file.exists());
+        assert_eq!(moved_aside(&file).len(), 1);
     }
 }

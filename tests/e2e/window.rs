@@ -82,12 +82,21 @@ fn the_window_and_sidebar_come_back_after_a_restart() {
         };
         app.wd.set_window_rect(wanted).await;
         let placed = app.wd.window_rect().await;
-        assert_eq!((placed.width, placed.height), (wanted.width, wanted.height), "{placed:?}");
+        assert_eq!(
+            (placed.width, placed.height),
+            (wanted.width, wanted.height),
+            "{placed:?}"
+        );
 
         // The sidebar, wider by three arrow presses on its splitter.
-        let splitter = app.wd.find("[data-testid=sidebar-splitter]", Duration::from_secs(5)).await;
+        let splitter = app
+            .wd
+            .find("[data-testid=sidebar-splitter]", Duration::from_secs(5))
+            .await;
         let before = sidebar_width(&app.wd).await;
-        let wider = script("return $('[data-testid=sidebar-splitter]').getAttribute('aria-valuenow') === String(arguments[0]);");
+        let wider = script(
+            "return $('[data-testid=sidebar-splitter]').getAttribute('aria-valuenow') === String(arguments[0]);",
+        );
         let expected = before.round() as i64 + 48;
         app.wd
             .keys_until(
@@ -104,27 +113,44 @@ fn the_window_and_sidebar_come_back_after_a_restart() {
         app.restart_after(|data_dir, _| {
             let state = std::fs::read_to_string(data_dir.join(STATE_FILE))
                 .expect("quitting wrote the window state into the data folder");
-            eprintln!("window state at quit: {state}");
             assert!(state.contains("\"main\""), "{state}");
         })
         .await;
         let restored = app.wd.window_rect().await;
         assert_eq!(restored, placed, "the window's size and place came back");
-        let sidebar = app.wd.find("[data-testid=sidebar-splitter]", Duration::from_secs(5)).await;
+        let sidebar = app
+            .wd
+            .find("[data-testid=sidebar-splitter]", Duration::from_secs(5))
+            .await;
         let restored_width = script("return Math.round($('.sidebar').getBoundingClientRect().width) === arguments[0];");
         app.wd
-            .wait("the sidebar's width to come back", Duration::from_secs(5), &restored_width, vec![json!(expected)])
+            .wait(
+                "the sidebar's width to come back",
+                Duration::from_secs(5),
+                &restored_width,
+                vec![json!(expected)],
+            )
             .await;
         assert_eq!(
-            app.wd.read::<String>(&script("return $('[data-testid=sidebar-splitter]').getAttribute('aria-valuenow');"), vec![]).await,
+            app.wd
+                .read::<String>(
+                    &script("return $('[data-testid=sidebar-splitter]').getAttribute('aria-valuenow');"),
+                    vec![]
+                )
+                .await,
             expected.to_string()
         );
         drop(sidebar);
 
         // Closed, the sidebar stays closed.
-        let toggle = app.wd.find("[data-testid=sidebar-toggle]", Duration::from_secs(5)).await;
+        let toggle = app
+            .wd
+            .find("[data-testid=sidebar-toggle]", Duration::from_secs(5))
+            .await;
         let closed = script("return $('.app').classList.contains('sidebar-closed');");
-        app.wd.click_until(&toggle, "the sidebar to close", &closed, vec![]).await;
+        app.wd
+            .click_until(&toggle, "the sidebar to close", &closed, vec![])
+            .await;
         wait_setting(&app.data_dir(), "layout.sidebar_open", "false").await;
         app.restart().await;
         app.wd
@@ -153,6 +179,13 @@ fn a_window_saved_off_screen_opens_on_it_and_a_broken_state_file_is_set_aside() 
             let rect = app.wd.window_rect().await;
             assert!(on_screen(rect), "saved at ({x}, {y}), the window opened at {rect:?}");
             assert_eq!((rect.width, rect.height), (800, 600), "its size was kept");
+            // Centered on the screen: where Runnel puts it (the plugin alone would leave the
+            // second where it was saved, its corner on screen).
+            assert_eq!(
+                (rect.x, rect.y),
+                ((SCREEN.0 - 800) / 2, (SCREEN.1 - 600) / 2),
+                "{rect:?}"
+            );
         }
 
         app.restart_after(|data_dir, _| {
@@ -204,7 +237,8 @@ fn a_model_whose_provider_was_removed_falls_back_to_the_default_with_a_note() {
         let wd = &app.wd;
         let note = wd.find("[data-testid=model-fallback]", Duration::from_secs(5)).await;
         let shown = script("return visible('[data-testid=model-fallback]');");
-        wd.wait("the fallback note", Duration::from_secs(10), &shown, vec![]).await;
+        wd.wait("the fallback note", Duration::from_secs(10), &shown, vec![])
+            .await;
         let text = ui::text_of(wd, &note).await;
         assert!(
             text.contains("gpt-fake is no longer available — using runnel-demo"),
