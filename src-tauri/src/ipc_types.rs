@@ -350,11 +350,13 @@ pub struct AppInfo {
     pub first_run: bool,
     /// Some provider has a key.
     pub has_key: bool,
-    /// The model a new conversation starts on.
+    /// The model a new conversation starts on: the last one picked, or the offline demo's when
+    /// that one's provider no longer exists.
     pub default_model: String,
-    /// The model used instead when that one no longer exists (its provider removed, the
-    /// providers file broken): the offline demo's, which always answers.
-    pub fallback_model: String,
+    /// The last model picked when it no longer exists (its provider removed from the providers
+    /// file, the file broken, its endpoint removed) and `default_model` replaces it: the page
+    /// says so.
+    pub gone_model: Option<String>,
     /// The id of the offline demo provider, which answers without a key (the page suggests a
     /// key while it is chosen).
     pub demo_provider: String,
@@ -365,7 +367,8 @@ pub struct AppInfo {
 /// Settings the page reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Settings {
-    /// The last model picked, `provider/model`.
+    /// The last model picked, `provider/model` (the demo's when that one's provider no longer
+    /// exists: `AppInfo::gone_model`).
     pub last_model: String,
     /// Days an answer's recorded stream is kept (the inspector's history); 0 keeps none.
     pub recordings_keep_days: u32,

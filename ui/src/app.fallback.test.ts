@@ -6,13 +6,15 @@ import { flush, providerView } from "./testing";
 import type { AppInfo, Layout, ProviderView } from "./types";
 
 const demo = providerView({ id: "demo", name: "Demo", models: ["runnel-demo"], local: true });
-const info: AppInfo = { version: "0", data_dir: "/tmp", first_run: false, has_key: true, default_model: "gone/gpt-x", fallback_model: "demo/runnel-demo", demo_provider: "demo", startup_problems: [] };
+const info = (default_model: string, gone_model: string | null): AppInfo => ({ version: "0", data_dir: "/tmp", first_run: false, has_key: true, default_model, gone_model, demo_provider: "demo", startup_problems: [] });
 const layout: Layout = { sidebar_width: 300, sidebar_open: false, inspector_width: 500 };
 
-async function start(lastModel: string, catalog: ProviderView[]) {
+/** The app started where Rust says the last model was `lastModel`, replaced by the demo's if `gone`. */
+async function start(lastModel: string, catalog: ProviderView[], gone = false) {
+  const startOn = gone ? "demo/runnel-demo" : lastModel;
   const ipc = {
-    appInfo: vi.fn(async () => info),
-    getSettings: vi.fn(async () => ({ last_model: lastModel, recordings_keep_days: 30, layout })),
+    appInfo: vi.fn(async () => info(startOn, gone ? lastModel : null)),
+    getSettings: vi.fn(async () => ({ last_model: startOn, recordings_keep_days: 30, layout })),
     setLayout: vi.fn(async (l: Layout) => l),
     modelCatalog: vi.fn(async () => catalog),
     listConversations: vi.fn(async () => []),
@@ -30,7 +32,7 @@ async function start(lastModel: string, catalog: ProviderView[]) {
 
 describe("the model last used, when it is gone", () => {
   it("falls back to the default model and says so, politely", async () => {
-    const { note, model } = await start("gone/gpt-x", [demo]);
+    const { note, model } = await start("gone/gpt-x", [demo], true);
     expect(model).toBe("runnel-demo");
     expect(note.hidden).toBe(false);
     expect(note.getAttribute("role")).toBe("status");

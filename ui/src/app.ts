@@ -264,8 +264,8 @@ export class App {
       this.setSidebar(settings.layout.sidebar_open, false);
     }
     let model = settings?.last_model || info.default_model;
-    if (info.first_run) model = info.default_model;
-    model = this.usable(model);
+    if (info.first_run || !this.isAvailable(model)) model = info.default_model;
+    if (info.gone_model) this.showModelGone(info.gone_model, model);
     this.lastModel = model;
     this.setModel(model);
     // Local servers may answer after the catalog above was read (the app's own look at start-up
@@ -281,20 +281,10 @@ export class App {
 
   // ---- model ---------------------------------------------------------------------------------
 
-  /**
-   * `model` if it can still be used, else the fallback (the demo's), saying so: its provider was
-   * removed, the providers file that defined it is broken, or its key is gone. Whether a model is
-   * still on its provider's list is not asked: a model picked from a live list is on no list
-   * after a restart (live lists are not kept), and a gone model's answer says so itself.
-   */
-  private usable(model: string): string {
-    if (this.isAvailable(model)) return model;
-    const fallback = this.info?.fallback_model ?? model;
-    if (model && model !== fallback) {
-      this.modelNoteText.textContent = modelGoneNote(model, fallback, this.catalog);
-      this.modelNote.hidden = false;
-    }
-    return fallback;
+  /** Says that `gone`, the model last used, no longer exists and `using` replaces it. */
+  private showModelGone(gone: string, using: string): void {
+    this.modelNoteText.textContent = modelGoneNote(gone, using, this.catalog);
+    this.modelNote.hidden = false;
   }
 
   private dismissModelNote(): void {

@@ -68,7 +68,7 @@ export type ProviderView = { id: string, name: string, protocol: ProtocolId, pro
 export type ProtocolView = { id: ProtocolId, name: string, };
 
 /** Facts the page needs at start. */
-export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, fallback_model: string, demo_provider: string, startup_problems: Array<StartupProblem>, };
+export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, gone_model: string | null, demo_provider: string, startup_problems: Array<StartupProblem>, };
 
 /** A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md). */
 export type StartupProblem = { kind: string, message: string, action: string, path: string, line: number | null, column: number | null, };

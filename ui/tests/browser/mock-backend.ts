@@ -437,7 +437,7 @@ type Args = Record<string, unknown>;
 let layout = { sidebar_width: null as number | null, sidebar_open: true, inspector_width: null as number | null };
 
 const commands: Record<string, (a: Args) => unknown> = {
-  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", fallback_model: "demo/runnel-demo", demo_provider: "demo", startup_problems: [] }),
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", gone_model: null, demo_provider: "demo", startup_problems: [] }),
   get_settings: () => ({ last_model: lastModel, recordings_keep_days: 30, layout }),
   set_layout: (a) => {
     const next = a.layout as typeof layout;
