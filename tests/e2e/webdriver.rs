@@ -30,6 +30,8 @@ pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     /// Control (held until the end of the keystrokes).
     pub const CONTROL: &str = "\u{E009}";
+    /// The left arrow.
+    pub const ARROW_LEFT: &str = "\u{E012}";
     /// The right arrow.
     pub const ARROW_RIGHT: &str = "\u{E014}";
 }

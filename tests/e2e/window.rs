@@ -1,6 +1,7 @@
-//! A window that remembers: its size and place, the sidebar's width and state across a restart
-//! on the same data folder; a saved place off every screen brought back on; a broken state file
-//! set aside; and a last-used model whose provider is gone replaced by the default, with a note.
+//! A window that remembers: its size and place, the sidebar's width and state and the
+//! inspector's width across a restart on the same data folder; a saved place off every screen
+//! brought back on; a broken state file set aside; and a last-used model whose provider is gone
+//! replaced by the default, with a note.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -50,6 +51,22 @@ async fn sidebar_width(wd: &WebDriver) -> f64 {
         .await
 }
 
+/// The inspector's width on screen, in CSS pixels (a script body).
+const INSPECTOR_WIDTH: &str = "return $('[data-testid=inspector]').getBoundingClientRect().width;";
+
+/// Opens the stream inspector on the last answer (Ctrl+I in the composer).
+async fn open_inspector(wd: &WebDriver) {
+    let composer = wd.find("[data-testid=composer]", Duration::from_secs(5)).await;
+    wd.keys_until(
+        &composer,
+        &format!("{}i", keys::CONTROL),
+        "Ctrl+I to open the inspector",
+        &script("return visible('[data-testid=inspector]');"),
+        vec![],
+    )
+    .await;
+}
+
 /// Whether the window is on the screen: at least its top-left 160 × 48 pixels on it.
 fn on_screen(rect: WindowRect) -> bool {
     rect.x >= 0 && rect.y >= 0 && rect.x + 160 <= SCREEN.0 && rect.y + 48 <= SCREEN.1
@@ -66,7 +83,7 @@ fn saved_state(x: i64, y: i64, width: i64, height: i64) -> String {
 
 #[test]
 #[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
-fn the_window_and_sidebar_come_back_after_a_restart() {
+fn the_window_sidebar_and_inspector_come_back_after_a_restart() {
     alone(async || {
         let mut app = App::launch(Launch {
             name: "window-remembers",
@@ -110,6 +127,35 @@ fn the_window_and_sidebar_come_back_after_a_restart() {
         assert_eq!(sidebar_width(&app.wd).await.round() as i64, expected);
         wait_setting(&app.data_dir(), "layout.sidebar_width", &expected.to_string()).await;
 
+        // The inspector, on the demo's answer, wider by two arrow presses on its splitter.
+        ui::send(&app.wd, "hello").await;
+        assert_eq!(ui::wait_answer_end(&app.wd).await.state, "done");
+        open_inspector(&app.wd).await;
+        let inspector_splitter = app
+            .wd
+            .find("[data-testid=inspector-splitter]", Duration::from_secs(5))
+            .await;
+        let inspector_before: f64 = app.wd.read(&script(INSPECTOR_WIDTH), vec![]).await;
+        let inspector_expected = inspector_before.round() as i64 + 32;
+        let inspector_wider = script(
+            "return $('[data-testid=inspector-splitter]').getAttribute('aria-valuenow') === String(arguments[0]);",
+        );
+        app.wd
+            .keys_until(
+                &inspector_splitter,
+                &keys::ARROW_LEFT.repeat(2),
+                "the inspector to widen",
+                &inspector_wider,
+                vec![json!(inspector_expected)],
+            )
+            .await;
+        wait_setting(
+            &app.data_dir(),
+            "layout.inspector_width",
+            &inspector_expected.to_string(),
+        )
+        .await;
+
         app.restart_after(|data_dir, _| {
             let state = std::fs::read_to_string(data_dir.join(STATE_FILE))
                 .expect("quitting wrote the window state into the data folder");
@@ -141,6 +187,27 @@ fn the_window_and_sidebar_come_back_after_a_restart() {
             expected.to_string()
         );
         drop(sidebar);
+        let item = app
+            .wd
+            .find("[data-testid=conversation-item]", Duration::from_secs(10))
+            .await;
+        let opened = script("return messages().length === 2;");
+        app.wd
+            .click_until(&item, "the conversation to open", &opened, vec![])
+            .await;
+        open_inspector(&app.wd).await;
+        let inspector_width = script(&format!(
+            "return Math.round(({})) === arguments[0];",
+            INSPECTOR_WIDTH.trim_start_matches("return ").trim_end_matches(';')
+        ));
+        app.wd
+            .wait(
+                "the inspector's width to come back",
+                Duration::from_secs(5),
+                &inspector_width,
+                vec![json!(inspector_expected)],
+            )
+            .await;
 
         // Closed, the sidebar stays closed.
         let toggle = app
