@@ -13,11 +13,11 @@ use std::path::Path;
 use runnel_app::error::UiError;
 use runnel_app::ipc_types::StartupProblem;
 use runnel_app::ipc_types::{
-    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, LiveRows, MessageState,
+    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, Layout, LiveRows, MessageState,
     MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
     StreamSummary, Timeline, Turn,
 };
-use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare};
+use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare, layout};
 use runnel_core::provider::Field;
 use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
@@ -88,6 +88,7 @@ fn generated() -> String {
         declaration::<AppInfo>(&config),
         declaration::<StartupProblem>(&config),
         declaration::<Settings>(&config),
+        declaration::<Layout>(&config),
         declaration::<StreamEvents>(&config),
         declaration::<EventRow>(&config),
         declaration::<Field>(&config),
@@ -110,9 +111,15 @@ fn generated() -> String {
 fn bounds() -> String {
     format!(
         "/** The fewest and most models a compare run takes (compare.rs checks them). */\n\
-         export const COMPARE_MODELS = {{ min: {}, max: {} }} as const;",
+         export const COMPARE_MODELS = {{ min: {}, max: {} }} as const;\n\n\
+         /** The panels' widths in CSS pixels a splitter may set (layout.rs checks them). */\n\
+         export const PANEL_WIDTHS = {{ sidebar: {{ min: {}, max: {} }}, inspector: {{ min: {}, max: {} }} }} as const;",
         compare::MIN_MODELS,
-        compare::MAX_MODELS
+        compare::MAX_MODELS,
+        layout::SIDEBAR_WIDTH.start(),
+        layout::SIDEBAR_WIDTH.end(),
+        layout::INSPECTOR_WIDTH.start(),
+        layout::INSPECTOR_WIDTH.end(),
     )
 }
 

@@ -1029,6 +1029,44 @@ fn started(dir: tempfile::TempDir, providers: Option<&std::path::Path>) -> Harne
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_last_model_whose_provider_is_gone_gives_way_to_the_demo_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("providers.json");
+    std::fs::write(
+        &file,
+        r#"[{"id": "mine", "name": "Mine", "protocol": "openai", "base_url": "http://127.0.0.1:9/v1", "models": ["m1"], "key_required": false}]"#,
+    )
+    .unwrap();
+    let harness = started(tempfile::tempdir().unwrap(), Some(&file));
+    let start_on = |last: &str| {
+        harness.state().store.set_setting("last_model", last).unwrap();
+        async {
+            let info = commands::app_info(harness.state()).await.unwrap();
+            let settings = commands::get_settings(harness.state()).await.unwrap();
+            assert_eq!(settings.last_model, info.default_model);
+            (info.default_model, info.gone_model)
+        }
+    };
+    // Its provider exists (the providers file's; a built-in without a key; a local server not
+    // found yet): it stays.
+    for kept in [
+        "mine/m1",
+        "anthropic/claude-x",
+        "ollama/llama3.2",
+        "mine/a-model-not-on-its-list",
+    ] {
+        assert_eq!(start_on(kept).await, (kept.to_owned(), None));
+    }
+    // Its provider is gone, or it is no model name at all.
+    for gone in ["removed/gpt-x", "nonsense", "mine/"] {
+        assert_eq!(
+            start_on(gone).await,
+            ("demo/runnel-demo".to_owned(), Some(gone.to_owned()))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bad_providers_file_opens_with_the_built_ins_and_says_where_it_is_wrong() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("providers.json");

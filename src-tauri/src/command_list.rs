@@ -18,6 +18,7 @@ macro_rules! app_commands {
                 commands::app_info,
                 commands::get_settings,
                 commands::set_recordings_keep_days,
+                commands::set_layout,
                 commands::model_catalog,
                 commands::refresh_models,
                 commands::list_providers,

@@ -11,20 +11,41 @@ use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
 use crate::ipc_types::StartupProblem;
 use crate::ipc_types::{
-    AppInfo, Conversation, ConversationSummary, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
+    AppInfo, Conversation, ConversationSummary, Layout, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
     StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::row_windows::Window;
 use crate::state::AppState;
-use crate::{compare, recordings, turns};
+use crate::{compare, layout, recordings, turns};
 
-/// The model a new conversation starts on: the last one picked, else the demo.
+/// The model used when no other is or can be: the offline demo's.
+fn fallback_model() -> String {
+    format!("{DEMO}/{}", runnel_core::demo::DEMO_MODEL)
+}
+
+/// The model a new conversation starts on: the last one picked while its provider still exists
+/// (built in, in the providers file, or a custom endpoint), else the demo's.
 fn default_model(state: &AppState) -> AppResult<String> {
-    Ok(state
-        .store
-        .setting("last_model")?
-        .unwrap_or_else(|| format!("{DEMO}/{}", runnel_core::demo::DEMO_MODEL)))
+    Ok(start_model(state)?.0)
+}
+
+/// The model to start on, and the last one picked when it was replaced because its provider
+/// no longer exists (removed from the providers file, the file broken, the endpoint removed).
+/// A provider that exists but cannot answer now (no key, a local server not yet found) keeps
+/// its model: that is for the person to fix, and the answer says so.
+fn start_model(state: &AppState) -> AppResult<(String, Option<String>)> {
+    let Some(last) = state.store.setting("last_model")? else {
+        return Ok((fallback_model(), None));
+    };
+    let Ok((provider, _)) = turns::split_model(&last) else {
+        return Ok((fallback_model(), Some(last)));
+    };
+    match state.providers.get(&state.store, provider) {
+        Ok(_) => Ok((last, None)),
+        Err(AppError::NotFound(_)) => Ok((fallback_model(), Some(last))),
+        Err(error) => Err(error),
+    }
 }
 
 fn blocking<T>(work: impl FnOnce() -> T) -> T {
@@ -34,12 +55,14 @@ fn blocking<T>(work: impl FnOnce() -> T) -> T {
 /// Facts the page needs at start.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn app_info(state: State<'_, AppState>) -> AppResult<AppInfo> {
+    let start = start_model(&state)?;
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION").to_owned(),
         data_dir: state.data_dir.display().to_string(),
         first_run: state.store.list_conversations(None)?.is_empty(),
         has_key: blocking(|| state.providers.any_key(&state.store))?,
-        default_model: default_model(&state)?,
+        default_model: start.0,
+        gone_model: start.1,
         demo_provider: DEMO.to_owned(),
         startup_problems: state.startup_problems.iter().map(StartupProblem::from).collect(),
     })
@@ -55,7 +78,14 @@ fn settings(state: &AppState) -> AppResult<Settings> {
     Ok(Settings {
         last_model: default_model(state)?,
         recordings_keep_days: recordings::keep_days(&state.store)?,
+        layout: layout::read(&state.store)?,
     })
+}
+
+/// Keeps the window's panels as the person left them (widths within layout.rs's bounds).
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_layout(state: State<'_, AppState>, layout: Layout) -> AppResult<Layout> {
+    layout::save(&state.store, &layout)
 }
 
 /// Sets how many days answers' recorded streams are kept (0: none); older ones go at once.

@@ -350,8 +350,13 @@ pub struct AppInfo {
     pub first_run: bool,
     /// Some provider has a key.
     pub has_key: bool,
-    /// The model a new conversation starts on.
+    /// The model a new conversation starts on: the last one picked, or the offline demo's when
+    /// that one's provider no longer exists.
     pub default_model: String,
+    /// The last model picked when it no longer exists (its provider removed from the providers
+    /// file, the file broken, its endpoint removed) and `default_model` replaces it: the page
+    /// says so.
+    pub gone_model: Option<String>,
     /// The id of the offline demo provider, which answers without a key (the page suggests a
     /// key while it is chosen).
     pub demo_provider: String,
@@ -362,10 +367,25 @@ pub struct AppInfo {
 /// Settings the page reads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Settings {
-    /// The last model picked, `provider/model`.
+    /// The last model picked, `provider/model` (the demo's when that one's provider no longer
+    /// exists: `AppInfo::gone_model`).
     pub last_model: String,
     /// Days an answer's recorded stream is kept (the inspector's history); 0 keeps none.
     pub recordings_keep_days: u32,
+    /// The window's panels as they were left.
+    pub layout: Layout,
+}
+
+/// The window's panels as they were left (`set_layout`; bounds in layout.rs, generated for the
+/// page as `PANEL_WIDTHS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Layout {
+    /// The sidebar's width in CSS pixels; `None`: the default.
+    pub sidebar_width: Option<u32>,
+    /// The sidebar is shown.
+    pub sidebar_open: bool,
+    /// The stream inspector's width in CSS pixels; `None`: the default.
+    pub inspector_width: Option<u32>,
 }
 
 /// What the inspector says of a stream above its rows: where it came from, its size, and its

@@ -30,7 +30,11 @@
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
+//! - [`layout`]: the sidebar's and the inspector's widths and the sidebar's state, kept.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
+//! - [`window_state`]: the window's size, position and maximized state across restarts (the
+//!   window-state plugin, its file in the data folder), brought back on screen if it would open
+//!   off every one.
 //! - [`state`]: the state every command shares (history, providers, running streams, engine).
 //! - [`ipc_types`]: the serde types that cross IPC, from which ui/src/generated/ipc.ts is generated.
 //! - [`error`]: the serializable error the page sees (`UiError`) and commands return.
@@ -53,6 +57,7 @@ pub mod ending;
 pub mod error;
 pub mod inspector;
 pub mod ipc_types;
+pub mod layout;
 pub mod lifecycle;
 pub mod outbox;
 pub mod providers;
@@ -65,6 +70,7 @@ pub mod store;
 pub mod streams;
 pub mod timeline;
 pub mod turns;
+pub mod window_state;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -113,9 +119,16 @@ fn init_logging(data_dir: &std::path::Path) {
 /// Opens the state on the data folder `dir` (canonical, created when it could be: `data_dir`). A
 /// providers file or a data folder that cannot be used does not stop the app: the window opens
 /// and shows the problem (`startup`).
-fn setup(app: &mut tauri::App, dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    // The log lives in the data folder when it exists; stderr gets it either way.
-    init_logging(dir);
+fn setup(
+    app: &mut tauri::App,
+    dir: &Path,
+    saved_window: Option<Option<window_state::Rect>>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(saved) = saved_window
+        && let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW)
+    {
+        window_state::restore(&window, saved);
+    }
     let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
     let state = AppState::start(dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;
     tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %dir.display(), "Runnel started");
@@ -148,10 +161,18 @@ pub fn run() {
     };
     #[cfg(target_os = "linux")]
     lifecycle::hand_over_to_running_instance(&dir);
-    tauri::Builder::default()
-        // First: a second instance must exit before anything else is set up.
-        .plugin(lifecycle::single_instance(&dir))
-        .setup(move |app| setup(app, &dir))
+    // The log lives in the data folder when it exists; stderr gets it either way.
+    init_logging(&dir);
+    // First: a second instance must exit before anything else is set up.
+    let mut builder = tauri::Builder::default().plugin(lifecycle::single_instance(&dir));
+    // The window's saved place, when its state is kept (`None`: it is not kept at all).
+    let mut saved_window = None;
+    if let Some((plugin, saved)) = window_state::plugin(&dir) {
+        builder = builder.plugin(plugin);
+        saved_window = Some(saved);
+    }
+    builder
+        .setup(move |app| setup(app, &dir, saved_window))
         .manage(drops::FileDrops::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {

@@ -137,6 +137,22 @@ impl App {
         self.wd = self.driver.open_app().await;
     }
 
+    /// Quits the app as the system asks it to (SIGTERM: it exits as when its window is closed,
+    /// and what it saves at exit is saved; ending the WebDriver session kills it instead), runs
+    /// `between` on its data folder and temporary folder (the providers file is `providers.json`
+    /// there) while it is gone, and starts it again on the same data folder and environment, its
+    /// window at the size and place the app gives it.
+    pub async fn restart_after(&mut self, between: impl FnOnce(&Path, &Path)) {
+        let group = self.driver.child.id().to_string();
+        let _ = Command::new("pkill")
+            .args(["-TERM", "-g", &group, "-x", "runnel-app"])
+            .status();
+        self.driver.wait_app_gone().await;
+        self.wd.end_after_exit().await;
+        between(&self.data_dir(), self.root.path());
+        self.wd = self.driver.open_app_as_it_opens().await;
+    }
+
     /// Quits the app and stops its driver.
     pub async fn quit(self) {
         self.wd.delete().await;
@@ -263,13 +279,21 @@ impl Driver {
         }
     }
 
-    /// Starts the app in a new session and waits for its window to be ready.
+    /// Starts the app in a new session, sized as every test's window is, and waits for its window
+    /// to be ready.
     async fn open_app(&self) -> WebDriver {
+        let wd = self.open_app_as_it_opens().await;
+        wd.set_window_size(WINDOW.0, WINDOW.1).await;
+        wd
+    }
+
+    /// Starts the app in a new session and waits for its window to be ready, at the size and
+    /// place the app gave it.
+    async fn open_app_as_it_opens(&self) -> WebDriver {
         let capabilities = json!({ "tauri:options": { "application": app_binary() } });
         let wd = WebDriver::new_session(&self.base, capabilities)
             .await
             .unwrap_or_else(|e| panic!("starting the app failed: {e:?}; see {}", self.log.display()));
-        wd.set_window_size(WINDOW.0, WINDOW.1).await;
         // The model button shows a model's name once the page has loaded its settings.
         let ready = "const b = document.querySelector('[data-testid=model-picker]');
                      return document.readyState === 'complete' && !!b && /[A-Za-z0-9]/.test(b.textContent);";

@@ -27,6 +27,7 @@ mod security;
 mod sources;
 mod ui;
 mod webdriver;
+mod window;
 mod window_bench;
 
 use std::path::PathBuf;

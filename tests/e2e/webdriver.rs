@@ -30,6 +30,10 @@ pub mod keys {
     pub const ENTER: &str = "\u{E007}";
     /// Control (held until the end of the keystrokes).
     pub const CONTROL: &str = "\u{E009}";
+    /// The left arrow.
+    pub const ARROW_LEFT: &str = "\u{E012}";
+    /// The right arrow.
+    pub const ARROW_RIGHT: &str = "\u{E014}";
 }
 
 /// Why a WebDriver command failed.
@@ -314,6 +318,23 @@ impl WebDriver {
             .unwrap_or_else(|e| panic!("resizing the window failed: {e:?}"));
     }
 
+    /// Moves and resizes the window (outer position and size, in CSS pixels).
+    pub async fn set_window_rect(&self, rect: WindowRect) {
+        let body = json!({ "x": rect.x, "y": rect.y, "width": rect.width, "height": rect.height });
+        self.command(Method::POST, "/window/rect", Some(body), true, None)
+            .await
+            .unwrap_or_else(|e| panic!("moving the window failed: {e:?}"));
+    }
+
+    /// The window's outer position and size, in CSS pixels.
+    pub async fn window_rect(&self) -> WindowRect {
+        let value = self
+            .command(Method::GET, "/window/rect", None, true, None)
+            .await
+            .unwrap_or_else(|e| panic!("reading the window's place failed: {e:?}"));
+        serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("a window rect, not {value}: {e}"))
+    }
+
     /// A PNG of the page as it is painted now.
     pub async fn screenshot(&self) -> Vec<u8> {
         let value = self
@@ -339,6 +360,19 @@ impl WebDriver {
             Err(e) => panic!("ending the session failed: {e:?}"),
         }
     }
+}
+
+/// A window's outer position and size, as WebDriver's window rect gives them.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct WindowRect {
+    /// Left edge.
+    pub x: i64,
+    /// Top edge.
+    pub y: i64,
+    /// Outer width.
+    pub width: i64,
+    /// Outer height.
+    pub height: i64,
 }
 
 /// An element's reference as a script argument.

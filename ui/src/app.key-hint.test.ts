@@ -5,7 +5,7 @@ import { flush, providerView } from "./testing";
 import type { AppInfo, ProviderView } from "./types";
 
 const demo = providerView({ id: "demo", models: ["runnel-demo"], local: true });
-const info = (has_key: boolean): AppInfo => ({ version: "0", data_dir: "/tmp", first_run: false, has_key, default_model: "demo/runnel-demo", demo_provider: "demo", startup_problems: [] });
+const info = (has_key: boolean): AppInfo => ({ version: "0", data_dir: "/tmp", first_run: false, has_key, default_model: "demo/runnel-demo", gone_model: null, demo_provider: "demo", startup_problems: [] });
 
 /**
  * The app on the demo model with no key, whose catalog is read again at start (a local server

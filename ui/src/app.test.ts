@@ -34,6 +34,7 @@ const ipc = {
   appInfo: vi.fn(async () => ({ version: "0", data_dir: "/tmp", first_run: true, has_key: false, default_model: "demo/runnel-demo", demo_provider: "demo" })),
   getSettings: vi.fn(async () => ({ last_model: "ollama/llama3.2" })),
   setRecordingsKeepDays: vi.fn(),
+  setLayout: vi.fn(async (layout) => layout),
   modelCatalog: vi.fn(async () => catalog),
   refreshModels: vi.fn(),
   listProviders: vi.fn(async () => []),

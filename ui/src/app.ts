@@ -9,10 +9,11 @@
 import { AnswerStream } from "./answer-stream";
 import { button, h } from "./dom";
 import { describeError } from "./errors";
-import { demoHint, modelLabel, providerName, splitModel } from "./format";
+import { demoHint, modelGoneNote, modelLabel, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
 import type { Ipc, StreamHandler } from "./ipc";
+import { PanelLayout } from "./panels";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { hasContent, type FrameScheduler } from "./stream";
 import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "./types";
@@ -32,8 +33,6 @@ import { TopBarView } from "./views/topbar";
  */
 const hintDismissed = (demo: string): string => `runnel.${demo}-hint-dismissed`;
 
-const SIDEBAR_CLOSED = "runnel.sidebar-closed";
-
 export class App {
   readonly root: HTMLElement;
   private readonly sidebar: SidebarView;
@@ -49,6 +48,10 @@ export class App {
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
   private readonly inspector: InspectorController;
+  private readonly panels: PanelLayout;
+  /** Says that the model last used is gone and which one is used instead. */
+  private readonly modelNote: HTMLElement;
+  private readonly modelNoteText: HTMLElement;
 
   private info: AppInfo | null = null;
   private catalog: ProviderView[] = [];
@@ -80,7 +83,12 @@ export class App {
     };
     this.inspector = new InspectorController(
       this.ipc,
-      { onOpenChanged: (open) => this.root.classList.toggle("inspecting", open) },
+      {
+        onOpenChanged: (open) => {
+          this.root.classList.toggle("inspecting", open);
+          this.panels.setInspectorOpen(open);
+        },
+      },
       { schedule: this.options.schedule },
     );
 
@@ -145,6 +153,7 @@ export class App {
     this.picker = new PickerView({
       onChoose: (model) => {
         this.topbar.setPickerOpen(false);
+        this.modelNote.hidden = true;
         this.setModel(model);
         this.composer.focus();
       },
@@ -191,19 +200,32 @@ export class App {
       ),
     );
 
+    this.modelNoteText = h("span", { class: "hint-text" });
+    this.modelNote = h(
+      "div",
+      { class: "column hint model-note", "data-testid": "model-fallback", role: "status", "aria-live": "polite", hidden: true },
+      h(
+        "div",
+        { class: "hint-box" },
+        this.modelNoteText,
+        button("Dismiss this note", () => this.dismissModelNote(), { class: "icon-button small", "data-testid": "dismiss-model-fallback" }, icon("close")),
+      ),
+    );
+
     this.mainView = h("div", { class: "view" }, this.chat.el, this.compare.el, this.settings.el);
     this.settings.el.hidden = true;
     this.compare.el.hidden = true;
-    this.bottom = h("div", { class: "bottom" }, this.hint, this.composer.el);
+    this.bottom = h("div", { class: "bottom" }, this.modelNote, this.hint, this.composer.el);
 
-    this.root = h(
-      "div",
-      { class: "app" },
+    this.root = h("div", { class: "app" });
+    this.panels = new PanelLayout(this.root, this.sidebar.el, this.inspector.view.el, (layout) => this.ipc.setLayout(layout));
+    this.root.append(
       this.sidebar.el,
+      this.panels.sidebarSplitter.el,
       h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
+      this.panels.inspectorSplitter.el,
       this.inspector.view.el,
     );
-    if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
     document.addEventListener("keydown", (e) => this.onKey(e));
     // The webview must never navigate: links go to the system browser (render/output-clicks.ts),
@@ -237,8 +259,13 @@ export class App {
     this.info = info;
     this.banners.show(info.startup_problems ?? []);
     this.catalog = catalog;
+    if (settings?.layout) {
+      this.panels.apply(settings.layout);
+      this.setSidebar(settings.layout.sidebar_open, false);
+    }
     let model = settings?.last_model || info.default_model;
     if (info.first_run || !this.isAvailable(model)) model = info.default_model;
+    if (info.gone_model) this.showModelGone(info.gone_model, model);
     this.lastModel = model;
     this.setModel(model);
     // Local servers may answer after the catalog above was read (the app's own look at start-up
@@ -253,6 +280,17 @@ export class App {
   }
 
   // ---- model ---------------------------------------------------------------------------------
+
+  /** Says that `gone`, the model last used, no longer exists and `using` replaces it. */
+  private showModelGone(gone: string, using: string): void {
+    this.modelNoteText.textContent = modelGoneNote(gone, using, this.catalog);
+    this.modelNote.hidden = false;
+  }
+
+  private dismissModelNote(): void {
+    this.modelNote.hidden = true;
+    this.composer.focus();
+  }
 
   private isAvailable(model: string): boolean {
     const { provider, model: id } = splitModel(model);
@@ -606,11 +644,12 @@ export class App {
     this.setSidebar(this.root.classList.contains("sidebar-closed"));
   }
 
-  private setSidebar(open: boolean): void {
+  /** Opens or closes the sidebar; `keep`: as the person's choice, for the next start too. */
+  private setSidebar(open: boolean, keep = true): void {
     this.root.classList.toggle("sidebar-closed", !open);
     this.sidebar.el.hidden = !open;
     this.topbar.setSidebarOpen(open);
-    this.storage?.setItem(SIDEBAR_CLOSED, open ? "0" : "1");
+    this.panels.setSidebarOpen(open, keep);
   }
 
   private onKey(e: KeyboardEvent): void {

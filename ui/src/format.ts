@@ -46,6 +46,16 @@ export function providerName(full: string | null | undefined, catalog: ProviderV
   return provider.charAt(0).toUpperCase() + provider.slice(1);
 }
 
+/**
+ * The note when the model last used is gone: "gpt-x is no longer available — using runnel-demo
+ * (Demo)", naming the fallback's provider when the catalog knows it.
+ */
+export function modelGoneNote(gone: string, fallback: string, catalog: ProviderView[]): string {
+  const provider = providerName(fallback, catalog);
+  const using = provider ? `${modelLabel(fallback)} (${provider})` : modelLabel(fallback);
+  return `${modelLabel(gone) || gone} is no longer available — using ${using}`;
+}
+
 /** "A", "A or B", "A, B or C". */
 export function orList(words: string[]): string {
   return words.length < 2 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words[words.length - 1]}`;

@@ -9,7 +9,7 @@
  * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Commands, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
+import type { Commands, Layout, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
 
 /** Receives each message of one answer's stream, in `seq` order. */
 export type StreamHandler = (message: StreamMessage) => void;
@@ -57,6 +57,7 @@ export const ipc = {
   appInfo: () => call("app_info", {}),
   getSettings: () => call("get_settings", {}),
   setRecordingsKeepDays: (days: number) => call("set_recordings_keep_days", { days }),
+  setLayout: (layout: Layout) => call("set_layout", { layout }),
 
   modelCatalog: () => call("model_catalog", {}),
   refreshModels: (provider: string) => call("refresh_models", { provider }),

@@ -8,3 +8,5 @@ export type * from "./generated/ipc";
 export { Role } from "./generated/ipc";
 /** The fewest and most models a compare run takes, as Rust checks them (compare.rs). */
 export { COMPARE_MODELS } from "./generated/ipc";
+/** The widths a splitter may give the sidebar and the inspector, as Rust checks them (layout.rs). */
+export { PANEL_WIDTHS } from "./generated/ipc";

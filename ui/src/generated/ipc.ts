@@ -68,13 +68,16 @@ export type ProviderView = { id: string, name: string, protocol: ProtocolId, pro
 export type ProtocolView = { id: ProtocolId, name: string, };
 
 /** Facts the page needs at start. */
-export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, demo_provider: string, startup_problems: Array<StartupProblem>, };
+export type AppInfo = { version: string, data_dir: string, first_run: boolean, has_key: boolean, default_model: string, gone_model: string | null, demo_provider: string, startup_problems: Array<StartupProblem>, };
 
 /** A start-up problem as the page receives it (`AppInfo.startup_problems`, docs/IPC.md). */
 export type StartupProblem = { kind: string, message: string, action: string, path: string, line: number | null, column: number | null, };
 
 /** Settings the page reads. */
-export type Settings = { last_model: string, recordings_keep_days: number, };
+export type Settings = { last_model: string, recordings_keep_days: number, layout: Layout, };
+
+/** The window's panels as they were left (`set_layout`; bounds in layout.rs, generated for the page as `PANEL_WIDTHS`). */
+export type Layout = { sidebar_width: number | null, sidebar_open: boolean, inspector_width: number | null, };
 
 /** A window of a recorded stream's inspector rows (`stream_events`, `open_stream_file`): the rows asked for, how many there are, and the stream's summary and timeline. */
 export type StreamEvents = { start: number, rows: Array<EventRow>, total: number, more: number, summary: StreamSummary, timeline: Timeline, };
@@ -97,11 +100,15 @@ export type LiveRows = { rows: Array<EventRow>, more: number, summary: StreamSum
 /** The fewest and most models a compare run takes (compare.rs checks them). */
 export const COMPARE_MODELS = { min: 2, max: 4 } as const;
 
+/** The panels' widths in CSS pixels a splitter may set (layout.rs checks them). */
+export const PANEL_WIDTHS = { sidebar: { min: 180, max: 480 }, inspector: { min: 280, max: 900 } } as const;
+
 /** Every command of the page (src-tauri/src/command_list.rs): the arguments `invoke` takes, by their snake_case names, and what it resolves to; each rejects with a `UiError`. */
 export type Commands = {
   app_info: { args: Record<string, never>, returns: AppInfo },
   get_settings: { args: Record<string, never>, returns: Settings },
   set_recordings_keep_days: { args: { days: number }, returns: Settings },
+  set_layout: { args: { layout: Layout }, returns: Layout },
   model_catalog: { args: Record<string, never>, returns: ProviderView[] },
   refresh_models: { args: { provider: string }, returns: ProviderView },
   list_providers: { args: Record<string, never>, returns: ProviderView[] },

@@ -433,9 +433,19 @@ const compareCommands: Record<string, (a: Args) => unknown> = {
 
 type Args = Record<string, unknown>;
 
+/** The window's panels as `set_layout` kept them (layout.rs). */
+let layout = { sidebar_width: null as number | null, sidebar_open: true, inspector_width: null as number | null };
+
 const commands: Record<string, (a: Args) => unknown> = {
-  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", demo_provider: "demo", startup_problems: [] }),
-  get_settings: () => ({ last_model: lastModel }),
+  app_info: () => ({ version: "0.1.0", data_dir: "/tmp/runnel", first_run: config.firstRun, has_key: keys.size > 0, default_model: "demo/runnel-demo", gone_model: null, demo_provider: "demo", startup_problems: [] }),
+  get_settings: () => ({ last_model: lastModel, recordings_keep_days: 30, layout }),
+  set_layout: (a) => {
+    const next = a.layout as typeof layout;
+    const within = (width: number | null, min: number, max: number) => width === null || (width >= min && width <= max);
+    if (!within(next.sidebar_width, 180, 480) || !within(next.inspector_width, 280, 900)) throw err("invalid_input", "A panel's width is out of bounds.");
+    layout = { ...next };
+    return layout;
+  },
   model_catalog: () => catalog(),
   refresh_models: (a) => {
     const p = findProvider(a.provider);
