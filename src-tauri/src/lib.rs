@@ -27,6 +27,7 @@
 //! - [`timeline`]: the numbers of the inspector's chart (rows per slice of time).
 //! - [`inspector`]: a running answer's rows, live, over a channel of the inspector's own.
 //! - [`drops`]: files dropped onto the window, handed to the page as paths.
+//! - [`export`]: a conversation exported as Markdown or JSON (docs/EXPORT.md) and imported back.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
@@ -51,6 +52,7 @@ pub mod data_dir;
 pub mod drops;
 pub mod ending;
 pub mod error;
+pub mod export;
 pub mod inspector;
 pub mod ipc_types;
 pub mod lifecycle;
@@ -151,6 +153,7 @@ pub fn run() {
         .plugin(lifecycle::single_instance(&dir))
         .setup(move |app| setup(app, &dir))
         .manage(drops::FileDrops::default())
+        .manage(export::files::ExportedFiles::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
                 window.state::<drops::FileDrops>().dropped(paths);

@@ -12,6 +12,7 @@ import { describeError } from "./errors";
 import { demoHint, modelLabel, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
+import { ExportController } from "./exports";
 import type { Ipc, StreamHandler } from "./ipc";
 import { matchShortcut, modLabel } from "./shortcuts";
 import { hasContent, type FrameScheduler } from "./stream";
@@ -49,6 +50,7 @@ export class App {
   private readonly bottom: HTMLElement;
   private readonly banners = new StartupBanners();
   private readonly inspector: InspectorController;
+  private readonly exports: ExportController;
 
   private info: AppInfo | null = null;
   private catalog: ProviderView[] = [];
@@ -84,6 +86,10 @@ export class App {
       { schedule: this.options.schedule },
     );
 
+    this.exports = new ExportController(this.ipc, {
+      onImported: (conversation) => void this.refreshConversations().then(() => this.openConversation(conversation.id)),
+    });
+
     this.sidebar = new SidebarView({
       onNew: () => this.newConversation(),
       onCompare: () => this.openCompare(),
@@ -94,6 +100,8 @@ export class App {
         await this.refreshConversations();
       },
       onDelete: (id) => this.deleteConversation(id),
+      onExport: (id, trigger) => this.exports.toggleMenu(trigger, id),
+      onImport: () => this.exports.chooseImport(),
     });
 
     const mod = modLabel();
@@ -174,6 +182,9 @@ export class App {
         onTogglePicker: () => this.togglePicker(),
         onToggleSettings: () => (this.settingsOpen ? this.closeSettings() : this.openSettings()),
         onOpenStreamFile: () => this.inspector.promptFile(),
+        onExport: (trigger) => {
+          if (this.currentId !== null) this.exports.toggleMenu(trigger, this.currentId);
+        },
       },
       this.picker.el,
     );
@@ -200,8 +211,10 @@ export class App {
       "div",
       { class: "app" },
       this.sidebar.el,
-      h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
+      h("div", { class: "main" }, this.topbar.el, this.banners.el, this.exports.notice.el, this.mainView, this.bottom),
       this.inspector.view.el,
+      this.exports.menu.el,
+      this.exports.input,
     );
     if (this.storage?.getItem(SIDEBAR_CLOSED) === "1") this.setSidebar(false);
 
@@ -307,12 +320,18 @@ export class App {
 
   // ---- conversations ----------------------------------------------------------------------------
 
+  /** The sidebar marks conversation `id` open, and the header offers to export it. */
+  private markActive(id: number | null): void {
+    this.sidebar.setActive(id);
+    this.topbar.setExportable(id !== null);
+  }
+
   private async refreshConversations(): Promise<void> {
     try {
       const query = this.sidebar.currentQuery;
       this.conversations = await this.ipc.listConversations(query ? query : null);
       this.sidebar.setConversations(this.conversations);
-      this.sidebar.setActive(this.currentId);
+      this.markActive(this.currentId);
     } catch {
       // the list stays as it was
     }
@@ -323,7 +342,7 @@ export class App {
     this.closeSettings();
     this.showMode("chat");
     this.currentId = null;
-    this.sidebar.setActive(null);
+    this.markActive(null);
     this.chat.setMessages([]);
     this.setModel(this.lastModel || this.model);
     this.syncStreaming();
@@ -342,7 +361,7 @@ export class App {
     }
     if (token !== this.openToken) return;
     this.currentId = id;
-    this.sidebar.setActive(id);
+    this.markActive(id);
     if (conversation.kind === "compare") {
       this.compare.openSaved(conversation, this.catalog);
       this.showMode("compare");
@@ -401,7 +420,7 @@ export class App {
         this.currentId = created.id;
         this.conversations = [created, ...this.conversations];
         this.sidebar.setConversations(this.conversations);
-        this.sidebar.setActive(created.id);
+        this.markActive(created.id);
       } catch (e) {
         this.composer.value = text;
         this.chat.announce(describeError(e as UiError));
@@ -554,7 +573,7 @@ export class App {
     this.openToken++;
     this.closeSettings();
     this.currentId = null;
-    this.sidebar.setActive(null);
+    this.markActive(null);
     this.showMode("compare");
     this.compare.openNew(this.catalog);
   }
