@@ -35,10 +35,10 @@ pub enum AppError {
     File(#[from] SseFileError),
     /// A conversation export could not be written, or its folder shown.
     #[error("{0}")]
-    Export(#[from] crate::export::files::ExportError),
+    Export(#[from] crate::export_error::ExportError),
     /// A file given to import is not a conversation Runnel can restore.
     #[error("{0}")]
-    Import(#[from] crate::export::import::ImportError),
+    Import(#[from] crate::export_error::ImportError),
     /// An ended answer could not be saved: its text is only on the page.
     #[error("This answer could not be saved ({0}). Its text is only on screen: copy it to keep it.")]
     Unsaved(Box<AppError>),

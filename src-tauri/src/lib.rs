@@ -28,6 +28,7 @@
 //! - [`inspector`]: a running answer's rows, live, over a channel of the inspector's own.
 //! - [`drops`]: files dropped onto the window, handed to the page as paths.
 //! - [`export`]: a conversation exported as Markdown or JSON (docs/EXPORT.md) and imported back.
+//! - [`export_error`]: why an export or an import failed.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
@@ -53,6 +54,7 @@ pub mod drops;
 pub mod ending;
 pub mod error;
 pub mod export;
+pub mod export_error;
 pub mod inspector;
 pub mod ipc_types;
 pub mod lifecycle;

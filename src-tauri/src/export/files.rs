@@ -8,44 +8,14 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub use crate::export_error::ExportError;
+
 /// The most names tried (`Title.md` … `Title (1000).md`).
 pub const NAMES_TRIED: usize = 1_000;
 /// The most characters of a title a file name keeps.
 pub const STEM_CHARS: usize = 80;
 /// The most exported files whose folder can be shown (the oldest are forgotten).
 pub const REMEMBERED: usize = 64;
-
-/// Why an export could not be written or its folder shown.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportError {
-    /// The folder or the file could not be made or written.
-    #[error("cannot write {}: {source}", path.display())]
-    Write {
-        /// The file or folder.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-    /// Every name tried was taken.
-    #[error("{} already holds {NAMES_TRIED} files named “{stem}”: none is free", dir.display())]
-    NoFreeName {
-        /// The folder.
-        dir: PathBuf,
-        /// The name tried, before its number.
-        stem: String,
-    },
-    /// The page named an export this run did not write (or forgot).
-    #[error("no file exported now has id {0}")]
-    Unknown(u64),
-    /// The file manager could not be started.
-    #[error("cannot open the folder {}: {source}", path.display())]
-    Open {
-        /// The folder.
-        path: PathBuf,
-        /// Why.
-        source: io::Error,
-    },
-}
 
 /// Writes `bytes` to a new file in `dir` (created if missing) named after `title` with
 /// `extension`: the first free name of `Title.ext`, `Title (2).ext`, …; returns its path. A
@@ -73,6 +43,7 @@ pub fn write_new(dir: &Path, title: &str, extension: &str, bytes: &[u8]) -> Resu
     Err(ExportError::NoFreeName {
         dir: dir.to_owned(),
         stem,
+        tried: NAMES_TRIED,
     })
 }
 

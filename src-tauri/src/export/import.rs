@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use super::document::{Document, FORMAT, MessageRecord, VERSION};
 use crate::error::UiError;
+pub use crate::export_error::ImportError;
 use crate::ipc_types::{ConversationKind, MessageState, MessageView};
 use crate::store::{NewConversation, NewTreeMessage, UNTITLED, now_ms};
 
@@ -31,44 +32,6 @@ pub const MAX_COLUMNS: usize = 4;
 /// The most problems an error lists.
 pub const PROBLEMS_LISTED: usize = 20;
 
-/// Why a file cannot be imported.
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    /// Larger than [`MAX_BYTES`].
-    #[error("the file is {bytes} bytes, more than the {} MiB a conversation export may be", MAX_BYTES >> 20)]
-    TooLarge {
-        /// Its size.
-        bytes: usize,
-    },
-    /// Not JSON at all.
-    #[error("the file is not JSON: {0}")]
-    NotJson(String),
-    /// JSON, but not a Runnel conversation export.
-    #[error("the file is not a Runnel conversation export: its format is {found}, not \"{FORMAT}\"")]
-    WrongFormat {
-        /// The format it names (as JSON), or `missing`.
-        found: String,
-    },
-    /// Written by a newer Runnel.
-    #[error("the file was written by a newer Runnel (schema version {found}; this one reads version {VERSION})")]
-    TooNew {
-        /// Its version.
-        found: u64,
-    },
-    /// A version that never existed (or none).
-    #[error("the file's schema version is {found}, not a version of this format (this Runnel reads version {VERSION})")]
-    BadVersion {
-        /// Its `version` (as JSON), or `missing`.
-        found: String,
-    },
-    /// A field missing or of the wrong type.
-    #[error("the file does not follow the conversation schema: {0}")]
-    Schema(String),
-    /// The conversation it describes cannot be: each problem, for a person.
-    #[error("the conversation cannot be restored: {}", .0.join("; "))]
-    Invalid(Vec<String>),
-}
-
 /// What is read of a file before its schema.
 #[derive(Deserialize)]
 struct Header {
@@ -80,7 +43,10 @@ struct Header {
 /// first (each `parent` an index among those before it), as the file has them.
 pub fn parse(text: &str) -> Result<(NewConversation, Vec<NewTreeMessage>), ImportError> {
     if text.len() > MAX_BYTES {
-        return Err(ImportError::TooLarge { bytes: text.len() });
+        return Err(ImportError::TooLarge {
+            bytes: text.len(),
+            limit: MAX_BYTES,
+        });
     }
     let header: Header = serde_json::from_str(text).map_err(|error| ImportError::NotJson(error.to_string()))?;
     let shown =
@@ -88,14 +54,21 @@ pub fn parse(text: &str) -> Result<(NewConversation, Vec<NewTreeMessage>), Impor
     if header.format.as_ref().and_then(serde_json::Value::as_str) != Some(FORMAT) {
         return Err(ImportError::WrongFormat {
             found: shown(header.format),
+            expected: FORMAT,
         });
     }
     match header.version.as_ref().and_then(serde_json::Value::as_u64) {
-        Some(found) if found > u64::from(VERSION) => return Err(ImportError::TooNew { found }),
+        Some(found) if found > u64::from(VERSION) => {
+            return Err(ImportError::TooNew {
+                found,
+                supported: VERSION,
+            });
+        }
         Some(found) if found == u64::from(VERSION) => {}
         _ => {
             return Err(ImportError::BadVersion {
                 found: shown(header.version),
+                supported: VERSION,
             });
         }
     }
