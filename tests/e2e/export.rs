@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use runnel_testkit::Reply;
+use runnel_testkit::{Chunking, Reply};
 use serde_json::{Value, json};
 
 use crate::alone;
@@ -17,7 +17,12 @@ use crate::ui::{self, UI_TIMEOUT, script};
 use crate::webdriver::{WebDriver, keys};
 
 /// The answer: prose and a code block, in several deltas.
-const DELTAS: &[&str] = &["Here is Rust:\n\n", "```rust\nfn main() {\n", "    println!(\"hi\");\n}\n```\n", "Done."];
+const DELTAS: &[&str] = &[
+    "Here is Rust:\n\n",
+    "```rust\nfn main() {\n",
+    "    println!(\"hi\");\n}\n```\n",
+    "Done.",
+];
 
 /// Opens the export menu from `trigger` (a CSS selector), chooses `format`, and returns the path
 /// the notice shows once it names a new file.
@@ -38,8 +43,8 @@ async fn export(wd: &WebDriver, trigger: &str, format: &str, previous: &str) -> 
 
 /// The JSON document at `path` without what an import changes (when it was exported, updated).
 fn content(path: &str) -> Value {
-    let mut document: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("the JSON export"))
-        .expect("the export is JSON");
+    let mut document: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("the JSON export")).expect("the export is JSON");
     let object = document.as_object_mut().expect("an object");
     object.remove("exported_at");
     object.remove("updated_at");
@@ -51,7 +56,13 @@ fn content(path: &str) -> Value {
 fn a_conversation_exports_as_markdown_and_json_and_the_json_imports_back() {
     alone(async || {
         let fakes = Fakes::start().await;
-        fakes.openai.route(OPENAI_CHAT, Reply::sse(openai_sse(DELTAS)));
+        // Paced, so the stats under the answer (and in the export) are those of a stream.
+        fakes.openai.route(
+            OPENAI_CHAT,
+            Reply::sse(openai_sse(DELTAS))
+                .chunking(Chunking::Fixed(64))
+                .delay(Duration::from_millis(40)),
+        );
         let downloads = tempfile::tempdir().expect("a downloads folder");
         let downloads_path = downloads.path().display().to_string();
         let app = App::launch(Launch {
@@ -103,10 +114,16 @@ fn a_conversation_exports_as_markdown_and_json_and_the_json_imports_back() {
         let json_path = export(wd, item, "json", &markdown).await;
         assert_eq!(Path::new(&json_path), downloads.path().join("Show me Rust.json"));
         let exported = content(&json_path);
-        assert_eq!((exported["format"].as_str(), exported["version"].as_u64()), (Some("runnel.conversation"), Some(1)));
+        assert_eq!(
+            (exported["format"].as_str(), exported["version"].as_u64()),
+            (Some("runnel.conversation"), Some(1))
+        );
         let messages = exported["messages"].as_array().expect("messages");
         assert_eq!(messages.len(), 2, "{exported}");
-        assert_eq!((&messages[1]["parent"], &messages[1]["model"]), (&json!(1), &json!(GPT)));
+        assert_eq!(
+            (&messages[1]["parent"], &messages[1]["model"]),
+            (&json!(1), &json!(GPT))
+        );
         assert_eq!(messages[1]["stats"]["output_tokens"], 4);
 
         let active = "return $('[data-testid=conversation-item].active').dataset.id;";

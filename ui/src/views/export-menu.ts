@@ -56,9 +56,12 @@ export class ExportMenu {
     this.choose = choose;
     trigger.setAttribute("aria-expanded", "true");
     const box = trigger.getBoundingClientRect();
-    this.el.style.top = `${Math.round(box.bottom + 4)}px`;
-    this.el.style.left = `${Math.round(Math.max(8, Math.min(box.left, window.innerWidth - 280)))}px`;
     this.el.hidden = false;
+    // Under its button, kept inside the window: a button near the right edge gets the menu's right edge under its own.
+    const width = this.el.offsetWidth;
+    const left = box.left + width + 8 > window.innerWidth ? box.right - width : box.left;
+    this.el.style.top = `${Math.round(box.bottom + 4)}px`;
+    this.el.style.left = `${Math.round(Math.max(8, left))}px`;
     this.items[0].focus();
   }
 
