@@ -13,9 +13,9 @@ use std::path::Path;
 use runnel_app::error::UiError;
 use runnel_app::ipc_types::StartupProblem;
 use runnel_app::ipc_types::{
-    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, KeyState, Layout, LiveRows, MessageState,
-    MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats, StreamEvents, StreamMessage,
-    StreamSummary, Timeline, Turn,
+    AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, ExportFormat, ExportedFile, KeyState,
+    Layout, LiveRows, MessageState, MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats,
+    StreamEvents, StreamMessage, StreamSummary, Timeline, Turn,
 };
 use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare, layout};
 use runnel_core::provider::Field;
@@ -95,6 +95,8 @@ fn generated() -> String {
         declaration::<StreamSummary>(&config),
         declaration::<Timeline>(&config),
         declaration::<LiveRows>(&config),
+        declaration::<ExportFormat>(&config),
+        declaration::<ExportedFile>(&config),
     ];
     let declared: BTreeSet<String> = declarations.iter().map(|(name, _)| name.clone()).collect();
     let texts: Vec<&str> = declarations.iter().map(|(_, text)| text.as_str()).collect();

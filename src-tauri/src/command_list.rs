@@ -51,6 +51,9 @@ macro_rules! app_commands {
                 commands::stop_inspecting,
                 commands::watch_file_drops,
                 commands::open_stream_file,
+                commands::export_conversation,
+                commands::show_exported_file,
+                commands::import_conversation,
             ],
             bench: [bench::ipc_bench],
         }

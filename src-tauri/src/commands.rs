@@ -9,15 +9,16 @@ use tauri::ipc::Channel;
 
 use crate::drops::FileDrops;
 use crate::error::{AppError, AppResult};
+use crate::export::files::ExportedFiles;
 use crate::ipc_types::StartupProblem;
 use crate::ipc_types::{
-    AppInfo, Conversation, ConversationSummary, Layout, LiveRows, ProtocolId, ProtocolView, ProviderView, Settings,
-    StreamEvents, StreamMessage, Turn,
+    AppInfo, Conversation, ConversationSummary, ExportFormat, ExportedFile, Layout, LiveRows, ProtocolId, ProtocolView,
+    ProviderView, Settings, StreamEvents, StreamMessage, Turn,
 };
 use crate::providers::new_custom;
 use crate::row_windows::Window;
 use crate::state::AppState;
-use crate::{compare, layout, recordings, turns};
+use crate::{compare, export, layout, recordings, turns};
 
 /// The model used when no other is or can be: the offline demo's.
 fn fallback_model() -> String {
@@ -404,6 +405,43 @@ pub async fn open_stream_file(
 pub async fn watch_file_drops(drops: State<'_, FileDrops>, on_drop: Channel<Vec<String>>) -> AppResult<()> {
     drops.watch(on_drop);
     Ok(())
+}
+
+/// The downloads folder exports go to.
+fn downloads(state: &AppState) -> AppResult<std::path::PathBuf> {
+    state
+        .downloads_dir
+        .clone()
+        .ok_or_else(|| AppError::Config("there is no downloads folder: set XDG_DOWNLOAD_DIR or HOME".into()))
+}
+
+/// Writes a conversation to the downloads folder as Markdown or JSON (docs/EXPORT.md), under a
+/// free name from its title; returns the file's path and the id that shows its folder.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn export_conversation(
+    state: State<'_, AppState>,
+    exported: State<'_, ExportedFiles>,
+    id: i64,
+    format: ExportFormat,
+) -> AppResult<ExportedFile> {
+    let dir = downloads(&state)?;
+    let path = blocking(|| export::export(&state.store, id, format, &dir))?;
+    Ok(ExportedFile {
+        path: path.display().to_string(),
+        id: exported.remember(path),
+    })
+}
+
+/// Opens the folder of a file `export_conversation` wrote (by its id) in the file manager.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn show_exported_file(exported: State<'_, ExportedFiles>, id: u64) -> AppResult<()> {
+    Ok(exported.show(id)?)
+}
+
+/// Restores a conversation from an exported JSON file's `text` as a new conversation.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn import_conversation(state: State<'_, AppState>, text: String) -> AppResult<ConversationSummary> {
+    blocking(|| export::import(&state.store, &text))
 }
 
 /// Opens a link from an answer in the system browser (http, https and mailto only).

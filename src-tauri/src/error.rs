@@ -33,6 +33,12 @@ pub enum AppError {
     /// A recorded stream could not be written or read (an export, an `.sse` file opened).
     #[error("{0}")]
     File(#[from] SseFileError),
+    /// A conversation export could not be written, or its folder shown.
+    #[error("{0}")]
+    Export(#[from] crate::export_error::ExportError),
+    /// A file given to import is not a conversation Runnel can restore.
+    #[error("{0}")]
+    Import(#[from] crate::export_error::ImportError),
     /// An ended answer could not be saved: its text is only on the page.
     #[error("This answer could not be saved ({0}). Its text is only on screen: copy it to keep it.")]
     Unsaved(Box<AppError>),
@@ -74,7 +80,8 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::InvalidInput(_) => "invalid_input",
             Self::Config(_) => "config",
-            Self::File(_) => "file",
+            Self::File(_) | Self::Export(_) => "file",
+            Self::Import(_) => "invalid_input",
         }
     }
 }

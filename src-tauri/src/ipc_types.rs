@@ -238,6 +238,25 @@ pub struct Conversation {
     pub messages: Vec<MessageView>,
 }
 
+/// What a conversation is exported as (`export_conversation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    /// Markdown, for people: the turns shown, each answer's model and stats.
+    Markdown,
+    /// JSON of docs/EXPORT.md: every message and version, for `import_conversation`.
+    Json,
+}
+
+/// A conversation written to the downloads folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ExportedFile {
+    /// The file's path.
+    pub path: String,
+    /// What `show_exported_file` takes to show its folder.
+    pub id: u64,
+}
+
 /// Where a provider's key comes from (never the key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]

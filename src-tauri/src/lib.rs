@@ -27,6 +27,8 @@
 //! - [`timeline`]: the numbers of the inspector's chart (rows per slice of time).
 //! - [`inspector`]: a running answer's rows, live, over a channel of the inspector's own.
 //! - [`drops`]: files dropped onto the window, handed to the page as paths.
+//! - [`export`]: a conversation exported as Markdown or JSON (docs/EXPORT.md) and imported back.
+//! - [`export_error`]: why an export or an import failed.
 //! - [`store`]: SQLite history with migrations.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
@@ -55,6 +57,8 @@ pub mod data_dir;
 pub mod drops;
 pub mod ending;
 pub mod error;
+pub mod export;
+pub mod export_error;
 pub mod inspector;
 pub mod ipc_types;
 pub mod layout;
@@ -174,6 +178,7 @@ pub fn run() {
     builder
         .setup(move |app| setup(app, &dir, saved_window))
         .manage(drops::FileDrops::default())
+        .manage(export::files::ExportedFiles::default())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
                 window.state::<drops::FileDrops>().dropped(paths);

@@ -237,6 +237,106 @@ impl Store {
         })
     }
 
+    /// A conversation's messages as a tree, oldest first: each with the message it follows or
+    /// answers (`parent`, `None` for the first) and when it was last chosen among its siblings
+    /// (the answer versions of one turn: the shown one has the greatest `chosen_at`, ties the
+    /// greatest id). Export reads every message through here.
+    ///
+    /// The schema has no `parent_id`/`chosen_at` columns yet, so the tree is the one a
+    /// conversation without versions has: in a chat each message follows the one before it (in
+    /// id order); in a compare run each answer (column) answers the prompt, the run's first
+    /// message, so the columns are siblings; `chosen_at` is `created_at`.
+    pub fn message_tree(&self, conversation_id: i64) -> AppResult<Vec<TreeMessage>> {
+        let conversation = self.conversation(conversation_id)?;
+        let compare = conversation.kind == ConversationKind::Compare;
+        let first = conversation.messages.first().map(|message| message.id);
+        let mut previous = None;
+        Ok(conversation
+            .messages
+            .into_iter()
+            .map(|message| {
+                let parent = if compare && message.role == Role::Assistant {
+                    first
+                } else {
+                    previous
+                };
+                previous = Some(message.id);
+                TreeMessage {
+                    parent,
+                    chosen_at: message.created_at,
+                    message,
+                }
+            })
+            .collect())
+    }
+
+    /// Saves `conversation` as a new conversation (new ids) with `messages`, in one write: all or
+    /// nothing. Each message's `parent` is the index in `messages` of the one it follows or
+    /// answers, which comes before it. Import restores a conversation through here.
+    ///
+    /// Until the schema keeps `parent_id`/`chosen_at`, only the trees `message_tree` reads back
+    /// can be kept: a chat whose messages each follow the one before, a compare run whose
+    /// answers all answer its first message; any other tree (answer versions) is refused.
+    pub fn insert_tree(
+        &self,
+        conversation: &NewConversation,
+        messages: &[NewTreeMessage],
+    ) -> AppResult<ConversationSummary> {
+        for (index, message) in messages.iter().enumerate() {
+            let answers_prompt =
+                conversation.kind == ConversationKind::Compare && message.message.role == Role::Assistant;
+            let expected = match index {
+                0 => None,
+                _ if answers_prompt => Some(0),
+                _ => Some(index - 1),
+            };
+            if message.parent != expected {
+                return Err(AppError::InvalidInput(
+                    "this version of Runnel keeps no answer versions: the conversation's messages must \
+                     each follow the one before (a compare run's answers each answer its prompt)"
+                        .into(),
+                ));
+            }
+        }
+        self.with(|db| {
+            let transaction = db.unchecked_transaction()?;
+            transaction.execute(
+                "INSERT INTO conversations (title, created_at, updated_at, last_model, kind) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    conversation.title,
+                    conversation.created_at,
+                    conversation.updated_at,
+                    conversation.last_model,
+                    conversation.kind.as_str()
+                ],
+            )?;
+            let id = transaction.last_insert_rowid();
+            for new in messages {
+                let message = &new.message;
+                let error = message.error.as_ref().map(|error| serde_json::to_string(error).expect("a UiError serializes"));
+                let stats = message.stats.as_ref().map(|stats| serde_json::to_string(stats).expect("stats serialize"));
+                transaction.execute(
+                    "INSERT INTO messages (conversation_id, role, content, thinking, model, state, error, stats, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    params![
+                        id,
+                        message.role.as_str(),
+                        message.content,
+                        message.thinking,
+                        message.model,
+                        message.state.as_str(),
+                        error,
+                        stats,
+                        message.created_at
+                    ],
+                )?;
+            }
+            transaction.commit()?;
+            Ok(id)
+        })
+        .and_then(|id| self.summary(id))
+    }
+
     /// Renames a conversation.
     pub fn rename_conversation(&self, id: i64, title: &str) -> AppResult<ConversationSummary> {
         let changed =
@@ -478,6 +578,44 @@ impl Store {
     pub fn remove_custom_provider(&self, id: &str) -> AppResult<bool> {
         Ok(self.with(|db| db.execute("DELETE FROM custom_providers WHERE id = ?1", [id]))? > 0)
     }
+}
+
+/// A message with its place in its conversation's tree ([`Store::message_tree`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeMessage {
+    /// The message.
+    pub message: MessageView,
+    /// The id of the message it follows or answers; `None` for a first message.
+    pub parent: Option<i64>,
+    /// Unix ms it was last chosen among its siblings (its versions): the greatest is shown.
+    pub chosen_at: i64,
+}
+
+/// A conversation to save anew ([`Store::insert_tree`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewConversation {
+    /// Its title.
+    pub title: String,
+    /// A chat or a compare run.
+    pub kind: ConversationKind,
+    /// Unix ms.
+    pub created_at: i64,
+    /// Unix ms of its last change.
+    pub updated_at: i64,
+    /// The model of its last answer.
+    pub last_model: Option<String>,
+}
+
+/// A message to save in a new conversation's tree ([`Store::insert_tree`]); its `id` and
+/// `conversation_id` are ignored (new ones are given).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTreeMessage {
+    /// The message.
+    pub message: MessageView,
+    /// The index, among the messages saved with it, of the one it follows or answers.
+    pub parent: Option<usize>,
+    /// Unix ms it was last chosen among its siblings.
+    pub chosen_at: i64,
 }
 
 const MESSAGE_COLUMNS: &str =

@@ -51,6 +51,9 @@ const ipc = {
   getConversation: vi.fn(),
   renameConversation: vi.fn(),
   deleteConversation: vi.fn(),
+  exportConversation: vi.fn(async () => ({ path: "/home/me/Downloads/Hello.md", id: 1 })),
+  showExportedFile: vi.fn(async () => null),
+  importConversation: vi.fn(),
   sendMessage: vi.fn(async (_c: number, text: string, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
     return { user: view({ id: 10, role: Role.user, content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42, deleted: [], superseded: [] };

@@ -12,6 +12,7 @@ import { describeError } from "./errors";
 import { demoHint, modelGoneNote, modelLabel, providerName, splitModel } from "./format";
 import { icon } from "./icons";
 import { InspectorController } from "./inspector/controller";
+import { ExportController } from "./exports";
 import type { Ipc, StreamHandler } from "./ipc";
 import { PanelLayout } from "./panels";
 import { matchShortcut, modLabel } from "./shortcuts";
@@ -52,6 +53,7 @@ export class App {
   /** Says that the model last used is gone and which one is used instead. */
   private readonly modelNote: HTMLElement;
   private readonly modelNoteText: HTMLElement;
+  private readonly exports: ExportController;
 
   private info: AppInfo | null = null;
   private catalog: ProviderView[] = [];
@@ -92,6 +94,10 @@ export class App {
       { schedule: this.options.schedule },
     );
 
+    this.exports = new ExportController(this.ipc, {
+      onImported: (conversation) => void this.refreshConversations().then(() => this.openConversation(conversation.id)),
+    });
+
     this.sidebar = new SidebarView({
       onNew: () => this.newConversation(),
       onCompare: () => this.openCompare(),
@@ -102,6 +108,8 @@ export class App {
         await this.refreshConversations();
       },
       onDelete: (id) => this.deleteConversation(id),
+      onExport: (id, trigger) => this.exports.toggleMenu(trigger, id),
+      onImport: () => this.exports.chooseImport(),
     });
 
     const mod = modLabel();
@@ -183,6 +191,9 @@ export class App {
         onTogglePicker: () => this.togglePicker(),
         onToggleSettings: () => (this.settingsOpen ? this.closeSettings() : this.openSettings()),
         onOpenStreamFile: () => this.inspector.promptFile(),
+        onExport: (trigger) => {
+          if (this.currentId !== null) this.exports.toggleMenu(trigger, this.currentId);
+        },
       },
       this.picker.el,
     );
@@ -222,9 +233,11 @@ export class App {
     this.root.append(
       this.sidebar.el,
       this.panels.sidebarSplitter.el,
-      h("div", { class: "main" }, this.topbar.el, this.banners.el, this.mainView, this.bottom),
+      h("div", { class: "main" }, this.topbar.el, this.banners.el, this.exports.notice.el, this.mainView, this.bottom),
       this.panels.inspectorSplitter.el,
       this.inspector.view.el,
+      this.exports.menu.el,
+      this.exports.input,
     );
 
     document.addEventListener("keydown", (e) => this.onKey(e));
@@ -345,12 +358,18 @@ export class App {
 
   // ---- conversations ----------------------------------------------------------------------------
 
+  /** The sidebar marks conversation `id` open, and the header offers to export it. */
+  private markActive(id: number | null): void {
+    this.sidebar.setActive(id);
+    this.topbar.setExportable(id !== null);
+  }
+
   private async refreshConversations(): Promise<void> {
     try {
       const query = this.sidebar.currentQuery;
       this.conversations = await this.ipc.listConversations(query ? query : null);
       this.sidebar.setConversations(this.conversations);
-      this.sidebar.setActive(this.currentId);
+      this.markActive(this.currentId);
     } catch {
       // the list stays as it was
     }
@@ -361,7 +380,7 @@ export class App {
     this.closeSettings();
     this.showMode("chat");
     this.currentId = null;
-    this.sidebar.setActive(null);
+    this.markActive(null);
     this.chat.setMessages([]);
     this.setModel(this.lastModel || this.model);
     this.syncStreaming();
@@ -380,7 +399,7 @@ export class App {
     }
     if (token !== this.openToken) return;
     this.currentId = id;
-    this.sidebar.setActive(id);
+    this.markActive(id);
     if (conversation.kind === "compare") {
       this.compare.openSaved(conversation, this.catalog);
       this.showMode("compare");
@@ -439,7 +458,7 @@ export class App {
         this.currentId = created.id;
         this.conversations = [created, ...this.conversations];
         this.sidebar.setConversations(this.conversations);
-        this.sidebar.setActive(created.id);
+        this.markActive(created.id);
       } catch (e) {
         this.composer.value = text;
         this.chat.announce(describeError(e as UiError));
@@ -592,7 +611,7 @@ export class App {
     this.openToken++;
     this.closeSettings();
     this.currentId = null;
-    this.sidebar.setActive(null);
+    this.markActive(null);
     this.showMode("compare");
     this.compare.openNew(this.catalog);
   }

@@ -9,7 +9,7 @@
  * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Commands, Layout, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
+import type { Commands, ExportFormat, Layout, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
 
 /** Receives each message of one answer's stream, in `seq` order. */
 export type StreamHandler = (message: StreamMessage) => void;
@@ -78,6 +78,12 @@ export const ipc = {
   getConversation: (id: number) => call("get_conversation", { id }),
   renameConversation: (id: number, title: string) => call("rename_conversation", { id, title }),
   deleteConversation: (id: number) => call("delete_conversation", { id }),
+  /** Writes the conversation to the downloads folder; resolves to the file's path and id. */
+  exportConversation: (id: number, format: ExportFormat) => call("export_conversation", { id, format }),
+  /** Opens the folder of a file `exportConversation` wrote, by its id. */
+  showExportedFile: (id: number) => call("show_exported_file", { id }),
+  /** Restores an exported JSON conversation as a new one. */
+  importConversation: (text: string) => call("import_conversation", { text }),
 
   sendMessage: (conversation_id: number, text: string, model: string, onMessage: StreamHandler) =>
     call("send_message", { conversation_id, text, model, on_event: channel(onMessage) }),

@@ -97,6 +97,12 @@ export type Timeline = { span_ms: number, events: Array<number>, comments: Array
 /** A batch of a running answer's inspector rows (`inspect_stream`), with the stream's summary and timeline so far. */
 export type LiveRows = { rows: Array<EventRow>, more: number, summary: StreamSummary, timeline: Timeline, };
 
+/** What a conversation is exported as (`export_conversation`). */
+export type ExportFormat = "markdown" | "json";
+
+/** A conversation written to the downloads folder. */
+export type ExportedFile = { path: string, id: number, };
+
 /** The fewest and most models a compare run takes (compare.rs checks them). */
 export const COMPARE_MODELS = { min: 2, max: 4 } as const;
 
@@ -141,4 +147,7 @@ export type Commands = {
   stop_inspecting: { args: { stream_id: number }, returns: null },
   watch_file_drops: { args: { on_drop: Channel<string[]> }, returns: null },
   open_stream_file: { args: { path: string, start: number, count: number, filter: string }, returns: StreamEvents },
+  export_conversation: { args: { id: number, format: ExportFormat }, returns: ExportedFile },
+  show_exported_file: { args: { id: number }, returns: null },
+  import_conversation: { args: { text: string }, returns: ConversationSummary },
 };

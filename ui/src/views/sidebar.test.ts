@@ -9,6 +9,8 @@ const hooks = {
   onSearch: () => {},
   onRename: async () => {},
   onDelete: async () => {},
+  onExport: () => {},
+  onImport: () => {},
 };
 
 const now = Date.now();

@@ -1,9 +1,11 @@
 /**
  * The sidebar: "+ New", a search box (titles and message text, via `list_conversations(query)`),
- * and the conversations grouped by day. Each item renames inline (double-click or ✎: Enter
- * saves, Esc cancels) and deletes after one inline confirmation.
+ * Import (a conversation exported as JSON), and the conversations grouped by day. Each item renames
+ * inline (double-click or ✎: Enter saves, Esc cancels), exports (the export menu: Markdown or
+ * JSON) and deletes after one inline confirmation.
  */
 import { button, h } from "../dom";
+import { exportButton } from "./export-menu";
 import { groupByDay } from "../format";
 import { icon } from "../icons";
 import { modLabel } from "../shortcuts";
@@ -17,6 +19,10 @@ export interface SidebarHooks {
   onSearch(query: string): void;
   onRename(id: number, title: string): Promise<void>;
   onDelete(id: number): Promise<void>;
+  /** The export menu of conversation `id`, under `trigger`. */
+  onExport(id: number, trigger: HTMLElement): void;
+  /** Import a conversation from a file. */
+  onImport(): void;
 }
 
 export class SidebarView {
@@ -81,7 +87,18 @@ export class SidebarView {
     this.el = h(
       "aside",
       { class: "sidebar", "aria-label": "Sidebar" },
-      h("div", { class: "sidebar-top" }, newButton, this.compareButton, h("label", { class: "search-box" }, icon("search"), this.search)),
+      h(
+        "div",
+        { class: "sidebar-top" },
+        newButton,
+        this.compareButton,
+        h(
+          "div",
+          { class: "search-row" },
+          h("label", { class: "search-box" }, icon("search"), this.search),
+          button("Import a conversation (.json)", () => hooks.onImport(), { class: "icon-button", "data-testid": "import-conversation" }, icon("upload")),
+        ),
+      ),
       this.list,
     );
   }
@@ -169,6 +186,7 @@ export class SidebarView {
         "span",
         { class: "conv-actions" },
         button(`Rename “${title}”`, () => this.startRename(li, c), { class: "icon-button small", "data-testid": "rename-conversation" }, icon("pencil")),
+        exportButton(`Export “${title}”`, (trigger) => this.hooks.onExport(c.id, trigger), true),
         button(`Delete “${title}”`, () => this.confirmDelete(li, c), { class: "icon-button small", "data-testid": "delete-conversation" }, icon("trash")),
       ),
     );

@@ -4,6 +4,7 @@
  * clicks; what a click does is the app's business.
  */
 import { button, h } from "../dom";
+import { exportButton } from "./export-menu";
 import { modelLabel } from "../format";
 import { icon } from "../icons";
 import { modLabel } from "../shortcuts";
@@ -14,6 +15,8 @@ export interface TopBarHooks {
   onToggleSettings(): void;
   /** "Open an .sse file": the stream inspector, on a file. */
   onOpenStreamFile(): void;
+  /** The open conversation's export menu, under `trigger`. */
+  onExport(trigger: HTMLElement): void;
 }
 
 export class TopBarView {
@@ -23,6 +26,7 @@ export class TopBarView {
   private readonly sidebarToggle: HTMLButtonElement;
   private readonly settingsButton: HTMLButtonElement;
   private readonly openFileButton: HTMLButtonElement;
+  private readonly exportButton: HTMLButtonElement;
   private readonly anchor: HTMLElement;
 
   /** `picker` is the model picker's popover, placed under the model button. */
@@ -59,12 +63,15 @@ export class TopBarView {
       class: "icon-button",
       "data-testid": "open-stream-file",
     }, icon("file"));
+    this.exportButton = exportButton("Export this conversation", (trigger) => hooks.onExport(trigger));
+    this.exportButton.hidden = true;
     this.el = h(
       "header",
       { class: "topbar" },
       this.sidebarToggle,
       (this.anchor = h("div", { class: "picker-anchor" }, this.modelButton, picker)),
       h("div", { class: "spacer" }),
+      this.exportButton,
       this.openFileButton,
       this.settingsButton,
     );
@@ -81,6 +88,11 @@ export class TopBarView {
   /** The model button belongs to the chat: a comparison chooses its models itself. */
   setModelShown(shown: boolean): void {
     this.anchor.hidden = !shown;
+  }
+
+  /** Offers the export menu while a saved conversation is open. */
+  setExportable(on: boolean): void {
+    this.exportButton.hidden = !on;
   }
 
   setPickerOpen(open: boolean): void {
