@@ -1,10 +1,10 @@
 //! What a screen reader gets of the real window: its accessibility tree read over AT-SPI (the
 //! `atspi` crate on the accessibility bus that at-spi2-core's launcher starts, on demand, on the
-//! test's D-Bus session), as WebKitGTK exposes the page. GTK and WebKit expose their trees
-//! without an assistive technology saying it runs (`org.a11y.Status.IsEnabled` stays as it is,
-//! so the other tests' apps in the same session run as usual). The transcript is a log, busy while an answer
-//! streams; the status region says "Answering with MODEL…", then "Stopped" or "Answer
-//! complete"; the controls have names.
+//! test's D-Bus session), as WebKitGTK exposes the page. The transcript is a log, busy while an
+//! answer streams; the status region says "Answering with MODEL…", then "Stopped" or "Answer
+//! complete"; the controls have names. GTK and WebKit expose their trees without an assistive
+//! technology saying it runs, so `org.a11y.Status.IsEnabled` stays as it is and the other tests'
+//! apps in the same session run as usual.
 
 use std::time::{Duration, Instant};
 
@@ -25,8 +25,8 @@ const MAX_NODES: usize = 5000;
 const ACCESSIBLE: &str = "org.a11y.atspi.Accessible";
 
 /// A node's address: the bus name of the process that serves it, and its path. WebKit's page
-/// is served under a well-known name (`org.webkit…`), which `atspi`'s `ObjectRef` (a unique name
-/// only) cannot hold, so the walk keeps addresses as D-Bus gives them.
+/// is served under a well-known bus name, which `atspi`'s `ObjectRef` (a unique name only)
+/// cannot hold, so the walk keeps addresses as D-Bus gives them.
 type Address = (String, OwnedObjectPath);
 
 /// One node of the tree: its address, role, name, whether it is busy and its ARIA role.
@@ -181,7 +181,7 @@ async fn page_tree(a11y: &AccessibilityConnection) -> Vec<Node> {
     }
 }
 
-/// The page's status region: the one whose text `wanted` accepts, waited for.
+/// Waits until the status region's text is one `wanted` accepts, and returns it.
 async fn status_says(
     a11y: &AccessibilityConnection,
     status: &Node,
