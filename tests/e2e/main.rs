@@ -13,6 +13,7 @@
 //! apps of their own. Screenshots go to `artifacts/e2e/`, the driver's and
 //! the app's output to `artifacts/e2e/logs/`.
 
+mod a11y;
 mod app;
 mod chat;
 mod compare;

@@ -48,7 +48,7 @@ export class ChatView {
       icon("down"),
       h("span", null, "new text"),
     );
-    this.live = h("div", { class: "visually-hidden", "aria-live": "polite", "data-testid": "announcer" });
+    this.live = h("div", { class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "announcer" });
     this.el = h("div", { class: "chat" }, this.scroller, this.jump, this.live);
 
     this.follower = new EndFollower(this.scroller, 48, (following) => {

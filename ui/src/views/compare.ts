@@ -65,7 +65,7 @@ class Column {
   ) {
     this.stop = button(`Stop ${model}`, onStop, { class: "text-button", "data-testid": "compare-stop", "data-scope": "column" }, icon("stop"), h("span", null, "Stop"));
     this.keep = button(
-      `Continue with the answer of ${model}`,
+      `Continue with this answer, from ${model}`,
       onKeep,
       { class: "text-button", "data-testid": "compare-keep" },
       icon("check"),

@@ -107,7 +107,7 @@ export class InspectorView {
       h("span", null, "Copy as JSON Lines"),
     );
     this.exportButton = button(
-      "Export as .sse file",
+      "Export .sse file",
       () => void this.export(),
       { class: "text-button", "data-testid": "inspector-export" },
       icon("down"),

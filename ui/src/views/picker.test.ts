@@ -25,4 +25,16 @@ describe("the model picker, built from the catalog", () => {
       { name: "Cloud Co", hint: "Add an API key in Settings", models: [["cloud/big", "true"], ["cloud/small", "true"]] },
     ]);
   });
+
+  it("F5 refreshes the active option's provider; the groups' pointer buttons are not in the accessibility tree", () => {
+    const onRefresh = vi.fn(() => new Promise<never>(() => undefined));
+    const picker = new PickerView({ onChoose: vi.fn(), onClose: vi.fn(), onRefresh, onOpenSettings: vi.fn() });
+    document.body.replaceChildren(picker.el);
+    picker.open(catalog, "box/local-7b");
+    picker.el.querySelector("[data-testid=model-filter]")!.dispatchEvent(new KeyboardEvent("keydown", { key: "F5", bubbles: true }));
+    expect(onRefresh).toHaveBeenCalledWith("box");
+    const buttons = [...picker.el.querySelectorAll("[role=listbox] button")];
+    expect(buttons.length).toBe(3);
+    expect(buttons.every((b) => b.getAttribute("aria-hidden") === "true" && b.getAttribute("tabindex") === "-1")).toBe(true);
+  });
 });

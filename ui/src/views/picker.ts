@@ -18,6 +18,7 @@ export interface PickerHooks {
 interface Option {
   el: HTMLElement;
   model: string; // provider/model
+  provider: string;
   enabled: boolean;
 }
 
@@ -129,6 +130,14 @@ export class PickerView {
         e.stopPropagation();
         this.close();
         break;
+      case "F5": {
+        // The groups' own buttons are for the pointer (a listbox holds only options): the
+        // keyboard refreshes the active option's provider.
+        e.preventDefault();
+        const option = this.options[this.active];
+        if (option) void this.refresh(option.provider);
+        break;
+      }
     }
   }
 
@@ -180,8 +189,8 @@ export class PickerView {
         h("span", { class: "picker-group-name", id: labelId }, group.name),
         !group.available && group.hint ? h("span", { class: "picker-hint" }, group.hint) : null,
         !group.available
-          ? button("Settings", () => this.hooks.onOpenSettings(), { class: "text-button picker-settings", tabindex: "-1" })
-          : button(`Refresh ${group.name} models`, () => void this.refresh(group.id), { class: "icon-button small", tabindex: "-1" }, icon("refresh")),
+          ? button("Settings", () => this.hooks.onOpenSettings(), { class: "text-button picker-settings", tabindex: "-1", "aria-hidden": "true" })
+          : button(`Refresh ${group.name} models (F5)`, () => void this.refresh(group.id), { class: "icon-button small", tabindex: "-1", "aria-hidden": "true" }, icon("refresh")),
       );
       const error = this.groupErrors.get(group.id);
       const el = h(
@@ -195,6 +204,7 @@ export class PickerView {
         const selected = full === this.current;
         const option: Option = {
           model: full,
+          provider: group.id,
           enabled: group.available,
           el: h(
             "div",

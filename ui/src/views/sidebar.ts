@@ -71,18 +71,18 @@ export class SidebarView {
     const newButton = button(
       "New conversation",
       () => hooks.onNew(),
-      { class: "new-button", "data-testid": "new-conversation", title: `New conversation (${modLabel()}+N)` },
+      { class: "new-button", "data-testid": "new-conversation", title: `New conversation (${modLabel()}+N)`, "aria-keyshortcuts": "Control+N Meta+N" },
       icon("plus"),
       h("span", null, "New"),
-      h("kbd", { class: "shortcut" }, `${modLabel()} N`),
+      h("kbd", { class: "shortcut", "aria-hidden": "true", "data-keys": `${modLabel()} N` }),
     );
     this.compareButton = button(
       "Compare models",
       () => hooks.onCompare(),
-      { class: "new-button", "data-testid": "compare-open", title: `Compare models side by side (${modLabel()}+Shift+M)`, "aria-pressed": "false" },
+      { class: "new-button", "data-testid": "compare-open", title: `Compare models side by side (${modLabel()}+Shift+M)`, "aria-pressed": "false", "aria-keyshortcuts": "Control+Shift+M Meta+Shift+M" },
       icon("columns"),
       h("span", null, "Compare"),
-      h("kbd", { class: "shortcut" }, `${modLabel()} ⇧ M`),
+      h("kbd", { class: "shortcut", "aria-hidden": "true", "data-keys": `${modLabel()} ⇧ M` }),
     );
     this.el = h(
       "aside",

@@ -150,3 +150,21 @@ export function mockAppSession() {
   });
   return session;
 }
+
+/** axe-core's script, from node_modules (the page's CSP stays strict: it is evaluated over CDP). */
+const AXE = readFileSync(resolve(HERE, "../../../node_modules/axe-core/axe.min.js"), "utf8");
+
+/**
+ * axe-core's serious and critical violations on the page as it is now (WCAG 2.x A and AA rules
+ * and axe's best practices), each as `rule: what it says (the elements' selectors)`.
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => "axe" in window))) await page.evaluate(AXE);
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ["violations"] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }));
+  });
+  return violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.slice(0, 5).join(", ")}${v.nodes.length > 5 ? ", …" : ""})`);
+}

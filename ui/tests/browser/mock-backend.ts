@@ -26,8 +26,10 @@ import {
   type ProviderView,
   type Saved,
   type Stats,
+  type EventRow,
   type StreamError,
   type StreamEvent,
+  type StreamEvents,
   type StreamMessage,
   type Turn,
   type UiError,
@@ -540,12 +542,41 @@ const commands: Record<string, (a: Args) => unknown> = {
     mockState.acks.push({ stream_id: Number(a.stream_id), seq: Number(a.seq) });
     return null;
   },
+  stream_events: (a) => recordedStream(Number(a.message_id), Number(a.start), Number(a.count), String(a.filter ?? "")),
   open_link: (a) => {
     mockState.opened.push(String(a.url));
     return null;
   },
 
 };
+
+/**
+ * An answer's recorded stream as `stream_events` gives it: an OpenAI Chat Completions stream of
+ * one chunk per word of the answer, 40 ms apart, then `[DONE]`; `filter` keeps the rows whose
+ * data holds each of its words.
+ */
+function recordedStream(messageId: number, start: number, count: number, filter: string): StreamEvents {
+  const answer = [...conversations.values()].flatMap((c) => c.messages).find((m) => m.id === messageId && m.role === Role.assistant);
+  if (!answer) throw err("not_found", "This answer has no recorded stream.");
+  const words = answer.content.split(/(?<= )/);
+  const all: EventRow[] = words.map((text, i) => {
+    const data = JSON.stringify({ id: "chatcmpl-mock", object: "chat.completion.chunk", choices: [{ index: 0, delta: { content: text }, finish_reason: null }] });
+    return { at_ms: 120 + 40 * i, event: "", bytes: data.length + 8, data, fields: [{ label: "content", value: JSON.stringify(text) }], decoded: [{ type: "text", text }] };
+  });
+  all.push({ at_ms: 120 + 40 * words.length, event: "", bytes: 14, data: "[DONE]", fields: [], decoded: [] });
+  const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  const kept = all.filter((row) => terms.every((t) => row.data.toLowerCase().includes(t)));
+  const stats: Stats = answer.stats ?? { ttft_ms: 120, tokens_per_sec: 25, output_tokens: words.length, tokens_estimated: false, input_tokens: 10, duration_ms: 40 * words.length, finish_reason: "stop" };
+  const span = all[all.length - 1].at_ms;
+  return {
+    start,
+    rows: kept.slice(start, start + count),
+    total: kept.length,
+    more: 0,
+    summary: { protocol: "openai", model: answer.model, status: 200, events: all.length, bytes: all.reduce((n, r) => n + r.bytes, 0), ttfb_ms: 100, truncated: false, stats },
+    timeline: { span_ms: span, events: [all.length], comments: [0], content: [words.length], longest_gap_ms: 40 },
+  };
+}
 
 mockIPC((cmd, payload) => {
   const args = (payload ?? {}) as Args;
