@@ -28,6 +28,8 @@
 //! - [`inspector`]: a running answer's rows, live, over a channel of the inspector's own.
 //! - [`drops`]: files dropped onto the window, handed to the page as paths.
 //! - [`store`]: SQLite history with migrations.
+//! - [`versions`]: answer versions: the path of a conversation's tree that is shown, and the
+//!   versions of a turn.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
 //! - [`lifecycle`]: one instance per data folder; quitting saves running answers.
@@ -65,6 +67,7 @@ pub mod store;
 pub mod streams;
 pub mod timeline;
 pub mod turns;
+pub mod versions;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
