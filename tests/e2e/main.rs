@@ -26,6 +26,7 @@ mod resilience;
 mod security;
 mod sources;
 mod ui;
+mod versions;
 mod webdriver;
 mod window_bench;
 
