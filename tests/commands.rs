@@ -1133,7 +1133,7 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     };
     assert_eq!(problem.kind, "database_too_new");
     assert!(
-        problem.message.contains("99") && problem.message.contains("up to 3"),
+        problem.message.contains("99") && problem.message.contains("up to 4"),
         "{}",
         problem.message
     );
