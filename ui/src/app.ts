@@ -465,7 +465,8 @@ export class App {
     const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
     // The answer answered again stays a version of the turn (‹ › brings it back): the new one
     // takes its place.
-    this.chat.remove(...this.chat.messages.filter((m) => m.view.role === Role.assistant && this.chat.messages.indexOf(m) > this.chat.messages.indexOf(this.chat.lastUserMessage()!)));
+    const question = this.chat.lastUserMessage();
+    if (question) this.chat.remove(...this.chat.messages.slice(this.chat.messages.indexOf(question) + 1));
     this.chat.append(answer);
     this.lastModel = model;
     await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
