@@ -227,10 +227,10 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
             .await;
         assert_eq!(normalize(&ui::last_answer(wd).await.text), stopped_text);
         let next = wd.find("[data-testid=version-next]", UI_TIMEOUT).await;
-        let fast_shown = script(
-            "const a = messages().filter((m) => m.role === 'assistant')[0]; return a.state === 'done';",
-        );
-        wd.click_until(&next, "the kept answer again", &fast_shown, vec![]).await;
+        let fast_shown =
+            script("const a = messages().filter((m) => m.role === 'assistant')[0]; return a.state === 'done';");
+        wd.click_until(&next, "the kept answer again", &fast_shown, vec![])
+            .await;
         ui::send(wd, "And then?").await;
         assert_eq!(ui::wait_answer_end(wd).await.state, "done");
         let sent = fast.requests();
