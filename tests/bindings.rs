@@ -15,7 +15,7 @@ use runnel_app::ipc_types::StartupProblem;
 use runnel_app::ipc_types::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, ExportFormat, ExportedFile, KeyState,
     Layout, LiveRows, MessageState, MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats,
-    StreamEvents, StreamMessage, StreamSummary, Timeline, Turn,
+    StreamEvents, StreamMessage, StreamSummary, Timeline, Turn, Versions,
 };
 use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare, layout};
 use runnel_core::provider::Field;
@@ -77,6 +77,7 @@ fn generated() -> String {
         declaration::<MessageState>(&config),
         declaration::<Stats>(&config),
         declaration::<MessageView>(&config),
+        declaration::<Versions>(&config),
         declaration::<ConversationKind>(&config),
         declaration::<ConversationSummary>(&config),
         declaration::<Conversation>(&config),

@@ -6,7 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use runnel_app::commands;
-use runnel_app::ipc_types::{ConversationKind, KeyState, LiveRows, MessageState, ProtocolId, StreamEvents, Turn};
+use runnel_app::ipc_types::{
+    Conversation, ConversationKind, KeyState, LiveRows, MessageState, MessageView, ProtocolId, StreamEvents, Turn,
+};
 use runnel_app::row_windows::WINDOW_ROWS;
 use runnel_app::state::AppState;
 use runnel_core::catalog::Origin;
@@ -902,8 +904,22 @@ async fn a_failed_save_still_ends_the_answer_and_the_conversation_goes_on() {
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "done");
 }
 
+/// The shown messages' texts.
+fn texts(conversation: &Conversation) -> Vec<&str> {
+    conversation.messages.iter().map(|m| m.content.as_str()).collect()
+}
+
+/// Answer `n` shown: its version's index and the ids of its turn's versions.
+fn versions_of(conversation: &Conversation, n: usize) -> (u32, Vec<i64>) {
+    let versions = conversation.messages[n]
+        .versions
+        .clone()
+        .expect("an answer has versions");
+    (versions.index, versions.answers)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
+async fn a_regenerate_keeps_the_previous_answer_as_a_version_and_the_conversation_goes_on_from_the_one_shown() {
     let (openai, anthropic) = servers().await;
     openai.enqueue(Reply::sse(fixture("openai_text.sse")));
     openai.enqueue(Reply::json(
@@ -911,55 +927,97 @@ async fn a_regenerate_that_fails_before_any_text_keeps_the_previous_answer() {
         r#"{"error": {"message": "overloaded", "type": "server_error"}}"#,
     ));
     openai.enqueue(Reply::sse(openai_stream(3)));
+    openai.enqueue(Reply::sse(openai_stream(2)));
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
     let (sent, received) = harness.send(conversation.id, "hi", "fake-openai/gpt-fake").await;
     let first = text_of(&until_end(&received).await);
-    assert!(
-        sent.deleted.is_empty() && sent.superseded.is_empty(),
-        "a sent message replaces nothing"
-    );
+    assert!(sent.deleted.is_empty(), "a sent message deletes nothing");
+    assert_eq!(sent.assistant.versions.as_ref().unwrap().answers, [sent.assistant.id]);
 
+    // A regenerate that fails before any text is a version of its own, shown with its error.
     let (failed, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
     assert!(failed.deleted.is_empty());
-    assert_eq!(
-        failed.superseded,
-        [sent.assistant.id],
-        "the page is told what the answer replaces"
-    );
+    let ids = vec![sent.assistant.id, failed.assistant.id];
+    assert_eq!(failed.assistant.versions.as_ref().unwrap().answers, ids);
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
-    let shown: Vec<_> = saved.messages.iter().map(|m| (m.state, m.content.as_str())).collect();
     assert_eq!(
-        shown,
-        [
-            (MessageState::Done, "hi"),
-            (MessageState::Done, first.as_str()),
-            (MessageState::Error, "")
-        ],
-        "the previous answer stays, the failed one after it"
+        (texts(&saved), saved.messages[1].state),
+        (vec!["hi", ""], MessageState::Error)
     );
+    assert_eq!(versions_of(&saved, 1), (2, ids));
+
+    // Answered again, the empty version goes (nothing to keep); the first stays.
     let (turn, received) = harness.regenerate(conversation.id, "fake-openai/gpt-fake").await;
     assert_eq!(
         turn.deleted,
         [failed.assistant.id],
         "the answer without text went at once"
     );
-    assert_eq!(turn.superseded, [sent.assistant.id]);
     let second = text_of(&until_end(&received).await);
+    let ids = vec![sent.assistant.id, turn.assistant.id];
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
-    let shown: Vec<_> = saved.messages.iter().map(|m| m.content.as_str()).collect();
-    assert_eq!(shown, ["hi", second.as_str()], "a regenerate with text replaces both");
+    assert_eq!(texts(&saved), ["hi", second.as_str()]);
+    assert_eq!(versions_of(&saved, 1), (2, ids.clone()));
     let history = openai.requests()[2].json()["messages"].clone();
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
+
+    // Back to the first version: the next message's history carries it.
+    let shown = commands::show_version(harness.state(), conversation.id, sent.assistant.id)
+        .await
+        .unwrap();
+    assert_eq!(texts(&shown), ["hi", first.as_str()]);
+    assert_eq!(versions_of(&shown, 1), (1, ids.clone()));
+    assert_eq!(shown.messages[1].stats, sent_stats(&harness, sent.assistant.id));
+    let (next, received) = harness.send(conversation.id, "and?", "fake-openai/gpt-fake").await;
+    let third = text_of(&until_end(&received).await);
+    assert_eq!(
+        openai.requests()[3].json()["messages"],
+        serde_json::json!([
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": first},
+            {"role": "user", "content": "and?"}
+        ])
+    );
+
+    // After a restart the versions are there, the one shown still shown.
+    let reopened = AppState::open(
+        harness.dir.path(),
+        harness.keys.clone(),
+        fake_providers(&openai, &anthropic),
+    )
+    .unwrap();
+    let restored = reopened.store.conversation(conversation.id).unwrap();
+    assert_eq!(texts(&restored), ["hi", first.as_str(), "and?", third.as_str()]);
+    assert_eq!(versions_of(&restored, 1), (1, ids));
+    assert_eq!(versions_of(&restored, 3), (1, vec![next.assistant.id]));
+    // The second version keeps its own text, model and recording.
+    let other = reopened.store.message(turn.assistant.id).unwrap();
+    assert_eq!(
+        (other.content.as_str(), other.model.as_deref()),
+        (second.as_str(), Some("fake-openai/gpt-fake"))
+    );
+    assert!(reopened.store.recording(turn.assistant.id).unwrap().is_some());
+    assert!(
+        commands::show_version(harness.state(), conversation.id, 9999)
+            .await
+            .is_err(),
+        "an unknown version is refused"
+    );
+}
+
+/// The numbers saved under answer `id`.
+fn sent_stats(harness: &Harness, id: i64) -> Option<runnel_app::ipc_types::Stats> {
+    harness.state().store.message(id).unwrap().stats
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
+async fn an_edit_is_a_version_of_its_turn_and_the_edited_turn_stays_a_click_away() {
     let (openai, anthropic) = servers().await;
     openai.enqueue(Reply::sse(fixture("openai_text.sse")));
     openai.enqueue(Reply::json(500, r#"{"error": {"message": "boom"}}"#));
@@ -979,30 +1037,24 @@ async fn an_edit_that_fails_before_any_text_keeps_the_turn_it_edits() {
     .await
     .unwrap();
     assert!(edit.deleted.is_empty());
-    assert_eq!(
-        edit.superseded,
-        [turn.user.id, turn.assistant.id],
-        "the edited turn is replaced"
-    );
     assert_eq!(until_end(&received).await.last().unwrap()["saved"]["state"], "error");
     let saved = commands::get_conversation(harness.state(), conversation.id)
         .await
         .unwrap();
     let shown: Vec<_> = saved.messages.iter().map(|m| (m.role, m.content.as_str())).collect();
-    assert_eq!(
-        shown,
-        [
-            (Role::User, "crabs?"),
-            (Role::Assistant, first.as_str()),
-            (Role::User, "lobsters?"),
-            (Role::Assistant, "")
-        ]
-    );
+    assert_eq!(shown, [(Role::User, "lobsters?"), (Role::Assistant, "")]);
+    let ids = vec![turn.assistant.id, edit.assistant.id];
+    assert_eq!(versions_of(&saved, 1), (2, ids.clone()));
     assert_eq!(
         openai.requests()[1].json()["messages"],
         serde_json::json!([{"role": "user", "content": "lobsters?"}]),
-        "the edit is sent without the turn it replaces"
+        "the edit is sent without the turn it edits"
     );
+    let back = commands::show_version(harness.state(), conversation.id, turn.assistant.id)
+        .await
+        .unwrap();
+    assert_eq!(texts(&back), ["crabs?", first.as_str()]);
+    assert_eq!(versions_of(&back, 1), (1, ids));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1119,7 +1171,7 @@ async fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     };
     assert_eq!(problem.kind, "database_too_new");
     assert!(
-        problem.message.contains("99") && problem.message.contains("up to 3"),
+        problem.message.contains("99") && problem.message.contains("up to 4"),
         "{}",
         problem.message
     );
@@ -1379,6 +1431,30 @@ async fn a_compare_run_streams_each_column_apart_and_one_answer_is_continued() {
     );
     let chat = commands::get_conversation(harness.state(), kept.id).await.unwrap();
     assert_eq!(chat.messages.len(), 2);
+    assert_eq!(chat.messages[1].content, saved.messages[3].content);
+    // The other columns with something in them are the turn's other versions, in column order,
+    // each with its model, state, numbers and recording; the one continued with is shown.
+    let others: Vec<&MessageView> = saved.messages[1..]
+        .iter()
+        .filter(|c| c.id != slow_turn.assistant.id && !c.content.trim().is_empty())
+        .collect();
+    let (index, versions) = versions_of(&chat, 1);
+    assert_eq!((index as usize, versions.len()), (others.len() + 1, others.len() + 1));
+    for (version, column) in versions.iter().zip(&others) {
+        let shown = commands::show_version(harness.state(), kept.id, *version)
+            .await
+            .unwrap();
+        let copy = &shown.messages[1];
+        assert_eq!(
+            (&copy.content, &copy.model, copy.state, &copy.stats),
+            (&column.content, &column.model, column.state, &column.stats)
+        );
+        let recorded = |id| harness.state().store.recording(id).unwrap();
+        assert_eq!(recorded(copy.id), recorded(column.id));
+    }
+    let chat = commands::show_version(harness.state(), kept.id, *versions.last().unwrap())
+        .await
+        .unwrap();
     assert_eq!(chat.messages[1].content, saved.messages[3].content);
     slow.enqueue(Reply::sse(fixture("openai_text.sse")));
     let (_, received) = harness.send(kept.id, "And then?", "slow/m").await;

@@ -65,11 +65,6 @@ impl Checkpoints {
         }));
     }
 
-    /// Records that the database holds `len` bytes of text, written by someone else.
-    pub fn saved(&mut self, len: usize) {
-        self.saved_len = len;
-    }
-
     /// Waits for the write in flight, so that no checkpoint lands after the answer's final save.
     pub async fn settle(&mut self) {
         if let Some(writing) = &mut self.writing {

@@ -38,6 +38,7 @@ macro_rules! app_commands {
                 commands::send_message,
                 commands::regenerate,
                 commands::edit_message,
+                commands::show_version,
                 commands::create_compare,
                 commands::compare_column,
                 commands::retry_column,

@@ -256,7 +256,7 @@ pub async fn send_message(
     turns::send(&state, conversation_id, &text, &model, on_event).await
 }
 
-/// Answers the last message again (Regenerate, Retry).
+/// Answers the last message again, as a new version of its turn (Regenerate, Retry, another model).
 #[tauri::command(rename_all = "snake_case")]
 pub async fn regenerate(
     state: State<'_, AppState>,
@@ -267,7 +267,7 @@ pub async fn regenerate(
     turns::regenerate(&state, conversation_id, &model, on_event).await
 }
 
-/// Edits a user message and answers it again.
+/// Edits a user message, as a new version of its turn, and answers it.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn edit_message(
     state: State<'_, AppState>,
@@ -278,6 +278,16 @@ pub async fn edit_message(
     on_event: Channel<StreamMessage>,
 ) -> AppResult<Turn> {
     turns::edit(&state, conversation_id, message_id, &text, &model, on_event).await
+}
+
+/// Shows another version of a turn (`Versions::answers`); returns the conversation as shown now.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn show_version(
+    state: State<'_, AppState>,
+    conversation_id: i64,
+    message_id: i64,
+) -> AppResult<Conversation> {
+    turns::show_version(&state, conversation_id, message_id)
 }
 
 /// Starts a compare run of `prompt` for 2–4 `models`; the page then starts each column with

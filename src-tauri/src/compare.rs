@@ -2,8 +2,9 @@
 //! `compare` in the history; its one user message is the prompt and each answer is a column, in
 //! id order. Every column is an answer like a chat's: its own stream, `Channel`, acks, stop,
 //! checkpoints and ending (`turns::stream_into` → `streams.rs`), so a column that fails or is
-//! stopped never touches the others. "Continue with this answer" copies the prompt and one
-//! column into a new chat, and the run stays as it was.
+//! stopped never touches the others. "Continue with this answer" copies the prompt and the
+//! columns into a new chat, the chosen column the version shown and the others the turn's other
+//! versions (docs/VERSIONS.md), and the run stays as it was.
 
 use runnel_core::{Message, Role};
 
@@ -74,22 +75,26 @@ pub fn column(state: &AppState, compare_id: i64, model: &str, sink: impl Sink) -
     if columns.iter().any(|column| column.model.as_deref() == Some(model)) {
         return Err(AppError::InvalidInput(format!("{model} already has a column")));
     }
-    let assistant = state
-        .store
-        .add_message(compare_id, Role::Assistant, "", Some(model), MessageState::Streaming)?;
+    let assistant = state.store.add_child(
+        compare_id,
+        Some(prompt.id),
+        Role::Assistant,
+        "",
+        Some(model),
+        MessageState::Streaming,
+    )?;
     answer(state, prompt, assistant, sink)
 }
 
 /// Streams the answer to the run's `prompt` into column `assistant`.
 fn answer(state: &AppState, prompt: MessageView, assistant: MessageView, sink: impl Sink) -> AppResult<Turn> {
     let history = vec![Message::user(prompt.content.clone())];
-    let (assistant, stream_id) = stream_into(state, assistant, history, sink, Vec::new())?;
+    let (assistant, stream_id) = stream_into(state, assistant, history, sink)?;
     Ok(Turn {
         user: prompt,
         assistant,
         stream_id,
         deleted: Vec::new(),
-        superseded: Vec::new(),
     })
 }
 
@@ -116,7 +121,9 @@ pub fn retry(state: &AppState, compare_id: i64, message_id: i64, sink: impl Sink
 }
 
 /// "Continue with this answer": a new chat whose history is the run's prompt and column
-/// `message_id` (its text, model, state and numbers); the run is left as it is.
+/// `message_id` (its text, model, state, numbers and recording). The run's other ended columns
+/// with something in them come along as the turn's other versions, in column order; the run is
+/// left as it is.
 pub fn keep(state: &AppState, compare_id: i64, message_id: i64) -> AppResult<ConversationSummary> {
     let (run, prompt) = run(state, compare_id)?;
     let column = ended_column(&run, message_id)?;
@@ -125,19 +132,36 @@ pub fn keep(state: &AppState, compare_id: i64, message_id: i64) -> AppResult<Con
             "that column has no answer to continue with".into(),
         ));
     }
+    let others = run.messages.iter().filter(|other| {
+        other.role == Role::Assistant
+            && other.id != column.id
+            && other.state != MessageState::Streaming
+            && !(other.content.trim().is_empty() && other.thinking.trim().is_empty())
+    });
     let model = column.model.clone().unwrap_or_default();
     let store = &state.store;
     let chat = store.create(ConversationKind::Chat)?;
-    store.add_message(chat.id, Role::User, &prompt.content, None, MessageState::Done)?;
-    let answer = store.add_message(chat.id, Role::Assistant, "", Some(&model), MessageState::Streaming)?;
-    store.finish_message(
-        answer.id,
-        &column.content,
-        &column.thinking,
-        column.state,
-        column.error.as_ref(),
-        column.stats.as_ref(),
-    )?;
+    let user = store.add_message(chat.id, Role::User, &prompt.content, None, MessageState::Done)?;
+    // The chosen column last: the version made last is the one shown.
+    for answer in others.chain([&column]) {
+        let copy = store.add_child(
+            chat.id,
+            Some(user.id),
+            Role::Assistant,
+            "",
+            answer.model.as_deref(),
+            MessageState::Streaming,
+        )?;
+        store.finish_message(
+            copy.id,
+            &answer.content,
+            &answer.thinking,
+            answer.state,
+            answer.error.as_ref(),
+            answer.stats.as_ref(),
+        )?;
+        store.copy_recording(answer.id, copy.id)?;
+    }
     store.touch_conversation(chat.id, &model, &prompt.content)?;
     store.set_setting("last_model", &model)?;
     store.summary(chat.id)

@@ -178,6 +178,21 @@ pub struct MessageView {
     pub stats: Option<Stats>,
     /// Unix milliseconds.
     pub created_at: i64,
+    /// For an answer of a chat's conversation (`get_conversation`, a `Turn`): the versions of its
+    /// turn (`show_version` switches). `None` for the person's messages, compare columns and
+    /// a message read alone.
+    #[serde(default)]
+    pub versions: Option<Versions>,
+}
+
+/// The versions of an answer's turn (docs/VERSIONS.md): every answer to its user message and
+/// to that message's edits, in the order they were made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Versions {
+    /// Which of them this answer is, from 1.
+    pub index: u32,
+    /// Their ids, oldest first: `show_version` with one of them shows it.
+    pub answers: Vec<i64>,
 }
 
 /// What a conversation of the history is: a chat, or a compare run (one prompt, one answer per
@@ -234,7 +249,8 @@ pub struct Conversation {
     pub created_at: i64,
     /// Unix milliseconds of the last change.
     pub updated_at: i64,
-    /// Oldest first.
+    /// The messages shown, oldest first: a chat's, the path of its tree that takes each turn's
+    /// version chosen last (docs/VERSIONS.md); a compare run's, all of them.
     pub messages: Vec<MessageView>,
 }
 
@@ -351,11 +367,9 @@ pub struct Turn {
     pub assistant: MessageView,
     /// The id to stop or ack the stream by.
     pub stream_id: u64,
-    /// The messages deleted before the answer started (a regenerate's answers without text).
+    /// The messages deleted before the answer started: a regenerate's answer without text (a
+    /// version with nothing to keep). Every other earlier answer stays, a version of the turn.
     pub deleted: Vec<i64>,
-    /// The messages the answer replaces: deleted once it has its first text, kept if it has none
-    /// (a regenerate's answers with text; an edited message and everything after it).
-    pub superseded: Vec<i64>,
 }
 
 /// Facts the page needs at start.

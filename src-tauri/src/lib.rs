@@ -30,6 +30,8 @@
 //! - [`export`]: a conversation exported as Markdown or JSON (docs/EXPORT.md) and imported back.
 //! - [`export_error`]: why an export or an import failed.
 //! - [`store`]: SQLite history with migrations.
+//! - [`versions`]: answer versions: the path of a conversation's tree that is shown, and the
+//!   versions of a turn.
 //! - [`startup`]: start-up problems (the page's banner); the app opens whatever fails.
 //! - [`data_dir`]: the data folder, one canonical path whatever its spelling.
 //! - [`layout`]: the sidebar's and the inspector's widths and the sidebar's state, kept.
@@ -74,6 +76,7 @@ pub mod store;
 pub mod streams;
 pub mod timeline;
 pub mod turns;
+pub mod versions;
 pub mod window_state;
 
 use std::path::{Path, PathBuf};

@@ -140,6 +140,7 @@ mod tests {
             error: None,
             stats,
             created_at: 0,
+            versions: None,
         }
     }
 

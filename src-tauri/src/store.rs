@@ -3,6 +3,7 @@
 //! crash loses at most the last checkpoint; answers still marked streaming at start-up are marked
 //! as interrupted.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -15,6 +16,7 @@ use runnel_core::StreamError;
 
 use crate::error::{AppError, AppResult, UiError};
 use crate::ipc_types::{Conversation, ConversationKind, ConversationSummary, MessageState, MessageView, Stats};
+use crate::versions::{Node, Tree};
 
 /// Schema versions, oldest first; `PRAGMA user_version` counts how many are applied.
 const MIGRATIONS: &[&str] = &[
@@ -59,6 +61,23 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     );
     CREATE INDEX recordings_by_age ON recordings(created_at);",
+    // 4: answer versions (versions.rs, docs/VERSIONS.md): a conversation's messages form a tree.
+    // Siblings are versions; the one chosen last (`chosen_at`, ties: the newest) is shown. Until
+    // now a chat was a line: each message follows the one before it. A compare run's columns all
+    // answer its prompt.
+    "ALTER TABLE messages ADD COLUMN parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE;
+    ALTER TABLE messages ADD COLUMN chosen_at INTEGER NOT NULL DEFAULT 0;
+    UPDATE messages SET chosen_at = created_at, parent_id = (
+        SELECT max(before.id) FROM messages before
+        WHERE before.conversation_id = messages.conversation_id AND before.id < messages.id
+    );
+    UPDATE messages SET parent_id = (
+        SELECT min(prompt.id) FROM messages prompt
+        WHERE prompt.conversation_id = messages.conversation_id AND prompt.role = 'user'
+    )
+    WHERE role = 'assistant'
+      AND conversation_id IN (SELECT id FROM conversations WHERE kind = 'compare');
+    CREATE INDEX messages_by_parent ON messages(parent_id);",
 ];
 
 /// The title a conversation has until its first message names it.
@@ -214,17 +233,30 @@ impl Store {
         .ok_or_else(|| AppError::NotFound(format!("conversation {id} does not exist")))
     }
 
-    /// A conversation with its messages.
+    /// A conversation with the messages shown: a chat's path of versions chosen, each answer
+    /// with its turn's versions; a compare run's every message.
     pub fn conversation(&self, id: i64) -> AppResult<Conversation> {
         let summary = self.summary(id)?;
         let (created_at, messages) = self.with(|db| {
             let created_at = db.query_row("SELECT created_at FROM conversations WHERE id = ?1", [id], |row| {
                 row.get(0)
             })?;
-            let mut statement = db.prepare(&format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id"))?;
-            let messages = statement
-                .query_map([id], message_from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut all = all_messages(db, id)?;
+            if summary.kind == ConversationKind::Compare {
+                return Ok((created_at, all.into_iter().map(|(message, _)| message).collect()));
+            }
+            let tree = Tree::new(all.iter().map(|(_, node)| *node));
+            let mut by_id: HashMap<i64, MessageView> =
+                all.drain(..).map(|(message, _)| (message.id, message)).collect();
+            let messages = tree
+                .shown_path()
+                .into_iter()
+                .filter_map(|id| by_id.remove(&id))
+                .map(|mut message| {
+                    message.versions = tree.versions(message.id);
+                    message
+                })
+                .collect();
             Ok((created_at, messages))
         })?;
         Ok(Conversation {
@@ -237,35 +269,73 @@ impl Store {
         })
     }
 
+    /// The tree of conversation `id`'s messages.
+    fn tree(&self, id: i64) -> AppResult<Tree> {
+        self.with(|db| {
+            let mut statement =
+                db.prepare("SELECT id, parent_id, role, chosen_at FROM messages WHERE conversation_id = ?1")?;
+            let nodes = statement
+                .query_map([id], node_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Tree::new(nodes))
+        })
+    }
+
+    /// The messages from conversation `conversation_id`'s first down to `id` (its history as a
+    /// request carries it), oldest first.
+    pub fn path_to(&self, conversation_id: i64, id: i64) -> AppResult<Vec<MessageView>> {
+        self.tree(conversation_id)?
+            .path_to(id)
+            .into_iter()
+            .map(|id| self.message(id))
+            .collect()
+    }
+
+    /// Answer `id` with the versions of its turn.
+    pub fn with_versions(&self, mut message: MessageView) -> AppResult<MessageView> {
+        message.versions = self.tree(message.conversation_id)?.versions(message.id);
+        Ok(message)
+    }
+
+    /// Whether message `id` of conversation `conversation_id` has nothing after it in any version.
+    pub fn is_leaf(&self, conversation_id: i64, id: i64) -> AppResult<bool> {
+        Ok(self.tree(conversation_id)?.is_leaf(id))
+    }
+
+    /// Shows version `id` of its turn: it (and its user message, for an edit's answer) becomes
+    /// the chosen one, so the conversation shown goes on from it.
+    pub fn choose(&self, conversation_id: i64, id: i64) -> AppResult<()> {
+        let chosen = self.tree(conversation_id)?.to_choose(id);
+        if chosen.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "conversation {conversation_id} has no message {id}"
+            )));
+        }
+        self.with(|db| {
+            let transaction = db.unchecked_transaction()?;
+            for id in chosen {
+                transaction.execute(
+                    &format!("UPDATE messages SET chosen_at = {NEXT_CHOSEN} WHERE id = ?2"),
+                    params![conversation_id, id, now_ms()],
+                )?;
+            }
+            transaction.commit()
+        })
+    }
+
     /// A conversation's messages as a tree, oldest first: each with the message it follows or
     /// answers (`parent`, `None` for the first) and when it was last chosen among its siblings
     /// (the answer versions of one turn: the shown one has the greatest `chosen_at`, ties the
-    /// greatest id). Export reads every message through here.
-    ///
-    /// The schema has no `parent_id`/`chosen_at` columns yet, so the tree is the one a
-    /// conversation without versions has: in a chat each message follows the one before it (in
-    /// id order); in a compare run each answer (column) answers the prompt, the run's first
-    /// message, so the columns are siblings; `chosen_at` is `created_at`.
+    /// greatest id). Export reads every message, every version, through here.
     pub fn message_tree(&self, conversation_id: i64) -> AppResult<Vec<TreeMessage>> {
-        let conversation = self.conversation(conversation_id)?;
-        let compare = conversation.kind == ConversationKind::Compare;
-        let first = conversation.messages.first().map(|message| message.id);
-        let mut previous = None;
-        Ok(conversation
-            .messages
+        self.conversation(conversation_id)?;
+        let messages = self.with(|db| all_messages(db, conversation_id))?;
+        Ok(messages
             .into_iter()
-            .map(|message| {
-                let parent = if compare && message.role == Role::Assistant {
-                    first
-                } else {
-                    previous
-                };
-                previous = Some(message.id);
-                TreeMessage {
-                    parent,
-                    chosen_at: message.created_at,
-                    message,
-                }
+            .map(|(message, node)| TreeMessage {
+                parent: node.parent,
+                chosen_at: node.chosen_at,
+                message,
             })
             .collect())
     }
@@ -273,31 +343,11 @@ impl Store {
     /// Saves `conversation` as a new conversation (new ids) with `messages`, in one write: all or
     /// nothing. Each message's `parent` is the index in `messages` of the one it follows or
     /// answers, which comes before it. Import restores a conversation through here.
-    ///
-    /// Until the schema keeps `parent_id`/`chosen_at`, only the trees `message_tree` reads back
-    /// can be kept: a chat whose messages each follow the one before, a compare run whose
-    /// answers all answer its first message; any other tree (answer versions) is refused.
     pub fn insert_tree(
         &self,
         conversation: &NewConversation,
         messages: &[NewTreeMessage],
     ) -> AppResult<ConversationSummary> {
-        for (index, message) in messages.iter().enumerate() {
-            let answers_prompt =
-                conversation.kind == ConversationKind::Compare && message.message.role == Role::Assistant;
-            let expected = match index {
-                0 => None,
-                _ if answers_prompt => Some(0),
-                _ => Some(index - 1),
-            };
-            if message.parent != expected {
-                return Err(AppError::InvalidInput(
-                    "this version of Runnel keeps no answer versions: the conversation's messages must \
-                     each follow the one before (a compare run's answers each answer its prompt)"
-                        .into(),
-                ));
-            }
-        }
         self.with(|db| {
             let transaction = db.unchecked_transaction()?;
             transaction.execute(
@@ -311,13 +361,15 @@ impl Store {
                 ],
             )?;
             let id = transaction.last_insert_rowid();
+            let mut ids: Vec<i64> = Vec::with_capacity(messages.len());
             for new in messages {
                 let message = &new.message;
                 let error = message.error.as_ref().map(|error| serde_json::to_string(error).expect("a UiError serializes"));
                 let stats = message.stats.as_ref().map(|stats| serde_json::to_string(stats).expect("stats serialize"));
                 transaction.execute(
-                    "INSERT INTO messages (conversation_id, role, content, thinking, model, state, error, stats, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO messages (conversation_id, role, content, thinking, model, state, error, stats, created_at,
+                         parent_id, chosen_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                     params![
                         id,
                         message.role.as_str(),
@@ -327,9 +379,12 @@ impl Store {
                         message.state.as_str(),
                         error,
                         stats,
-                        message.created_at
+                        message.created_at,
+                        new.parent.map(|index| ids[index]),
+                        new.chosen_at
                     ],
                 )?;
+                ids.push(transaction.last_insert_rowid());
             }
             transaction.commit()?;
             Ok(id)
@@ -367,7 +422,7 @@ impl Store {
         Ok(())
     }
 
-    /// Adds a message.
+    /// Adds a message at the end of the conversation shown (after the last message of its path).
     pub fn add_message(
         &self,
         conversation_id: i64,
@@ -376,16 +431,50 @@ impl Store {
         model: Option<&str>,
         state: MessageState,
     ) -> AppResult<MessageView> {
+        let parent = self.tree(conversation_id)?.shown_path().last().copied();
+        self.add_child(conversation_id, parent, role, content, model, state)
+    }
+
+    /// Adds a message after `parent` (`None`: a first message), chosen: the conversation shown
+    /// goes through it.
+    pub fn add_child(
+        &self,
+        conversation_id: i64,
+        parent: Option<i64>,
+        role: Role,
+        content: &str,
+        model: Option<&str>,
+        state: MessageState,
+    ) -> AppResult<MessageView> {
         let now = now_ms();
         let id = self.with(|db| {
             db.execute(
-                "INSERT INTO messages (conversation_id, role, content, model, state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![conversation_id, role.as_str(), content, model, state.as_str(), now],
+                &format!(
+                    "INSERT INTO messages (conversation_id, parent_id, role, content, model, state, created_at, chosen_at)
+                     VALUES (?1, ?2, ?4, ?5, ?6, ?7, ?3, {NEXT_CHOSEN})"
+                ),
+                params![conversation_id, parent, now, role.as_str(), content, model, state.as_str()],
             )?;
             Ok(db.last_insert_rowid())
         })?;
         self.message(id)
+    }
+
+    /// Adds a version of message `of`: a message after the same parent, chosen.
+    pub fn add_sibling(
+        &self,
+        of: &MessageView,
+        role: Role,
+        content: &str,
+        model: Option<&str>,
+        state: MessageState,
+    ) -> AppResult<MessageView> {
+        let parent = self.with(|db| {
+            db.query_row("SELECT parent_id FROM messages WHERE id = ?1", [of.id], |row| {
+                row.get(0)
+            })
+        })?;
+        self.add_child(of.conversation_id, parent, role, content, model, state)
     }
 
     /// One message.
@@ -441,20 +530,6 @@ impl Store {
             )
         })?;
         self.message(id)
-    }
-
-    /// Saves the first text of an answer and deletes the messages it replaces, in one write: a
-    /// crash leaves either the old answer or the new one's text, never neither.
-    pub fn replace_messages(&self, id: i64, content: &str, thinking: &str, replaced: &[i64]) -> AppResult<()> {
-        self.with(|db| {
-            let transaction = db.unchecked_transaction()?;
-            transaction.execute(
-                "UPDATE messages SET content = ?1, thinking = ?2 WHERE id = ?3",
-                params![content, thinking, id],
-            )?;
-            delete_each(&transaction, replaced)?;
-            transaction.commit()
-        })
     }
 
     /// Deletes messages by id.
@@ -530,6 +605,18 @@ impl Store {
             )
             .optional()
         })
+    }
+
+    /// Gives answer `to` a copy of answer `from`'s recording, if it has one.
+    pub fn copy_recording(&self, from: i64, to: i64) -> AppResult<()> {
+        self.with(|db| {
+            db.execute(
+                "INSERT OR REPLACE INTO recordings (message_id, sidecar, body, created_at)
+                 SELECT ?2, sidecar, body, created_at FROM recordings WHERE message_id = ?1",
+                params![from, to],
+            )
+        })?;
+        Ok(())
     }
 
     /// Deletes the recordings kept before `before_ms` (unix ms); returns how many.
@@ -619,7 +706,36 @@ pub struct NewTreeMessage {
 }
 
 const MESSAGE_COLUMNS: &str =
-    "SELECT id, conversation_id, role, content, thinking, model, state, error, stats, created_at FROM messages";
+    "SELECT id, conversation_id, role, content, thinking, model, state, error, stats, created_at,
+    parent_id, chosen_at FROM messages";
+
+/// The `chosen_at` of a message chosen now in conversation `?1`, with now in `?3`: later than
+/// any other of the conversation, even within one millisecond.
+const NEXT_CHOSEN: &str = "max(?3, (SELECT coalesce(max(chosen_at), 0) + 1 FROM messages WHERE conversation_id = ?1))";
+
+/// Every message of conversation `id` with its place in the tree, in id order.
+fn all_messages(db: &Connection, id: i64) -> rusqlite::Result<Vec<(MessageView, Node)>> {
+    let mut statement = db.prepare(&format!("{MESSAGE_COLUMNS} WHERE conversation_id = ?1 ORDER BY id"))?;
+    statement
+        .query_map([id], |row| {
+            Ok((message_from_row(row)?, node_from_row_at(row, 0, 10, 2, 11)?))
+        })?
+        .collect()
+}
+
+fn node_from_row(row: &Row<'_>) -> rusqlite::Result<Node> {
+    node_from_row_at(row, 0, 1, 2, 3)
+}
+
+/// A tree node from the columns `id`, `parent`, `role` and `chosen` of `row`.
+fn node_from_row_at(row: &Row<'_>, id: usize, parent: usize, role: usize, chosen: usize) -> rusqlite::Result<Node> {
+    Ok(Node {
+        id: row.get(id)?,
+        parent: row.get(parent)?,
+        role: role_from_row(row, role)?,
+        chosen_at: row.get(chosen)?,
+    })
+}
 
 fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageView> {
     let error: Option<String> = row.get(7)?;
@@ -635,6 +751,7 @@ fn message_from_row(row: &Row<'_>) -> rusqlite::Result<MessageView> {
         error: error.and_then(|json| serde_json::from_str(&json).ok()),
         stats: stats.and_then(|json| serde_json::from_str(&json).ok()),
         created_at: row.get(9)?,
+        versions: None,
     })
 }
 
@@ -839,6 +956,169 @@ mod tests {
         store.save_recording(answer.id, "{}", b"data").unwrap();
         store.delete_messages(&[answer.id]).unwrap();
         assert_eq!(store.recording(answer.id).unwrap(), None);
+    }
+
+    #[test]
+    fn a_third_version_database_becomes_a_tree_of_one_line_and_its_runs_columns_answer_the_prompt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history.sqlite3");
+        let old = Connection::open(&path).unwrap();
+        for migration in &MIGRATIONS[..3] {
+            old.execute_batch(migration).unwrap();
+        }
+        old.execute_batch(
+            "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (1, 'Chat', 1, 1);
+             INSERT INTO conversations (id, title, created_at, updated_at, kind) VALUES (2, 'Run', 1, 1, 'compare');
+             INSERT INTO messages (id, conversation_id, role, content, state, created_at) VALUES
+                (1, 1, 'user', 'hi', 'done', 10), (2, 1, 'assistant', 'hello', 'done', 11),
+                (3, 2, 'user', 'prompt', 'done', 12), (4, 2, 'assistant', 'one', 'done', 13),
+                (5, 1, 'user', 'more', 'done', 14), (6, 2, 'assistant', 'two', 'done', 15),
+                (7, 1, 'assistant', 'sure', 'done', 16);
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+        drop(old);
+        let store = Store::open(&path).unwrap();
+        let rows: Vec<(i64, Option<i64>, i64)> = store
+            .with(|db| {
+                let mut statement = db.prepare("SELECT id, parent_id, chosen_at FROM messages ORDER BY id")?;
+                statement
+                    .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?
+                    .collect()
+            })
+            .unwrap();
+        assert_eq!(
+            rows,
+            [
+                (1, None, 10),
+                (2, Some(1), 11),
+                (3, None, 12),
+                (4, Some(3), 13),
+                (5, Some(2), 14),
+                (6, Some(3), 15),
+                (7, Some(5), 16)
+            ]
+        );
+        let chat = store.conversation(1).unwrap();
+        let shown: Vec<_> = chat.messages.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(shown, ["hi", "hello", "more", "sure"]);
+        assert_eq!(chat.messages[1].versions.as_ref().unwrap().answers, [2]);
+        let run = store.conversation(2).unwrap();
+        assert_eq!(run.messages.len(), 3, "a run shows every column");
+        // New messages go on from the end shown.
+        let next = store
+            .add_message(1, Role::User, "again", None, MessageState::Done)
+            .unwrap();
+        assert_eq!(store.path_to(1, next.id).unwrap().len(), 5);
+    }
+
+    /// A chat of "hi" answered "one" and "more" answered "two".
+    fn chat_of_two_turns(store: &Store) -> (i64, [MessageView; 4]) {
+        let chat = store.create_conversation().unwrap().id;
+        let add = |role, text: &str| store.add_message(chat, role, text, None, MessageState::Done).unwrap();
+        (
+            chat,
+            [
+                add(Role::User, "hi"),
+                add(Role::Assistant, "one"),
+                add(Role::User, "more"),
+                add(Role::Assistant, "two"),
+            ],
+        )
+    }
+
+    fn shown(store: &Store, chat: i64) -> Vec<String> {
+        store
+            .conversation(chat)
+            .unwrap()
+            .messages
+            .into_iter()
+            .map(|m| m.content)
+            .collect()
+    }
+
+    #[test]
+    fn a_regenerated_answer_is_shown_and_switching_back_shows_the_turns_that_followed_it() {
+        let store = Store::in_memory().unwrap();
+        let (chat, [hi, one, _, _]) = chat_of_two_turns(&store);
+        let again = store
+            .add_child(
+                chat,
+                Some(hi.id),
+                Role::Assistant,
+                "one again",
+                None,
+                MessageState::Done,
+            )
+            .unwrap();
+        assert_eq!(shown(&store, chat), ["hi", "one again"]);
+        let versions = store.conversation(chat).unwrap().messages[1].versions.clone().unwrap();
+        assert_eq!((versions.index, versions.answers), (2, vec![one.id, again.id]));
+        store.choose(chat, one.id).unwrap();
+        assert_eq!(shown(&store, chat), ["hi", "one", "more", "two"]);
+        assert_eq!(
+            store.conversation(chat).unwrap().messages[1]
+                .versions
+                .as_ref()
+                .unwrap()
+                .index,
+            1
+        );
+        // Chosen twice in the same millisecond, the last choice still wins.
+        store.choose(chat, again.id).unwrap();
+        store.choose(chat, one.id).unwrap();
+        store.choose(chat, again.id).unwrap();
+        assert_eq!(shown(&store, chat), ["hi", "one again"]);
+        assert!(matches!(store.choose(chat, 999), Err(AppError::NotFound(_))));
+    }
+
+    #[test]
+    fn an_edit_is_a_version_of_its_turn_and_the_edited_branch_stays() {
+        let store = Store::in_memory().unwrap();
+        let (chat, [hi, one, more, two]) = chat_of_two_turns(&store);
+        let edited = store
+            .add_sibling(&more, Role::User, "more, please", None, MessageState::Done)
+            .unwrap();
+        let answer = store
+            .add_child(
+                chat,
+                Some(edited.id),
+                Role::Assistant,
+                "three",
+                None,
+                MessageState::Done,
+            )
+            .unwrap();
+        assert_eq!(shown(&store, chat), ["hi", "one", "more, please", "three"]);
+        let versions = store.conversation(chat).unwrap().messages[3].versions.clone().unwrap();
+        assert_eq!((versions.index, versions.answers), (2, vec![two.id, answer.id]));
+        let history: Vec<_> = store
+            .path_to(chat, edited.id)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect();
+        assert_eq!(
+            history,
+            [hi.id, one.id, edited.id],
+            "the edit's history skips the edited message"
+        );
+        store.choose(chat, two.id).unwrap();
+        assert_eq!(shown(&store, chat), ["hi", "one", "more", "two"]);
+        store.delete_conversation(chat).unwrap();
+        for message in [hi, one, more, two, edited, answer] {
+            assert!(matches!(store.message(message.id), Err(AppError::NotFound(_))));
+        }
+    }
+
+    #[test]
+    fn a_copied_recording_is_the_copys_own() {
+        let store = Store::in_memory().unwrap();
+        let (_, [_, one, _, two]) = chat_of_two_turns(&store);
+        store.save_recording(one.id, "{}", b"body").unwrap();
+        store.copy_recording(one.id, two.id).unwrap();
+        store.restart_message(one.id).unwrap();
+        assert_eq!(store.recording(two.id).unwrap(), Some(("{}".into(), b"body".to_vec())));
     }
 
     #[test]

@@ -55,13 +55,10 @@ struct Running {
     acks: Arc<Acks>,
 }
 
-/// The answer a stream fills in, and the messages it replaces.
+/// The answer a stream fills in.
 pub struct Answer {
     /// The answer as saved when it started (`streaming`, no text).
     pub message: MessageView,
-    /// Messages this answer replaces (a regenerated answer, an edited turn). They are deleted when
-    /// the answer has its first text, so one that fails before any text leaves them in place.
-    pub superseded: Vec<i64>,
 }
 
 /// The streams running now, by id.
@@ -193,10 +190,7 @@ impl Streams {
 
 /// Moves one stream's events to the page and its text to the database, until it ends.
 async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, answer: Answer, acks: &Acks) {
-    let Answer {
-        message: started,
-        mut superseded,
-    } = answer;
+    let Answer { message: started } = answer;
     let mut outbox = Outbox::default();
     let mut checkpoints = Checkpoints::new(store.clone(), started.id);
     let mut page_open = true;
@@ -214,20 +208,6 @@ async fn forward(mut stream: ChatStream, sink: &dyn Sink, store: &Arc<Store>, an
                 };
                 if event.is_ending() {
                     break event;
-                }
-                if !superseded.is_empty() && event.is_content() {
-                    // The first text: the answer it replaces can go, in the same write.
-                    let completion = stream.completion();
-                    let replaced = blocking(|| {
-                        store.replace_messages(started.id, &completion.text, &completion.thinking, &superseded)
-                    });
-                    match replaced {
-                        Ok(()) => {
-                            superseded.clear();
-                            checkpoints.saved(completion.text.len() + completion.thinking.len());
-                        }
-                        Err(error) => tracing::warn!(%error, "could not replace the previous answer yet"),
-                    }
                 }
                 if !page_open {
                     continue; // nobody to send it to: the text is still collected and saved

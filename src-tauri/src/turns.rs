@@ -1,10 +1,14 @@
 //! A turn of a conversation: save the person's message, save an answer in progress, send the
 //! history (converted for whichever provider is chosen now) and stream the answer.
-//! Sending, regenerating (also Retry) and editing a message all end in [`answer`].
+//! Sending, regenerating (also Retry, and answering again with another model) and editing a
+//! message all end in [`answer`].
 //!
-//! Regenerating and editing never delete before there is something new: the answer (or turn)
-//! they replace stays until the new answer has its first text (see `streams::Answer`), so one
-//! that fails at once leaves the previous answer in place, with the failed one after it.
+//! Regenerating and editing keep what came before as versions of the turn (versions.rs,
+//! docs/VERSIONS.md): a regenerated answer is a new answer to the same user message, an edit a
+//! new user message beside the edited one, with its own answer. The new version is the one shown,
+//! and one that fails, even before any text, stays a version (with its error and Retry): the
+//! earlier ones are a click away. Only an answer with nothing in it (no text, no thinking) is
+//! deleted when its turn is answered again: there is nothing to keep.
 
 use runnel_core::{ChatRequest, Message, Role, StreamOptions};
 
@@ -47,11 +51,12 @@ pub async fn send(state: &AppState, conversation_id: i64, text: &str, model: &st
     let user = state
         .store
         .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
-    answer(state, conversation_id, user, model, sink, Vec::new(), Vec::new()).await
+    answer(state, user, model, sink, Vec::new()).await
 }
 
-/// Answers the last user message again. The answers after it are replaced once the new one has
-/// text; those without any text (failed or stopped at once) go now, as there is nothing to keep.
+/// Answers the last user message shown again, as a new version of its turn (with `model`, which
+/// may be another than the one that answered before). The answer shown after it is deleted first
+/// when it has nothing in it (failed or stopped before any text): there is nothing to keep.
 pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sink: impl Sink) -> AppResult<Turn> {
     split_model(model)?;
     let conversation = chat(state, conversation_id)?;
@@ -62,19 +67,25 @@ pub async fn regenerate(state: &AppState, conversation_id: i64, model: &str, sin
         .find(|message| message.role == Role::User)
         .cloned()
         .ok_or_else(|| AppError::InvalidInput("there is no message to answer".into()))?;
-    let (empty, superseded): (Vec<&MessageView>, Vec<&MessageView>) = conversation
-        .messages
-        .iter()
-        .filter(|message| message.id > user.id)
-        .partition(|message| message.content.trim().is_empty() && message.thinking.trim().is_empty());
-    let deleted: Vec<i64> = empty.iter().map(|message| message.id).collect();
-    state.store.delete_messages(&deleted)?;
-    let superseded = superseded.iter().map(|message| message.id).collect();
-    answer(state, conversation_id, user, model, sink, deleted, superseded).await
+    let empty = conversation.messages.last().filter(|last| {
+        last.id > user.id
+            && last.state != MessageState::Streaming
+            && last.content.trim().is_empty()
+            && last.thinking.trim().is_empty()
+    });
+    let mut deleted = Vec::new();
+    if let Some(empty) = empty
+        && state.store.is_leaf(conversation_id, empty.id)?
+    {
+        state.store.delete_messages(&[empty.id])?;
+        deleted.push(empty.id);
+    }
+    answer(state, user, model, sink, deleted).await
 }
 
-/// Answers an edited user message: the edit is a new message after the conversation, and it
-/// replaces the original and everything after it once its answer has text.
+/// Answers an edited user message: the edit is a new version of the turn (a message beside the
+/// edited one, after the same messages), answered; the edited message keeps its answers and
+/// whatever followed them, a version away.
 pub async fn edit(
     state: &AppState,
     conversation_id: i64,
@@ -94,25 +105,27 @@ pub async fn edit(
             "only your own messages of this conversation can be edited".into(),
         ));
     }
-    let superseded = chat(state, conversation_id)?
-        .messages
-        .iter()
-        .map(|message| message.id)
-        .filter(|id| *id >= message_id)
-        .collect();
+    chat(state, conversation_id)?;
     let user = state
         .store
-        .add_message(conversation_id, Role::User, text, None, MessageState::Done)?;
-    answer(state, conversation_id, user, model, sink, Vec::new(), superseded).await
+        .add_sibling(&message, Role::User, text, None, MessageState::Done)?;
+    answer(state, user, model, sink, Vec::new()).await
 }
 
-/// The history up to and including `last`, as the provider will see it, without the messages
-/// being replaced. Answers that produced no text (failed or stopped at once) are left out;
+/// Shows version `message_id` of its turn (an answer of `Versions::answers`): the conversation
+/// shown, and the history of the next message, go on from it. Returns the conversation as shown
+/// now.
+pub fn show_version(state: &AppState, conversation_id: i64, message_id: i64) -> AppResult<Conversation> {
+    chat(state, conversation_id)?;
+    state.store.choose(conversation_id, message_id)?;
+    state.store.conversation(conversation_id)
+}
+
+/// The history up to and including `user` (the path to it in the conversation's tree), as the
+/// provider will see it. Answers that produced no text (failed or stopped at once) are left out;
 /// partial answers are kept.
-fn history(messages: &[MessageView], last: i64, superseded: &[i64]) -> Vec<Message> {
-    messages
-        .iter()
-        .filter(|message| message.id <= last && !superseded.contains(&message.id))
+fn history(path: &[MessageView]) -> Vec<Message> {
+    path.iter()
         .filter(|message| message.role == Role::User || !message.content.trim().is_empty())
         .map(|message| Message {
             role: message.role,
@@ -121,42 +134,40 @@ fn history(messages: &[MessageView], last: i64, superseded: &[i64]) -> Vec<Messa
         .collect()
 }
 
-/// Streams the answer to `user` into a new message; `deleted` and `superseded` go back to the
-/// page in the `Turn`, so that it shows what Rust keeps (the page knows no rule of its own).
+/// Streams the answer to `user` into a new message after it, the version of the turn shown;
+/// `deleted` goes back to the page in the `Turn`, so that it shows what Rust keeps (the page
+/// knows no rule of its own).
 async fn answer(
     state: &AppState,
-    conversation_id: i64,
     user: MessageView,
     model: &str,
     sink: impl Sink,
     deleted: Vec<i64>,
-    superseded: Vec<i64>,
 ) -> AppResult<Turn> {
     split_model(model)?;
     let store = &state.store;
-    let conversation = chat(state, conversation_id)?;
-    let first_text = conversation
-        .messages
+    let conversation_id = user.conversation_id;
+    let path = store.path_to(conversation_id, user.id)?;
+    let first_text = path
         .iter()
-        .find(|m| m.role == Role::User && !superseded.contains(&m.id))
+        .find(|m| m.role == Role::User)
         .map_or(user.content.as_str(), |m| &m.content);
     store.touch_conversation(conversation_id, model, first_text)?;
     store.set_setting("last_model", model)?;
-    let messages = history(&conversation.messages, user.id, &superseded);
-    let assistant = store.add_message(
+    let assistant = store.add_child(
         conversation_id,
+        Some(user.id),
         Role::Assistant,
         "",
         Some(model),
         MessageState::Streaming,
     )?;
-    let (assistant, stream_id) = stream_into(state, assistant, messages, sink, superseded.clone())?;
+    let (assistant, stream_id) = stream_into(state, assistant, history(&path), sink)?;
     Ok(Turn {
         user,
-        assistant,
+        assistant: store.with_versions(assistant)?,
         stream_id,
         deleted,
-        superseded,
     })
 }
 
@@ -168,7 +179,6 @@ pub fn stream_into(
     assistant: MessageView,
     messages: Vec<Message>,
     sink: impl Sink,
-    superseded: Vec<i64>,
 ) -> AppResult<(MessageView, u64)> {
     let model = assistant.model.clone().unwrap_or_default();
     let (provider_id, model_id) = split_model(&model)?;
@@ -194,7 +204,6 @@ pub fn stream_into(
     let stream = state.engine.stream(&endpoint, &request, options);
     let answer = Answer {
         message: assistant.clone(),
-        superseded,
     };
     let stream_id = state
         .streams
@@ -218,21 +227,21 @@ mod tests {
             error: None,
             stats: None,
             created_at: 0,
+            versions: None,
         }
     }
 
     #[test]
-    fn history_keeps_partial_answers_and_drops_empty_ones_and_later_turns() {
+    fn history_keeps_partial_answers_and_drops_empty_ones() {
         let messages = [
             message(1, Role::User, "one"),
             message(2, Role::Assistant, "partial"),
             message(3, Role::User, "two"),
             message(4, Role::Assistant, ""),
             message(5, Role::User, "three"),
-            message(6, Role::Assistant, "later"),
         ];
         assert_eq!(
-            history(&messages, 5, &[]),
+            history(&messages),
             vec![
                 Message::user("one"),
                 Message::assistant("partial"),

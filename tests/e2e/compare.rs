@@ -2,7 +2,8 @@
 //! with a 401, one slow) answer one prompt in three columns at once (none answers before all
 //! three requests have come, so columns started one after another fail); the slow column is stopped,
 //! the failed one shows its error with Retry, the table sums them up, the fast answer is
-//! continued as a chat, and the run reopens after a restart as it ended.
+//! continued as a chat (the stopped column its other version), and the run reopens after a
+//! restart as it ended.
 
 use std::time::Duration;
 
@@ -212,6 +213,24 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
         let chat = ui::messages(wd).await;
         assert_eq!((chat[0].role.as_str(), chat[0].text.as_str()), ("user", PROMPT));
         assert_eq!(normalize(&chat[1].text), normalize(OPENAI_FIXTURE_TEXT));
+        // The stopped column (it has text) is the answer's other version; the failed one, empty, is not.
+        let versions = "const a = $('[data-testid=message][data-role=assistant]');
+          return [a.dataset.version, a.dataset.versions, $('[data-testid=version-label]').textContent];";
+        let shown: (String, String, String) = wd.read(&script(versions), vec![]).await;
+        assert_eq!(shown, ("2".into(), "2".into(), "2 / 2".into()));
+        let prev = wd.find("[data-testid=version-prev]", UI_TIMEOUT).await;
+        let slow_shown = script(
+            "const a = messages().filter((m) => m.role === 'assistant')[0];
+             return a.state === 'stopped' && a.label.includes('model-c');",
+        );
+        wd.click_until(&prev, "the stopped column's answer, version 1", &slow_shown, vec![])
+            .await;
+        assert_eq!(normalize(&ui::last_answer(wd).await.text), stopped_text);
+        let next = wd.find("[data-testid=version-next]", UI_TIMEOUT).await;
+        let fast_shown =
+            script("const a = messages().filter((m) => m.role === 'assistant')[0]; return a.state === 'done';");
+        wd.click_until(&next, "the kept answer again", &fast_shown, vec![])
+            .await;
         ui::send(wd, "And then?").await;
         assert_eq!(ui::wait_answer_end(wd).await.state, "done");
         let sent = fast.requests();

@@ -28,6 +28,7 @@ mod resilience;
 mod security;
 mod sources;
 mod ui;
+mod versions;
 mod webdriver;
 mod window;
 mod window_bench;

@@ -6,7 +6,7 @@ import { Role, type MessageView, type Turn, type UiError } from "./types";
 import { MessageElement } from "./views/message";
 
 const view = (extra: Partial<MessageView> = {}): MessageView => messageView({ id: -1, conversation_id: 3, ...extra });
-const turn = (streamId: number): Turn => ({ user: view({ id: 1, role: Role.user, state: "done" }), assistant: view({ id: 2 }), stream_id: streamId, deleted: [], superseded: [] });
+const turn = (streamId: number): Turn => ({ user: view({ id: 1, role: Role.user, state: "done" }), assistant: view({ id: 2 }), stream_id: streamId, deleted: [] });
 const messageHooks = { providerName: () => null, onEdit: vi.fn(), onRegenerate: vi.fn(), onOpenSettings: vi.fn(), onEditClosed: vi.fn() };
 
 /** Mock functions of each method of `T`, typed as they are. */

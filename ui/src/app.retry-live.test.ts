@@ -37,12 +37,12 @@ describe("Retry of an answer that failed live, before any text", () => {
         sendMessage: vi.fn(async (_c: number, text: string, _m: string, handler: StreamHandler): Promise<Turn> => {
           on = handler;
           if (endingFirst) on(refused);
-          return { user: view(10, Role.user, text, "done"), assistant: view(11, Role.assistant, "", "streaming"), stream_id: 1, deleted: [], superseded: [] };
+          return { user: view(10, Role.user, text, "done"), assistant: view(11, Role.assistant, "", "streaming"), stream_id: 1, deleted: [] };
         }),
         // Rust deletes the failed answer (11), then saves the new one: SQLite gives it 11 again.
         regenerate: vi.fn(async (_c: number, _m: string, handler: StreamHandler): Promise<Turn> => {
           on = handler;
-          return { user: view(10, Role.user, "Are you there?", "done"), assistant: view(11, Role.assistant, "", "streaming"), stream_id: 2, deleted: [11], superseded: [] };
+          return { user: view(10, Role.user, "Are you there?", "done"), assistant: view(11, Role.assistant, "", "streaming"), stream_id: 2, deleted: [11] };
         }),
         ackStream: vi.fn(async () => null),
         stopStream: vi.fn(async () => null),

@@ -56,14 +56,15 @@ const ipc = {
   importConversation: vi.fn(),
   sendMessage: vi.fn(async (_c: number, text: string, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    return { user: view({ id: 10, role: Role.user, content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42, deleted: [], superseded: [] };
+    return { user: view({ id: 10, role: Role.user, content: text, state: "done", model: null }), assistant: view({ id: 11, model }), stream_id: 42, deleted: [] };
   }),
   regenerate: vi.fn(async (_c: number, model: string, on: StreamHandler): Promise<Turn> => {
     handler = on;
-    // It replaces the answer that failed (saved as 13), as Rust says in the Turn.
-    return { user: view({ id: 12, role: Role.user, content: "again", state: "done", model: null }), assistant: view({ id: 14, model }), stream_id: 43, deleted: [], superseded: [13] };
+    // A new version of the turn whose answer failed (saved as 13), which stays its version 1.
+    return { user: view({ id: 12, role: Role.user, content: "again", state: "done", model: null }), assistant: view({ id: 14, model, versions: { index: 2, answers: [13, 14] } }), stream_id: 43, deleted: [] };
   }),
   editMessage: vi.fn(),
+  showVersion: vi.fn(),
   createCompare: vi.fn(),
   compareColumn: vi.fn(),
   retryColumn: vi.fn(),
@@ -215,20 +216,22 @@ describe("the app, end to end against a fake IPC", () => {
     expect(answer.querySelector("[data-testid=retry]")!.classList.contains("button-primary")).toBe(true);
   });
 
-  it("Retry keeps the previous answer until the new one has text (its numbers have a first token)", async () => {
+  it("Retry shows the new version in place of the failed one, which stays a version of the turn", async () => {
     const answers = () => [...document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")];
     const before = answers().length;
     answers().at(-1)!.querySelector<HTMLButtonElement>("[data-testid=retry]")!.click();
     await flush();
     expect(ipc.regenerate).toHaveBeenCalledTimes(1);
-    expect(answers().length).toBe(before + 1);
-    expect(answers().at(-2)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Partial");
+    expect(answers().length).toBe(before);
+    const fresh = answers().at(-1)!;
+    expect(fresh.dataset.state).toBe("streaming");
+    expect([fresh.dataset.version, fresh.dataset.versions]).toEqual(["2", "2"]);
+    expect(fresh.querySelector("[data-testid=version-label]")!.textContent).toBe("2 / 2");
+    // No switching while it streams.
+    expect(fresh.querySelector<HTMLButtonElement>("[data-testid=version-prev]")!.disabled).toBe(true);
     handler!({ type: "start", seq: 1, id: null, model: null, stats: stats() });
-    frame();
-    expect(answers().length).toBe(before + 1);
     handler!({ type: "text", seq: 2, text: "Fresh", stats: stats({ ttft_ms: 80 }) });
     frame();
-    expect(answers().length).toBe(before);
     expect(answers().at(-1)!.querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Fresh");
   });
 

@@ -5,6 +5,10 @@
  * Streams: one `AnswerStream` per answer, each with its own Channel. A stream belongs to a
  * conversation and keeps painting into its message element even while another conversation is
  * open; coming back shows that same element.
+ *
+ * Versions (docs/VERSIONS.md): Regenerate, Retry, Another model and an edit show the new version
+ * in place of the one they answer again (Rust keeps it; `‹ ›` brings it back through
+ * `show_version`, whose conversation the transcript then shows).
  */
 import { AnswerStream } from "./answer-stream";
 import { button, h } from "./dom";
@@ -16,7 +20,7 @@ import { ExportController } from "./exports";
 import type { Ipc, StreamHandler } from "./ipc";
 import { PanelLayout } from "./panels";
 import { matchShortcut, modLabel } from "./shortcuts";
-import { hasContent, type FrameScheduler } from "./stream";
+import type { FrameScheduler } from "./stream";
 import { Role, type AppInfo, type ConversationSummary, type MessageView, type ProviderView, type Turn, type UiError } from "./types";
 import { StartupBanners } from "./views/banner";
 import { ChatView } from "./views/chat";
@@ -68,6 +72,8 @@ export class App {
   /** The running stream of each conversation that has one, by conversation id. */
   private readonly live = new Map<number, AnswerStream>();
   private readonly retryOverrides = new WeakMap<MessageElement, () => void>();
+  /** The answer the picker was opened from ("Another model"), which a choice answers again. */
+  private answerAgainFor: MessageElement | null = null;
   private openToken = 0;
   private readonly hooks: MessageHooks;
 
@@ -79,6 +85,8 @@ export class App {
       providerName: (model) => providerName(model, this.catalog),
       onEdit: (message, text) => void this.edit(message, text),
       onRegenerate: (message) => void this.regenerate(message),
+      onAnswerAgain: (message) => this.openPickerToAnswerAgain(message),
+      onShowVersion: (message, answerId) => void this.showVersion(message, answerId),
       onOpenSettings: () => this.openSettings(),
       onEditClosed: () => this.composer.focus(),
       onInspect: (message) => this.toggleInspector(message),
@@ -163,10 +171,14 @@ export class App {
         this.topbar.setPickerOpen(false);
         this.modelNote.hidden = true;
         this.setModel(model);
+        const again = this.answerAgainFor;
+        this.answerAgainFor = null;
         this.composer.focus();
+        if (again) void this.regenerate(again);
       },
       onClose: () => {
         this.topbar.setPickerOpen(false);
+        this.answerAgainFor = null;
         this.composer.focus();
       },
       onRefresh: async (provider) => {
@@ -331,6 +343,10 @@ export class App {
     this.composer.focus();
   }
 
+  /**
+   * Ctrl/⌘+K and the model button. With the focus on the last answer (one of its buttons), the
+   * picker answers it again with the model chosen, as its "Another model" does.
+   */
   private togglePicker(): void {
     // A comparison chooses its own models; the picker is the chat's.
     if (this.mode !== "chat") return;
@@ -338,9 +354,24 @@ export class App {
       this.picker.close();
       return;
     }
+    const last = this.chat.lastAssistant();
+    const focused = document.activeElement;
+    if (last && focused && last.el.contains(focused) && !last.streaming) {
+      this.openPickerToAnswerAgain(last);
+      return;
+    }
     if (this.settingsOpen) this.closeSettings();
     this.topbar.setPickerOpen(true);
     this.picker.open(this.catalog, this.model);
+  }
+
+  /** The picker, headed "Answer again with…": the model chosen answers `message`'s turn again. */
+  private openPickerToAnswerAgain(message: MessageElement): void {
+    if (this.mode !== "chat" || (this.currentId !== null && this.live.has(this.currentId))) return;
+    if (this.picker.isOpen) this.picker.close();
+    this.topbar.setPickerOpen(true);
+    this.picker.open(this.catalog, this.model, "Answer again with…");
+    this.answerAgainFor = message;
   }
 
   private async reloadCatalog(): Promise<void> {
@@ -444,6 +475,7 @@ export class App {
       error: null,
       stats: null,
       created_at: Date.now(),
+      versions: null,
     };
   }
 
@@ -488,6 +520,10 @@ export class App {
     }
     const model = this.model;
     const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
+    // The answer answered again stays a version of the turn (‹ › brings it back): the new one
+    // takes its place.
+    const question = this.chat.lastUserMessage();
+    if (question) this.chat.remove(...this.chat.messages.slice(this.chat.messages.indexOf(question) + 1));
     this.chat.append(answer);
     this.lastModel = model;
     await this.run(cid, answer, (on) => this.ipc.regenerate(cid, model, on));
@@ -503,15 +539,16 @@ export class App {
     const messageId = message.id;
     const user = new MessageElement(this.placeholder(Role.user, cid, text, null), this.hooks);
     const answer = new MessageElement(this.placeholder(Role.assistant, cid, "", model), this.hooks, true);
+    // The edited turn and what followed stay a version away (‹ › under the new answer).
+    this.chat.removeFrom(message);
     this.chat.append(user, answer);
     this.lastModel = model;
     await this.run(cid, answer, (on) => this.ipc.editMessage(cid, messageId, text, model, on), user);
   }
 
   /**
-   * Starts one answer's stream and paints it into `answer` until its ending. What Rust says the
-   * answer replaces (the `Turn`: a regenerated answer, an edited turn) leaves once the answer has
-   * its first text; what it deleted leaves at once.
+   * Starts one answer's stream and paints it into `answer` until its ending. What Rust deleted
+   * before it started (the `Turn`: an empty answer answered again) leaves the transcript.
    */
   private async run(
     conversationId: number,
@@ -519,31 +556,16 @@ export class App {
     command: (on: StreamHandler) => Promise<Turn>,
     user?: MessageElement,
   ): Promise<void> {
-    let superseded: MessageElement[] = [];
-    // The first text may come before the Turn.
-    let hasText = false;
-    const replace = () => {
-      if (!hasText || !superseded.length) return;
-      this.chat.remove(...superseded);
-      superseded = [];
-    };
     const stream: AnswerStream = new AnswerStream(
       answer,
       this.ipc,
       {
-        received: (message) => {
-          hasText ||= hasContent(message);
-          replace();
-        },
         painted: () => this.chat.afterPaint(answer),
         started: (turn) => {
           user?.update(turn.user);
           // Ids name the messages shown before this turn: SQLite may give the new answer the id
           // of one it deleted just before (the largest), so the turn's own messages never match.
-          const before = (ids: number[]) => this.chat.withIds(ids).filter((m) => m !== answer && m !== user);
-          this.chat.remove(...before(turn.deleted));
-          superseded = before(turn.superseded);
-          replace();
+          this.chat.remove(...this.chat.withIds(turn.deleted).filter((m) => m !== answer && m !== user));
           this.retryOverrides.delete(answer);
           void this.refreshConversations();
         },
@@ -575,6 +597,31 @@ export class App {
       this.chat.announce(words);
     }
     void this.refreshConversations();
+  }
+
+  /**
+   * `‹` / `›` under `message`: shows version `answerId` of its turn, and the conversation as it
+   * goes on from there; the focus stays on the switcher.
+   */
+  private async showVersion(message: MessageElement, answerId: number): Promise<void> {
+    const cid = this.currentId;
+    if (cid === null || this.live.has(cid)) return;
+    const position = this.chat.messages.indexOf(message);
+    const forward = answerId > message.id;
+    let conversation;
+    try {
+      conversation = await this.ipc.showVersion(cid, answerId);
+    } catch (e) {
+      this.chat.announce(describeError(e as UiError));
+      return;
+    }
+    if (cid !== this.currentId) return;
+    const elements = conversation.messages.map((m) => new MessageElement(m, this.hooks));
+    this.chat.setMessages(elements, "keep scroll");
+    const shown = elements[position];
+    shown?.focusVersionStep(forward ? "version-next" : "version-prev");
+    const versions = shown?.view.versions;
+    if (versions) this.chat.announce(`Version ${versions.index} of ${versions.answers.length}`);
   }
 
   stop(): void {
@@ -633,6 +680,7 @@ export class App {
     const streaming = this.currentId !== null && this.live.has(this.currentId);
     this.composer.setStreaming(streaming);
     this.chat.setBusy(streaming);
+    for (const message of this.chat.messages) message.lockVersions(streaming);
   }
 
   // ---- settings, sidebar, keys ------------------------------------------------------------------

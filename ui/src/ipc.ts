@@ -103,6 +103,7 @@ export const ipc = {
       model,
       on_event: channel(onMessage),
     }),
+  showVersion: (conversation_id: number, message_id: number) => call("show_version", { conversation_id, message_id }),
   createCompare: (prompt: string, models: string[]) => call("create_compare", { prompt, models }),
   compareColumn: (compare_id: number, model: string, onMessage: StreamHandler) =>
     call("compare_column", { compare_id, model, on_event: channel(onMessage) }),

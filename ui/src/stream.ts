@@ -27,8 +27,7 @@ export function isEnding(m: StreamMessage): m is StreamMessage & { saved: Saved 
 
 /**
  * Whether the answer has content by `m`: its numbers then have a time to first token, which the
- * core sets at the first content event (`StreamEvent::is_content`, the rule by which Rust also
- * replaces a superseded answer, streams.rs).
+ * core sets at the first content event (`StreamEvent::is_content`).
  */
 export function hasContent(m: StreamMessage): boolean {
   return m.stats?.ttft_ms != null;

@@ -36,6 +36,7 @@ export function messageView(fields: Partial<MessageView> = {}): MessageView {
     error: null,
     stats: null,
     created_at: 0,
+    versions: null,
     ...fields,
   };
 }

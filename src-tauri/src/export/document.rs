@@ -171,15 +171,15 @@ mod tests {
         assert_eq!(messages[1]["stats"]["ttft_ms"], 12.5);
         assert_eq!(messages[1]["stats"]["input_tokens"], 3);
         assert_eq!(messages[1]["stats"]["reasoning_tokens"], 2);
-        assert_eq!(messages[1]["chosen_at"], messages[1]["created_at"]);
+        assert!(messages[1]["chosen_at"].as_i64() > messages[0]["chosen_at"].as_i64());
 
         let run = store.create(ConversationKind::Compare).unwrap();
-        store
+        let prompt = store
             .add_message(run.id, Role::User, "Which?", None, MessageState::Done)
             .unwrap();
         for model in ["a/x", "b/y", "c/z"] {
             store
-                .add_message(run.id, Role::Assistant, model, Some(model), MessageState::Done)
+                .add_child(run.id, Some(prompt.id), Role::Assistant, model, Some(model), MessageState::Done)
                 .unwrap();
         }
         let document = Document::read(&store, run.id).unwrap();

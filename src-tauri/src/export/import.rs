@@ -276,6 +276,7 @@ fn restored(document: Document, order: &[usize]) -> (NewConversation, Vec<NewTre
                     error,
                     stats: record.stats,
                     created_at: record.created_at,
+                    versions: None,
                 },
             }
         })

@@ -123,12 +123,20 @@ mod tests {
         assert_eq!(store.summary(imported).unwrap().last_model.as_deref(), Some("other/n"));
 
         let run = store.create(ConversationKind::Compare).unwrap();
-        store
+        let prompt = store
             .add_message(run.id, Role::User, "Which?", None, MessageState::Done)
-            .unwrap();
+            .unwrap()
+            .id;
         for model in ["a/x", "b/y"] {
             store
-                .add_message(run.id, Role::Assistant, model, Some(model), MessageState::Done)
+                .add_child(
+                    run.id,
+                    Some(prompt),
+                    Role::Assistant,
+                    model,
+                    Some(model),
+                    MessageState::Done,
+                )
                 .unwrap();
         }
         let imported = round_trip(&store, run.id);
@@ -162,35 +170,56 @@ mod tests {
     }
 
     #[test]
-    fn a_tree_with_versions_waits_for_the_columns_that_keep_them() {
+    fn answer_versions_and_an_edit_branch_come_back_with_the_version_shown() {
         let store = Store::in_memory().unwrap();
-        let messages: Vec<serde_json::Value> = [1, 2, 3]
-            .map(|id| {
-                let (parent, role) = if id == 1 {
-                    (None, "user")
-                } else {
-                    (Some(1), "assistant")
-                };
-                serde_json::json!({
-                    "id": id, "parent": parent, "role": role, "content": "", "thinking": "", "model": null,
-                    "state": "done", "error": null, "stats": null, "created_at": id, "chosen_at": id,
-                })
-            })
-            .into();
-        let versions = serde_json::json!({
-            "format": "runnel.conversation", "version": 1, "exported_by": "x", "exported_at": 0,
-            "title": "v", "kind": "chat", "created_at": 0, "updated_at": 0, "last_model": null,
-            "messages": messages,
-        });
-        let before = store.list_conversations(None).unwrap().len();
-        assert!(matches!(
-            import(&store, &versions.to_string()),
-            Err(AppError::InvalidInput(_))
-        ));
-        assert_eq!(
-            store.list_conversations(None).unwrap().len(),
-            before,
-            "nothing is saved"
-        );
+        let chat = store.create_conversation().unwrap();
+        let question = store
+            .add_message(chat.id, Role::User, "Name a river", None, MessageState::Done)
+            .unwrap();
+        let first = store
+            .add_message(chat.id, Role::Assistant, "Nile", Some("a/x"), MessageState::Done)
+            .unwrap();
+        store
+            .add_message(chat.id, Role::User, "Longer?", None, MessageState::Done)
+            .unwrap();
+        store
+            .add_message(chat.id, Role::Assistant, "Amazon", Some("a/x"), MessageState::Done)
+            .unwrap();
+        store
+            .add_sibling(&first, Role::Assistant, "Rhine", Some("b/y"), MessageState::Done)
+            .unwrap();
+        let edit = store
+            .add_sibling(&question, Role::User, "Name a lake", None, MessageState::Done)
+            .unwrap();
+        store
+            .add_child(
+                chat.id,
+                Some(edit.id),
+                Role::Assistant,
+                "Baikal",
+                Some("a/x"),
+                MessageState::Done,
+            )
+            .unwrap();
+        // Back to the first answer: the turn after it is shown again.
+        store.choose(chat.id, first.id).unwrap();
+
+        let imported = round_trip(&store, chat.id);
+        let shown: Vec<String> = store
+            .conversation(imported)
+            .unwrap()
+            .messages
+            .into_iter()
+            .map(|message| message.content)
+            .collect();
+        assert_eq!(shown, ["Name a river", "Nile", "Longer?", "Amazon"]);
+        assert_eq!(store.message_tree(imported).unwrap().len(), 7, "every version is kept");
+        let answer = store.conversation(imported).unwrap().messages[1].clone();
+        let versions = store
+            .with_versions(answer)
+            .unwrap()
+            .versions
+            .expect("versions of the turn");
+        assert_eq!(versions.answers.len(), 3, "two answers to the question and the edit's");
     }
 }

@@ -41,7 +41,10 @@ export type MessageState = "streaming" | "done" | "stopped" | "error";
 export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, reasoning_tokens?: number, server_tokens_per_sec?: number, };
 
 /** One message of a conversation. */
-export type MessageView = { id: number, conversation_id: number, role: Role, content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, };
+export type MessageView = { id: number, conversation_id: number, role: Role, content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, versions: Versions | null, };
+
+/** The versions of an answer's turn (docs/VERSIONS.md): every answer to its user message and to that message's edits, in the order they were made. */
+export type Versions = { index: number, answers: Array<number>, };
 
 /** What a conversation of the history is: a chat, or a compare run (one prompt, one answer per model, each a column). */
 export type ConversationKind = "chat" | "compare";
@@ -53,7 +56,7 @@ export type ConversationSummary = { id: number, title: string, updated_at: numbe
 export type Conversation = { id: number, title: string, kind: ConversationKind, created_at: number, updated_at: number, messages: Array<MessageView>, };
 
 /** What `send_message`, `regenerate` and `edit_message` return. */
-export type Turn = { user: MessageView, assistant: MessageView, stream_id: number, deleted: Array<number>, superseded: Array<number>, };
+export type Turn = { user: MessageView, assistant: MessageView, stream_id: number, deleted: Array<number>, };
 
 /** Where a provider's key comes from (never the key). */
 export type KeyState = "keychain" | "env" | "none" | "unavailable";
@@ -134,6 +137,7 @@ export type Commands = {
   send_message: { args: { conversation_id: number, text: string, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
   regenerate: { args: { conversation_id: number, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
   edit_message: { args: { conversation_id: number, message_id: number, text: string, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
+  show_version: { args: { conversation_id: number, message_id: number }, returns: Conversation },
   create_compare: { args: { prompt: string, models: string[] }, returns: ConversationSummary },
   compare_column: { args: { compare_id: number, model: string, on_event: Channel<StreamMessage> }, returns: Turn },
   retry_column: { args: { compare_id: number, message_id: number, on_event: Channel<StreamMessage> }, returns: Turn },

@@ -19,6 +19,7 @@ const answer = (id: number, model: string): MessageView => ({
   error: null,
   stats: null,
   created_at: 0,
+  versions: null,
 });
 
 /** The chat, showing one answer: its root, and the links it asked to open. */

@@ -58,14 +58,19 @@ export class ChatView {
     this.updateEmpty();
   }
 
-  /** Replaces the transcript (another conversation was opened). */
-  setMessages(messages: MessageElement[]): void {
-    this.answerEnded();
+  /**
+   * Replaces the transcript: another conversation was opened (shown from its end), or another
+   * version of a turn (`"keep scroll"`: the reader stays where they were).
+   */
+  setMessages(messages: MessageElement[], scroll: "to end" | "keep scroll" = "to end"): void {
+    const top = this.scroller.scrollTop;
+    if (scroll === "to end") this.answerEnded();
     this.messages = messages;
     this.list.replaceChildren(...messages.map((m) => m.el));
     this.refreshLast();
     this.updateEmpty();
-    this.scrollToEnd();
+    if (scroll === "to end") this.scrollToEnd();
+    else this.scroller.scrollTop = top;
   }
 
   append(...messages: MessageElement[]): void {
@@ -87,7 +92,7 @@ export class ChatView {
     this.updateEmpty();
   }
 
-  /** Removes these messages (those a new answer replaced); any not shown are ignored. */
+  /** Removes these messages (an answer answered again, one Rust deleted); any not shown are ignored. */
   remove(...messages: MessageElement[]): void {
     this.messages = this.messages.filter((m) => !messages.includes(m));
     for (const m of messages) m.el.remove();

@@ -24,6 +24,7 @@ const answer = (id: number, model: string): MessageView => ({
   error: null,
   stats: null,
   created_at: 0,
+  versions: null,
 });
 const prompt: MessageView = { ...answer(1, ""), role: Role.user, model: null, state: "done", content: "Which is best?" };
 
@@ -48,11 +49,11 @@ beforeEach(() => {
     createCompare: vi.fn(async (text: string) => ({ id: 7, title: text, updated_at: 0, last_model: null, kind: "compare" })),
     compareColumn: vi.fn(async (_id: number, model: string, on: StreamHandler): Promise<Turn> => {
       handlers[model] = on;
-      return { user: prompt, assistant: answer(10 + Object.keys(handlers).length, model), stream_id: ++stream, deleted: [], superseded: [] };
+      return { user: prompt, assistant: answer(10 + Object.keys(handlers).length, model), stream_id: ++stream, deleted: [] };
     }),
     retryColumn: vi.fn(async (_id: number, message: number, on: StreamHandler): Promise<Turn> => {
       handlers.retry = on;
-      return { user: prompt, assistant: answer(message, "failing/b"), stream_id: 50, deleted: [], superseded: [] };
+      return { user: prompt, assistant: answer(message, "failing/b"), stream_id: 50, deleted: [] };
     }),
     keepAnswer: vi.fn(async () => ({ id: 9, title: "Which is best?", updated_at: 0, last_model: "slow/c", kind: "chat" })),
     stopStream: vi.fn(async () => null),

@@ -386,6 +386,7 @@ export class CompareView {
       error: null,
       stats: null,
       created_at: Date.now(),
+      versions: null,
     };
     const element = this.answer(run, column, placeholder, true);
     column.show(element);

@@ -1,7 +1,8 @@
 /**
  * One message of the transcript. A user turn is a lightly tinted block of plain text with Edit;
  * an answer is Markdown on the page, headed by the model that wrote it, with a stats line whose
- * height is reserved from the start, and — while streaming — a caret at its growing end.
+ * height is reserved from the start, and — while streaming — a caret at its growing end. An
+ * answer whose turn has several versions (docs/VERSIONS.md) shows `‹ 2 / 3 ›` to switch.
  *
  * While streaming, `receive` puts each stream message on the page as it arrives and `paint`
  * formats the new text once per frame; on the ending the message becomes the final, saved
@@ -24,6 +25,10 @@ export interface MessageHooks {
   onEdit(message: MessageElement, text: string): void;
   /** Retry after an error, or Regenerate: both answer the last user message again. */
   onRegenerate(message: MessageElement): void;
+  /** "Another model" (shown when given): answer the last user message again with a model chosen in the picker. */
+  onAnswerAgain?(message: MessageElement): void;
+  /** `‹` / `›` (shown when given): show version `answerId` of this answer's turn. */
+  onShowVersion?(message: MessageElement, answerId: number): void;
   onOpenSettings(): void;
   /** A finished edit or cancelled one: focus goes back to the composer. */
   onEditClosed(): void;
@@ -50,6 +55,9 @@ export class MessageElement {
   private tools: HTMLElement | null = null;
   private toolCalls = new Map<number, ToolCall>();
   private regenerateBtn: HTMLButtonElement | null = null;
+  private answerAgainBtn: HTMLButtonElement | null | undefined = null;
+  private versionNav: HTMLElement | null = null;
+  private versionsLocked = false;
   private editor: HTMLElement | null = null;
 
   /** `live`: a stream is painting into this message now (else a streaming view is shown as is). */
@@ -85,6 +93,8 @@ export class MessageElement {
    */
   adopt(view: MessageView): void {
     if (this.view.state === "streaming") this.view = { ...view, content: this.view.content, state: "streaming" };
+    else this.view = { ...this.view, versions: view.versions };
+    this.renderVersions();
   }
 
   get streaming(): boolean {
@@ -120,6 +130,15 @@ export class MessageElement {
       icon("retry"),
       h("span", null, "Regenerate"),
     );
+    const onAnswerAgain = this.hooks.onAnswerAgain;
+    this.answerAgainBtn = onAnswerAgain && button(
+      "Answer again with another model",
+      () => onAnswerAgain(this),
+      { class: "text-button", "data-testid": "answer-again", hidden: true },
+      icon("chevron"),
+      h("span", null, "Another model"),
+    );
+    this.versionNav = this.hooks.onShowVersion ? h("span", { class: "msg-versions", "data-testid": "versions", hidden: true }) : null;
     const copy = button("Copy answer", () => void copyText(this.content), { class: "text-button" }, icon("copy"), h("span", null, "Copy"));
     const onInspect = this.hooks.onInspect;
     const inspect = onInspect && button(
@@ -134,7 +153,13 @@ export class MessageElement {
       { class: "msg msg-assistant" },
       h("div", { class: "msg-head" }, h("span", { class: "msg-author msg-model" })),
       this.text,
-      h("footer", { class: "msg-foot" }, this.stats, h("span", { class: "msg-actions" }, copy, inspect, this.regenerateBtn)),
+      h(
+        "footer",
+        { class: "msg-foot" },
+        this.versionNav,
+        this.stats,
+        h("span", { class: "msg-actions" }, copy, inspect, this.regenerateBtn, this.answerAgainBtn),
+      ),
     );
   }
 
@@ -171,7 +196,52 @@ export class MessageElement {
     this.renderFoot();
   }
 
+  /** `‹ 2 / 3 ›` when the turn has more than one version; `data-version(s)` whenever known. */
+  private renderVersions(): void {
+    const nav = this.versionNav;
+    const versions = this.view.versions;
+    if (!versions) {
+      delete this.el.dataset.version;
+      delete this.el.dataset.versions;
+      if (nav) nav.hidden = true;
+      return;
+    }
+    const { index, answers } = versions;
+    this.el.dataset.version = String(index);
+    this.el.dataset.versions = String(answers.length);
+    if (!nav) return;
+    nav.hidden = answers.length < 2;
+    if (nav.hidden) return;
+    const step = (to: number, label: string, glyph: string, hook: string) =>
+      button(
+        label,
+        () => this.hooks.onShowVersion?.(this, answers[to - 1]),
+        { class: "icon-button small version-step", "data-testid": hook, disabled: to < 1 || to > answers.length || this.versionsLocked },
+        glyph,
+      );
+    nav.replaceChildren(
+      step(index - 1, "Previous version", "‹", "version-prev"),
+      h("span", { class: "version-label", "data-testid": "version-label", "aria-label": `Version ${index} of ${answers.length}` }, `${index} / ${answers.length}`),
+      step(index + 1, "Next version", "›", "version-next"),
+    );
+  }
+
+  /** No switching versions while an answer of the conversation streams. */
+  lockVersions(locked: boolean): void {
+    if (this.versionsLocked === locked) return;
+    this.versionsLocked = locked;
+    this.renderVersions();
+  }
+
+  /** Focuses this answer's `‹` or `›` (after a switch re-rendered the transcript), else its switcher. */
+  focusVersionStep(hook: "version-prev" | "version-next"): void {
+    const step = this.versionNav?.querySelector<HTMLButtonElement>(`[data-testid=${hook}]`);
+    const target = step && !step.disabled ? step : this.versionNav?.querySelector<HTMLButtonElement>("button:not(:disabled)");
+    target?.focus();
+  }
+
   private renderFoot(): void {
+    this.renderVersions();
     const v = this.view;
     const stats = formatStats(v.stats);
     this.stats!.replaceChildren();
@@ -214,6 +284,7 @@ export class MessageElement {
   setLast(last: boolean): void {
     // (an error has its own Retry)
     if (this.regenerateBtn) this.regenerateBtn.hidden = !last || this.view.state === "streaming" || this.view.state === "error";
+    if (this.answerAgainBtn) this.answerAgainBtn.hidden = !last || this.view.state === "streaming";
     this.el.classList.toggle("is-last", last);
   }
 

@@ -2,6 +2,8 @@
  * The model picker (Ctrl/⌘+K): a popover listing the catalog grouped by provider. Typing filters
  * it, ↑/↓ move, Enter chooses, Esc closes. Groups without a key are shown dimmed with their hint
  * and cannot be chosen; each available group can be refreshed from the provider's live list.
+ * Opened with a heading ("Answer again with…", from an answer's Another model), it says what
+ * choosing a model will do.
  */
 import { button, h } from "../dom";
 import { describeError } from "../errors";
@@ -36,6 +38,7 @@ export class PickerView {
   readonly el: HTMLElement;
   private readonly input: HTMLInputElement;
   private readonly list: HTMLElement;
+  private readonly heading: HTMLElement;
   private catalog: ProviderView[] = [];
   private current = "";
   private options: Option[] = [];
@@ -58,9 +61,11 @@ export class PickerView {
       "data-testid": "model-filter",
     });
     this.list = h("div", { class: "picker-list", id: "model-listbox", role: "listbox", "aria-label": "Models" });
+    this.heading = h("div", { class: "picker-heading", "data-testid": "picker-heading", hidden: true });
     this.el = h(
       "div",
       { class: "picker", "data-testid": "model-picker-popover", role: "dialog", "aria-label": "Choose a model", hidden: true },
+      this.heading,
       h("div", { class: "picker-search" }, icon("search"), this.input),
       this.list,
     );
@@ -76,7 +81,11 @@ export class PickerView {
     return !this.el.hidden;
   }
 
-  open(catalog: ProviderView[], current: string): void {
+  /** Opens on `current`; `heading` says what choosing does, when it is more than switching models. */
+  open(catalog: ProviderView[], current: string, heading: string | null = null): void {
+    this.heading.textContent = heading ?? "";
+    this.heading.hidden = !heading;
+    this.el.setAttribute("aria-label", heading ?? "Choose a model");
     this.catalog = catalog;
     this.current = current;
     this.input.value = "";

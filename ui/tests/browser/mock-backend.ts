@@ -124,7 +124,7 @@ function summary(c: Conversation & { last_model: string | null }): ConversationS
 }
 
 function message(conversation_id: number, role: Role, content: string, model: string | null, at: number): MessageView {
-  return { id: nextId++, conversation_id, role, content, thinking: "", model, state: "done", error: null, stats: null, created_at: at };
+  return { id: nextId++, conversation_id, role, content, thinking: "", model, state: "done", error: null, stats: null, created_at: at, versions: null };
 }
 
 function seed(): void {
@@ -320,9 +320,9 @@ class Stream {
 
 /**
  * Saves the person's `text` (none for a regenerate) and streams the answer to the last user
- * message. The `replaced` messages (what a regenerate or an edit answers anew) are deleted now
- * and named in the Turn as superseded. Which of them Rust deletes at once and which only at the
- * new answer's first text is Rust's rule (turns.rs, tested in tests/commands.rs), not the mock's.
+ * message. The `replaced` messages (what a regenerate or an edit answers anew) leave the
+ * conversation: the mock keeps no versions (Rust's tree, versions.rs, is tested in
+ * tests/commands.rs and the real window).
  */
 function startTurn(conversationId: number, text: string | null, model: string, channel: { id: number }, replaced: MessageView[] = []): Turn {
   const c = conversations.get(conversationId);
@@ -342,7 +342,7 @@ function startTurn(conversationId: number, text: string | null, model: string, c
   c.messages.push(answer);
   c.last_model = model;
   lastModel = model;
-  return { ...startStream(c, user, answer, channel, pickAnswer(user.content)), superseded: replaced.map((m) => m.id) };
+  return startStream(c, user, answer, channel, pickAnswer(user.content));
 }
 
 /** Streams `plan` into `answer` (saved, streaming) over `channel`. */
@@ -360,7 +360,7 @@ function startStream(
   const stream = new Stream(id, channel.id, answer, c, plan);
   streams.set(id, stream);
   stream.start();
-  return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id, deleted: [], superseded: [] };
+  return { user: structuredClone(user), assistant: structuredClone(answer), stream_id: id, deleted: [] };
 }
 
 // ---- compare runs -----------------------------------------------------------------------------
