@@ -534,6 +534,7 @@ async fn openai_responses_text_reasoning_and_tool_call_streams() {
             input_tokens: Some(19),
             output_tokens: Some(14),
             reasoning_tokens: Some(0),
+            cached_input_tokens: Some(0),
             generation_ns: None,
         }
     );
@@ -968,6 +969,7 @@ async fn gemini_text_thinking_and_function_call_streams() {
             input_tokens: Some(11),
             output_tokens: Some(12 + 412),
             reasoning_tokens: Some(412),
+            cached_input_tokens: None,
             generation_ns: None
         }
     );
