@@ -118,6 +118,33 @@ pub fn answer_cost(metrics: &Metrics, price: &Price) -> Option<f64> {
     )
 }
 
+/// `usd` as people read a price: cents from a dollar up (`$1.25`), two significant digits below
+/// (`$0.0042`, `$0.00045`), at most six decimals (`<$0.000001` below that), no trailing zeros past
+/// the cents. The page's `formatCost` writes the same.
+pub fn format_usd(usd: f64) -> String {
+    if usd <= 0.0 {
+        return "$0.00".to_owned();
+    }
+    if usd < 0.000_001 {
+        return "<$0.000001".to_owned();
+    }
+    if usd >= 1.0 {
+        return format!("${usd:.2}");
+    }
+    let decimals = (1 - usd.log10().floor() as i32).clamp(2, 6) as usize;
+    let written = format!("{usd:.decimals$}");
+    let trimmed = written.trim_end_matches('0');
+    let cents = "0.00".len();
+    format!(
+        "${}",
+        if trimmed.len() < cents {
+            &written[..cents]
+        } else {
+            trimmed
+        }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +235,27 @@ mod tests {
         };
         assert_eq!(answer_cost(&no_prompt, &price(1.0, 1.0)), None);
         assert_eq!(answer_cost(&Metrics::default(), &price(1.0, 1.0)), None);
+    }
+
+    #[test]
+    fn costs_are_written_with_two_significant_digits_below_a_dollar() {
+        let cases = [
+            (0.0, "$0.00"),
+            (0.000_000_4, "<$0.000001"),
+            (0.000_001_2, "$0.000001"),
+            (0.000_012_3, "$0.000012"),
+            (0.000_45, "$0.00045"),
+            (0.004_2, "$0.0042"),
+            (0.004_249, "$0.0042"),
+            (0.099_9, "$0.10"),
+            (0.123, "$0.12"),
+            (0.5, "$0.50"),
+            (1.0, "$1.00"),
+            (12.345, "$12.35"),
+        ];
+        for (usd, written) in cases {
+            assert_eq!(format_usd(usd), written, "{usd}");
+        }
     }
 
     #[test]
