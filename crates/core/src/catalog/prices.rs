@@ -2,6 +2,10 @@
 //! from model id to [`Price`], and `prices_as_of`, the date they were published. A price that
 //! cannot be used (a word for a number, a negative or absurd one, an unknown field) is left out
 //! and named in [`Prices::rejected`]: the provider and its other prices still load.
+//!
+//! A price a person sets (the app's Settings, [`Prices::set_by_person`]) goes over the written
+//! one: the price in use is the person's, else the one its definition wrote (built in, or the
+//! providers file for its own providers), else none.
 
 use std::collections::BTreeMap;
 
@@ -17,20 +21,44 @@ pub const MAX_PRICED_MODELS: usize = 1024;
 #[serde(transparent)]
 pub struct Prices {
     by_model: BTreeMap<String, Price>,
+    /// Prices a person set, over the written ones (not part of the written form).
+    #[serde(skip)]
+    set: BTreeMap<String, Price>,
     /// What was left out, and why (not part of the written form).
     #[serde(skip)]
     rejected: Vec<String>,
 }
 
 impl Prices {
-    /// The price of `model`, when one is known.
+    /// The price of `model` in use: the one a person set, else the written one, else none.
     pub fn get(&self, model: &str) -> Option<Price> {
+        self.set.get(model).or_else(|| self.by_model.get(model)).copied()
+    }
+
+    /// The price written for `model` (built in, or in the providers file), whatever a person set.
+    pub fn written(&self, model: &str) -> Option<Price> {
         self.by_model.get(model).copied()
     }
 
-    /// Every priced model with its price.
+    /// True when a person set the price of `model`.
+    pub fn is_set_by_person(&self, model: &str) -> bool {
+        self.set.contains_key(model)
+    }
+
+    /// Puts `price`, which a person set (checked by [`Price::checked`]), over the written price of
+    /// `model`.
+    pub fn set_by_person(&mut self, model: &str, price: Price) {
+        self.set.insert(model.to_owned(), price);
+    }
+
+    /// Every priced model with the price in use, by model id.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Price)> {
-        self.by_model.iter().map(|(model, price)| (model.as_str(), *price))
+        let written = self.by_model.keys().filter(|model| !self.set.contains_key(*model));
+        let mut models: Vec<&String> = self.set.keys().chain(written).collect();
+        models.sort();
+        models
+            .into_iter()
+            .filter_map(|model| Some((model.as_str(), self.get(model)?)))
     }
 
     /// True when no model is priced.
@@ -150,6 +178,29 @@ mod tests {
             "{rejected}"
         );
         assert_eq!(prices.rejected().len(), 5);
+    }
+
+    #[test]
+    fn a_price_a_person_set_goes_over_the_written_one_which_is_kept() {
+        let mut prices: Prices = serde_json::from_str(r#"{"a": {"input": 1, "output": 2}}"#).unwrap();
+        let mine = Price {
+            input: 0.5,
+            output: 1.0,
+            cached_input: None,
+            reasoning: None,
+        };
+        prices.set_by_person("a", mine);
+        prices.set_by_person("z", mine);
+        assert_eq!(prices.get("a"), Some(mine));
+        assert_eq!(prices.written("a").map(|price| price.input), Some(1.0));
+        assert!(prices.is_set_by_person("z") && !prices.is_set_by_person("b"));
+        let models: Vec<&str> = prices.iter().map(|(model, _)| model).collect();
+        assert_eq!(models, ["a", "z"]);
+        assert_eq!(
+            serde_json::to_string(&prices).unwrap(),
+            r#"{"a":{"input":1.0,"output":2.0}}"#,
+            "only the written prices are written back"
+        );
     }
 
     #[test]
