@@ -16,6 +16,7 @@
 mod app;
 mod chat;
 mod compare;
+mod cost;
 mod fakes;
 mod inspector;
 mod ipc;
