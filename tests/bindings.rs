@@ -14,12 +14,12 @@ use runnel_app::error::UiError;
 use runnel_app::ipc_types::StartupProblem;
 use runnel_app::ipc_types::{
     AppInfo, Conversation, ConversationKind, ConversationSummary, EventRow, ExportFormat, ExportedFile, KeyState,
-    Layout, LiveRows, MessageState, MessageView, ProtocolId, ProtocolView, ProviderView, Saved, Settings, Stats,
-    StreamEvents, StreamMessage, StreamSummary, Timeline, Turn, Versions,
+    Layout, LiveRows, MessageState, MessageView, ModelPrice, ProtocolId, ProtocolView, ProviderView, Saved, Settings,
+    Stats, StreamEvents, StreamMessage, StreamSummary, Timeline, Turn, Versions,
 };
 use runnel_app::{BENCH_COMMANDS, PAGE_COMMANDS, compare, layout};
 use runnel_core::provider::Field;
-use runnel_core::{ErrorKind, FinishReason, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
+use runnel_core::{ErrorKind, FinishReason, Price, RawFrame, Role, StreamError, StreamEvent, TimeoutPhase, Usage};
 use ts_rs::{Config, TS};
 
 /// The committed file.
@@ -65,6 +65,7 @@ fn generated() -> String {
     let declarations = [
         declaration::<StreamEvent>(&config),
         declaration::<Usage>(&config),
+        declaration::<Price>(&config),
         declaration::<FinishReason>(&config),
         declaration::<RawFrame>(&config),
         declaration::<StreamError>(&config),
@@ -85,6 +86,7 @@ fn generated() -> String {
         declaration::<KeyState>(&config),
         declaration::<ProtocolId>(&config),
         declaration::<ProviderView>(&config),
+        declaration::<ModelPrice>(&config),
         declaration::<ProtocolView>(&config),
         declaration::<AppInfo>(&config),
         declaration::<StartupProblem>(&config),

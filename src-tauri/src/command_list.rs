@@ -24,6 +24,7 @@ macro_rules! app_commands {
                 commands::list_providers,
                 commands::list_protocols,
                 commands::set_provider_protocol,
+                commands::set_model_price,
                 commands::set_api_key,
                 commands::delete_api_key,
                 commands::test_provider,

@@ -2,6 +2,7 @@
 //! Arguments are snake_case on the page too. Keychain calls block, so they run in
 //! `block_in_place`, off the async workers' hot path.
 
+use runnel_core::Price;
 use runnel_core::catalog::DEMO;
 use runnel_core::provider::PROTOCOLS;
 use tauri::State;
@@ -164,6 +165,22 @@ pub async fn set_provider_protocol(
 ) -> AppResult<ProviderView> {
     let def = state.providers.choose_protocol(&state.store, &provider, &protocol.0)?;
     Ok(blocking(|| state.providers.view(&def)))
+}
+
+/// Sets the price of a provider's model (US dollars per million tokens), kept in the settings
+/// over the catalog's; `null` goes back to the catalog's. Answers made from now on are costed at
+/// it.
+#[tauri::command(rename_all = "snake_case")]
+pub async fn set_model_price(
+    state: State<'_, AppState>,
+    provider: String,
+    model: String,
+    price: Option<Price>,
+) -> AppResult<ProviderView> {
+    blocking(|| {
+        let def = state.providers.set_price(&state.store, &provider, &model, price)?;
+        Ok(state.providers.view(&def))
+    })
 }
 
 /// Adds a custom endpoint speaking one of the core's protocols (`list_protocols`).

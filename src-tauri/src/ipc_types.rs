@@ -1,7 +1,7 @@
 //! The serde types that cross IPC, exactly as docs/IPC.md describes them.
 
 pub use runnel_core::inspect::EventRow;
-use runnel_core::{Completion, FinishReason, Metrics, Outcome, Role, StreamEvent};
+use runnel_core::{Completion, FinishReason, Metrics, Outcome, Price, Role, StreamEvent};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -81,6 +81,11 @@ pub struct Stats {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub server_tokens_per_sec: Option<f64>,
+    /// What the answer cost in US dollars, worked out by the core from the server's usage and
+    /// the model's price when the answer was made; absent without either.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cost_usd: Option<f64>,
 }
 
 impl Stats {
@@ -96,6 +101,7 @@ impl Stats {
             finish_reason: finish.map(|reason| reason.as_str().to_owned()),
             reasoning_tokens: metrics.reasoning_tokens,
             server_tokens_per_sec: metrics.server_tokens_per_sec,
+            cost_usd: metrics.cost_usd,
         }
     }
 }
@@ -325,10 +331,29 @@ pub struct ProviderView {
     pub key_env: Option<String>,
     /// Its models (live when fetched, else its own list), without the provider prefix.
     pub models: Vec<String>,
+    /// The prices of its models (each of `models`, then any other priced one), as the core
+    /// resolved them: Settings' over the catalog's.
+    pub prices: Vec<ModelPrice>,
     /// It can answer now: a key is set or none is needed.
     pub available: bool,
     /// Why it cannot answer, when it cannot.
     pub hint: Option<String>,
+}
+
+/// A model's price as Settings shows it (US dollars per million tokens).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct ModelPrice {
+    /// The model's id, without the provider prefix.
+    pub model: String,
+    /// The price in use: the one set in Settings, else the catalog's (built in or the providers
+    /// file), else none (its answers show no cost).
+    pub price: Option<Price>,
+    /// The catalog's price, whatever Settings set.
+    pub written: Option<Price>,
+    /// True when the price in use was set in Settings (`set_model_price`).
+    pub set: bool,
+    /// The day the catalog's price was published (`YYYY-MM-DD`), when it has one.
+    pub as_of: Option<String>,
 }
 
 /// A wire protocol's id, as `add_custom_provider` takes it and `ProviderView::protocol` names

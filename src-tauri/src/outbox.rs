@@ -249,6 +249,7 @@ mod tests {
             finish_reason: None,
             reasoning_tokens: None,
             server_tokens_per_sec: None,
+            cost_usd: None,
         }
     }
 
@@ -395,6 +396,7 @@ mod tests {
             finish_reason: Some("content_filter".into()),
             reasoning_tokens: None,
             server_tokens_per_sec: None,
+            cost_usd: None,
         };
         outbox.flush_all(&sink, &longest);
         let messages: Vec<_> = received.try_iter().collect();

@@ -30,6 +30,15 @@ pub enum Problem {
         /// What is wrong.
         reason: String,
     },
+    /// Prices in `RUNNEL_PROVIDERS_FILE` that cannot be used were left out; the rest of the file
+    /// is in use.
+    #[error("Prices in the providers file {path} were left out: {}", reasons.join("; "))]
+    ProviderPrices {
+        /// The file.
+        path: PathBuf,
+        /// Each left out, naming its provider and model, and why.
+        reasons: Vec<String>,
+    },
     /// History cannot be written where it belongs; it is kept in memory for this session.
     #[error("History cannot be saved in {path}: {reason}.")]
     HistoryUnavailable {
@@ -74,6 +83,7 @@ impl Problem {
     pub fn kind(&self) -> &'static str {
         match self {
             Self::ProvidersFile { .. } => "providers_file",
+            Self::ProviderPrices { .. } => "provider_prices",
             Self::HistoryUnavailable { .. } => "history_unavailable",
             Self::DatabaseTooNew { .. } => "database_too_new",
             Self::DatabaseCorrupt { .. } => "database_corrupt",
@@ -84,6 +94,9 @@ impl Problem {
     pub fn action(&self) -> &'static str {
         match self {
             Self::ProvidersFile { .. } => "Fix the file and restart Runnel. The built-in providers work meanwhile.",
+            Self::ProviderPrices { .. } => {
+                "Those models show no cost meanwhile (a price can also be set in Settings); everything else in the file is in use. Fix the file and restart Runnel."
+            }
             Self::HistoryUnavailable { .. } => {
                 "Chat works, but this session's history won't be saved. Check the folder's permissions and free space, then restart Runnel."
             }
@@ -100,6 +113,7 @@ impl Problem {
     pub fn path(&self) -> &Path {
         match self {
             Self::ProvidersFile { path, .. }
+            | Self::ProviderPrices { path, .. }
             | Self::HistoryUnavailable { path, .. }
             | Self::DatabaseTooNew { path, .. }
             | Self::DatabaseCorrupt { path, .. } => path,
@@ -124,13 +138,20 @@ impl From<&Problem> for StartupProblem {
     }
 }
 
-/// The built-in providers and those of the providers file at `path`, or the problem that leaves
-/// only the built-ins.
-pub fn providers_file(path: &Path) -> Result<Catalog, Problem> {
+/// The built-in providers and those of the providers file at `path` (with the prices it wrote
+/// that were left out, if any), or the problem that leaves only the built-ins.
+pub fn providers_file(path: &Path) -> Result<(Catalog, Option<Problem>), Problem> {
     let mut catalog = Catalog::builtin();
     read_providers_file(path)
         .and_then(|defs| catalog.extend(defs))
-        .map(|()| catalog)
+        .map(|()| {
+            let reasons = catalog.price_problems();
+            let problem = (!reasons.is_empty()).then(|| Problem::ProviderPrices {
+                path: path.to_owned(),
+                reasons,
+            });
+            (catalog, problem)
+        })
         .map_err(|error| Problem::ProvidersFile {
             path: path.to_owned(),
             line: error.line,
@@ -248,6 +269,29 @@ mod tests {
         let view = StartupProblem::from(&problem);
         assert_eq!(view.kind, "providers_file");
         assert!(view.message.contains("line 2, column"), "{}", view.message);
+    }
+
+    #[test]
+    fn a_price_that_cannot_be_used_is_named_and_the_rest_of_the_file_is_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(
+            &path,
+            r#"[{"id": "x", "base_url": "http://h/v1", "prices": {"m": {"input": "free", "output": 1}, "n": {"input": 1, "output": 2}}}]"#,
+        )
+        .unwrap();
+        let (catalog, problem) = providers_file(&path).unwrap();
+        assert!(catalog.get("x").unwrap().price("n").is_some());
+        let view = StartupProblem::from(&problem.unwrap());
+        assert_eq!(view.kind, "provider_prices");
+        assert!(
+            view.message
+                .contains("`x`: the price of `m`: invalid type: string \"free\""),
+            "{}",
+            view.message
+        );
+        std::fs::write(&path, r#"[{"id": "x", "base_url": "http://h/v1"}]"#).unwrap();
+        assert_eq!(providers_file(&path).unwrap().1, None);
     }
 
     #[test]

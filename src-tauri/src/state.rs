@@ -40,7 +40,7 @@ impl AppState {
     /// `data_dir`. Neither can keep the app from opening: what fails is in `startup_problems`.
     pub fn start(data_dir: &Path, keys: Arc<dyn KeyStore>, providers_file: Option<&Path>) -> AppResult<Self> {
         let (catalog, problem) = match providers_file.map(startup::providers_file) {
-            Some(Ok(catalog)) => (catalog, None),
+            Some(Ok((catalog, problem))) => (catalog, problem),
             Some(Err(problem)) => {
                 tracing::error!(%problem, "only the built-in providers are offered");
                 (Catalog::builtin(), Some(problem))

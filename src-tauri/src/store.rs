@@ -570,6 +570,12 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a setting (none is fine).
+    pub fn delete_setting(&self, key: &str) -> AppResult<()> {
+        self.with(|db| db.execute("DELETE FROM settings WHERE key = ?1", [key]))?;
+        Ok(())
+    }
+
     /// Keeps the recording of answer `message_id` (an `.sse` file's sidecar and body), replacing
     /// any it had (a compare column answered again).
     pub fn save_recording(&self, message_id: i64, sidecar: &str, body: &[u8]) -> AppResult<()> {
@@ -874,6 +880,7 @@ mod tests {
             finish_reason: None,
             reasoning_tokens: None,
             server_tokens_per_sec: None,
+            cost_usd: Some(0.0042),
         };
         let saved = store
             .finish_message(

@@ -183,8 +183,12 @@ pub fn stream_into(
     let model = assistant.model.clone().unwrap_or_default();
     let (provider_id, model_id) = split_model(&model)?;
     let store = &state.store;
+    // The model's price as the core resolved it (Settings' over the catalog's): the answer's
+    // cost is worked out from its usage at this price.
+    let mut price = None;
     let endpoint = tokio::task::block_in_place(|| {
         let def = state.providers.get(store, provider_id)?;
+        price = def.price(model_id);
         state.providers.endpoint(&def)
     });
     let endpoint = match endpoint {
@@ -199,6 +203,7 @@ pub fn stream_into(
     // Every answer is recorded, for the inspector (`recordings`).
     let options = StreamOptions {
         record: true,
+        price,
         ..StreamOptions::default()
     };
     let stream = state.engine.stream(&endpoint, &request, options);

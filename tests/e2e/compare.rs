@@ -22,15 +22,22 @@ const FAILING: &str = "failing/model-b";
 const SLOW: &str = "slow/model-c";
 const PROMPT: &str = "Which stream ends first?";
 
-/// The providers file for three OpenAI-style fakes, one model each, no key needed.
+/// The providers file for three OpenAI-style fakes, one model each, no key needed; the fast one
+/// priced.
 fn providers_file(servers: [(&str, &FakeServer); 3]) -> String {
     let entries: Vec<Value> = servers
         .iter()
         .map(|(model, server)| {
             let (id, model) = model.split_once('/').expect("provider/model");
+            // The fast model alone has a price: $3 in, $10 out per million tokens.
+            let prices = match id == "fast" {
+                true => json!({ model: { "input": 3, "output": 10 } }),
+                false => json!({}),
+            };
             json!({
                 "id": id, "name": format!("Fake {id}"), "protocol": "openai",
-                "base_url": format!("{}/v1", server.url()), "models": [model], "key_required": false
+                "base_url": format!("{}/v1", server.url()), "models": [model], "key_required": false,
+                "prices_as_of": "2025-10-01", "prices": prices
             })
         })
         .collect();
@@ -191,6 +198,17 @@ fn three_models_side_by_side_one_failing_one_stopped_one_continued() {
             OPENAI_FIXTURE_TEXT.chars().count().to_string(),
             "characters"
         );
+        // The fixture's 19 prompt and 14 answer tokens at $3 and $10 per million; the others
+        // have no price (and the stopped one no usage): no cost, not a guess.
+        let header: String = wd
+            .read(
+                "return document.querySelector('[data-testid=compare-table] thead th[data-column=cost]').textContent;",
+                vec![],
+            )
+            .await;
+        assert_eq!(header, "Cost");
+        let costs: Vec<&str> = rows.iter().map(|row| row[7].as_str()).collect();
+        assert_eq!(costs, vec!["$0.0002", "–", "–"], "{rows:?}");
         let _: Value = wd
             .run(
                 "document.querySelector('[data-testid=compare-table]').scrollIntoView({ block: 'end' }); return null;",

@@ -12,6 +12,11 @@ pub const ANTHROPIC_MESSAGES: &str = "/v1/messages";
 pub const GPT: &str = "fake-openai/gpt-fake";
 /// The Anthropic-style model, as the app names it (its provider requires a key).
 pub const CLAUDE: &str = "fake-anthropic/claude-fake";
+/// The price of `GPT` in the providers file, in US dollars per million tokens: an answer of
+/// [`openai_sse`] (9 prompt tokens) costs 9 × $3 + its deltas × $10 per million. Claude has none.
+pub fn gpt_price() -> serde_json::Value {
+    json!({ "input": 3, "output": 10 })
+}
 /// The built-in offline demo model.
 pub const DEMO: &str = "demo/runnel-demo";
 /// The text `openai_text.sse` streams.
@@ -41,7 +46,8 @@ impl Fakes {
         json!([
             {
                 "id": "fake-openai", "name": "Fake OpenAI", "protocol": "openai",
-                "base_url": format!("{}/v1", self.openai.url()), "models": ["gpt-fake"], "key_required": false
+                "base_url": format!("{}/v1", self.openai.url()), "models": ["gpt-fake"], "key_required": false,
+                "prices_as_of": "2025-10-01", "prices": { "gpt-fake": gpt_price() }
             },
             {
                 "id": "fake-anthropic", "name": "Fake Anthropic", "protocol": "anthropic",

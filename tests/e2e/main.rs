@@ -17,6 +17,7 @@ mod a11y;
 mod app;
 mod chat;
 mod compare;
+mod cost;
 mod export;
 mod fakes;
 mod inspector;

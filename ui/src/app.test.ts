@@ -40,6 +40,7 @@ const ipc = {
   listProviders: vi.fn(async () => []),
   listProtocols: vi.fn(async () => []),
   setProviderProtocol: vi.fn(),
+  setModelPrice: vi.fn(),
   setApiKey: vi.fn(),
   deleteApiKey: vi.fn(),
   testProvider: vi.fn(),

@@ -16,14 +16,14 @@ describe("the summary table", () => {
 
   it("gives each column its times, tokens, rate and characters, in column order", () => {
     const rows = summaryRows([
-      { model: "openai/gpt", state: "done", content: "Café 🦀", stats: stats({}) },
+      { model: "openai/gpt", state: "done", content: "Café 🦀", stats: stats({ cost_usd: 0.00042 }) },
       { model: "slow/m", state: "stopped", content: "tok0 ", stats: stats({ tokens_estimated: true, output_tokens: 1, tokens_per_sec: 2 }) },
       { model: "failing/m", state: "error", content: "", stats: null },
     ]);
     expect(rows).toEqual([
-      { model: "openai/gpt", state: "done", ttft: "0.41 s", total: "3.65 s", tokens: "312", tokensPerSec: "96.4", characters: "6" },
-      { model: "slow/m", state: "stopped", ttft: "0.41 s", total: "3.65 s", tokens: "~1", tokensPerSec: "~2.0", characters: "5" },
-      { model: "failing/m", state: "error", ttft: "–", total: "–", tokens: "–", tokensPerSec: "–", characters: "0" },
+      { model: "openai/gpt", state: "done", ttft: "0.41 s", total: "3.65 s", tokens: "312", tokensPerSec: "96.4", characters: "6", cost: "$0.00042" },
+      { model: "slow/m", state: "stopped", ttft: "0.41 s", total: "3.65 s", tokens: "~1", tokensPerSec: "~2.0", characters: "5", cost: "–" },
+      { model: "failing/m", state: "error", ttft: "–", total: "–", tokens: "–", tokensPerSec: "–", characters: "0", cost: "–" },
     ]);
   });
 

@@ -2,6 +2,7 @@
  * The summary table of a compare run as pure functions, once every column has ended: each
  * column's saved numbers (Rust's, the same the stats line under an answer shows), formatted.
  */
+import { formatCost } from "./format";
 import type { MessageState, Stats } from "./types";
 
 /** What the summary table needs of one column. */
@@ -21,6 +22,8 @@ export interface SummaryRow {
   tokens: string;
   tokensPerSec: string;
   characters: string;
+  /** The answer's cost (the core's, from the server's counts), "–" when it has none. */
+  cost: string;
 }
 
 const DASH = "–";
@@ -39,6 +42,7 @@ export function summaryRows(columns: ColumnResult[]): SummaryRow[] {
       tokensPerSec:
         stats?.tokens_per_sec == null || !Number.isFinite(stats.tokens_per_sec) ? DASH : `${est}${stats.tokens_per_sec.toFixed(1)}`,
       characters: String(Array.from(content).length),
+      cost: stats?.cost_usd == null ? DASH : formatCost(stats.cost_usd),
     };
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayGroup, demoHint, formatStats, groupByDay, keyEnvNote, keyStatus, modelLabel, orList, providerName } from "./format";
+import { conversationCost, dayGroup, demoHint, formatCost, formatStats, groupByDay, keyEnvNote, keyStatus, modelLabel, orList, providerName } from "./format";
 import type { Stats } from "./types";
 import { providerView } from "./testing";
 
@@ -93,5 +93,35 @@ describe("day groups", () => {
     const groups = groupByDay(items, now);
     expect(groups.map(([g]) => g)).toEqual(["Today", "Previous 7 days", "Older"]);
     expect(groups[0][1].map((i) => i.id)).toEqual([0, 1]);
+  });
+});
+
+describe("formatCost", () => {
+  it("writes two significant digits below a dollar, cents above, as the core does", () => {
+    const cases: [number, string][] = [
+      [0, "$0.00"],
+      [0.0000004, "<$0.000001"],
+      [0.0000123, "$0.000012"],
+      [0.00045, "$0.00045"],
+      [0.0042, "$0.0042"],
+      [0.004249, "$0.0042"],
+      [0.0999, "$0.10"],
+      [0.123, "$0.12"],
+      [0.5, "$0.50"],
+      [12.345, "$12.35"],
+    ];
+    for (const [usd, written] of cases) expect(formatCost(usd)).toBe(written);
+  });
+});
+
+describe("conversationCost", () => {
+  it("sums the priced answers and says how many were not priced", () => {
+    expect(conversationCost([0.001, 0.0002])).toBe("$0.0012");
+    expect(conversationCost([0.001, null, undefined, 0.002])).toBe("$0.003 · 2 answers not priced");
+    expect(conversationCost([0.5, null])).toBe("$0.50 · 1 answer not priced");
+  });
+  it("is empty when no answer was priced", () => {
+    expect(conversationCost([])).toBe("");
+    expect(conversationCost([null, null])).toBe("");
   });
 });

@@ -23,6 +23,39 @@ export function formatStats(stats: Stats | null): string {
   return parts.join(" · ");
 }
 
+/**
+ * A cost in US dollars as the core's `cost::format_usd` writes it: cents from a dollar up
+ * ("$1.25"), two significant digits below ("$0.0042"), at most six decimals ("<$0.000001" below).
+ */
+export function formatCost(usd: number): string {
+  if (!(usd > 0)) return "$0.00";
+  if (usd < 0.000001) return "<$0.000001";
+  if (usd >= 1) return `$${usd.toFixed(2)}`;
+  const decimals = Math.min(6, Math.max(2, 1 - Math.floor(Math.log10(usd))));
+  const written = usd.toFixed(decimals);
+  const trimmed = written.replace(/0+$/, "");
+  return `$${trimmed.length < 4 ? written.slice(0, 4) : trimmed}`;
+}
+
+/**
+ * A conversation's cost line from its answers' costs (each the core's, `null` for an answer
+ * without one): the sum of those priced, and how many were not ("$0.012 · 1 answer not priced").
+ * Empty when no answer was priced.
+ */
+export function conversationCost(costs: (number | null | undefined)[]): string {
+  let sum = 0;
+  let priced = 0;
+  for (const cost of costs) {
+    if (cost == null) continue;
+    sum += cost;
+    priced++;
+  }
+  if (priced === 0) return "";
+  const unpriced = costs.length - priced;
+  const note = unpriced === 0 ? "" : ` · ${unpriced} ${unpriced === 1 ? "answer" : "answers"} not priced`;
+  return `${formatCost(sum)}${note}`;
+}
+
 /** "provider/some-model" → { provider: "provider", model: "some-model" }. */
 export function splitModel(full: string): { provider: string; model: string } {
   const i = full.indexOf("/");

@@ -9,7 +9,7 @@
  * Every rejection is normalized to a `UiError`, so callers can always switch on `kind`.
  */
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { Commands, ExportFormat, Layout, LiveRows, ProtocolId, StreamMessage, UiError } from "./types";
+import type { Commands, ExportFormat, Layout, LiveRows, Price, ProtocolId, StreamMessage, UiError } from "./types";
 
 /** Receives each message of one answer's stream, in `seq` order. */
 export type StreamHandler = (message: StreamMessage) => void;
@@ -65,6 +65,7 @@ export const ipc = {
   listProviders: () => call("list_providers", {}),
   listProtocols: () => call("list_protocols", {}),
   setProviderProtocol: (provider: string, protocol: ProtocolId) => call("set_provider_protocol", { provider, protocol }),
+  setModelPrice: (provider: string, model: string, price: Price | null) => call("set_model_price", { provider, model, price }),
   setApiKey: (provider: string, key: string) => call("set_api_key", { provider, key }),
   deleteApiKey: (provider: string) => call("delete_api_key", { provider }),
   testProvider: (provider: string) => call("test_provider", { provider }),

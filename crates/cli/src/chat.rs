@@ -112,6 +112,7 @@ pub async fn run(args: ChatArgs) -> Result<u8, Failure> {
         StreamOptions {
             raw: args.raw,
             record: args.save_sse.is_some(),
+            price: choice.price(),
         },
     );
     let completion = print_stream(stream, format).await;

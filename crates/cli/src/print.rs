@@ -110,7 +110,7 @@ pub fn report_error(error: &StreamError) -> u8 {
 pub fn print_stats(choice: &Choice, completion: &Completion) {
     let metrics = &completion.metrics;
     eprintln!(
-        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens{}  {} tok/s{}  {} deltas  {} bytes",
+        "{}  first byte {}  first token {}  total {:.0} ms  {} tokens{}  {} tok/s{}  {} deltas  {} bytes{}",
         completion.model.clone().unwrap_or_else(|| choice.label()),
         show::ms(metrics.ttfb_ms),
         show::ms(metrics.ttft_ms),
@@ -121,5 +121,6 @@ pub fn print_stats(choice: &Choice, completion: &Completion) {
         show::server_rate(metrics),
         metrics.deltas,
         metrics.bytes,
+        show::cost(metrics),
     );
 }

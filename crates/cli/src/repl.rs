@@ -133,9 +133,14 @@ pub async fn run(mut session: Session) -> Result<u8, Failure> {
         messages.extend(history.iter().cloned());
         let mut request = ChatRequest::new(session.choice.model(), messages);
         request.options = session.options.clone();
-        let stream = session
-            .engine
-            .stream(&session.endpoint, &request, StreamOptions::default());
+        let stream = session.engine.stream(
+            &session.endpoint,
+            &request,
+            StreamOptions {
+                price: session.choice.price(),
+                ..StreamOptions::default()
+            },
+        );
         let completion = print_stream(stream, Format::Text).await;
         if session.stats {
             print_stats(&session.choice, &completion);

@@ -48,6 +48,11 @@ impl Choice {
         format!("{}/{}", self.provider, self.model())
     }
 
+    /// The model's price, as the catalog (built in, or the providers file) gives it.
+    pub fn price(&self) -> Option<runnel_core::Price> {
+        catalog().get(&self.provider)?.price(&self.model())
+    }
+
     /// The model, or the provider's default.
     pub fn model(&self) -> String {
         self.model
@@ -154,6 +159,9 @@ pub fn catalog() -> &'static Catalog {
                 format!(" (line {line}, column {})", problem.column.unwrap_or(1))
             });
             eprintln!("runnel: RUNNEL_PROVIDERS_FILE not used: {problem}{place}");
+        }
+        for problem in catalog.price_problems() {
+            eprintln!("runnel: RUNNEL_PROVIDERS_FILE: left out {problem}");
         }
         catalog
     })

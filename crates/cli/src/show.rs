@@ -37,3 +37,11 @@ pub fn server_rate(metrics: &Metrics) -> String {
         .server_tokens_per_sec
         .map_or_else(String::new, |rate| format!(" (server {rate:.1})"))
 }
+
+/// `  cost $0.0042` when the answer has a cost (a priced model, the server's counts), else
+/// nothing: a model without a price shows no cost rather than a guess.
+pub fn cost(metrics: &Metrics) -> String {
+    metrics.cost_usd.map_or_else(String::new, |usd| {
+        format!("  cost {}", runnel_core::cost::format_usd(usd))
+    })
+}

@@ -557,6 +557,55 @@ async fn a_providers_file_entry_is_a_provider_like_any_other() {
     );
 }
 
+#[tokio::test]
+async fn stats_print_the_cost_of_a_priced_model_and_none_for_an_unpriced_one() {
+    let server = FakeServer::start().await;
+    // 19 prompt tokens and 14 answer tokens, as the server counts them.
+    server.route("/v1/chat/completions", Reply::sse(fixture("openai_text.sse")));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("providers.json");
+    let entry = serde_json::json!([{
+        "id": "box",
+        "base_url": format!("{}/v1", server.url()),
+        "models": ["priced", "unpriced"],
+        "prices_as_of": "2025-10-01",
+        "prices": {
+            "priced": {"input": 2.5, "cached_input": 1.25, "output": 10},
+            "broken": {"input": -1, "output": 1}
+        },
+    }]);
+    std::fs::write(&file, entry.to_string()).unwrap();
+    let chat = |service: &str, model: &str| {
+        let mut command = runnel(service);
+        command
+            .env("RUNNEL_PROVIDERS_FILE", &file)
+            .args(["chat", "--stats", "-m", model, "hi"]);
+        command
+    };
+
+    let mut priced = chat("cost-priced", "box/priced");
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || output(&mut priced)).await.unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.starts_with("Hello!"), "{stdout}");
+    // 19 × $2.50 + 14 × $10 per million.
+    assert!(
+        stderr.contains("14 tokens") && stderr.contains("  cost $0.00019"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("left out `box`: the price of `broken`: the input price must not be negative"),
+        "a bad price is named and the rest of the file is used: {stderr}"
+    );
+
+    let mut unpriced = chat("cost-unpriced", "box/unpriced");
+    let (code, _, stderr) = tokio::task::spawn_blocking(move || output(&mut unpriced))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("14 tokens"), "{stderr}");
+    assert!(!stderr.contains("cost"), "no price, no cost: {stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs a Secret Service on D-Bus; scripts/test provides one"]
 async fn keys_live_in_the_keychain_and_go_only_to_their_host() {

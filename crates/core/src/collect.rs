@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cost::Price;
 use crate::error::StreamError;
 use crate::event::{FinishReason, StreamEvent, Usage};
 use crate::limits::Limits;
@@ -79,6 +80,8 @@ pub struct Collector {
     started: Instant,
     /// [`Limits::tool_calls`]: a tool-call index at or past it is never allocated for.
     max_tool_calls: u32,
+    /// The model's price, when known: the cost is worked out from each usage report.
+    price: Option<Price>,
     completion: Completion,
 }
 
@@ -95,6 +98,7 @@ impl Collector {
         Self {
             started,
             max_tool_calls: limits.tool_calls,
+            price: None,
             completion: Completion {
                 response_id: None,
                 model: None,
@@ -108,6 +112,12 @@ impl Collector {
                 recording: None,
             },
         }
+    }
+
+    /// Works out the answer's cost at `price` (when given) from each usage report from now on
+    /// ([`Metrics::cost_usd`]).
+    pub fn set_price(&mut self, price: Option<Price>) {
+        self.price = price;
     }
 
     /// Records the arrival of the response head.
@@ -153,7 +163,12 @@ impl Collector {
                 }
                 call.arguments.push_str(arguments);
             }
-            StreamEvent::Usage(usage) => completion.usage = *usage,
+            StreamEvent::Usage(usage) => {
+                completion.usage = *usage;
+                completion.metrics.cost_usd = self
+                    .price
+                    .and_then(|price| crate::cost::answer_cost(&completion.metrics, &price));
+            }
             StreamEvent::Finish { reason, raw_reason } => {
                 completion.outcome = Outcome::Done {
                     reason: *reason,

@@ -114,6 +114,11 @@ pub struct Usage {
     pub input_tokens: Option<u64>,
     /// Tokens of the answer, when reported.
     pub output_tokens: Option<u64>,
+    /// Of the prompt's tokens, those read from the provider's prompt cache, when it counts them
+    /// (absent from the JSON when not). `input_tokens` includes them, in every protocol.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub cached_input_tokens: Option<u64>,
     /// Of the answer's tokens, those the model spent reasoning, when the provider counts them
     /// (absent from the JSON when not).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -54,6 +54,7 @@
 pub mod body;
 pub mod catalog;
 pub mod collect;
+pub mod cost;
 pub mod demo;
 pub mod endpoint;
 pub mod engine;
@@ -82,6 +83,7 @@ pub mod timeouts;
 
 pub use catalog::{Catalog, ProviderDef};
 pub use collect::{Collector, Completion, Outcome, ToolCall};
+pub use cost::Price;
 pub use endpoint::Endpoint;
 pub use engine::Engine;
 pub use error::{ErrorKind, StreamError, TimeoutPhase};

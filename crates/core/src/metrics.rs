@@ -11,6 +11,11 @@
 //!   the last event seen (the ending included); none until there are two tokens and time between
 //!   them;
 //! - **duration**: to the last event seen;
+//! - **cached input tokens**: of the input tokens, those the provider read from its prompt cache,
+//!   from the latest usage report that gives them;
+//! - **cost**: the answer's price in US dollars, from the provider's own counts and the model's
+//!   price ([`cost::answer_cost`](crate::cost::answer_cost), which states the rule), set by the
+//!   stream's [`Collector`](crate::Collector) when it knows the price; none without both;
 //! - **reasoning tokens**: of the output tokens, those the provider says the model spent
 //!   reasoning, from the latest usage report that gives them;
 //! - **server tokens per second**: output tokens divided by the server's own generation time,
@@ -49,6 +54,13 @@ pub struct Metrics {
     pub reasoning_tokens: Option<u64>,
     /// Output tokens per second of the server's own generation time, when it reports one.
     pub server_tokens_per_sec: Option<f64>,
+    /// Of the input tokens, those read from the provider's prompt cache, as it last reported them.
+    #[serde(default)]
+    pub cached_input_tokens: Option<u64>,
+    /// What the answer cost in US dollars, from the provider's counts and the model's price;
+    /// none without a price or without the provider's counts.
+    #[serde(default)]
+    pub cost_usd: Option<f64>,
 }
 
 impl Metrics {
@@ -75,6 +87,7 @@ impl Metrics {
             }
             self.input_tokens = usage.input_tokens.or(self.input_tokens);
             self.reasoning_tokens = usage.reasoning_tokens.or(self.reasoning_tokens);
+            self.cached_input_tokens = usage.cached_input_tokens.or(self.cached_input_tokens);
             if let (Some(tokens), Some(ns)) = (usage.output_tokens, usage.generation_ns.filter(|ns| *ns > 0)) {
                 self.server_tokens_per_sec = Some(tokens as f64 * 1e9 / ns as f64);
             }
@@ -169,6 +182,7 @@ mod tests {
             input_tokens: Some(5),
             output_tokens: Some(40),
             reasoning_tokens: Some(30),
+            cached_input_tokens: None,
             generation_ns: Some(500_000_000),
         };
         metrics.record(200.0, 0, &StreamEvent::Usage(reported));

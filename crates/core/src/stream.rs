@@ -53,6 +53,9 @@ pub struct StreamOptions {
     /// time), handed over in [`Completion::recording`] when the stream ends; bounded by
     /// [`Limits::recording_bytes`] and [`Limits::recording_chunks`].
     pub record: bool,
+    /// The model's price, when known: the answer's cost is worked out from the provider's usage
+    /// report ([`Metrics::cost_usd`](crate::Metrics::cost_usd)).
+    pub price: Option<crate::cost::Price>,
 }
 
 /// Stops a stream from any task or thread. Cheap to clone.
@@ -150,7 +153,9 @@ impl ChatStream {
                 .unwrap_or_default(),
         };
         tokio::spawn(driver.run(http_request, stop.0.clone()));
-        Self::receiving(receiver, stop, tap, started, limits)
+        let mut stream = Self::receiving(receiver, stop, tap, started, limits);
+        stream.collector.set_price(options.price);
+        stream
     }
 
     /// A stream that could not be sent: it ends at once with `error`.

@@ -209,7 +209,10 @@ async fn a_flood_of_events_without_text_ends_at_the_event_limit_keeping_the_text
     for raw in [false, true] {
         let server = FakeServer::start().await;
         server.enqueue(Reply::sse(text_chunk("Before")).end(End::Endless(USAGE_CHUNK.repeat(100).into_bytes())));
-        let options = StreamOptions { raw, record: false };
+        let options = StreamOptions {
+            raw,
+            ..StreamOptions::default()
+        };
         let stream = limited(limits).stream(&endpoint(&server, "openai"), &request(), options);
         let completion = tokio::time::timeout(PATIENCE, stream.finish())
             .await
@@ -254,7 +257,10 @@ async fn a_consumer_that_does_not_read_stops_the_socket_being_read() {
     for raw in [false, true] {
         let server = FakeServer::start().await;
         server.enqueue(Reply::sse(text_chunk("Before")).end(End::Endless(USAGE_CHUNK.repeat(100).into_bytes())));
-        let options = StreamOptions { raw, record: false };
+        let options = StreamOptions {
+            raw,
+            ..StreamOptions::default()
+        };
         let mut stream = engine().stream(&endpoint(&server, "openai"), &request(), options);
         // Read up to the first usage report, then read nothing.
         while let Some(event) = stream.next().await {

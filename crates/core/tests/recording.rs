@@ -14,6 +14,7 @@ use runnel_testkit::{Chunking, End, FakeServer, Reply, fixture};
 const RECORD: StreamOptions = StreamOptions {
     raw: true,
     record: true,
+    price: None,
 };
 
 #[tokio::test]

@@ -37,9 +37,12 @@ async fn openai_text_stream_yields_start_text_usage_and_finish_last() {
         })
     );
     assert_eq!(text_of(&events), OPENAI_TEXT);
+    // The fixture's usage also details its (zero) cached and reasoning tokens.
     assert!(events.contains(&StreamEvent::Usage(Usage {
         input_tokens: Some(19),
         output_tokens: Some(14),
+        cached_input_tokens: Some(0),
+        reasoning_tokens: Some(0),
         ..Usage::default()
     })));
     assert_eq!(
@@ -149,6 +152,7 @@ async fn anthropic_text_thinking_tools_and_stop_reasons() {
         Usage {
             input_tokens: Some(21),
             output_tokens: Some(27),
+            cached_input_tokens: Some(0),
             ..Usage::default()
         }
     );
@@ -534,6 +538,7 @@ async fn openai_responses_text_reasoning_and_tool_call_streams() {
             input_tokens: Some(19),
             output_tokens: Some(14),
             reasoning_tokens: Some(0),
+            cached_input_tokens: Some(0),
             generation_ns: None,
         }
     );
@@ -968,6 +973,7 @@ async fn gemini_text_thinking_and_function_call_streams() {
             input_tokens: Some(11),
             output_tokens: Some(12 + 412),
             reasoning_tokens: Some(412),
+            cached_input_tokens: None,
             generation_ns: None
         }
     );

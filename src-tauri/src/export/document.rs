@@ -144,6 +144,7 @@ mod tests {
             finish_reason: Some("stop".into()),
             reasoning_tokens: Some(2),
             server_tokens_per_sec: None,
+            cost_usd: None,
         };
         store
             .finish_message(answer.id, "Hello", "hmm", MessageState::Done, None, Some(&stats))
@@ -179,7 +180,14 @@ mod tests {
             .unwrap();
         for model in ["a/x", "b/y", "c/z"] {
             store
-                .add_child(run.id, Some(prompt.id), Role::Assistant, model, Some(model), MessageState::Done)
+                .add_child(
+                    run.id,
+                    Some(prompt.id),
+                    Role::Assistant,
+                    model,
+                    Some(model),
+                    MessageState::Done,
+                )
                 .unwrap();
         }
         let document = Document::read(&store, run.id).unwrap();

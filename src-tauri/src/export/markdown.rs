@@ -102,7 +102,8 @@ fn turn(out: &mut String, message: &MessageRecord, column: Option<usize>, versio
     }
 }
 
-/// "model · 0.41 s to first token · 96 tok/s · 312 tok (20 reasoning) · 12 in · 1.30 s · stop",
+/// "model · 0.41 s to first token · 96 tok/s · 312 tok (20 reasoning) · 12 in · 1.30 s · stop ·
+/// $0.0031",
 /// the numbers the app shows under an answer; `~` marks counted (not reported) tokens.
 pub fn stats_line(model: &str, stats: Option<&Stats>) -> String {
     let mut parts = vec![escape_inline(model)];
@@ -130,6 +131,9 @@ pub fn stats_line(model: &str, stats: Option<&Stats>) -> String {
         parts.push(format!("{:.2} s", stats.duration_ms / 1000.0));
         if let Some(reason) = &stats.finish_reason {
             parts.push(escape_inline(&reason.replace('_', " ")));
+        }
+        if let Some(usd) = stats.cost_usd {
+            parts.push(runnel_core::cost::format_usd(usd));
         }
     }
     parts.join(" · ")
@@ -222,6 +226,7 @@ mod tests {
             finish_reason: Some("max_tokens".into()),
             reasoning_tokens: Some(20),
             server_tokens_per_sec: None,
+            cost_usd: Some(0.0031),
         }
     }
 
@@ -245,7 +250,7 @@ mod tests {
             "# Streams \\*and\\* fences\n\n*2 messages, exported from Runnel*\n\n## You\n\nHow do streams end?\n\n\
              ## Answer: demo/m\n\n<details>\n<summary>Thinking</summary>\n\nThey ask about *streams*.\n\n</details>\n\n\
              Use `[DONE]`.\n\n```rust\nlet x = 1;\n```\n\n\
-             *demo/m · 0.41 s to first token · 96 tok/s · 312 tok (20 reasoning) · 12 in · 3.70 s · max tokens*\n"
+             *demo/m · 0.41 s to first token · 96 tok/s · 312 tok (20 reasoning) · 12 in · 3.70 s · max tokens · $0.0031*\n"
         );
     }
 

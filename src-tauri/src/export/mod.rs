@@ -86,6 +86,7 @@ mod tests {
             finish_reason: None,
             reasoning_tokens: Some(1),
             server_tokens_per_sec: Some(80.5),
+            cost_usd: Some(0.000125),
         };
         store
             .finish_message(

@@ -6,6 +6,7 @@
 mod custom;
 mod keys;
 mod models;
+mod prices;
 mod views;
 
 use std::collections::{HashMap, HashSet};
@@ -45,7 +46,8 @@ impl Providers {
     }
 
     /// Every usable provider: the catalog's (templates such as `custom` left out), each speaking
-    /// the protocol chosen for it in Settings if one was, then custom endpoints.
+    /// the protocol chosen for it in Settings if one was, then custom endpoints; each with the
+    /// prices set in Settings over its written ones.
     pub fn all(&self, store: &Store) -> AppResult<Vec<ProviderDef>> {
         let chosen = store.settings_with_prefix(PROTOCOL_SETTING)?;
         let mut all: Vec<ProviderDef> = self
@@ -62,6 +64,7 @@ impl Providers {
             })
             .collect();
         all.extend(store.custom_providers()?);
+        prices::apply_set_prices(store, &mut all)?;
         Ok(all)
     }
 
@@ -190,5 +193,73 @@ mod tests {
         );
         providers.delete_key(&fake).unwrap();
         assert_eq!(providers.view(&fake).key, KeyState::None);
+    }
+
+    #[test]
+    fn a_price_set_in_settings_goes_over_the_catalogs_is_checked_and_can_be_cleared() {
+        let (providers, store) = providers();
+        let price = |input: f64, output: f64| runnel_core::Price {
+            input,
+            output,
+            cached_input: None,
+            reasoning: None,
+        };
+        let view = providers.view(&providers.get(&store, "openai").unwrap());
+        let mini = view.prices.iter().find(|entry| entry.model == "gpt-4o-mini").unwrap();
+        assert_eq!((mini.price, mini.set), (mini.written, false));
+        assert_eq!(mini.as_of.as_deref(), Some("2025-10-01"));
+
+        let def = providers
+            .set_price(&store, "openai", "gpt-4o-mini", Some(price(1.0, 2.0)))
+            .unwrap();
+        assert_eq!(def.price("gpt-4o-mini"), Some(price(1.0, 2.0)));
+        let def = providers
+            .set_price(&store, "fake", "m1", Some(price(0.0, 0.5)))
+            .unwrap();
+        let entry = providers
+            .view(&def)
+            .prices
+            .into_iter()
+            .find(|entry| entry.model == "m1")
+            .unwrap();
+        assert_eq!(
+            (entry.price, entry.written, entry.set),
+            (Some(price(0.0, 0.5)), None, true)
+        );
+        // Kept in the settings: the next look-up (a restart reads the same) has it.
+        assert_eq!(
+            providers.get(&store, "fake").unwrap().price("m1"),
+            Some(price(0.0, 0.5))
+        );
+
+        let error = providers
+            .set_price(&store, "fake", "m1", Some(price(-1.0, 1.0)))
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            AppError::InvalidInput("the input price must not be negative (it is -1)".into()).to_string()
+        );
+        let error = providers
+            .set_price(&store, "fake", "m1", Some(price(1.0, 1e6)))
+            .unwrap_err();
+        assert!(error.to_string().contains("at most 10000 dollars"), "{error}");
+        assert!(providers.set_price(&store, "fake", " ", Some(price(1.0, 1.0))).is_err());
+        assert!(
+            providers
+                .set_price(&store, "nobody", "m", Some(price(1.0, 1.0)))
+                .is_err()
+        );
+        assert_eq!(
+            providers.get(&store, "fake").unwrap().price("m1"),
+            Some(price(0.0, 0.5)),
+            "a refusal changes nothing"
+        );
+
+        let def = providers.set_price(&store, "openai", "gpt-4o-mini", None).unwrap();
+        assert_eq!(
+            def.price("gpt-4o-mini").map(|price| price.input),
+            Some(0.15),
+            "back to the catalog's"
+        );
     }
 }

@@ -49,6 +49,7 @@ impl Providers {
             (KeyState::Unavailable, Some(var)) => format!("The keychain is unavailable — set {var}"),
             _ => "Add an API key in Settings".to_owned(),
         });
+        let models = self.models(def);
         ProviderView {
             id: def.id.clone(),
             name: def.name.clone(),
@@ -62,7 +63,8 @@ impl Providers {
             key_required: def.key_required,
             key,
             key_env: def.key_env.clone(),
-            models: self.models(def),
+            prices: super::prices::model_prices(def, &models),
+            models,
             available,
             hint,
         }

@@ -5,7 +5,10 @@ import type { Channel } from "@tauri-apps/api/core";
 export type StreamEvent = { "type": "start", id: string | null, model: string | null, } | { "type": "text", text: string, } | { "type": "thinking", text: string, } | { "type": "refusal", text: string, } | { "type": "tool_call", index: number, id: string | null, name: string | null, arguments: string, } | { "type": "usage" } & Usage | { "type": "finish", reason: FinishReason, raw_reason: string | null, } | { "type": "error" } & StreamError | { "type": "stopped" } | { "type": "raw" } & RawFrame;
 
 /** Token counts for one answer. */
-export type Usage = { input_tokens: number | null, output_tokens: number | null, reasoning_tokens?: number, generation_ns?: number, };
+export type Usage = { input_tokens: number | null, output_tokens: number | null, cached_input_tokens?: number, reasoning_tokens?: number, generation_ns?: number, };
+
+/** A model's price in US dollars per million tokens. */
+export type Price = { input: number, output: number, cached_input?: number, reasoning?: number, };
 
 /** Why an answer ended, in one vocabulary for every provider. */
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter" | "other";
@@ -38,7 +41,7 @@ export type UiError = { kind: string, message: string, status: number | null, er
 export type MessageState = "streaming" | "done" | "stopped" | "error";
 
 /** A stream's numbers as the page shows them (under an answer, in the compare table and a live column, in the inspector's summary): the core's `Metrics`, which define them, and how the answer finished. */
-export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, reasoning_tokens?: number, server_tokens_per_sec?: number, };
+export type Stats = { ttft_ms: number | null, tokens_per_sec: number | null, output_tokens: number | null, tokens_estimated: boolean, input_tokens: number | null, duration_ms: number, finish_reason: string | null, reasoning_tokens?: number, server_tokens_per_sec?: number, cost_usd?: number, };
 
 /** One message of a conversation. */
 export type MessageView = { id: number, conversation_id: number, role: Role, content: string, thinking: string, model: string | null, state: MessageState, error: UiError | null, stats: Stats | null, created_at: number, versions: Versions | null, };
@@ -65,7 +68,10 @@ export type KeyState = "keychain" | "env" | "none" | "unavailable";
 export type ProtocolId = string;
 
 /** A provider as the page shows it: a group of the model picker and a row of Settings. Never carries a key, only where one comes from. */
-export type ProviderView = { id: string, name: string, protocol: ProtocolId, protocols: Array<ProtocolView>, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, available: boolean, hint: string | null, };
+export type ProviderView = { id: string, name: string, protocol: ProtocolId, protocols: Array<ProtocolView>, base_url: string, custom: boolean, local: boolean, detectable: boolean, takes_key: boolean, key_required: boolean, key: KeyState, key_env: string | null, models: Array<string>, prices: Array<ModelPrice>, available: boolean, hint: string | null, };
+
+/** A model's price as Settings shows it (US dollars per million tokens). */
+export type ModelPrice = { model: string, price: Price | null, written: Price | null, set: boolean, as_of: string | null, };
 
 /** A wire protocol a provider may speak, as the page offers it for a new endpoint: from the core's registry (`PROTOCOLS`). */
 export type ProtocolView = { id: ProtocolId, name: string, };
@@ -123,6 +129,7 @@ export type Commands = {
   list_providers: { args: Record<string, never>, returns: ProviderView[] },
   list_protocols: { args: Record<string, never>, returns: ProtocolView[] },
   set_provider_protocol: { args: { provider: string, protocol: ProtocolId }, returns: ProviderView },
+  set_model_price: { args: { provider: string, model: string, price: Price | null }, returns: ProviderView },
   set_api_key: { args: { provider: string, key: string }, returns: ProviderView },
   delete_api_key: { args: { provider: string }, returns: ProviderView },
   test_provider: { args: { provider: string }, returns: ProviderView },

@@ -9,6 +9,7 @@ import type { StartupProblem } from "../types";
 
 const TITLES: Record<string, string> = {
   providers_file: "Providers file not loaded",
+  provider_prices: "Some prices were left out",
   history_unavailable: "History is not being saved",
   database_too_new: "History from a newer Runnel",
   database_corrupt: "History database was damaged",

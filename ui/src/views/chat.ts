@@ -9,6 +9,7 @@
  * ("Answer complete", "Stopped", or the error), never its tokens.
  */
 import { EndFollower, button, h } from "../dom";
+import { conversationCost } from "../format";
 import { icon } from "../icons";
 import { handleOutputClicks } from "../render/output-clicks";
 import { Role } from "../types";
@@ -28,6 +29,7 @@ export class ChatView {
   private readonly jump: HTMLButtonElement;
   private readonly live: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly cost: HTMLElement;
   messages: MessageElement[] = [];
   private progress: ReturnType<typeof setInterval> | null = null;
   private readonly follower: EndFollower;
@@ -49,7 +51,13 @@ export class ChatView {
       h("span", null, "new text"),
     );
     this.live = h("div", { class: "visually-hidden", role: "status", "aria-live": "polite", "aria-atomic": "true", "data-testid": "announcer" });
-    this.el = h("div", { class: "chat" }, this.scroller, this.jump, this.live);
+    this.cost = h("div", {
+      class: "conversation-cost",
+      "data-testid": "conversation-cost",
+      title: "What this conversation's answers cost, from the servers' token counts",
+      hidden: true,
+    });
+    this.el = h("div", { class: "chat" }, this.cost, this.scroller, this.jump, this.live);
 
     this.follower = new EndFollower(this.scroller, 48, (following) => {
       if (following) this.jump.hidden = true;
@@ -157,6 +165,15 @@ export class ChatView {
   refreshLast(): void {
     const last = this.lastAssistant();
     for (const m of this.messages) if (m.view.role === Role.assistant) m.setLast(m === last);
+    this.refreshCost();
+  }
+
+  /** The conversation's cost: its ended answers' costs (the core's) added up, those without one named. */
+  private refreshCost(): void {
+    const ended = this.messages.filter((m) => m.view.role === Role.assistant && m.view.state !== "streaming");
+    const text = conversationCost(ended.map((m) => m.view.stats?.cost_usd));
+    this.cost.textContent = text ? `Conversation: ${text}` : "";
+    this.cost.hidden = !text;
   }
 
   private updateEmpty(): void {

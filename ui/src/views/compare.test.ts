@@ -117,13 +117,14 @@ describe("the compare view", () => {
     expect(ipc.stopStream).toHaveBeenCalledWith(43);
     expect(ipc.stopStream).toHaveBeenCalledTimes(1);
     handlers["slow/c"](ending(2, "stopped", 13));
-    const stats = { ttft_ms: 300, tokens_per_sec: 50, output_tokens: 20, tokens_estimated: false, input_tokens: 3, duration_ms: 700, finish_reason: "stop" };
+    const stats = { ttft_ms: 300, tokens_per_sec: 50, output_tokens: 20, tokens_estimated: false, input_tokens: 3, duration_ms: 700, finish_reason: "stop", cost_usd: 0.0042 };
     handlers["fast/a"](ending(2, "done", 11, { stats }));
     frame();
     expect(states()).toEqual(["done", "error", "stopped"]);
     const rows = [...view.el.querySelectorAll<HTMLElement>("[data-testid=compare-table] tbody tr")];
     expect(rows.map((r) => r.dataset.model)).toEqual(["fast/a", "failing/b", "slow/c"]);
-    expect([...rows[0].querySelectorAll("td")].map((td) => td.textContent)).toEqual(["0.30 s", "0.70 s", "20", "50.0", "12"]);
+    expect([...rows[0].querySelectorAll("td")].map((td) => td.textContent)).toEqual(["0.30 s", "0.70 s", "20", "50.0", "12", "$0.0042"]);
+    expect(rows[2].querySelector("td[data-column=cost]")!.textContent).toBe("–");
 
     // Retry answers the failed column again, in its place; the table waits for it.
     ($("[data-testid=retry]", column("failing/b")) as HTMLButtonElement).click();

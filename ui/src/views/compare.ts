@@ -3,7 +3,8 @@
  * column, all streaming at once. A column is an answer like the chat's — its own `AnswerStream`,
  * painted by the same `MessageElement` — with live stats while it streams, its own
  * Stop, and its error with Retry; no column's fate touches another's. When every column has
- * ended, a table sums them up (time to first token, total time, tokens, tokens/s, characters).
+ * ended, a table sums them up (time to first token, total time, tokens, tokens/s, characters,
+ * cost).
  * "Continue with this answer" hands one column to the app, which opens the chat Rust made of it.
  *
  * A run keeps streaming while another view is shown; coming back to it shows the same columns.
@@ -471,12 +472,12 @@ export class CompareView {
 
 /** The summary table of an ended run. */
 function table(results: Parameters<typeof summaryRows>[0]): HTMLElement {
-  const headings = ["Model", "First token", "Total", "Tokens", "Tokens/s", "Characters"];
+  const headings = ["Model", "First token", "Total", "Tokens", "Tokens/s", "Characters", "Cost"];
   return h(
     "table",
     { class: "compare-table", "data-testid": "compare-table" },
     h("caption", { class: "visually-hidden" }, "Comparison summary"),
-    h("thead", null, h("tr", null, ...headings.map((text) => h("th", { scope: "col" }, text)))),
+    h("thead", null, h("tr", null, ...headings.map((text) => h("th", { scope: "col", "data-column": text.toLowerCase() }, text)))),
     h(
       "tbody",
       null,
@@ -486,6 +487,7 @@ function table(results: Parameters<typeof summaryRows>[0]): HTMLElement {
           { "data-model": row.model, "data-state": row.state },
           h("th", { scope: "row", title: row.model }, modelLabel(row.model), row.state === "done" ? "" : h("span", { class: "badge badge-quiet" }, row.state)),
           ...[row.ttft, row.total, row.tokens, row.tokensPerSec, row.characters].map((text) => h("td", null, text)),
+          h("td", { "data-column": "cost" }, row.cost),
         ),
       ),
     ),

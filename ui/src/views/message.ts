@@ -11,7 +11,7 @@
 import { copyText } from "../clipboard";
 import { button, h } from "../dom";
 import { describeError, pointsToSettings } from "../errors";
-import { formatStats, modelLabel } from "../format";
+import { formatCost, formatStats, modelLabel } from "../format";
 import { icon } from "../icons";
 import { IncrementalMarkdown } from "../render/incremental";
 import { normalizeNewlines } from "../render/markdown";
@@ -248,6 +248,10 @@ export class MessageElement {
     if (v.state === "stopped") this.stats!.append(h("span", { class: "badge badge-quiet" }, "Stopped"));
     if (v.state === "error") this.stats!.append(h("span", { class: "badge badge-error" }, "Error"));
     if (stats) this.stats!.append(h("span", null, stats));
+    if (v.stats?.cost_usd != null)
+      this.stats!.append(
+        h("span", { class: "msg-cost", "data-testid": "message-cost", title: "What this answer cost, from the server's token counts" }, formatCost(v.stats.cost_usd)),
+      );
     this.renderError();
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { flush, providerView } from "../testing";
-import type { ProviderView } from "../types";
+import type { Price, ProviderView } from "../types";
 import { SettingsView } from "./settings";
 
 // Names no real provider or protocol: everything Settings shows comes from these.
@@ -13,7 +13,17 @@ const rows: ProviderView[] = [
   providerView({ id: "box", name: "Box Server", local: true, detectable: true }),
   providerView({ id: "shed", name: "Shed Server", local: true, detectable: true }),
   providerView({ id: "canned", name: "Canned", local: true }),
-  providerView({ id: "duo", name: "Duo Server", protocol: "wire-a", protocols }),
+  providerView({
+    id: "duo",
+    name: "Duo Server",
+    protocol: "wire-a",
+    protocols,
+    models: ["small", "big"],
+    prices: [
+      { model: "small", price: { input: 0.5, output: 2, cached_input: 0.25 }, written: { input: 0.5, output: 2, cached_input: 0.25 }, set: false, as_of: "2025-10-01" },
+      { model: "big", price: null, written: null, set: false, as_of: null },
+    ],
+  }),
 ];
 
 function settings(found: ProviderView[] = []) {
@@ -29,6 +39,12 @@ function settings(found: ProviderView[] = []) {
     detectLocalServers: vi.fn(async () => found),
     setProviderProtocol: vi.fn(async (id: string, protocol: string) =>
       providerView({ ...rows.find((row) => row.id === id)!, protocol, base_url: `http://duo/${protocol}` })),
+    setModelPrice: vi.fn(async (id: string, model: string, price: Price | null) => {
+      if (price && price.input < 0) throw { kind: "invalid_input", message: "the input price must not be negative (it is -1)", retryable: false };
+      const duo = rows.find((row) => row.id === id)!;
+      const prices = duo.prices.map((entry) => (entry.model === model ? { ...entry, price, set: price !== null } : entry));
+      return providerView({ ...duo, prices });
+    }),
   };
   const view = new SettingsView(ipc, { onClose: vi.fn(), onProvidersChanged: vi.fn() });
   document.body.replaceChildren(view.el);
@@ -97,5 +113,39 @@ describe("Settings, built from what Rust sends", () => {
     await flush();
     expect($("[data-testid=detect-status]").textContent).toBe("Found Shed Server");
     expect($("[data-testid=provider-row][data-provider=shed] .badges").textContent).toContain("running");
+  });
+
+  it("edits a model's price: shows where it comes from, reads the fields, and shows Rust's refusal", async () => {
+    const { view, ipc } = settings();
+    await view.open();
+    await flush();
+    const line = (model: string) => $(`[data-provider=duo] [data-testid=price-line][data-model=${model}]`);
+    const field = (model: string, key: string) => line(model).querySelector(`[data-field=${key}]`) as HTMLInputElement;
+    expect(line("small").querySelector("[data-testid=price-source]")!.textContent).toBe("catalog, 2025-10-01");
+    expect([field("small", "input").value, field("small", "cached_input").value, field("small", "reasoning").value]).toEqual(["0.5", "0.25", ""]);
+    expect(line("big").querySelector("[data-testid=price-source]")!.textContent).toBe("no price: no cost shown");
+    const result = () => $("[data-provider=duo] [data-testid=price-result]").textContent;
+
+    field("big", "input").value = "cheap";
+    field("big", "output").value = "1";
+    (line("big").querySelector("[data-testid=price-save]") as HTMLElement).click();
+    await flush();
+    expect(result()).toBe("big: Input price must be a number (dollars per million tokens).");
+    expect(ipc.setModelPrice).not.toHaveBeenCalled();
+
+    field("big", "input").value = "-1";
+    (line("big").querySelector("[data-testid=price-save]") as HTMLElement).click();
+    await flush();
+    expect(result()).toBe("big: the input price must not be negative (it is -1)");
+
+    field("big", "input").value = "1.5";
+    field("big", "output").value = "6";
+    (line("big").querySelector("[data-testid=price-save]") as HTMLElement).click();
+    await flush();
+    expect(ipc.setModelPrice).toHaveBeenLastCalledWith("duo", "big", { input: 1.5, output: 6 });
+    expect(line("big").querySelector("[data-testid=price-source]")!.textContent).toBe("set here");
+    (line("big").querySelector("[data-testid=price-reset]") as HTMLElement).click();
+    await flush();
+    expect(ipc.setModelPrice).toHaveBeenLastCalledWith("duo", "big", null);
   });
 });

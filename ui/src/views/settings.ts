@@ -2,7 +2,7 @@
  * Settings: one row per provider (built-in, custom endpoints, detected local servers) with its
  * base URL, where its key comes from, a password field to set one (never showing a saved key;
  * the field is cleared after Save), Delete, a Test that lists the models the key can use, and
- * the provider's model list, and a choice of protocol for a provider whose server speaks more than
+ * the provider's model list with a price editor for its models (./prices), and a choice of protocol for a provider whose server speaks more than
  * one (its `protocols`). Custom endpoints can be added, speaking any protocol the core knows
  * (offered by name from `listProtocols`), and removed. Local servers are detected when the page
  * opens and on request. No provider or protocol is named here: every name comes from Rust.
@@ -13,6 +13,7 @@ import { keyEnvNote, keyStatus } from "../format";
 import { icon } from "../icons";
 import type { Ipc } from "../ipc";
 import type { ProviderView, UiError } from "../types";
+import { PriceEditor } from "./prices";
 
 export interface SettingsHooks {
   onClose(): void;
@@ -25,6 +26,7 @@ type SettingsIpc = Pick<
   | "listProviders"
   | "listProtocols"
   | "setProviderProtocol"
+  | "setModelPrice"
   | "setApiKey"
   | "deleteApiKey"
   | "testProvider"
@@ -43,6 +45,7 @@ class ProviderRow {
   private readonly badges: HTMLElement;
   private readonly baseUrl: HTMLElement;
   private readonly protocolArea: HTMLElement;
+  private readonly prices: PriceEditor;
   private input: HTMLInputElement | null = null;
   private deleteBtn: HTMLButtonElement | null = null;
   detected = false;
@@ -61,6 +64,10 @@ class ProviderRow {
     this.badges = h("span", { class: "badges" });
     this.baseUrl = h("code", { class: "base-url" });
     this.protocolArea = h("span", { class: "protocol-choice" });
+    this.prices = new PriceEditor(view, ipc, (updated) => {
+      this.view = updated;
+      this.changed();
+    });
     const nameId = `provider-${view.id.replace(/[^a-z0-9_-]/gi, "_")}`;
     const actions = h(
       "div",
@@ -76,6 +83,7 @@ class ProviderRow {
       this.keyArea,
       this.result,
       this.models,
+      this.prices.el,
     );
     this.update(view);
   }
@@ -97,6 +105,7 @@ class ProviderRow {
     this.renderKeyArea();
     this.renderProtocolChoice();
     this.models.replaceChildren(...view.models.map((m) => h("span", { class: "chip" }, m)));
+    this.prices.update(view);
   }
 
   private renderKeyArea(): void {

@@ -68,7 +68,7 @@ const protocols: ProtocolView[] = [
 ];
 
 function view(id: string, name: string, protocol: ProtocolId, base_url: string, extra: Partial<ProviderView>): ProviderView {
-  return { id, name, protocol, protocols: [], base_url, custom: false, local: false, detectable: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], available: true, hint: null, ...extra };
+  return { id, name, protocol, protocols: [], base_url, custom: false, local: false, detectable: false, takes_key: false, key_required: false, key: "none", key_env: null, models: [], prices: [], available: true, hint: null, ...extra };
 }
 
 const keys = new Map<string, string>();

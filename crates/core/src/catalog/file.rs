@@ -131,4 +131,40 @@ mod tests {
                 .contains("needs a `base_url`")
         );
     }
+
+    #[test]
+    fn a_bad_price_or_date_is_left_out_and_named_and_the_rest_of_the_file_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(
+            &path,
+            r#"[{"id": "box", "base_url": "http://h/v1", "models": ["a", "b"], "prices_as_of": "2025-02-30",
+                 "prices": {"a": {"input": 1, "output": 2, "reasoning": 3}, "b": {"input": -0.5, "output": 1}}},
+                {"id": "tub", "base_url": "http://t/v1", "prices_as_of": "2025-09-15", "prices": {"c": {"input": 0, "output": 0}}}]"#,
+        )
+        .unwrap();
+        let defs = read_providers_file(&path).unwrap();
+        let mut catalog = crate::Catalog::builtin();
+        catalog.extend(defs).unwrap();
+        let box_ = catalog.get("box").unwrap();
+        assert_eq!(box_.price("a").map(|price| price.reasoning), Some(Some(3.0)));
+        assert_eq!(box_.price("b"), None, "a negative price is left out, never guessed");
+        assert_eq!(box_.prices_as_of, None);
+        assert_eq!(catalog.get("tub").unwrap().prices_as_of.as_deref(), Some("2025-09-15"));
+        assert_eq!(
+            catalog.price_problems(),
+            [
+                "`box`: the price of `b`: the input price must not be negative (it is -0.5)",
+                "`box`: `prices_as_of` must be a date written YYYY-MM-DD, not `2025-02-30`",
+            ]
+        );
+        std::fs::write(&path, r#"[{"id": "box", "base_url": "http://h/v1", "prices": []}]"#).unwrap();
+        assert!(
+            read_providers_file(&path)
+                .unwrap_err()
+                .reason
+                .contains("expected a map"),
+            "`prices` itself must be a map"
+        );
+    }
 }

@@ -5,12 +5,14 @@
 //! entry in `builtin.json`, not code.
 
 mod file;
+mod prices;
 
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 pub use file::{MAX_PROVIDERS_FILE, ProvidersFileError, read_providers_file};
+pub use prices::{MAX_PRICED_MODELS, Prices};
 
 use crate::provider::{Quirks, protocol};
 
@@ -88,6 +90,13 @@ pub struct ProviderDef {
     /// How this server differs from others of its protocol.
     #[serde(default)]
     pub quirks: Quirks,
+    /// Its models' prices in US dollars per million tokens, by model id; a model without one
+    /// shows no cost. A price that cannot be used is left out, the rest of the entry kept.
+    #[serde(default, skip_serializing_if = "Prices::is_empty")]
+    pub prices: Prices,
+    /// The day `prices` were published (`YYYY-MM-DD`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prices_as_of: Option<String>,
     /// Where this definition came from (not part of the written form).
     #[serde(skip)]
     pub origin: Origin,
@@ -165,6 +174,8 @@ impl ProviderDef {
             featured: false,
             models: Vec::new(),
             quirks: Quirks::default(),
+            prices: Prices::default(),
+            prices_as_of: None,
             origin,
         }
     }
@@ -235,6 +246,11 @@ impl ProviderDef {
         })
     }
 
+    /// The price of its model `model` as written for it (built in or in the providers file).
+    pub fn price(&self, model: &str) -> Option<crate::cost::Price> {
+        self.prices.get(model)
+    }
+
     /// True for a template that is only usable with a base URL given (`custom`).
     pub fn needs_base_url(&self) -> bool {
         self.base_url.is_empty() && self.id != DEMO
@@ -252,6 +268,12 @@ impl ProviderDef {
         }
         if self.name.trim().is_empty() {
             self.name = self.id.clone();
+        }
+        if let Some(date) = self.prices_as_of.take() {
+            match prices::checked_date(&date) {
+                Ok(_) => self.prices_as_of = Some(date),
+                Err(reason) => self.prices.reject(reason),
+            }
         }
         Ok(self)
     }
@@ -348,6 +370,20 @@ impl Catalog {
         self.providers.iter().find(|def| def.id == id)
     }
 
+    /// What was written about prices but left out, one line per mistake naming its provider
+    /// (`` `box`: the price of `m`: … ``): the providers and their other prices are in use.
+    pub fn price_problems(&self) -> Vec<String> {
+        self.providers
+            .iter()
+            .flat_map(|def| {
+                def.prices
+                    .rejected()
+                    .iter()
+                    .map(move |reason| format!("`{}`: {reason}", def.id))
+            })
+            .collect()
+    }
+
     /// The ids, comma-separated, for messages naming what exists.
     pub fn ids(&self) -> String {
         self.providers
@@ -388,6 +424,28 @@ mod tests {
         }
         assert_eq!(Catalog::builtin().get("custom").unwrap().default_model(), "default");
         assert_eq!(Catalog::builtin().get("openai").unwrap().default_model(), "gpt-4o-mini");
+    }
+
+    #[test]
+    fn builtin_prices_are_dated_and_all_in_use() {
+        let catalog = Catalog::builtin();
+        assert!(catalog.price_problems().is_empty(), "{:?}", catalog.price_problems());
+        let openai = catalog.get("openai").unwrap();
+        let mini = openai.price("gpt-4o-mini").unwrap();
+        assert_eq!((mini.input, mini.cached_input, mini.output), (0.15, Some(0.075), 0.6));
+        for def in catalog.all() {
+            assert_eq!(
+                def.prices.is_empty(),
+                def.prices_as_of.is_none(),
+                "{}: prices need a date",
+                def.id
+            );
+        }
+        assert!(
+            catalog.get("gemini").unwrap().prices.is_empty(),
+            "tiered prices are not guessed"
+        );
+        assert_eq!(catalog.get("demo").unwrap().price("runnel-demo"), None);
     }
 
     #[test]

@@ -217,6 +217,19 @@ struct StartedMessage<'a> {
 struct WireUsage {
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
+    /// Prompt tokens read from the cache: not in `input_tokens`.
+    cache_read_input_tokens: Option<u64>,
+    /// Prompt tokens written to the cache: not in `input_tokens` either.
+    cache_creation_input_tokens: Option<u64>,
+}
+
+impl WireUsage {
+    /// The whole prompt's tokens, as other protocols count them: `input_tokens` leaves out those
+    /// read from and written to the cache.
+    fn prompt_tokens(&self) -> Option<u64> {
+        let cache = self.cache_read_input_tokens.unwrap_or(0) + self.cache_creation_input_tokens.unwrap_or(0);
+        self.input_tokens.map(|tokens| tokens + cache)
+    }
 }
 
 /// A `content_block_start` (the block in `content_block`) or a `content_block_delta` (the piece
@@ -325,8 +338,9 @@ impl EventDecoder for AnthropicDecoder {
                 let start: MessageStart = parse_json(frame)?;
                 let message = start.message;
                 if let Some(usage) = message.usage {
-                    self.usage.input_tokens = usage.input_tokens;
+                    self.usage.input_tokens = usage.prompt_tokens();
                     self.usage.output_tokens = usage.output_tokens;
+                    self.usage.cached_input_tokens = usage.cache_read_input_tokens;
                 }
                 out.push(StreamEvent::Start {
                     response_id: message.id.map(Cow::into_owned),
@@ -340,8 +354,9 @@ impl EventDecoder for AnthropicDecoder {
                     self.stop_reason = Some(reason.into_owned());
                 }
                 if let Some(usage) = delta.usage {
-                    self.usage.input_tokens = usage.input_tokens.or(self.usage.input_tokens);
+                    self.usage.input_tokens = usage.prompt_tokens().or(self.usage.input_tokens);
                     self.usage.output_tokens = usage.output_tokens.or(self.usage.output_tokens);
+                    self.usage.cached_input_tokens = usage.cache_read_input_tokens.or(self.usage.cached_input_tokens);
                     out.push(StreamEvent::Usage(self.usage));
                 }
             }
@@ -435,6 +450,39 @@ mod tests {
                     arguments: "{\"city\":".into()
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn cache_reads_and_writes_count_in_the_prompt_and_the_reads_are_its_cached_tokens() {
+        let mut decoder = AnthropicDecoder::default();
+        let mut out = Vec::new();
+        let frames = [
+            (
+                "message_start",
+                r#"{"type":"message_start","message":{"id":"m","model":"claude","usage":{"input_tokens":10,"cache_creation_input_tokens":20,"cache_read_input_tokens":300,"output_tokens":1}}}"#,
+            ),
+            (
+                "message_delta",
+                r#"{"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":42}}"#,
+            ),
+        ];
+        for (event, data) in frames {
+            let frame = SseFrame {
+                event: event.into(),
+                data: data.into(),
+                ..SseFrame::default()
+            };
+            decoder.decode(&frame, &mut out).unwrap();
+        }
+        assert_eq!(
+            out.last(),
+            Some(&StreamEvent::Usage(Usage {
+                input_tokens: Some(330),
+                output_tokens: Some(42),
+                cached_input_tokens: Some(300),
+                ..Usage::default()
+            }))
         );
     }
 

@@ -403,6 +403,9 @@ struct UsageMetadata {
     candidates: Option<u64>,
     #[serde(rename = "thoughtsTokenCount")]
     thoughts: Option<u64>,
+    /// Of the prompt's tokens, those read from a cache (implicit or explicit).
+    #[serde(rename = "cachedContentTokenCount")]
+    cached: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -424,6 +427,7 @@ impl From<UsageMetadata> for Usage {
             input_tokens: usage.prompt,
             output_tokens,
             reasoning_tokens: usage.thoughts,
+            cached_input_tokens: usage.cached,
             generation_ns: None,
         }
     }
@@ -675,6 +679,7 @@ mod tests {
                     input_tokens: Some(9),
                     output_tokens: Some(41),
                     reasoning_tokens: Some(11),
+                    cached_input_tokens: None,
                     generation_ns: None
                 })
             ]

@@ -259,6 +259,7 @@ impl EventDecoder for OllamaDecoder {
                 input_tokens: line.prompt_eval_count,
                 output_tokens: line.eval_count,
                 reasoning_tokens: None,
+                cached_input_tokens: None,
                 generation_ns: line.eval_duration.filter(|&ns| ns > 0),
             }));
         }
@@ -348,6 +349,7 @@ mod tests {
                     input_tokens: Some(12),
                     output_tokens: Some(3),
                     reasoning_tokens: None,
+                    cached_input_tokens: None,
                     generation_ns: Some(4),
                 }),
             ]

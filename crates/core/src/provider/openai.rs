@@ -281,6 +281,17 @@ struct FunctionChunk<'a> {
 struct ChunkUsage {
     prompt_tokens: Option<u64>,
     completion_tokens: Option<u64>,
+    /// Of the prompt's tokens, the cached ones (`cached_tokens`).
+    prompt_tokens_details: Option<TokensDetails>,
+    /// Of the answer's tokens, the reasoning ones (`reasoning_tokens`).
+    completion_tokens_details: Option<TokensDetails>,
+}
+
+/// `prompt_tokens_details` and `completion_tokens_details`: the parts of a count.
+#[derive(Deserialize)]
+struct TokensDetails {
+    cached_tokens: Option<u64>,
+    reasoning_tokens: Option<u64>,
 }
 
 /// The chunk read by hand when it holds nothing but the fields and shapes an answer's text
@@ -416,8 +427,11 @@ fn scan_usage(scan: &mut Scan<'_>) -> Option<ChunkUsage> {
     let mut usage = ChunkUsage {
         prompt_tokens: None,
         completion_tokens: None,
+        prompt_tokens_details: None,
+        completion_tokens_details: None,
     };
     let (mut prompt, mut completion) = (false, false);
+    let (mut prompt_details, mut completion_details) = (false, false);
     scan.object(|scan, key| match &*key {
         "prompt_tokens" => {
             first(&mut prompt)?;
@@ -429,9 +443,45 @@ fn scan_usage(scan: &mut Scan<'_>) -> Option<ChunkUsage> {
             usage.completion_tokens = optional_u64(scan)?;
             Some(())
         }
+        "prompt_tokens_details" => {
+            first(&mut prompt_details)?;
+            usage.prompt_tokens_details = scan_details(scan)?;
+            Some(())
+        }
+        "completion_tokens_details" => {
+            first(&mut completion_details)?;
+            usage.completion_tokens_details = scan_details(scan)?;
+            Some(())
+        }
         _ => scan.skip(),
     })?;
     Some(usage)
+}
+
+/// A count's parts (`prompt_tokens_details`, `completion_tokens_details`), or `null`.
+fn scan_details(scan: &mut Scan<'_>) -> Option<Option<TokensDetails>> {
+    if scan.null() {
+        return Some(None);
+    }
+    let mut details = TokensDetails {
+        cached_tokens: None,
+        reasoning_tokens: None,
+    };
+    let (mut cached, mut reasoning) = (false, false);
+    scan.object(|scan, key| match &*key {
+        "cached_tokens" => {
+            first(&mut cached)?;
+            details.cached_tokens = optional_u64(scan)?;
+            Some(())
+        }
+        "reasoning_tokens" => {
+            first(&mut reasoning)?;
+            details.reasoning_tokens = optional_u64(scan)?;
+            Some(())
+        }
+        _ => scan.skip(),
+    })?;
+    Some(Some(details))
 }
 
 fn push_text(out: &mut Vec<StreamEvent>, text: Option<Cow<'_, str>>, make: fn(String) -> StreamEvent) {
@@ -492,6 +542,8 @@ impl EventDecoder for OpenAiDecoder {
             out.push(StreamEvent::Usage(Usage {
                 input_tokens: usage.prompt_tokens,
                 output_tokens: usage.completion_tokens,
+                cached_input_tokens: usage.prompt_tokens_details.and_then(|details| details.cached_tokens),
+                reasoning_tokens: usage.completion_tokens_details.and_then(|details| details.reasoning_tokens),
                 ..Usage::default()
             }));
         }
@@ -621,6 +673,23 @@ mod tests {
     }
 
     #[test]
+    fn usage_carries_the_cached_prompt_and_reasoning_tokens_inside_the_counts() {
+        let (events, _) = decode_all(&[
+            r#"{"id":"c","choices":[],"usage":{"prompt_tokens":2006,"completion_tokens":300,"prompt_tokens_details":{"cached_tokens":1920},"completion_tokens_details":{"reasoning_tokens":256}}}"#,
+        ]);
+        assert_eq!(
+            events.last(),
+            Some(&StreamEvent::Usage(Usage {
+                input_tokens: Some(2006),
+                output_tokens: Some(300),
+                cached_input_tokens: Some(1920),
+                reasoning_tokens: Some(256),
+                generation_ns: None,
+            }))
+        );
+    }
+
+    #[test]
     fn only_the_first_choice_is_the_answer() {
         let (events, _) = decode_all(&[
             r#"{"id":"c","choices":[{"index":1,"delta":{"content":"other"}},{"index":0,"delta":{"content":"mine"}}]}"#,
@@ -650,7 +719,19 @@ mod tests {
                 chunk
                     .usage
                     .as_ref()
-                    .map(|usage| (usage.prompt_tokens, usage.completion_tokens)),
+                    .map(|usage| {
+                        let details = |details: &Option<TokensDetails>| {
+                            details
+                                .as_ref()
+                                .map(|details| (details.cached_tokens, details.reasoning_tokens))
+                        };
+                        (
+                            usage.prompt_tokens,
+                            usage.completion_tokens,
+                            details(&usage.prompt_tokens_details),
+                            details(&usage.completion_tokens_details),
+                        )
+                    }),
             )
         )
     }

@@ -238,6 +238,13 @@ struct WireUsage {
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
     output_tokens_details: Option<OutputTokensDetails>,
+    input_tokens_details: Option<InputTokensDetails>,
+}
+
+/// Of the prompt's tokens, the cached ones.
+#[derive(Deserialize)]
+struct InputTokensDetails {
+    cached_tokens: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -306,6 +313,7 @@ impl ResponsesDecoder {
                 input_tokens: usage.input_tokens,
                 output_tokens: usage.output_tokens,
                 reasoning_tokens: usage.output_tokens_details.and_then(|details| details.reasoning_tokens),
+                cached_input_tokens: usage.input_tokens_details.and_then(|details| details.cached_tokens),
                 generation_ns: None,
             }));
         }
