@@ -33,7 +33,8 @@ impl ProvidersFileError {
 }
 
 /// Reads a providers file (at most [`MAX_PROVIDERS_FILE`] bytes). Its entries are
-/// [`ProviderDef`]s; only `id` and `base_url` are needed.
+/// [`ProviderDef`]s; only `id` and `base_url` are needed, but for an entry that only writes
+/// `prices` (and `prices_as_of`) for a built-in provider ([`Catalog::extend`](super::Catalog::extend)).
 pub fn read_providers_file(path: &Path) -> Result<Vec<ProviderDef>, ProvidersFileError> {
     let unreadable = |error: std::io::Error| ProvidersFileError::unplaced(error.to_string());
     let file = std::fs::File::open(path).map_err(unreadable)?;
@@ -61,7 +62,7 @@ pub fn read_providers_file(path: &Path) -> Result<Vec<ProviderDef>, ProvidersFil
     defs.into_iter()
         .map(|def| {
             let def = def.checked().map_err(ProvidersFileError::unplaced)?;
-            if def.base_url.is_empty() {
+            if def.base_url.is_empty() && !def.is_price_list() {
                 return Err(ProvidersFileError::unplaced(format!("`{}` needs a `base_url`", def.id)));
             }
             Ok(ProviderDef {
@@ -166,5 +167,45 @@ mod tests {
                 .contains("expected a map"),
             "`prices` itself must be a map"
         );
+    }
+
+    #[test]
+    fn an_entry_of_prices_alone_prices_a_built_in_provider_over_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("providers.json");
+        std::fs::write(
+            &path,
+            r#"[{"id": "openai", "prices_as_of": "2026-11-02",
+                 "prices": {"gpt-4o": {"input": 2, "output": 8}, "my-tune": {"input": 1, "output": 4}}}]"#,
+        )
+        .unwrap();
+        let mut catalog = crate::Catalog::builtin();
+        let built_in = catalog.get("openai").unwrap().clone();
+        catalog.extend(read_providers_file(&path).unwrap()).unwrap();
+        let openai = catalog.get("openai").unwrap();
+        assert_eq!(openai.price("gpt-4o").map(|price| price.input), Some(2.0));
+        assert_eq!(openai.price("my-tune").map(|price| price.output), Some(4.0));
+        assert_eq!(
+            openai.price("gpt-4o-mini"),
+            built_in.price("gpt-4o-mini"),
+            "the others stay"
+        );
+        assert_eq!(openai.prices_as_of.as_deref(), Some("2026-11-02"));
+        assert_eq!(
+            (openai.base_url.as_str(), openai.origin),
+            (built_in.base_url.as_str(), built_in.origin),
+            "only its prices change"
+        );
+
+        std::fs::write(
+            &path,
+            r#"[{"id": "nobody", "prices": {"m": {"input": 1, "output": 1}}}]"#,
+        )
+        .unwrap();
+        let error = catalog.extend(read_providers_file(&path).unwrap()).unwrap_err();
+        assert!(error.reason.contains("`nobody` needs a `base_url`"), "{error}");
+        std::fs::write(&path, r#"[{"id": "openai", "base_url": "http://h/v1"}]"#).unwrap();
+        let error = catalog.extend(read_providers_file(&path).unwrap()).unwrap_err();
+        assert!(error.reason.contains("is taken"), "{error}");
     }
 }

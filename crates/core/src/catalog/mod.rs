@@ -251,6 +251,13 @@ impl ProviderDef {
         self.prices.get(model)
     }
 
+    /// True for a providers-file entry that only writes prices (no base URL, no models): the
+    /// prices of a provider already known.
+    pub fn is_price_list(&self) -> bool {
+        let written = !self.prices.is_empty() || !self.prices.rejected().is_empty();
+        self.base_url.is_empty() && self.models.is_empty() && written
+    }
+
     /// True for a template that is only usable with a base URL given (`custom`).
     pub fn needs_base_url(&self) -> bool {
         self.base_url.is_empty() && self.id != DEMO
@@ -334,15 +341,36 @@ impl Catalog {
     }
 
     /// Adds providers after those known; an id that is already taken is refused, and nothing
-    /// is added then.
+    /// is added then. An entry that only writes prices ([`ProviderDef::is_price_list`]) for a
+    /// provider already known puts them over that provider's, model by model, with its date.
     pub fn extend(&mut self, defs: Vec<ProviderDef>) -> Result<(), ProvidersFileError> {
         for (n, def) in defs.iter().enumerate() {
-            let taken = self.get(&def.id).is_some() || defs[..n].iter().any(|earlier| earlier.id == def.id);
+            let known = self.get(&def.id).is_some();
+            if def.is_price_list() && !known {
+                return Err(ProvidersFileError::unplaced(format!(
+                    "`{}` needs a `base_url` (an entry of prices alone prices a built-in provider)",
+                    def.id
+                )));
+            }
+            let taken = (known && !def.is_price_list()) || defs[..n].iter().any(|earlier| earlier.id == def.id);
             if taken {
                 return Err(ProvidersFileError::unplaced(format!(
                     "the id `{}` is taken by another provider",
                     def.id
                 )));
+            }
+        }
+        let (price_lists, defs): (Vec<ProviderDef>, Vec<ProviderDef>) =
+            defs.into_iter().partition(ProviderDef::is_price_list);
+        for list in price_lists {
+            let known = self
+                .providers
+                .iter_mut()
+                .find(|def| def.id == list.id)
+                .expect("checked above");
+            known.prices.write_over(list.prices);
+            if list.prices_as_of.is_some() {
+                known.prices_as_of = list.prices_as_of;
             }
         }
         self.providers.extend(defs);

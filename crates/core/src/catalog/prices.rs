@@ -5,7 +5,8 @@
 //!
 //! A price a person sets (the app's Settings, [`Prices::set_by_person`]) goes over the written
 //! one: the price in use is the person's, else the one its definition wrote (built in, or the
-//! providers file for its own providers), else none.
+//! providers file: for its own providers, and over a built-in provider's by an entry of prices
+//! alone), else none.
 
 use std::collections::BTreeMap;
 
@@ -64,6 +65,13 @@ impl Prices {
     /// True when no model is priced.
     pub fn is_empty(&self) -> bool {
         self.by_model.is_empty()
+    }
+
+    /// Puts the prices `other` writes over these, model by model (a providers file's prices for
+    /// a built-in provider), with what it left out.
+    pub(super) fn write_over(&mut self, other: Prices) {
+        self.by_model.extend(other.by_model);
+        self.rejected.extend(other.rejected);
     }
 
     /// The prices that were written but left out, each with its reason.
