@@ -25,7 +25,8 @@ const messages = () => Array.from(document.querySelectorAll('[data-testid=messag
   head.querySelectorAll('[data-testid=message-text],[data-testid=message-stats],[data-testid=message-error],button')
     .forEach((el) => el.remove());
   return {
-    role: m.dataset.role || '', state: m.dataset.state || '', text: part('message-text'),
+    role: m.dataset.role || '', state: m.dataset.state || '', busy: m.hasAttribute('aria-busy'),
+    text: part('message-text'),
     stats: part('message-stats'), error: part('message-error'),
     thinking: (m.querySelector('.msg-thinking .thinking-text') || { textContent: '' }).textContent,
     label: head.textContent.replace(/\s+/g, ' ').trim(),
@@ -72,13 +73,14 @@ pub async fn last_answer(wd: &WebDriver) -> Shown {
         .expect("an answer in the transcript")
 }
 
-/// Waits until the last answer is no longer streaming, and returns it.
+/// Waits until the last answer is no longer streaming and its text is in its final form (no
+/// longer `aria-busy`: the ending formats it at the next frame), and returns it.
 pub async fn wait_answer_end(wd: &WebDriver) -> Shown {
     let ended = script(
         "const last = messages().filter((m) => m.role === 'assistant').pop();
-         return !!last && last.state !== 'streaming';",
+         return !!last && last.state !== 'streaming' && !last.busy;",
     );
-    wd.wait("the answer to end", ANSWER_TIMEOUT, &ended, vec![]).await;
+    wd.wait("the answer to end and show its final text", ANSWER_TIMEOUT, &ended, vec![]).await;
     last_answer(wd).await
 }
 

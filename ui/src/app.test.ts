@@ -160,6 +160,7 @@ describe("the app, end to end against a fake IPC", () => {
     // The ending settles the answer at once; its formatting is the next frame's, not done before it.
     expect(answer().dataset.state).toBe("stopped");
     expect(shown().querySelector("em")).toBeNull();
+    expect(answer().getAttribute("aria-busy"), "busy until its text is formatted").toBe("true");
     frame();
     expect(shown().querySelector("em")!.textContent).toBe("more");
     expect(answer().querySelector("[data-testid=message-text]")!.textContent!.trim()).toBe("Hi there and more");

@@ -332,6 +332,7 @@ export class MessageElement {
   /** The frame's work while streaming (and after, while `behind`): formats the text received since the last frame. */
   paint(): void {
     this.md!.render();
+    if (this.view.state !== "streaming" && !this.md!.behind) this.el.removeAttribute("aria-busy");
   }
 
   /** Whether text received is still waiting to be formatted (after a burst): `paint` again next frame. */
@@ -340,8 +341,8 @@ export class MessageElement {
   }
 
   /**
-   * The stream is over and the message becomes `final`: its state, stats and error are shown now,
-   * and the painted text is kept if it already is the final text (else replaced by a full render
+   * The stream is over and the message becomes `final`: its state, stats and error are shown now
+   * (it stays `aria-busy` until its text is formatted), and the painted text is kept if it already is the final text (else replaced by a full render
    * of it). The text's final formatting is done `"now"` (a command that failed), or `"at next
    * paint"`: by the `paint`s that follow (`behind` until then), as a stream's ending does, so that
    * receiving the ending is not delayed by a frame's work.
@@ -349,11 +350,12 @@ export class MessageElement {
   endStream(final: MessageView, formatting: "now" | "at next paint" = "now"): void {
     this.view = final;
     this.el.dataset.state = final.state;
-    this.el.removeAttribute("aria-busy");
     const md = this.md!;
     if (md.source !== normalizeNewlines(final.content)) md.reset(final.content);
     else if (formatting === "now") md.endAndFormatNow();
     else md.endAndFormatOnNextRender();
+    // Busy until the text is in its final form (the next `paint`s, when they format it).
+    if (!md.behind) this.el.removeAttribute("aria-busy");
     this.setThinking(final.thinking);
     if (this.thinking) this.thinking.querySelector("summary")!.textContent = "Thoughts";
     this.renderFoot();
