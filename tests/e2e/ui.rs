@@ -80,7 +80,13 @@ pub async fn wait_answer_end(wd: &WebDriver) -> Shown {
         "const last = messages().filter((m) => m.role === 'assistant').pop();
          return !!last && last.state !== 'streaming' && !last.busy;",
     );
-    wd.wait("the answer to end and show its final text", ANSWER_TIMEOUT, &ended, vec![]).await;
+    wd.wait(
+        "the answer to end and show its final text",
+        ANSWER_TIMEOUT,
+        &ended,
+        vec![],
+    )
+    .await;
     last_answer(wd).await
 }
 
