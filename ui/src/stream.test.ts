@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { StreamPump, sharedFrames, type FrameScheduler, type Visibility } from "./stream";
+import { StreamPump, sharedFrames, type FrameScheduler } from "./stream";
 import type { StreamMessage } from "./types";
 
 /** A scheduler that runs frames only when the test says so. */
@@ -172,92 +172,5 @@ describe("sharedFrames", () => {
     pumps[0].push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
     frames.frame();
     expect(order.slice(4)).toEqual(["paint 2", "after"]);
-  });
-});
-
-/** A window the test hides and shows. */
-function manualVisibility() {
-  let shown = true;
-  const waiting = new Set<() => void>();
-  const visibility: Visibility = {
-    shown: () => shown,
-    whenShown(callback) {
-      waiting.add(callback);
-      return () => waiting.delete(callback);
-    },
-  };
-  return {
-    visibility,
-    get waiting() {
-      return waiting.size;
-    },
-    hide() {
-      shown = false;
-    },
-    show() {
-      shown = true;
-      const callbacks = [...waiting];
-      waiting.clear();
-      for (const callback of callbacks) callback();
-    },
-  };
-}
-
-describe("StreamPump in a hidden window", () => {
-  it("receives and acks but paints nothing until the window is shown, then paints at once", () => {
-    const frames = manualFrames();
-    const win = manualVisibility();
-    const receive = vi.fn();
-    const paint = vi.fn();
-    const ack = vi.fn();
-    const pump = new StreamPump({ receive, paint, ack, schedule: frames.schedule, visibility: win.visibility });
-    pump.setStreamId(4);
-    win.hide();
-    pump.push(text(1));
-    pump.push(text(2));
-    frames.frame();
-    expect(receive).toHaveBeenCalledTimes(2);
-    expect(paint).not.toHaveBeenCalled();
-    expect(ack).toHaveBeenLastCalledWith(4, 2);
-    pump.push(text(3));
-    frames.frame();
-    expect(paint).not.toHaveBeenCalled();
-    expect(ack).toHaveBeenLastCalledWith(4, 3);
-    expect(win.waiting).toBe(1); // one wait for the window, however many frames passed
-    win.show();
-    expect(frames.scheduled).toBe(1);
-    frames.frame();
-    expect(paint).toHaveBeenCalledTimes(1);
-    expect(pump.highestPainted).toBe(3);
-  });
-
-  it("keeps the ending's formatting for when the window is shown", () => {
-    const frames = manualFrames();
-    const win = manualVisibility();
-    const paint = vi.fn();
-    let behind = true;
-    const pump = new StreamPump({
-      receive: () => {},
-      paint: () => {
-        paint();
-        behind = false;
-      },
-      behind: () => behind,
-      ack: () => {},
-      schedule: frames.schedule,
-      visibility: win.visibility,
-    });
-    pump.setStreamId(1);
-    win.hide();
-    pump.push(text(1));
-    pump.push({ type: "finish", seq: 2, reason: "stop", raw_reason: "stop", saved: { id: 9, state: "done", error: null, stats: null } });
-    frames.frame();
-    expect(paint).not.toHaveBeenCalled();
-    win.show();
-    frames.frame();
-    expect(paint).toHaveBeenCalledTimes(1);
-    frames.frame();
-    expect(frames.scheduled).toBe(0); // caught up: the pump closed
-    expect(win.waiting).toBe(0);
   });
 });

@@ -13,10 +13,6 @@
  *
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
- *
- * While the window is hidden or minimised nothing is painted: each message is still received (its
- * text is on the page, and Rust saves the answer as ever) and acked, and the paint the window
- * owes is done at once when it is shown again.
  */
 import { pagePerf } from "./perf";
 import type { Saved, StreamMessage } from "./types";
@@ -63,28 +59,6 @@ export const animationFrame: FrameScheduler = (callback) => {
   };
 };
 
-/** Whether the window is shown, and a way to learn when it is shown again. */
-export interface Visibility {
-  /** False while the window is hidden or minimised. */
-  shown(): boolean;
-  /** Runs `callback` once, the next time the window is shown; returns a function that cancels it. */
-  whenShown(callback: () => void): () => void;
-}
-
-/** The document's own visibility (`document.visibilityState` and its `visibilitychange`). */
-export const documentVisibility: Visibility = {
-  shown: () => document.visibilityState !== "hidden",
-  whenShown(callback) {
-    const listener = () => {
-      if (document.visibilityState === "hidden") return;
-      document.removeEventListener("visibilitychange", listener);
-      callback();
-    };
-    document.addEventListener("visibilitychange", listener);
-    return () => document.removeEventListener("visibilitychange", listener);
-  },
-};
-
 /**
  * One frame for many pumps: the callbacks of every pump scheduled through it run in one frame,
  * then `after` once (the compare view follows each column's end there, so layout is computed once
@@ -123,13 +97,10 @@ export interface StreamPumpOptions {
   /** Tells Rust the page painted everything up to `seq`. */
   ack: (streamId: number, seq: number) => void;
   schedule?: FrameScheduler;
-  /** Whether the window is shown (nothing is painted while it is not). */
-  visibility?: Visibility;
 }
 
 export class StreamPump {
   private cancelFrame: (() => void) | null = null;
-  private cancelShown: (() => void) | null = null;
   private streamId: number | null = null;
   private received = 0;
   private painted = 0;
@@ -137,11 +108,9 @@ export class StreamPump {
   private ended = false;
   private closed = false;
   private readonly schedule: FrameScheduler;
-  private readonly visibility: Visibility;
 
   constructor(private readonly options: StreamPumpOptions) {
     this.schedule = options.schedule ?? animationFrame;
-    this.visibility = options.visibility ?? documentVisibility;
   }
 
   /** The channel's `onmessage`: hand the message over now, and make sure a frame is coming. */
@@ -180,8 +149,6 @@ export class StreamPump {
     this.closed = true;
     this.cancelFrame?.();
     this.cancelFrame = null;
-    this.cancelShown?.();
-    this.cancelShown = null;
   }
 
   private request(): void {
@@ -202,7 +169,6 @@ export class StreamPump {
   private frame(): void {
     this.cancelFrame = null;
     if (this.closed) return;
-    if (!this.visibility.shown()) return this.paintWhenShown();
     if (this.received > this.painted || this.isBehind()) {
       const start = performance.now();
       this.options.paint();
@@ -218,20 +184,5 @@ export class StreamPump {
       this.options.ack(this.streamId, this.painted);
     }
     if (this.isBehind()) this.request();
-  }
-
-  /**
-   * The window is hidden: acks what was received (so Rust keeps sending, coalesced, and the
-   * ending comes), paints nothing, and asks for a frame once the window is shown again.
-   */
-  private paintWhenShown(): void {
-    if (this.streamId !== null && this.received > this.acked && !this.ended) {
-      this.acked = this.received;
-      this.options.ack(this.streamId, this.received);
-    }
-    this.cancelShown ??= this.visibility.whenShown(() => {
-      this.cancelShown = null;
-      this.request();
-    });
   }
 }
