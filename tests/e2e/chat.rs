@@ -1,5 +1,6 @@
 //! Chatting: progressive text, Stop (button and Esc), switching models mid-conversation, model
-//! output that tries to run script, and an error with Retry. All on the shared app.
+//! output that tries to run script, an error with Retry, and an answer streamed while the window
+//! is minimised. All on the shared app.
 
 use std::time::{Duration, Instant};
 
@@ -324,5 +325,63 @@ fn rate_limit_error_offers_retry() {
         wd.click_until(&retry, "Retry to bring an answer", &done, vec![]).await;
         let answer = ui::last_answer(wd).await;
         assert_eq!(normalize(&answer.text), normalize(OPENAI_FIXTURE_TEXT));
+    });
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and a Secret Service: scripts/test runs it"]
+fn an_answer_streamed_while_minimised_is_whole_and_formatted_when_the_window_is_back() {
+    on_shared_app(async |s: &mut Shared| {
+        let wd = &s.app.wd;
+        // About 9 s of words, then a list: it arrives while the window is minimised.
+        let mut deltas = vec!["An answer that goes on while the window is minimised.\n\n"];
+        deltas.extend(std::iter::repeat_n("more words ", 300));
+        deltas.push("\n\n- last item one\n- last item two\n");
+        let reply = Reply::sse(openai_sse(&deltas))
+            .chunking(Chunking::Fixed(200))
+            .delay(Duration::from_millis(30));
+        s.fakes.openai.route(OPENAI_CHAT, reply);
+        ui::choose_model(wd, GPT).await;
+        ui::send(wd, "Go on while I look away").await;
+        ui::wait_answer_text(wd, 20).await;
+        let rect = wd.window_rect().await;
+        wd.minimize_window()
+            .await
+            .unwrap_or_else(|e| panic!("minimising the window failed: {e:?}"));
+        wd.wait(
+            "the page hidden",
+            Duration::from_secs(10),
+            "return document.visibilityState === 'hidden';",
+            vec![],
+        )
+        .await;
+        let received = script(
+            "const text = [...document.querySelectorAll('[data-testid=message][data-role=assistant]')].pop()
+               .querySelector('[data-testid=message-text]');
+             return { received: text.textContent.includes('last item two'), hidden: document.visibilityState === 'hidden' };",
+        );
+        let answer = ui::wait_answer_end(wd).await;
+        assert_eq!(answer.state, "done", "{answer:?}");
+        let shown: serde_json::Value = wd.read(&received, vec![]).await;
+        assert_eq!(
+            shown,
+            json!({ "received": true, "hidden": true }),
+            "while minimised the whole answer reached the page"
+        );
+        wd.set_window_rect(rect).await;
+        let formatted = script(
+            "const text = [...document.querySelectorAll('[data-testid=message][data-role=assistant]')].pop()
+               .querySelector('[data-testid=message-text]');
+             return [...text.querySelectorAll('li')].some((li) => li.textContent.includes('last item two'));",
+        );
+        wd.wait(
+            "the list formatted once the window is back",
+            ui::UI_TIMEOUT,
+            &formatted,
+            vec![],
+        )
+        .await;
+        let visible: bool = wd.read("return document.visibilityState === 'visible';", vec![]).await;
+        assert!(visible, "the page is visible again once the window is restored");
     });
 }

@@ -326,6 +326,19 @@ impl WebDriver {
             .unwrap_or_else(|e| panic!("moving the window failed: {e:?}"));
     }
 
+    /// Minimises the window (the driver may refuse it where no window manager can iconify).
+    pub async fn minimize_window(&self) -> Result<(), WdError> {
+        self.command(
+            Method::POST,
+            "/window/minimize",
+            Some(json!({})),
+            false,
+            Some(Duration::from_secs(10)),
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// The window's outer position and size, in CSS pixels.
     pub async fn window_rect(&self) -> WindowRect {
         let value = self

@@ -17,6 +17,17 @@
 //!   `MEMORY_FIRST`, half-way, and after `MEMORY_LAST` short answers, each in a new conversation;
 //! - **floor**: the paced stream through the same commands and `Channel`, painted by a bare page
 //!   that appends each text message to a `<div>` (the cost of IPC and WebKit alone);
+//! - **display**: the display's own floor: a bare page in the same window appending the paced
+//!   answer's deltas itself at the same rate (no IPC, no server); the paced run's latency per
+//!   tenth is reported against it;
+//! - **cpu**: a paced answer (`CPU_DELTAS` at `CPU_RATE` a second) in the real page, then the
+//!   same text appended by a bare page at the same pace: CPU seconds per streamed second of the
+//!   app's process and WebKit's web and network processes (`/proc/PID/stat`), and the `SETTLE`
+//!   seconds after each;
+//! - **idle**: after those answers, `IDLE` with the composer (the bare page's textarea) focused,
+//!   then `IDLE` with nothing focused, for both;
+//! - **hidden**: the window minimised for `HIDDEN_FOR` while an answer streams: the processes'
+//!   CPU then, and the answer complete once the window is back;
 //! - **layout**: what WebKit's layout costs for 460 KB of text in each shape the page could give
 //!   it (one text, blocks, paragraphs, with and without `content-visibility: auto`).
 //!
@@ -24,7 +35,7 @@
 //! receiving messages, painting frames) and the frame intervals while it ran.
 //!
 //! A measurement, not a test: `scripts/test` and `scripts/e2e` skip it; `scripts/bench-window`
-//! (`--only burst,memory` for some of the runs: `RUNNEL_WINDOW_BENCH`)
+//! (`--only burst,cpu` for some of the runs: `RUNNEL_WINDOW_BENCH`)
 //! runs it, prints a table and writes `artifacts/e2e/window-bench.json`.
 
 use std::collections::HashMap;
@@ -55,6 +66,15 @@ const MEMORY_FIRST: usize = 20;
 const MEMORY_LAST: usize = 200;
 /// Deltas of each short answer.
 const SHORT: usize = 100;
+/// The CPU run's answer: deltas at a token-like pace (60 a second for 30 s).
+const CPU_DELTAS: usize = 1800;
+const CPU_RATE: f64 = 60.0;
+/// The hidden run's answer (15 s at the same pace), and how long the window stays minimised.
+const HIDDEN_DELTAS: usize = 900;
+const HIDDEN_FOR: Duration = Duration::from_secs(10);
+/// After an answer: the settling time measured apart, then each idle half (composer focused, not).
+const SETTLE: Duration = Duration::from_secs(5);
+const IDLE: Duration = Duration::from_secs(10);
 /// One marker every this many deltas.
 const MARK_EVERY: usize = 25;
 /// Marker numbers of stream `s` start at `s * STREAM_MARKERS`.
@@ -395,6 +415,52 @@ ask();
     )
 }
 
+/// A bare page laid over the real one (`#bench-bare`, with a `<textarea>` as its composer) that
+/// appends `texts` itself, one every `1 / rate` seconds, a new block at each blank line (one
+/// growing text would be laid out whole at every frame), and follows the growing end once a frame
+/// (the least a page that shows the newest words must do); no IPC. Ends with when it appended
+/// each marker (`[marker, wall-clock ms]`), as the server notes its flushes.
+const BARE_PAGE: &str = r#"
+const [texts, rate, done] = arguments;
+const now = () => performance.timeOrigin + performance.now();
+const page = document.createElement('div');
+page.id = 'bench-bare';
+page.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap;padding:8px 8px 80px';
+const input = document.createElement('textarea');
+input.id = 'bench-bare-input';
+input.style.cssText = 'position:fixed;left:8px;right:8px;bottom:8px;height:56px;z-index:100000';
+document.body.append(page, input);
+const flushed = [];
+const marker = /mk(\d{7})/;
+const start = performance.now();
+let n = 0, following = 0, block = null;
+const add = (text) => text.split('\n\n').forEach((part, i) => {
+  if (i > 0 || !block) { block = document.createElement('div'); block.style.marginBottom = '1em'; page.append(block); }
+  if (part) block.appendChild(document.createTextNode(part));
+});
+const step = () => {
+  const due = (performance.now() - start) * rate / 1000;
+  while (n < texts.length && n <= due) {
+    add(texts[n]);
+    const m = marker.exec(texts[n]);
+    if (m) flushed.push([Number(m[1]), now()]);
+    n++;
+  }
+  if (!following) following = requestAnimationFrame(() => { following = 0; page.scrollTop = page.scrollHeight; });
+  if (n < texts.length) setTimeout(step, Math.max(0, n * 1000 / rate - (performance.now() - start)));
+  else done(flushed);
+};
+step();
+"#;
+
+/// Removes the bare page.
+const BARE_PAGE_REMOVE: &str =
+    "document.getElementById('bench-bare')?.remove(); document.getElementById('bench-bare-input')?.remove();";
+
+/// Stops the page-side watching of `OBSERVE` (its observer and its frame loop), which would cost CPU.
+const UNOBSERVE: &str =
+    "if (window.__bench) { window.__bench.observer.disconnect(); window.__bench.watching = false; }";
+
 /// Asks `count` questions through the real page, each in a new conversation, one after another:
 /// New conversation, the prompt typed into the composer, Enter, then the answer's end.
 const ANSWERS: &str = r#"
@@ -537,6 +603,11 @@ fn summarize(name: &'static str, flushed: &[(usize, f64)], seen: &Seen) -> Run {
 /// reads what the page noted; also the time of the server's last byte.
 async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -> (Seen, f64) {
     let last_byte = server.finished(answers).await;
+    (painted(app, markers).await, last_byte)
+}
+
+/// Waits until the page painted `markers` markers, then reads what the page noted.
+async fn painted(app: &App, markers: usize) -> Seen {
     let painted = "return Object.keys(window.__bench.painted).length >= arguments[0];";
     app.wd
         .wait(
@@ -546,8 +617,7 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
             vec![json!(markers)],
         )
         .await;
-    let seen = app
-        .wd
+    app.wd
         .run(
             "window.__bench.watching = false; const p = window.__runnelPerf;
              return { seen: window.__bench.seen, painted: window.__bench.painted, frames: window.__bench.frames,
@@ -557,8 +627,7 @@ async fn collected(app: &App, server: &Server, answers: usize, markers: usize) -
                                   formattedAt: p.formattedAt } : null };",
             vec![],
         )
-        .await;
-    (seen, last_byte)
+        .await
 }
 
 fn print(run: &Run) {
@@ -594,9 +663,9 @@ fn print(run: &Run) {
     }
 }
 
-/// The resident memory (KiB) of the process whose `RUNNEL_DATA_DIR` is `data_dir` (the app) and of
-/// each of its descendants (WebKit's web and network processes), by process name.
-fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
+/// The process whose `RUNNEL_DATA_DIR` is `data_dir` (the app) and its descendants (WebKit's web
+/// and network processes): the app's first.
+fn app_tree(data_dir: &Path) -> Vec<u32> {
     let wanted = format!("RUNNEL_DATA_DIR={}", data_dir.display());
     let mut parents: HashMap<u32, u32> = HashMap::new();
     let mut app = None;
@@ -631,9 +700,20 @@ fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
             _ => return false,
         }
     };
-    let mut processes: Vec<(String, u64)> = parents
+    let mut tree: Vec<u32> = parents
         .keys()
-        .filter(|&&pid| in_tree(pid))
+        .copied()
+        .filter(|&pid| pid != app && in_tree(pid))
+        .collect();
+    tree.insert(0, app);
+    tree
+}
+
+/// The resident memory (KiB) of the app's process and of each of its descendants (WebKit's web
+/// and network processes), by process name.
+fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
+    let mut processes: Vec<(String, u64)> = app_tree(data_dir)
+        .into_iter()
         .map(|pid| {
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let field = |name: &str| {
@@ -649,6 +729,124 @@ fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
         .collect();
     processes.sort();
     processes
+}
+
+/// CPU seconds of the app's processes: its own, WebKit's web processes, its network process.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+struct Cpu {
+    app: f64,
+    web: f64,
+    network: f64,
+}
+
+impl Cpu {
+    fn total(&self) -> f64 {
+        self.app + self.web + self.network
+    }
+}
+
+/// Clock ticks a second, as `/proc/PID/stat` counts CPU time.
+fn clock_ticks() -> f64 {
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .expect("getconf CLK_TCK");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("CLK_TCK is a number")
+}
+
+/// The CPU seconds the app's processes used so far (user + system, `/proc/PID/stat`).
+fn app_cpu(data_dir: &Path, ticks: f64) -> Cpu {
+    let mut cpu = Cpu::default();
+    for (n, pid) in app_tree(data_dir).into_iter().enumerate() {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        let Some((head, rest)) = stat.rsplit_once(')') else {
+            continue;
+        };
+        let name = head.split_once('(').map_or("", |(_, name)| name);
+        // After the comm: state is field 3, utime field 14, stime field 15.
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |k: usize| fields.get(k - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        let seconds = (field(14) + field(15)) / ticks;
+        if n == 0 {
+            cpu.app += seconds;
+        } else if name.starts_with("WebKitWebProc") {
+            cpu.web += seconds;
+        } else if name.starts_with("WebKitNetwork") {
+            cpu.network += seconds;
+        }
+    }
+    cpu
+}
+
+/// CPU use between two readings: CPU seconds per second of the wall clock, by process.
+struct CpuClock {
+    data_dir: std::path::PathBuf,
+    ticks: f64,
+}
+
+impl CpuClock {
+    fn start(&self) -> (tokio::time::Instant, Cpu) {
+        (tokio::time::Instant::now(), app_cpu(&self.data_dir, self.ticks))
+    }
+
+    fn since(&self, (at, from): (tokio::time::Instant, Cpu)) -> Cpu {
+        let to = app_cpu(&self.data_dir, self.ticks);
+        let seconds = at.elapsed().as_secs_f64();
+        Cpu {
+            app: (to.app - from.app) / seconds,
+            web: (to.web - from.web) / seconds,
+            network: (to.network - from.network) / seconds,
+        }
+    }
+
+    /// CPU per second over `span` from now, the page left alone.
+    async fn over(&self, span: Duration) -> Cpu {
+        let from = self.start();
+        tokio::time::sleep(span).await;
+        self.since(from)
+    }
+}
+
+/// `IDLE` with `focus` (a CSS selector) focused, then `IDLE` with nothing focused.
+async fn idle_cpu(app: &App, clock: &CpuClock, focus: &str) -> (Cpu, Cpu) {
+    let focused: bool = app
+        .wd
+        .run(
+            "const el = document.querySelector(arguments[0]); el.focus(); return document.activeElement === el;",
+            vec![json!(focus)],
+        )
+        .await;
+    assert!(focused, "{focus} focused");
+    let with_focus = clock.over(IDLE).await;
+    app.wd.run::<()>("document.activeElement?.blur();", vec![]).await;
+    (with_focus, clock.over(IDLE).await)
+}
+
+/// One line of CPU figures: per process, and the page's ÷ the bare page's.
+fn print_cpu(what: &str, page: Cpu, bare: Cpu) {
+    let ratio = |a: f64, b: f64| {
+        if b > 0.0 {
+            format!("{:.2}×", a / b)
+        } else {
+            "–".to_owned()
+        }
+    };
+    println!(
+        "cpu      {what:<24} page: app {:>5.1} %, web {:>5.1} %, network {:>4.1} % | bare page: app {:>5.1} %, web {:>5.1} %, network {:>4.1} % | web {} total {}",
+        page.app * 100.0,
+        page.web * 100.0,
+        page.network * 100.0,
+        bare.app * 100.0,
+        bare.web * 100.0,
+        bare.network * 100.0,
+        ratio(page.web, bare.web),
+        ratio(page.total(), bare.total())
+    );
 }
 
 /// Opens the compare view, chooses `models` and sends one prompt to all of them.
@@ -669,7 +867,8 @@ async fn compare(app: &App, models: &[String]) {
 #[test]
 #[ignore = "a measurement: scripts/bench-window runs it"]
 fn window_bench() {
-    // `RUNNEL_WINDOW_BENCH=burst,memory` runs only those runs (paced, floor, burst, parallel, memory, layout).
+    // `RUNNEL_WINDOW_BENCH=burst,memory` runs only those runs (paced, floor, display, cpu, idle,
+    // hidden, burst, parallel, memory, layout).
     let only = std::env::var("RUNNEL_WINDOW_BENCH").unwrap_or_default();
     let runs = |name: &str| only.is_empty() || only.split(',').any(|run| run.trim() == name);
     alone(async || {
@@ -683,6 +882,11 @@ fn window_bench() {
         let markers = DELTAS.div_ceil(MARK_EVERY);
         let mut report = serde_json::Map::new();
         report.insert("binary".into(), json!(crate::app::app_binary()));
+        let mut paced_run = None;
+        let clock = CpuClock {
+            data_dir: app.data_dir(),
+            ticks: clock_ticks(),
+        };
 
         // The real page: the first answer after start-up, paced.
         if runs("paced") {
@@ -699,6 +903,7 @@ fn window_bench() {
             ui::wait_answer_end(&app.wd).await;
             print(&paced);
             report.insert("paced".into(), json!({ "deltas": DELTAS, "rate": RATE, "run": paced }));
+            paced_run = Some(paced);
         }
 
         // The floor: a bare page over the same road (laid over the real one, then removed).
@@ -720,6 +925,129 @@ fn window_bench() {
                 .await;
             print(&floor);
             report.insert("floor".into(), json!({ "deltas": DELTAS, "rate": RATE, "run": floor }));
+        }
+
+        // The display's floor: the paced answer's deltas appended by a bare page itself, no IPC.
+        if runs("display") {
+            let texts: Vec<String> = (0..DELTAS).map(|n| delta(0, n)).collect();
+            app.wd.run::<()>(OBSERVE, vec![]).await;
+            let flushed: Vec<(usize, f64)> = app
+                .wd
+                .run_async(BARE_PAGE, vec![json!(texts), json!(RATE)], Duration::from_secs(120))
+                .await;
+            let seen = painted(&app, markers).await;
+            let display = summarize("display", &flushed, &seen);
+            app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
+            print(&display);
+            let mut ratios = Vec::new();
+            if let Some(paced) = &paced_run {
+                for (n, (page, floor)) in paced.tenths.iter().zip(&display.tenths).enumerate() {
+                    let ratio = page.p95 / floor.p95;
+                    println!(
+                        "         tenth {:>2}: p95 page {:>6.1} ms ÷ display {:>6.1} ms = {ratio:.2}×",
+                        n + 1,
+                        page.p95,
+                        floor.p95
+                    );
+                    ratios.push(ratio);
+                }
+            }
+            report.insert(
+                "display".into(),
+                json!({ "deltas": DELTAS, "rate": RATE, "run": display, "paced_p95_ratio_by_tenth": ratios }),
+            );
+        }
+
+        // CPU while a paced answer streams, then idle, the page's and a bare page's.
+        if runs("cpu") || runs("idle") {
+            let texts: Vec<String> = (0..CPU_DELTAS).map(|n| delta(0, n)).collect();
+            app.wd.run::<()>(UNOBSERVE, vec![]).await;
+            server.set(Pace::Paced {
+                deltas: CPU_DELTAS,
+                rate: CPU_RATE,
+            });
+            ui::new_conversation(&app.wd).await;
+            ui::choose_model(&app.wd, "bench/bench-model").await;
+            ui::send(&app.wd, "go").await;
+            let from = clock.start();
+            server.finished(1).await;
+            let page_streaming = clock.since(from);
+            let page_after = clock.over(SETTLE).await;
+            ui::wait_answer_end(&app.wd).await;
+            let page_idle = if runs("idle") {
+                Some(idle_cpu(&app, &clock, "[data-testid=composer]").await)
+            } else {
+                None
+            };
+            app.wd.run::<()>("document.activeElement?.blur();", vec![]).await;
+            let from = clock.start();
+            let _: Vec<(usize, f64)> = app
+                .wd
+                .run_async(BARE_PAGE, vec![json!(texts), json!(CPU_RATE)], Duration::from_secs(120))
+                .await;
+            let bare_streaming = clock.since(from);
+            let bare_after = clock.over(SETTLE).await;
+            let bare_idle = if runs("idle") {
+                Some(idle_cpu(&app, &clock, "#bench-bare-input").await)
+            } else {
+                None
+            };
+            app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
+            println!("cpu      {CPU_DELTAS} deltas at {CPU_RATE} a second; CPU seconds per second (% of one core)");
+            print_cpu("streaming", page_streaming, bare_streaming);
+            print_cpu(&format!("the {} s after", SETTLE.as_secs()), page_after, bare_after);
+            let mut cpu = json!({ "deltas": CPU_DELTAS, "rate": CPU_RATE,
+                                  "streaming": { "page": page_streaming, "bare": bare_streaming },
+                                  "after": { "seconds": SETTLE.as_secs(), "page": page_after, "bare": bare_after } });
+            if let (Some((page_focused, page_unfocused)), Some((bare_focused, bare_unfocused))) = (page_idle, bare_idle)
+            {
+                print_cpu("idle, composer focused", page_focused, bare_focused);
+                print_cpu("idle, nothing focused", page_unfocused, bare_unfocused);
+                cpu["idle"] = json!({ "seconds": IDLE.as_secs(),
+                                      "focused": { "page": page_focused, "bare": bare_focused },
+                                      "unfocused": { "page": page_unfocused, "bare": bare_unfocused } });
+            }
+            report.insert("cpu".into(), cpu);
+        }
+
+        // A minimised window while an answer streams: what it costs, and the answer whole after.
+        if runs("hidden") {
+            app.wd.run::<()>(UNOBSERVE, vec![]).await;
+            server.set(Pace::Paced {
+                deltas: HIDDEN_DELTAS,
+                rate: CPU_RATE,
+            });
+            ui::new_conversation(&app.wd).await;
+            ui::choose_model(&app.wd, "bench/bench-model").await;
+            ui::send(&app.wd, "go").await;
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let visible = clock.over(Duration::from_secs(4)).await;
+            let rect = app.wd.window_rect().await;
+            let mut hidden = json!({ "deltas": HIDDEN_DELTAS, "rate": CPU_RATE, "visible": visible });
+            match app.wd.minimize_window().await {
+                Ok(()) => {
+                    let state: String = app.wd.read("return document.visibilityState;", vec![]).await;
+                    let during = clock.over(HIDDEN_FOR).await;
+                    app.wd.set_window_rect(rect).await;
+                    let back: String = app.wd.read("return document.visibilityState;", vec![]).await;
+                    print_cpu(&format!("minimised ({state})"), during, visible);
+                    println!(
+                        "hidden   (the bare figures above are the same answer's 4 s before, visible); visibility after restoring: {back}"
+                    );
+                    hidden["minimised"] = json!({ "seconds": HIDDEN_FOR.as_secs(), "visibility": state, "cpu": during, "visibility_after": back });
+                }
+                Err(e) => {
+                    println!("hidden   the driver did not minimise the window: {e:?}");
+                    hidden["minimise_error"] = json!(format!("{e:?}"));
+                }
+            }
+            let answer = ui::wait_answer_end(&app.wd).await;
+            let last = format!("mk{:07}", marker(0, (HIDDEN_DELTAS - 1) / MARK_EVERY * MARK_EVERY));
+            assert!(
+                answer.text.contains(&last),
+                "the answer complete after the window came back ({last})"
+            );
+            report.insert("hidden".into(), hidden);
         }
 
         // A burst: painted (all its text on the page), then formatted (its backlog worked off).
