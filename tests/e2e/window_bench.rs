@@ -20,8 +20,8 @@
 //! - **display**: the display's own floor: a bare page in the same window appending the paced
 //!   answer's deltas itself at the same rate (no IPC, no server); the paced run's latency per
 //!   tenth is reported against it;
-//! - **cpu**: a paced answer (`CPU_DELTAS` at `CPU_RATE` a second) in the real page, then the
-//!   same text appended by a bare page at the same pace: CPU seconds per streamed second of the
+//! - **cpu**: a paced answer at each of `CPU_PACES` in the real page, then the same text appended
+//!   by a bare page at the same pace: CPU seconds per streamed second of the
 //!   app's process and WebKit's web and network processes (`/proc/PID/stat`), and the `SETTLE`
 //!   seconds after each;
 //! - **idle**: after those answers, `IDLE` with the composer (the bare page's textarea) focused,
@@ -66,8 +66,10 @@ const MEMORY_FIRST: usize = 20;
 const MEMORY_LAST: usize = 200;
 /// Deltas of each short answer.
 const SHORT: usize = 100;
-/// The CPU run's answer: deltas at a token-like pace (60 a second for 30 s).
-const CPU_DELTAS: usize = 1800;
+/// The CPU run's answers: deltas a second, deltas; a token-like pace (60 a second for 30 s), then
+/// the paced run's (400 a second).
+const CPU_PACES: [(f64, usize); 2] = [(60.0, 1800), (400.0, DELTAS)];
+/// The pace of the hidden run's answer.
 const CPU_RATE: f64 = 60.0;
 /// The hidden run's answer (15 s at the same pace), and how long the window stays minimised.
 const HIDDEN_DELTAS: usize = 900;
@@ -827,6 +829,54 @@ async fn idle_cpu(app: &App, clock: &CpuClock, focus: &str) -> (Cpu, Cpu) {
     (with_focus, clock.over(IDLE).await)
 }
 
+/// One pace of the CPU run: CPU per second (the page's, the bare page's) while it streams and in
+/// the `SETTLE` after, and with `idle` the idle halves after each answer.
+struct CpuPace {
+    streaming: (Cpu, Cpu),
+    after: (Cpu, Cpu),
+    idle: Option<((Cpu, Cpu), (Cpu, Cpu))>,
+}
+
+/// An answer of `deltas` at `rate` in the real page, then the same text appended by a bare page at
+/// the same pace; the CPU of each.
+async fn cpu_pace(app: &App, server: &Server, clock: &CpuClock, rate: f64, deltas: usize, idle: bool) -> CpuPace {
+    let texts: Vec<String> = (0..deltas).map(|n| delta(0, n)).collect();
+    app.wd.run::<()>(UNOBSERVE, vec![]).await;
+    server.set(Pace::Paced { deltas, rate });
+    ui::new_conversation(&app.wd).await;
+    ui::choose_model(&app.wd, "bench/bench-model").await;
+    ui::send(&app.wd, "go").await;
+    let from = clock.start();
+    server.finished(1).await;
+    let page_streaming = clock.since(from);
+    let page_after = clock.over(SETTLE).await;
+    ui::wait_answer_end(&app.wd).await;
+    let page_idle = if idle {
+        Some(idle_cpu(app, clock, "[data-testid=composer]").await)
+    } else {
+        None
+    };
+    app.wd.run::<()>("document.activeElement?.blur();", vec![]).await;
+    let from = clock.start();
+    let _: Vec<(usize, f64)> = app
+        .wd
+        .run_async(BARE_PAGE, vec![json!(texts), json!(rate)], Duration::from_secs(120))
+        .await;
+    let bare_streaming = clock.since(from);
+    let bare_after = clock.over(SETTLE).await;
+    let bare_idle = if idle {
+        Some(idle_cpu(app, clock, "#bench-bare-input").await)
+    } else {
+        None
+    };
+    app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
+    CpuPace {
+        streaming: (page_streaming, bare_streaming),
+        after: (page_after, bare_after),
+        idle: page_idle.zip(bare_idle),
+    }
+}
+
 /// One line of CPU figures: per process, and the page's ÷ the bare page's.
 fn print_cpu(what: &str, page: Cpu, bare: Cpu) {
     let ratio = |a: f64, b: f64| {
@@ -960,54 +1010,28 @@ fn window_bench() {
 
         // CPU while a paced answer streams, then idle, the page's and a bare page's.
         if runs("cpu") || runs("idle") {
-            let texts: Vec<String> = (0..CPU_DELTAS).map(|n| delta(0, n)).collect();
-            app.wd.run::<()>(UNOBSERVE, vec![]).await;
-            server.set(Pace::Paced {
-                deltas: CPU_DELTAS,
-                rate: CPU_RATE,
-            });
-            ui::new_conversation(&app.wd).await;
-            ui::choose_model(&app.wd, "bench/bench-model").await;
-            ui::send(&app.wd, "go").await;
-            let from = clock.start();
-            server.finished(1).await;
-            let page_streaming = clock.since(from);
-            let page_after = clock.over(SETTLE).await;
-            ui::wait_answer_end(&app.wd).await;
-            let page_idle = if runs("idle") {
-                Some(idle_cpu(&app, &clock, "[data-testid=composer]").await)
-            } else {
-                None
-            };
-            app.wd.run::<()>("document.activeElement?.blur();", vec![]).await;
-            let from = clock.start();
-            let _: Vec<(usize, f64)> = app
-                .wd
-                .run_async(BARE_PAGE, vec![json!(texts), json!(CPU_RATE)], Duration::from_secs(120))
-                .await;
-            let bare_streaming = clock.since(from);
-            let bare_after = clock.over(SETTLE).await;
-            let bare_idle = if runs("idle") {
-                Some(idle_cpu(&app, &clock, "#bench-bare-input").await)
-            } else {
-                None
-            };
-            app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
-            println!("cpu      {CPU_DELTAS} deltas at {CPU_RATE} a second; CPU seconds per second (% of one core)");
-            print_cpu("streaming", page_streaming, bare_streaming);
-            print_cpu(&format!("the {} s after", SETTLE.as_secs()), page_after, bare_after);
-            let mut cpu = json!({ "deltas": CPU_DELTAS, "rate": CPU_RATE,
-                                  "streaming": { "page": page_streaming, "bare": bare_streaming },
-                                  "after": { "seconds": SETTLE.as_secs(), "page": page_after, "bare": bare_after } });
-            if let (Some((page_focused, page_unfocused)), Some((bare_focused, bare_unfocused))) = (page_idle, bare_idle)
-            {
-                print_cpu("idle, composer focused", page_focused, bare_focused);
-                print_cpu("idle, nothing focused", page_unfocused, bare_unfocused);
-                cpu["idle"] = json!({ "seconds": IDLE.as_secs(),
-                                      "focused": { "page": page_focused, "bare": bare_focused },
-                                      "unfocused": { "page": page_unfocused, "bare": bare_unfocused } });
+            let paces: &[(f64, usize)] = if runs("cpu") { &CPU_PACES } else { &CPU_PACES[..1] };
+            let mut cpu = Vec::new();
+            for (n, &(rate, deltas)) in paces.iter().enumerate() {
+                // The idle halves follow the first pace's answers.
+                let idle = n == 0 && runs("idle");
+                let pace = cpu_pace(&app, &server, &clock, rate, deltas, idle).await;
+                println!("cpu      {deltas} deltas at {rate} a second; CPU seconds per second (% of one core)");
+                print_cpu("streaming", pace.streaming.0, pace.streaming.1);
+                print_cpu(&format!("the {} s after", SETTLE.as_secs()), pace.after.0, pace.after.1);
+                let mut figures = json!({ "deltas": deltas, "rate": rate,
+                                         "streaming": { "page": pace.streaming.0, "bare": pace.streaming.1 },
+                                         "after": { "seconds": SETTLE.as_secs(), "page": pace.after.0, "bare": pace.after.1 } });
+                if let Some(((page_focused, page_unfocused), (bare_focused, bare_unfocused))) = pace.idle {
+                    print_cpu("idle, composer focused", page_focused, bare_focused);
+                    print_cpu("idle, nothing focused", page_unfocused, bare_unfocused);
+                    figures["idle"] = json!({ "seconds": IDLE.as_secs(),
+                                             "focused": { "page": page_focused, "bare": bare_focused },
+                                             "unfocused": { "page": page_unfocused, "bare": bare_unfocused } });
+                }
+                cpu.push(figures);
             }
-            report.insert("cpu".into(), cpu);
+            report.insert("cpu".into(), json!(cpu));
         }
 
         // A minimised window while an answer streams: what it costs, and the answer whole after.
