@@ -399,10 +399,7 @@ pub async fn stream_events(
 /// returns the file's path.
 #[tauri::command(rename_all = "snake_case")]
 pub async fn export_stream(state: State<'_, AppState>, message_id: i64) -> AppResult<String> {
-    let dir = state
-        .downloads_dir
-        .clone()
-        .ok_or_else(|| AppError::Config("there is no downloads folder: set XDG_DOWNLOAD_DIR or HOME".into()))?;
+    let dir = downloads(&state)?;
     let message = state.store.message(message_id)?;
     let title = state.store.summary(message.conversation_id)?.title;
     let path = blocking(|| recordings::export(&state.store, message_id, &title, &dir))?;
@@ -434,7 +431,7 @@ pub async fn watch_file_drops(drops: State<'_, FileDrops>, on_drop: Channel<Vec<
     Ok(())
 }
 
-/// The downloads folder exports go to.
+/// The downloads folder exports (of streams and of conversations) go to.
 fn downloads(state: &AppState) -> AppResult<std::path::PathBuf> {
     state
         .downloads_dir
