@@ -6,6 +6,7 @@ use runnel_testkit::Reply;
 
 use crate::fakes::{DEMO, GPT, OPENAI_CHAT, openai_sse};
 use crate::ui::{self, UI_TIMEOUT, script};
+use crate::webdriver::WebDriver;
 use crate::{Shared, on_shared_app};
 
 /// The text of the first element `css` matches in the last answer.
@@ -27,12 +28,7 @@ fn an_answer_shows_its_cost_and_the_conversation_sums_the_priced_ones() {
         let answer = ui::wait_answer_end(wd).await;
         assert_eq!(answer.state, "done", "{answer:?}");
         // 9 prompt tokens × $3 + 2 answer tokens × $10, per million.
-        let cost: Option<String> = wd
-            .read(
-                &script(IN_LAST_ANSWER),
-                vec![serde_json::json!("[data-testid=message-cost]")],
-            )
-            .await;
+        let cost = last_answer_cost(wd).await;
         assert_eq!(cost.as_deref(), Some("$0.000047"));
         let total = script(
             "const el = $('[data-testid=conversation-cost]'); return !!el && !el.hidden && el.textContent === arguments[0];",
@@ -51,12 +47,7 @@ fn an_answer_shows_its_cost_and_the_conversation_sums_the_priced_ones() {
         ui::send(wd, "And this one?").await;
         let answer = ui::wait_answer_end(wd).await;
         assert_eq!(answer.state, "done", "{answer:?}");
-        let cost: Option<String> = wd
-            .read(
-                &script(IN_LAST_ANSWER),
-                vec![serde_json::json!("[data-testid=message-cost]")],
-            )
-            .await;
+        let cost = last_answer_cost(wd).await;
         assert_eq!(cost, None, "no price, no cost: {answer:?}");
         wd.wait(
             "the conversation's cost to name the unpriced answer",
@@ -66,4 +57,13 @@ fn an_answer_shows_its_cost_and_the_conversation_sums_the_priced_ones() {
         )
         .await;
     });
+}
+
+/// The text of the last answer's `message-cost`, `None` when it shows none.
+async fn last_answer_cost(wd: &WebDriver) -> Option<String> {
+    wd.read(
+        &script(IN_LAST_ANSWER),
+        vec![serde_json::json!("[data-testid=message-cost]")],
+    )
+    .await
 }
