@@ -4,7 +4,8 @@
 //! answer streams; the status region says "Answering with MODEL…", then "Stopped" or "Answer
 //! complete"; the controls have names. GTK and WebKit expose their trees without an assistive
 //! technology saying it runs, so `org.a11y.Status.IsEnabled` stays as it is and the other tests'
-//! apps in the same session run as usual.
+//! apps in the same session run as usual. The walk reads only the applications this test's app
+//! process serves: the chat scenarios' shared app may be on the same bus.
 
 use std::time::{Duration, Instant};
 
@@ -88,15 +89,31 @@ async fn children_of(conn: &Connection, address: &Address, count: i32) -> Vec<Ad
     all
 }
 
-/// Every node under the registry (each application's windows and, through WebKit's socket,
-/// the page), depth first, up to [`MAX_NODES`].
-async fn walk(a11y: &AccessibilityConnection) -> Vec<Node> {
-    let conn = a11y.connection();
+/// The applications under the registry that process `pid` serves. Other apps may be on the
+/// same accessibility bus (the chat scenarios' shared app stays up between tests).
+async fn applications_of(conn: &Connection, pid: u32) -> Vec<Address> {
     let registry: Address = (
         "org.a11y.atspi.Registry".into(),
         OwnedObjectPath::try_from("/org/a11y/atspi/accessible/root").expect("a path"),
     );
-    let mut stack = children_of(conn, &registry, 0).await;
+    let bus = zbus::fdo::DBusProxy::new(conn).await.expect("the bus's own interface");
+    let mut ours = Vec::new();
+    for application in children_of(conn, &registry, 0).await {
+        let Ok(name) = zbus::names::BusName::try_from(application.0.as_str()) else {
+            continue;
+        };
+        if bus.get_connection_unix_process_id(name).await == Ok(pid) {
+            ours.push(application);
+        }
+    }
+    ours
+}
+
+/// Every node of app `pid`'s applications (its windows and, through WebKit's socket, the page),
+/// depth first, up to [`MAX_NODES`].
+async fn walk(a11y: &AccessibilityConnection, pid: u32) -> Vec<Node> {
+    let conn = a11y.connection();
+    let mut stack = applications_of(conn, pid).await;
     let mut nodes = Vec::new();
     while let Some(address) = stack.pop() {
         if nodes.len() >= MAX_NODES || address.1.as_str() == "/org/a11y/atspi/null" {
@@ -159,10 +176,10 @@ fn having(nodes: &[Node], role: Role, xml_role: &str) -> Vec<Node> {
 }
 
 /// Waits until the tree has the page's status region and returns the last walk with it.
-async fn page_tree(a11y: &AccessibilityConnection) -> Vec<Node> {
+async fn page_tree(a11y: &AccessibilityConnection, pid: u32) -> Vec<Node> {
     let deadline = Instant::now() + ui::UI_TIMEOUT;
     loop {
-        let nodes = walk(a11y).await;
+        let nodes = walk(a11y, pid).await;
         if !having(&nodes, Role::StatusBar, "status").is_empty() && !having(&nodes, Role::Log, "log").is_empty() {
             return nodes;
         }
@@ -230,9 +247,10 @@ fn accessibility_tree_has_the_log_the_status_and_named_controls() {
         })
         .await;
         let wd = &app.wd;
+        let pid = app.pid();
         ui::choose_model(wd, GPT).await;
 
-        let idle = page_tree(&a11y).await;
+        let idle = page_tree(&a11y, pid).await;
         let buttons = button_names(&idle);
         for name in [
             "Send (Enter)",
@@ -271,7 +289,7 @@ fn accessibility_tree_has_the_log_the_status_and_named_controls() {
         ui::send(wd, "Count for a long time").await;
         let said = status_says(&a11y, &status, |t| t.starts_with("Answering with"), "Answering with …").await;
         assert!(said.contains("gpt-fake"), "it names the model: {said:?}");
-        let streaming = walk(&a11y).await;
+        let streaming = walk(&a11y, pid).await;
         assert!(
             having(&streaming, Role::Log, "log").iter().all(|n| n.busy),
             "the log is busy while the answer streams"
@@ -288,7 +306,7 @@ fn accessibility_tree_has_the_log_the_status_and_named_controls() {
         fakes.openai.route(OPENAI_CHAT, Reply::sse(fixture("openai_text.sse")));
         ui::send(wd, "Say hello").await;
         status_says(&a11y, &status, |t| t == "Answer complete", "Answer complete").await;
-        let done = walk(&a11y).await;
+        let done = walk(&a11y, pid).await;
         assert!(
             having(&done, Role::Log, "log").iter().all(|n| !n.busy),
             "the log is not busy once the answer is complete"
