@@ -56,6 +56,8 @@ pub mod checkpoint;
 pub mod commands;
 pub mod compare;
 pub mod data_dir;
+#[cfg(target_os = "linux")]
+pub mod drawing;
 pub mod drops;
 pub mod ending;
 pub mod error;
@@ -135,6 +137,10 @@ fn setup(
         && let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW)
     {
         window_state::restore(&window, saved);
+    }
+    #[cfg(target_os = "linux")]
+    if let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW) {
+        drawing::apply(&window, drawing::for_this_machine());
     }
     let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
     let state = AppState::start(dir, Arc::new(KeychainStore::from_env()), providers_file.as_deref())?;

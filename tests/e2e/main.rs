@@ -18,6 +18,7 @@ mod app;
 mod chat;
 mod compare;
 mod cost;
+mod drawing;
 mod export;
 mod fakes;
 mod inspector;

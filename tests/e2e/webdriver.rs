@@ -350,11 +350,28 @@ impl WebDriver {
 
     /// A PNG of the page as it is painted now.
     pub async fn screenshot(&self) -> Vec<u8> {
-        let value = self
+        // WebKit takes the snapshot at the page's next rendering update, and a window that draws
+        // on the CPU (src-tauri/src/drawing.rs) has none while its page is idle: the request then
+        // never returns. A pixel in a corner that changes shade ten times a second, almost
+        // transparent, gives it one; it goes once the snapshot is taken.
+        self.run::<()>(
+            "const tick = document.createElement('div');
+             tick.id = 'e2e-snapshot-tick';
+             tick.style.cssText = 'position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647';
+             document.body.append(tick);
+             let n = 0;
+             const beat = () => { if (!tick.isConnected) return; tick.style.background = `rgba(0,0,0,${++n % 2 ? 0.01 : 0.02})`; setTimeout(beat, 100); };
+             beat();",
+            vec![],
+        )
+        .await;
+        let taken = self
             .command(Method::GET, "/screenshot", None, true, None)
             .await
             .unwrap_or_else(|e| panic!("taking a screenshot failed: {e:?}"));
-        base64_decode(value.as_str().expect("a screenshot is a base64 string"))
+        self.run::<()>("document.getElementById('e2e-snapshot-tick')?.remove();", vec![])
+            .await;
+        base64_decode(taken.as_str().expect("a screenshot is a base64 string"))
     }
 
     /// Ends a session whose app is already gone (closed or killed): errors are expected.

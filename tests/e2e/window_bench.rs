@@ -420,8 +420,10 @@ ask();
 /// A bare page laid over the real one (`#bench-bare`, with a `<textarea>` as its composer) that
 /// appends `texts` itself, one every `1 / rate` seconds, a new block at each blank line (one
 /// growing text would be laid out whole at every frame), and follows the growing end once a frame
-/// (the least a page that shows the newest words must do); no IPC. Ends with when it appended
-/// each marker (`[marker, wall-clock ms]`), as the server notes its flushes.
+/// (the least a page that shows the newest words must do); no IPC. Ends with when each marker was
+/// due (`[marker, wall-clock ms]`: the start plus its place at the pace, as the server's flush is
+/// on time in a process of its own) and when it was appended (later when the page's thread was
+/// busy drawing a frame: a latency from there leaves out that wait, which the page's words pay).
 const BARE_PAGE: &str = r#"
 const [texts, rate, done] = arguments;
 const now = () => performance.timeOrigin + performance.now();
@@ -432,7 +434,7 @@ const input = document.createElement('textarea');
 input.id = 'bench-bare-input';
 input.style.cssText = 'position:fixed;left:8px;right:8px;bottom:8px;height:56px;z-index:100000';
 document.body.append(page, input);
-const flushed = [];
+const dueAt = [], appendedAt = [];
 const marker = /mk(\d{7})/;
 const start = performance.now();
 let n = 0, following = 0, block = null;
@@ -445,15 +447,25 @@ const step = () => {
   while (n < texts.length && n <= due) {
     add(texts[n]);
     const m = marker.exec(texts[n]);
-    if (m) flushed.push([Number(m[1]), now()]);
+    if (m) {
+      dueAt.push([Number(m[1]), performance.timeOrigin + start + n * 1000 / rate]);
+      appendedAt.push([Number(m[1]), now()]);
+    }
     n++;
   }
   if (!following) following = requestAnimationFrame(() => { following = 0; page.scrollTop = page.scrollHeight; });
   if (n < texts.length) setTimeout(step, Math.max(0, n * 1000 / rate - (performance.now() - start)));
-  else done(flushed);
+  else done({ due: dueAt, appended: appendedAt });
 };
 step();
 "#;
+
+/// What the bare page noted of each marker: when it was due, and when it was appended.
+#[derive(Deserialize)]
+struct BareMarkers {
+    due: Vec<(usize, f64)>,
+    appended: Vec<(usize, f64)>,
+}
 
 /// Removes the bare page.
 const BARE_PAGE_REMOVE: &str =
@@ -829,27 +841,140 @@ async fn idle_cpu(app: &App, clock: &CpuClock, focus: &str) -> (Cpu, Cpu) {
     (with_focus, clock.over(IDLE).await)
 }
 
+/// `perf record` of WebKit's web process over a phase of the cpu run, when `RUNNEL_WINDOW_PROFILE`
+/// is set (`scripts/bench-window --profile`): where the process's CPU went, by thread and by
+/// library. WebKit's libraries are stripped (WebCore, JavaScriptCore and Skia show as their
+/// library), so no finer than that; the page's own scripts are split by `window.__runnelPerf`.
+struct Profiler {
+    data_dir: std::path::PathBuf,
+    on: bool,
+}
+
+/// One `perf record` running, and the file it writes.
+struct Recording {
+    child: std::process::Child,
+    file: std::path::PathBuf,
+    name: String,
+}
+
+impl Profiler {
+    /// Starts recording the web process as `name` (nothing when profiling is off).
+    async fn start(&self, name: &str) -> Option<Recording> {
+        if !self.on {
+            return None;
+        }
+        let web = web_process(&self.data_dir)?;
+        let file = crate::artifacts().join(format!("perf-{name}.data"));
+        let child = std::process::Command::new("perf")
+            .args([
+                "record",
+                "-q",
+                "-e",
+                "cpu-clock",
+                "-F",
+                "999",
+                "-p",
+                &web.to_string(),
+                "-o",
+            ])
+            .arg(&file)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("running perf (scripts/bench-window --profile installs it)");
+        // perf attaches to every thread of the process before it samples.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Some(Recording {
+            child,
+            file,
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// Stops `recording` and prints where the web process spent its CPU: by thread, by library.
+fn profile_summary(recording: Option<Recording>) -> Option<Value> {
+    let mut recording = recording?;
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &recording.child.id().to_string()])
+        .status();
+    let _ = recording.child.wait();
+    let mut summary = serde_json::Map::new();
+    for (sort, what) in [("comm", "thread"), ("dso", "library")] {
+        let out = std::process::Command::new("perf")
+            .args(["report", "--stdio", "-q", "--percent-limit", "2", "--sort", sort, "-i"])
+            .arg(&recording.file)
+            .output()
+            .expect("perf report");
+        let shares: Vec<(String, f64)> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (share, name) = line.trim().split_once('%')?;
+                Some((name.trim().to_owned(), share.trim().parse().ok()?))
+            })
+            .collect();
+        println!(
+            "profile  {:<22} by {what:<8} {}",
+            recording.name,
+            shares
+                .iter()
+                .map(|(name, share)| format!("{name} {share:.1} %"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        summary.insert(what.to_owned(), json!(shares));
+    }
+    Some(Value::Object(summary))
+}
+
+/// WebKit's web process of the app whose data folder is `data_dir`.
+fn web_process(data_dir: &Path) -> Option<u32> {
+    app_tree(data_dir).into_iter().skip(1).find(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.starts_with("WebKitWebProc"))
+    })
+}
+
 /// One pace of the CPU run: CPU per second (the page's, the bare page's) while it streams and in
 /// the `SETTLE` after, and with `idle` the idle halves after each answer.
 struct CpuPace {
     streaming: (Cpu, Cpu),
     after: (Cpu, Cpu),
     idle: Option<((Cpu, Cpu), (Cpu, Cpu))>,
+    /// With profiling on: the web process's profile of each phase, by name.
+    profiles: serde_json::Map<String, Value>,
 }
 
 /// An answer of `deltas` at `rate` in the real page, then the same text appended by a bare page at
 /// the same pace; the CPU of each.
-async fn cpu_pace(app: &App, server: &Server, clock: &CpuClock, rate: f64, deltas: usize, idle: bool) -> CpuPace {
+async fn cpu_pace(
+    app: &App,
+    server: &Server,
+    clock: &CpuClock,
+    profiler: &Profiler,
+    rate: f64,
+    deltas: usize,
+    idle: bool,
+) -> CpuPace {
     let texts: Vec<String> = (0..deltas).map(|n| delta(0, n)).collect();
+    let mut profiles = serde_json::Map::new();
+    let mut keep = |name: String, profile: Option<Value>| {
+        if let Some(profile) = profile {
+            profiles.insert(name, profile);
+        }
+    };
     app.wd.run::<()>(UNOBSERVE, vec![]).await;
     server.set(Pace::Paced { deltas, rate });
     ui::new_conversation(&app.wd).await;
     ui::choose_model(&app.wd, "bench/bench-model").await;
+    let recording = profiler.start(&format!("page-{rate}")).await;
     ui::send(&app.wd, "go").await;
     let from = clock.start();
     server.finished(1).await;
     let page_streaming = clock.since(from);
+    keep(format!("page-{rate}"), profile_summary(recording));
+    let recording = profiler.start(&format!("page-{rate}-after")).await;
     let page_after = clock.over(SETTLE).await;
+    keep(format!("page-{rate}-after"), profile_summary(recording));
     ui::wait_answer_end(&app.wd).await;
     let page_idle = if idle {
         Some(idle_cpu(app, clock, "[data-testid=composer]").await)
@@ -857,13 +982,17 @@ async fn cpu_pace(app: &App, server: &Server, clock: &CpuClock, rate: f64, delta
         None
     };
     app.wd.run::<()>("document.activeElement?.blur();", vec![]).await;
+    let recording = profiler.start(&format!("bare-{rate}")).await;
     let from = clock.start();
-    let _: Vec<(usize, f64)> = app
+    let _: BareMarkers = app
         .wd
         .run_async(BARE_PAGE, vec![json!(texts), json!(rate)], Duration::from_secs(120))
         .await;
     let bare_streaming = clock.since(from);
+    keep(format!("bare-{rate}"), profile_summary(recording));
+    let recording = profiler.start(&format!("bare-{rate}-after")).await;
     let bare_after = clock.over(SETTLE).await;
+    keep(format!("bare-{rate}-after"), profile_summary(recording));
     let bare_idle = if idle {
         Some(idle_cpu(app, clock, "#bench-bare-input").await)
     } else {
@@ -874,6 +1003,7 @@ async fn cpu_pace(app: &App, server: &Server, clock: &CpuClock, rate: f64, delta
         streaming: (page_streaming, bare_streaming),
         after: (page_after, bare_after),
         idle: page_idle.zip(bare_idle),
+        profiles,
     }
 }
 
@@ -937,6 +1067,10 @@ fn window_bench() {
             data_dir: app.data_dir(),
             ticks: clock_ticks(),
         };
+        let profiler = Profiler {
+            data_dir: app.data_dir(),
+            on: std::env::var_os("RUNNEL_WINDOW_PROFILE").is_some_and(|v| !v.is_empty()),
+        };
 
         // The real page: the first answer after start-up, paced.
         if runs("paced") {
@@ -981,30 +1115,37 @@ fn window_bench() {
         if runs("display") {
             let texts: Vec<String> = (0..DELTAS).map(|n| delta(0, n)).collect();
             app.wd.run::<()>(OBSERVE, vec![]).await;
-            let flushed: Vec<(usize, f64)> = app
+            let bare: BareMarkers = app
                 .wd
                 .run_async(BARE_PAGE, vec![json!(texts), json!(RATE)], Duration::from_secs(120))
                 .await;
             let seen = painted(&app, markers).await;
-            let display = summarize("display", &flushed, &seen);
+            let display = summarize("display", &bare.due, &seen);
+            // From the append instead (how the floor was read before 2026-12-07): what is left
+            // out is the wait for the page's thread, not the display's.
+            let from_append = summarize("appended", &bare.appended, &seen);
             app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
             print(&display);
+            print(&from_append);
             let mut ratios = Vec::new();
             if let Some(paced) = &paced_run {
-                for (n, (page, floor)) in paced.tenths.iter().zip(&display.tenths).enumerate() {
+                let floors = display.tenths.iter().zip(&from_append.tenths);
+                for (n, (page, (floor, appended))) in paced.tenths.iter().zip(floors).enumerate() {
                     let ratio = page.p95 / floor.p95;
                     println!(
-                        "         tenth {:>2}: p95 page {:>6.1} ms ÷ display {:>6.1} ms = {ratio:.2}×",
+                        "         tenth {:>2}: p95 page {:>6.1} ms ÷ display {:>6.1} ms = {ratio:.2}× (÷ from the append {:>6.1} ms = {:.2}×)",
                         n + 1,
                         page.p95,
-                        floor.p95
+                        floor.p95,
+                        appended.p95,
+                        page.p95 / appended.p95
                     );
                     ratios.push(ratio);
                 }
             }
             report.insert(
                 "display".into(),
-                json!({ "deltas": DELTAS, "rate": RATE, "run": display, "paced_p95_ratio_by_tenth": ratios }),
+                json!({ "deltas": DELTAS, "rate": RATE, "run": display, "from_append": from_append, "paced_p95_ratio_by_tenth": ratios }),
             );
         }
 
@@ -1015,7 +1156,7 @@ fn window_bench() {
             for (n, &(rate, deltas)) in paces.iter().enumerate() {
                 // The idle halves follow the first pace's answers.
                 let idle = n == 0 && runs("idle");
-                let pace = cpu_pace(&app, &server, &clock, rate, deltas, idle).await;
+                let pace = cpu_pace(&app, &server, &clock, &profiler, rate, deltas, idle).await;
                 println!("cpu      {deltas} deltas at {rate} a second; CPU seconds per second (% of one core)");
                 print_cpu("streaming", pace.streaming.0, pace.streaming.1);
                 print_cpu(&format!("the {} s after", SETTLE.as_secs()), pace.after.0, pace.after.1);
@@ -1028,6 +1169,9 @@ fn window_bench() {
                     figures["idle"] = json!({ "seconds": IDLE.as_secs(),
                                              "focused": { "page": page_focused, "bare": bare_focused },
                                              "unfocused": { "page": page_unfocused, "bare": bare_unfocused } });
+                }
+                if !pace.profiles.is_empty() {
+                    figures["profiles"] = Value::Object(pace.profiles);
                 }
                 cpu.push(figures);
             }
