@@ -127,6 +127,56 @@ describe("incremental markdown", () => {
     }
   });
 
+  it("leaves a growing paragraph of plain prose as it is shown, and formats it once anything else arrives", () => {
+    const root = document.createElement("div");
+    const md = new IncrementalMarkdown(root, { caret: true });
+    const shown = () => (root.textContent ?? "").replace(/\s+/g, " ").trim();
+    md.append("Intro paragraph.\n\nPlain words");
+    md.render();
+    const paragraph = root.querySelectorAll("p")[1];
+    expect(paragraph.textContent).toBe("Plain words");
+    const prose = [", with punctuation;", " (parens),", " 'quotes' and \"doubles\"", " at 12:30?", " Yes, 100 % so."];
+    for (const words of prose) {
+      md.append(words);
+      md.render();
+      // The same element: not rendered again, and it shows what formatting would.
+      expect(root.querySelectorAll("p")[1]).toBe(paragraph);
+      expect(paragraph.querySelector(".caret")).not.toBeNull();
+      expect(shown()).toBe(md.source.replace(/\s+/g, " ").trim());
+    }
+    // Markdown inline: formatted at once.
+    md.append(" And **bold");
+    md.render();
+    expect(root.querySelectorAll("p")[1]).not.toBe(paragraph);
+    md.append("** then more plain words");
+    md.render();
+    md.endAndFormatNow();
+    expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+  });
+
+  it("formats a growing paragraph whose words an autolink, a line end or HTML could change", () => {
+    for (const [start, more] of [
+      ["See www", ".example"],
+      ["See www.example", "more"],
+      ["See https", "://example.com"],
+      ["A line", "\nand the next"],
+      ["Mail me", " at someone@example.com"],
+      ["Some ", "<b>html</b>"],
+      ["An entity ", "&amp; more"],
+    ]) {
+      const root = document.createElement("div");
+      const md = new IncrementalMarkdown(root, { caret: true });
+      md.append(start);
+      md.render();
+      const paragraph = root.querySelector("p");
+      md.append(more);
+      md.render();
+      expect(root.querySelector("p"), `${start}|${more}`).not.toBe(paragraph);
+      md.endAndFormatNow();
+      expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+    }
+  });
+
   it("formats a long backlog over several frames, showing the rest plain meanwhile, and ends equal to the full render", () => {
     // About 100 KB in long blocks: several lexing pieces, few blocks (jsdom is slow with many).
     const long = SECTION.repeat(36);

@@ -42,6 +42,10 @@ interface Group {
 }
 
 const BLANK_LINE_END = /\n[ \t]*\n$/;
+/** One line with none of the characters Markdown or HTML reads inside a paragraph. */
+const PLAIN_PROSE = /^[^\n\r\\`*_~[\]!<>&@|]*$/;
+/** Text GFM's autolinks would turn into a link (`www.`, `scheme://`). */
+const LINK_LIKE = /www\.|:\/\//i;
 /** The most uncommitted text one lexing pass takes (when more is waiting, after a burst). */
 export const LEX_PIECE = 16 * 1024;
 /**
@@ -164,7 +168,23 @@ export class IncrementalMarkdown {
     if (this.finalFormatDone) return;
     if (this.finalFormatDue) return this.formatFinal();
     if (!this.dirty && this.caretPlaced()) return;
+    if (this.plainIsFormatted()) return;
     this.dirty = !this.update(false);
+  }
+
+  /**
+   * Whether the text shown plain since the last render already looks as formatting would show
+   * it: it only lengthens the growing paragraph, and that paragraph is plain prose on one line
+   * (nothing Markdown or HTML reads inline, nothing an autolink would take), whose HTML is its
+   * text. Then the frame leaves the page as it is: no render, and no new elements for WebKit to
+   * style and lay out (most frames of a prose answer). The next frame that brings anything else
+   * formats the paragraph as usual.
+   */
+  private plainIsFormatted(): boolean {
+    const growing = this.tail.at(-1);
+    if (this.plain.length === 0 || this.backlog || !this.caret || growing?.type !== "paragraph" || !growing.growing) return false;
+    const paragraph = this.text.slice(growing.start);
+    return PLAIN_PROSE.test(paragraph) && !LINK_LIKE.test(paragraph);
   }
 
   /**
