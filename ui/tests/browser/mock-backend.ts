@@ -53,7 +53,6 @@ const config: MockConfig = {
 };
 
 const now = Date.now();
-const DAY = 86_400_000;
 
 const providers: ProviderView[] = [
   view("openai", "OpenAI", "openai", "https://api.openai.com/v1", { takes_key: true, key_required: true, key_env: "OPENAI_API_KEY", models: ["gpt-4o-mini", "gpt-4o", "o3-mini"] }),
@@ -127,18 +126,30 @@ function message(conversation_id: number, role: Role, content: string, model: st
   return { id: nextId++, conversation_id, role, content, thinking: "", model, state: "done", error: null, stats: null, created_at: at, versions: null };
 }
 
+/**
+ * A time `days` calendar days before today: noon then, or for today halfway from midnight to
+ * now. The sidebar groups conversations by calendar day, so "20 minutes ago" would be yesterday
+ * just after midnight.
+ */
+function daysAgo(days: number): number {
+  const today = new Date(now);
+  const startOfToday = new Date(today.getFullYear(), today.getMonth(), today.getDate()).getTime();
+  if (days === 0) return startOfToday + Math.floor((now - startOfToday) / 2);
+  return new Date(today.getFullYear(), today.getMonth(), today.getDate() - days, 12).getTime();
+}
+
 function seed(): void {
-  const add = (title: string, ago: number, q: string, a: string, model: string) => {
+  const add = (title: string, days: number, q: string, a: string, model: string) => {
     const id = nextId++;
-    const at = now - ago;
+    const at = daysAgo(days);
     const answer = message(id, Role.assistant, a, model, at);
     answer.stats = { ttft_ms: 380, tokens_per_sec: 88.4, output_tokens: 142, tokens_estimated: false, input_tokens: 20, duration_ms: 1900, finish_reason: "stop" };
     conversations.set(id, { id, title, kind: "chat", created_at: at, updated_at: at, last_model: model, messages: [message(id, Role.user, q, null, at), answer] });
   };
-  add("Regex for ISO dates", 40 * DAY, "A regex for ISO dates?", "Use `^\\d{4}-\\d{2}-\\d{2}$` — it checks the shape, not the calendar.", "openai/gpt-4o-mini");
-  add("Trip ideas for Lisbon", 3 * DAY, "Three things to do in Lisbon?", "1. Ride tram 28\n2. Eat a pastel de nata in Belém\n3. Watch the sunset from a miradouro", "anthropic/claude-sonnet-4-5");
-  add("Rust lifetimes, briefly", DAY + 3_600_000, "Explain lifetimes in one paragraph.", "A lifetime names how long a reference stays valid, so the compiler can prove no reference outlives its data.", "anthropic/claude-sonnet-4-5");
-  add("How do SSE streams end?", 20 * 60_000, "How do SSE streams end?", "An OpenAI stream ends with `data: [DONE]`; an Anthropic stream with `message_stop`.", "demo/runnel-demo");
+  add("Regex for ISO dates", 40, "A regex for ISO dates?", "Use `^\\d{4}-\\d{2}-\\d{2}$` — it checks the shape, not the calendar.", "openai/gpt-4o-mini");
+  add("Trip ideas for Lisbon", 3, "Three things to do in Lisbon?", "1. Ride tram 28\n2. Eat a pastel de nata in Belém\n3. Watch the sunset from a miradouro", "anthropic/claude-sonnet-4-5");
+  add("Rust lifetimes, briefly", 1, "Explain lifetimes in one paragraph.", "A lifetime names how long a reference stays valid, so the compiler can prove no reference outlives its data.", "anthropic/claude-sonnet-4-5");
+  add("How do SSE streams end?", 0, "How do SSE streams end?", "An OpenAI stream ends with `data: [DONE]`; an Anthropic stream with `message_stop`.", "demo/runnel-demo");
 }
 if (config.seed) seed();
 
