@@ -3,8 +3,8 @@
 //! open (a virtual machine, a remote desktop, Xvfb), that OpenGL is Mesa's software rasterizer:
 //! measured, each frame of a streaming answer then cost about 50 ms of CPU on two threads, frames
 //! came 55 ms apart, and the compositor went on drawing for 3–5 s after the page stopped
-//! changing. There the web view draws on the CPU without compositing: about half the CPU, and
-//! words on screen about six times sooner.
+//! changing. There the web view draws on the CPU without compositing: about two thirds of the
+//! CPU at a token-like pace, and words on screen about six times sooner.
 
 use std::fs::OpenOptions;
 use std::path::Path;
