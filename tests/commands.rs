@@ -570,10 +570,14 @@ async fn a_key_echoed_in_an_error_body_is_masked_before_the_recording_is_stored_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_acks_gets_every_delta_alone() {
     let (openai, anthropic) = servers().await;
+    // Writes 25 ms apart (a delta every one or two): Rust coalesces only once `outbox::WINDOW`
+    // (16) messages are unacknowledged, over 400 ms behind, which this loop acking every
+    // millisecond never is even on a loaded machine (with writes 3 ms apart, 48 ms behind
+    // happened under CI's load).
     openai.enqueue(
         Reply::sse(openai_stream(40))
             .chunking(Chunking::Fixed(150))
-            .delay(Duration::from_millis(3)),
+            .delay(Duration::from_millis(25)),
     );
     let harness = Harness::new(&openai, &anthropic);
     let conversation = commands::create_conversation(harness.state()).await.unwrap();
