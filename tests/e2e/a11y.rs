@@ -18,7 +18,7 @@ use runnel_testkit::{Reply, fixture};
 use crate::app::{App, Launch};
 use crate::chat::endless;
 use crate::fakes::{Fakes, GPT, OPENAI_CHAT};
-use crate::{alone, ui};
+use crate::{alone, procs, ui};
 
 /// The most nodes one walk of the tree visits (the window has a few hundred).
 const MAX_NODES: usize = 5000;
@@ -247,7 +247,7 @@ fn accessibility_tree_has_the_log_the_status_and_named_controls() {
         })
         .await;
         let wd = &app.wd;
-        let pid = app.pid();
+        let pid = procs::app_tree(&app.data_dir())[0];
         ui::choose_model(wd, GPT).await;
 
         let idle = page_tree(&a11y, pid).await;

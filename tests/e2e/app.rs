@@ -168,21 +168,6 @@ impl App {
             .collect()
     }
 
-    /// The process id of the app (the `runnel-app` in its driver's process group).
-    pub fn pid(&self) -> u32 {
-        let group = self.driver.child.id().to_string();
-        let found = Command::new("pgrep")
-            .args(["-g", &group, "-x", "runnel-app"])
-            .output()
-            .expect("running pgrep");
-        let pids: Vec<u32> = String::from_utf8_lossy(&found.stdout)
-            .split_whitespace()
-            .filter_map(|pid| pid.parse().ok())
-            .collect();
-        assert_eq!(pids.len(), 1, "one runnel-app in the driver's group: {pids:?}");
-        pids[0]
-    }
-
     /// The data folder (`RUNNEL_DATA_DIR`).
     pub fn data_dir(&self) -> PathBuf {
         self.root.path().join("data")

@@ -6,54 +6,14 @@
 
 use std::time::Duration;
 
+use runnel_app::drawing::{self, Drawing};
+
 use crate::chat::endless;
 use crate::fakes::{GPT, OPENAI_CHAT};
-use crate::{Shared, on_shared_app, ui};
+use crate::{Shared, on_shared_app, procs, ui};
 
 /// What the app logs when it makes the window draw on the CPU.
 const DRAWS_ON_THE_CPU: &str = "the window draws on the CPU, without compositing";
-
-/// Whether this machine has a GPU render node this user can open and Mesa is not told to render
-/// in software: the app's own test of it, as the machine running the tests answers it.
-fn machine_has_a_gpu() -> bool {
-    let software =
-        std::env::var("LIBGL_ALWAYS_SOFTWARE").is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false" | "FALSE"));
-    let node = std::fs::read_dir("/dev/dri")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| entry.file_name().to_string_lossy().starts_with("renderD"))
-        .any(|entry| {
-            std::fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .open(entry.path())
-                .is_ok()
-        });
-    node && !software
-}
-
-/// The web process that `app_pid` started.
-fn web_process(app_pid: u32) -> u32 {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let ppid = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok());
-        if ppid == Some(app_pid) && head.contains("(WebKitWebProc") {
-            found.push(pid);
-        }
-    }
-    assert_eq!(found.len(), 1, "one web process of app {app_pid}: {found:?}");
-    found[0]
-}
 
 /// The CPU clock ticks the process's software OpenGL threads and all its threads used so far.
 fn thread_ticks(pid: u32) -> (u64, u64) {
@@ -62,18 +22,12 @@ fn thread_ticks(pid: u32) -> (u64, u64) {
         .expect("the web process's threads")
         .flatten()
     {
-        let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+        let Some(stat) = procs::stat(&task.path().join("stat")) else {
             continue;
         };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        // After the comm: state is field 3, utime field 14, stime field 15.
-        let fields: Vec<u64> = rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect();
-        let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
-        all += ticks;
-        if head.contains("(llvmpipe") {
-            opengl += ticks;
+        all += stat.ticks;
+        if stat.name.starts_with("llvmpipe") {
+            opengl += stat.ticks;
         }
     }
     (opengl, all)
@@ -84,7 +38,7 @@ fn thread_ticks(pid: u32) -> (u64, u64) {
 fn without_a_gpu_the_window_draws_on_the_cpu_and_software_opengl_stays_idle_while_it_streams() {
     on_shared_app(async |s: &mut Shared| {
         let wd = &s.app.wd;
-        let web = web_process(s.app.pid());
+        let web = procs::web_process(&s.app.data_dir()).expect("the app's web process");
         ui::choose_model(wd, GPT).await;
         s.fakes.openai.route(OPENAI_CHAT, endless());
         ui::send(wd, "Count for a long time").await;
@@ -95,7 +49,8 @@ fn without_a_gpu_the_window_draws_on_the_cpu_and_software_opengl_stays_idle_whil
         ui::click_stop(wd).await;
         ui::wait_answer_end(wd).await;
         let log = String::from_utf8_lossy(&s.app.output()).into_owned();
-        if machine_has_a_gpu() {
+        // The app's own test of the machine (unit-tested in src-tauri/src/drawing.rs).
+        if drawing::for_this_machine() == Drawing::Gpu {
             assert!(
                 !log.contains(DRAWS_ON_THE_CPU),
                 "a GPU is here, yet the app draws on the CPU"

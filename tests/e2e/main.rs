@@ -18,6 +18,7 @@ mod app;
 mod chat;
 mod compare;
 mod cost;
+#[cfg(target_os = "linux")]
 mod drawing;
 mod export;
 mod fakes;
@@ -25,6 +26,7 @@ mod inspector;
 mod ipc;
 mod keys;
 mod lifecycle;
+mod procs;
 mod protocols;
 mod resilience;
 mod security;

@@ -50,6 +50,7 @@ use tokio::net::TcpListener;
 
 use crate::alone;
 use crate::app::{App, Launch};
+use crate::procs::{self, app_tree, web_process};
 use crate::ui::{self, UI_TIMEOUT, script};
 
 /// Deltas of the paced answer (about 100k characters of Markdown).
@@ -677,52 +678,6 @@ fn print(run: &Run) {
     }
 }
 
-/// The process whose `RUNNEL_DATA_DIR` is `data_dir` (the app) and its descendants (WebKit's web
-/// and network processes): the app's first.
-fn app_tree(data_dir: &Path) -> Vec<u32> {
-    let wanted = format!("RUNNEL_DATA_DIR={}", data_dir.display());
-    let mut parents: HashMap<u32, u32> = HashMap::new();
-    let mut app = None;
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // `pid (comm) state ppid …`: the comm may hold spaces, so read after its last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|ppid| ppid.parse().ok())
-            .unwrap_or(0);
-        parents.insert(pid, ppid);
-        let environ = std::fs::read(entry.path().join("environ")).unwrap_or_default();
-        let is_app = std::fs::read_link(entry.path().join("exe"))
-            .is_ok_and(|exe| exe.file_name().is_some_and(|name| name == "runnel-app"));
-        if is_app && environ.split(|&b| b == 0).any(|var| var == wanted.as_bytes()) {
-            app = Some(pid);
-        }
-    }
-    let app = app.expect("the app's process");
-    let in_tree = |mut pid: u32| loop {
-        if pid == app {
-            return true;
-        }
-        match parents.get(&pid) {
-            Some(&parent) if parent > 1 => pid = parent,
-            _ => return false,
-        }
-    };
-    let mut tree: Vec<u32> = parents
-        .keys()
-        .copied()
-        .filter(|&pid| pid != app && in_tree(pid))
-        .collect();
-    tree.insert(0, app);
-    tree
-}
-
 /// The resident memory (KiB) of the app's process and of each of its descendants (WebKit's web
 /// and network processes), by process name.
 fn app_memory_kib(data_dir: &Path) -> Vec<(String, u64)> {
@@ -775,22 +730,15 @@ fn clock_ticks() -> f64 {
 fn app_cpu(data_dir: &Path, ticks: f64) -> Cpu {
     let mut cpu = Cpu::default();
     for (n, pid) in app_tree(data_dir).into_iter().enumerate() {
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        let Some(stat) = procs::stat(Path::new(&format!("/proc/{pid}/stat"))) else {
             continue;
         };
-        let Some((head, rest)) = stat.rsplit_once(')') else {
-            continue;
-        };
-        let name = head.split_once('(').map_or("", |(_, name)| name);
-        // After the comm: state is field 3, utime field 14, stime field 15.
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let field = |k: usize| fields.get(k - 3).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-        let seconds = (field(14) + field(15)) / ticks;
+        let seconds = stat.ticks as f64 / ticks;
         if n == 0 {
             cpu.app += seconds;
-        } else if name.starts_with("WebKitWebProc") {
+        } else if stat.name.starts_with("WebKitWebProc") {
             cpu.web += seconds;
-        } else if name.starts_with("WebKitNetwork") {
+        } else if stat.name.starts_with("WebKitNetwork") {
             cpu.network += seconds;
         }
     }
@@ -925,13 +873,6 @@ fn profile_summary(recording: Option<Recording>) -> Option<Value> {
         summary.insert(what.to_owned(), json!(shares));
     }
     Some(Value::Object(summary))
-}
-
-/// WebKit's web process of the app whose data folder is `data_dir`.
-fn web_process(data_dir: &Path) -> Option<u32> {
-    app_tree(data_dir).into_iter().skip(1).find(|pid| {
-        std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.starts_with("WebKitWebProc"))
-    })
 }
 
 /// One pace of the CPU run: CPU per second (the page's, the bare page's) while it streams and in
