@@ -133,13 +133,11 @@ fn setup(
     dir: &Path,
     saved_window: Option<Option<window_state::Rect>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    if let Some(saved) = saved_window
-        && let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW)
-    {
-        window_state::restore(&window, saved);
-    }
-    #[cfg(target_os = "linux")]
     if let Some(window) = app.get_webview_window(window_state::MAIN_WINDOW) {
+        if let Some(saved) = saved_window {
+            window_state::restore(&window, saved);
+        }
+        #[cfg(target_os = "linux")]
         drawing::apply(&window, drawing::for_this_machine());
     }
     let providers_file = std::env::var_os("RUNNEL_PROVIDERS_FILE").map(PathBuf::from);
