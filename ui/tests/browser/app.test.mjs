@@ -66,6 +66,12 @@ describe("streaming", () => {
     assert.equal(done.state, "done");
     assert.match(done.text, /message_stop/);
     assert.match(done.stats, /s to first token · ~\d+ tok\/s · ~\d+ tok · stop/);
+    // The ending's text is formatted (and the caret removed) at the frame after it; the answer
+    // leaves aria-busy once it is, which a loaded machine may not have drawn yet.
+    await page.waitForFunction(() => {
+      const all = document.querySelectorAll("[data-testid=message][data-role=assistant]");
+      return !all[all.length - 1].hasAttribute("aria-busy");
+    });
     assert.equal(await page.locator(".caret").count(), 0, "no caret once done");
     assert.equal(await page.evaluate(() => document.querySelector("[data-testid=transcript]").hasAttribute("aria-busy")), false);
     assert.equal(await page.evaluate(() => window.__firstP.isConnected), true, "the first paragraph's node was never re-created");
