@@ -21,9 +21,9 @@
 //!   answer's deltas itself at the same rate (no IPC, no server); the paced run's latency per
 //!   tenth is reported against it;
 //! - **cpu**: a paced answer at each of `CPU_PACES` in the real page, then the same text appended
-//!   by a bare page at the same pace: CPU seconds per streamed second of the
-//!   app's process and WebKit's web and network processes (`/proc/PID/stat`), and the `SETTLE`
-//!   seconds after each;
+//!   by a bare page at the same pace, then the same answer over the road (the app's commands and
+//!   `Channel`) into the bare page: CPU seconds per streamed second of the app's process and
+//!   WebKit's web and network processes (`/proc/PID/stat`), and the `SETTLE` seconds after each;
 //! - **idle**: after those answers, `IDLE` with the composer (the bare page's textarea) focused,
 //!   then `IDLE` with nothing focused, for both;
 //! - **hidden**: the window minimised for `HIDDEN_FOR` while an answer streams: the processes'
@@ -364,15 +364,19 @@ return out;
 const BARE_ANSWER: &str = r#"
 const T = window.__TAURI_INTERNALS__;
 const bareAnswer = (onText, onEnd, onError) => {
-  let next = 0, streamId = null, painted = 0, acking = 0;
+  let next = 0, streamId = null, painted = 0, acked = 0, acking = 0;
   const pending = {};
   const apply = (m) => {
     if (m.saved) { T.unregisterCallback(id); return onEnd(); }
     if (m.type === 'text') onText(m.text);
     painted = Math.max(painted, m.seq);
+    // Acked as the page's StreamPump acks (ui/src/stream.ts): after a frame, once 4 messages
+    // (ACK_EVERY) are painted and not acked.
     if (!acking) acking = requestAnimationFrame(() => {
       acking = 0;
-      if (streamId !== null) T.invoke('ack_stream', { stream_id: streamId, seq: painted });
+      if (streamId === null || painted - acked < 4) return;
+      acked = painted;
+      T.invoke('ack_stream', { stream_id: streamId, seq: painted });
     });
   };
   const id = T.transformCallback((raw) => {
@@ -418,31 +422,46 @@ ask();
     )
 }
 
-/// A bare page laid over the real one (`#bench-bare`, with a `<textarea>` as its composer) that
-/// appends `texts` itself, one every `1 / rate` seconds, a new block at each blank line (one
+/// A bare page laid over the real one (`#bench-bare`, with a `<textarea>` as its composer):
+/// `bareDisplay()` returns `add(text)`, which appends text, a new block at each blank line (one
 /// growing text would be laid out whole at every frame), and follows the growing end once a frame
-/// (the least a page that shows the newest words must do); no IPC. Ends with when each marker was
-/// due (`[marker, wall-clock ms]`: the start plus its place at the pace, as the server's flush is
-/// on time in a process of its own) and when it was appended (later when the page's thread was
-/// busy drawing a frame: a latency from there leaves out that wait, which the page's words pay).
-const BARE_PAGE: &str = r#"
+/// (the least a page that shows the newest words must do).
+const BARE_DISPLAY: &str = r#"
+const bareDisplay = () => {
+  const page = document.createElement('div');
+  page.id = 'bench-bare';
+  page.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap;padding:8px 8px 80px';
+  const input = document.createElement('textarea');
+  input.id = 'bench-bare-input';
+  input.style.cssText = 'position:fixed;left:8px;right:8px;bottom:8px;height:56px;z-index:100000';
+  document.body.append(page, input);
+  let following = 0, block = null;
+  return (text) => {
+    text.split('\n\n').forEach((part, i) => {
+      if (i > 0 || !block) { block = document.createElement('div'); block.style.marginBottom = '1em'; page.append(block); }
+      if (part) block.appendChild(document.createTextNode(part));
+    });
+    if (!following) following = requestAnimationFrame(() => { following = 0; page.scrollTop = page.scrollHeight; });
+  };
+};
+"#;
+
+/// The bare page appending `texts` itself, one every `1 / rate` seconds; no IPC. Ends with when
+/// each marker was due (`[marker, wall-clock ms]`: the start plus its place at the pace, as the
+/// server's flush is on time in a process of its own) and when it was appended (later when the
+/// page's thread was busy drawing a frame: a latency from there leaves out that wait, which the
+/// page's words pay).
+fn bare_page_script() -> String {
+    format!(
+        "{BARE_DISPLAY}{}",
+        r#"
 const [texts, rate, done] = arguments;
 const now = () => performance.timeOrigin + performance.now();
-const page = document.createElement('div');
-page.id = 'bench-bare';
-page.style.cssText = 'position:fixed;inset:0;overflow:auto;background:#fff;z-index:99999;white-space:pre-wrap;padding:8px 8px 80px';
-const input = document.createElement('textarea');
-input.id = 'bench-bare-input';
-input.style.cssText = 'position:fixed;left:8px;right:8px;bottom:8px;height:56px;z-index:100000';
-document.body.append(page, input);
+const add = bareDisplay();
 const dueAt = [], appendedAt = [];
 const marker = /mk(\d{7})/;
 const start = performance.now();
-let n = 0, following = 0, block = null;
-const add = (text) => text.split('\n\n').forEach((part, i) => {
-  if (i > 0 || !block) { block = document.createElement('div'); block.style.marginBottom = '1em'; page.append(block); }
-  if (part) block.appendChild(document.createTextNode(part));
-});
+let n = 0;
 const step = () => {
   const due = (performance.now() - start) * rate / 1000;
   while (n < texts.length && n <= due) {
@@ -454,12 +473,27 @@ const step = () => {
     }
     n++;
   }
-  if (!following) following = requestAnimationFrame(() => { following = 0; page.scrollTop = page.scrollHeight; });
   if (n < texts.length) setTimeout(step, Math.max(0, n * 1000 / rate - (performance.now() - start)));
   else done({ due: dueAt, appended: appendedAt });
 };
 step();
-"#;
+"#
+    )
+}
+
+/// The road: one answer over the app's commands and `Channel` (acked as the page acks), its text
+/// appended by the bare page. What it costs over the bare page is the road's (Rust, Tauri's IPC),
+/// not the page's.
+fn road_script() -> String {
+    format!(
+        "{BARE_ANSWER}{BARE_DISPLAY}{}",
+        r#"
+const [done] = arguments;
+const add = bareDisplay();
+bareAnswer(add, () => done(null), done);
+"#
+    )
+}
 
 /// What the bare page noted of each marker: when it was due, and when it was appended.
 #[derive(Deserialize)]
@@ -875,18 +909,19 @@ fn profile_summary(recording: Option<Recording>) -> Option<Value> {
     Some(Value::Object(summary))
 }
 
-/// One pace of the CPU run: CPU per second (the page's, the bare page's) while it streams and in
-/// the `SETTLE` after, and with `idle` the idle halves after each answer.
+/// One pace of the CPU run: CPU per second (the page's, the bare page's, the road's) while it
+/// streams and in the `SETTLE` after, and with `idle` the idle halves after the page's and the
+/// bare page's answers.
 struct CpuPace {
-    streaming: (Cpu, Cpu),
-    after: (Cpu, Cpu),
+    streaming: [Cpu; 3],
+    after: [Cpu; 3],
     idle: Option<((Cpu, Cpu), (Cpu, Cpu))>,
     /// With profiling on: the web process's profile of each phase, by name.
     profiles: serde_json::Map<String, Value>,
 }
 
 /// An answer of `deltas` at `rate` in the real page, then the same text appended by a bare page at
-/// the same pace; the CPU of each.
+/// the same pace, then the same answer over the road into the bare page; the CPU of each.
 async fn cpu_pace(
     app: &App,
     server: &Server,
@@ -927,7 +962,11 @@ async fn cpu_pace(
     let from = clock.start();
     let _: BareMarkers = app
         .wd
-        .run_async(BARE_PAGE, vec![json!(texts), json!(rate)], Duration::from_secs(120))
+        .run_async(
+            &bare_page_script(),
+            vec![json!(texts), json!(rate)],
+            Duration::from_secs(120),
+        )
         .await;
     let bare_streaming = clock.since(from);
     keep(format!("bare-{rate}"), profile_summary(recording));
@@ -940,23 +979,35 @@ async fn cpu_pace(
         None
     };
     app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
+    server.set(Pace::Paced { deltas, rate });
+    let recording = profiler.start(&format!("road-{rate}")).await;
+    let from = clock.start();
+    app.wd
+        .run_async::<Value>(&road_script(), vec![], Duration::from_secs(120))
+        .await;
+    let road_streaming = clock.since(from);
+    keep(format!("road-{rate}"), profile_summary(recording));
+    let road_after = clock.over(SETTLE).await;
+    app.wd.run::<()>(BARE_PAGE_REMOVE, vec![]).await;
     CpuPace {
-        streaming: (page_streaming, bare_streaming),
-        after: (page_after, bare_after),
+        streaming: [page_streaming, bare_streaming, road_streaming],
+        after: [page_after, bare_after, road_after],
         idle: page_idle.zip(bare_idle),
         profiles,
     }
 }
 
+/// `a ÷ b`, or a dash when `b` is nothing.
+fn ratio(a: f64, b: f64) -> String {
+    if b > 0.0 {
+        format!("{:.2}×", a / b)
+    } else {
+        "–".to_owned()
+    }
+}
+
 /// One line of CPU figures: per process, and the page's ÷ the bare page's.
 fn print_cpu(what: &str, page: Cpu, bare: Cpu) {
-    let ratio = |a: f64, b: f64| {
-        if b > 0.0 {
-            format!("{:.2}×", a / b)
-        } else {
-            "–".to_owned()
-        }
-    };
     println!(
         "cpu      {what:<24} page: app {:>5.1} %, web {:>5.1} %, network {:>4.1} % | bare page: app {:>5.1} %, web {:>5.1} %, network {:>4.1} % | web {} total {}",
         page.app * 100.0,
@@ -967,6 +1018,20 @@ fn print_cpu(what: &str, page: Cpu, bare: Cpu) {
         bare.network * 100.0,
         ratio(page.web, bare.web),
         ratio(page.total(), bare.total())
+    );
+}
+
+/// The road's line: its CPU per process, the road's ÷ the bare page's (what IPC adds), and the
+/// page's ÷ the road's (what the page adds to it); totals of all processes.
+fn print_road(what: &str, road: Cpu, page: Cpu, bare: Cpu) {
+    println!(
+        "cpu      {what:<24} road: app {:>5.1} %, web {:>5.1} %, network {:>4.1} % | road ÷ bare page total {} | page ÷ road total {} (web {})",
+        road.app * 100.0,
+        road.web * 100.0,
+        road.network * 100.0,
+        ratio(road.total(), bare.total()),
+        ratio(page.total(), road.total()),
+        ratio(page.web, road.web)
     );
 }
 
@@ -1058,7 +1123,11 @@ fn window_bench() {
             app.wd.run::<()>(OBSERVE, vec![]).await;
             let bare: BareMarkers = app
                 .wd
-                .run_async(BARE_PAGE, vec![json!(texts), json!(RATE)], Duration::from_secs(120))
+                .run_async(
+                    &bare_page_script(),
+                    vec![json!(texts), json!(RATE)],
+                    Duration::from_secs(120),
+                )
                 .await;
             let seen = painted(&app, markers).await;
             let display = summarize("display", &bare.due, &seen);
@@ -1099,11 +1168,16 @@ fn window_bench() {
                 let idle = n == 0 && runs("idle");
                 let pace = cpu_pace(&app, &server, &clock, &profiler, rate, deltas, idle).await;
                 println!("cpu      {deltas} deltas at {rate} a second; CPU seconds per second (% of one core)");
-                print_cpu("streaming", pace.streaming.0, pace.streaming.1);
-                print_cpu(&format!("the {} s after", SETTLE.as_secs()), pace.after.0, pace.after.1);
+                let [page, bare, road] = pace.streaming;
+                print_cpu("streaming", page, bare);
+                print_road("streaming", road, page, bare);
+                let [page_after, bare_after, road_after] = pace.after;
+                let after = format!("the {} s after", SETTLE.as_secs());
+                print_cpu(&after, page_after, bare_after);
+                print_road(&after, road_after, page_after, bare_after);
                 let mut figures = json!({ "deltas": deltas, "rate": rate,
-                                         "streaming": { "page": pace.streaming.0, "bare": pace.streaming.1 },
-                                         "after": { "seconds": SETTLE.as_secs(), "page": pace.after.0, "bare": pace.after.1 } });
+                                         "streaming": { "page": page, "bare": bare, "road": road },
+                                         "after": { "seconds": SETTLE.as_secs(), "page": page_after, "bare": bare_after, "road": road_after } });
                 if let Some(((page_focused, page_unfocused), (bare_focused, bare_unfocused))) = pace.idle {
                     print_cpu("idle, composer focused", page_focused, bare_focused);
                     print_cpu("idle, nothing focused", page_unfocused, bare_unfocused);

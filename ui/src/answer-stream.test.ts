@@ -44,8 +44,9 @@ describe("an answer's stream", () => {
   it("paints the channel's messages into the answer, acks once the id is known, and ends on the ending", async () => {
     const pending = pendingCommand();
     const started = stream.start(pending.command);
-    pending.on({ seq: 1, type: "text", text: "Hello **you**" });
-    expect(hooks.received).toHaveBeenCalledTimes(1);
+    // Four pieces: the page acks once ACK_EVERY messages are painted.
+    ["Hello ", "**y", "ou", "**"].forEach((text, i) => pending.on({ seq: i + 1, type: "text", text }));
+    expect(hooks.received).toHaveBeenCalledTimes(4);
     frame();
     expect(answer.el.querySelector("strong")?.textContent).toBe("you");
     expect(hooks.painted).toHaveBeenCalledTimes(1);
@@ -57,9 +58,9 @@ describe("an answer's stream", () => {
     expect(hooks.started).toHaveBeenCalledWith(turn(7));
     expect(follower.streamStarted).toHaveBeenCalledWith(answer, 7);
     frame();
-    expect(ipc.ackStream).toHaveBeenCalledWith(7, 1);
+    expect(ipc.ackStream).toHaveBeenCalledExactlyOnceWith(7, 4);
 
-    pending.on({ seq: 2, type: "finish", reason: "stop", raw_reason: null, saved: { id: 2, state: "done", error: null, stats: null } });
+    pending.on({ seq: 5, type: "finish", reason: "stop", raw_reason: null, saved: { id: 2, state: "done", error: null, stats: null } });
     expect(hooks.ended).toHaveBeenCalledExactlyOnceWith(expect.objectContaining({ id: 2, state: "done", content: "Hello **you**" }));
     expect(follower.answerEnded).toHaveBeenCalledWith(answer, 2);
     stream.stop();

@@ -137,7 +137,8 @@ describe("the app, end to end against a fake IPC", () => {
 
     handler!({ type: "start", seq: 1, id: "r", model: "qwen" });
     handler!({ type: "text", seq: 2, text: "Hi " });
-    handler!({ type: "text", seq: 3, text: "**there**" });
+    handler!({ type: "text", seq: 3, text: "**there" });
+    handler!({ type: "text", seq: 4, text: "**" }); // the page acks once ACK_EVERY (4) messages are painted
     const answer = () => document.querySelectorAll<HTMLElement>("[data-testid=message][data-role=assistant]")[0];
     const shown = () => answer().querySelector("[data-testid=message-text]")!;
     // On the page at once, as plain text; no ack before a frame.
@@ -148,15 +149,15 @@ describe("the app, end to end against a fake IPC", () => {
     expect(shown().textContent!.trim()).toBe("Hi there");
     expect(shown().querySelector("strong")!.textContent).toBe("there");
     expect(ipc.ackStream).toHaveBeenCalledTimes(1);
-    expect(ipc.ackStream).toHaveBeenLastCalledWith(42, 3);
+    expect(ipc.ackStream).toHaveBeenLastCalledWith(42, 4);
     expect(answer().dataset.state).toBe("streaming");
     expect(answer().querySelector(".caret")).not.toBeNull();
 
     press("Escape", {}, composer);
     expect(ipc.stopStream).toHaveBeenCalledWith(42);
 
-    handler!({ type: "text", seq: 4, text: " and *more*" });
-    handler!({ type: "stopped", seq: 5, saved: { id: 11, state: "stopped", error: null, stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } } });
+    handler!({ type: "text", seq: 5, text: " and *more*" });
+    handler!({ type: "stopped", seq: 6, saved: { id: 11, state: "stopped", error: null, stats: { ttft_ms: 100, tokens_per_sec: 10, output_tokens: 2, tokens_estimated: true, input_tokens: 1, duration_ms: 200, finish_reason: null } } });
     // The ending settles the answer at once; its formatting is the next frame's, not done before it.
     expect(answer().dataset.state).toBe("stopped");
     expect(shown().querySelector("em")).toBeNull();

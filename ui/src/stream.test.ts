@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { StreamPump, sharedFrames, type FrameScheduler } from "./stream";
+import { ACK_EVERY, StreamPump, sharedFrames, type FrameScheduler } from "./stream";
 import type { StreamMessage } from "./types";
 
 /** A scheduler that runs frames only when the test says so. */
@@ -26,6 +26,11 @@ function manualFrames() {
 
 const text = (seq: number, t = `t${seq}`): StreamMessage => ({ type: "text", seq, text: t });
 
+/** Pushes text messages `from`..=`to`. */
+function pushTexts(pump: StreamPump, from: number, to: number): void {
+  for (let seq = from; seq <= to; seq++) pump.push(text(seq));
+}
+
 describe("StreamPump", () => {
   it("hands each message over as it arrives and paints once per frame", () => {
     const frames = manualFrames();
@@ -42,23 +47,27 @@ describe("StreamPump", () => {
     expect(paint).toHaveBeenCalledTimes(1);
   });
 
-  it("acks once per frame with the highest seq painted", () => {
+  it("acks the highest seq painted, at a frame, once ACK_EVERY messages are painted since the last ack", () => {
+    expect(ACK_EVERY).toBeGreaterThan(1);
+    expect(ACK_EVERY).toBeLessThan(8); // Rust merges text past 8 unacknowledged (IPC.md)
     const frames = manualFrames();
     const ack = vi.fn();
     const pump = new StreamPump({ receive: () => {}, paint: () => {}, ack, schedule: frames.schedule });
     pump.setStreamId(3);
-    pump.push(text(1));
-    pump.push(text(2));
-    pump.push(text(3));
+    pushTexts(pump, 1, ACK_EVERY - 1);
+    frames.frame();
+    expect(ack).not.toHaveBeenCalled(); // painted, but fewer than ACK_EVERY
+    pump.push(text(ACK_EVERY));
+    expect(ack).not.toHaveBeenCalled(); // received, not painted yet
     frames.frame();
     expect(ack).toHaveBeenCalledTimes(1);
-    expect(ack).toHaveBeenLastCalledWith(3, 3);
-    pump.push(text(4));
-    pump.push({ type: "usage", seq: 5, input_tokens: 1, output_tokens: 2 });
+    expect(ack).toHaveBeenLastCalledWith(3, ACK_EVERY);
+    pushTexts(pump, ACK_EVERY + 1, 2 * ACK_EVERY + 2);
+    pump.push({ type: "usage", seq: 2 * ACK_EVERY + 3, input_tokens: 1, output_tokens: 2 });
     frames.frame();
-    expect(ack).toHaveBeenCalledTimes(2);
-    expect(ack).toHaveBeenLastCalledWith(3, 5);
-    expect(pump.highestPainted).toBe(5);
+    expect(ack).toHaveBeenCalledTimes(2); // one ack per frame, however many it painted
+    expect(ack).toHaveBeenLastCalledWith(3, 2 * ACK_EVERY + 3);
+    expect(pump.highestPainted).toBe(2 * ACK_EVERY + 3);
   });
 
   it("does not paint or ack before a frame, nor paint or ack without new messages", () => {
@@ -69,7 +78,7 @@ describe("StreamPump", () => {
     pump.setStreamId(1);
     frames.frame();
     expect(ack).not.toHaveBeenCalled();
-    pump.push(text(1));
+    pushTexts(pump, 1, ACK_EVERY);
     expect(ack).not.toHaveBeenCalled();
     frames.frame();
     frames.frame();
@@ -82,14 +91,13 @@ describe("StreamPump", () => {
     const paint = vi.fn();
     const ack = vi.fn();
     const pump = new StreamPump({ receive: () => {}, paint, ack, schedule: frames.schedule });
-    pump.push(text(1));
-    pump.push(text(2));
+    pushTexts(pump, 1, ACK_EVERY);
     frames.frame();
     expect(paint).toHaveBeenCalledTimes(1);
     expect(ack).not.toHaveBeenCalled();
     pump.setStreamId(9);
     frames.frame();
-    expect(ack).toHaveBeenCalledWith(9, 2);
+    expect(ack).toHaveBeenCalledWith(9, ACK_EVERY);
     expect(paint).toHaveBeenCalledTimes(1); // nothing new to paint
   });
 
@@ -100,16 +108,16 @@ describe("StreamPump", () => {
     const ack = vi.fn();
     const pump = new StreamPump({ receive, paint, ack, schedule: frames.schedule });
     pump.setStreamId(2);
-    pump.push(text(1));
+    pushTexts(pump, 1, ACK_EVERY);
     frames.frame();
     expect(ack).toHaveBeenCalledTimes(1);
-    pump.push(text(2));
-    pump.push({ type: "stopped", seq: 3, saved: { id: 1, state: "stopped", error: null, stats: null } });
+    pushTexts(pump, ACK_EVERY + 1, 2 * ACK_EVERY);
+    pump.push({ type: "stopped", seq: 2 * ACK_EVERY + 1, saved: { id: 1, state: "stopped", error: null, stats: null } });
     expect(pump.isEnded).toBe(true);
-    expect(receive).toHaveBeenCalledTimes(3);
+    expect(receive).toHaveBeenCalledTimes(2 * ACK_EVERY + 1);
     expect(frames.scheduled).toBe(0); // the ending painted itself; the frame was cancelled
-    pump.push(text(4));
-    expect(receive).toHaveBeenCalledTimes(3);
+    pump.push(text(2 * ACK_EVERY + 2));
+    expect(receive).toHaveBeenCalledTimes(2 * ACK_EVERY + 1);
     expect(frames.scheduled).toBe(0);
     expect(paint).toHaveBeenCalledTimes(1);
     expect(ack).toHaveBeenCalledTimes(1);
@@ -125,21 +133,21 @@ describe("StreamPump", () => {
     const pump = new StreamPump({ receive: () => {}, paint, ack, behind: () => backlog > 0, schedule: frames.schedule });
     pump.setStreamId(4);
     backlog = 3;
-    pump.push(text(1));
+    pushTexts(pump, 1, ACK_EVERY);
     frames.frame();
     expect(paint).toHaveBeenCalledTimes(1);
-    expect(ack).toHaveBeenLastCalledWith(4, 1); // the text is on the page, formatted or not
+    expect(ack).toHaveBeenLastCalledWith(4, ACK_EVERY); // the text is on the page, formatted or not
     expect(frames.scheduled).toBe(1); // no new message, but still behind
     frames.frame();
     expect(paint).toHaveBeenCalledTimes(2);
-    pump.push({ type: "finish", seq: 2, reason: "stop", raw_reason: "stop", saved: { id: 1, state: "done", error: null, stats: null } });
+    pump.push({ type: "finish", seq: ACK_EVERY + 1, reason: "stop", raw_reason: "stop", saved: { id: 1, state: "done", error: null, stats: null } });
     expect(frames.scheduled).toBe(1); // the ending does not stop the catching up
     frames.frame();
     expect(paint).toHaveBeenCalledTimes(3);
     expect(backlog).toBe(0);
     expect(frames.scheduled).toBe(0); // caught up: closed
     expect(ack).toHaveBeenCalledTimes(1); // nothing acked after the ending
-    pump.push(text(3));
+    pump.push(text(ACK_EVERY + 2));
     expect(frames.scheduled).toBe(0);
   });
 

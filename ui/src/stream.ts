@@ -6,8 +6,9 @@
  * - `paint`: at most once per animation frame while messages arrive, the expensive part (the
  *   Markdown of the open block, following the growing end). It runs before the frame is drawn,
  *   so the plain text is shown formatted.
- * After each paint the highest `seq` received is acked (at most once per frame), which tells Rust
- * the page keeps up (IPC.md: Rust coalesces text while too much is unacknowledged). A frame
+ * After a paint the highest `seq` received is acked, at most once per frame and once `ACK_EVERY`
+ * messages were painted since the last ack, which tells Rust the page keeps up (IPC.md: Rust
+ * coalesces text while too much is unacknowledged). A frame
  * formats a bounded amount: while the page is `behind` (a burst), the pump paints again at the
  * next frame, also after the ending, until it has caught up.
  *
@@ -86,6 +87,13 @@ export function sharedFrames(schedule: FrameScheduler, after: () => void): Frame
   };
 }
 
+/**
+ * How many messages are painted before a frame acks them. An ack is an IPC call: at one word a
+ * frame, acking every frame cost about a tenth of the window's CPU (docs/PERFORMANCE.md). Rust merges text only past 8 unacknowledged messages, so
+ * a page that keeps up never makes it wait.
+ */
+export const ACK_EVERY = 4;
+
 export interface StreamPumpOptions {
   /** Takes one message as it arrives, in order: only cheap work here. */
   receive: (message: StreamMessage) => void;
@@ -130,7 +138,7 @@ export class StreamPump {
   /** The id from the `Turn`; enables acks (and acks what was painted before it was known). */
   setStreamId(id: number): void {
     this.streamId = id;
-    if (this.painted > this.acked && !this.ended) this.request();
+    if (this.ackDue() && !this.ended) this.request();
   }
 
   /** The highest seq painted so far. */
@@ -161,6 +169,10 @@ export class StreamPump {
     else this.close();
   }
 
+  private ackDue(): boolean {
+    return this.painted - this.acked >= ACK_EVERY;
+  }
+
   private isBehind(): boolean {
     return this.options.behind?.() ?? false;
   }
@@ -178,7 +190,7 @@ export class StreamPump {
       this.painted = this.received;
     }
     if (this.ended) return this.catchUpOrClose();
-    if (this.streamId !== null && this.painted > this.acked) {
+    if (this.streamId !== null && this.ackDue()) {
       this.acked = this.painted;
       this.options.ack(this.streamId, this.painted);
     }

@@ -101,7 +101,8 @@ describe("the compare view", () => {
     // Each message brings the column's numbers so far, as Rust counted them: the page formats them.
     const soFar = { ttft_ms: 300, tokens_per_sec: 1, output_tokens: 1, tokens_estimated: true, input_tokens: null, duration_ms: 1300, finish_reason: null };
     expect($("[data-testid=compare-stats]", column("fast/a")).textContent).toBe("Waiting for the first token…");
-    handlers["fast/a"]({ seq: 1, type: "text", text: "Fast **one**", stats: soFar });
+    // Four pieces: the page acks once ACK_EVERY messages are painted.
+    ["Fast", " ", "**one", "**"].forEach((text, i) => handlers["fast/a"]({ seq: i + 1, type: "text", text, stats: soFar }));
     handlers["slow/c"]({ seq: 1, type: "text", text: "Slow" });
     handlers["failing/b"](ending(1, "error", 12, { error: { kind: "rate_limited", message: "slow down", status: 429, error_type: null, retry_after: 20, retryable: true } }));
     frame();
@@ -111,14 +112,14 @@ describe("the compare view", () => {
     expect($("[data-testid=compare-stats]", column("fast/a")).textContent).toBe("0.30 s to first token · ~1 tok/s · ~1 tok");
     expect($("[data-testid=retry]", column("failing/b"))).toBeTruthy();
     expect($("[data-testid=compare-table]")).toBeNull();
-    expect(ipc.ackStream).toHaveBeenCalledWith(41, 1);
+    expect(ipc.ackStream).toHaveBeenCalledExactlyOnceWith(41, 4);
 
     $("[data-testid=compare-stop]", column("slow/c")).click();
     expect(ipc.stopStream).toHaveBeenCalledWith(43);
     expect(ipc.stopStream).toHaveBeenCalledTimes(1);
     handlers["slow/c"](ending(2, "stopped", 13));
     const stats = { ttft_ms: 300, tokens_per_sec: 50, output_tokens: 20, tokens_estimated: false, input_tokens: 3, duration_ms: 700, finish_reason: "stop", cost_usd: 0.0042 };
-    handlers["fast/a"](ending(2, "done", 11, { stats }));
+    handlers["fast/a"](ending(5, "done", 11, { stats }));
     frame();
     expect(states()).toEqual(["done", "error", "stopped"]);
     const rows = [...view.el.querySelectorAll<HTMLElement>("[data-testid=compare-table] tbody tr")];
