@@ -7,7 +7,7 @@ import "./styles/app.css";
 import { App } from "./app";
 import { ipc } from "./ipc";
 import { pagePerf } from "./perf";
-import { warmUpRendering } from "./render/warmup";
+import { warmUpHighlighting, warmUpRendering } from "./render/warmup";
 
 // The window benchmark reads where the page's time goes (docs/PERFORMANCE.md).
 (window as unknown as { __runnelPerf: typeof pagePerf }).__runnelPerf = pagePerf;
@@ -18,8 +18,13 @@ if (mount) {
   app
     .start(mount)
     // Once the window has drawn its first frame: the first answer's frames then find the
-    // Markdown pipeline compiled (render/warmup.ts).
-    .then(() => requestAnimationFrame(() => setTimeout(warmUpRendering)))
+    // Markdown pipeline and every language's grammar compiled (render/warmup.ts).
+    .then(() =>
+      requestAnimationFrame(() => {
+        setTimeout(warmUpRendering);
+        setTimeout(warmUpHighlighting);
+      }),
+    )
     .catch((error: unknown) => {
       console.error("Runnel could not start", error);
     });

@@ -42,6 +42,9 @@ const languages = {
 };
 for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
 
+/** The languages code blocks are highlighted in. */
+export const LANGUAGES = Object.keys(languages);
+
 /** Code longer than this is shown plain: highlighting it again every frame would cost too much. */
 export const HIGHLIGHT_LIMIT = 50_000;
 

@@ -144,14 +144,37 @@ describe("incremental markdown", () => {
       expect(paragraph.querySelector(".caret")).not.toBeNull();
       expect(shown()).toBe(md.source.replace(/\s+/g, " ").trim());
     }
-    // Markdown inline: formatted at once.
+    // Markdown inline: formatted at once, in the same element (render/morph.ts).
     md.append(" And **bold");
     md.render();
-    expect(root.querySelectorAll("p")[1]).not.toBe(paragraph);
     md.append("** then more plain words");
     md.render();
+    expect(root.querySelectorAll("p")[1]).toBe(paragraph);
+    expect(paragraph.querySelector("strong")?.textContent).toBe("bold");
     md.endAndFormatNow();
     expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
+  });
+
+  it("keeps the elements of a block rendered again as it grows, extending its text (a list, code, inline code)", () => {
+    for (const [start, more, selector] of [
+      ["- an item with `code` and", " more words", "li"],
+      ["```rust\nfn main() {\n", "    let x = 1;\n", "pre code"],
+      ["Some `code` in", " a paragraph", "p"],
+    ] as const) {
+      const root = document.createElement("div");
+      const md = new IncrementalMarkdown(root, { caret: true });
+      md.append(start);
+      md.render();
+      const element = root.querySelector(selector)!;
+      const text = [...element.childNodes].find((n) => n.nodeType === 3 && n.textContent!.trim())!;
+      md.append(more);
+      md.render();
+      expect(root.querySelector(selector), start).toBe(element);
+      expect(element.contains(text), start).toBe(true);
+      expect(element.querySelector(".caret"), start).not.toBeNull();
+      md.endAndFormatNow();
+      expect(root.innerHTML, start).toBe(renderDocumentHtml(md.source));
+    }
   });
 
   it("formats a growing paragraph whose words an autolink, a line end or HTML could change", () => {
@@ -168,10 +191,11 @@ describe("incremental markdown", () => {
       const md = new IncrementalMarkdown(root, { caret: true });
       md.append(start);
       md.render();
-      const paragraph = root.querySelector("p");
+      // Formatting the block again places a new caret (prose left as shown keeps its caret).
+      const caret = root.querySelector(".caret");
       md.append(more);
       md.render();
-      expect(root.querySelector("p"), `${start}|${more}`).not.toBe(paragraph);
+      expect(root.querySelector(".caret"), `${start}|${more}`).not.toBe(caret);
       md.endAndFormatNow();
       expect(root.innerHTML).toBe(renderDocumentHtml(md.source));
     }

@@ -29,6 +29,7 @@
  * `render()` (a stream's ending: receiving it stays cheap, and the work is the next frame's).
  */
 import { pagePerf, timed } from "../perf";
+import { morphNodes } from "./morph";
 import { htmlToNodes, lexBlocks, normalizeNewlines, renderBlockHtml, renderBlocksNodes, renderDocument, type Links } from "./markdown";
 
 interface Group {
@@ -402,12 +403,24 @@ export class IncrementalMarkdown {
     if (changed) {
       this.removeCaret();
       const kept = new Set(next.filter((g, i) => this.tail[i] === g));
-      for (const g of this.tail) {
-        if (!kept.has(g)) for (const n of g.nodes) n.parentNode?.removeChild(n);
-      }
-      for (const g of next) {
+      // A block rendered again where it started before (the growing one, most often) is brought
+      // in line with its new render on the page (render/morph.ts), while every block before it
+      // stayed in place; the others are inserted after them.
+      const morphed = new Set<Group>();
+      const inserted: Group[] = [];
+      for (const [i, g] of next.entries()) {
         if (kept.has(g)) continue;
-        if (g.type !== "run") g.nodes = htmlToNodes(g.html, this.root.ownerDocument);
+        const fresh = g.type === "run" ? g.nodes : htmlToNodes(g.html, this.root.ownerDocument);
+        const old = this.tail[i];
+        const nodes = inserted.length === 0 && old?.start === g.start ? timed("insertMs", () => morphNodes(old.nodes, fresh)) : null;
+        if (nodes) morphed.add(old);
+        else inserted.push(g);
+        g.nodes = nodes ?? fresh;
+      }
+      for (const g of this.tail) {
+        if (!kept.has(g) && !morphed.has(g)) for (const n of g.nodes) n.parentNode?.removeChild(n);
+      }
+      for (const g of inserted) {
         timed("insertMs", () => (this.backlog ? this.backlog.before(...g.nodes) : this.root.append(...g.nodes)));
       }
     }

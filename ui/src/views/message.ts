@@ -18,6 +18,7 @@ import { normalizeNewlines } from "../render/markdown";
 import { isSubmitKey } from "../shortcuts";
 import { isEnding } from "../stream";
 import { Role, type MessageView, type StreamMessage } from "../types";
+import { TextFlow } from "./text-flow";
 
 export interface MessageHooks {
   providerName(model: string | null): string | null;
@@ -47,6 +48,7 @@ export class MessageElement {
   view: MessageView;
   private readonly text: HTMLElement;
   private md: IncrementalMarkdown | null = null;
+  private flow: TextFlow | null = null;
   private stats: HTMLElement | null = null;
   private errorBox: HTMLElement | null = null;
   private thinking: HTMLDetailsElement | null = null;
@@ -72,6 +74,7 @@ export class MessageElement {
       this.el = this.buildUser();
     } else {
       this.el = this.buildAssistant();
+      this.flow = new TextFlow(this.el);
     }
     this.el.dataset.testid = "message";
     this.el.dataset.role = view.role;
@@ -315,6 +318,7 @@ export class MessageElement {
         break;
       case "text":
         this.md!.append(m.text);
+        this.flow?.text();
         break;
       case "thinking":
         this.appendThinking(m.text);
@@ -350,6 +354,7 @@ export class MessageElement {
   endStream(final: MessageView, formatting: "now" | "at next paint" = "now"): void {
     this.view = final;
     this.el.dataset.state = final.state;
+    this.flow?.stop();
     const md = this.md!;
     if (md.source !== normalizeNewlines(final.content)) md.reset(final.content);
     else if (formatting === "now") md.endAndFormatNow();

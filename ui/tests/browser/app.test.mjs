@@ -21,6 +21,8 @@ describe("streaming", () => {
     // The composer has focus on start.
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "composer");
 
+    // The caret's blink is motion: allowed here (the harness asks for reduced motion).
+    await page.emulateMedia({ reducedMotion: "no-preference" });
     await send(page, "How do SSE streams end?");
     const lengths = new Set();
     let sawBusy = false;
@@ -40,7 +42,12 @@ describe("streaming", () => {
           state: el.dataset.state,
           len: el.querySelector("[data-testid=message-text]").textContent.length,
           busy: document.querySelector("[data-testid=transcript]").getAttribute("aria-busy") === "true",
-          caret: !!el.querySelector(".caret"),
+          caret: (() => {
+            const caret = el.querySelector(".caret");
+            if (!caret) return null;
+            const box = caret.getBoundingClientRect();
+            return { width: box.width, height: box.height, animation: getComputedStyle(caret).animationName, flowing: el.hasAttribute("data-flowing") };
+          })(),
           stop: !!document.querySelector("[data-testid=stop]:not([hidden])"),
           statsHeight: el.querySelector(".msg-foot").getBoundingClientRect().height,
         };
@@ -49,7 +56,13 @@ describe("streaming", () => {
         if (probe.state === "streaming") {
           lengths.add(probe.len);
           sawBusy ||= probe.busy;
-          sawCaret ||= probe.caret;
+          if (probe.caret) {
+            const { width, height, animation, flowing } = probe.caret;
+            assert.ok(width >= 4 && height >= 10, `the caret is visible (${width}×${height} px)`);
+            // Solid while text flows, blinking while the answer waits.
+            assert.equal(animation, flowing ? "none" : "caret-blink");
+            sawCaret ||= flowing;
+          }
           sawStop ||= probe.stop;
           assert.ok(probe.statsHeight >= 20, "the stats line's height is reserved while streaming");
         }
@@ -59,7 +72,7 @@ describe("streaming", () => {
     }
     assert.ok(lengths.size >= 4, `several distinct lengths seen while streaming (saw ${[...lengths].join(", ")})`);
     assert.ok(sawBusy, "aria-busy while streaming");
-    assert.ok(sawCaret, "a caret at the growing end");
+    assert.ok(sawCaret, "a caret at the growing end, solid while the text flows");
     assert.ok(sawStop, "Send turned into Stop");
 
     const done = await lastMessage(page);
