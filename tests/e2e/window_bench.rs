@@ -982,9 +982,8 @@ async fn cpu_pace(
     server.set(Pace::Paced { deltas, rate });
     let recording = profiler.start(&format!("road-{rate}")).await;
     let from = clock.start();
-    app.wd
-        .run_async::<Value>(&road_script(), vec![], Duration::from_secs(120))
-        .await;
+    let error: Option<String> = app.wd.run_async(&road_script(), vec![], Duration::from_secs(120)).await;
+    assert_eq!(error, None, "the road's stream");
     let road_streaming = clock.since(from);
     keep(format!("road-{rate}"), profile_summary(recording));
     let road_after = clock.over(SETTLE).await;

@@ -8,9 +8,9 @@
  *   so the plain text is shown formatted.
  * After a paint the highest `seq` received is acked, at most once per frame and once `ACK_EVERY`
  * messages were painted since the last ack, which tells Rust the page keeps up (IPC.md: Rust
- * coalesces text while too much is unacknowledged). A frame
- * formats a bounded amount: while the page is `behind` (a burst), the pump paints again at the
- * next frame, also after the ending, until it has caught up.
+ * coalesces text while too much is unacknowledged). A frame formats a bounded amount: while the
+ * page is `behind` (a burst), the pump paints again at the next frame, also after the ending,
+ * until it has caught up.
  *
  * Messages may arrive before the command that started the stream has returned its `stream_id`;
  * they are painted anyway, and the ack waits until the id is known.
@@ -89,8 +89,8 @@ export function sharedFrames(schedule: FrameScheduler, after: () => void): Frame
 
 /**
  * How many messages are painted before a frame acks them. An ack is an IPC call: at one word a
- * frame, acking every frame cost about a tenth of the window's CPU (docs/PERFORMANCE.md). Rust merges text only past 8 unacknowledged messages, so
- * a page that keeps up never makes it wait.
+ * frame, acking every frame cost about a tenth of the window's CPU (docs/PERFORMANCE.md). Rust
+ * merges text only past 8 unacknowledged messages, so a page that keeps up never makes it wait.
  */
 export const ACK_EVERY = 4;
 

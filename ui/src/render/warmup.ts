@@ -18,14 +18,14 @@ const SAMPLE = [
 ];
 
 /**
- * Formats the sample into an answer's text element in `host`, out of sight (`.warmup`), lays it
+ * Formats the sample into an answer's text element on the page, out of sight (`.warmup`), lays it
  * out and removes it; returns it.
  */
-export function warmUpRendering(host: HTMLElement = document.body): HTMLElement {
+export function warmUpRendering(): HTMLElement {
   const root = document.createElement("div");
   root.className = "markdown warmup";
   root.setAttribute("aria-hidden", "true");
-  host.append(root);
+  document.body.append(root);
   const md = new IncrementalMarkdown(root, { caret: true });
   for (const piece of SAMPLE) {
     md.append(piece);

@@ -2,8 +2,8 @@
  * Whether an answer's text is flowing: `data-flowing` on its element from the first text until the
  * text pauses for `PAUSE_MS`, and off at its end. The caret is solid while text flows and blinks
  * while the answer waits (app.css), as an editor's caret is solid while one types: a blink is a CSS
- * animation, which WebKit steps at every frame, and while text streamed it cost about a tenth of
- * the window's CPU (docs/PERFORMANCE.md).
+ * animation, which WebKit keeps running at every frame, and while text streamed, stopping it cut
+ * the page's CPU by 5–23 % in two pairs of runs (docs/PERFORMANCE.md).
  */
 
 /** How long the text must pause before the caret blinks. */
